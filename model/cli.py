@@ -1,0 +1,71 @@
+"""``python -m model <command>``: the headless command line, a stable contract for pipelines.
+
+Each command lives in ``model/commands/<name>.py`` and exposes::
+
+    HELP: str                                   # one line for ``--help``
+    def add_arguments(parser: argparse.ArgumentParser) -> None
+    def run(args: argparse.Namespace) -> int    # exit code
+
+Commands are imported only when chosen, so ``--help`` and unrelated commands stay fast.
+Any :class:`model.errors.FaceSkinningError` becomes one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .errors import FaceSkinningError
+
+# command name -> module under model.commands
+COMMANDS: dict[str, str] = {
+    "bake": "bake",
+    "encode": "encode",
+    "retarget": "retarget",
+    "train": "train",
+    "evaluate": "evaluate",
+    "make-eval": "make_eval",
+    "segment": "segment",
+    "demo": "demo",
+}
+
+
+def _load(name: str):
+    return importlib.import_module(f"{__package__}.commands.{COMMANDS[name]}")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m model", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        if only is not None and name != only:
+            sub.add_parser(name)  # listed, not loaded
+            continue
+        try:
+            module = _load(name)
+        except ModuleNotFoundError as exc:  # a command not built yet in this checkout
+            sub.add_parser(name, help=f"(unavailable: {exc})")
+            continue
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(only=chosen if chosen in COMMANDS else None)
+    args = parser.parse_args(argv)
+    run = getattr(args, "_run", None)
+    if run is None:
+        parser.error(f"command {args.command!r} is not available in this build")
+    try:
+        return int(run(args) or 0)
+    except FaceSkinningError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
