@@ -1,0 +1,5 @@
+"""Torch modules of the network (DiffusionNet-style blocks, encoders, decoder).
+
+Only torch users import this package; ``import model`` never reaches it. The numpy boundary is
+:mod:`model.api`.
+"""

@@ -1,0 +1,161 @@
+"""The face-skinning network: target trunk (identity code, skinning, decoder basis) and
+expression encoder.
+
+Data flow (Cha et al. 2025, our implementation)::
+
+    target neutral --DiffusionNet--> f[v] --+--> skin[v] = softmax(W f[v])          (V, K)
+                                            +--> z_id = MLP(sum_v m_v g(f[v]) / sum m) (D,)
+    source frame, source neutral --DiffusionNet on the source--> mass-weighted pool --> z_exp
+    z_local[v] = mask(skin[v]) * z_exp                          (elementwise, 53 FACS dims)
+    delta[v]   = sum_i z_local[v, i] * basis[v, i, :]           basis = MLP([f[v], z_id, skin[v]])
+
+The decoder is linear in ``z_local`` because ICT-FaceKit expressions are linear blendshapes;
+baking shape ``i`` is decoding the one-hot code ``e_i``. ``mask`` is a function of the skinning
+weights alone, so repainting a vertex's skin weights changes which FACS units move it.
+All positions and deltas are in the canonical frame (Y up, +Z forward, unit scale).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+
+from .diffusion import DiffusionNet, MeshTensors, heat_kernel_signature
+
+NUM_FACS = 53
+
+
+@dataclass
+class NetConfig:
+    """All hyperparameters of the network (stored as JSON next to the weights)."""
+
+    region_names: tuple[str, ...]
+    expression_names: tuple[str, ...]
+    width: int = 64
+    depth: int = 4
+    exp_width: int = 48
+    exp_depth: int = 3
+    k_eig: int = 96
+    id_dim: int = 32
+    pool_dim: int = 128
+    mask_hidden: int = 64
+    dec_hidden: int = 128
+    hks_times: tuple[float, ...] = (1e-3, 1e-2, 1e-1)
+    # canonical deltas are small next to the unit-sized face: inputs are multiplied and outputs
+    # divided by this so that the network works with O(1) numbers
+    delta_scale: float = 20.0
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["region_names"] = list(self.region_names)
+        d["expression_names"] = list(self.expression_names)
+        d["hks_times"] = list(self.hks_times)
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict) -> NetConfig:
+        d = dict(d)
+        for key in ("region_names", "expression_names", "hks_times"):
+            d[key] = tuple(d[key])
+        known = set(cls.__dataclass_fields__)
+        unknown = set(d) - known
+        if unknown:
+            raise KeyError(f"unknown config keys {sorted(unknown)}")
+        return cls(**d)
+
+
+class FaceSkinningNet(nn.Module):
+    """See the module docstring. Methods take one mesh's :class:`MeshTensors`."""
+
+    def __init__(self, config: NetConfig):
+        super().__init__()
+        self.config = config
+        c = config
+        k = len(c.region_names)
+        n_hks = len(c.hks_times)
+        # target trunk: position, normal, HKS
+        self.trunk = DiffusionNet(6 + n_hks, c.width, c.width, c.depth)
+        self.skin_head = nn.Sequential(nn.Linear(c.width, c.width), nn.GELU(), nn.Linear(c.width, k))
+        self.id_point = nn.Sequential(nn.Linear(c.width, c.pool_dim), nn.GELU())
+        self.id_head = nn.Sequential(
+            nn.Linear(c.pool_dim, c.pool_dim), nn.GELU(), nn.Linear(c.pool_dim, c.id_dim)
+        )
+        self.mask_mlp = nn.Sequential(
+            nn.Linear(k, c.mask_hidden), nn.GELU(), nn.Linear(c.mask_hidden, NUM_FACS)
+        )
+        self.basis_mlp = nn.Sequential(
+            nn.Linear(c.width + c.id_dim + k, c.dec_hidden),
+            nn.GELU(),
+            nn.Linear(c.dec_hidden, c.dec_hidden),
+            nn.GELU(),
+            nn.Linear(c.dec_hidden, NUM_FACS * 3),
+        )
+        # expression encoder: neutral position, normal, HKS, scaled displacement, its normal part
+        self.exp_trunk = DiffusionNet(6 + n_hks + 4, c.pool_dim, c.exp_width, c.exp_depth)
+        self.exp_head = nn.Sequential(
+            nn.Linear(c.pool_dim, c.pool_dim), nn.GELU(), nn.Linear(c.pool_dim, NUM_FACS)
+        )
+
+    # ---- target side -------------------------------------------------------------------------
+    def geometric_input(self, mesh: MeshTensors) -> torch.Tensor:
+        """(V, 6 + S): canonical position, normal, log-HKS."""
+        hks = heat_kernel_signature(mesh, self.config.hks_times)
+        return torch.cat([mesh.positions, mesh.normals, hks], dim=-1)
+
+    def target_features(self, mesh: MeshTensors) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Returns per-vertex features (V, C), identity code (D,), skin logits (V, K)."""
+        f = self.trunk(self.geometric_input(mesh)[None], mesh)[0]
+        logits = self.skin_head(f)
+        pooled = (mesh.mass[:, None] * self.id_point(f)).sum(0) / mesh.mass.sum().clamp_min(1e-12)
+        return f, self.id_head(pooled), logits
+
+    def localization_mask(self, skin: torch.Tensor) -> torch.Tensor:
+        """(V, K) skin weights -> (V, 53) in (0, 1): how much each FACS unit may act there."""
+        return torch.sigmoid(self.mask_mlp(skin))
+
+    def basis(self, features: torch.Tensor, z_id: torch.Tensor, skin: torch.Tensor) -> torch.Tensor:
+        """Per-vertex displacement basis (V, 53, 3), canonical units."""
+        v = features.shape[0]
+        h = torch.cat([features, z_id[None].expand(v, -1), skin], dim=-1)
+        return self.basis_mlp(h).reshape(v, NUM_FACS, 3) / self.config.delta_scale
+
+    def rig(self, mesh: MeshTensors, skin: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Everything needed to decode on this target: features, z_id, logits, skin, mask, basis.
+
+        ``skin`` (V, K) replaces the predicted skinning weights (e.g. painted by a user).
+        """
+        f, z_id, logits = self.target_features(mesh)
+        if skin is None:
+            skin = torch.softmax(logits, dim=-1)
+        mask = self.localization_mask(skin)
+        basis = self.basis(f, z_id, skin)
+        return {"features": f, "z_id": z_id, "logits": logits, "skin": skin, "mask": mask, "basis": basis}
+
+    @staticmethod
+    def decode(rig: dict[str, torch.Tensor], codes: torch.Tensor) -> torch.Tensor:
+        """codes (B, 53) -> displacements (B, V, 3): z_local = mask * code, contracted with basis."""
+        z_local = rig["mask"][None] * codes[:, None, :]  # (B, V, 53)
+        return torch.einsum("bvi,vic->bvc", z_local, rig["basis"])
+
+    @staticmethod
+    def bake(rig: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Decode every one-hot code at once: (53, V, 3)."""
+        return (rig["mask"][..., None] * rig["basis"]).permute(1, 0, 2)
+
+    # ---- source side -------------------------------------------------------------------------
+    def encode_expression(self, source: MeshTensors, displacement: torch.Tensor) -> torch.Tensor:
+        """source neutral operators + displacements (B, V, 3) canonical -> codes (B, 53).
+
+        code[:, i] estimates the ICT FACS weight of unit i (not clamped).
+        """
+        geo = self.geometric_input(source)
+        b, v = displacement.shape[:2]
+        d = displacement * self.config.delta_scale
+        dn = (d * source.normals[None]).sum(-1, keepdim=True)
+        x = torch.cat([geo[None].expand(b, -1, -1), d, dn], dim=-1)
+        h = self.exp_trunk(x, source)  # (B, V, P)
+        pooled = (source.mass[None, :, None] * h).sum(1) / source.mass.sum().clamp_min(1e-12)
+        return self.exp_head(pooled)

@@ -1,0 +1,183 @@
+"""Save and load the network: ``model.pt`` (torch ``state_dict``), ``config.json`` (every
+hyperparameter, the sha256 of ``model.pt``, training provenance) and ``model.pt.sha256``.
+
+Loading verifies the hash before torch reads a byte, and uses ``torch.load(weights_only=True)``
+so a weights file can never execute code. Any problem is a :class:`model.errors.WeightsError`
+whose message says what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pathlib
+from typing import Any
+
+from .errors import WeightsError
+from .facs import ICT_NAMES
+
+WEIGHTS_FILE = "model.pt"
+CONFIG_FILE = "config.json"
+HASH_FILE = WEIGHTS_FILE + ".sha256"
+FORMAT = "neural-face-skinning-weights/1"
+
+
+def shipped_weights_dir() -> pathlib.Path:
+    """The folder of the weights shipped with this checkout or package.
+
+    ``NFS_WEIGHTS`` overrides; else ``model/data/weights`` (packaged add-on), else the
+    repository's ``weights/``.
+    """
+    env = os.environ.get("NFS_WEIGHTS")
+    if env:
+        return pathlib.Path(env)
+    here = pathlib.Path(__file__).resolve().parent
+    for cand in (here / "data" / "weights", here.parent / "weights"):
+        if (cand / CONFIG_FILE).is_file():
+            return cand
+    return here.parent / "weights"
+
+
+def file_sha256(path: pathlib.Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def save_model(net, directory: str | os.PathLike, metadata: dict[str, Any] | None = None) -> pathlib.Path:
+    """Write ``net`` (a :class:`model.nn.network.FaceSkinningNet`) into ``directory``.
+
+    ``metadata`` (JSON-serialisable: name, version, training provenance...) is stored in the
+    config under ``"metadata"``. Returns the directory.
+    """
+    import torch
+
+    out = pathlib.Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
+    tmp = out / (WEIGHTS_FILE + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, out / WEIGHTS_FILE)
+    digest = file_sha256(out / WEIGHTS_FILE)
+    meta = {"name": "neural-face-skinning", "version": "0.1.0"}
+    meta.update(metadata or {})
+    config = {
+        "format": FORMAT,
+        "sha256": digest,
+        "weights_file": WEIGHTS_FILE,
+        "network": net.config.to_json(),
+        "metadata": meta,
+    }
+    (out / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    (out / HASH_FILE).write_text(f"{digest}  {WEIGHTS_FILE}\n")
+    return out
+
+
+def read_config(directory: str | os.PathLike) -> dict[str, Any]:
+    """The parsed ``config.json`` of a weights folder (no hash check)."""
+    path = pathlib.Path(directory) / CONFIG_FILE
+    if not path.is_file():
+        raise WeightsError(
+            f"no {CONFIG_FILE} in {directory}: point --weights at a folder written by "
+            "`python -m model train` (model.pt + config.json + model.pt.sha256)"
+        )
+    try:
+        config = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise WeightsError(
+            f"{path} is not valid JSON ({exc}); restore it from the release or retrain"
+        ) from exc
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise WeightsError(f"{path} is not a {FORMAT} config; use weights written by this version")
+    return config
+
+
+def load_model(directory: str | os.PathLike | None = None, device: str = "cpu"):
+    """Load and verify a weights folder. Returns ``(net, config_dict)``; ``net`` is in eval mode.
+
+    ``directory=None`` loads the shipped weights. Raises WeightsError when a file is missing,
+    the sha256 differs from the config or the ``.sha256`` file, or the tensors do not match the
+    configured architecture.
+    """
+    import torch
+
+    from .nn.network import FaceSkinningNet, NetConfig
+
+    d = pathlib.Path(directory) if directory is not None else shipped_weights_dir()
+    config = read_config(d)
+    wpath = d / config.get("weights_file", WEIGHTS_FILE)
+    if not wpath.is_file():
+        raise WeightsError(f"{wpath} is missing; copy the whole weights folder or retrain")
+    digest = file_sha256(wpath)
+    if digest != config.get("sha256"):
+        raise WeightsError(
+            f"{wpath} is corrupt or does not belong to its config (sha256 {digest[:12]}... != "
+            f"{str(config.get('sha256'))[:12]}...); restore the weights folder or retrain"
+        )
+    hpath = d / HASH_FILE
+    if hpath.is_file():
+        listed = hpath.read_text().split()
+        if not listed or listed[0] != digest:
+            raise WeightsError(f"{hpath} disagrees with {wpath.name}; restore the weights folder or retrain")
+    try:
+        net_config = NetConfig.from_json(config["network"])
+    except (KeyError, TypeError) as exc:
+        raise WeightsError(f"{d / CONFIG_FILE} has a bad network section ({exc}); retrain") from exc
+    if tuple(net_config.expression_names) != ICT_NAMES:
+        raise WeightsError(f"{d} was trained for other expression names; use weights of this version")
+    net = FaceSkinningNet(net_config)
+    try:
+        state = torch.load(wpath, map_location="cpu", weights_only=True)
+        net.load_state_dict(state, strict=True)
+    except Exception as exc:  # torch raises many types for a bad pickle or shape mismatch
+        raise WeightsError(
+            f"{wpath} does not match its config ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); "
+            "restore the weights folder or retrain"
+        ) from exc
+    net.to(device).eval()
+    return net, config
+
+
+def default_region_names() -> tuple[str, ...]:
+    """model.regions.REGION_NAMES (a provisional list while that module is not in the checkout)."""
+    try:
+        from .regions import REGION_NAMES
+    except ImportError:
+        return _PROVISIONAL_REGIONS
+    return tuple(REGION_NAMES)
+
+
+_PROVISIONAL_REGIONS = (
+    "forehead", "brow_L", "brow_R", "eye_L", "eye_R", "nose", "cheek_L", "cheek_R",
+    "upper_lip", "lower_lip", "mouth_corner_L", "mouth_corner_R", "jaw", "rest",
+)  # fmt: skip
+
+
+def save_random_model(path_dir: str | os.PathLike, seed: int = 0) -> pathlib.Path:
+    """A tiny randomly initialised network (for tests and add-on development), saved like real
+    weights. Its outputs are meaningless but have the right shapes and dtypes."""
+    import torch
+
+    from .nn.network import FaceSkinningNet, NetConfig
+
+    torch.manual_seed(seed)
+    config = NetConfig(
+        region_names=default_region_names(),
+        expression_names=ICT_NAMES,
+        width=16,
+        depth=2,
+        exp_width=16,
+        exp_depth=1,
+        k_eig=32,
+        id_dim=8,
+        pool_dim=16,
+        mask_hidden=16,
+        dec_hidden=32,
+    )
+    net = FaceSkinningNet(config)
+    return save_model(
+        net, path_dir, {"name": "neural-face-skinning-random", "random_init": True, "seed": seed}
+    )
