@@ -1,0 +1,370 @@
+"""Build the Blender add-on zip: ``python build_addon.py`` -> ``dist/neural_face_skinning-<version>.zip``.
+
+The zip installs both ways Blender offers:
+
+* as a Blender 4.2+ extension (``Edit > Preferences > Get Extensions > Install from Disk``,
+  ``bpy.ops.extensions.package_install_files``), and
+* as a legacy add-on (``Install...`` in the Add-ons tab, ``bpy.ops.preferences.addon_install``).
+
+Both are satisfied by one top-level folder ``neural_face_skinning/`` holding the add-on
+(``__init__.py`` with ``bl_info``, ``blender_manifest.toml``, ``core/``, ``operators/``, ...),
+the ``model`` package vendored as a subpackage (``neural_face_skinning/model``, found by
+``blender_addon/core/_model_import.py``) and the network weights in
+``neural_face_skinning/model/data/weights`` (found by ``model.weights.shipped_weights_dir``).
+Blender's extension installer accepts a single folder in the archive; its legacy installer
+requires one.
+
+The version has one source of truth, ``model/__init__.py``'s ``__version__``: the manifest is
+generated from it, and ``pyproject.toml`` and the add-on's ``bl_info`` are checked against it.
+``blender_addon/blender_manifest.toml`` (for running the add-on from a checkout) must equal the
+generated manifest; ``--write-manifest`` rewrites it.
+
+The weights' sha256 is verified against their ``config.json``; a mismatch fails the build.
+
+The archive is deterministic: sorted entries, fixed timestamps and permissions, fixed
+compression, so the same tree gives the same bytes.
+
+``--wheels PLATFORM`` (``linux-x64``, ``windows-x64``, ``macos-arm64``) bundles the CPU torch
+wheel and the other runtime wheels for Blender's Python 3.11 (downloaded with ``pip download
+--only-binary=:all:``, or taken from ``--wheel-dir``), lists them in the manifest's ``wheels``
+and sets ``platforms``; the output is ``dist/neural_face_skinning-<version>-<platform>.zip``.
+Without wheels, the add-on needs torch installed into Blender's Python and says how.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import zipfile
+
+ROOT = pathlib.Path(__file__).resolve().parent
+ADDON_ID = "neural_face_skinning"
+MANIFEST = "blender_manifest.toml"
+PYTHON_VERSION = "3.11"  # Blender 4.2-4.5's Python: bundled wheels must be cp311
+
+# Blender platform name -> pip --platform tags (newest first; pip takes any of them)
+PLATFORMS: dict[str, tuple[str, ...]] = {
+    "linux-x64": ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"),
+    "windows-x64": ("win_amd64",),
+    "macos-arm64": ("macosx_14_0_arm64", "macosx_13_0_arm64", "macosx_12_0_arm64", "macosx_11_0_arm64"),
+}
+# PyPI's Linux torch is the CUDA build (GBs of nvidia-* wheels); the CPU build has a local tag.
+TORCH_REQUIREMENT = {"linux-x64": "torch==2.13.0+cpu"}
+RUNTIME_REQUIREMENTS = ("torch==2.13.0", "numpy>=1.24,<2", "scipy>=1.10", "robust-laplacian>=0.2.7")
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+# Fixed metadata of every archive entry: the earliest time a zip can hold, rw-r--r--.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+FILE_MODE = 0o100644
+WEIGHT_FILES = ("model.pt", "config.json", "model.pt.sha256")
+# Never shipped, wherever they appear.
+EXCLUDED_DIRS = {"__pycache__", "tests", ".pytest_cache", ".ruff_cache", ".mypy_cache"}
+EXCLUDED_SUFFIXES = (".pyc", ".pyo", ".orig", ".rej", ".swp", ".blend1")
+# Development-only parts of the source tree that the add-on never imports.
+ADDON_DEV_ONLY = {"demo_scene.py", MANIFEST}
+MODEL_DEV_ONLY = {"data"}  # model/data: the demo head and its license (weights are added apart)
+
+
+class BuildError(Exception):
+    """The tree cannot be packaged as it is; the message says why and how to fix it."""
+
+
+def read_version(root: pathlib.Path) -> str:
+    """``__version__`` of ``root/model/__init__.py`` (parsed, not imported)."""
+    text = (root / "model" / "__init__.py").read_text()
+    m = re.search(r'^__version__\s*=\s*["\']([^"\']+)["\']', text, re.M)
+    if not m:
+        raise BuildError("model/__init__.py has no __version__ = '...': add it (the one version source)")
+    version = m.group(1)
+    if not re.fullmatch(r"\d+\.\d+\.\d+", version):
+        raise BuildError(f"__version__ {version!r} is not MAJOR.MINOR.PATCH, which Blender requires")
+    return version
+
+
+def check_versions(root: pathlib.Path, version: str) -> None:
+    """``pyproject.toml`` and ``bl_info`` must carry ``version``; raise BuildError otherwise."""
+    import tomllib
+
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        declared = tomllib.loads(pyproject.read_text()).get("project", {}).get("version")
+        if declared is not None and declared != version:
+            raise BuildError(
+                f"pyproject.toml version {declared!r} != model.__version__ {version!r}: "
+                "set both to the same value"
+            )
+    init = root / "blender_addon" / "__init__.py"
+    if not init.is_file():
+        raise BuildError("blender_addon/__init__.py is missing: the add-on has no entry point to package")
+    bl_info = _literal_assignment(init, "bl_info")
+    if bl_info is None:
+        raise BuildError(
+            "blender_addon/__init__.py has no literal bl_info dict: add one so the zip also "
+            "installs as a legacy add-on"
+        )
+    bl_version = tuple(bl_info.get("version", ()))
+    if bl_version != tuple(int(x) for x in version.split(".")):
+        raise BuildError(
+            f"bl_info['version'] {bl_version} in blender_addon/__init__.py != model.__version__ "
+            f"{version!r}: set bl_info['version'] = {tuple(int(x) for x in version.split('.'))}"
+        )
+
+
+def _literal_assignment(path: pathlib.Path, name: str):
+    for node in ast.parse(path.read_text()).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets) and node.value is not None:
+            try:
+                return ast.literal_eval(node.value)
+            except ValueError:
+                return None
+    return None
+
+
+def manifest_text(version: str, wheels: list[str] | None = None, platform: str | None = None) -> str:
+    """The ``blender_manifest.toml`` for ``version`` (plus bundled wheels for one platform)."""
+    lines = [
+        "# Generated by build_addon.py from model.__version__; edit build_addon.py, not this file.",
+        'schema_version = "1.0.0"',
+        "",
+        f'id = "{ADDON_ID}"',
+        f'version = "{version}"',
+        'name = "Neural Face Skinning"',
+        'tagline = "One-click FACS expression rig for any face mesh"',
+        'maintainer = "Neural Face Skinning contributors"',
+        'type = "add-on"',
+        'tags = ["Animation", "Rigging", "Mesh"]',
+        'blender_version_min = "4.2.0"',
+        'license = ["SPDX:GPL-3.0-or-later"]',
+    ]
+    if platform is not None:
+        lines.append(f'platforms = ["{platform}"]')
+    if wheels:
+        lines.append("wheels = [")
+        lines += [f'  "./wheels/{w}",' for w in sorted(wheels)]
+        lines.append("]")
+    lines += [
+        "",
+        "[permissions]",
+        'files = "Import face meshes and captures, export baked FBX and glTF"',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def verify_weights(weights_dir: pathlib.Path) -> list[pathlib.Path]:
+    """Check ``model.pt`` against the sha256 in ``config.json`` and ``model.pt.sha256``.
+
+    Returns the files to ship. Raises BuildError naming the mismatch and the fix.
+    """
+    missing = [f for f in ("model.pt", "config.json") if not (weights_dir / f).is_file()]
+    if missing:
+        raise BuildError(
+            f"weights folder {weights_dir} lacks {', '.join(missing)}: pass --weights DIR with a "
+            "folder written by `python -m model train` (or model.weights.save_random_model)"
+        )
+    try:
+        config = json.loads((weights_dir / "config.json").read_text())
+    except json.JSONDecodeError as exc:
+        raise BuildError(f"{weights_dir / 'config.json'} is not valid JSON ({exc}); restore it") from exc
+    h = hashlib.sha256()
+    with open(weights_dir / "model.pt", "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    digest = h.hexdigest()
+    if config.get("sha256") != digest:
+        raise BuildError(
+            f"{weights_dir / 'model.pt'} has sha256 {digest[:16]}... but config.json says "
+            f"{str(config.get('sha256'))[:16]}...: the weights and their config do not belong "
+            "together; restore the folder from the release or retrain"
+        )
+    sha_file = weights_dir / "model.pt.sha256"
+    if sha_file.is_file() and sha_file.read_text().split()[:1] != [digest]:
+        raise BuildError(f"{sha_file} disagrees with model.pt: restore the weights folder or retrain")
+    return [weights_dir / f for f in WEIGHT_FILES if (weights_dir / f).is_file()]
+
+
+def _walk(base: pathlib.Path, skip_top: set[str]) -> list[pathlib.Path]:
+    """Files under ``base`` that belong in the package (sorted, relative to ``base``)."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        rel_dir = pathlib.Path(dirpath).relative_to(base)
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d not in EXCLUDED_DIRS
+            and not d.startswith(".")
+            and not (rel_dir == pathlib.Path(".") and d in skip_top)
+        )
+        for name in filenames:
+            if name.startswith(".") or name.endswith(EXCLUDED_SUFFIXES):
+                continue
+            if rel_dir == pathlib.Path(".") and name in skip_top:
+                continue
+            out.append(rel_dir / name)
+    return sorted(out, key=lambda p: p.as_posix())
+
+
+def collect(
+    root: pathlib.Path, weights_dir: pathlib.Path, wheel_files: list[pathlib.Path]
+) -> dict[str, pathlib.Path]:
+    """Archive name (inside the top folder) -> source file, for everything that ships."""
+    entries: dict[str, pathlib.Path] = {}
+    for rel in _walk(root / "blender_addon", ADDON_DEV_ONLY):
+        entries[rel.as_posix()] = root / "blender_addon" / rel
+    for rel in _walk(root / "model", MODEL_DEV_ONLY):
+        entries[f"model/{rel.as_posix()}"] = root / "model" / rel
+    for f in verify_weights(weights_dir):
+        entries[f"model/data/weights/{f.name}"] = f
+    for w in wheel_files:
+        entries[f"wheels/{w.name}"] = w
+    if (root / "LICENSE").is_file():
+        entries["LICENSE"] = root / "LICENSE"
+    return entries
+
+
+def write_zip(path: pathlib.Path, files: dict[str, bytes]) -> None:
+    """Deterministic zip: sorted names, fixed time and mode, deflate level 9 (wheels stored)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".zip.tmp")
+    with zipfile.ZipFile(tmp, "w") as zf:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.create_system = 3  # unix, so external_attr is read as a mode everywhere
+            info.external_attr = FILE_MODE << 16
+            if name.endswith(".whl"):
+                info.compress_type = zipfile.ZIP_STORED  # already compressed; deflating costs minutes
+                zf.writestr(info, files[name])
+            else:
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, files[name], compresslevel=9)
+    os.replace(tmp, path)
+
+
+def download_wheels(platform: str, dest: pathlib.Path, torch_index: str | None) -> None:
+    """``pip download`` the runtime wheels for ``platform`` and Python 3.11 into ``dest``."""
+    reqs = [TORCH_REQUIREMENT.get(platform, r) if r.startswith("torch") else r for r in RUNTIME_REQUIREMENTS]
+    cmd = [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "--python-version", PYTHON_VERSION]
+    cmd += ["--implementation", "cp", "--dest", str(dest)]
+    for tag in PLATFORMS[platform]:
+        cmd += ["--platform", tag]
+    if torch_index:
+        cmd += ["--extra-index-url", torch_index]
+    dest.mkdir(parents=True, exist_ok=True)
+    print("running:", " ".join(cmd + reqs))
+    result = subprocess.run(cmd + reqs)
+    if result.returncode != 0:
+        raise BuildError(
+            f"pip download of the {platform} wheels failed (exit {result.returncode}): check the "
+            "network/index, or download them yourself and pass --wheel-dir DIR"
+        )
+
+
+def wheels_from_dir(wheel_dir: pathlib.Path) -> list[pathlib.Path]:
+    """The ``*.whl`` files of a folder; names must follow the wheel spec (Blender checks them)."""
+    wheels = sorted(wheel_dir.glob("*.whl"))
+    if not wheels:
+        raise BuildError(f"no .whl files in {wheel_dir}: download them first (see --help)")
+    for w in wheels:
+        if not 5 <= len(w.name[:-4].split("-")) <= 6:
+            raise BuildError(f"{w.name} is not a valid wheel filename; use wheels as pip downloads them")
+    names = {w.name.split("-")[0].lower().replace("_", "-") for w in wheels}
+    if "torch" not in names:
+        raise BuildError(f"{wheel_dir} has no torch wheel: the add-on cannot run without it")
+    return wheels
+
+
+def build(
+    root: pathlib.Path = ROOT,
+    out_dir: pathlib.Path | None = None,
+    weights_dir: pathlib.Path | None = None,
+    platform: str | None = None,
+    wheel_files: list[pathlib.Path] | None = None,
+    check_manifest: bool = True,
+) -> pathlib.Path:
+    """Build the zip from the tree at ``root``; returns its path.
+
+    ``weights_dir`` defaults to ``root/weights``; ``platform`` + ``wheel_files`` bundle wheels.
+    ``check_manifest``: require ``blender_addon/blender_manifest.toml`` to equal the generated one.
+    """
+    root = pathlib.Path(root)
+    out_dir = pathlib.Path(out_dir) if out_dir is not None else root / "dist"
+    weights_dir = pathlib.Path(weights_dir) if weights_dir is not None else root / "weights"
+    if (platform is None) != (not wheel_files):
+        raise BuildError("wheels need a platform and a platform needs wheels: pass both or neither")
+    if platform is not None and platform not in PLATFORMS:
+        raise BuildError(f"unknown platform {platform!r}: use one of {', '.join(PLATFORMS)}")
+    version = read_version(root)
+    check_versions(root, version)
+    checked_in = root / "blender_addon" / MANIFEST
+    if check_manifest and (not checked_in.is_file() or checked_in.read_text() != manifest_text(version)):
+        raise BuildError(
+            f"{checked_in.relative_to(root)} is missing or stale (not generated from version "
+            f"{version}): run `python build_addon.py --write-manifest` and commit it"
+        )
+    wheel_files = list(wheel_files or [])
+    entries = collect(root, weights_dir, wheel_files)
+    files = {f"{ADDON_ID}/{name}": src.read_bytes() for name, src in entries.items()}
+    manifest = manifest_text(version, [w.name for w in wheel_files], platform)
+    files[f"{ADDON_ID}/{MANIFEST}"] = manifest.encode()
+    suffix = f"-{platform.replace('-', '_')}" if platform else ""
+    out = out_dir / f"{ADDON_ID}-{version}{suffix}.zip"
+    write_zip(out, files)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out-dir", default=str(ROOT / "dist"), help="where the zip goes (default dist/)")
+    parser.add_argument("--weights", default=None, help="weights folder (default weights/)")
+    parser.add_argument("--wheels", choices=sorted(PLATFORMS), help="bundle runtime wheels for PLATFORM")
+    parser.add_argument("--wheel-dir", help="take the wheels from this folder instead of pip download")
+    parser.add_argument(
+        "--torch-index",
+        default=TORCH_CPU_INDEX,
+        help="extra index for the CPU torch wheel ('' to use only your pip configuration)",
+    )
+    parser.add_argument(
+        "--write-manifest", action="store_true", help="rewrite blender_addon/blender_manifest.toml and exit"
+    )
+    args = parser.parse_args(argv)
+    try:
+        if args.write_manifest:
+            path = ROOT / "blender_addon" / MANIFEST
+            path.write_text(manifest_text(read_version(ROOT)))
+            print(f"wrote {path}")
+            return 0
+        wheel_files: list[pathlib.Path] = []
+        if args.wheels:
+            if args.wheel_dir:
+                wheel_files = wheels_from_dir(pathlib.Path(args.wheel_dir))
+            else:
+                dest = ROOT / "build" / "wheels" / args.wheels
+                download_wheels(args.wheels, dest, args.torch_index)
+                wheel_files = wheels_from_dir(dest)
+        elif args.wheel_dir:
+            raise BuildError("--wheel-dir needs --wheels PLATFORM (the platform the wheels are for)")
+        out = build(
+            ROOT,
+            pathlib.Path(args.out_dir),
+            pathlib.Path(args.weights) if args.weights else None,
+            args.wheels,
+            wheel_files,
+        )
+    except BuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB, sha256 {digest})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
