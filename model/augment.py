@@ -307,10 +307,7 @@ def _max_target(op: str, source_vertices: int) -> int:
 def _ict_labels(ict) -> np.ndarray:
     from .regions import ict_region_labels
 
-    try:
-        return np.asarray(ict_region_labels(ict), dtype=np.int64)
-    except TypeError:
-        return np.asarray(ict_region_labels(), dtype=np.int64)
+    return np.asarray(ict_region_labels(ict), dtype=np.int64)
 
 
 def _rng(seed: int, split: str) -> np.random.Generator:
