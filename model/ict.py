@@ -97,7 +97,7 @@ _FIX = (
 _CACHE_VERSION = 1
 
 
-@dataclass
+@dataclass(eq=False)  # arrays: identity comparison, not element-wise
 class ICTModel:
     """The parsed ICT-FaceKit Light model (centimetres, Y up, +Z forward, +X = subject's left).
 

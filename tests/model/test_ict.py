@@ -31,6 +31,8 @@ def test_shapes_dtypes_names(model):
     tris = model.triangles()
     assert tris.dtype == np.int64 and tris.shape == (int((model.face_sizes - 2).sum()), 3)
     assert tris.min() == 0 and tris.max() == 26718
+    mesh = model.mesh  # the model.mesh_io.Mesh view keeps the quads
+    assert mesh.vertices.shape == (26719, 3) and np.array_equal(mesh.triangles(), tris)
 
 
 def test_deltas_are_additive_and_sided(model):
