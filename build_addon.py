@@ -137,7 +137,7 @@ def manifest_text(version: str, wheels: list[str] | None = None, platform: str |
         f'id = "{ADDON_ID}"',
         f'version = "{version}"',
         'name = "Neural Face Skinning"',
-        'tagline = "One-click FACS expression rig for any face mesh"',
+        'tagline = "Predict face skinning, bake FACS shape keys, clone expressions"',
         'maintainer = "Neural Face Skinning contributors"',
         'type = "add-on"',
         'tags = ["Animation", "Rigging", "Mesh"]',
@@ -153,7 +153,7 @@ def manifest_text(version: str, wheels: list[str] | None = None, platform: str |
     lines += [
         "",
         "[permissions]",
-        'files = "Import face meshes and captures, export baked FBX and glTF"',
+        'files = "reading weights, CSV captures, exporting FBX/glTF"',
         "",
     ]
     return "\n".join(lines)
