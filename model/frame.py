@@ -1,0 +1,153 @@
+"""The canonical (model) frame: Y up, face toward +Z, translation and scale removed.
+
+A mesh in any convention is mapped into this frame before the network sees it, and results are
+mapped back. Centre and scale are surface (area-weighted) statistics, so the same face gets the
+same frame at any resolution or triangulation; unreferenced vertices are ignored.
+
+``to_canonical(p) = scale_inv * R @ (p - center)`` with ``R`` rotating input axes to model axes
+and ``scale_inv = 1 / scale``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import AxisError
+from .mesh_io import validate
+
+AXES: dict[str, tuple[float, float, float]] = {
+    "X": (1.0, 0.0, 0.0),
+    "Y": (0.0, 1.0, 0.0),
+    "Z": (0.0, 0.0, 1.0),
+    "-X": (-1.0, 0.0, 0.0),
+    "-Y": (0.0, -1.0, 0.0),
+    "-Z": (0.0, 0.0, -1.0),
+}
+
+
+def _axis(name: str, role: str) -> np.ndarray:
+    key = str(name).upper().replace("+", "")
+    if key not in AXES:
+        raise AxisError(
+            f"unknown {role} axis {name!r}; use one of {', '.join(AXES)} "
+            "(OBJ/ICT: up 'Y', forward 'Z'; Blender: up 'Z', forward '-Y')"
+        )
+    return np.array(AXES[key])
+
+
+def axis_rotation(up: str = "Y", forward: str = "Z") -> np.ndarray:
+    """Rotation taking input axes to model axes (model: Y up, +Z forward).
+
+    Args:
+        up: the input's up axis name (``"X" "Y" "Z" "-X" "-Y" "-Z"``).
+        forward: the input's forward axis name (the direction the face looks).
+
+    Returns:
+        ``(3, 3)`` float64 proper rotation ``R`` (``det = +1``) with ``R @ up = +Y`` and
+        ``R @ forward = +Z``.
+
+    Raises:
+        AxisError: unknown name, or ``up`` parallel to ``forward``.
+    """
+    u, f = _axis(up, "up"), _axis(forward, "forward")
+    if abs(float(u @ f)) > 0.5:
+        raise AxisError(
+            f"up {up!r} and forward {forward!r} are parallel; choose two perpendicular axes "
+            "(OBJ/ICT: up 'Y', forward 'Z'; Blender: up 'Z', forward '-Y')"
+        )
+    # rows are the input-space directions of model X, Y, Z; X completes a right-handed frame
+    return np.stack([np.cross(u, f), u, f])
+
+
+@dataclass
+class CanonicalFrame:
+    """Similarity transform between an input mesh's space and the canonical model frame.
+
+    Attributes:
+        rotation: ``(3, 3)`` float64, input axes -> model axes (proper rotation).
+        center: ``(3,)`` float64, in input units and axes.
+        scale: float, input units per model unit (area-weighted RMS radius of the surface).
+    """
+
+    rotation: np.ndarray
+    center: np.ndarray
+    scale: float
+
+    def to_canonical(self, points: np.ndarray) -> np.ndarray:
+        """Input-space points ``(..., 3)`` -> canonical points ``(..., 3)`` float64."""
+        p = np.asarray(points, dtype=np.float64)
+        return ((p - self.center) @ self.rotation.T) / self.scale
+
+    def from_canonical(self, points: np.ndarray) -> np.ndarray:
+        """Canonical points ``(..., 3)`` -> input-space points ``(..., 3)`` float64."""
+        p = np.asarray(points, dtype=np.float64)
+        return (p * self.scale) @ self.rotation + self.center
+
+    def vectors_to_canonical(self, vectors: np.ndarray) -> np.ndarray:
+        """Input-space displacements ``(..., 3)`` -> canonical (rotated and scaled, not moved)."""
+        d = np.asarray(vectors, dtype=np.float64)
+        return (d @ self.rotation.T) / self.scale
+
+    def vectors_from_canonical(self, vectors: np.ndarray) -> np.ndarray:
+        """Canonical displacements ``(..., 3)`` -> input space (rotated and scaled, not moved)."""
+        d = np.asarray(vectors, dtype=np.float64)
+        return (d * self.scale) @ self.rotation
+
+
+def surface_moments(vertices: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, float]:
+    """Area-weighted centroid and RMS distance to it of the triangle surface.
+
+    Exact integrals over the piecewise-linear surface (not vertex averages), so they do not
+    depend on resolution or on unreferenced vertices.
+
+    Args:
+        vertices: ``(V, 3)`` float.
+        triangles: ``(T, 3)`` int.
+
+    Returns:
+        ``(center (3,) float64, rms float)`` in input units.
+    """
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    a, b, c = v[t[:, 0]], v[t[:, 1]], v[t[:, 2]]
+    area = 0.5 * np.linalg.norm(np.cross(b - a, c - a), axis=1)
+    total = area.sum()
+    center = (area[:, None] * (a + b + c) / 3.0).sum(axis=0) / total
+    a, b, c = a - center, b - center, c - center
+    # integral of |x|^2 over a triangle = A/6 (|a|^2+|b|^2+|c|^2 + a.b + b.c + c.a)
+    sq = (
+        np.einsum("ij,ij->i", a, a)
+        + np.einsum("ij,ij->i", b, b)
+        + np.einsum("ij,ij->i", c, c)
+        + np.einsum("ij,ij->i", a, b)
+        + np.einsum("ij,ij->i", b, c)
+        + np.einsum("ij,ij->i", c, a)
+    )
+    rms = float(np.sqrt((area * sq).sum() / (6.0 * total)))
+    return center, rms
+
+
+def fit_frame(
+    vertices: np.ndarray, triangles: np.ndarray, up: str = "Y", forward: str = "Z"
+) -> CanonicalFrame:
+    """Canonical frame of a mesh given its up/forward axis convention.
+
+    Args:
+        vertices: ``(V, 3)`` float, input units and axes.
+        triangles: ``(T, 3)`` int.
+        up: input up axis (OBJ/ICT ``"Y"``, Blender ``"Z"``).
+        forward: input forward axis, where the face looks (OBJ/ICT ``"Z"``, Blender ``"-Y"``).
+
+    Returns:
+        :class:`CanonicalFrame` with center = area-weighted surface centroid and
+        scale = area-weighted RMS distance to it.
+
+    Raises:
+        AxisError: bad axis names; the typed errors of :func:`model.mesh_io.validate`.
+    """
+    rotation = axis_rotation(up, forward)
+    validate(vertices, triangles)
+    center, rms = surface_moments(vertices, triangles)
+    return CanonicalFrame(rotation=rotation, center=center, scale=rms)
