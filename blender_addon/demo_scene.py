@@ -370,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     _run_op(ops.import_arkit, filepath=str(pathlib.Path(args.capture).resolve()))
     _log(t0, f"ARKit capture imported: frames {scene.frame_start}-{scene.frame_end}")
     glb = out / "demo.glb"
-    _run_op(ops.export, filepath=str(glb.resolve()), format="GLB")
+    _run_op(ops.export, filepath=str(glb.resolve()), export_format="GLB")
     _log(t0, f"wrote {glb}")
     make_active(face)
     blend = out / "demo.blend"
