@@ -76,9 +76,12 @@ def prepare_mesh(
     """
     try:
         from .frame import fit_frame
+    except ImportError:  # parallel development: model.frame is not in this checkout yet
+        from ._netgeo import fit_frame
+    try:
         from .geometry import compute_operators
-    except ImportError:  # parallel development: the geometry modules are not in this checkout yet
-        from ._netgeo import compute_operators, fit_frame
+    except ImportError:
+        from ._netgeo import compute_operators
     from .mesh_io import validate
 
     vertices = np.asarray(vertices, dtype=np.float64)

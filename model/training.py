@@ -1,0 +1,377 @@
+"""Training of :class:`model.nn.network.FaceSkinningNet` on ICT-FaceKit derived meshes.
+
+Data: a pool of training meshes (``model.augment.make_sample`` on the train split: held-in
+identities, remeshed/decimated/subdivided topologies, crops, stylizing warps, similarity
+transforms), each moved into its canonical frame with its operators precomputed and cached on
+disk. Every step draws a target T and a source S from the pool and:
+
+* bakes all 53 one-hot codes on T (teacher forcing with the true weights) -> ``bake`` loss
+  (mass-weighted vertex L1) and ``edge`` loss (L1 of edge-vector differences);
+* poses S with ``batch_codes`` FACS weight vectors w (half one-hot, half sparse random in
+  [0, 1]), encodes them -> ``code`` loss L1(z_exp, w); decodes z_exp on T against
+  ``sum_i w_i delta_T,i`` -> ``decode`` loss (end to end);
+* skinning NLL with label smoothing on T -> ``seg`` loss.
+
+All losses are in canonical units multiplied by ``delta_scale`` (O(1) numbers). Randomness of
+step ``s`` comes from ``numpy.random.default_rng([seed, s])`` so a resumed run draws the same
+steps as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import pathlib
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+
+from .cache import array_digest, cache_dir
+from .errors import FaceSkinningError
+from .facs import ICT_NAMES
+from .nn.diffusion import MeshTensors
+from .nn.network import FaceSkinningNet, NetConfig
+
+POOL_VERSION = "pool-v1"
+
+
+@dataclass
+class TrainConfig:
+    """Every training hyperparameter (stored in the weights' config)."""
+
+    seed: int = 0
+    pool_size: int = 96
+    steps: int = 6000
+    lr: float = 2e-3
+    lr_final: float = 5e-5
+    warmup_steps: int = 200
+    weight_decay: float = 1e-5
+    batch_codes: int = 8
+    w_bake: float = 1.0
+    w_edge: float = 1.0
+    w_code: float = 1.0
+    w_decode: float = 0.5
+    w_seg: float = 0.2
+    label_smoothing: float = 0.1
+    max_vertices: int = 12000
+    checkpoint_minutes: float = 5.0
+    net: dict = field(default_factory=dict)  # NetConfig overrides
+
+
+@dataclass
+class PoolItem:
+    """One training mesh in its canonical frame: operators, expression deltas (53, V, 3)
+    canonical float32, region labels (V,) int64, unique edges (E, 2) int64."""
+
+    mesh: MeshTensors
+    deltas: torch.Tensor
+    labels: torch.Tensor
+    edges: torch.Tensor
+    meta: dict
+
+    def to(self, device) -> PoolItem:
+        return PoolItem(self.mesh.to(device), self.deltas.to(device), self.labels.to(device), self.edges.to(device), self.meta)
+
+
+def unique_edges(triangles: np.ndarray) -> np.ndarray:
+    """(E, 2) int64 undirected edges of a triangle list, each once (i < j)."""
+    e = np.concatenate([triangles[:, [0, 1]], triangles[:, [1, 2]], triangles[:, [2, 0]]])
+    e = np.sort(e, axis=1)
+    e = e[e[:, 0] != e[:, 1]]
+    return np.unique(e, axis=0)
+
+
+def _raw_sample(ict, seed: int, split: str, max_vertices: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+    """(vertices, triangles, deltas (53,V,3), labels (V,), meta) in the sample's own frame."""
+    try:
+        from .augment import make_sample
+
+    except ImportError:  # parallel development: model.augment is not in this checkout yet
+        return _ict_crop_sample(ict, seed)
+    try:
+        from .regions import ict_region_labels  # noqa: F401
+
+        labels = None
+    except ImportError:  # parallel development: no region labels yet, segmentation is untrained
+        labels = np.zeros(ict.num_vertices, np.int64)
+    s = make_sample(ict, seed, split=split, max_vertices=max_vertices, labels=labels)
+    return (
+        np.asarray(s.vertices, np.float64),
+        np.asarray(s.triangles, np.int64),
+        np.asarray(s.deltas, np.float32),
+        np.asarray(s.labels, np.int64),
+        dict(s.meta) if isinstance(s.meta, dict) else {},
+    )
+
+
+def _ict_crop_sample(ict, seed: int):
+    """Stand-in for make_sample: a train-split identity on an ICT vertex-prefix crop."""
+    from .ict import CROPS, sample_identity
+    from .split import identity_basis
+
+    rng = np.random.default_rng([seed, 7])
+    name = sorted(CROPS)[int(rng.integers(len(CROPS)))]
+    n, tri = ict.crop(name)
+    v = ict.compose(sample_identity(rng, identity_basis("train")))[:n]
+    try:
+        from .regions import ict_region_labels
+
+        labels = np.asarray(ict_region_labels())[:n]
+    except ImportError:
+        labels = np.zeros(n, np.int64)
+    return v.astype(np.float64), tri, ict.expressions[:, :n].astype(np.float32), labels, {"crop": name}
+
+
+def load_pool_item(ict, seed: int, k: int, split: str = "train", max_vertices: int = 12000) -> PoolItem:
+    """Make (or read from the ``pool`` disk cache) one canonical training mesh with operators."""
+    from .api import prepare_mesh
+
+    key = array_digest(extra=f"{POOL_VERSION}|{seed}|{split}|{max_vertices}|{ict.num_vertices}")
+    path = cache_dir("pool") / f"{split}-{seed}-{key[:16]}.npz"
+    raw = None
+    if path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                raw = (z["vertices"], z["triangles"], z["deltas"], z["labels"], json.loads(str(z["meta"])))
+        except (OSError, KeyError, ValueError):
+            raw = None
+    if raw is None:
+        raw = _raw_sample(ict, seed, split, max_vertices)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, vertices=raw[0], triangles=raw[1], deltas=raw[2], labels=raw[3], meta=json.dumps(raw[4], default=str))
+        os.replace(tmp, path)
+    vertices, triangles, deltas, labels, meta = raw
+    prep = prepare_mesh(vertices, triangles, k=k)
+    d_can = np.asarray(prep.frame.vectors_to_canonical(deltas.reshape(-1, 3)), np.float32).reshape(deltas.shape)
+    meta = dict(meta, seed=seed, num_vertices=int(vertices.shape[0]))
+    return PoolItem(
+        prep.tensors("cpu"),
+        torch.from_numpy(d_can),
+        torch.from_numpy(labels.astype(np.int64)),
+        torch.from_numpy(unique_edges(triangles)),
+        meta,
+    )
+
+
+def build_pool(ict, size: int, k: int, seed: int = 0, max_vertices: int = 12000, log=print) -> list[PoolItem]:
+    """``size`` training meshes, seeds ``seed*100000 + i`` of the train split."""
+    pool = []
+    t0 = time.time()
+    i = 0
+    while len(pool) < size:
+        s = seed * 100_000 + i
+        i += 1
+        try:
+            pool.append(load_pool_item(ict, s, k, "train", max_vertices))
+        except Exception as exc:  # noqa: BLE001 - a remesher failure on one random draw must not stop training
+            print(f"\nskipping pool seed {s}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}", file=sys.stderr)
+            continue
+        if log is not None:
+            _progress(f"pool {i + 1}/{size}  V={pool[-1].mesh.num_vertices}  {time.time() - t0:.0f}s")
+    if log is not None:
+        print(file=sys.stderr)
+    return pool
+
+
+def sample_codes(rng: np.random.Generator, n: int) -> np.ndarray:
+    """(n, 53) float32 FACS weights: the first half one-hot with weight in [0.5, 1], the rest
+    sparse random combinations (1-6 active units, each in [0, 1])."""
+    w = np.zeros((n, len(ICT_NAMES)), np.float32)
+    n_one = n // 2
+    w[np.arange(n_one), rng.integers(0, len(ICT_NAMES), n_one)] = rng.uniform(0.5, 1.0, n_one)
+    for r in range(n_one, n):
+        m = int(rng.integers(1, 7))
+        w[r, rng.choice(len(ICT_NAMES), m, replace=False)] = rng.uniform(0.0, 1.0, m)
+    return w
+
+
+def _mass_l1(pred: torch.Tensor, gt: torch.Tensor, mass: torch.Tensor) -> torch.Tensor:
+    """Mass-weighted mean over vertices of the L1 norm of (..., V, 3) differences."""
+    err = (pred - gt).abs().sum(-1)  # (..., V)
+    return (err * mass).sum(-1).mean() / mass.sum()
+
+
+def step_losses(net: FaceSkinningNet, target: PoolItem, source: PoolItem, codes: torch.Tensor, cfg: TrainConfig) -> dict[str, torch.Tensor]:
+    """The loss terms of one step (see the module docstring); each a scalar tensor."""
+    scale = net.config.delta_scale
+    rig = net.rig(target.mesh)
+    mass = target.mesh.mass
+    baked = net.bake(rig)  # (53, V, 3)
+    out = {"bake": _mass_l1(baked, target.deltas, mass) * scale}
+    with torch.no_grad():  # the evaluation metric, for monitoring only
+        out["rel"] = (baked - target.deltas).abs().sum() / target.deltas.abs().sum().clamp_min(1e-12)
+    i, j = target.edges[:, 0], target.edges[:, 1]
+    out["edge"] = ((baked[:, i] - baked[:, j]) - (target.deltas[:, i] - target.deltas[:, j])).abs().sum(-1).mean() * scale
+    disp = torch.einsum("bi,ivc->bvc", codes, source.deltas)
+    z = net.encode_expression(source.mesh, disp)
+    out["code"] = (z - codes).abs().mean()
+    gt = torch.einsum("bi,ivc->bvc", codes, target.deltas)
+    out["decode"] = _mass_l1(net.decode(rig, z), gt, mass) * scale
+    logp = torch.log_softmax(rig["logits"], -1)
+    k = logp.shape[-1]
+    nll = -(logp.gather(1, target.labels[:, None])[:, 0])
+    smooth = -logp.mean(-1)
+    seg = (1 - cfg.label_smoothing) * nll + cfg.label_smoothing * smooth
+    out["seg"] = (seg * mass).sum() / mass.sum()
+    del k
+    out["total"] = (
+        cfg.w_bake * out["bake"]
+        + cfg.w_edge * out["edge"]
+        + cfg.w_code * out["code"]
+        + cfg.w_decode * out["decode"]
+        + cfg.w_seg * out["seg"]
+    )
+    return out
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Linear warm-up then cosine decay from ``lr`` to ``lr_final`` over ``steps``."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    p = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
+    return cfg.lr_final + 0.5 * (cfg.lr - cfg.lr_final) * (1 + math.cos(math.pi * p))
+
+
+def make_net(cfg: TrainConfig) -> FaceSkinningNet:
+    """A freshly initialised network (seeded by ``cfg.seed``) with ``cfg.net`` overrides."""
+    from .weights import default_region_names
+
+    torch.manual_seed(cfg.seed)
+    net_cfg = NetConfig(region_names=default_region_names(), expression_names=ICT_NAMES, **cfg.net)
+    return FaceSkinningNet(net_cfg)
+
+
+def _progress(text: str) -> None:
+    sys.stderr.write("\r" + text[:150].ljust(150))
+    sys.stderr.flush()
+
+
+def git_commit() -> str:
+    try:
+        root = pathlib.Path(__file__).resolve().parents[1]
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def train(
+    ict,
+    cfg: TrainConfig,
+    out_dir: str | os.PathLike,
+    device: str = "cpu",
+    minutes: float | None = None,
+    resume: bool = False,
+    threads: int | None = None,
+    pool: list[PoolItem] | None = None,
+    log_every: int = 10,
+) -> dict:
+    """Train and write ``out_dir/weights`` (the deliverable), ``out_dir/checkpoint.pt`` and
+    ``out_dir/loss.csv``. ``minutes`` caps the training-loop wall time (the run then stops early
+    and saves what it has). Returns a summary dict (steps done, wall time, final losses).
+    """
+    from .weights import save_model
+
+    out = pathlib.Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if threads:
+        # on a shared CPU, OpenMP barriers across contended cores cost more than they gain:
+        # one thread measured 4x faster than two under load
+        torch.set_num_threads(threads)
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise FaceSkinningError("--device cuda was asked for but torch sees no CUDA GPU; use --device cpu")
+    net = make_net(cfg)
+    t_pool = time.time()
+    if pool is None:
+        pool = build_pool(ict, cfg.pool_size, net.config.k_eig, cfg.seed, cfg.max_vertices)
+    pool_seconds = time.time() - t_pool
+    pool = [p.to(device) for p in pool]
+    net.to(device)
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    step0 = 0
+    ckpt_path = out / "checkpoint.pt"
+    prior_seconds = 0.0
+    if resume and ckpt_path.is_file():
+        ck = torch.load(ckpt_path, map_location=device, weights_only=True)
+        net.load_state_dict(ck["net"])
+        opt.load_state_dict(ck["opt"])
+        step0 = int(ck["step"])
+        prior_seconds = float(ck.get("train_seconds", 0.0))
+        print(f"resumed from {ckpt_path} at step {step0}", file=sys.stderr)
+    csv_path = out / "loss.csv"
+    new_csv = not (resume and csv_path.is_file())
+    fcsv = open(csv_path, "w" if new_csv else "a", newline="")
+    writer = csv.writer(fcsv)
+    keys = ["total", "bake", "edge", "code", "decode", "seg", "rel"]
+    if new_csv:
+        writer.writerow(["step", "seconds", "lr", *keys])
+
+    def save_checkpoint(step: int, seconds: float) -> None:
+        tmp = out / "checkpoint.pt.tmp"
+        torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "step": step, "train_seconds": seconds}, tmp)
+        os.replace(tmp, ckpt_path)
+
+    t0 = time.time()
+    last_ckpt = t0
+    ema: dict[str, float] = {}
+    step = step0
+    net.train()
+    while step < cfg.steps:
+        if minutes is not None and time.time() - t0 > minutes * 60:
+            print(f"\nstopping at step {step}: --minutes {minutes} reached", file=sys.stderr)
+            break
+        rng = np.random.default_rng([cfg.seed, step])
+        ti = int(rng.integers(len(pool)))
+        si = int(rng.integers(len(pool) - 1)) if len(pool) > 1 else 0
+        si = si + 1 if (len(pool) > 1 and si >= ti) else si
+        codes = torch.from_numpy(sample_codes(rng, cfg.batch_codes)).to(device)
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, cfg)
+        losses = step_losses(net, pool[ti], pool[si], codes, cfg)
+        opt.zero_grad(set_to_none=True)
+        losses["total"].backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        step += 1
+        vals = {k: float(losses[k].detach()) for k in keys}
+        for k, v in vals.items():
+            ema[k] = v if k not in ema else 0.95 * ema[k] + 0.05 * v
+        elapsed = time.time() - t0
+        if step % log_every == 0 or step == cfg.steps:
+            writer.writerow([step, f"{prior_seconds + elapsed:.1f}", f"{lr_at(step - 1, cfg):.3g}"] + [f"{vals[k]:.5f}" for k in keys])
+            fcsv.flush()
+            rate = (step - step0) / max(elapsed, 1e-9)
+            eta = (cfg.steps - step) / max(rate, 1e-9)
+            _progress(
+                f"step {step}/{cfg.steps} {rate:.2f} it/s eta {eta / 60:.0f}m | "
+                + " ".join(f"{k} {ema[k]:.4f}" for k in keys)
+            )
+        if time.time() - last_ckpt > cfg.checkpoint_minutes * 60:
+            save_checkpoint(step, prior_seconds + elapsed)
+            last_ckpt = time.time()
+    train_seconds = prior_seconds + time.time() - t0
+    save_checkpoint(step, train_seconds)
+    fcsv.close()
+    print(file=sys.stderr)
+    net.eval()
+    summary = {
+        "steps_done": step,
+        "train_seconds": round(train_seconds, 1),
+        "pool_seconds": round(pool_seconds, 1),
+        "device": device,
+        "final_ema": {k: round(v, 5) for k, v in ema.items()},
+        "pool_vertices": [p.mesh.num_vertices for p in pool],
+    }
+    save_model(
+        net.cpu(),
+        out / "weights",
+        {
+            "training": {"config": asdict(cfg), "summary": summary, "git_commit": git_commit(), "torch": torch.__version__},
+        },
+    )
+    return summary
