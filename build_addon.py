@@ -258,6 +258,8 @@ def download_wheels(platform: str, dest: pathlib.Path, torch_index: str | None) 
     if torch_index:
         cmd += ["--extra-index-url", torch_index]
     dest.mkdir(parents=True, exist_ok=True)
+    for stale in dest.glob("*.whl"):  # wheels of an older build must not ship with this one
+        stale.unlink()
     print("running:", " ".join(cmd + reqs))
     result = subprocess.run(cmd + reqs)
     if result.returncode != 0:
