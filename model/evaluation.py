@@ -158,8 +158,12 @@ def format_table(result: dict) -> str:
     lines = [head, "|" + "---|" * (4 + len(groups))]
     for r in result["rows"]:
         g = " | ".join(f"{r['groups'][k]:.3f}" for k in groups)
-        lines.append(f"| {r['set']} | {r['method']} | {r['relative_error']:.3f} | {r['mean_error_mm']:.3f} | {g} |")
+        lines.append(
+            f"| {r['set']} | {r['method']} | {r['relative_error']:.3f} | {r['mean_error_mm']:.3f} | {g} |"
+        )
     blank = " | ".join("" for _ in groups)
     lines.append(f"| unseen | encoder FACS rel. L1 | {result['encoder_relative_l1']:.3f} | | {blank} |")
-    lines.append(f"| unseen | segmentation accuracy | {100 * result['segmentation_accuracy']:.1f}% | | {blank} |")
+    lines.append(
+        f"| unseen | segmentation accuracy | {100 * result['segmentation_accuracy']:.1f}% | | {blank} |"
+    )
     return "\n".join(lines)

@@ -76,7 +76,13 @@ class PoolItem:
     meta: dict
 
     def to(self, device) -> PoolItem:
-        return PoolItem(self.mesh.to(device), self.deltas.to(device), self.labels.to(device), self.edges.to(device), self.meta)
+        return PoolItem(
+            self.mesh.to(device),
+            self.deltas.to(device),
+            self.labels.to(device),
+            self.edges.to(device),
+            self.meta,
+        )
 
 
 def unique_edges(triangles: np.ndarray) -> np.ndarray:
@@ -87,7 +93,9 @@ def unique_edges(triangles: np.ndarray) -> np.ndarray:
     return np.unique(e, axis=0)
 
 
-def _raw_sample(ict, seed: int, split: str, max_vertices: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+def _raw_sample(
+    ict, seed: int, split: str, max_vertices: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
     """(vertices, triangles, deltas (53,V,3), labels (V,), meta) in the sample's own frame."""
     try:
         from .augment import make_sample
@@ -144,11 +152,20 @@ def load_pool_item(ict, seed: int, k: int, split: str = "train", max_vertices: i
     if raw is None:
         raw = _raw_sample(ict, seed, split, max_vertices)
         tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, vertices=raw[0], triangles=raw[1], deltas=raw[2], labels=raw[3], meta=json.dumps(raw[4], default=str))
+        np.savez(
+            tmp,
+            vertices=raw[0],
+            triangles=raw[1],
+            deltas=raw[2],
+            labels=raw[3],
+            meta=json.dumps(raw[4], default=str),
+        )
         os.replace(tmp, path)
     vertices, triangles, deltas, labels, meta = raw
     prep = prepare_mesh(vertices, triangles, k=k)
-    d_can = np.asarray(prep.frame.vectors_to_canonical(deltas.reshape(-1, 3)), np.float32).reshape(deltas.shape)
+    d_can = np.asarray(prep.frame.vectors_to_canonical(deltas.reshape(-1, 3)), np.float32).reshape(
+        deltas.shape
+    )
     meta = dict(meta, seed=seed, num_vertices=int(vertices.shape[0]))
     return PoolItem(
         prep.tensors("cpu"),
@@ -170,7 +187,10 @@ def build_pool(ict, size: int, k: int, seed: int = 0, max_vertices: int = 12000,
         try:
             pool.append(load_pool_item(ict, s, k, "train", max_vertices))
         except Exception as exc:  # noqa: BLE001 - a remesher failure on one random draw must not stop training
-            print(f"\nskipping pool seed {s}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}", file=sys.stderr)
+            print(
+                f"\nskipping pool seed {s}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}",
+                file=sys.stderr,
+            )
             continue
         if log is not None:
             _progress(f"pool {i + 1}/{size}  V={pool[-1].mesh.num_vertices}  {time.time() - t0:.0f}s")
@@ -197,7 +217,9 @@ def _mass_l1(pred: torch.Tensor, gt: torch.Tensor, mass: torch.Tensor) -> torch.
     return (err * mass).sum(-1).mean() / mass.sum()
 
 
-def step_losses(net: FaceSkinningNet, target: PoolItem, source: PoolItem, codes: torch.Tensor, cfg: TrainConfig) -> dict[str, torch.Tensor]:
+def step_losses(
+    net: FaceSkinningNet, target: PoolItem, source: PoolItem, codes: torch.Tensor, cfg: TrainConfig
+) -> dict[str, torch.Tensor]:
     """The loss terms of one step (see the module docstring); each a scalar tensor."""
     scale = net.config.delta_scale
     rig = net.rig(target.mesh)
@@ -207,7 +229,9 @@ def step_losses(net: FaceSkinningNet, target: PoolItem, source: PoolItem, codes:
     with torch.no_grad():  # the evaluation metric, for monitoring only
         out["rel"] = (baked - target.deltas).abs().sum() / target.deltas.abs().sum().clamp_min(1e-12)
     i, j = target.edges[:, 0], target.edges[:, 1]
-    out["edge"] = ((baked[:, i] - baked[:, j]) - (target.deltas[:, i] - target.deltas[:, j])).abs().sum(-1).mean() * scale
+    out["edge"] = ((baked[:, i] - baked[:, j]) - (target.deltas[:, i] - target.deltas[:, j])).abs().sum(
+        -1
+    ).mean() * scale
     disp = torch.einsum("bi,ivc->bvc", codes, source.deltas)
     z = net.encode_expression(source.mesh, disp)
     out["code"] = (z - codes).abs().mean()
@@ -255,7 +279,9 @@ def _progress(text: str) -> None:
 def git_commit() -> str:
     try:
         root = pathlib.Path(__file__).resolve().parents[1]
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -313,7 +339,9 @@ def train(
 
     def save_checkpoint(step: int, seconds: float) -> None:
         tmp = out / "checkpoint.pt.tmp"
-        torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "step": step, "train_seconds": seconds}, tmp)
+        torch.save(
+            {"net": net.state_dict(), "opt": opt.state_dict(), "step": step, "train_seconds": seconds}, tmp
+        )
         os.replace(tmp, ckpt_path)
 
     t0 = time.time()
@@ -343,7 +371,10 @@ def train(
             ema[k] = v if k not in ema else 0.95 * ema[k] + 0.05 * v
         elapsed = time.time() - t0
         if step % log_every == 0 or step == cfg.steps:
-            writer.writerow([step, f"{prior_seconds + elapsed:.1f}", f"{lr_at(step - 1, cfg):.3g}"] + [f"{vals[k]:.5f}" for k in keys])
+            writer.writerow(
+                [step, f"{prior_seconds + elapsed:.1f}", f"{lr_at(step - 1, cfg):.3g}"]
+                + [f"{vals[k]:.5f}" for k in keys]
+            )
             fcsv.flush()
             rate = (step - step0) / max(elapsed, 1e-9)
             eta = (cfg.steps - step) / max(rate, 1e-9)
@@ -371,7 +402,16 @@ def train(
         net.cpu(),
         out / "weights",
         {
-            "training": {"config": asdict(cfg), "summary": summary, "git_commit": git_commit(), "torch": torch.__version__},
+            "training": {
+                "config": asdict(cfg),
+                "summary": summary,
+                "git_commit": git_commit(),
+                "torch": torch.__version__,
+            },
         },
     )
     return summary
+
+
+# The configuration of the shipped weights (``python -m model train`` with no overrides).
+SHIPPED = TrainConfig()

@@ -1,0 +1,45 @@
+"""``python -m model bake TARGET -o RIG.npz``: predict skinning weights and bake the 53 ICT
+expression shapes of any face mesh.
+
+Output npz: ``names (53,)`` ICT names, ``deltas (53, V, 3) float32`` additive deltas in the
+input's units and axes, index-aligned with the file's vertices (every vertex, loose parts too),
+``skin_weights (V, K) float32`` (rows sum to 1), ``regions (K,)`` region names.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import add_axes, add_weights, load_model, output_path
+
+HELP = "bake 53 FACS expression shapes (+ skinning weights) for a face mesh into an .npz rig"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", help="target neutral face mesh (.obj or .ply), any units/position")
+    parser.add_argument("-o", "--out", required=True, help="output rig .npz")
+    add_axes(parser)
+    add_weights(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from ..facs import ICT_NAMES
+    from ..mesh_io import read_mesh
+
+    out = output_path(args.out, ".npz")
+    mesh = read_mesh(args.target)
+    fm = load_model(args)
+    prep = fm.prepare(mesh.vertices, mesh.triangles(), up=args.up, forward=args.forward)
+    skin = fm.predict_skin_weights(prep)
+    deltas = fm.bake(prep, skin)
+    np.savez(
+        out,
+        names=np.array(ICT_NAMES),
+        deltas=deltas.astype(np.float32),
+        skin_weights=skin.astype(np.float32),
+        regions=np.array(fm.region_names),
+    )
+    print(f"baked {len(ICT_NAMES)} shapes on {mesh.num_vertices} vertices -> {out}")
+    return 0

@@ -1,0 +1,43 @@
+"""``python -m model evaluate --ict PATH [--weights W]``: one table on the held-out split.
+
+Cases are written once by :func:`model.split.write_eval_cases` into ``--cases`` (default
+``eval_cases/``, git-ignored) and reused. See :mod:`model.evaluation` for the metrics.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "evaluate weights on held-out identities/topologies and stylized warps (one table)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ict", default=None, help="ICT-FaceKit folder (default: $ICT_FACEKIT)")
+    parser.add_argument("--weights", default=None, help="weights folder (default: the shipped weights/)")
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    parser.add_argument("--cases", default="eval_cases", help="evaluation case folder (written if missing)")
+    parser.add_argument("--num-cases", type=int, default=8, help="cases per set (default 8)")
+    parser.add_argument(
+        "--max-vertices", type=int, default=40000, help="vertex budget per case (default 40000)"
+    )
+    parser.add_argument("--json", default=None, help="also write the results as JSON here")
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    import pathlib
+    import sys
+
+    from ..api import FaceModel
+    from ..evaluation import ensure_cases, evaluate, format_table
+    from ..ict import load_ict
+
+    ict = load_ict(args.ict)
+    fm = FaceModel.load(args.weights, device=args.device)
+    cases = ensure_cases(ict, pathlib.Path(args.cases), args.num_cases, args.max_vertices)
+    result = evaluate(fm, ict, cases, log=lambda s: print(s, file=sys.stderr))
+    result["weights"] = str(args.weights or "shipped")
+    print(format_table(result))
+    if args.json:
+        pathlib.Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+    return 0
