@@ -74,14 +74,8 @@ def prepare_mesh(
     vertices (V, 3) float in any units/position; triangles (T, 3) int. Raises the typed mesh
     errors of :mod:`model.errors`.
     """
-    try:
-        from .frame import fit_frame
-    except ImportError:  # parallel development: model.frame is not in this checkout yet
-        from ._netgeo import fit_frame
-    try:
-        from .geometry import compute_operators
-    except ImportError:
-        from ._netgeo import compute_operators
+    from .frame import fit_frame
+    from .geometry import compute_operators
     from .mesh_io import validate
 
     vertices = np.asarray(vertices, dtype=np.float64)

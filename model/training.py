@@ -97,18 +97,9 @@ def _raw_sample(
     ict, seed: int, split: str, max_vertices: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
     """(vertices, triangles, deltas (53,V,3), labels (V,), meta) in the sample's own frame."""
-    try:
-        from .augment import make_sample
+    from .augment import make_sample
 
-    except ImportError:  # parallel development: model.augment is not in this checkout yet
-        return _ict_crop_sample(ict, seed)
-    try:
-        from .regions import ict_region_labels  # noqa: F401
-
-        labels = None
-    except ImportError:  # parallel development: no region labels yet, segmentation is untrained
-        labels = np.zeros(ict.num_vertices, np.int64)
-    s = make_sample(ict, seed, split=split, max_vertices=max_vertices, labels=labels)
+    s = make_sample(ict, seed, split=split, max_vertices=max_vertices)
     return (
         np.asarray(s.vertices, np.float64),
         np.asarray(s.triangles, np.int64),
@@ -116,24 +107,6 @@ def _raw_sample(
         np.asarray(s.labels, np.int64),
         dict(s.meta) if isinstance(s.meta, dict) else {},
     )
-
-
-def _ict_crop_sample(ict, seed: int):
-    """Stand-in for make_sample: a train-split identity on an ICT vertex-prefix crop."""
-    from .ict import CROPS, sample_identity
-    from .split import identity_basis
-
-    rng = np.random.default_rng([seed, 7])
-    name = sorted(CROPS)[int(rng.integers(len(CROPS)))]
-    n, tri = ict.crop(name)
-    v = ict.compose(sample_identity(rng, identity_basis("train")))[:n]
-    try:
-        from .regions import ict_region_labels
-
-        labels = np.asarray(ict_region_labels())[:n]
-    except ImportError:
-        labels = np.zeros(n, np.int64)
-    return v.astype(np.float64), tri, ict.expressions[:, :n].astype(np.float32), labels, {"crop": name}
 
 
 def load_pool_item(ict, seed: int, k: int, split: str = "train", max_vertices: int = 12000) -> PoolItem:
@@ -193,7 +166,7 @@ def build_pool(ict, size: int, k: int, seed: int = 0, max_vertices: int = 12000,
             )
             continue
         if log is not None:
-            _progress(f"pool {i + 1}/{size}  V={pool[-1].mesh.num_vertices}  {time.time() - t0:.0f}s")
+            _progress(f"pool {len(pool)}/{size}  V={pool[-1].mesh.num_vertices}  {time.time() - t0:.0f}s")
     if log is not None:
         print(file=sys.stderr)
     return pool

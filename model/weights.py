@@ -142,18 +142,10 @@ def load_model(directory: str | os.PathLike | None = None, device: str = "cpu"):
 
 
 def default_region_names() -> tuple[str, ...]:
-    """model.regions.REGION_NAMES (a provisional list while that module is not in the checkout)."""
-    try:
-        from .regions import REGION_NAMES
-    except ImportError:
-        return _PROVISIONAL_REGIONS
+    """model.regions.REGION_NAMES."""
+    from .regions import REGION_NAMES
+
     return tuple(REGION_NAMES)
-
-
-_PROVISIONAL_REGIONS = (
-    "forehead", "brow_L", "brow_R", "eye_L", "eye_R", "nose", "cheek_L", "cheek_R",
-    "upper_lip", "lower_lip", "mouth_corner_L", "mouth_corner_R", "jaw", "rest",
-)  # fmt: skip
 
 
 def save_random_model(path_dir: str | os.PathLike, seed: int = 0) -> pathlib.Path:
