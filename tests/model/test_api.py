@@ -1,0 +1,165 @@
+"""model.api.FaceModel: the numpy contract (shapes, dtypes, units, axes, vertex order)."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+from model.api import FaceModel
+from model.errors import MeshError
+from model.facs import ICT_NAMES
+from model.regions import REGION_NAMES
+from model.weights import save_random_model, shipped_weights_dir
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def grid_face(n: int = 25) -> tuple[np.ndarray, np.ndarray]:
+    """A bumpy height field over [-1, 1]^2 (Y up, looking to +Z), (n*n, 3) and triangles."""
+    x, y = np.meshgrid(np.linspace(-1, 1, n), np.linspace(-1, 1, n))
+    z = 0.6 * np.exp(-(x**2 + y**2)) + 0.15 * np.exp(-8 * ((x - 0.1) ** 2 + (y + 0.1) ** 2))
+    v = np.stack([x, y, z], -1).reshape(-1, 3)
+    i = np.arange(n * n).reshape(n, n)
+    a, b, c, d = i[:-1, :-1].ravel(), i[:-1, 1:].ravel(), i[1:, :-1].ravel(), i[1:, 1:].ravel()
+    t = np.concatenate([np.stack([a, b, d], 1), np.stack([a, d, c], 1)])
+    return v, t.astype(np.int64)
+
+
+def shipped_is_trained() -> bool:
+    cfg = json.loads((shipped_weights_dir() / "config.json").read_text())
+    return not cfg["metadata"].get("random_init", False)
+
+
+@pytest.fixture(scope="module")
+def fm(tmp_path_factory) -> FaceModel:
+    return FaceModel.load(save_random_model(tmp_path_factory.mktemp("w") / "random", seed=0))
+
+
+@pytest.fixture(scope="module")
+def face():
+    return grid_face(25)
+
+
+def test_contract_shapes_and_dtypes(fm, face):
+    v, t = face
+    assert fm.region_names == REGION_NAMES
+    assert fm.expression_names == ICT_NAMES
+    assert isinstance(fm.name, str) and isinstance(fm.version, str)
+    prep = fm.prepare(v, t)
+    skin = fm.predict_skin_weights(prep)
+    assert skin.shape == (len(v), len(REGION_NAMES)) and skin.dtype == np.float32
+    np.testing.assert_allclose(skin.sum(1), 1.0, atol=1e-5)
+    deltas = fm.bake(prep)
+    assert deltas.shape == (53, len(v), 3) and deltas.dtype == np.float32
+    frames = v[None] + 0.01 * np.random.default_rng(0).normal(size=(5, len(v), 3))
+    codes = fm.encode(prep, frames)
+    assert codes.shape == (5, 53) and codes.dtype == np.float32
+    assert fm.encode(prep, frames[0]).shape == (1, 53)
+
+
+def test_vertex_order_invariance(fm, face):
+    """Permuting the input vertices permutes every per-vertex output the same way."""
+    v, t = face
+    perm = np.random.default_rng(0).permutation(len(v))
+    inv = np.argsort(perm)
+    a, b = fm.prepare(v, t), fm.prepare(v[perm], inv[t])
+    da, db = fm.bake(a), fm.bake(b)
+    scale = np.abs(da).max()
+    np.testing.assert_allclose(db, da[:, perm], atol=1e-4 * scale)
+    np.testing.assert_allclose(fm.predict_skin_weights(b), fm.predict_skin_weights(a)[perm], atol=1e-4)
+    frames = v[None] + 0.02 * np.random.default_rng(1).normal(size=(2, len(v), 3))
+    np.testing.assert_allclose(fm.encode(b, frames[:, perm]), fm.encode(a, frames), atol=1e-4)
+
+
+def test_units_position_and_axes(fm, face):
+    """Scale and translation of the input carry over to the deltas; other axis conventions
+    rotate them back into the input's axes."""
+    v, t = face
+    base = fm.bake(fm.prepare(v, t))
+    moved = fm.bake(fm.prepare(100.0 * v + np.array([5.0, -300.0, 42.0]), t))
+    np.testing.assert_allclose(moved, 100.0 * base, rtol=1e-3, atol=1e-3 * np.abs(100 * base).max())
+    # Blender convention: Z up, face looking to -Y; (x, y, z)_obj -> (x, -z, y)_blender
+    rot = np.array([[1.0, 0, 0], [0, 0, -1], [0, 1, 0]])
+    blender = fm.bake(fm.prepare(v @ rot.T, t, up="Z", forward="-Y"))
+    np.testing.assert_allclose(blender, base @ rot.T, atol=1e-4 * np.abs(base).max())
+
+
+@pytest.mark.parametrize("weights", ["random", "shipped"])
+def test_resolution_robustness(fm, weights):
+    """The same surface sampled at two resolutions gives close deltas at the shared points."""
+    if weights == "shipped":
+        if not shipped_is_trained():
+            pytest.skip("the shipped weights are the random placeholder")
+        fm = FaceModel.load()
+    vc, tc = grid_face(25)
+    vf, tf = grid_face(49)
+    shared = np.arange(49 * 49).reshape(49, 49)[::2, ::2].ravel()
+    assert np.allclose(vf[shared], vc)
+    pc, pf = fm.prepare(vc, tc), fm.prepare(vf, tf)
+    bc, bf = fm.bake(pc), fm.bake(pf)[:, shared]
+    rel = np.linalg.norm(bc - bf, axis=-1).sum() / np.linalg.norm(bc, axis=-1).sum()
+    assert rel < 0.05
+    sc, sf = fm.predict_skin_weights(pc), fm.predict_skin_weights(pf)[shared]
+    assert np.abs(sc - sf).sum(1).mean() < 0.05
+
+
+def test_repainted_skin_weights_replace_predicted(fm, face):
+    v, t = face
+    prep = fm.prepare(v, t)
+    skin = fm.predict_skin_weights(prep)
+    np.testing.assert_array_equal(fm.bake(prep, skin), fm.bake(prep))
+    painted = np.zeros_like(skin)
+    painted[:, 3] = 1.0
+    assert not np.allclose(fm.bake(prep, painted), fm.bake(prep))
+    with pytest.raises(MeshError, match="one row per vertex"):
+        fm.bake(prep, skin[:-1])
+
+
+def test_decode_and_retarget_are_linear_in_codes(fm, face):
+    v, t = face
+    prep = fm.prepare(v, t)
+    baked = fm.bake(prep)
+    codes = np.zeros((2, 53), np.float32)
+    codes[0, 4] = 1.0
+    codes[1, [4, 9]] = [0.5, 0.25]
+    out = fm.decode(prep, codes)
+    np.testing.assert_allclose(out[0], baked[4], atol=1e-6)
+    np.testing.assert_allclose(out[1], 0.5 * baked[4] + 0.25 * baked[9], atol=1e-6)
+    posed = fm.retarget(prep, prep, v[None])
+    assert posed.shape == (1, len(v), 3)
+
+
+def test_bad_inputs_raise_typed_errors(fm, face):
+    v, t = face
+    prep = fm.prepare(v, t)
+    with pytest.raises(MeshError, match="vertex count"):
+        fm.encode(prep, v[None, :-1])
+    with pytest.raises(MeshError, match="NaN"):
+        fm.encode(prep, np.full((1, len(v), 3), np.nan))
+    with pytest.raises(MeshError):
+        fm.prepare(np.full_like(v, np.nan), t)
+
+
+def test_shipped_weights_localize_expressions(face):
+    """Trained weights: giving a jaw vertex the skin weights of a brow vertex stops jawOpen from
+    moving it and lets browInnerUp move it (the localization mechanism, on a real head)."""
+    if not shipped_is_trained():
+        pytest.skip("the shipped weights are the random placeholder")
+    from model.mesh_io import read_mesh
+
+    mesh = read_mesh(ROOT / "model" / "data" / "demo_head.obj")
+    fm = FaceModel.load()
+    prep = fm.prepare(mesh.vertices, mesh.triangles())
+    skin = fm.predict_skin_weights(prep)
+    baked = fm.bake(prep, skin)
+    jaw, brow = ICT_NAMES.index("jawOpen"), ICT_NAMES.index("browInnerUp_L")
+    motion = np.linalg.norm(baked, axis=-1)  # (53, V)
+    v_jaw, v_brow = int(motion[jaw].argmax()), int(motion[brow].argmax())
+    painted = skin.copy()
+    painted[v_jaw] = skin[v_brow]
+    repainted = np.linalg.norm(fm.bake(prep, painted), axis=-1)
+    assert repainted[jaw, v_jaw] < 0.3 * motion[jaw, v_jaw]
+    assert repainted[brow, v_jaw] > motion[brow, v_jaw]

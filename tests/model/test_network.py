@@ -1,0 +1,110 @@
+"""The network's torch modules: shapes, locality of the skinning mechanism, invariances."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from model.facs import ICT_NAMES
+from model.nn.diffusion import MeshTensors, heat_kernel_signature, spectral_diffusion
+from model.nn.network import FaceSkinningNet, NetConfig
+from model.regions import REGION_NAMES
+
+
+def grid_face(n: int = 25) -> tuple[np.ndarray, np.ndarray]:
+    """A bumpy height field over [-1, 1]^2 (Y up, looking to +Z), (n*n, 3) and triangles."""
+    x, y = np.meshgrid(np.linspace(-1, 1, n), np.linspace(-1, 1, n))
+    z = 0.6 * np.exp(-(x**2 + y**2)) + 0.15 * np.exp(-8 * ((x - 0.1) ** 2 + (y + 0.1) ** 2))
+    v = np.stack([x, y, z], -1).reshape(-1, 3)
+    i = np.arange(n * n).reshape(n, n)
+    a, b, c, d = i[:-1, :-1].ravel(), i[:-1, 1:].ravel(), i[1:, :-1].ravel(), i[1:, 1:].ravel()
+    t = np.concatenate([np.stack([a, b, d], 1), np.stack([a, d, c], 1)])
+    return v, t.astype(np.int64)
+
+
+def tiny_config() -> NetConfig:
+    return NetConfig(
+        region_names=REGION_NAMES, expression_names=ICT_NAMES, width=16, depth=2, exp_width=8, exp_depth=1,
+        k_eig=24, id_dim=8, pool_dim=16, mask_hidden=16, dec_hidden=32,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def mesh() -> MeshTensors:
+    from model.api import prepare_mesh
+
+    v, t = grid_face()
+    return prepare_mesh(v, t, k=24, cache=False).tensors("cpu")
+
+
+@pytest.fixture(scope="module")
+def net() -> FaceSkinningNet:
+    torch.manual_seed(0)
+    return FaceSkinningNet(tiny_config()).eval()
+
+
+def test_rig_shapes_and_dtypes(net, mesh):
+    v = mesh.num_vertices
+    with torch.no_grad():
+        rig = net.rig(mesh)
+        baked = net.bake(rig)
+        codes = torch.rand(3, 53)
+        decoded = net.decode(rig, codes)
+        z = net.encode_expression(mesh, torch.zeros(4, v, 3))
+    k = len(REGION_NAMES)
+    assert rig["skin"].shape == (v, k) and rig["skin"].dtype == torch.float32
+    assert torch.allclose(rig["skin"].sum(1), torch.ones(v), atol=1e-5)
+    assert rig["mask"].shape == (v, 53) and float(rig["mask"].min()) >= 0 and float(rig["mask"].max()) <= 1
+    assert rig["z_id"].shape == (8,)
+    assert baked.shape == (53, v, 3)
+    assert decoded.shape == (3, v, 3)
+    assert z.shape == (4, 53)
+    # decoding is linear in the code, so a code is the sum of its baked one-hot shapes
+    assert torch.allclose(decoded, torch.einsum("bi,ivc->bvc", codes, baked), atol=1e-6)
+
+
+def test_skin_weights_of_one_vertex_change_only_that_vertex_and_its_units(net, mesh):
+    """Localization is the mechanism: a vertex's FACS units are gated by its own skin weights."""
+    with torch.no_grad():
+        rig = net.rig(mesh)
+        skin = rig["skin"].clone()
+        v0 = 100
+        skin[v0] = 0
+        skin[v0, (int(rig["skin"][v0].argmax()) + 5) % skin.shape[1]] = 1
+        rig2 = net.rig(mesh, skin=skin)
+        a, b = net.bake(rig), net.bake(rig2)
+    changed = (a - b).abs().amax(dim=(0, 2)) > 0
+    assert changed[v0]
+    assert int(changed.sum()) == 1
+    assert not torch.allclose(rig["mask"][v0], rig2["mask"][v0])
+    # the gate is the mask: where the mask is zero the unit cannot move the vertex
+    rig2["mask"][v0, 7] = 0
+    assert float(net.bake(rig2)[7, v0].abs().max()) == 0.0
+
+
+def test_spectral_diffusion_preserves_constants_and_smooths(mesh):
+    v = mesh.num_vertices
+    const = torch.ones(1, v, 1)
+    out = spectral_diffusion(const, mesh, torch.tensor([0.05]))
+    assert torch.allclose(out, const, atol=1e-3)
+    noise = torch.randn(1, v, 1, generator=torch.Generator().manual_seed(0))
+    smooth = spectral_diffusion(noise, mesh, torch.tensor([0.05]))
+    assert float(smooth.std()) < 0.5 * float(noise.std())
+
+
+def test_hks_is_mass_normalised(mesh):
+    hks = heat_kernel_signature(mesh, (1e-2, 1e-1))
+    assert hks.shape == (mesh.num_vertices, 2)
+    mean = (mesh.mass[:, None] * torch.exp(hks)).sum(0) / mesh.mass.sum()
+    assert torch.allclose(mean, torch.ones(2), atol=1e-4)
+
+
+def test_outputs_do_not_depend_on_batch_composition(net, mesh):
+    """Frames are independent: encoding a frame alone or among others gives the same code."""
+    g = torch.Generator().manual_seed(1)
+    disp = 0.01 * torch.randn(3, mesh.num_vertices, 3, generator=g)
+    with torch.no_grad():
+        together = net.encode_expression(mesh, disp)
+        alone = net.encode_expression(mesh, disp[1:2])
+    assert torch.allclose(together[1:2], alone, atol=1e-5)
