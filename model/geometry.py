@@ -37,10 +37,13 @@ ALGORITHM_VERSION = "geometry-v1"
 EXACT_MAX_VERTICES = 3000
 # Reduced-basis size for the approximate solver: enough functions per wanted eigenvector that the
 # low ~k/4 eigenvectors are accurate (checked against exact eigsh in tests/model/test_geometry.py).
-RITZ_AGGREGATES_PER_EIGEN = 6.5
+RITZ_AGGREGATES_PER_EIGEN = 5.5
 RITZ_MIN_AGGREGATES = 300
-RITZ_MAX_AGGREGATES = 1000
-RITZ_SMOOTHING_STEPS = 2
+RITZ_MAX_AGGREGATES = 600
+# Jacobi smoothing spreads one edge ring per step; it must cover about an aggregate radius
+# (~ sqrt(vertices per aggregate) rings) or the basis stays nearly discontinuous on fine meshes.
+RITZ_SMOOTHING_PER_RING = 0.9
+RITZ_MAX_SMOOTHING_STEPS = 14
 
 
 @dataclass
@@ -217,7 +220,7 @@ def _eigs_exact(L: sp.spmatrix, mass, k: int) -> tuple[np.ndarray, np.ndarray]:
 
     # shift slightly below 0 so (L - sigma M) is positive definite despite the zero modes
     sigma = -1e-6 * float(L.diagonal().mean() / M.diagonal().mean())
-    w, phi = eigsh(sp.csc_matrix(L), k=k, M=sp.csc_matrix(M), sigma=sigma, which="LM", tol=1e-10)
+    w, phi = eigsh(sp.csc_matrix(L), k=k, M=sp.csc_matrix(M), sigma=sigma, which="LM", tol=1e-8)
     order = np.argsort(w)
     return w[order], phi[:, order]
 
@@ -303,7 +306,8 @@ def _eigs_ritz(v: np.ndarray, L: sp.csr_matrix, mass: np.ndarray, k: int) -> tup
     dinv = 1.0 / np.maximum(L.diagonal(), 1e-300)
     S = sp.eye(n, format="csr") - sp.diags(2.0 / 3.0 * dinv) @ L
     U = P
-    for _ in range(RITZ_SMOOTHING_STEPS):
+    steps = int(np.clip(round(RITZ_SMOOTHING_PER_RING * np.sqrt(n / m)), 2, RITZ_MAX_SMOOTHING_STEPS))
+    for _ in range(steps):
         U = S @ U
     U = sp.csr_matrix(U)
     Lr = sp.csr_matrix(U.T @ (L @ U))
@@ -317,9 +321,12 @@ def _eigs_ritz(v: np.ndarray, L: sp.csr_matrix, mass: np.ndarray, k: int) -> tup
 
 def _fix_signs(evecs: np.ndarray, mass: np.ndarray) -> np.ndarray:
     # Orientation by the sign of the M-weighted third moment: independent of vertex order.
-    s = np.sign((mass[:, None] * evecs**3).sum(axis=0))
+    cube = evecs * evecs
+    cube *= evecs
+    s = np.sign(mass @ cube)
     s[s == 0] = 1.0
-    return evecs * s
+    evecs *= s
+    return evecs
 
 
 def _compute(vertices: np.ndarray, triangles: np.ndarray, k: int) -> Operators:
