@@ -10,7 +10,11 @@ from ..errors import FaceSkinningError
 
 def add_axes(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--up", default="Y", help="input up axis: X Y Z -X -Y -Z (default Y, OBJ convention)")
-    parser.add_argument("--forward", default="Z", help="input forward axis, where the face looks (default Z)")
+    parser.add_argument(
+        "--forward",
+        default="Z",
+        help="input forward axis, where the face looks (default Z; write --forward=-Y for a negative axis)",
+    )
 
 
 def add_weights(parser: argparse.ArgumentParser) -> None:

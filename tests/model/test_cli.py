@@ -1,0 +1,146 @@
+"""CLI round trips (bake / encode / retarget) on a small mesh, and one-line failures (exit 2)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from model.cli import main
+from model.facs import ICT_NAMES
+from model.mesh_io import read_mesh, write_obj
+from model.regions import REGION_NAMES
+from model.weights import save_random_model
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def grid_face(n: int = 21) -> tuple[np.ndarray, np.ndarray]:
+    """A bumpy height field over [-1, 1]^2 (Y up, looking to +Z), (n*n, 3) and triangles."""
+    x, y = np.meshgrid(np.linspace(-1, 1, n), np.linspace(-1, 1, n))
+    z = 0.6 * np.exp(-(x**2 + y**2)) + 0.15 * np.exp(-8 * ((x - 0.1) ** 2 + (y + 0.1) ** 2))
+    v = np.stack([x, y, z], -1).reshape(-1, 3)
+    i = np.arange(n * n).reshape(n, n)
+    a, b, c, d = i[:-1, :-1].ravel(), i[:-1, 1:].ravel(), i[1:, :-1].ravel(), i[1:, 1:].ravel()
+    t = np.concatenate([np.stack([a, b, d], 1), np.stack([a, d, c], 1)])
+    return v, t.astype(np.int64)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli")
+    v, t = grid_face()
+    v = 10.0 * v + 3.0  # centimetres, off-centre
+    write_obj(d / "neutral.obj", v, t)
+    rng = np.random.default_rng(0)
+    frames = []
+    for i in range(3):
+        p = d / f"frame_{i}.obj"
+        write_obj(p, v + 0.1 * rng.normal(size=v.shape), t)
+        frames.append(str(p))
+    # a target with a loose vertex that no face uses: it must still get a row
+    v2, t2 = grid_face(17)
+    write_obj(d / "target.obj", np.vstack([v2, [[5.0, 5.0, 5.0]]]), t2)
+    weights = save_random_model(d / "weights", seed=0)
+    return d, frames, str(weights)
+
+
+def test_bake_round_trip(files, tmp_path):
+    d, _, w = files
+    out = tmp_path / "rig.npz"
+    assert main(["bake", str(d / "target.obj"), "-o", str(out), "--weights", w]) == 0
+    rig = np.load(out)
+    n = read_mesh(d / "target.obj").num_vertices
+    assert list(rig["names"]) == list(ICT_NAMES)
+    assert rig["deltas"].shape == (53, n, 3) and rig["deltas"].dtype == np.float32
+    assert rig["skin_weights"].shape == (n, len(REGION_NAMES)) and rig["skin_weights"].dtype == np.float32
+    assert list(rig["regions"]) == list(REGION_NAMES)
+    assert np.all(np.isfinite(rig["deltas"]))
+    np.testing.assert_allclose(rig["skin_weights"].sum(1), 1.0, atol=1e-5)
+
+
+def test_bake_axes_rotate_the_deltas(files, tmp_path):
+    d, _, w = files
+    m = read_mesh(d / "neutral.obj")
+    rot = np.array([[1.0, 0, 0], [0, 0, -1], [0, 1, 0]])  # OBJ (Y up, +Z) -> Blender (Z up, -Y)
+    write_obj(tmp_path / "blender.obj", m.vertices @ rot.T, m)
+    assert main(["bake", str(d / "neutral.obj"), "-o", str(tmp_path / "a.npz"), "--weights", w]) == 0
+    args = ["bake", str(tmp_path / "blender.obj"), "-o", str(tmp_path / "b.npz"), "--weights", w]
+    assert main(args + ["--up", "Z", "--forward=-Y"]) == 0  # a leading "-" needs "="
+    a, b = np.load(tmp_path / "a.npz")["deltas"], np.load(tmp_path / "b.npz")["deltas"]
+    np.testing.assert_allclose(b, a @ rot.T, atol=1e-4 * np.abs(a).max())
+
+
+def test_encode_round_trip(files, tmp_path):
+    d, frames, w = files
+    out = tmp_path / "codes.csv"
+    order = [frames[2], frames[0], frames[1]]
+    assert main(["encode", "--neutral", str(d / "neutral.obj"), *order, "-o", str(out), "--weights", w]) == 0
+    rows = list(csv.reader(out.open()))
+    assert rows[0] == ["frame", *ICT_NAMES]
+    assert [r[0] for r in rows[1:]] == ["frame_2", "frame_0", "frame_1"]
+    assert all(len(r) == 54 and all(np.isfinite(float(x)) for x in r[1:]) for r in rows[1:])
+
+
+def test_retarget_round_trip(files, tmp_path):
+    d, frames, w = files
+    out = tmp_path / "out"
+    args = ["retarget", "--source-neutral", str(d / "neutral.obj"), "--target", str(d / "target.obj")]
+    assert main([*args, *frames[:2], "-o", str(out), "--weights", w]) == 0
+    target = read_mesh(d / "target.obj")
+    for f in frames[:2]:
+        m = read_mesh(out / (pathlib.Path(f).stem + ".obj"))
+        assert m.num_vertices == target.num_vertices
+        np.testing.assert_array_equal(m.face_sizes, target.face_sizes)
+        np.testing.assert_array_equal(m.face_indices, target.face_indices)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "model", *args], capture_output=True, text=True, env=env, cwd=ROOT
+    )
+
+
+def test_failures_are_one_line_exit_2(files, tmp_path):
+    d, frames, w = files
+    bad = tmp_path / "bad.obj"
+    bad.write_text("v 0 0 0\nv 1 0 0\nf 1 2 9\n")
+    cases = [
+        ("bake", str(tmp_path / "missing.obj"), "-o", str(tmp_path / "x.npz"), "--weights", w),
+        ("bake", str(bad), "-o", str(tmp_path / "x.npz"), "--weights", w),
+        ("bake", str(d / "target.obj"), "-o", str(tmp_path / "x.txt"), "--weights", w),
+        ("bake", str(d / "target.obj"), "-o", str(tmp_path / "x.npz"), "--weights", w, "--up", "Q"),
+        (
+            "encode",
+            "--neutral",
+            str(d / "target.obj"),
+            frames[0],
+            "-o",
+            str(tmp_path / "c.csv"),
+            "--weights",
+            w,
+        ),
+    ]
+    for args in cases:
+        r = _cli(*args)
+        assert r.returncode == 2, (args, r.stderr)
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr
+
+
+def test_corrupt_weights_exit_2(files, tmp_path):
+    import shutil
+
+    d, _, w = files
+    broken = tmp_path / "broken"
+    shutil.copytree(w, broken)
+    (broken / "model.pt").write_bytes(b"garbage")
+    r = _cli("bake", str(d / "target.obj"), "-o", str(tmp_path / "x.npz"), "--weights", str(broken))
+    assert r.returncode == 2
+    assert "corrupt" in r.stderr and len(r.stderr.strip().splitlines()) == 1
