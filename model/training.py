@@ -267,12 +267,14 @@ def train(
     minutes: float | None = None,
     resume: bool = False,
     threads: int | None = None,
+    stop_after: int | None = None,
     pool: list[PoolItem] | None = None,
     log_every: int = 10,
 ) -> dict:
     """Train and write ``out_dir/weights`` (the deliverable), ``out_dir/checkpoint.pt`` and
     ``out_dir/loss.csv``. ``minutes`` caps the training-loop wall time (the run then stops early
-    and saves what it has). Returns a summary dict (steps done, wall time, final losses).
+    and saves what it has); ``stop_after`` stops after that step (same schedule, for resuming).
+    Returns a summary dict (steps done, wall time, final losses).
     """
     from .weights import save_model
 
@@ -322,7 +324,8 @@ def train(
     ema: dict[str, float] = {}
     step = step0
     net.train()
-    while step < cfg.steps:
+    last_step = cfg.steps if stop_after is None else min(cfg.steps, stop_after)
+    while step < last_step:
         if minutes is not None and time.time() - t0 > minutes * 60:
             print(f"\nstopping at step {step}: --minutes {minutes} reached", file=sys.stderr)
             break
