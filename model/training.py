@@ -112,8 +112,11 @@ def _raw_sample(
 def load_pool_item(ict, seed: int, k: int, split: str = "train", max_vertices: int = 12000) -> PoolItem:
     """Make (or read from the ``pool`` disk cache) one canonical training mesh with operators."""
     from .api import prepare_mesh
+    from .regions import REGION_NAMES
 
-    key = array_digest(extra=f"{POOL_VERSION}|{seed}|{split}|{max_vertices}|{ict.num_vertices}")
+    # region names in the key: a sample cached under another segmentation has stale labels
+    tag = f"{POOL_VERSION}|{seed}|{split}|{max_vertices}|{ict.num_vertices}|{','.join(REGION_NAMES)}"
+    key = array_digest(extra=tag)
     path = cache_dir("pool") / f"{split}-{seed}-{key[:16]}.npz"
     raw = None
     if path.is_file():
@@ -198,7 +201,12 @@ def step_losses(
     rig = net.rig(target.mesh)
     mass = target.mesh.mass
     baked = net.bake(rig)  # (53, V, 3)
-    out = {"bake": _mass_l1(baked, target.deltas, mass) * scale}
+    # per-shape weights ~ 1 / (its motion + the mean motion): small shapes (blinks, brows) are not
+    # drowned by jawOpen, and a shape that barely moves a crop does not get a huge weight
+    per_shape = (target.deltas.norm(dim=-1) * mass).sum(-1) / mass.sum()  # (53,)
+    shape_w = 2 * per_shape.mean() / (per_shape + per_shape.mean()).clamp_min(1e-12)
+    err = ((baked - target.deltas).abs().sum(-1) * mass).sum(-1) / mass.sum()  # (53,)
+    out = {"bake": (shape_w * err).mean() * scale}
     with torch.no_grad():  # the evaluation metric, for monitoring only
         out["rel"] = (baked - target.deltas).abs().sum() / target.deltas.abs().sum().clamp_min(1e-12)
     i, j = target.edges[:, 0], target.edges[:, 1]

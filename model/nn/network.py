@@ -43,6 +43,9 @@ class NetConfig:
     mask_hidden: int = 64
     dec_hidden: int = 128
     hks_times: tuple[float, ...] = (1e-3, 1e-2, 1e-1)
+    # sin/cos of canonical positions at these angular frequencies (empty: positions only); lets
+    # the per-vertex MLPs form the sharp spatial functions that eyelids and lips need
+    pos_freqs: tuple[float, ...] = ()
     # canonical deltas are small next to the unit-sized face: inputs are multiplied and outputs
     # divided by this so that the network works with O(1) numbers
     delta_scale: float = 20.0
@@ -53,12 +56,13 @@ class NetConfig:
         d["region_names"] = list(self.region_names)
         d["expression_names"] = list(self.expression_names)
         d["hks_times"] = list(self.hks_times)
+        d["pos_freqs"] = list(self.pos_freqs)
         return d
 
     @classmethod
     def from_json(cls, d: dict) -> NetConfig:
         d = dict(d)
-        for key in ("region_names", "expression_names", "hks_times"):
+        for key in ("region_names", "expression_names", "hks_times", "pos_freqs"):
             d[key] = tuple(d[key])
         known = set(cls.__dataclass_fields__)
         unknown = set(d) - known
@@ -75,7 +79,7 @@ class FaceSkinningNet(nn.Module):
         self.config = config
         c = config
         k = len(c.region_names)
-        n_hks = len(c.hks_times)
+        n_hks = len(c.hks_times) + 6 * len(c.pos_freqs)
         # target trunk: position, normal, HKS
         self.trunk = DiffusionNet(6 + n_hks, c.width, c.width, c.depth)
         self.skin_head = nn.Sequential(nn.Linear(c.width, c.width), nn.GELU(), nn.Linear(c.width, k))
@@ -101,9 +105,14 @@ class FaceSkinningNet(nn.Module):
 
     # ---- target side -------------------------------------------------------------------------
     def geometric_input(self, mesh: MeshTensors) -> torch.Tensor:
-        """(V, 6 + S): canonical position, normal, log-HKS."""
+        """(V, 6 + S + 6F): canonical position, normal, log-HKS, Fourier features of position."""
         hks = heat_kernel_signature(mesh, self.config.hks_times)
-        return torch.cat([mesh.positions, mesh.normals, hks], dim=-1)
+        parts = [mesh.positions, mesh.normals, hks]
+        if self.config.pos_freqs:
+            f = torch.tensor(self.config.pos_freqs, dtype=mesh.positions.dtype, device=mesh.positions.device)
+            ang = (mesh.positions[:, :, None] * f).reshape(mesh.num_vertices, -1)
+            parts += [torch.sin(ang), torch.cos(ang)]
+        return torch.cat(parts, dim=-1)
 
     def target_features(self, mesh: MeshTensors) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Returns per-vertex features (V, C), identity code (D,), skin logits (V, K)."""
