@@ -40,6 +40,7 @@ class NetConfig:
     k_eig: int = 96
     id_dim: int = 32
     pool_dim: int = 128
+    pool_heads: int = 8  # attention heads of the expression encoder's mass-weighted pooling
     mask_hidden: int = 64
     dec_hidden: int = 128
     hks_times: tuple[float, ...] = (1e-3, 1e-2, 1e-1)
@@ -99,6 +100,7 @@ class FaceSkinningNet(nn.Module):
         )
         # expression encoder: neutral position, normal, HKS, scaled displacement, its normal part
         self.exp_trunk = DiffusionNet(6 + n_hks + 4, c.pool_dim, c.exp_width, c.exp_depth)
+        self.exp_score = nn.Linear(c.pool_dim, c.pool_heads)
         self.exp_head = nn.Sequential(
             nn.Linear(c.pool_dim, c.pool_dim), nn.GELU(), nn.Linear(c.pool_dim, NUM_FACS)
         )
@@ -166,5 +168,12 @@ class FaceSkinningNet(nn.Module):
         dn = (d * source.normals[None]).sum(-1, keepdim=True)
         x = torch.cat([geo[None].expand(b, -1, -1), d, dn], dim=-1)
         h = self.exp_trunk(x, source)  # (B, V, P)
-        pooled = (source.mass[None, :, None] * h).sum(1) / source.mass.sum().clamp_min(1e-12)
+        # mass-weighted attention pooling: softmax_v(score + log m_v) is a density w.r.t. area,
+        # so the pooled code does not depend on sampling, yet can focus on the small regions
+        # that move (a blink covers ~1% of the area and would vanish in a plain mean)
+        heads = self.config.pool_heads
+        score = self.exp_score(h) + torch.log(source.mass.clamp_min(1e-12))[None, :, None]  # (B, V, H)
+        attn = torch.softmax(score, dim=1)
+        values = h.reshape(b, v, heads, -1)
+        pooled = torch.einsum("bvh,bvhd->bhd", attn, values).reshape(b, -1)
         return self.exp_head(pooled)

@@ -144,3 +144,28 @@ def test_corrupt_weights_exit_2(files, tmp_path):
     r = _cli("bake", str(d / "target.obj"), "-o", str(tmp_path / "x.npz"), "--weights", str(broken))
     assert r.returncode == 2
     assert "corrupt" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_evaluate_one_table(ict_dir, files, tmp_path, capsys):
+    """evaluate: one table with network and both baselines per set, encoder and segmentation
+    rows; the no-motion baseline scores exactly 1."""
+    import json
+
+    _, _, w = files
+    args = ["evaluate", "--ict", str(ict_dir), "--weights", w, "--cases", str(tmp_path / "cases")]
+    args += ["--num-cases", "1", "--max-vertices", "3000", "--json", str(tmp_path / "r.json")]
+    assert main(args) == 0
+    table = capsys.readouterr().out
+    result = json.loads((tmp_path / "r.json").read_text())
+    got = {(r["set"], r["method"]) for r in result["rows"]}
+    for s in ("unseen", "stylized"):
+        assert {(s, "network"), (s, "no motion"), (s, "closest vertex")} <= got
+    for r in result["rows"]:
+        if r["method"] == "no motion":
+            assert r["relative_error"] == pytest.approx(1.0)
+        if r["method"] == "closest vertex" and r["set"] == "unseen":
+            assert r["relative_error"] < 0.6  # a real transfer, far better than no motion
+    assert 0.0 <= result["segmentation_accuracy"] <= 1.0
+    assert np.isfinite(result["encoder_relative_l1"])
+    assert table.count("| unseen |") == 5 and table.count("| stylized |") == 3
