@@ -156,8 +156,9 @@ def test_non_manifold_edge_and_bowtie():
 
 
 def test_multi_component_zero_modes():
-    va, ta = face_patch(600, seed=1)
-    vb, tb = face_patch(500, seed=2)
+    # 3.3k vertices: the approximate (Ritz) path; doubled below: 4 components
+    va, ta = face_patch(1800, seed=1)
+    vb, tb = face_patch(1500, seed=2)
     v = np.concatenate([va, vb + [5.0, 0, 0]])
     t = np.concatenate([ta, tb + len(va)])
     comp = np.r_[np.zeros(len(va)), np.ones(len(vb))]
@@ -170,6 +171,20 @@ def test_multi_component_zero_modes():
         labels = np.tile(comp, len(vv) // len(v)) + 2 * np.repeat(np.arange(len(vv) // len(v)), len(v))
         ind = np.stack([(labels == c).astype(float) for c in range(ncomp)], 1)
         assert subspace_angle_deg(ops.evecs[:, :ncomp].astype(float), ind, ops.mass.astype(float)) < 0.5
+
+
+@pytest.mark.parametrize("base, step", [(40, 2), (60, 7)])  # exact path (~1.7k), Ritz path (~4.8k)
+def test_many_components_get_all_zero_modes(base, step):
+    """Lanczos alone misses part of a large zero cluster; the per-component solve must not."""
+    parts = [face_patch(base + step * i, seed=i) for i in range(30)]
+    offsets = np.cumsum([0] + [len(p[0]) for p in parts])
+    v = np.concatenate([p[0] + [3.0 * i, 0, 0] for i, p in enumerate(parts)])
+    t = np.concatenate([p[1] + o for p, o in zip(parts, offsets, strict=False)])
+    ops = compute_operators(v, t, k=48, cache=False)
+    assert (len(v) > geometry.EXACT_MAX_VERTICES) == (base == 60)
+    check_basic(ops, len(v), k=48)
+    assert (ops.evals[:30] < 1e-5).all() and ops.evals[30] > 1e-2
+    assert m_orthonormality_error(ops) < 1e-3
 
 
 def test_duplicate_vertices_and_zero_area_faces():
@@ -288,3 +303,18 @@ def test_cache_detects_forged_and_corrupt_entries(monkeypatch):
     again = compute_operators(va, ta, k=8)
     assert calls == [1]
     np.testing.assert_array_equal(again.mass, ops_a.mass)
+
+
+@pytest.mark.ict
+def test_ict_head_operators(ict_dir):
+    from model.frame import fit_frame
+    from model.mesh_io import read_mesh
+
+    mesh = read_mesh(ict_dir / "FaceXModel" / "generic_neutral_mesh.obj")
+    t = mesh.triangles()
+    v = fit_frame(mesh.vertices, t).to_canonical(mesh.vertices)
+    ops = compute_operators(v, t, k=128, cache=False)
+    check_basic(ops, mesh.num_vertices, k=128)
+    # the ICT head is 56 connected pieces (head, eyes, teeth, gums, lashes, ...): 56 zero modes
+    assert (ops.evals[:56] < 1e-5).all() and ops.evals[56] > 0.1
+    assert m_orthonormality_error(ops) < 1e-3
