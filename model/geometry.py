@@ -106,9 +106,8 @@ def vertex_normals(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     v = np.asarray(vertices, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
     fn = face_normals(v, t)
-    n = np.zeros_like(v)
-    for c in range(3):
-        np.add.at(n, t[:, c], fn)
+    corners = t.reshape(-1)
+    n = np.stack([np.bincount(corners, np.repeat(fn[:, c], 3), len(v)) for c in range(3)], axis=1)
     length = np.linalg.norm(n, axis=1)
     scale = np.linalg.norm(v.max(axis=0) - v.min(axis=0)) if len(v) else 1.0
     ok = length > 1e-14 * max(scale, 1e-300) ** 2
@@ -375,8 +374,8 @@ def _eigs_ritz(v: np.ndarray, L: sp.csr_matrix, mass: np.ndarray, k: int) -> tup
     cnt = np.bincount(agg, minlength=m).astype(np.float64)
     cen = np.stack([np.bincount(agg, v[:, i], m) for i in range(3)], 1) / cnt[:, None]
     d = v - cen[agg]
-    cov = np.zeros((m, 3, 3))
-    np.add.at(cov, agg, d[:, :, None] * d[:, None, :])
+    outer = (d[:, :, None] * d[:, None, :]).reshape(n, 9)
+    cov = np.stack([np.bincount(agg, outer[:, i], m) for i in range(9)], axis=1).reshape(m, 3, 3)
     ev, axes = np.linalg.eigh(cov / cnt[:, None, None])
     spread = np.sqrt(np.maximum(ev[:, 1:], 0.0))
     # a direction with (almost) no extent (1-2 vertex aggregate, a line) carries no information

@@ -69,7 +69,7 @@ def subspace_angle_deg(a, b, mass):
     return float(np.degrees(np.arccos(np.clip(s.min(), 0.0, 1.0))))
 
 
-@pytest.mark.parametrize("n", [800, 5000])  # exact path and approximate (Ritz) path
+@pytest.mark.parametrize("n", [800, 2000, 5000])  # dense, Lanczos, approximate (Ritz)
 def test_basic_properties(n):
     v, t = face_patch(n)
     ops = compute_operators(v, t, k=64, cache=False)
