@@ -1,0 +1,48 @@
+"""The one place that decides where the ``model`` package comes from.
+
+Packaged, the extension zip vendors ``model`` as a subpackage (``neural_face_skinning/model``);
+in the dev checkout it is the top-level package next to ``blender_addon``. Every other module of
+the add-on imports ``model`` through here. ``model.api`` pulls torch, so it is only imported on
+demand by :func:`api`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from types import ModuleType
+
+_ADDON_PACKAGE = __package__.rpartition(".")[0]
+
+# find_spec first: a bare try/except ImportError would also hide a genuine import error raised
+# inside the vendored package.
+if importlib.util.find_spec(f"{_ADDON_PACKAGE}.model") is not None:
+    model = importlib.import_module(f"{_ADDON_PACKAGE}.model")  # packaged
+else:
+    model = importlib.import_module("model")  # dev checkout
+
+facs = importlib.import_module(f"{model.__name__}.facs")
+errors = importlib.import_module(f"{model.__name__}.errors")
+
+
+def submodule(name: str) -> ModuleType:
+    """Import ``model.<name>`` from wherever ``model`` lives (may import torch for some names)."""
+    return importlib.import_module(f"{model.__name__}.{name}")
+
+
+def torch_available() -> bool:
+    """True when torch can be imported in this Python (Blender's own, for the add-on)."""
+    return importlib.util.find_spec("torch") is not None
+
+
+def api() -> ModuleType:
+    """``model.api`` (imports torch). Raises :class:`core.errors.DependencyError` without torch."""
+    if not torch_available():
+        from .errors import DependencyError
+
+        raise DependencyError(
+            "PyTorch is not installed in Blender's Python, so the network cannot run. Fix: install "
+            "the add-on zip built with bundled wheels, or run Blender's Python with "
+            "'-m pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu'."
+        )
+    return submodule("api")

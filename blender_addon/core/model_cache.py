@@ -1,0 +1,119 @@
+"""The loaded :class:`model.api.FaceModel`, kept once per Blender session, plus prepared meshes.
+
+Loading imports torch, so nothing here runs at add-on registration. Preparing a mesh (canonical
+frame + Laplacian eigenbasis) is the expensive step shared by predict and bake, so the last few
+prepared meshes are kept in memory keyed by their content.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import pathlib
+
+import numpy as np
+
+from ._model_import import api, model, submodule, torch_available
+from .errors import ModelNotLoadedError, WeightsError
+
+_MAX_PREPARED = 4
+
+
+class _State:
+    model = None
+    source: str = ""
+    error: str = ""
+    prepared: collections.OrderedDict = collections.OrderedDict()
+
+
+def shipped_weights_dir() -> pathlib.Path:
+    """Where the shipped weights are looked up (``model/data/weights`` when packaged, else the
+    repository's ``weights/``; ``NFS_WEIGHTS`` overrides). Does not import torch."""
+    return submodule("weights").shipped_weights_dir()
+
+
+def load(path: str | os.PathLike | None = None):
+    """Load the network from a weights folder (or a file inside one); None: the shipped weights.
+
+    Replaces any model loaded before. Raises :class:`WeightsError` (missing/corrupt files) or
+    :class:`~core.errors.DependencyError` (no torch).
+    """
+    api_mod = api()
+    folder = None
+    if path:
+        p = pathlib.Path(os.path.expanduser(str(path)))
+        folder = p.parent if p.is_file() else p
+    try:
+        fm = api_mod.FaceModel.load(folder)
+    except model.errors.FaceSkinningError as exc:
+        _State.error = str(exc)
+        raise
+    except (OSError, ValueError, RuntimeError, KeyError, EOFError) as exc:
+        # Boundary of the add-on: an unreadable weights file must become one clear report.
+        _State.error = f"{type(exc).__name__}: {exc}"
+        raise WeightsError(
+            f"Could not read the weights in '{folder or shipped_weights_dir()}' ({type(exc).__name__}: "
+            f"{exc}). Fix: pick a weights folder written by 'python -m model train' (config.json + "
+            "model.pt), or reinstall the add-on."
+        ) from exc
+    _State.model = fm
+    _State.source = str(folder or shipped_weights_dir())
+    _State.error = ""
+    _State.prepared.clear()
+    return fm
+
+
+def get():
+    """The loaded FaceModel; raises :class:`ModelNotLoadedError` with the fix when none is."""
+    if _State.model is None:
+        raise ModelNotLoadedError(
+            "No network is loaded: press 'Load Model' in the Face Skinning > Model panel first."
+        )
+    return _State.model
+
+
+def is_loaded() -> bool:
+    """True when a model is loaded in this session."""
+    return _State.model is not None
+
+
+def status() -> dict:
+    """What the Model panel shows: loaded, name, version, regions, source, last error, torch."""
+    fm = _State.model
+    return {
+        "loaded": fm is not None,
+        "name": getattr(fm, "name", ""),
+        "version": getattr(fm, "version", ""),
+        "regions": len(getattr(fm, "region_names", ()) or ()),
+        "source": _State.source,
+        "error": _State.error,
+        "torch": torch_available(),
+    }
+
+
+def unload() -> None:
+    """Forget the loaded model and the prepared meshes (frees memory)."""
+    _State.model = None
+    _State.source = ""
+    _State.prepared.clear()
+
+
+def prepare(vertices: np.ndarray, triangles: np.ndarray, up: str, forward: str):
+    """``FaceModel.prepare`` with an in-memory cache keyed by content and axes.
+
+    vertices (V,3) float (any units), triangles (T,3) int64, ``up``/``forward`` axis names of the
+    input ("Z", "-Y" for Blender world space).
+    """
+    fm = get()
+    digest = submodule("cache").array_digest(
+        np.asarray(vertices, np.float64), np.asarray(triangles, np.int64), extra=f"{up}{forward}{id(fm)}"
+    )
+    hit = _State.prepared.get(digest)
+    if hit is not None:
+        _State.prepared.move_to_end(digest)
+        return hit
+    prepared = fm.prepare(vertices, triangles, up=up, forward=forward)
+    _State.prepared[digest] = prepared
+    while len(_State.prepared) > _MAX_PREPARED:
+        _State.prepared.popitem(last=False)
+    return prepared

@@ -1,0 +1,134 @@
+"""Our FACS shape keys: written in bulk, tracked by name on the mesh's Key, never the artist's.
+
+Ownership is recorded on the shape-key data-block (``Key["nfs_owned_keys"]``, a JSON list of
+names), so it travels with the mesh data. A key is ours only if it is in that list; a name
+collision with an artist's key is refused with the fix (set a key-name prefix).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from .errors import ObjectError
+
+OWNED_PROP = "nfs_owned_keys"
+NAMING_PROP = "nfs_naming"  # "ICT" or "ARKIT": the scheme of our keys (for export baking)
+PREFIX_PROP = "nfs_prefix"
+
+
+def owned_keys(obj) -> list[str]:
+    """Names of the shape keys made by the add-on that still exist on ``obj``'s mesh."""
+    key = obj.data.shape_keys
+    if key is None:
+        return []
+    try:
+        names = json.loads(key.get(OWNED_PROP, "[]"))
+    except (TypeError, ValueError):
+        names = []
+    return [n for n in names if n in key.key_blocks]
+
+
+def _set_owned(obj, names: list[str]) -> None:
+    key = obj.data.shape_keys
+    if key is not None:
+        key[OWNED_PROP] = json.dumps(list(names))
+
+
+def check_names_free(obj, names: list[str]) -> None:
+    """Raise :class:`ObjectError` if any of ``names`` is an existing shape key that is not ours."""
+    key = obj.data.shape_keys
+    if key is None:
+        return
+    ours = set(owned_keys(obj))
+    clash = [n for n in names if n in key.key_blocks and n not in ours]
+    if clash:
+        raise ObjectError(
+            f"'{obj.name}' already has shape key(s) {', '.join(clash[:5])}"
+            f"{' ...' if len(clash) > 5 else ''} not made by Face Skinning; they are never overwritten. "
+            "Fix: set a key-name prefix in the Shape Keys panel, or rename your keys."
+        )
+
+
+def ensure_basis(obj) -> None:
+    """Add a Basis key (the current vertex positions) when the mesh has no shape keys."""
+    if obj.data.shape_keys is None:
+        obj.shape_key_add(name="Basis", from_mix=False)
+
+
+def write_keys(obj, names: list[str], local_deltas: np.ndarray) -> list[str]:
+    """Write shape keys ``names`` = Basis + ``local_deltas``.
+
+    ``local_deltas``: ``(K, V, 3)`` float, object-space displacements (object units, the mesh's
+    own axes). Our existing keys are overwritten in place (their drivers and order kept), new ones
+    are appended with the Basis as relative key, and our keys not in ``names`` are removed. The
+    artist's keys are never modified. Returns ``names``.
+    """
+    me = obj.data
+    n = len(me.vertices)
+    local_deltas = np.asarray(local_deltas, dtype=np.float64)
+    if local_deltas.shape != (len(names), n, 3):
+        raise ValueError(f"deltas {local_deltas.shape} do not match ({len(names)}, {n}, 3)")
+    check_names_free(obj, names)
+    ensure_basis(obj)
+    key = me.shape_keys
+    basis_kb = key.reference_key
+    basis = np.empty(n * 3, dtype=np.float32)
+    basis_kb.data.foreach_get("co", basis)
+    basis = basis.astype(np.float64)
+    stale = [k for k in owned_keys(obj) if k not in names]
+    remove_keys(obj, stale)
+    owned = owned_keys(obj)
+    for name, delta in zip(names, local_deltas, strict=True):
+        kb = key.key_blocks.get(name)
+        if kb is None:
+            kb = obj.shape_key_add(name=name, from_mix=False)
+            kb.relative_key = basis_kb
+            kb.slider_min, kb.slider_max = 0.0, 1.0
+            owned.append(name)
+            _set_owned(obj, owned)
+        kb.data.foreach_set("co", (basis + delta.ravel()).astype(np.float32))
+    _set_owned(obj, owned)
+    me.update()
+    return list(names)
+
+
+def read_key_deltas(obj, names: list[str]) -> np.ndarray:
+    """``(K, V, 3)`` float32 object-space deltas (key - Basis) of shape keys ``names``."""
+    key = obj.data.shape_keys
+    n = len(obj.data.vertices)
+    basis = np.empty(n * 3, dtype=np.float32)
+    key.reference_key.data.foreach_get("co", basis)
+    out = np.empty((len(names), n * 3), dtype=np.float32)
+    for i, name in enumerate(names):
+        key.key_blocks[name].data.foreach_get("co", out[i])
+    return (out - basis).reshape(len(names), n, 3)
+
+
+def key_data_path(name: str) -> str:
+    """RNA path of a shape key's value on its Key data-block."""
+    return f'key_blocks["{name}"].value'
+
+
+def remove_keys(obj, names: list[str]) -> int:
+    """Remove our shape keys ``names`` (ignoring any that are not ours) and their drivers/F-curves."""
+    from . import animation
+
+    key = obj.data.shape_keys
+    if key is None:
+        return 0
+    ours = set(owned_keys(obj))
+    doomed = [n for n in names if n in ours]
+    if not doomed:
+        return 0
+    paths = {key_data_path(n) for n in doomed}
+    if key.animation_data is not None:
+        for fc in [d for d in key.animation_data.drivers if d.data_path in paths]:
+            key.animation_data.drivers.remove(fc)
+    animation.remove_fcurves(key, paths)
+    for name in doomed:
+        obj.shape_key_remove(key.key_blocks[name])
+    if obj.data.shape_keys is not None:
+        _set_owned(obj, [n for n in ours if n not in doomed])
+    return len(doomed)

@@ -1,0 +1,164 @@
+"""Predict region weights and bake FACS shape keys on a Blender mesh with the loaded network.
+
+The network sees the mesh in world space (object transform applied) with Blender's axes (or the
+axes set in the panel); its world-space deltas are mapped back to object space. An optional mask
+vertex group restricts everything to the masked vertices (a head that is part of a full-body
+mesh): the network runs on the masked sub-mesh only, and the baked deltas are scaled by the mask
+weight, so unmasked vertices never move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import mesh_io, model_cache, shape_keys, sliders, vertex_groups
+from ._model_import import facs
+from .errors import MeshError, ObjectError
+
+Progress = Callable[[float], None]
+
+
+def _noop(_: float) -> None:
+    pass
+
+
+@dataclass
+class FaceGeometry:
+    """The part of a mesh object the network works on.
+
+    ``vertices``: (S, 3) float64 world-space rest positions of the S selected vertices;
+    ``triangles``: (T, 3) int64 indices into them; ``index``: (S,) int64 indices of the selected
+    vertices in the object's mesh; ``mask``: (S,) float32 mask weights (1 without a mask);
+    ``num_vertices``: V of the whole mesh; ``matrix``: (4, 4) object-to-world.
+    """
+
+    vertices: np.ndarray
+    triangles: np.ndarray
+    index: np.ndarray
+    mask: np.ndarray
+    num_vertices: int
+    matrix: np.ndarray
+
+
+def gather(obj, mask_group: str = "") -> FaceGeometry:
+    """Rest geometry of ``obj`` (world space), restricted to ``mask_group`` when given."""
+    world, tris = mesh_io.read_rest_world(obj)
+    n = len(world)
+    if not mask_group:
+        return FaceGeometry(world, tris, np.arange(n), np.ones(n, np.float32), n, mesh_io.world_matrix(obj))
+    if mask_group not in obj.vertex_groups:
+        raise ObjectError(
+            f"The mask vertex group '{mask_group}' does not exist on '{obj.name}': pick an existing "
+            "group in the Skinning panel, or clear the mask field."
+        )
+    w = vertex_groups.read_groups(obj, [mask_group])[:, 0]
+    inside = w > 0
+    keep = inside[tris].all(axis=1)
+    if not keep.any():
+        raise MeshError(
+            f"The mask group '{mask_group}' covers no whole face of '{obj.name}': paint the face "
+            "region into it (weight > 0), or clear the mask."
+        )
+    index = np.flatnonzero(inside)
+    remap = np.full(n, -1, dtype=np.int64)
+    remap[index] = np.arange(len(index))
+    return FaceGeometry(world[index], remap[tris[keep]], index, w[index], n, mesh_io.world_matrix(obj))
+
+
+def region_groups() -> list[str]:
+    """``FS_`` vertex-group names of the loaded model's regions, in region order."""
+    return [vertex_groups.group_name(r) for r in model_cache.get().region_names]
+
+
+def predict_weights(
+    obj, *, mask_group: str = "", up: str = "Z", forward: str = "-Y", progress: Progress = _noop
+) -> list[str]:
+    """Predict region skinning weights and write them as ``FS_<region>`` vertex groups.
+
+    Every existing ``FS_`` group is replaced; the artist's groups are untouched. Vertices outside
+    the mask get no ``FS_`` weight. Returns the group names written.
+    """
+    mesh_io.require_mesh_object(obj)
+    mesh_io.require_writable(obj)
+    fm = model_cache.get()
+    geo = gather(obj, mask_group)
+    progress(0.1)
+    prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward)
+    progress(0.5)
+    w = fm.predict_skin_weights(prepared)
+    progress(0.8)
+    full = np.zeros((geo.num_vertices, w.shape[1]), dtype=np.float32)
+    full[geo.index] = w
+    names = region_groups()
+    vertex_groups.remove_owned_groups(obj)
+    vertex_groups.write_groups(obj, names, full)
+    progress(1.0)
+    return names
+
+
+def painted_weights(obj, geo: FaceGeometry) -> np.ndarray | None:
+    """``(S, K)`` float32 weights read back from the ``FS_`` groups (rows renormalized; rows the
+    artist painted to zero stay zero), or None when the object has none of the model's groups."""
+    names = region_groups()
+    if not any(n in obj.vertex_groups for n in names):
+        return None
+    w = vertex_groups.read_groups(obj, names)[geo.index]
+    s = w.sum(axis=1, keepdims=True)
+    return np.where(s > 0, w / np.where(s > 0, s, 1.0), 0.0).astype(np.float32)
+
+
+@dataclass
+class BakeResult:
+    """What :func:`bake_shape_keys` did: key names, whether painted weights were used, drivers."""
+
+    names: list[str]
+    used_painted: bool
+    drivers: int
+
+
+def bake_shape_keys(
+    obj,
+    *,
+    naming: str = "ICT",
+    prefix: str = "",
+    mask_group: str = "",
+    use_painted: bool = True,
+    up: str = "Z",
+    forward: str = "-Y",
+    progress: Progress = _noop,
+) -> BakeResult:
+    """Bake the 53 FACS shapes (ICT names) or 52 (ARKit names) as shape keys driven by the sliders.
+
+    Adds a Basis when missing. When ``use_painted`` and the object has ``FS_`` groups, the bake
+    uses those (possibly repainted) weights instead of predicting. Our previous keys are replaced
+    in place; the artist's keys are never touched (a name clash is refused).
+    """
+    mesh_io.require_mesh_object(obj)
+    mesh_io.require_writable(obj)
+    if naming not in ("ICT", "ARKIT"):
+        raise ValueError(f"naming must be 'ICT' or 'ARKIT', got {naming!r}")
+    names = sliders.key_names(naming, prefix)
+    shape_keys.check_names_free(obj, names)
+    fm = model_cache.get()
+    geo = gather(obj, mask_group)
+    progress(0.1)
+    prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward)
+    progress(0.4)
+    skin = painted_weights(obj, geo) if use_painted else None
+    deltas = fm.bake(prepared, skin_weights=skin)  # (53, S, 3) world
+    progress(0.8)
+    local = mesh_io.deltas_to_local(deltas.astype(np.float64), geo.matrix) * geo.mask[None, :, None]
+    full = np.zeros((facs.NUM_EXPRESSIONS, geo.num_vertices, 3), dtype=np.float64)
+    full[:, geo.index] = local
+    if naming == "ARKIT":
+        full = facs.ict_to_arkit_shapes(full)
+    shape_keys.write_keys(obj, names, full)
+    key = obj.data.shape_keys
+    key[shape_keys.NAMING_PROP] = naming
+    key[shape_keys.PREFIX_PROP] = prefix
+    made = sliders.add_drivers(obj, names, naming)
+    progress(1.0)
+    return BakeResult(names, skin is not None, made)

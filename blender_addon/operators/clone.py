@@ -1,0 +1,108 @@
+"""``face_skinning.clone_from_mesh`` and ``face_skinning.import_arkit``."""
+
+from __future__ import annotations
+
+import os
+
+import bpy
+from bpy.props import StringProperty
+
+from ..core import capture_import, clone, sliders
+from ._common import Progress, active_mesh_poll, ensure_model, run
+
+
+class FACE_SKINNING_OT_clone_from_mesh(bpy.types.Operator):
+    """Clone the source face's animation onto the active mesh's FACS sliders (keys over the frame range)"""
+
+    bl_idname = "face_skinning.clone_from_mesh"
+    bl_label = "Clone From Mesh"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        return active_mesh_poll(cls, context)
+
+    def execute(self, context):
+        s = context.scene.nfs_settings
+        scene = context.scene
+        target = context.active_object
+        start, end = (
+            (scene.frame_start, scene.frame_end) if s.use_scene_range else (s.frame_start, s.frame_end)
+        )
+
+        def work() -> str:
+            ensure_model(context)
+            with Progress(context) as progress:
+                frames, _ = clone.clone_from_mesh(
+                    target,
+                    s.clone_source,
+                    scene,
+                    context.evaluated_depsgraph_get,
+                    rest_frame=s.rest_frame,
+                    frame_start=start,
+                    frame_end=end,
+                    up=s.up_axis,
+                    forward=s.forward_axis,
+                    progress=progress,
+                )
+            return (
+                f"Cloned {len(frames)} frames ({start}-{end}) from '{s.clone_source.name}' onto the "
+                f"FACS sliders of '{target.name}'"
+            )
+
+        if s.clone_source is None:
+            self.report({"ERROR"}, "No source face: pick the animated source mesh in the Clone panel.")
+            return {"CANCELLED"}
+        return run(self, work)
+
+
+class FACE_SKINNING_OT_import_arkit(bpy.types.Operator):
+    """Key the FACS sliders from an ARKit capture: Live Link Face CSV or Face Cap TXT"""
+
+    bl_idname = "face_skinning.import_arkit"
+    bl_label = "Import ARKit Capture"
+    bl_options = {"REGISTER", "UNDO"}
+
+    filepath: StringProperty(name="File", subtype="FILE_PATH", options={"SKIP_SAVE"})
+    filter_glob: StringProperty(default="*.csv;*.txt", options={"HIDDEN"})
+
+    @classmethod
+    def poll(cls, context):
+        if context.active_object is None:
+            cls.poll_message_set("Select the object whose FACS sliders receive the capture")
+            return False
+        return True
+
+    def invoke(self, context, event):
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+    def execute(self, context):
+        s = context.scene.nfs_settings
+        scene = context.scene
+        obj = context.active_object
+        scene_fps = scene.render.fps / scene.render.fps_base
+        source_fps = None if s.capture_fps == "AUTO" else float(s.capture_fps)
+
+        def work() -> str:
+            with Progress(context) as progress:
+                frames, weights, cap = capture_import.capture_to_frames(
+                    bpy.path.abspath(self.filepath), scene_fps, scene.frame_start, s.smoothing, source_fps
+                )
+                progress(0.5)
+                sliders.key_sliders(obj, frames, weights)
+                progress(1.0)
+            rate = f"{cap.source_fps:g} fps capture" if cap.source_fps else "capture"
+            return (
+                f"Keyed {len(frames)} frames ({int(frames[0])}-{int(frames[-1])}) on '{obj.name}' from "
+                f"{os.path.basename(self.filepath)} ({rate}, {len(cap.columns)} ARKit channels, "
+                f"scene at {scene_fps:g} fps)"
+            )
+
+        if not self.filepath:
+            self.report({"ERROR"}, "No capture file given: pick a Live Link Face .csv or Face Cap .txt.")
+            return {"CANCELLED"}
+        return run(self, work)
+
+
+classes = (FACE_SKINNING_OT_clone_from_mesh, FACE_SKINNING_OT_import_arkit)

@@ -1,0 +1,69 @@
+"""``face_skinning.bake_for_export`` and ``face_skinning.export``."""
+
+from __future__ import annotations
+
+import bpy
+from bpy.props import EnumProperty, StringProperty
+
+from ..core import export
+from ._common import Progress, active_mesh_poll, run
+
+
+class FACE_SKINNING_OT_bake_for_export(bpy.types.Operator):
+    """Bake the slider animation into shape-key F-curves (FBX/glTF do not carry the drivers)"""
+
+    bl_idname = "face_skinning.bake_for_export"
+    bl_label = "Bake For Export"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        return active_mesh_poll(cls, context)
+
+    def execute(self, context):
+        obj = context.active_object
+
+        def work() -> str:
+            with Progress(context):
+                start, end, n = export.bake_for_export(obj)
+            return f"Baked {n} shape-key curves on '{obj.name}' over frames {start}-{end}"
+
+        return run(self, work)
+
+
+class FACE_SKINNING_OT_export(bpy.types.Operator):
+    """Bake, then export the active mesh with its shape-key animation to FBX or glTF"""
+
+    bl_idname = "face_skinning.export"
+    bl_label = "Export"
+    bl_options = {"REGISTER", "UNDO"}
+
+    filepath: StringProperty(
+        name="File", subtype="FILE_PATH", options={"SKIP_SAVE"}, description="Empty: the panel's file"
+    )
+    export_format: EnumProperty(
+        name="Format",
+        items=[("PANEL", "Panel", ""), ("FBX", "FBX", ""), ("GLB", "glTF Binary", ""), ("GLTF", "glTF", "")],
+        default="PANEL",
+        options={"SKIP_SAVE"},
+    )
+
+    @classmethod
+    def poll(cls, context):
+        return active_mesh_poll(cls, context)
+
+    def execute(self, context):
+        s = context.scene.nfs_settings
+        obj = context.active_object
+        path = self.filepath or s.export_path
+        fmt = s.export_format if self.export_format == "PANEL" else self.export_format
+
+        def work() -> str:
+            with Progress(context) as progress:
+                written = export.export(context, obj, path, fmt, progress)
+            return f"Exported '{obj.name}' with its shape-key animation to {written}"
+
+        return run(self, work)
+
+
+classes = (FACE_SKINNING_OT_bake_for_export, FACE_SKINNING_OT_export)

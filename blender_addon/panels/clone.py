@@ -1,0 +1,35 @@
+"""Clone panel: clone from an animated mesh, import an ARKit capture."""
+
+from __future__ import annotations
+
+import bpy
+
+from ._base import SidebarPanel
+
+
+class FACE_SKINNING_PT_clone(SidebarPanel, bpy.types.Panel):
+    bl_idname = "FACE_SKINNING_PT_clone"
+    bl_label = "Clone"
+
+    def draw(self, context):
+        layout = self.layout
+        s = context.scene.nfs_settings
+        col = layout.column()
+        col.prop(s, "clone_source")
+        col.prop(s, "rest_frame")
+        col.prop(s, "use_scene_range")
+        if not s.use_scene_range:
+            row = col.row(align=True)
+            row.prop(s, "frame_start")
+            row.prop(s, "frame_end")
+        col.operator("face_skinning.clone_from_mesh", icon="MOD_DATA_TRANSFER")
+        layout.separator()
+        col = layout.column()
+        col.label(text="ARKit capture (Live Link Face / Face Cap)")
+        row = col.row(align=True)
+        row.prop(s, "capture_fps")
+        row.prop(s, "smoothing")
+        col.operator("face_skinning.import_arkit", icon="IMPORT")
+
+
+classes = (FACE_SKINNING_PT_clone,)

@@ -1,0 +1,29 @@
+"""Shape Keys panel: naming, prefix, painted weights, bake."""
+
+from __future__ import annotations
+
+import bpy
+
+from ..core import shape_keys
+from ._base import SidebarPanel
+
+
+class FACE_SKINNING_PT_shape_keys(SidebarPanel, bpy.types.Panel):
+    bl_idname = "FACE_SKINNING_PT_shape_keys"
+    bl_label = "Shape Keys"
+
+    def draw(self, context):
+        layout = self.layout
+        obj = context.active_object
+        s = context.scene.nfs_settings
+        layout.prop(s, "naming", expand=True)
+        layout.prop(s, "key_prefix")
+        layout.prop(s, "use_painted")
+        layout.operator("face_skinning.bake_shape_keys", icon="SHAPEKEY_DATA")
+        if obj is not None and obj.type == "MESH":
+            n = len(shape_keys.owned_keys(obj))
+            if n:
+                layout.label(text=f"{n} Face Skinning keys on this mesh")
+
+
+classes = (FACE_SKINNING_PT_shape_keys,)

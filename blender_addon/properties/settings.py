@@ -1,0 +1,81 @@
+"""``Scene.nfs_settings``: the panel settings shared by the operators (one scene, one workflow)."""
+
+from __future__ import annotations
+
+import bpy
+from bpy.props import BoolProperty, EnumProperty, IntProperty, PointerProperty, StringProperty
+
+_AXES = [(a, a, f"The {a} axis") for a in ("X", "Y", "Z", "-X", "-Y", "-Z")]
+
+
+def _is_mesh(_self, obj) -> bool:
+    return obj.type == "MESH"
+
+
+class NFS_PG_settings(bpy.types.PropertyGroup):
+    """Settings of the Face Skinning workflow."""
+
+    up_axis: EnumProperty(
+        name="Up", items=_AXES, default="Z", description="World axis pointing up through the head"
+    )
+    forward_axis: EnumProperty(
+        name="Forward",
+        items=_AXES,
+        default="-Y",
+        description="World axis the face looks toward (Blender front view: -Y)",
+    )
+    mask_group: StringProperty(
+        name="Mask",
+        description="Optional vertex group: only these vertices are skinned and move (e.g. the head "
+        "of a full-body mesh). Empty: the whole mesh",
+    )
+    use_painted: BoolProperty(
+        name="Use Painted Weights",
+        default=True,
+        description="Bake with the FS_ vertex groups as they are now (repaint them to change where "
+        "each unit acts); off: use freshly predicted weights",
+    )
+    naming: EnumProperty(
+        name="Names",
+        items=[
+            ("ICT", "ICT (53)", "ICT-FaceKit names, browInnerUp and cheekPuff split into _L/_R"),
+            ("ARKIT", "ARKit (52)", "Apple ARKit names, for apps that expect them"),
+        ],
+        default="ICT",
+    )
+    key_prefix: StringProperty(
+        name="Prefix", description="Prefix of the baked shape-key names (avoids clashes with yours)"
+    )
+    clone_source: PointerProperty(
+        type=bpy.types.Object, name="Source", poll=_is_mesh, description="Animated source face mesh"
+    )
+    rest_frame: IntProperty(name="Rest Frame", default=1, description="Frame where the source is neutral")
+    use_scene_range: BoolProperty(name="Scene Range", default=True)
+    frame_start: IntProperty(name="Start", default=1)
+    frame_end: IntProperty(name="End", default=250)
+    capture_fps: EnumProperty(
+        name="Capture FPS",
+        items=[("AUTO", "Auto", "From the timecode frame numbers"), ("30", "30", ""), ("60", "60", "")],
+        default="AUTO",
+    )
+    smoothing: IntProperty(
+        name="Smoothing", default=0, min=0, max=15, description="Moving-average window in frames (0: off)"
+    )
+    export_path: StringProperty(name="File", subtype="FILE_PATH", default="//face.fbx")
+    export_format: EnumProperty(
+        name="Format",
+        items=[("FBX", "FBX", ""), ("GLB", "glTF Binary", ""), ("GLTF", "glTF Separate", "")],
+        default="FBX",
+    )
+
+
+classes = (NFS_PG_settings,)
+
+
+def register() -> None:
+    bpy.types.Scene.nfs_settings = PointerProperty(type=NFS_PG_settings)
+
+
+def unregister() -> None:
+    if hasattr(bpy.types.Scene, "nfs_settings"):
+        del bpy.types.Scene.nfs_settings

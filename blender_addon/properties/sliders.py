@@ -1,0 +1,43 @@
+"""``Object.nfs_facs``: the 53 FACS sliders (0..1, ICT names), keyframable."""
+
+from __future__ import annotations
+
+import bpy
+from bpy.props import FloatProperty, PointerProperty
+
+from ..core._model_import import facs
+from ..core.sliders import SLIDER_PROP
+
+
+def _annotations() -> dict:
+    return {
+        name: FloatProperty(
+            name=name,
+            description=f"Weight of the FACS unit {name} (0 = neutral, 1 = full expression)",
+            min=0.0,
+            max=1.0,
+            default=0.0,
+            options={"ANIMATABLE", "LIBRARY_EDITABLE"},
+            override={"LIBRARY_OVERRIDABLE"},
+        )
+        for name in facs.ICT_NAMES
+    }
+
+
+# Built with type() because the 53 property names come from the FACS table.
+FacsSliders = type(
+    "NFS_PG_facs_sliders",
+    (bpy.types.PropertyGroup,),
+    {"__annotations__": _annotations(), "__doc__": "The 53 FACS sliders of one object"},
+)
+
+classes = (FacsSliders,)
+
+
+def register() -> None:
+    setattr(bpy.types.Object, SLIDER_PROP, PointerProperty(type=FacsSliders, name="FACS Sliders"))
+
+
+def unregister() -> None:
+    if hasattr(bpy.types.Object, SLIDER_PROP):
+        delattr(bpy.types.Object, SLIDER_PROP)
