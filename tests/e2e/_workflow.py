@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pathlib
 import sys
 import time
@@ -52,6 +53,9 @@ def op(name: str, **kwargs) -> str:
 def evaluated_vertices(obj) -> np.ndarray:
     import bpy
 
+    # Python property writes do not tag the object for the drivers that read it (the UI does);
+    # scripts tag it, as here.
+    obj.update_tag()
     bpy.context.view_layer.update()
     ev = obj.evaluated_get(bpy.context.evaluated_depsgraph_get())
     me = ev.data
@@ -73,10 +77,13 @@ def imported_morph_values(path: pathlib.Path, importer: str, frames: list[int]) 
     import bpy
 
     bpy.ops.wm.read_homefile(use_empty=True)
+    scene = bpy.context.scene
+    scene.render.fps, scene.render.fps_base = 30, 1.0  # as exported; the empty file is at 24 fps
     if importer == "gltf":
         bpy.ops.import_scene.gltf(filepath=str(path))
     else:
-        bpy.ops.import_scene.fbx(filepath=str(path))
+        # FBX keys are at absolute times; the importer's default shifts them one frame later
+        bpy.ops.import_scene.fbx(filepath=str(path), anim_offset=0.0)
     meshes = [o for o in bpy.data.objects if o.type == "MESH" and o.data.shape_keys is not None]
     if not meshes:
         return {"names": [], "values": [], "animated": False}
@@ -85,7 +92,6 @@ def imported_morph_values(path: pathlib.Path, importer: str, frames: list[int]) 
     names = [kb.name for kb in key.key_blocks[1:]]
     animated = key.animation_data is not None and key.animation_data.action is not None
     values = []
-    scene = bpy.context.scene
     for f in frames:
         scene.frame_set(f)
         values.append([kb.value for kb in key.key_blocks[1:]])
@@ -237,7 +243,11 @@ def main(argv: list[str]) -> int:
     except Exception:  # recorded, with the facts gathered so far, for the test's failure message
         facts["error"] = traceback.format_exc()
     result_path.write_text(json.dumps(facts, indent=1))
-    return 0
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # bpy-as-a-module can hang in its exit handlers after the glTF/FBX add-ons ran (seen with
+    # bpy 4.5): the facts are written, so leave without them.
+    os._exit(0)
 
 
 if __name__ == "__main__":
