@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import colorsys
 import math
+import os
 import pathlib
 import sys
 import time
@@ -176,14 +177,19 @@ def _local_vertices(obj) -> np.ndarray:
 
 
 def _static_copy(scene, src, name: str, vertices: np.ndarray | None, colours, min_z: float):
-    """A new mesh object in ``scene``: ``src``'s polygons whose vertices all lie at world height
-    >= ``min_z`` (the sheet shows faces, not shoulders), at ``vertices`` (local ``(V, 3)``; None:
+    """A new mesh object in ``scene``: ``src`` cut by the horizontal plane at world height
+    ``min_z`` (the sheet shows faces, not shoulders), at ``vertices`` (local ``(V, 3)``; None:
     the rest positions), coloured by ``colours`` (``(V, 4)`` RGBA or one RGBA). Built with
-    ``foreach_set`` on flat arrays: no shape keys, groups or per-vertex Python."""
+    ``foreach_set`` on flat arrays (no shape keys or groups), then cut cleanly with bmesh."""
+    import bmesh
     import bpy
+    from mathutils import Vector
 
     local = _local_vertices(src) if vertices is None else np.asarray(vertices, dtype=np.float64)
-    keep_v = _world(src, _local_vertices(src))[:, 2] >= min_z
+    rest_world = _world(src, _local_vertices(src))
+    # drop what is well below the cut first, so the bisect only works on a band of faces
+    margin = 0.05 * (rest_world[:, 2].max() - rest_world[:, 2].min())
+    keep_v = rest_world[:, 2] >= min_z - margin
     start, total, lv = _mesh_arrays(src)
     poly_of_loop = np.repeat(np.arange(len(start)), total)
     keep_p = np.ones(len(start), dtype=bool)
@@ -207,6 +213,15 @@ def _static_copy(scene, src, name: str, vertices: np.ndarray | None, colours, mi
     attr = me.color_attributes.new("sheet", "FLOAT_COLOR", "POINT")
     attr.data.foreach_set("color", np.ascontiguousarray(cols).ravel())
     me.color_attributes.active_color = attr
+    inverse = src.matrix_world.inverted()
+    plane_co = inverse @ Vector((0.0, 0.0, min_z))
+    plane_no = (inverse.to_3x3().transposed().inverted() @ Vector((0.0, 0.0, 1.0))).normalized()
+    bm = bmesh.new()
+    bm.from_mesh(me)
+    geom = bm.verts[:] + bm.edges[:] + bm.faces[:]
+    bmesh.ops.bisect_plane(bm, geom=geom, plane_co=plane_co, plane_no=plane_no, clear_inner=True)
+    bm.to_mesh(me)
+    bm.free()
     obj = bpy.data.objects.new(name, me)
     obj.matrix_world = src.matrix_world.copy()
     scene.collection.objects.link(obj)
@@ -368,6 +383,11 @@ def main(argv: list[str] | None = None) -> int:
     _run_op(ops.bake_shape_keys)
     _log(t0, f"shape keys baked: {len(face.data.shape_keys.key_blocks) - 1}")
     _run_op(ops.import_arkit, filepath=str(pathlib.Path(args.capture).resolve()))
+    from .core.export import slider_range
+
+    keyed = slider_range(face)
+    if keyed is not None:  # play exactly the capture in the saved .blend
+        scene.frame_start, scene.frame_end = keyed
     _log(t0, f"ARKit capture imported: frames {scene.frame_start}-{scene.frame_end}")
     glb = out / "demo.glb"
     _run_op(ops.export, filepath=str(glb.resolve()), export_format="GLB")
@@ -391,4 +411,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        code = main()
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # bpy-as-a-module can hang in its exit handlers after the glTF exporter ran (bpy 4.5);
+    # everything is written and flushed, so skip them.
+    os._exit(code)
