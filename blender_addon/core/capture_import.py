@@ -99,7 +99,7 @@ def parse_live_link_csv(text: str, source_fps: float | None = None) -> Capture:
     rows = list(csv.reader(io.StringIO(text)))
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
-        raise CaptureFormatError("The CSV file is empty: pick a Live Link Face CSV export.")
+        raise CaptureFormatError("The CSV file is empty. Fix: pick a Live Link Face CSV export.")
     header = [h.strip() for h in rows[0]]
     lower = [h.lower() for h in header]
     if "timecode" not in lower:
@@ -130,7 +130,9 @@ def parse_live_link_csv(text: str, source_fps: float | None = None) -> Capture:
         )
     body = rows[1:]
     if not body:
-        raise CaptureFormatError("The CSV has a header but no data rows: the capture is empty.")
+        raise CaptureFormatError(
+            "The CSV has a header but no data rows (empty capture). Fix: record or export the take again."
+        )
     ncol = len(header)
     bad = [i + 2 for i, r in enumerate(body) if len(r) != ncol]
     if bad:
@@ -157,7 +159,9 @@ def parse_live_link_csv(text: str, source_fps: float | None = None) -> Capture:
             f"The CSV has a non-numeric blendshape value ({exc}). Fix: export the capture again."
         ) from None
     if not np.isfinite(values).all():
-        raise CaptureFormatError("The CSV has NaN or infinite blendshape values: export it again.")
+        raise CaptureFormatError(
+            "The CSV has NaN or infinite blendshape values. Fix: export the capture again."
+        )
     fps = None
     if frame_based:
         fps = float(source_fps) if source_fps else (60.0 if np.floor(frames).max() >= 30 else 30.0)
@@ -227,12 +231,14 @@ def read_capture(path: str | pathlib.Path, source_fps: float | None = None) -> C
     """Read a Live Link Face ``.csv`` or Face Cap ``.txt`` capture (format chosen by content)."""
     path = pathlib.Path(path)
     if not path.is_file():
-        raise CaptureFormatError(f"Capture file {str(path)!r} does not exist: pick an existing file.")
+        raise CaptureFormatError(
+            f"Capture file {str(path)!r} does not exist. Fix: pick an existing .csv or .txt file."
+        )
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise CaptureFormatError(
-            f"{path.name} is not a text file: pick a Live Link Face .csv or Face Cap .txt."
+            f"{path.name} is not a text file. Fix: pick a Live Link Face .csv or Face Cap .txt."
         ) from None
     first = text.lstrip().split("\n", 1)[0].lower()
     if first.startswith(("bs,", "info,", "k,")):

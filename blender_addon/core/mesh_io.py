@@ -137,3 +137,29 @@ def read_evaluated_triangles(obj, depsgraph) -> np.ndarray:
     if len(me.polygons) == 0:
         raise NoFacesError(f"The evaluated mesh of '{obj.name}' has no faces: pick a surface mesh.")
     return _triangles(me)
+
+
+def new_mesh_object(name: str, vertices: np.ndarray, face_indices: np.ndarray, face_sizes: np.ndarray, scene):
+    """Create and link a mesh object from numpy polygons (bulk ``foreach_set``, no per-vertex loop).
+
+    ``vertices`` (V, 3) float object-space coordinates; ``face_indices`` (N,) int, the vertex
+    indices of all polygons concatenated; ``face_sizes`` (F,) int, the corner count of each.
+    """
+    import bpy
+
+    vertices = np.asarray(vertices, dtype=np.float32)
+    face_indices = np.asarray(face_indices, dtype=np.int32)
+    face_sizes = np.asarray(face_sizes, dtype=np.int32)
+    me = bpy.data.meshes.new(name)
+    me.vertices.add(len(vertices))
+    me.vertices.foreach_set("co", vertices.ravel())
+    me.loops.add(len(face_indices))
+    me.loops.foreach_set("vertex_index", face_indices)
+    me.polygons.add(len(face_sizes))
+    starts = np.concatenate([[0], np.cumsum(face_sizes)[:-1]]).astype(np.int32)
+    me.polygons.foreach_set("loop_start", starts)
+    me.update(calc_edges=True)
+    me.validate(verbose=False)
+    obj = bpy.data.objects.new(name, me)
+    scene.collection.objects.link(obj)
+    return obj

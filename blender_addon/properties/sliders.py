@@ -9,6 +9,12 @@ from ..core._model_import import facs
 from ..core.sliders import SLIDER_PROP
 
 
+def _tag_owner(self, _context) -> None:
+    # Setting a Python-defined property does not tag its ID for re-evaluation, so the shape-key
+    # drivers reading it would keep their old value until something else changes.
+    self.id_data.update_tag()
+
+
 def _annotations() -> dict:
     return {
         name: FloatProperty(
@@ -19,6 +25,7 @@ def _annotations() -> dict:
             default=0.0,
             options={"ANIMATABLE", "LIBRARY_EDITABLE"},
             override={"LIBRARY_OVERRIDABLE"},
+            update=_tag_owner,
         )
         for name in facs.ICT_NAMES
     }
