@@ -42,7 +42,6 @@ def test_demo_with_missing_head_fails_clearly(tmp_path, capsys):
     assert "--head" in capsys.readouterr().err
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(
     importlib.util.find_spec("bpy") is None or importlib.util.find_spec("torch") is None,
     reason="needs bpy (the `blender` extra) and torch",
