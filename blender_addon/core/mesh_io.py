@@ -156,7 +156,7 @@ def new_mesh_object(name: str, vertices: np.ndarray, face_indices: np.ndarray, f
     me.loops.add(len(face_indices))
     me.loops.foreach_set("vertex_index", face_indices)
     me.polygons.add(len(face_sizes))
-    starts = np.concatenate([[0], np.cumsum(face_sizes)[:-1]]).astype(np.int32)
+    starts = (np.cumsum(face_sizes) - face_sizes).astype(np.int32)
     me.polygons.foreach_set("loop_start", starts)
     me.update(calc_edges=True)
     me.validate(verbose=False)
