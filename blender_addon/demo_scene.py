@@ -145,9 +145,13 @@ def region_colours(obj) -> np.ndarray:
     if not names:
         raise RuntimeError("no FS_ vertex groups: predict the skinning weights first")
     w = vertex_groups.read_groups(obj, names)
-    # golden-ratio hues: neighbouring region indices get distinct colours
-    hues = (np.arange(len(names)) * 0.618034) % 1.0
-    palette = np.array([colorsys.hsv_to_rgb(h, 0.75, 0.95) for h in hues])
+    # hues stepped by a stride coprime with the count, so regions with neighbouring indices
+    # (often neighbours on the face too) get far-apart hues; two brightness levels alternate
+    k = len(names)
+    stride = next(s for s in (7, 5, 3, 1) if np.gcd(s, k) == 1)
+    hues = (np.arange(k) * stride % k) / k
+    values = np.where(np.arange(k) % 2 == 0, 0.95, 0.72)
+    palette = np.array([colorsys.hsv_to_rgb(h, 0.7, v) for h, v in zip(hues, values, strict=True)])
     total = w.sum(axis=1, keepdims=True)
     rgb = np.where(total > 1e-6, (w @ palette) / np.maximum(total, 1e-6), np.array(SKIN[:3]))
     return np.concatenate([np.clip(rgb, 0, 1), np.ones((len(rgb), 1))], axis=1)

@@ -12,8 +12,10 @@ What it builds, and why:
 * a fixed, non-generic identity (a blend of the first ICT identity modes with fixed
   coefficients), so the demo does not show the generic ICT face;
 * the "head" region (face + head and neck, ICT vertices ``[0, 11248)``) decimated with quadric
-  edge collapse and then paired into a quad-dominant mesh, so the result has none of ICT's
-  topology (the network must work on an arbitrary mesh, and the demo should show that);
+  edge collapse into a triangle mesh, so the result has none of ICT's topology (the network
+  must work on an arbitrary mesh, and the demo should show that). Triangles, not quads: pairing
+  the decimated triangles into quads made ~250 non-planar quads whose split folds over (dark
+  specks in renders);
 * both eyeballs, decimated, as separate components (real artist heads have them, and the
   network must cope with several components).
 
@@ -36,7 +38,7 @@ EYEBALLS = ((21451, 23021), (23021, 24591))  # left, right eyeball vertex ranges
 # Identity-mode coefficients (in units of each mode as stored by ICT-FaceKit): an arbitrary,
 # fixed, plausible face that is clearly not the generic mean.
 IDENTITY_COEFFS = (1.4, -0.9, 0.8, 0.6, -1.1, 0.5, -0.4, 0.7, -0.6, 0.3)
-HEAD_TARGET_FACES = 8400  # triangles before quad pairing; about 4.3k vertices
+HEAD_TARGET_FACES = 8400  # triangles; about 4.3k vertices
 EYE_TARGET_FACES = 320  # triangles per eyeball
 
 MIT_NOTICE = """\
@@ -86,8 +88,8 @@ def submesh(vertices: np.ndarray, tris: np.ndarray, lo: int, hi: int) -> tuple[n
     return vertices[lo:hi].copy(), tris[keep] - lo
 
 
-def simplify(vertices: np.ndarray, triangles: np.ndarray, target_faces: int, quads: bool):
-    """Quadric decimation (boundaries kept), optionally paired into quads. Returns (V, faces list)."""
+def simplify(vertices: np.ndarray, triangles: np.ndarray, target_faces: int):
+    """Quadric decimation (boundaries kept). Returns ``(vertices (V, 3), triangles (T, 3))``."""
     import pymeshlab
 
     ms = pymeshlab.MeshSet()
@@ -102,15 +104,8 @@ def simplify(vertices: np.ndarray, triangles: np.ndarray, target_faces: int, qua
         planarquadric=True,
     )
     ms.meshing_remove_unreferenced_vertices()
-    if quads:
-        ms.meshing_tri_to_quad_by_smart_triangle_pairing()
     m = ms.current_mesh()
-    v = np.asarray(m.vertex_matrix(), dtype=np.float64)
-    if quads:
-        polys = [list(p) for p in m.polygonal_face_list()]
-    else:
-        polys = [list(t) for t in np.asarray(m.face_matrix())]
-    return v, polys
+    return np.asarray(m.vertex_matrix(), dtype=np.float64), np.asarray(m.face_matrix(), dtype=np.int64)
 
 
 def build(ict: pathlib.Path) -> str:
@@ -122,16 +117,16 @@ def build(ict: pathlib.Path) -> str:
     for i, c in enumerate(IDENTITY_COEFFS):
         verts += c * (read_obj_vertices(fx / f"identity{i:03d}.obj") - neutral)
 
-    parts = [("head", *submesh(verts, tris, 0, HEAD_VERTICES), HEAD_TARGET_FACES, True)]
+    parts = [("head", *submesh(verts, tris, 0, HEAD_VERTICES), HEAD_TARGET_FACES)]
     for name, (lo, hi) in zip(("eye_L", "eye_R"), EYEBALLS, strict=True):
-        parts.append((name, *submesh(verts, tris, lo, hi), EYE_TARGET_FACES, False))
+        parts.append((name, *submesh(verts, tris, lo, hi), EYE_TARGET_FACES))
 
     out_v, groups = [], []
     offset = 0
-    for name, v, t, target, as_quads in parts:
-        sv, polys = simplify(v, t, target, as_quads)
+    for name, v, t, target in parts:
+        sv, st = simplify(v, t, target)
         out_v.append(sv)
-        groups.append((name, [[i + offset for i in p] for p in polys]))
+        groups.append((name, st + offset))
         offset += len(sv)
     allv = np.concatenate(out_v)
 
@@ -140,13 +135,13 @@ def build(ict: pathlib.Path) -> str:
     lines += ["# " + line if line else "#" for line in MIT_NOTICE.splitlines()]
     lines.append(
         f"# A blend of ICT identity modes 0-{len(IDENTITY_COEFFS) - 1}, head crop and eyeballs, "
-        "decimated and re-paired: not ICT topology."
+        "decimated: not ICT topology."
     )
     lines.append(f"# Units: centimetres. Axes: Y up, face toward +Z. {len(allv)} vertices.")
     lines += [f"v {x:.4f} {y:.4f} {z:.4f}" for x, y, z in allv]
-    for name, polys in groups:
+    for name, faces in groups:
         lines.append(f"o {name}")
-        lines += ["f " + " ".join(str(i + 1) for i in p) for p in polys]
+        lines += [f"f {a} {b} {c}" for a, b, c in (faces + 1).tolist()]
     return "\n".join(lines) + "\n"
 
 
