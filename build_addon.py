@@ -248,9 +248,59 @@ def write_zip(path: pathlib.Path, files: dict[str, bytes]) -> None:
     os.replace(tmp, path)
 
 
+# Marker environment of Blender's Python on each platform. pip download evaluates dependency
+# markers against the Python running it, not the --platform target: left alone, a Windows torch
+# would pull Linux-only CUDA wheels. So torch is fetched without dependencies and its
+# requirements are filtered with these environments.
+MARKER_ENV = {
+    "linux-x64": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64"},
+    "windows-x64": {"sys_platform": "win32", "platform_system": "Windows", "platform_machine": "AMD64"},
+    "macos-arm64": {"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "arm64"},
+}
+
+
+def _packaging():
+    try:
+        from packaging.requirements import Requirement
+    except ImportError:  # pip vendors it
+        from pip._vendor.packaging.requirements import Requirement
+    return Requirement
+
+
+def wheel_requirements(wheel: pathlib.Path, platform: str) -> list[str]:
+    """``Requires-Dist`` of a wheel that apply on ``platform`` with Python 3.11 and no extras,
+    as requirement strings without markers."""
+    Requirement = _packaging()
+    with zipfile.ZipFile(wheel) as zf:
+        meta = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        lines = zf.read(meta).decode("utf-8", "replace").splitlines()
+    env = {
+        "python_version": PYTHON_VERSION,
+        "python_full_version": PYTHON_VERSION + ".0",
+        "implementation_name": "cpython",
+        "platform_python_implementation": "CPython",
+        "os_name": "nt" if platform == "windows-x64" else "posix",
+        "extra": "",
+        **MARKER_ENV[platform],
+    }
+    out = []
+    for line in lines:
+        if not line.startswith("Requires-Dist:"):
+            continue
+        req = Requirement(line.split(":", 1)[1].strip())
+        if req.marker is None or req.marker.evaluate(env):
+            out.append(f"{req.name}{req.specifier}")
+    return out
+
+
 def download_wheels(platform: str, dest: pathlib.Path, torch_index: str | None) -> None:
-    """``pip download`` the runtime wheels for ``platform`` and Python 3.11 into ``dest``."""
-    reqs = [TORCH_REQUIREMENT.get(platform, r) if r.startswith("torch") else r for r in RUNTIME_REQUIREMENTS]
+    """``pip download`` the runtime wheels for ``platform`` and Python 3.11 into ``dest``:
+    torch (CPU build) without its dependencies, then everything else with theirs, torch's
+    own requirements filtered for the target platform (see :data:`MARKER_ENV`)."""
+    torch_req = TORCH_REQUIREMENT.get(
+        platform, next(r for r in RUNTIME_REQUIREMENTS if r.startswith("torch"))
+    )
+    others = [r for r in RUNTIME_REQUIREMENTS if not r.startswith("torch")]
     cmd = [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "--python-version", PYTHON_VERSION]
     cmd += ["--implementation", "cp", "--dest", str(dest)]
     for tag in PLATFORMS[platform]:
@@ -260,13 +310,21 @@ def download_wheels(platform: str, dest: pathlib.Path, torch_index: str | None) 
     dest.mkdir(parents=True, exist_ok=True)
     for stale in dest.glob("*.whl"):  # wheels of an older build must not ship with this one
         stale.unlink()
-    print("running:", " ".join(cmd + reqs))
-    result = subprocess.run(cmd + reqs)
-    if result.returncode != 0:
-        raise BuildError(
-            f"pip download of the {platform} wheels failed (exit {result.returncode}): check the "
-            "network/index, or download them yourself and pass --wheel-dir DIR"
-        )
+
+    def pip(args: list[str]) -> None:
+        print("running:", " ".join(cmd + args))
+        result = subprocess.run(cmd + args)
+        if result.returncode != 0:
+            raise BuildError(
+                f"pip download of the {platform} wheels failed (exit {result.returncode}): check the "
+                "network/index, or download them yourself and pass --wheel-dir DIR"
+            )
+
+    pip(["--no-deps", torch_req])
+    torch_wheel = next(iter(sorted(dest.glob("torch-*.whl"))), None)
+    if torch_wheel is None:
+        raise BuildError(f"pip did not download a torch wheel for {platform}: pass --wheel-dir DIR")
+    pip(others + wheel_requirements(torch_wheel, platform))
 
 
 def wheels_from_dir(wheel_dir: pathlib.Path) -> list[pathlib.Path]:

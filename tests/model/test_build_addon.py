@@ -233,3 +233,25 @@ def test_checkout_manifest_is_current_and_builds(tmp_path):
     rel = {n[len(TOP) :] for n in _names(out)}
     assert {"__init__.py", "model/api.py", "model/data/weights/model.pt"} <= rel
     assert not [n for n in rel if n.endswith(".obj") or n.endswith(".pyc")]
+
+
+def test_wheel_requirements_are_filtered_for_the_target_platform(tmp_path):
+    """pip evaluates markers for the host; the build must evaluate them for the target."""
+    wheel = tmp_path / "torch-2.13.0-cp311-cp311-win_amd64.whl"
+    meta = "\n".join([
+        "Metadata-Version: 2.1", "Name: torch", "Version: 2.13.0",
+        "Requires-Dist: filelock", "Requires-Dist: sympy>=1.13.3",
+        'Requires-Dist: nvidia-nccl-cu13==2.29.7; platform_system == "Linux"',
+        'Requires-Dist: pywin-thing>=1; sys_platform == "win32"',
+        'Requires-Dist: opt-einsum>=3.3; extra == "opt-einsum"',
+        'Requires-Dist: oldlib; python_version < "3.10"',
+    ])  # fmt: skip
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("torch-2.13.0.dist-info/METADATA", meta)
+    assert ba.wheel_requirements(wheel, "windows-x64") == ["filelock", "sympy>=1.13.3", "pywin-thing>=1"]
+    assert ba.wheel_requirements(wheel, "linux-x64") == [
+        "filelock",
+        "sympy>=1.13.3",
+        "nvidia-nccl-cu13==2.29.7",
+    ]
+    assert ba.wheel_requirements(wheel, "macos-arm64") == ["filelock", "sympy>=1.13.3"]
