@@ -26,7 +26,7 @@ from .errors import MeshError
 from .facs import ICT_NAMES
 
 # frames per forward pass of the expression encoder: bounds memory at (chunk * V * width) floats
-_ENCODE_CHUNK = 16
+_ENCODE_CHUNK = 64
 
 
 @dataclass
@@ -190,11 +190,12 @@ class FaceModel:
         mesh = neutral.tensors(self.device)
         out = []
         with torch.no_grad():
+            analysis = self.net.analysis(mesh)  # once per source; each frame is one contraction
             for start in range(0, frames.shape[0], _ENCODE_CHUNK):
                 chunk = frames[start : start + _ENCODE_CHUNK]
                 disp = np.asarray(neutral.frame.to_canonical(chunk.reshape(-1, 3)), dtype=np.float32)
                 disp = disp.reshape(chunk.shape) - neutral.canonical[None]
-                codes = self.net.encode_expression(mesh, torch.from_numpy(disp).to(self.device))
+                codes = self.net.encode_with(analysis, torch.from_numpy(disp).to(self.device))
                 out.append(codes.cpu().numpy())
         return np.concatenate(out, 0).astype(np.float32)
 

@@ -47,7 +47,7 @@ class TrainConfig:
 
     seed: int = 0
     pool_size: int = 96
-    steps: int = 6000
+    steps: int = 4800
     lr: float = 2e-3
     lr_final: float = 5e-5
     warmup_steps: int = 200
@@ -61,7 +61,9 @@ class TrainConfig:
     label_smoothing: float = 0.1
     max_vertices: int = 12000
     checkpoint_minutes: float = 5.0
-    net: dict = field(default_factory=dict)  # NetConfig overrides
+    net: dict = field(
+        default_factory=lambda: {"k_eig": 96, "width": 64, "pos_freqs": [1.0, 2.0, 4.0, 8.0, 16.0, 32.0]}
+    )  # NetConfig overrides
 
 
 @dataclass

@@ -5,13 +5,20 @@ Data flow (Cha et al. 2025, our implementation)::
 
     target neutral --DiffusionNet--> f[v] --+--> skin[v] = softmax(W f[v])          (V, K)
                                             +--> z_id = MLP(sum_v m_v g(f[v]) / sum m) (D,)
-    source frame, source neutral --DiffusionNet on the source--> mass-weighted pool --> z_exp
+    source neutral --same trunk--> B_S = bake(source)                               (53, V, 3)
+    z_exp = argmin_w sum_v m_v |sum_i w_i B_S[i, v] - (frame[v] - neutral[v])|^2 + ridge |w|^2
     z_local[v] = mask(skin[v]) * z_exp                          (elementwise, 53 FACS dims)
     delta[v]   = sum_i z_local[v, i] * basis[v, i, :]           basis = MLP([f[v], z_id, skin[v]])
 
 The decoder is linear in ``z_local`` because ICT-FaceKit expressions are linear blendshapes;
-baking shape ``i`` is decoding the one-hot code ``e_i``. ``mask`` is a function of the skinning
-weights alone, so repainting a vertex's skin weights changes which FACS units move it.
+baking shape ``i`` is decoding the one-hot code ``e_i``. For the same reason the expression
+encoder inverts the network's own bake of the *source*: a differentiable mass-weighted ridge
+least-squares fit (its normal equations are mass-weighted integrals over the surface, so it is
+resolution independent). The code loss trains the trunk through this inversion. It depends on
+the source neutral only, so a source is analysed once and each frame costs one contraction.
+(A learned pooled encoder sat at the trivial solution for hundreds of steps in our CPU budget.)
+``mask`` is a function of the skinning weights alone, so repainting a vertex's skin weights
+changes which FACS units move it.
 All positions and deltas are in the canonical frame (Y up, +Z forward, unit scale).
 """
 
@@ -35,12 +42,9 @@ class NetConfig:
     expression_names: tuple[str, ...]
     width: int = 64
     depth: int = 4
-    exp_width: int = 48
-    exp_depth: int = 3
     k_eig: int = 96
     id_dim: int = 32
     pool_dim: int = 128
-    pool_heads: int = 8  # attention heads of the expression encoder's mass-weighted pooling
     mask_hidden: int = 64
     dec_hidden: int = 128
     hks_times: tuple[float, ...] = (1e-3, 1e-2, 1e-1)
@@ -50,6 +54,8 @@ class NetConfig:
     # canonical deltas are small next to the unit-sized face: inputs are multiplied and outputs
     # divided by this so that the network works with O(1) numbers
     delta_scale: float = 20.0
+    # ridge of the encoder's least squares, relative to the mean diagonal of its normal matrix
+    ridge: float = 1e-3
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -97,12 +103,6 @@ class FaceSkinningNet(nn.Module):
             nn.Linear(c.dec_hidden, c.dec_hidden),
             nn.GELU(),
             nn.Linear(c.dec_hidden, NUM_FACS * 3),
-        )
-        # expression encoder: neutral position, normal, HKS, scaled displacement, its normal part
-        self.exp_trunk = DiffusionNet(6 + n_hks + 4, c.pool_dim, c.exp_width, c.exp_depth)
-        self.exp_score = nn.Linear(c.pool_dim, c.pool_heads)
-        self.exp_head = nn.Sequential(
-            nn.Linear(c.pool_dim, c.pool_dim), nn.GELU(), nn.Linear(c.pool_dim, NUM_FACS)
         )
 
     # ---- target side -------------------------------------------------------------------------
@@ -157,23 +157,27 @@ class FaceSkinningNet(nn.Module):
         return (rig["mask"][..., None] * rig["basis"]).permute(1, 0, 2)
 
     # ---- source side -------------------------------------------------------------------------
+    def analysis(self, source: MeshTensors) -> tuple[torch.Tensor, torch.Tensor]:
+        """Source neutral -> (its baked basis (53, V, 3) times mass / total mass, the inverse of
+        the ridge-regularised normal matrix (53, 53)). See the module docstring."""
+        baked = self.bake(self.rig(source))  # (53, V, 3)
+        w = source.mass / source.mass.sum().clamp_min(1e-12)
+        weighted = baked * w[None, :, None]
+        gram = torch.einsum("ivc,jvc->ij", weighted, baked)
+        ridge = self.config.ridge * gram.diagonal().mean().clamp_min(1e-12)
+        eye = torch.eye(gram.shape[0], dtype=gram.dtype, device=gram.device)
+        return weighted, torch.linalg.inv(gram + ridge * eye)
+
+    @staticmethod
+    def encode_with(analysis: tuple[torch.Tensor, torch.Tensor], displacement: torch.Tensor) -> torch.Tensor:
+        """Codes (B, 53) of canonical displacements (B, V, 3) given :meth:`analysis` of the source."""
+        weighted, inv = analysis
+        rhs = torch.einsum("ivc,bvc->bi", weighted, displacement)
+        return rhs @ inv.T
+
     def encode_expression(self, source: MeshTensors, displacement: torch.Tensor) -> torch.Tensor:
         """source neutral operators + displacements (B, V, 3) canonical -> codes (B, 53).
 
         code[:, i] estimates the ICT FACS weight of unit i (not clamped).
         """
-        geo = self.geometric_input(source)
-        b, v = displacement.shape[:2]
-        d = displacement * self.config.delta_scale
-        dn = (d * source.normals[None]).sum(-1, keepdim=True)
-        x = torch.cat([geo[None].expand(b, -1, -1), d, dn], dim=-1)
-        h = self.exp_trunk(x, source)  # (B, V, P)
-        # mass-weighted attention pooling: softmax_v(score + log m_v) is a density w.r.t. area,
-        # so the pooled code does not depend on sampling, yet can focus on the small regions
-        # that move (a blink covers ~1% of the area and would vanish in a plain mean)
-        heads = self.config.pool_heads
-        score = self.exp_score(h) + torch.log(source.mass.clamp_min(1e-12))[None, :, None]  # (B, V, H)
-        attn = torch.softmax(score, dim=1)
-        values = h.reshape(b, v, heads, -1)
-        pooled = torch.einsum("bvh,bvhd->bhd", attn, values).reshape(b, -1)
-        return self.exp_head(pooled)
+        return self.encode_with(self.analysis(source), displacement)

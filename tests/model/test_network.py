@@ -25,7 +25,7 @@ def grid_face(n: int = 25) -> tuple[np.ndarray, np.ndarray]:
 
 def tiny_config() -> NetConfig:
     return NetConfig(
-        region_names=REGION_NAMES, expression_names=ICT_NAMES, width=16, depth=2, exp_width=8, exp_depth=1,
+        region_names=REGION_NAMES, expression_names=ICT_NAMES, width=16, depth=2,
         k_eig=24, id_dim=8, pool_dim=16, mask_hidden=16, dec_hidden=32,
     )  # fmt: skip
 
@@ -107,4 +107,5 @@ def test_outputs_do_not_depend_on_batch_composition(net, mesh):
     with torch.no_grad():
         together = net.encode_expression(mesh, disp)
         alone = net.encode_expression(mesh, disp[1:2])
-    assert torch.allclose(together[1:2], alone, atol=1e-5)
+    # the ridge least squares amplifies float rounding by its condition number (<= 1/ridge)
+    assert torch.allclose(together[1:2], alone, rtol=1e-3, atol=1e-3 * float(alone.abs().max()))
