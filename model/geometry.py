@@ -391,18 +391,44 @@ def _eigs_ritz(v: np.ndarray, L: sp.csr_matrix, mass: np.ndarray, k: int) -> tup
     # damped-Jacobi smoothing (smoothed aggregation): smooth, local, still reproduces constants
     dinv = 1.0 / np.maximum(L.diagonal(), 1e-300)
     S = sp.eye(n, format="csr") - sp.diags(2.0 / 3.0 * dinv) @ L
-    U = P
     steps = int(np.clip(round(RITZ_SMOOTHING_PER_RING * np.sqrt(n / m)), 2, RITZ_MAX_SMOOTHING_STEPS))
-    for _ in range(steps):
-        U = S @ U
-    U = sp.csr_matrix(U)
+    # Too much smoothing makes the basis nearly dependent (ill-conditioned reduced mass matrix,
+    # garbage Ritz pairs); check the result and retry with less, then fall back to exact.
+    while True:
+        U = P
+        for _ in range(steps):
+            U = S @ U
+        result = _ritz_solve(sp.csr_matrix(U), L, mass, k)
+        if result is not None:
+            return result
+        if steps <= 1:
+            return _eigs_exact(L, mass, k)
+        steps //= 2
+
+
+def _ritz_solve(
+    U: sp.csr_matrix, L: sp.csr_matrix, mass: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Rayleigh-Ritz pairs on span(U), or None if they fail basic sanity checks."""
     Lr = sp.csr_matrix(U.T @ (L @ U))
     Mr = sp.csr_matrix(U.T @ (sp.diags(mass) @ U))
-    Lr = 0.5 * (Lr + Lr.T)
-    Mr = 0.5 * (Mr + Mr.T)
+    Lr = sp.csr_matrix(0.5 * (Lr + Lr.T))
+    Mr = sp.csr_matrix(0.5 * (Mr + Mr.T))
     kk = min(k, Lr.shape[0] - 1)
-    wr, phir = _eigs_exact(sp.csr_matrix(Lr), Mr, kk)
-    return wr, np.asarray(U @ phir)
+    try:
+        wr, phir = _eigs_exact(Lr, Mr, kk)
+    except (RuntimeError, ValueError, np.linalg.LinAlgError):
+        # scipy's ArpackError / ArpackNoConvergence and LAPACK failures derive from these
+        return None
+    phi = np.asarray(U @ phir)
+    scale = max(float(np.abs(wr).max()), 1e-300)
+    if not (np.isfinite(wr).all() and np.isfinite(phi).all()) or wr.min() < -1e-6 * scale:
+        return None
+    # M-norms of the lifted vectors (the full Gram matrix costs V k^2; the diagonal catches an
+    # ill-conditioned reduced mass matrix just as well)
+    if np.abs(mass @ (phi * phi) - 1.0).max() > 1e-3:
+        return None
+    return wr, phi
 
 
 def _fix_signs(evecs: np.ndarray, mass: np.ndarray) -> np.ndarray:

@@ -318,3 +318,24 @@ def test_ict_head_operators(ict_dir):
     # the ICT head is 56 connected pieces (head, eyes, teeth, gums, lashes, ...): 56 zero modes
     assert (ops.evals[:56] < 1e-5).all() and ops.evals[56] > 0.1
     assert m_orthonormality_error(ops) < 1e-3
+
+
+def test_ritz_retries_with_less_smoothing_then_falls_back(monkeypatch):
+    v, t = face_patch(3500, seed=11)
+    calls = []
+    real = geometry._ritz_solve
+
+    def flaky(U, L, mass, k):  # reject the first basis, as for an ill-conditioned reduced problem
+        calls.append(U.nnz)
+        return None if len(calls) == 1 else real(U, L, mass, k)
+
+    monkeypatch.setattr(geometry, "_ritz_solve", flaky)
+    ops = compute_operators(v, t, k=16, cache=False)
+    assert len(calls) == 2 and calls[1] < calls[0]  # retried with a less smoothed (sparser) basis
+    check_basic(ops, len(v), k=16)
+
+    monkeypatch.setattr(geometry, "_ritz_solve", lambda *a: None)
+    ops = compute_operators(v, t, k=16, cache=False)  # exact fallback
+    L, mass = geometry.laplacian(v, t)
+    w, _ = geometry._eigs_exact(L, mass, 16)
+    np.testing.assert_allclose(ops.evals, w, rtol=1e-4, atol=1e-6)
