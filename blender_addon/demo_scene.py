@@ -417,6 +417,10 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     try:
         code = main()
+    except RuntimeError as exc:  # an operator's error report: its message already names the fix
+        message = str(exc).strip()
+        print(f"error: {message.removeprefix('Error: ')}", file=sys.stderr)
+        code = 1
     except Exception:
         import traceback
 
