@@ -35,7 +35,8 @@ def test_empty_mesh_and_mesh_without_faces(loaded):
     with pytest.raises(RuntimeError, match="has no vertices") as info:
         bpy.ops.face_skinning.predict_weights()
     _no_traceback(info.value)
-    cloud = new_mesh_object("Cloud", np.random.rand(50, 3), np.zeros(0, int), np.zeros(0, int), bpy.context.scene)
+    none = np.zeros(0, int)
+    cloud = new_mesh_object("Cloud", np.random.rand(50, 3), none, none, bpy.context.scene)
     bpy.context.view_layer.objects.active = cloud
     with pytest.raises(RuntimeError, match="no faces.*Fill") as info:
         bpy.ops.face_skinning.bake_shape_keys()

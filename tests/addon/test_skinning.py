@@ -106,7 +106,8 @@ def test_world_transform_is_respected(loaded):
     a = make_face("A")
     assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
     da = _deltas(a)
-    b = make_face("B", location=(3.0, -2.0, 1.0), rotation_euler=(0.0, 0.0, math.pi / 2), scale=(2.5, 2.5, 2.5))
+    turn = (0.0, 0.0, math.pi / 2)
+    b = make_face("B", location=(3.0, -2.0, 1.0), rotation_euler=turn, scale=(2.5, 2.5, 2.5))
     bpy.context.scene.nfs_settings.forward_axis = "X"  # -Y rotated +90 deg about Z
     assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
     db = _deltas(b)
