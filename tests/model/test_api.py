@@ -71,7 +71,8 @@ def test_vertex_order_invariance(fm, face):
     np.testing.assert_allclose(db, da[:, perm], atol=1e-4 * scale)
     np.testing.assert_allclose(fm.predict_skin_weights(b), fm.predict_skin_weights(a)[perm], atol=1e-4)
     frames = v[None] + 0.02 * np.random.default_rng(1).normal(size=(2, len(v), 3))
-    np.testing.assert_allclose(fm.encode(b, frames[:, perm]), fm.encode(a, frames), atol=1e-4)
+    ca = fm.encode(a, frames)
+    np.testing.assert_allclose(fm.encode(b, frames[:, perm]), ca, rtol=1e-3, atol=1e-3 * np.abs(ca).max())
 
 
 def test_units_position_and_axes(fm, face):

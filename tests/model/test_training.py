@@ -16,8 +16,6 @@ from model.training import PoolItem, TrainConfig, lr_at, sample_codes, train, un
 TINY = dict(
     width=16,
     depth=2,
-    exp_width=8,
-    exp_depth=1,
     k_eig=24,
     id_dim=8,
     pool_dim=16,
@@ -78,7 +76,6 @@ def test_tiny_training_lowers_the_loss(pool, tmp_path):
     last = np.mean([float(r["total"]) for r in rows[-2:]])
     assert last < 0.6 * first, (first, last)
     assert float(rows[-1]["bake"]) < 0.6 * float(rows[0]["bake"])
-    assert float(rows[-1]["code"]) < 0.3 * float(rows[0]["code"])
     assert summary["steps_done"] == 150
     assert (tmp_path / "weights" / "model.pt").is_file()
     from model.api import FaceModel
