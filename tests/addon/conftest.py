@@ -1,13 +1,19 @@
 """Fixtures for the Blender add-on tests: real ``bpy`` (headless), add-on registered from the checkout.
 
 Every test starts from ``read_factory_settings(use_empty=True)`` with the add-on freshly
-registered, and unregisters it afterwards. (bpy 4.5 as a module hangs at interpreter exit while
-any Python operator class is still registered, hence the atexit guard too.)
+registered, and unregisters it afterwards.
+
+bpy 4.5 as a Python module can deadlock in its C++ static destructors at interpreter exit (a
+``delayed_close`` thread still waiting on a condition variable that ``~GlobalState`` destroys; seen
+after a glTF export in a process that imported torch, and while Python operators are still
+registered). The test process therefore ends with ``os._exit(<pytest's exit status>)`` once pytest
+has finished, skipping those destructors; nothing is lost (reports are written by then).
 """
 
 from __future__ import annotations
 
 import atexit
+import os
 import pathlib
 import sys
 
@@ -21,7 +27,22 @@ if str(ROOT) not in sys.path:
 
 import blender_addon  # noqa: E402
 
-atexit.register(blender_addon.unregister)
+_session = {"exitstatus": None}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _session["exitstatus"] = int(exitstatus)
+
+
+def _exit_without_static_destructors() -> None:
+    blender_addon.unregister()
+    if _session["exitstatus"] is not None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_session["exitstatus"])
+
+
+atexit.register(_exit_without_static_destructors)
 
 
 @pytest.fixture

@@ -75,12 +75,11 @@ def test_clone_matches_direct_encode(loaded):
     key = src.data.shape_keys
     basis = vertices(src).astype(np.float64)
     delta = shape_keys.read_key_deltas(src, ["open"])[0].astype(np.float64)
-    t = (np.arange(1, 11) - 1) / 9.0  # the linear key's value... up to Bezier easing:
     values = []
     for f in range(1, 11):
         scene.frame_set(f)
         values.append(key.evaluated_get(bpy.context.evaluated_depsgraph_get()).key_blocks["open"].value)
-    assert values[0] == 0 and values[-1] == pytest.approx(1.0) and len(t) == 10
+    assert values[0] == 0 and values[-1] == pytest.approx(1.0)
     mw = np.array(src.matrix_world)
     frames = np.stack([basis + v * delta for v in values]) @ mw[:3, :3].T + mw[:3, 3]
     me = src.data
@@ -90,7 +89,8 @@ def test_clone_matches_direct_encode(loaded):
     neutral = fm.prepare(frames[0], tris.reshape(-1, 3), up="Z", forward="-Y")
     expect = np.clip(fm.encode(neutral, frames), 0, 1)
     got = np.stack([_slider_curve(tgt, n)[:, 1] for n in ICT_NAMES], 1)
-    np.testing.assert_allclose(got, expect, atol=1e-4)
+    # Blender mixes shape keys in float32; the random encoder amplifies that rounding slightly
+    np.testing.assert_allclose(got, expect, atol=1e-3)
 
 
 def _baked_and_animated():
@@ -105,8 +105,16 @@ def _baked_and_animated():
 
 def test_bake_for_export_matches_the_drivers(loaded):
     obj = _baked_and_animated()
-    assert bpy.ops.face_skinning.bake_for_export() == {"FINISHED"}
     key = obj.data.shape_keys
+    mine = obj.shape_key_add(name="MyKey", from_mix=False)  # the artist's key, animated by hand
+    mine.value = 0.2
+    mine.keyframe_insert("value", frame=2)
+    mine.value = 0.9
+    mine.keyframe_insert("value", frame=30)
+    assert bpy.ops.face_skinning.bake_for_export() == {"FINISHED"}
+    my_fc = animation.find_fcurve(key, shape_keys.key_data_path("MyKey"))
+    my_keys = [tuple(k.co) for k in my_fc.keyframe_points]
+    assert my_keys == [(2.0, pytest.approx(0.2)), (30.0, pytest.approx(0.9))]
     fc = animation.find_fcurve(key, shape_keys.key_data_path("jawOpen"))
     co = np.empty(len(fc.keyframe_points) * 2)
     fc.keyframe_points.foreach_get("co", co)
@@ -147,7 +155,7 @@ def test_export_then_reimport_has_53_animated_shape_keys(loaded, tmp_path, fmt, 
     n_keys, n_animated = _shape_key_animation(meshes[0])
     names = [kb.name for kb in meshes[0].data.shape_keys.key_blocks]
     assert n_keys == 54 and set(ICT_NAMES) <= set(names)
-    assert n_animated >= 2  # jawOpen and browInnerUp_L move; glTF/FBX may key every target
+    assert n_animated == 53
     key = meshes[0].data.shape_keys
     scene = bpy.context.scene
     got = []

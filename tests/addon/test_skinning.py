@@ -158,6 +158,11 @@ def test_undo_restores_previous_state(loaded):
     bpy.ops.ed.redo()
     assert len(bpy.data.objects["Face"].data.shape_keys.key_blocks) == 54
     del obj
+    bpy.ops.ed.undo_push(message="before predict")
+    assert bpy.ops.face_skinning.predict_weights("EXEC_DEFAULT", True) == {"FINISHED"}
+    assert len(vertex_groups.owned_groups(bpy.data.objects["Face"])) == len(model_cache.get().region_names)
+    bpy.ops.ed.undo()
+    assert vertex_groups.owned_groups(bpy.data.objects["Face"]) == []
 
 
 def test_modifiers_are_kept_and_applied_after_keys(loaded):

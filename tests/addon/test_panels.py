@@ -1,0 +1,75 @@
+"""Panels draw without errors and only reference properties/operators that exist.
+
+Headless Blender has no UI to draw into, so each panel's ``draw`` runs against a recording
+layout that checks every ``prop``/``prop_search`` name on its data and every operator id.
+"""
+
+from __future__ import annotations
+
+import bpy
+import pytest
+from addon_helpers import make_face
+
+from blender_addon.core import model_cache
+
+PANELS = ("model", "skinning", "shape_keys", "sliders", "clone", "export")
+
+
+class RecordingLayout:
+    def __init__(self, log):
+        self.log = log
+
+    def _child(self, *args, **kwargs):
+        return RecordingLayout(self.log)
+
+    row = column = box = split = _child
+
+    def label(self, text="", **kwargs):
+        self.log.append(("label", text))
+
+    def separator(self, **kwargs):
+        pass
+
+    def prop(self, data, name, **kwargs):
+        assert name in data.bl_rna.properties, f"{data} has no property {name!r}"
+        self.log.append(("prop", name))
+
+    def prop_search(self, data, name, search_data, search_name, **kwargs):
+        assert name in data.bl_rna.properties and hasattr(search_data, search_name)
+        self.log.append(("prop_search", name))
+
+    def operator(self, idname, **kwargs):
+        mod, _, op = idname.partition(".")
+        assert getattr(getattr(bpy.ops, mod), op).get_rna_type() is not None, idname
+        self.log.append(("operator", idname))
+
+
+def _draw(panel_name):
+    cls = getattr(bpy.types, f"FACE_SKINNING_PT_{panel_name}")
+    log = []
+    fake = type("P", (), {"layout": RecordingLayout(log)})()
+    cls.draw(fake, bpy.context)
+    return log
+
+
+@pytest.mark.parametrize("with_mesh", [False, True])
+def test_panels_draw(addon, with_mesh):
+    if with_mesh:
+        make_face()
+    for p in PANELS:
+        _draw(p)
+    ops = [x for p in PANELS for kind, x in _draw(p) if kind == "operator"]
+    assert "face_skinning.load_model" in ops
+
+
+def test_slider_panel_pairs_left_right(addon):
+    make_face()
+    props = [x for kind, x in _draw("sliders") if kind == "prop"]
+    assert len(props) == 53
+    assert props.index("eyeBlink_R") == props.index("eyeBlink_L") + 1
+
+
+def test_model_panel_shows_loaded_model(loaded):
+    labels = [x for kind, x in _draw("model") if kind == "label"]
+    fm = model_cache.get()
+    assert any(fm.name in t and fm.version in t for t in labels)
