@@ -46,6 +46,7 @@ def write_groups(obj, names: list[str], weights: np.ndarray) -> None:
     if weights.shape != (len(me.vertices), len(names)):
         raise ValueError(f"weights {weights.shape} do not match ({len(me.vertices)}, {len(names)})")
     active_index = obj.vertex_groups.active_index
+    active_attr = me.attributes.active.name if me.attributes.active is not None else None
     for j, name in enumerate(names):
         if name in obj.vertex_groups:
             obj.vertex_groups.remove(obj.vertex_groups[name])
@@ -60,6 +61,8 @@ def write_groups(obj, names: list[str], weights: np.ndarray) -> None:
             raise RuntimeError(f"could not convert attribute {name!r} into a vertex group")
     if 0 <= active_index < len(obj.vertex_groups):
         obj.vertex_groups.active_index = active_index
+    if active_attr is not None and active_attr in me.attributes:
+        me.attributes.active = me.attributes[active_attr]
 
 
 def _reader_tree(names: list[str]):

@@ -96,3 +96,37 @@ def test_model_import_is_in_one_place():
             if s.startswith(("import model", "from model")):
                 offenders.append(f"{p.relative_to(ROOT)}: {s}")
     assert offenders == []
+
+
+def test_capture_parsing_is_bpy_free():
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "import blender_addon.core.capture_import as c\n"
+        "print('BPY' if 'bpy' in sys.modules else 'NO_BPY', 'TORCH' if 'torch' in sys.modules else 'NO_TORCH')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "NO_BPY NO_TORCH" in out.stdout, out.stdout + out.stderr
+
+
+def test_packaged_layout_uses_the_vendored_model(tmp_path):
+    """As in the extension zip: ``neural_face_skinning/`` with ``model/`` inside, no top-level model."""
+    import shutil
+
+    pkg = tmp_path / "neural_face_skinning"
+    shutil.copytree(ROOT / "blender_addon", pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "model", pkg / "model", ignore=shutil.ignore_patterns("__pycache__"))
+    code = (
+        f"import sys, os; sys.path.insert(0, {str(tmp_path)!r})\n"
+        "import bpy, neural_face_skinning as a\n"
+        "from neural_face_skinning.core import _model_import as m\n"
+        "a.register()\n"
+        "ok = m.model.__name__ == 'neural_face_skinning.model' and 'model' not in sys.modules\n"
+        "ok = ok and bpy.ops.face_skinning.load_model.get_rna_type() is not None\n"
+        "a.unregister()\n"
+        "print('PACKAGED_OK' if ok else 'WRONG_MODEL ' + m.model.__name__)\n"
+        "sys.stdout.flush(); os._exit(0)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=str(tmp_path)
+    )
+    assert "PACKAGED_OK" in out.stdout, out.stdout + out.stderr
