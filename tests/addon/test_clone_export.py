@@ -191,3 +191,18 @@ def test_clone_between_ict_faces(loaded, ict_dir):
     scene.nfs_settings.clone_source = src
     assert bpy.ops.face_skinning.clone_from_mesh() == {"FINISHED"}
     assert len(_slider_curve(tgt, "jawOpen")) == 3
+
+
+def test_clone_refuses_a_source_whose_topology_changes(loaded):
+    src = _animated_source()
+    build = src.modifiers.new("Build", "BUILD")  # adds faces (and their vertices) over time
+    build.frame_start, build.frame_duration = 1, 8
+    tgt = make_face("Tgt")
+    bpy.context.view_layer.objects.active = tgt
+    scene = bpy.context.scene
+    scene.frame_start, scene.frame_end = 1, 10
+    scene.nfs_settings.clone_source = src
+    scene.nfs_settings.rest_frame = 6  # half built: has faces
+    with pytest.raises(RuntimeError, match="topology must not change"):
+        bpy.ops.face_skinning.clone_from_mesh()
+    assert animation.find_fcurve(tgt, sliders.slider_path("jawOpen")) is None

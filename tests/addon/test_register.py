@@ -102,7 +102,9 @@ def test_capture_parsing_is_bpy_free():
     code = (
         f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
         "import blender_addon.core.capture_import as c\n"
-        "print('BPY' if 'bpy' in sys.modules else 'NO_BPY', 'TORCH' if 'torch' in sys.modules else 'NO_TORCH')\n"
+        "b = 'BPY' if 'bpy' in sys.modules else 'NO_BPY'\n"
+        "t = 'TORCH' if 'torch' in sys.modules else 'NO_TORCH'\n"
+        "print(b, t)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "NO_BPY NO_TORCH" in out.stdout, out.stdout + out.stderr
