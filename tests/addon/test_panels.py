@@ -73,3 +73,18 @@ def test_model_panel_shows_loaded_model(loaded):
     labels = [x for kind, x in _draw("model") if kind == "label"]
     fm = model_cache.get()
     assert any(fm.name in t and fm.version in t for t in labels)
+
+
+def test_without_torch_load_and_panel_explain_the_fix(addon, monkeypatch):
+    from blender_addon.core import _model_import
+
+    monkeypatch.setattr(_model_import, "torch_available", lambda: False)
+    monkeypatch.setattr(model_cache, "torch_available", lambda: False)
+    with pytest.raises(RuntimeError, match=r"pip install torch==2\.13\.0"):
+        bpy.ops.face_skinning.load_model()
+    make_face()
+    with pytest.raises(RuntimeError, match="PyTorch is not installed"):
+        bpy.ops.face_skinning.predict_weights()
+    labels = [x for kind, x in _draw("model") if kind == "label"]
+    assert any("PyTorch is missing" in t for t in labels)
+    assert any("torch==2.13.0" in t for t in labels)
