@@ -289,3 +289,23 @@ def capture_to_frames(
     cap = read_capture(path, source_fps)
     frames, ict = to_scene_frames(cap.times, cap.ict(), scene_fps, start_frame)
     return frames, smooth(ict, smoothing), cap
+
+
+def import_capture(
+    obj,
+    path: str | pathlib.Path,
+    scene_fps: float,
+    start_frame: int,
+    smoothing: int = 0,
+    source_fps: float | None = None,
+) -> tuple[np.ndarray, Capture]:
+    """Read a capture and key ``obj``'s FACS sliders with it from ``start_frame`` on.
+
+    Keys inside the capture's frame range are replaced, others kept. Returns
+    ``(frames (F,) keyed, capture)``. (The only function here that touches Blender data.)
+    """
+    from . import sliders  # bpy-dependent: imported here so parsing stays bpy-free
+
+    frames, weights, cap = capture_to_frames(path, scene_fps, start_frame, smoothing, source_fps)
+    sliders.key_sliders(obj, frames, weights)
+    return frames, cap

@@ -7,7 +7,7 @@ import os
 import bpy
 from bpy.props import StringProperty
 
-from ..core import capture_import, clone, sliders
+from ..core import capture_import, clone
 from ._common import Progress, active_mesh_poll, ensure_model, run
 
 
@@ -85,13 +85,11 @@ class FACE_SKINNING_OT_import_arkit(bpy.types.Operator):
         source_fps = None if s.capture_fps == "AUTO" else float(s.capture_fps)
 
         def work() -> str:
-            with Progress(context) as progress:
-                frames, weights, cap = capture_import.capture_to_frames(
-                    bpy.path.abspath(self.filepath), scene_fps, scene.frame_start, s.smoothing, source_fps
+            with Progress(context):
+                path = bpy.path.abspath(self.filepath)
+                frames, cap = capture_import.import_capture(
+                    obj, path, scene_fps, scene.frame_start, s.smoothing, source_fps
                 )
-                progress(0.5)
-                sliders.key_sliders(obj, frames, weights)
-                progress(1.0)
             rate = f"{cap.source_fps:g} fps capture" if cap.source_fps else "capture"
             return (
                 f"Keyed {len(frames)} frames ({int(frames[0])}-{int(frames[-1])}) on '{obj.name}' from "

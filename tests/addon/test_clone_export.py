@@ -206,3 +206,25 @@ def test_clone_refuses_a_source_whose_topology_changes(loaded):
     with pytest.raises(RuntimeError, match="topology must not change"):
         bpy.ops.face_skinning.clone_from_mesh()
     assert animation.find_fcurve(tgt, sliders.slider_path("jawOpen")) is None
+
+
+@pytest.mark.ict
+def test_ict_face_full_pipeline(loaded, ict_dir, tmp_path):
+    """ICT-derived face: predict, bake, import a capture, bake for export, FBX round trip."""
+    from model.demo_capture import write_demo_capture
+
+    obj = ict_face(ict_dir)
+    assert bpy.ops.face_skinning.predict_weights() == {"FINISHED"}
+    assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
+    csv = tmp_path / "take.csv"
+    write_demo_capture(csv, seconds=0.5, fps=30.0)
+    assert bpy.ops.face_skinning.import_arkit(filepath=str(csv)) == {"FINISHED"}
+    assert bpy.ops.face_skinning.bake_for_export() == {"FINISHED"}
+    fbx = tmp_path / "ict.fbx"
+    assert bpy.ops.face_skinning.export(filepath=str(fbx), export_format="FBX") == {"FINISHED"}
+    n_vertices = len(obj.data.vertices)
+    bpy.data.objects.remove(obj)
+    bpy.ops.import_scene.fbx(filepath=str(fbx))
+    mesh = next(o for o in bpy.data.objects if o.type == "MESH")
+    assert len(mesh.data.vertices) == n_vertices
+    assert _shape_key_animation(mesh) == (54, 53)
