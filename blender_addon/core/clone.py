@@ -10,8 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import mesh_io, model_cache, sliders
+from ._model_import import facs
 from .errors import MeshError, ObjectError
 from .skinning import Progress, _noop
+
+_CHUNK = 64  # frames sampled and encoded at a time
 
 
 def sample_source(obj, scene, depsgraph_get, frames: np.ndarray, progress: Progress = _noop) -> np.ndarray:
@@ -79,13 +82,26 @@ def clone_from_mesh(
     neutral = model_cache.prepare(rest, tris, up, forward)
     progress(0.15)
     frames = np.arange(frame_start, frame_end + 1, dtype=np.float64)
-    poses = sample_source(source, scene, depsgraph_get, frames, lambda p: progress(0.15 + 0.6 * p))
-    if poses.shape[1] != len(rest):
-        raise MeshError(
-            f"The source '{source.name}' changes vertex count between the rest frame and the "
-            "animation: keep its topology constant."
+    # Sample and encode in chunks so that long ranges on dense sources stay memory-bounded
+    # (T * V * 3 float64 for all frames at once would be gigabytes).
+    weights = np.empty((len(frames), facs.NUM_EXPRESSIONS), dtype=np.float32)
+    for start in range(0, len(frames), _CHUNK):
+        chunk = frames[start : start + _CHUNK]
+        lo, span = start / len(frames), len(chunk) / len(frames)
+        poses = sample_source(
+            source,
+            scene,
+            depsgraph_get,
+            chunk,
+            lambda p, lo=lo, span=span: progress(0.15 + 0.75 * (lo + p * span)),
         )
-    weights = np.clip(fm.encode(neutral, poses), 0.0, 1.0)
+        if poses.shape[1] != len(rest):
+            raise MeshError(
+                f"The source '{source.name}' has {poses.shape[1]} vertices at frame {int(chunk[0])} "
+                f"but {len(rest)} at the rest frame: its topology must not change over time. Fix: "
+                "disable modifiers that add/remove geometry, or pick another rest frame."
+            )
+        weights[start : start + len(chunk)] = np.clip(fm.encode(neutral, poses), 0.0, 1.0)
     progress(0.9)
     sliders.key_sliders(target, frames, weights)
     progress(1.0)

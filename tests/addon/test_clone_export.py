@@ -60,9 +60,12 @@ def test_clone_keys_sliders_over_the_range(loaded):
     assert animation.find_fcurve(src, sliders.slider_path("jawOpen")) is None
 
 
-def test_clone_matches_direct_encode(loaded):
-    """The operator's keys equal FaceModel.encode on the world-space frames (no hidden transform)."""
-    from blender_addon.core import model_cache
+def test_clone_matches_direct_encode(loaded, monkeypatch):
+    """The operator's keys equal FaceModel.encode on the world-space frames (no hidden transform);
+    chunked sampling (4 frames at a time here) changes nothing."""
+    from blender_addon.core import clone, model_cache
+
+    monkeypatch.setattr(clone, "_CHUNK", 4)
 
     src = _animated_source()
     tgt = make_face("Tgt")
