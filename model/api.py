@@ -173,7 +173,7 @@ class FaceModel:
         """Recover ICT FACS weights of animation frames of ``neutral``'s mesh.
 
         frames: (T, V, 3) (or (V, 3)) vertex positions in the same units/axes and vertex order
-        as the neutral. Returns (T, 53) float32 (unclamped; about 0..1).
+        as the neutral. Returns (T, 53) float32 in [0, 1] (sparse, box-constrained fit).
         """
         import torch
 
@@ -195,7 +195,7 @@ class FaceModel:
                 chunk = frames[start : start + _ENCODE_CHUNK]
                 disp = np.asarray(neutral.frame.to_canonical(chunk.reshape(-1, 3)), dtype=np.float32)
                 disp = disp.reshape(chunk.shape) - neutral.canonical[None]
-                codes = self.net.encode_with(analysis, torch.from_numpy(disp).to(self.device))
+                codes = self.net.encode_with(analysis, torch.from_numpy(disp).to(self.device), box=True)
                 out.append(codes.cpu().numpy())
         return np.concatenate(out, 0).astype(np.float32)
 

@@ -56,6 +56,10 @@ class NetConfig:
     delta_scale: float = 20.0
     # ridge of the encoder's least squares, relative to the mean diagonal of its normal matrix
     ridge: float = 1e-3
+    # inference-time encoder: least squares with codes boxed to [0, 1] and this L1 weight
+    # (relative to the mean diagonal of the normal matrix); sparse, valid FACS weights
+    code_l1: float = 0.03
+    code_iterations: int = 300
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -157,27 +161,43 @@ class FaceSkinningNet(nn.Module):
         return (rig["mask"][..., None] * rig["basis"]).permute(1, 0, 2)
 
     # ---- source side -------------------------------------------------------------------------
-    def analysis(self, source: MeshTensors) -> tuple[torch.Tensor, torch.Tensor]:
-        """Source neutral -> (its baked basis (53, V, 3) times mass / total mass, the inverse of
-        the ridge-regularised normal matrix (53, 53)). See the module docstring."""
+    def analysis(self, source: MeshTensors) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Source neutral -> (its baked basis (53, V, 3) times mass / total mass, the
+        ridge-regularised normal matrix (53, 53) and its inverse). See the module docstring."""
         baked = self.bake(self.rig(source))  # (53, V, 3)
         w = source.mass / source.mass.sum().clamp_min(1e-12)
         weighted = baked * w[None, :, None]
         gram = torch.einsum("ivc,jvc->ij", weighted, baked)
         ridge = self.config.ridge * gram.diagonal().mean().clamp_min(1e-12)
         eye = torch.eye(gram.shape[0], dtype=gram.dtype, device=gram.device)
-        return weighted, torch.linalg.inv(gram + ridge * eye)
+        regularised = gram + ridge * eye
+        return weighted, regularised, torch.linalg.inv(regularised)
 
-    @staticmethod
-    def encode_with(analysis: tuple[torch.Tensor, torch.Tensor], displacement: torch.Tensor) -> torch.Tensor:
-        """Codes (B, 53) of canonical displacements (B, V, 3) given :meth:`analysis` of the source."""
-        weighted, inv = analysis
+    def encode_with(
+        self, analysis: tuple[torch.Tensor, ...], displacement: torch.Tensor, box: bool = False
+    ) -> torch.Tensor:
+        """Codes (B, 53) of canonical displacements (B, V, 3) given :meth:`analysis` of the source.
+
+        ``box=False``: the differentiable ridge least squares (unbounded). ``box=True``: the
+        inference encoder, min ||B w - d||_M^2 + l1 |w|_1 over w in [0, 1]^53 by projected
+        gradient (FACS weights are sparse and bounded; this resists the bake's small errors).
+        """
+        weighted, gram, inv = analysis
         rhs = torch.einsum("ivc,bvc->bi", weighted, displacement)
-        return rhs @ inv.T
+        if not box:
+            return rhs @ inv.T
+        lipschitz = torch.linalg.eigvalsh(gram).max().clamp_min(1e-12)
+        l1 = self.config.code_l1 * gram.diagonal().mean()
+        w = (rhs @ inv.T).clamp(0.0, 1.0)  # warm start: the clamped ridge solution
+        for _ in range(self.config.code_iterations):
+            w = (w - (w @ gram - rhs + l1) / lipschitz).clamp(0.0, 1.0)
+        return w
 
-    def encode_expression(self, source: MeshTensors, displacement: torch.Tensor) -> torch.Tensor:
+    def encode_expression(
+        self, source: MeshTensors, displacement: torch.Tensor, box: bool = False
+    ) -> torch.Tensor:
         """source neutral operators + displacements (B, V, 3) canonical -> codes (B, 53).
 
-        code[:, i] estimates the ICT FACS weight of unit i (not clamped).
+        code[:, i] estimates the ICT FACS weight of unit i (see :meth:`encode_with` for ``box``).
         """
-        return self.encode_with(self.analysis(source), displacement)
+        return self.encode_with(self.analysis(source), displacement, box=box)

@@ -57,6 +57,7 @@ def test_contract_shapes_and_dtypes(fm, face):
     frames = v[None] + 0.01 * np.random.default_rng(0).normal(size=(5, len(v), 3))
     codes = fm.encode(prep, frames)
     assert codes.shape == (5, 53) and codes.dtype == np.float32
+    assert codes.min() >= 0.0 and codes.max() <= 1.0  # valid FACS weights
     assert fm.encode(prep, frames[0]).shape == (1, 53)
 
 

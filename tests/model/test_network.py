@@ -109,3 +109,30 @@ def test_outputs_do_not_depend_on_batch_composition(net, mesh):
         alone = net.encode_expression(mesh, disp[1:2])
     # the ridge least squares amplifies float rounding by its condition number (<= 1/ridge)
     assert torch.allclose(together[1:2], alone, rtol=1e-3, atol=1e-3 * float(alone.abs().max()))
+
+
+def test_encoder_is_the_least_squares_inverse_of_the_bake(net, mesh):
+    """The ridge code is optimal for its objective (no worse than the true weights), the boxed
+    code is a valid FACS vector, and no motion gives a zero code."""
+    with torch.no_grad():
+        baked = net.bake(net.rig(mesh))
+        w = torch.zeros(3, 53)
+        w[0, 5] = 0.8
+        w[1, [10, 26, 40]] = torch.tensor([0.3, 1.0, 0.5])
+        disp = torch.einsum("bi,ivc->bvc", w, baked)
+        analysis = net.analysis(mesh)
+        ridge = net.encode_with(analysis, disp)
+        boxed = net.encode_with(analysis, disp, box=True)
+    _, gram, _ = analysis
+    m = (mesh.mass / mesh.mass.sum())[None, :, None]
+
+    def objective(code):
+        fit = torch.einsum("bi,ivc->bvc", code, baked) - disp
+        reg = net.config.ridge * gram.diagonal().mean()
+        # gram already holds the ridge on its diagonal; recompute the plain objective
+        return (fit**2 * m).sum((1, 2)) + reg * (code**2).sum(1)
+
+    assert torch.all(objective(ridge) <= objective(w) + 1e-7)
+    assert float(boxed.min()) >= 0.0 and float(boxed.max()) <= 1.0
+    assert float(boxed[2].abs().max()) == 0.0
+    assert float(ridge[2].abs().max()) == 0.0
