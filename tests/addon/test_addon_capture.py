@@ -183,3 +183,13 @@ def test_import_errors_are_reports(addon, tmp_path):
         bpy.ops.face_skinning.import_arkit(filepath=str(p))
     with pytest.raises(RuntimeError, match="does not exist"):
         bpy.ops.face_skinning.import_arkit(filepath=str(tmp_path / "missing.csv"))
+
+
+def test_import_undo(addon, tmp_path):
+    make_face()
+    path = write_csv(tmp_path / "take.csv", ramp(31), fps=60)
+    bpy.ops.ed.undo_push(message="before import")
+    assert bpy.ops.face_skinning.import_arkit("EXEC_DEFAULT", True, filepath=str(path)) == {"FINISHED"}
+    assert animation.find_fcurve(bpy.data.objects["Face"], "nfs_facs.jawOpen") is not None
+    bpy.ops.ed.undo()
+    assert animation.find_fcurve(bpy.data.objects["Face"], "nfs_facs.jawOpen") is None
