@@ -73,7 +73,8 @@ def test_vertex_order_invariance(fm, face):
     np.testing.assert_allclose(fm.predict_skin_weights(b), fm.predict_skin_weights(a)[perm], atol=1e-4)
     frames = v[None] + 0.02 * np.random.default_rng(1).normal(size=(2, len(v), 3))
     ca = fm.encode(a, frames)
-    np.testing.assert_allclose(fm.encode(b, frames[:, perm]), ca, rtol=1e-3, atol=1e-3 * np.abs(ca).max())
+    # codes live in [0, 1]; the iterative box solver stops within ~1e-3 of its optimum
+    np.testing.assert_allclose(fm.encode(b, frames[:, perm]), ca, atol=5e-3)
 
 
 def test_units_position_and_axes(fm, face):
