@@ -14,7 +14,7 @@ from ._model_import import facs
 from .errors import MeshError, ObjectError
 from .skinning import Progress, _noop
 
-_CHUNK = 64  # frames sampled and encoded at a time
+_CHUNK = 256  # frames sampled and encoded per call (each encode call re-analyses the source)
 
 
 def sample_source(obj, scene, depsgraph_get, frames: np.ndarray, progress: Progress = _noop) -> np.ndarray:
