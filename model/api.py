@@ -190,7 +190,11 @@ class FaceModel:
         mesh = neutral.tensors(self.device)
         out = []
         with torch.no_grad():
-            analysis = self.net.analysis(mesh)  # once per source; each frame is one contraction
+            # once per source and model (kept on the PreparedMesh); each frame is one contraction
+            key = ("analysis", id(self.net), self.device)
+            if key not in neutral._tensors:
+                neutral._tensors[key] = self.net.analysis(mesh)
+            analysis = neutral._tensors[key]
             for start in range(0, frames.shape[0], _ENCODE_CHUNK):
                 chunk = frames[start : start + _ENCODE_CHUNK]
                 disp = np.asarray(neutral.frame.to_canonical(chunk.reshape(-1, 3)), dtype=np.float32)
