@@ -411,7 +411,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.hero:
         panels = [("neutral", {}), ("skinning regions", "regions"), *HERO_SHAPES]
         hero = render_sheet(
-            face, extras, panels, pathlib.Path(args.hero), columns=5, cell_px=400, yaw_deg=22.0
+            face,
+            extras,
+            panels,
+            pathlib.Path(args.hero),
+            columns=5,
+            cell_px=400,
+            yaw_deg=22.0,
+            compression=100,
         )
         _log(t0, f"wrote {hero}")
     return 0
