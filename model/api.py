@@ -136,7 +136,12 @@ class FaceModel:
                 raise MeshError("skin_weights contain NaN/inf; repaint or reset them to the predicted ones")
             skin = torch.from_numpy(skin_np).to(self.device)
         with torch.no_grad():
-            return self.net.rig(mesh, skin=skin)
+            # the trunk is the expensive part: run it once per mesh and model, so predicting
+            # the skin and baking (with predicted or repainted skin) share it
+            key = ("features", id(self.net), self.device)
+            if key not in prepared._tensors:
+                prepared._tensors[key] = self.net.target_features(mesh)
+            return self.net.rig(mesh, skin=skin, features=prepared._tensors[key])
 
     def predict_skin_weights(self, prepared: PreparedMesh) -> np.ndarray:
         """(V, K) float32 softmax weights over :attr:`region_names`; rows sum to 1."""
@@ -210,6 +215,7 @@ class FaceModel:
 
     @staticmethod
     def _from_canonical(prepared: PreparedMesh, deltas: np.ndarray) -> np.ndarray:
-        shape = deltas.shape
-        out = prepared.frame.vectors_from_canonical(deltas.reshape(-1, 3))
-        return np.asarray(out, dtype=np.float32).reshape(shape)
+        # the map is linear: take its matrix from the frame once, apply it in float32
+        # (millions of 3-vectors at 100k vertices)
+        linear = np.asarray(prepared.frame.vectors_from_canonical(np.eye(3)), dtype=np.float32)
+        return (np.asarray(deltas, dtype=np.float32).reshape(-1, 3) @ linear).reshape(deltas.shape)

@@ -137,12 +137,18 @@ class FaceSkinningNet(nn.Module):
         h = torch.cat([features, z_id[None].expand(v, -1), skin], dim=-1)
         return self.basis_mlp(h).reshape(v, NUM_FACS, 3) / self.config.delta_scale
 
-    def rig(self, mesh: MeshTensors, skin: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    def rig(
+        self,
+        mesh: MeshTensors,
+        skin: torch.Tensor | None = None,
+        features: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
+    ) -> dict[str, torch.Tensor]:
         """Everything needed to decode on this target: features, z_id, logits, skin, mask, basis.
 
         ``skin`` (V, K) replaces the predicted skinning weights (e.g. painted by a user).
+        ``features``: a previous :meth:`target_features` result for this mesh (skips the trunk).
         """
-        f, z_id, logits = self.target_features(mesh)
+        f, z_id, logits = self.target_features(mesh) if features is None else features
         if skin is None:
             skin = torch.softmax(logits, dim=-1)
         mask = self.localization_mask(skin)
