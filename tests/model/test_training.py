@@ -70,7 +70,7 @@ def _losses(path) -> list[dict]:
 
 def test_tiny_training_lowers_the_loss(pool, tmp_path):
     cfg = TrainConfig(steps=150, warmup_steps=5, lr=3e-3, batch_codes=4, net=TINY, checkpoint_minutes=100)
-    summary = train(None, cfg, tmp_path, pool=pool, log_every=5)
+    summary = train(None, cfg, tmp_path, pool=pool, log_every=5, threads=1)
     rows = _losses(tmp_path / "loss.csv")
     first = np.mean([float(r["total"]) for r in rows[:2]])
     last = np.mean([float(r["total"]) for r in rows[-2:]])
