@@ -47,9 +47,12 @@ class TrainConfig:
 
     seed: int = 0
     pool_size: int = 96
-    steps: int = 6500
+    steps: int = 9500
     lr: float = 2e-3
     lr_final: float = 5e-5
+    # a second, shorter cosine cycle (warm restart) over the last restart_steps of ``steps``
+    restart_steps: int = 3000
+    restart_lr: float = 5e-4
     warmup_steps: int = 200
     weight_decay: float = 1e-5
     batch_codes: int = 8
@@ -247,11 +250,17 @@ def step_losses(
 
 
 def lr_at(step: int, cfg: TrainConfig) -> float:
-    """Linear warm-up then cosine decay from ``lr`` to ``lr_final`` over ``steps``."""
+    """Linear warm-up, cosine decay from ``lr`` to ``lr_final`` by ``steps - restart_steps``,
+    then (if ``restart_steps``) one more cosine cycle from ``restart_lr`` to ``lr_final``."""
+    restart = cfg.restart_steps if 0 < cfg.restart_steps < cfg.steps else 0
+    main = cfg.steps - restart
     if step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
-    p = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
-    return cfg.lr_final + 0.5 * (cfg.lr - cfg.lr_final) * (1 + math.cos(math.pi * p))
+    if step < main or restart == 0:
+        p = min(1.0, (step - cfg.warmup_steps) / max(1, main - cfg.warmup_steps))
+        return cfg.lr_final + 0.5 * (cfg.lr - cfg.lr_final) * (1 + math.cos(math.pi * p))
+    q = min(1.0, (step - main) / restart)
+    return cfg.lr_final + 0.5 * (cfg.restart_lr - cfg.lr_final) * (1 + math.cos(math.pi * q))
 
 
 def make_net(cfg: TrainConfig) -> FaceSkinningNet:
