@@ -63,7 +63,7 @@ TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 # Fixed metadata of every archive entry: the earliest time a zip can hold, rw-r--r--.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644
-WEIGHT_FILES = ("model.pt", "config.json", "model.pt.sha256")
+WEIGHT_FILES = ("model.pt", "config.json", "model.pt.sha256", "MODEL_CARD.md")
 # Never shipped, wherever they appear.
 EXCLUDED_DIRS = {"__pycache__", "tests", ".pytest_cache", ".ruff_cache", ".mypy_cache"}
 EXCLUDED_SUFFIXES = (".pyc", ".pyo", ".orig", ".rej", ".swp", ".blend1")
