@@ -30,19 +30,50 @@ def submodule(name: str) -> ModuleType:
     return importlib.import_module(f"{model.__name__}.{name}")
 
 
+# import name -> pip requirement. Stock Blender ships numpy but none of these.
+RUNTIME_PACKAGES: dict[str, str] = {
+    "torch": "torch==2.13.0",
+    "scipy": "scipy",
+    "robust_laplacian": "robust-laplacian",
+}
+
+
 def torch_available() -> bool:
     """True when torch can be imported in this Python (Blender's own, for the add-on)."""
     return importlib.util.find_spec("torch") is not None
 
 
-def api() -> ModuleType:
-    """``model.api`` (imports torch). Raises :class:`core.errors.DependencyError` without torch."""
+def missing_dependencies() -> list[str]:
+    """pip requirements of the runtime packages this Python lacks (empty when all are there)."""
+    missing = [
+        req
+        for name, req in RUNTIME_PACKAGES.items()
+        if name != "torch" and importlib.util.find_spec(name) is None
+    ]
     if not torch_available():
+        missing.insert(0, RUNTIME_PACKAGES["torch"])
+    return missing
+
+
+def install_command(missing: list[str]) -> str:
+    """The pip command line that installs ``missing`` into Blender's Python (CPU torch index)."""
+    return (
+        "<blender python> -m pip install "
+        + " ".join(missing)
+        + " --extra-index-url https://download.pytorch.org/whl/cpu"
+    )
+
+
+def api() -> ModuleType:
+    """``model.api`` (imports torch). Raises :class:`core.errors.DependencyError` when torch,
+    scipy or robust-laplacian is missing, naming all of them and the install command."""
+    missing = missing_dependencies()
+    if missing:
         from .errors import DependencyError
 
         raise DependencyError(
-            "PyTorch is not installed in Blender's Python, so the network cannot run. Fix: install "
-            "the add-on zip built with bundled wheels, or run Blender's Python with "
-            "'-m pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu'."
+            f"Blender's Python lacks {', '.join(missing)}, so the network cannot run. Fix: install "
+            "the add-on zip built with bundled wheels (python build_addon.py --wheels PLATFORM), "
+            f"or run: {install_command(missing)}"
         )
     return submodule("api")

@@ -13,7 +13,7 @@ import pathlib
 
 import numpy as np
 
-from ._model_import import api, model, submodule, torch_available
+from ._model_import import api, missing_dependencies, model, submodule, torch_available
 from .errors import ModelNotLoadedError, WeightsError
 
 _MAX_PREPARED = 4
@@ -88,6 +88,7 @@ def status() -> dict:
         "source": _State.source,
         "error": _State.error,
         "torch": torch_available(),
+        "missing": missing_dependencies(),
     }
 
 

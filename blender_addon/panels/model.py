@@ -15,12 +15,13 @@ class FACE_SKINNING_PT_model(SidebarPanel, bpy.types.Panel):
     def draw(self, context):
         layout = self.layout
         st = model_cache.status()
-        if not st["torch"]:
+        missing = st.get("missing") or ([] if st["torch"] else ["torch==2.13.0"])
+        if missing:
             box = layout.box()
-            box.label(text="PyTorch is missing from Blender's Python", icon="ERROR")
+            box.label(text=f"Missing from Blender's Python: {', '.join(missing)}", icon="ERROR")
             box.label(text="Install the add-on zip with bundled wheels, or run:")
-            box.label(text="<blender python> -m pip install torch==2.13.0")
-            box.label(text="  --index-url https://download.pytorch.org/whl/cpu")
+            box.label(text="<blender python> -m pip install " + " ".join(missing))
+            box.label(text="  --extra-index-url https://download.pytorch.org/whl/cpu")
             return
         if st["loaded"]:
             col = layout.column(align=True)

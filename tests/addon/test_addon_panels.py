@@ -83,8 +83,20 @@ def test_without_torch_load_and_panel_explain_the_fix(addon, monkeypatch):
     with pytest.raises(RuntimeError, match=r"pip install torch==2\.13\.0"):
         bpy.ops.face_skinning.load_model()
     make_face()
-    with pytest.raises(RuntimeError, match="PyTorch is not installed"):
+    with pytest.raises(RuntimeError, match=r"Blender's Python lacks torch==2\.13\.0"):
         bpy.ops.face_skinning.predict_weights()
     labels = [x for kind, x in _draw("model") if kind == "label"]
-    assert any("PyTorch is missing" in t for t in labels)
-    assert any("torch==2.13.0" in t for t in labels)
+    assert any("Missing from Blender's Python: torch==2.13.0" in t for t in labels)
+    assert any("pip install torch==2.13.0" in t for t in labels)
+
+
+def test_every_missing_runtime_package_is_named(addon, monkeypatch):
+    # Stock Blender lacks scipy and robust-laplacian too, not only torch: all must be named.
+    from blender_addon.core import _model_import
+
+    monkeypatch.setitem(_model_import.RUNTIME_PACKAGES, "nfs_no_such_module", "nfs-no-such-module")
+    assert _model_import.missing_dependencies() == ["nfs-no-such-module"]
+    with pytest.raises(RuntimeError, match="lacks nfs-no-such-module.*pip install nfs-no-such-module"):
+        bpy.ops.face_skinning.load_model()
+    labels = [x for kind, x in _draw("model") if kind == "label"]
+    assert any("nfs-no-such-module" in t for t in labels)
