@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import split as _split
-from .errors import FaceSkinningError
+from .errors import MissingDependencyError
 from .ict import CROPS, PARTS, sample_identity
 from .transfer import closest_points, dominant_vertex, transfer
 
@@ -47,10 +47,6 @@ CHEAP_LARGE_PROBABILITY = 0.1  # cheap mode: how often a sample may go up to MAX
 EYEBALL_PARTS = ("eyeball_left", "eyeball_right")
 SEPARATION_JAW_OPEN = 0.5  # jawOpen weight of the separation pose (lips ~0.9 cm apart)
 SUBDIVIDE_FACTOR = 4  # one subdivision step multiplies the vertex count by about this
-
-
-class MissingDependencyError(FaceSkinningError, ImportError):
-    """A training-only dependency is not installed."""
 
 
 @dataclass

@@ -55,3 +55,7 @@ class CacheError(FaceSkinningError):
 
 class CaptureFormatError(FaceSkinningError, ValueError):
     """A facial capture file (ARKit CSV, Face Cap TXT, codes CSV) is malformed."""
+
+
+class MissingDependencyError(FaceSkinningError, ImportError):
+    """A training-only dependency (e.g. pymeshlab) is not installed; install the ``train`` extra."""
