@@ -7,7 +7,9 @@ import sys
 def _modules_after(code: str) -> set[str]:
     out = subprocess.run(
         [sys.executable, "-c", code + "\nimport sys\nprint('\\n'.join(sys.modules))"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return set(out.split())
 
@@ -23,7 +25,8 @@ def test_no_bpy_import_anywhere_in_model():
 
     root = pathlib.Path(__file__).resolve().parents[2] / "model"
     offenders = [
-        str(p) for p in root.rglob("*.py")
+        str(p)
+        for p in root.rglob("*.py")
         if any(line.strip().startswith(("import bpy", "from bpy")) for line in p.read_text().splitlines())
     ]
     assert offenders == []
