@@ -68,3 +68,16 @@ def active_mesh_poll(cls, context) -> bool:
         cls.poll_message_set("Switch to Object Mode first")
         return False
     return True
+
+
+class ActiveMeshOperator:
+    """Mixin for operators that act on the active mesh: undoable, polled by :func:`active_mesh_poll`.
+
+    Put it before ``bpy.types.Operator`` in the bases.
+    """
+
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        return active_mesh_poll(cls, context)

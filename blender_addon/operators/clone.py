@@ -8,19 +8,14 @@ import bpy
 from bpy.props import StringProperty
 
 from ..core import capture_import, clone
-from ._common import Progress, active_mesh_poll, ensure_model, run
+from ._common import ActiveMeshOperator, Progress, ensure_model, run
 
 
-class FACE_SKINNING_OT_clone_from_mesh(bpy.types.Operator):
+class FACE_SKINNING_OT_clone_from_mesh(ActiveMeshOperator, bpy.types.Operator):
     """Clone the source face's animation onto the active mesh's FACS sliders (keys over the frame range)"""
 
     bl_idname = "face_skinning.clone_from_mesh"
     bl_label = "Clone From Mesh"
-    bl_options = {"REGISTER", "UNDO"}
-
-    @classmethod
-    def poll(cls, context):
-        return active_mesh_poll(cls, context)
 
     def execute(self, context):
         s = context.scene.nfs_settings

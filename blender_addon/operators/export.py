@@ -6,19 +6,14 @@ import bpy
 from bpy.props import EnumProperty, StringProperty
 
 from ..core import export
-from ._common import Progress, active_mesh_poll, run
+from ._common import ActiveMeshOperator, Progress, run
 
 
-class FACE_SKINNING_OT_bake_for_export(bpy.types.Operator):
+class FACE_SKINNING_OT_bake_for_export(ActiveMeshOperator, bpy.types.Operator):
     """Bake the slider animation into shape-key F-curves (FBX/glTF do not carry the drivers)"""
 
     bl_idname = "face_skinning.bake_for_export"
     bl_label = "Bake For Export"
-    bl_options = {"REGISTER", "UNDO"}
-
-    @classmethod
-    def poll(cls, context):
-        return active_mesh_poll(cls, context)
 
     def execute(self, context):
         obj = context.active_object
@@ -31,12 +26,11 @@ class FACE_SKINNING_OT_bake_for_export(bpy.types.Operator):
         return run(self, work)
 
 
-class FACE_SKINNING_OT_export(bpy.types.Operator):
+class FACE_SKINNING_OT_export(ActiveMeshOperator, bpy.types.Operator):
     """Bake, then export the active mesh with its shape-key animation to FBX or glTF"""
 
     bl_idname = "face_skinning.export"
     bl_label = "Export"
-    bl_options = {"REGISTER", "UNDO"}
 
     filepath: StringProperty(
         name="File", subtype="FILE_PATH", options={"SKIP_SAVE"}, description="Empty: the panel's file"
@@ -47,10 +41,6 @@ class FACE_SKINNING_OT_export(bpy.types.Operator):
         default="PANEL",
         options={"SKIP_SAVE"},
     )
-
-    @classmethod
-    def poll(cls, context):
-        return active_mesh_poll(cls, context)
 
     def execute(self, context):
         s = context.scene.nfs_settings

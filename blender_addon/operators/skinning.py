@@ -5,19 +5,14 @@ from __future__ import annotations
 import bpy
 
 from ..core import skinning
-from ._common import Progress, active_mesh_poll, ensure_model, run
+from ._common import ActiveMeshOperator, Progress, ensure_model, run
 
 
-class FACE_SKINNING_OT_predict_weights(bpy.types.Operator):
+class FACE_SKINNING_OT_predict_weights(ActiveMeshOperator, bpy.types.Operator):
     """Predict region skinning weights on the active mesh as FS_ vertex groups (replaces only FS_ groups)"""
 
     bl_idname = "face_skinning.predict_weights"
     bl_label = "Predict Weights"
-    bl_options = {"REGISTER", "UNDO"}
-
-    @classmethod
-    def poll(cls, context):
-        return active_mesh_poll(cls, context)
 
     def execute(self, context):
         s = context.scene.nfs_settings
@@ -34,16 +29,11 @@ class FACE_SKINNING_OT_predict_weights(bpy.types.Operator):
         return run(self, work)
 
 
-class FACE_SKINNING_OT_bake_shape_keys(bpy.types.Operator):
+class FACE_SKINNING_OT_bake_shape_keys(ActiveMeshOperator, bpy.types.Operator):
     """Bake the FACS expressions as shape keys driven by the FACS sliders (replaces only its own keys)"""
 
     bl_idname = "face_skinning.bake_shape_keys"
     bl_label = "Bake Shape Keys"
-    bl_options = {"REGISTER", "UNDO"}
-
-    @classmethod
-    def poll(cls, context):
-        return active_mesh_poll(cls, context)
 
     def execute(self, context):
         s = context.scene.nfs_settings
