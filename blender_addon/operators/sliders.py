@@ -10,23 +10,24 @@ from ..core._model_import import facs
 from ._common import run
 
 
-def _poll(cls, context) -> bool:
-    if context.active_object is None:
-        cls.poll_message_set("Select the object whose FACS sliders to edit")
-        return False
-    return True
+class _SliderOperator:
+    """Mixin: undoable, needs an active object (the sliders live on the object)."""
+
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context) -> bool:
+        if context.active_object is None:
+            cls.poll_message_set("Select the object whose FACS sliders to edit")
+            return False
+        return True
 
 
-class FACE_SKINNING_OT_reset_sliders(bpy.types.Operator):
+class FACE_SKINNING_OT_reset_sliders(_SliderOperator, bpy.types.Operator):
     """Set all 53 FACS sliders to 0 (neutral)"""
 
     bl_idname = "face_skinning.reset_sliders"
     bl_label = "Reset Sliders"
-    bl_options = {"REGISTER", "UNDO"}
-
-    @classmethod
-    def poll(cls, context):
-        return _poll(cls, context)
 
     def execute(self, context):
         obj = context.active_object
@@ -38,16 +39,11 @@ class FACE_SKINNING_OT_reset_sliders(bpy.types.Operator):
         return run(self, work)
 
 
-class FACE_SKINNING_OT_mirror_sliders(bpy.types.Operator):
+class FACE_SKINNING_OT_mirror_sliders(_SliderOperator, bpy.types.Operator):
     """Swap every left/right pair of FACS sliders"""
 
     bl_idname = "face_skinning.mirror_sliders"
     bl_label = "Mirror L/R"
-    bl_options = {"REGISTER", "UNDO"}
-
-    @classmethod
-    def poll(cls, context):
-        return _poll(cls, context)
 
     def execute(self, context):
         obj = context.active_object
@@ -59,16 +55,11 @@ class FACE_SKINNING_OT_mirror_sliders(bpy.types.Operator):
         return run(self, work)
 
 
-class FACE_SKINNING_OT_key_sliders(bpy.types.Operator):
+class FACE_SKINNING_OT_key_sliders(_SliderOperator, bpy.types.Operator):
     """Insert a keyframe on all 53 FACS sliders at the current frame"""
 
     bl_idname = "face_skinning.key_sliders"
     bl_label = "Key All"
-    bl_options = {"REGISTER", "UNDO"}
-
-    @classmethod
-    def poll(cls, context):
-        return _poll(cls, context)
 
     def execute(self, context):
         obj = context.active_object

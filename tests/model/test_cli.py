@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+from mesh_helpers import grid_face
 
 from model.cli import main
 from model.facs import ICT_NAMES
@@ -20,21 +21,10 @@ from model.weights import save_random_model
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def grid_face(n: int = 21) -> tuple[np.ndarray, np.ndarray]:
-    """A bumpy height field over [-1, 1]^2 (Y up, looking to +Z), (n*n, 3) and triangles."""
-    x, y = np.meshgrid(np.linspace(-1, 1, n), np.linspace(-1, 1, n))
-    z = 0.6 * np.exp(-(x**2 + y**2)) + 0.15 * np.exp(-8 * ((x - 0.1) ** 2 + (y + 0.1) ** 2))
-    v = np.stack([x, y, z], -1).reshape(-1, 3)
-    i = np.arange(n * n).reshape(n, n)
-    a, b, c, d = i[:-1, :-1].ravel(), i[:-1, 1:].ravel(), i[1:, :-1].ravel(), i[1:, 1:].ravel()
-    t = np.concatenate([np.stack([a, b, d], 1), np.stack([a, d, c], 1)])
-    return v, t.astype(np.int64)
-
-
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     d = tmp_path_factory.mktemp("cli")
-    v, t = grid_face()
+    v, t = grid_face(21)
     v = 10.0 * v + 3.0  # centimetres, off-centre
     write_obj(d / "neutral.obj", v, t)
     rng = np.random.default_rng(0)

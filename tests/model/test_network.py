@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
+from mesh_helpers import grid_face
 
 from model.facs import ICT_NAMES
 from model.nn.diffusion import MeshTensors, heat_kernel_signature, spectral_diffusion
 from model.nn.network import FaceSkinningNet, NetConfig
 from model.regions import REGION_NAMES
-
-
-def grid_face(n: int = 25) -> tuple[np.ndarray, np.ndarray]:
-    """A bumpy height field over [-1, 1]^2 (Y up, looking to +Z), (n*n, 3) and triangles."""
-    x, y = np.meshgrid(np.linspace(-1, 1, n), np.linspace(-1, 1, n))
-    z = 0.6 * np.exp(-(x**2 + y**2)) + 0.15 * np.exp(-8 * ((x - 0.1) ** 2 + (y + 0.1) ** 2))
-    v = np.stack([x, y, z], -1).reshape(-1, 3)
-    i = np.arange(n * n).reshape(n, n)
-    a, b, c, d = i[:-1, :-1].ravel(), i[:-1, 1:].ravel(), i[1:, :-1].ravel(), i[1:, 1:].ravel()
-    t = np.concatenate([np.stack([a, b, d], 1), np.stack([a, d, c], 1)])
-    return v, t.astype(np.int64)
 
 
 def tiny_config() -> NetConfig:

@@ -8,6 +8,7 @@ import csv
 import numpy as np
 import pytest
 import torch
+from mesh_helpers import grid_face
 
 from model.api import prepare_mesh
 from model.regions import REGION_NAMES
@@ -22,16 +23,6 @@ TINY = dict(
     mask_hidden=16,
     dec_hidden=32,
 )
-
-
-def grid_face(n: int, bump: float) -> tuple[np.ndarray, np.ndarray]:
-    x, y = np.meshgrid(np.linspace(-1, 1, n), np.linspace(-1, 1, n))
-    z = 0.6 * np.exp(-(x**2 + y**2)) + bump * np.exp(-8 * ((x - 0.1) ** 2 + (y + 0.1) ** 2))
-    v = np.stack([x, y, z], -1).reshape(-1, 3)
-    i = np.arange(n * n).reshape(n, n)
-    a, b, c, d = i[:-1, :-1].ravel(), i[:-1, 1:].ravel(), i[1:, :-1].ravel(), i[1:, 1:].ravel()
-    t = np.concatenate([np.stack([a, b, d], 1), np.stack([a, d, c], 1)])
-    return v, t.astype(np.int64)
 
 
 def synthetic_item(n: int, bump: float) -> PoolItem:
