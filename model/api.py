@@ -174,14 +174,20 @@ class FaceModel:
             disp = self.net.decode(rig, torch.from_numpy(codes).to(self.device)).cpu().numpy()
         return self._from_canonical(prepared, disp)
 
-    def encode(self, neutral: PreparedMesh, frames: np.ndarray) -> np.ndarray:
+    def encode(self, neutral: PreparedMesh, frames: np.ndarray, method: str = "learned") -> np.ndarray:
         """Recover ICT FACS weights of animation frames of ``neutral``'s mesh.
 
         frames: (T, V, 3) (or (V, 3)) vertex positions in the same units/axes and vertex order
-        as the neutral. Returns (T, 53) float32 in [0, 1] (sparse, box-constrained fit).
+        as the neutral. Returns (T, 53) float32 in [0, 1].
+
+        ``method``: ``"learned"`` (default) the network's expression encoder (first 53 code
+        dimensions, clipped to the valid FACS range [0, 1]); ``"fit"`` analysis by synthesis: the
+        sparse box-constrained least-squares fit of the frame by the network's bake of the source.
         """
         import torch
 
+        if method not in ("learned", "fit"):
+            raise ValueError(f"unknown encode method {method!r}; use 'learned' or 'fit'")
         frames = np.asarray(frames, dtype=np.float64)
         if frames.ndim == 2:
             frames = frames[None]
@@ -195,16 +201,27 @@ class FaceModel:
         mesh = neutral.tensors(self.device)
         out = []
         with torch.no_grad():
-            # once per source and model (kept on the PreparedMesh); each frame is one contraction
-            key = ("analysis", id(self.net), self.device)
+            # the source neutral is analysed once per source and model (kept on the PreparedMesh)
+            key = (method, id(self.net), self.device)
             if key not in neutral._tensors:
-                neutral._tensors[key] = self.net.analysis(mesh)
+                neutral._tensors[key] = (
+                    self.net.encoder_features(mesh) if method == "learned" else self.net.analysis(mesh)
+                )
             analysis = neutral._tensors[key]
-            for start in range(0, frames.shape[0], _ENCODE_CHUNK):
-                chunk = frames[start : start + _ENCODE_CHUNK]
+            # the learned encoder holds (chunk, V, width) activations: bound chunk * V
+            chunk_size = (
+                _ENCODE_CHUNK if method == "fit" else max(1, min(_ENCODE_CHUNK, 400_000 // mesh.num_vertices))
+            )
+            for start in range(0, frames.shape[0], chunk_size):
+                chunk = frames[start : start + chunk_size]
                 disp = np.asarray(neutral.frame.to_canonical(chunk.reshape(-1, 3)), dtype=np.float32)
-                disp = disp.reshape(chunk.shape) - neutral.canonical[None]
-                codes = self.net.encode_with(analysis, torch.from_numpy(disp).to(self.device), box=True)
+                disp_t = torch.from_numpy(disp.reshape(chunk.shape) - neutral.canonical[None]).to(self.device)
+                if method == "learned":
+                    codes = self.net.encode_learned(mesh, disp_t, analysis)[:, : len(ICT_NAMES)].clamp(
+                        0.0, 1.0
+                    )
+                else:
+                    codes = self.net.encode_with(analysis, disp_t, box=True)
                 out.append(codes.cpu().numpy())
         return np.concatenate(out, 0).astype(np.float32)
 

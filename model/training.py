@@ -3,18 +3,21 @@
 Data: a pool of training meshes (``model.augment.make_sample`` on the train split: held-in
 identities, remeshed/decimated/subdivided topologies, crops, stylizing warps, similarity
 transforms), each moved into its canonical frame with its operators precomputed and cached on
-disk. Every step draws a target T and a source S from the pool and:
+disk. The network has two parts with separate parameters and separate losses, so they train
+independently (``python -m model train`` runs them side by side, one process per core):
 
-* bakes all 53 one-hot codes on T (teacher forcing with the true weights) -> ``bake`` loss
-  (mass-weighted vertex L1) and ``edge`` loss (L1 of edge-vector differences);
-* poses S with ``batch_codes`` FACS weight vectors w (half one-hot, half sparse random in
-  [0, 1]), encodes them -> ``code`` loss L1(z_exp, w); decodes z_exp on T against
-  ``sum_i w_i delta_T,i`` -> ``decode`` loss (end to end);
-* skinning NLL with label smoothing on T -> ``seg`` loss.
+* ``trunk`` (everything but the expression encoder). Each step draws a target T and
+  ``batch_codes`` FACS weight vectors w (half one-hot, half sparse random in [0, 1]) and:
+  bakes all 53 one-hot codes on T -> ``bake`` loss (mass-weighted vertex L1, per-shape weights)
+  and ``edge`` loss (L1 of edge-vector differences); decodes w on T against
+  ``sum_i w_i delta_T,i`` -> ``decode`` loss; skinning NLL with label smoothing -> ``seg`` loss.
+* ``encoder`` (:mod:`model.nn.encoder`). Each step draws a source S, poses it with
+  ``encoder_batch`` weight vectors w and encodes the frames -> ``code`` loss
+  ``10 * mean (z_exp[:, :53] - w)^2`` (FACS-code supervision).
 
-All losses are in canonical units multiplied by ``delta_scale`` (O(1) numbers). Randomness of
-step ``s`` comes from ``numpy.random.default_rng([seed, s])`` so a resumed run draws the same
-steps as an uninterrupted one.
+All geometric losses are in canonical units multiplied by ``delta_scale`` (O(1) numbers).
+Randomness of step ``s`` comes from ``numpy.random.default_rng([seed, part, s])`` so a resumed
+run draws the same steps as an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -47,26 +50,33 @@ class TrainConfig:
 
     seed: int = 0
     pool_size: int = 96
-    steps: int = 9500
+    steps: int = 11000  # trunk steps
     lr: float = 2e-3
     lr_final: float = 5e-5
     # a second, shorter cosine cycle (warm restart) over the last restart_steps of ``steps``
-    restart_steps: int = 3000
+    restart_steps: int = 0
     restart_lr: float = 5e-4
     warmup_steps: int = 200
     weight_decay: float = 1e-5
     batch_codes: int = 8
     w_bake: float = 1.0
     w_edge: float = 1.0
-    w_code: float = 1.0  # acts only with encoder_grad
     w_decode: float = 0.5
-    encoder_grad: bool = False  # backpropagate the code loss through the encoder's least squares
     w_seg: float = 0.2
+    # the expression encoder's own schedule (warm-up + cosine to lr_final)
+    encoder_steps: int = 6000
+    encoder_lr: float = 2e-3
+    encoder_batch: int = 8
     label_smoothing: float = 0.1
     max_vertices: int = 12000
     checkpoint_minutes: float = 5.0
     net: dict = field(
-        default_factory=lambda: {"k_eig": 96, "width": 64, "pos_freqs": [1.0, 2.0, 4.0, 8.0, 16.0, 32.0]}
+        default_factory=lambda: {
+            "k_eig": 96,
+            "width": 64,
+            "pos_freqs": [1.0, 2.0, 4.0, 8.0, 16.0, 32.0],
+            "mask_floor": 0.02,
+        }
     )  # NetConfig overrides
 
 
@@ -133,7 +143,7 @@ def load_pool_item(ict, seed: int, k: int, split: str = "train", max_vertices: i
             raw = None
     if raw is None:
         raw = _raw_sample(ict, seed, split, max_vertices)
-        tmp = path.with_suffix(".tmp.npz")
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")  # parallel parts build it too
         np.savez(
             tmp,
             vertices=raw[0],
@@ -199,10 +209,10 @@ def _mass_l1(pred: torch.Tensor, gt: torch.Tensor, mass: torch.Tensor) -> torch.
     return (err * mass).sum(-1).mean() / mass.sum()
 
 
-def step_losses(
-    net: FaceSkinningNet, target: PoolItem, source: PoolItem, codes: torch.Tensor, cfg: TrainConfig
+def trunk_losses(
+    net: FaceSkinningNet, target: PoolItem, codes: torch.Tensor, cfg: TrainConfig
 ) -> dict[str, torch.Tensor]:
-    """The loss terms of one step (see the module docstring); each a scalar tensor."""
+    """The trunk's loss terms of one step (see the module docstring); each a scalar tensor."""
     scale = net.config.delta_scale
     rig = net.rig(target.mesh)
     mass = target.mesh.mass
@@ -219,39 +229,62 @@ def step_losses(
     out["edge"] = ((baked[:, i] - baked[:, j]) - (target.deltas[:, i] - target.deltas[:, j])).abs().sum(
         -1
     ).mean() * scale
-    disp = torch.einsum("bi,ivc->bvc", codes, source.deltas)
-    # Gradients through the encoder's least squares (an inverse of the source's 53x53 normal
-    # matrix) were orders of magnitude larger than the rest and, after clipping, stalled the bake
-    # (pilot: relative bake error 1.04 vs 0.46 at step 350), so by default they are only monitored.
-    with torch.set_grad_enabled(cfg.encoder_grad and torch.is_grad_enabled()):
-        z = net.encode_expression(source.mesh, disp)
-    out["code"] = (z - codes).abs().mean()
     gt = torch.einsum("bi,ivc->bvc", codes, target.deltas)
-    # teacher forcing: decode the true weights (decoding early, wildly wrong codes drove the
-    # basis to zero in a pilot); the end-to-end error through the encoder is monitored
     out["decode"] = _mass_l1(net.decode(rig, codes), gt, mass) * scale
-    with torch.no_grad():
-        out["e2e"] = _mass_l1(net.decode(rig, z), gt, mass) * scale
     logp = torch.log_softmax(rig["logits"], -1)
-    k = logp.shape[-1]
     nll = -(logp.gather(1, target.labels[:, None])[:, 0])
     smooth = -logp.mean(-1)
     seg = (1 - cfg.label_smoothing) * nll + cfg.label_smoothing * smooth
     out["seg"] = (seg * mass).sum() / mass.sum()
-    del k
     out["total"] = (
         cfg.w_bake * out["bake"]
         + cfg.w_edge * out["edge"]
-        + (cfg.w_code * out["code"] if cfg.encoder_grad else 0.0)
         + cfg.w_decode * out["decode"]
         + cfg.w_seg * out["seg"]
     )
     return out
 
 
-def lr_at(step: int, cfg: TrainConfig) -> float:
+def encoder_losses(
+    net: FaceSkinningNet, source: PoolItem, codes: torch.Tensor, cfg: TrainConfig
+) -> dict[str, torch.Tensor]:
+    """The expression encoder's loss of one step: L1 between the first 53 code dimensions of the
+    posed source's frames and the true FACS weights ``codes`` (B, 53)."""
+    disp = torch.einsum("bi,ivc->bvc", codes, source.deltas)
+    z = net.encode_learned(source.mesh, disp)[:, : codes.shape[1]]
+    # squared error trains the (nearly linear) encoder fast; L1 (the evaluation metric's
+    # numerator) with sparse targets sat at the all-zero code in a pilot
+    out = {"code": ((z - codes) ** 2).mean() * 10.0}
+    with torch.no_grad():  # the evaluation metric, for monitoring only
+        out["l1"] = (z - codes).abs().mean()
+        out["rel"] = (z - codes).abs().sum() / codes.abs().sum().clamp_min(1e-12)
+    out["total"] = out["code"]
+    return out
+
+
+PARTS = ("trunk", "encoder")
+LOSS_KEYS = {
+    "trunk": ["total", "bake", "edge", "decode", "seg", "rel"],
+    "encoder": ["total", "code", "l1", "rel"],
+}
+
+
+def part_parameters(net: FaceSkinningNet, part: str) -> list[torch.nn.Parameter]:
+    """The parameters one training part owns: the encoder's, or everything else."""
+    if part not in PARTS:
+        raise ValueError(f"unknown training part {part!r}; one of {PARTS}")
+    return [p for n, p in net.named_parameters() if n.startswith("encoder.") == (part == "encoder")]
+
+
+def lr_at(step: int, cfg: TrainConfig, part: str = "trunk") -> float:
     """Linear warm-up, cosine decay from ``lr`` to ``lr_final`` by ``steps - restart_steps``,
-    then (if ``restart_steps``) one more cosine cycle from ``restart_lr`` to ``lr_final``."""
+    then (if ``restart_steps``) one more cosine cycle from ``restart_lr`` to ``lr_final``.
+    The encoder part: warm-up and one cosine from ``encoder_lr`` over ``encoder_steps``."""
+    if part == "encoder":
+        if step < cfg.warmup_steps:
+            return cfg.encoder_lr * (step + 1) / cfg.warmup_steps
+        p = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.encoder_steps - cfg.warmup_steps))
+        return cfg.lr_final + 0.5 * (cfg.encoder_lr - cfg.lr_final) * (1 + math.cos(math.pi * p))
     restart = cfg.restart_steps if 0 < cfg.restart_steps < cfg.steps else 0
     main = cfg.steps - restart
     if step < cfg.warmup_steps:
@@ -298,30 +331,63 @@ def train(
     stop_after: int | None = None,
     pool: list[PoolItem] | None = None,
     log_every: int = 10,
+    part: str = "all",
 ) -> dict:
-    """Train and write ``out_dir/weights`` (the deliverable), ``out_dir/checkpoint.pt`` and
-    ``out_dir/loss.csv``. ``minutes`` caps the training-loop wall time (the run then stops early
-    and saves what it has); ``stop_after`` stops after that step (same schedule, for resuming).
-    Returns a summary dict (steps done, wall time, final losses).
-    """
-    from .weights import save_model
+    """Train and write ``out_dir/weights`` (the deliverable); each part keeps
+    ``out_dir/<part>/checkpoint.pt``, ``loss.csv`` and ``summary.json``.
 
+    ``part``: ``"all"`` (both parts one after the other in this process, then
+    :func:`merge_parts`), or ``"trunk"`` / ``"encoder"`` alone (no merge; the CLI runs the two
+    in parallel processes and merges). ``minutes`` caps each part's loop wall time (the part then
+    stops early and saves what it has); ``stop_after`` stops after that step (same schedule, for
+    resuming). Returns a summary dict (per part: steps done, wall time, final losses).
+    """
     out = pathlib.Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     if threads:
         # on a shared CPU, OpenMP barriers across contended cores cost more than they gain:
         # one thread measured 4x faster than two under load
         torch.set_num_threads(threads)
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise FaceSkinningError("--device cuda was asked for but torch sees no CUDA GPU; use --device cpu")
-    net = make_net(cfg)
+    parts = PARTS if part == "all" else (part,)
+    if any(p not in PARTS for p in parts):
+        raise ValueError(f"unknown training part {part!r}; one of {('all', *PARTS)}")
     t_pool = time.time()
     if pool is None:
-        pool = build_pool(ict, cfg.pool_size, net.config.k_eig, cfg.seed, cfg.max_vertices)
+        pool = build_pool(ict, cfg.pool_size, make_net(cfg).config.k_eig, cfg.seed, cfg.max_vertices)
     pool_seconds = time.time() - t_pool
     pool = [p.to(device) for p in pool]
-    net.to(device)
-    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    summaries = {}
+    for name in parts:
+        summaries[name] = train_part(
+            cfg, out / name, name, pool, device, minutes, resume, stop_after, log_every, pool_seconds
+        )
+    if part == "all":
+        merge_parts(cfg, out)
+    return summaries
+
+
+def train_part(
+    cfg: TrainConfig,
+    out: pathlib.Path,
+    part: str,
+    pool: list[PoolItem],
+    device: str,
+    minutes: float | None,
+    resume: bool,
+    stop_after: int | None,
+    log_every: int,
+    pool_seconds: float = 0.0,
+) -> dict:
+    """The training loop of one part (``trunk`` or ``encoder``), writing into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    net = make_net(cfg).to(device)
+    params = part_parameters(net, part)
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    total_steps = cfg.steps if part == "trunk" else cfg.encoder_steps
+    batch = cfg.batch_codes if part == "trunk" else cfg.encoder_batch
+    losses_fn = trunk_losses if part == "trunk" else encoder_losses
+    part_id = PARTS.index(part)
     step0 = 0
     ckpt_path = out / "checkpoint.pt"
     prior_seconds = 0.0
@@ -331,12 +397,12 @@ def train(
         opt.load_state_dict(ck["opt"])
         step0 = int(ck["step"])
         prior_seconds = float(ck.get("train_seconds", 0.0))
-        print(f"resumed from {ckpt_path} at step {step0}", file=sys.stderr)
+        print(f"resumed {part} from {ckpt_path} at step {step0}", file=sys.stderr)
     csv_path = out / "loss.csv"
     new_csv = not (resume and csv_path.is_file())
     fcsv = open(csv_path, "w" if new_csv else "a", newline="")
     writer = csv.writer(fcsv)
-    keys = ["total", "bake", "edge", "code", "decode", "seg", "rel", "e2e"]
+    keys = LOSS_KEYS[part]
     if new_csv:
         writer.writerow(["step", "seconds", "lr", *keys])
 
@@ -352,38 +418,36 @@ def train(
     ema: dict[str, float] = {}
     step = step0
     net.train()
-    last_step = cfg.steps if stop_after is None else min(cfg.steps, stop_after)
+    last_step = total_steps if stop_after is None else min(total_steps, stop_after)
     while step < last_step:
         if minutes is not None and time.time() - t0 > minutes * 60:
-            print(f"\nstopping at step {step}: --minutes {minutes} reached", file=sys.stderr)
+            print(f"\n{part}: stopping at step {step}: --minutes {minutes} reached", file=sys.stderr)
             break
-        rng = np.random.default_rng([cfg.seed, step])
-        ti = int(rng.integers(len(pool)))
-        si = int(rng.integers(len(pool) - 1)) if len(pool) > 1 else 0
-        si = si + 1 if (len(pool) > 1 and si >= ti) else si
-        codes = torch.from_numpy(sample_codes(rng, cfg.batch_codes)).to(device)
+        rng = np.random.default_rng([cfg.seed, part_id, step])
+        item = pool[int(rng.integers(len(pool)))]
+        codes = torch.from_numpy(sample_codes(rng, batch)).to(device)
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, cfg)
-        losses = step_losses(net, pool[ti], pool[si], codes, cfg)
+            g["lr"] = lr_at(step, cfg, part)
+        losses = losses_fn(net, item, codes, cfg)
         opt.zero_grad(set_to_none=True)
         losses["total"].backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         step += 1
         vals = {k: float(losses[k].detach()) for k in keys}
         for k, v in vals.items():
             ema[k] = v if k not in ema else 0.95 * ema[k] + 0.05 * v
         elapsed = time.time() - t0
-        if step % log_every == 0 or step == cfg.steps:
+        if step % log_every == 0 or step == total_steps:
             writer.writerow(
-                [step, f"{prior_seconds + elapsed:.1f}", f"{lr_at(step - 1, cfg):.3g}"]
+                [step, f"{prior_seconds + elapsed:.1f}", f"{lr_at(step - 1, cfg, part):.3g}"]
                 + [f"{vals[k]:.5f}" for k in keys]
             )
             fcsv.flush()
             rate = (step - step0) / max(elapsed, 1e-9)
-            eta = (cfg.steps - step) / max(rate, 1e-9)
+            eta = (total_steps - step) / max(rate, 1e-9)
             _progress(
-                f"step {step}/{cfg.steps} {rate:.2f} it/s eta {eta / 60:.0f}m | "
+                f"{part} {step}/{total_steps} {rate:.2f} it/s eta {eta / 60:.0f}m | "
                 + " ".join(f"{k} {ema[k]:.4f}" for k in keys)
             )
         if time.time() - last_ckpt > cfg.checkpoint_minutes * 60:
@@ -393,28 +457,53 @@ def train(
     save_checkpoint(step, train_seconds)
     fcsv.close()
     print(file=sys.stderr)
-    net.eval()
     summary = {
         "steps_done": step,
         "train_seconds": round(train_seconds, 1),
         "pool_seconds": round(pool_seconds, 1),
         "device": device,
+        "threads": torch.get_num_threads(),
         "final_ema": {k: round(v, 5) for k, v in ema.items()},
         "pool_vertices": [p.mesh.num_vertices for p in pool],
     }
+    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    return summary
+
+
+def merge_parts(cfg: TrainConfig, out_dir: str | os.PathLike) -> pathlib.Path:
+    """Combine the trunk part's and the encoder part's checkpoints under ``out_dir`` into one
+    weights folder ``out_dir/weights`` (state_dict + config with both parts' summaries)."""
+    from .weights import save_model
+
+    out = pathlib.Path(out_dir)
+    net = make_net(cfg)
+    state = net.state_dict()
+    summaries = {}
+    for part in PARTS:
+        ck_path = out / part / "checkpoint.pt"
+        if not ck_path.is_file():
+            raise FaceSkinningError(f"{ck_path} is missing: train the {part} part first (--part {part})")
+        ck = torch.load(ck_path, map_location="cpu", weights_only=True)["net"]
+        for k in state:
+            if k.startswith("encoder.") == (part == "encoder"):
+                state[k] = ck[k]
+        summary_path = out / part / "summary.json"
+        summaries[part] = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
+    net.load_state_dict(state)
+    net.eval()
     save_model(
-        net.cpu(),
+        net,
         out / "weights",
         {
             "training": {
                 "config": asdict(cfg),
-                "summary": summary,
+                "summary": summaries,
                 "git_commit": git_commit(),
                 "torch": torch.__version__,
             },
         },
     )
-    return summary
+    return out / "weights"
 
 
 # The configuration of the shipped weights (``python -m model train`` with no overrides).

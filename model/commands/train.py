@@ -1,9 +1,13 @@
 """``python -m model train --ict PATH``: train the network; reproduces the shipped weights.
 
-Writes ``OUT/loss.csv`` (every 10 steps), ``OUT/checkpoint.pt`` (every few minutes; ``--resume``
-continues from it with the same per-step random draws), and at the end ``OUT/weights``
-(model.pt + config.json + model.pt.sha256), also copied to ``--export`` if given. Progress is a
-single updated text line on stderr. Seeds are fixed (``TrainConfig.seed``).
+The network's two parts (the trunk: skinning, identity, decoder; and the expression encoder)
+have separate parameters and losses, so by default they train side by side in two processes
+(one per CPU core, or sharing one GPU), then are merged. Each part writes ``OUT/<part>/loss.csv``
+(every 10 steps), ``OUT/<part>/checkpoint.pt`` (every few minutes; ``--resume`` continues from
+it with the same per-step random draws) and its log ``OUT/<part>.log``; the merged weights
+(model.pt + config.json + model.pt.sha256) go to ``OUT/weights`` and, with ``--export``, are
+copied there. Progress is one updated text line on stderr. Seeds are fixed
+(``TrainConfig.seed``).
 """
 
 from __future__ import annotations
@@ -17,36 +21,146 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ict", default=None, help="ICT-FaceKit folder (default: $ICT_FACEKIT)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--out", default="runs/train", help="run folder (default runs/train)")
-    parser.add_argument("--minutes", type=float, default=None, help="wall-clock cap of the training loop")
-    parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
-    parser.add_argument("--steps", type=int, default=None, help="override the number of steps")
+    parser.add_argument("--minutes", type=float, default=None, help="wall-clock cap of each part's loop")
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/<part>/checkpoint.pt")
+    parser.add_argument("--steps", type=int, default=None, help="override the number of trunk steps")
+    parser.add_argument("--encoder-steps", type=int, default=None, help="override the encoder's steps")
     parser.add_argument("--pool-size", type=int, default=None, help="override the number of training meshes")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: 1 on cpu)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch CPU threads per part (default: 1 on cpu)"
+    )
+    parser.add_argument(
+        "--part",
+        choices=("all", "trunk", "encoder"),
+        default="all",
+        help="all (default: both parts in parallel processes, then merged) or one part alone",
+    )
+    parser.add_argument(
+        "--sequential", action="store_true", help="with --part all: train the parts one after the other"
+    )
     parser.add_argument(
         "--export", default=None, help="also write the final weights folder here (e.g. weights)"
     )
 
 
-def run(args: argparse.Namespace) -> int:
+def _config(args: argparse.Namespace):
     import dataclasses
-    import json
-    import shutil
 
-    from ..ict import load_ict
-    from ..training import SHIPPED, train
+    from ..training import SHIPPED
 
     cfg = SHIPPED
     if args.steps is not None:
         cfg = dataclasses.replace(cfg, steps=args.steps)
+    if args.encoder_steps is not None:
+        cfg = dataclasses.replace(cfg, encoder_steps=args.encoder_steps)
     if args.pool_size is not None:
         cfg = dataclasses.replace(cfg, pool_size=args.pool_size)
+    return cfg
+
+
+def _last_row(path) -> str:
+    try:
+        lines = path.read_text().strip().splitlines()
+    except OSError:
+        return "starting"
+    if len(lines) < 2:
+        return "starting"
+    head, last = lines[0].split(","), lines[-1].split(",")
+    row = dict(zip(head, last, strict=False))
+    return f"step {row['step']} {float(row['seconds']) / 60:.0f}m rel {float(row['rel']):.3f}"
+
+
+def _run_parallel(args: argparse.Namespace, argv_rest: list[str]) -> int:
+    """Spawn one child per part (same arguments plus ``--part``), show a combined progress line,
+    merge when both succeed."""
+    import pathlib
+    import subprocess
+    import sys
+    import time
+
+    from ..training import PARTS
+
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    children = {}
+    for part in PARTS:
+        log = open(out / f"{part}.log", "a")
+        cmd = [sys.executable, "-m", "model", "train", *argv_rest, "--part", part]
+        children[part] = (subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), log)
+    try:
+        while any(p.poll() is None for p, _ in children.values()):
+            status = " | ".join(f"{part}: {_last_row(out / part / 'loss.csv')}" for part in PARTS)
+            sys.stderr.write("\r" + status[:150].ljust(150))
+            sys.stderr.flush()
+            time.sleep(10)
+    except KeyboardInterrupt:
+        for p, _ in children.values():
+            p.terminate()
+        raise
+    print(file=sys.stderr)
+    failed = [part for part, (p, _) in children.items() if p.returncode != 0]
+    for _, log in children.values():
+        log.close()
+    if failed:
+        for part in failed:
+            tail = (out / f"{part}.log").read_text().strip().splitlines()[-5:]
+            print(f"the {part} part failed (see {out / f'{part}.log'}):\n" + "\n".join(tail), file=sys.stderr)
+        return 1
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    import shutil
+    import sys
+
+    from ..ict import load_ict
+    from ..training import build_pool, make_net, merge_parts, train
+
+    cfg = _config(args)
     threads = args.threads if args.threads is not None else (1 if args.device == "cpu" else None)
     ict = load_ict(args.ict)
-    summary = train(
-        ict, cfg, args.out, device=args.device, minutes=args.minutes, resume=args.resume, threads=threads
-    )
-    print(json.dumps(summary))
+    if args.part == "all" and not args.sequential:
+        # build (or check) the disk-cached pool once so the two children only read it
+        build_pool(ict, cfg.pool_size, make_net(cfg).config.k_eig, cfg.seed, cfg.max_vertices)
+        rest = _argv_without_part(sys.argv[sys.argv.index("train") + 1 :])
+        rc = _run_parallel(args, rest)
+        if rc:
+            return rc
+        merge_parts(cfg, args.out)
+        summary = {p: json.loads((__import__("pathlib").Path(args.out) / p / "summary.json").read_text())
+                   for p in ("trunk", "encoder")}  # fmt: skip
+        for s in summary.values():
+            s.pop("pool_vertices", None)
+        print(json.dumps(summary))
+    else:
+        summary = train(
+            ict, cfg, args.out, device=args.device, minutes=args.minutes, resume=args.resume, threads=threads,
+            part=args.part,
+        )  # fmt: skip
+        for s in summary.values():
+            s.pop("pool_vertices", None)
+        print(json.dumps(summary))
+        if args.part != "all":
+            return 0
     if args.export:
         shutil.copytree(f"{args.out}/weights", args.export, dirs_exist_ok=True)
         print(f"weights exported to {args.export}")
     return 0
+
+
+def _argv_without_part(argv: list[str]) -> list[str]:
+    """The parent's train arguments minus ``--part``/``--sequential``/``--export`` (the parent
+    merges and exports)."""
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+            continue
+        if a in ("--part", "--export"):
+            skip = True
+            continue
+        if a.startswith(("--part=", "--export=")) or a == "--sequential":
+            continue
+        out.append(a)
+    return out

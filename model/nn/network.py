@@ -5,20 +5,18 @@ Data flow (Cha et al. 2025, our implementation)::
 
     target neutral --DiffusionNet--> f[v] --+--> skin[v] = softmax(W f[v])          (V, K)
                                             +--> z_id = MLP(sum_v m_v g(f[v]) / sum m) (D,)
-    source neutral --same trunk--> B_S = bake(source)                               (53, V, 3)
-    z_exp = argmin_w sum_v m_v |sum_i w_i B_S[i, v] - (frame[v] - neutral[v])|^2 + ridge |w|^2
-    z_local[v] = mask(skin[v]) * z_exp                          (elementwise, 53 FACS dims)
+    (source neutral, frame) --ExpressionEncoder--> z_exp       (53 FACS weights + free dims)
+    z_local[v] = mask(skin[v]) * z_exp[:53]                     (elementwise, 53 FACS dims)
     delta[v]   = sum_i z_local[v, i] * basis[v, i, :]           basis = MLP([f[v], z_id, skin[v]])
 
 The decoder is linear in ``z_local`` because ICT-FaceKit expressions are linear blendshapes;
-baking shape ``i`` is decoding the one-hot code ``e_i``. For the same reason the expression
-encoder inverts the network's own bake of the *source*: a differentiable mass-weighted ridge
-least-squares fit (its normal equations are mass-weighted integrals over the surface, so it is
-resolution independent). The code loss trains the trunk through this inversion. It depends on
-the source neutral only, so a source is analysed once and each frame costs one contraction.
-(A learned pooled encoder sat at the trivial solution for hundreds of steps in our CPU budget.)
-``mask`` is a function of the skinning weights alone, so repainting a vertex's skin weights
-changes which FACS units move it.
+baking shape ``i`` is decoding the one-hot code ``e_i``. The expression encoder
+(:mod:`model.nn.encoder`, mass-weighted attention pooling) has its own parameters and is trained
+by the FACS-code loss alone, so the trunk and the encoder train side by side (one per core).
+An alternative analysis-by-synthesis encoder is kept for comparison (``method="fit"``): the
+mass-weighted least-squares fit of the frame's displacement by the network's own bake of the
+source. ``mask`` is a function of the skinning weights alone, so repainting a vertex's skin
+weights changes which FACS units move it.
 All positions and deltas are in the canonical frame (Y up, +Z forward, unit scale).
 """
 
@@ -30,6 +28,7 @@ import torch
 from torch import nn
 
 from .diffusion import DiffusionNet, MeshTensors, heat_kernel_signature
+from .encoder import ExpressionEncoder
 
 NUM_FACS = 53
 
@@ -60,6 +59,14 @@ class NetConfig:
     # (relative to the mean diagonal of the normal matrix); sparse, valid FACS weights
     code_l1: float = 0.03
     code_iterations: int = 300
+    # learned expression encoder: DiffusionNet width and depth, analysis fields, free code dims
+    enc_width: int = 64
+    enc_depth: int = 4
+    enc_fields: int = 128
+    enc_extra_dims: int = 11
+    # lower bound of the localization mask: a sigmoid that reaches 0 never recovers (its gradient
+    # vanishes), and small units (eyeWide, eyeLookIn/Out) died that way in an earlier training run
+    mask_floor: float = 0.0
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -108,6 +115,9 @@ class FaceSkinningNet(nn.Module):
             nn.GELU(),
             nn.Linear(c.dec_hidden, NUM_FACS * 3),
         )
+        self.encoder = ExpressionEncoder(
+            6 + n_hks, NUM_FACS + c.enc_extra_dims, c.enc_width, c.enc_depth, c.enc_fields, c.delta_scale
+        )
 
     # ---- target side -------------------------------------------------------------------------
     def geometric_input(self, mesh: MeshTensors) -> torch.Tensor:
@@ -129,7 +139,8 @@ class FaceSkinningNet(nn.Module):
 
     def localization_mask(self, skin: torch.Tensor) -> torch.Tensor:
         """(V, K) skin weights -> (V, 53) in (0, 1): how much each FACS unit may act there."""
-        return torch.sigmoid(self.mask_mlp(skin))
+        floor = self.config.mask_floor
+        return floor + (1.0 - floor) * torch.sigmoid(self.mask_mlp(skin))
 
     def basis(self, features: torch.Tensor, z_id: torch.Tensor, skin: torch.Tensor) -> torch.Tensor:
         """Per-vertex displacement basis (V, 53, 3), canonical units."""
@@ -167,6 +178,19 @@ class FaceSkinningNet(nn.Module):
         return (rig["mask"][..., None] * rig["basis"]).permute(1, 0, 2)
 
     # ---- source side -------------------------------------------------------------------------
+    def encoder_features(self, source: MeshTensors) -> torch.Tensor:
+        """Source neutral -> the learned encoder's (V, enc_fields, 3) analysis fields (once per
+        source)."""
+        return self.encoder.neutral_features(self.geometric_input(source), source)
+
+    def encode_learned(
+        self, source: MeshTensors, displacement: torch.Tensor, features: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Learned encoder: canonical displacements (B, V, 3) of the source -> full codes
+        (B, 53 + enc_extra_dims); ``[:, :53]`` estimate the ICT FACS weights (unbounded)."""
+        g = self.encoder_features(source) if features is None else features
+        return self.encoder(g, source, displacement)
+
     def analysis(self, source: MeshTensors) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Source neutral -> (its baked basis (53, V, 3) times mass / total mass, the
         ridge-regularised normal matrix (53, 53) and its inverse). See the module docstring."""

@@ -125,3 +125,46 @@ def test_encoder_is_the_least_squares_inverse_of_the_bake(net, mesh):
     assert float(boxed.min()) >= 0.0 and float(boxed.max()) <= 1.0
     assert float(boxed[2].abs().max()) == 0.0
     assert float(ridge[2].abs().max()) == 0.0
+
+
+def test_learned_encoder_shapes_and_frame_independence(net, mesh):
+    """The learned encoder: (B, V, 3) canonical displacements -> (B, 53 + extra) codes; frames are
+    encoded independently of the other frames in the batch."""
+    g = torch.Generator().manual_seed(2)
+    disp = 0.01 * torch.randn(3, mesh.num_vertices, 3, generator=g)
+    with torch.no_grad():
+        together = net.encode_learned(mesh, disp)
+        alone = net.encode_learned(mesh, disp[2:3])
+    assert together.shape == (3, 53 + net.config.enc_extra_dims) and together.dtype == torch.float32
+    assert torch.allclose(together[2:3], alone, atol=1e-5)
+    assert not torch.allclose(together[0], together[1])  # the code depends on the frame
+
+
+def test_attention_pooling_is_a_surface_integral():
+    """Pooling is normalised and weighted by vertex mass: splitting a vertex into two halves (a
+    refined mesh) or scaling all areas changes nothing; giving one vertex more area does."""
+    from model.nn.encoder import attention_pool
+
+    g = torch.Generator().manual_seed(3)
+    score, value = torch.randn(2, 6, 4, generator=g), torch.randn(2, 6, 4, generator=g)
+    mass = torch.rand(6, generator=g) + 0.1
+    base = attention_pool(score, value, mass)
+    split_mass = torch.cat([mass, mass[:1] / 2])
+    split_mass[0] /= 2
+    split = attention_pool(
+        torch.cat([score, score[:, :1]], 1), torch.cat([value, value[:, :1]], 1), split_mass
+    )
+    assert torch.allclose(base, split, atol=1e-6)
+    assert torch.allclose(base, attention_pool(score, value, 3.0 * mass), atol=1e-6)
+    heavier = mass.clone()
+    heavier[0] *= 5
+    assert not torch.allclose(base, attention_pool(score, value, heavier), atol=1e-3)
+
+
+def test_trunk_and_encoder_parameters_are_disjoint(net):
+    from model.training import part_parameters
+
+    trunk = {id(p) for p in part_parameters(net, "trunk")}
+    enc = {id(p) for p in part_parameters(net, "encoder")}
+    assert trunk and enc and not (trunk & enc)
+    assert len(trunk) + len(enc) == len(list(net.parameters()))
