@@ -180,9 +180,10 @@ class FaceModel:
         frames: (T, V, 3) (or (V, 3)) vertex positions in the same units/axes and vertex order
         as the neutral. Returns (T, 53) float32 in [0, 1].
 
-        ``method``: ``"learned"`` (default) the network's expression encoder (first 53 code
-        dimensions, clipped to the valid FACS range [0, 1]); ``"fit"`` analysis by synthesis: the
-        sparse box-constrained least-squares fit of the frame by the network's bake of the source.
+        ``method``: ``"learned"`` (default) the network's expression encoder
+        (:mod:`model.nn.encoder`: its own analysis basis of the source, a sparse fit boxed to the
+        valid FACS range [0, 1]); ``"fit"`` analysis by synthesis: the same fit against the
+        network's bake of the source.
         """
         import torch
 
@@ -208,20 +209,13 @@ class FaceModel:
                     self.net.encoder_features(mesh) if method == "learned" else self.net.analysis(mesh)
                 )
             analysis = neutral._tensors[key]
-            # the learned encoder holds (chunk, V, width) activations: bound chunk * V
-            chunk_size = (
-                _ENCODE_CHUNK if method == "fit" else max(1, min(_ENCODE_CHUNK, 400_000 // mesh.num_vertices))
-            )
-            for start in range(0, frames.shape[0], chunk_size):
-                chunk = frames[start : start + chunk_size]
+            for start in range(0, frames.shape[0], _ENCODE_CHUNK):
+                chunk = frames[start : start + _ENCODE_CHUNK]
                 disp = np.asarray(neutral.frame.to_canonical(chunk.reshape(-1, 3)), dtype=np.float32)
                 disp_t = torch.from_numpy(disp.reshape(chunk.shape) - neutral.canonical[None]).to(self.device)
-                if method == "learned":
-                    codes = self.net.encode_learned(mesh, disp_t, analysis)[:, : len(ICT_NAMES)].clamp(
-                        0.0, 1.0
-                    )
-                else:
-                    codes = self.net.encode_with(analysis, disp_t, box=True)
+                # both methods solve the (cached) normal equations of a basis of the source: the
+                # learned encoder's own, or the network's bake ("fit")
+                codes = self.net.encode_with(analysis, disp_t, box=True)
                 out.append(codes.cpu().numpy())
         return np.concatenate(out, 0).astype(np.float32)
 

@@ -2,21 +2,20 @@
 
 Data flow (all positions and displacements in the source's canonical frame)::
 
-    neutral --DiffusionNet--> g[v]                       (V, C)      once per source
-    a[v]     = Linear(g[v])                              (V, P, 3)   P "analysis fields"
-    u[b, v]  = a[v] . (s * d[b, v])                      (B, V, P)   d = frame - neutral
-    pooled_b = G * sum_v m_v u[b, v] / sum_v m_v         (B, P)      mass-weighted mean
-    code_b   = Linear(pooled_b) + MLP(pooled_b)          (B, 53 + extra)
+    neutral --DiffusionNet--> g[v] --MLP--> E[i, v]          (53, V, 3)  the encoder's own basis
+    normal equations  N = sum_v m_v E[:, v] . E[:, v]^T / sum m  (+ ridge)   once per source
+    frame f:  r_f = sum_v m_v E[:, v] . d_f[v] / sum m        (53,)       d = frame - neutral
+              code_f = argmin_w  w^T N w - 2 w^T r_f  (+ at inference: w in [0, 1], L1 weight)
 
-ICT-FaceKit expressions are linear blendshapes, so the exact inverse on one mesh is linear in the
-displacement (a least-squares pseudo-inverse is exactly such a set of fields ``a``). The encoder
-learns those fields as a function of the neutral's geometry, which carries over to any topology,
-and the MLP head corrects the small nonlinear effects (crops, overlapping units). The mass-
-weighted mean is the only operation across vertices besides diffusion: it is an integral over
-the surface, so refining the mesh does not change the code. ``G`` (``pool_gain``) keeps a unit
-that moves ~1% of the surface at O(1) in the pooled features: without it the fields must grow
-to O(100) from their O(1) initialisation and training crawled in a pilot. The first 53 dimensions are
-supervised to equal the ICT FACS weights; the extra dimensions are free.
+ICT-FaceKit expressions are linear blendshapes whose shapes overlap (jawLeft and mouthLeft move
+the same lips): a read-out that ignores the overlaps confuses them, and a plain learned linear
+read-out is as ill-conditioned as the shapes (condition number ~1e5 on an ICT head; such
+encoders sat at the mean code in our pilots). So the encoder predicts an *analysis basis* E from
+the neutral's geometry and pools the frame against it with mass-weighted integrals: the
+53x53 normal equations untangle the overlaps exactly. E is trained densely (close to the true
+shapes) and through the solve by the FACS-code loss. The mass-weighted sums are the only
+operations across vertices besides diffusion, and they are surface integrals, so refining the
+mesh does not change the code. It has its own parameters (not the target trunk's).
 """
 
 from __future__ import annotations
@@ -26,38 +25,68 @@ from torch import nn
 
 from .diffusion import DiffusionNet, MeshTensors
 
+NUM_FACS = 53
+
 
 class ExpressionEncoder(nn.Module):
     """See the module docstring. ``geo_in``: width of the geometric per-vertex input."""
 
     def __init__(
-        self,
-        geo_in: int,
-        code_dim: int,
-        width: int = 64,
-        depth: int = 4,
-        fields: int = 128,
-        delta_scale: float = 20.0,
-        pool_gain: float = 100.0,
+        self, geo_in: int, width: int = 64, depth: int = 4, hidden: int = 128, delta_scale: float = 20.0
     ):
         super().__init__()
-        self.code_dim = code_dim
-        self.fields = fields
         self.delta_scale = delta_scale
-        self.pool_gain = pool_gain
         self.neutral_net = DiffusionNet(geo_in, width, width, depth)
-        self.analysis = nn.Linear(width, 3 * fields)
-        self.linear_head = nn.Linear(fields, code_dim)
-        self.mlp_head = nn.Sequential(nn.Linear(fields, fields), nn.GELU(), nn.Linear(fields, code_dim))
+        self.basis_mlp = nn.Sequential(
+            nn.Linear(width, hidden),
+            nn.GELU(),
+            nn.Linear(hidden, hidden),
+            nn.GELU(),
+            nn.Linear(hidden, NUM_FACS * 3),
+        )
 
-    def neutral_features(self, geometric_input: torch.Tensor, mesh: MeshTensors) -> torch.Tensor:
-        """(V, geo_in) geometric input of the source neutral -> (V, P, 3) analysis fields."""
+    def basis(self, geometric_input: torch.Tensor, mesh: MeshTensors) -> torch.Tensor:
+        """(V, geo_in) geometric input of the source neutral -> analysis basis (53, V, 3),
+        canonical units (trained to approximate the source's own expression shapes)."""
         g = self.neutral_net(geometric_input[None], mesh)[0]
-        return self.analysis(g).reshape(g.shape[0], self.fields, 3)
+        v = g.shape[0]
+        return (self.basis_mlp(g).reshape(v, NUM_FACS, 3) / self.delta_scale).permute(1, 0, 2)
 
-    def forward(self, fields: torch.Tensor, mesh: MeshTensors, displacement: torch.Tensor) -> torch.Tensor:
-        """fields (V, P, 3) from :meth:`neutral_features`; displacement (B, V, 3) canonical ->
-        codes (B, code_dim)."""
-        w = self.pool_gain * mesh.mass / mesh.mass.sum().clamp_min(1e-20)
-        pooled = torch.einsum("vpc,bvc,v->bp", fields, displacement * self.delta_scale, w)
-        return self.linear_head(pooled) + self.mlp_head(pooled)
+
+def normal_equations(
+    basis: torch.Tensor, mass: torch.Tensor, ridge: float
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """basis (53, V, 3), mass (V,) -> (basis * mass / total mass, the normal matrix (53, 53)
+    with ``ridge`` times its mean diagonal added, and that matrix's inverse)."""
+    w = mass / mass.sum().clamp_min(1e-12)
+    weighted = basis * w[None, :, None]
+    gram = torch.einsum("ivc,jvc->ij", weighted, basis)
+    reg = ridge * gram.diagonal().mean().clamp_min(1e-12)
+    regularised = gram + reg * torch.eye(gram.shape[0], dtype=gram.dtype, device=gram.device)
+    return weighted, regularised, torch.linalg.inv(regularised)
+
+
+def solve_codes(
+    analysis: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    displacement: torch.Tensor,
+    box: bool = False,
+    l1: float = 0.0,
+    iterations: int = 300,
+) -> torch.Tensor:
+    """Codes (B, 53) of canonical displacements (B, V, 3) given :func:`normal_equations`.
+
+    ``box=False``: the differentiable ridge least squares (unbounded). ``box=True``:
+    min ||E w - d||_M^2 + l1 |w|_1 over w in [0, 1]^53 by projected gradient (FACS weights are
+    sparse and bounded; this resists small errors of the basis); ``l1`` is relative to the
+    normal matrix's mean diagonal.
+    """
+    weighted, gram, inv = analysis
+    rhs = torch.einsum("ivc,bvc->bi", weighted, displacement)
+    if not box:
+        return rhs @ inv.T
+    lipschitz = torch.linalg.eigvalsh(gram).max().clamp_min(1e-12)
+    l1_abs = l1 * gram.diagonal().mean()
+    w = (rhs @ inv.T).clamp(0.0, 1.0)  # warm start: the clamped ridge solution
+    for _ in range(iterations):
+        w = (w - (w @ gram - rhs + l1_abs) / lipschitz).clamp(0.0, 1.0)
+    return w

@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from .diffusion import DiffusionNet, MeshTensors, heat_kernel_signature
-from .encoder import ExpressionEncoder
+from .encoder import ExpressionEncoder, normal_equations, solve_codes
 
 NUM_FACS = 53
 
@@ -59,11 +59,10 @@ class NetConfig:
     # (relative to the mean diagonal of the normal matrix); sparse, valid FACS weights
     code_l1: float = 0.03
     code_iterations: int = 300
-    # learned expression encoder: DiffusionNet width and depth, analysis fields, free code dims
+    # learned expression encoder (model.nn.encoder): DiffusionNet width and depth, MLP width
     enc_width: int = 64
     enc_depth: int = 4
-    enc_fields: int = 128
-    enc_extra_dims: int = 11
+    enc_hidden: int = 128
     # lower bound of the localization mask: a sigmoid that reaches 0 never recovers (its gradient
     # vanishes), and small units (eyeWide, eyeLookIn/Out) died that way in an earlier training run
     mask_floor: float = 0.0
@@ -115,9 +114,7 @@ class FaceSkinningNet(nn.Module):
             nn.GELU(),
             nn.Linear(c.dec_hidden, NUM_FACS * 3),
         )
-        self.encoder = ExpressionEncoder(
-            6 + n_hks, NUM_FACS + c.enc_extra_dims, c.enc_width, c.enc_depth, c.enc_fields, c.delta_scale
-        )
+        self.encoder = ExpressionEncoder(6 + n_hks, c.enc_width, c.enc_depth, c.enc_hidden, c.delta_scale)
 
     # ---- target side -------------------------------------------------------------------------
     def geometric_input(self, mesh: MeshTensors) -> torch.Tensor:
@@ -178,50 +175,37 @@ class FaceSkinningNet(nn.Module):
         return (rig["mask"][..., None] * rig["basis"]).permute(1, 0, 2)
 
     # ---- source side -------------------------------------------------------------------------
-    def encoder_features(self, source: MeshTensors) -> torch.Tensor:
-        """Source neutral -> the learned encoder's (V, enc_fields, 3) analysis fields (once per
-        source)."""
-        return self.encoder.neutral_features(self.geometric_input(source), source)
+    def encoder_basis(self, source: MeshTensors) -> torch.Tensor:
+        """The learned encoder's analysis basis (53, V, 3) of a source neutral."""
+        return self.encoder.basis(self.geometric_input(source), source)
+
+    def encoder_features(self, source: MeshTensors) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Source neutral -> the learned encoder's normal equations (once per source)."""
+        return normal_equations(self.encoder_basis(source), source.mass, self.config.ridge)
 
     def encode_learned(
-        self, source: MeshTensors, displacement: torch.Tensor, features: torch.Tensor | None = None
+        self,
+        source: MeshTensors,
+        displacement: torch.Tensor,
+        features: tuple[torch.Tensor, ...] | None = None,
+        box: bool = False,
     ) -> torch.Tensor:
-        """Learned encoder: canonical displacements (B, V, 3) of the source -> full codes
-        (B, 53 + enc_extra_dims); ``[:, :53]`` estimate the ICT FACS weights (unbounded)."""
-        g = self.encoder_features(source) if features is None else features
-        return self.encoder(g, source, displacement)
+        """Learned encoder: canonical displacements (B, V, 3) of the source -> codes (B, 53)
+        estimating the ICT FACS weights (``box`` as in :meth:`encode_with`)."""
+        analysis = self.encoder_features(source) if features is None else features
+        return self.encode_with(analysis, displacement, box=box)
 
     def analysis(self, source: MeshTensors) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Source neutral -> (its baked basis (53, V, 3) times mass / total mass, the
-        ridge-regularised normal matrix (53, 53) and its inverse). See the module docstring."""
-        baked = self.bake(self.rig(source))  # (53, V, 3)
-        w = source.mass / source.mass.sum().clamp_min(1e-12)
-        weighted = baked * w[None, :, None]
-        gram = torch.einsum("ivc,jvc->ij", weighted, baked)
-        ridge = self.config.ridge * gram.diagonal().mean().clamp_min(1e-12)
-        eye = torch.eye(gram.shape[0], dtype=gram.dtype, device=gram.device)
-        regularised = gram + ridge * eye
-        return weighted, regularised, torch.linalg.inv(regularised)
+        """Analysis by synthesis: the normal equations of the network's own bake of the source
+        (``method="fit"`` of :meth:`model.api.FaceModel.encode`)."""
+        return normal_equations(self.bake(self.rig(source)), source.mass, self.config.ridge)
 
     def encode_with(
         self, analysis: tuple[torch.Tensor, ...], displacement: torch.Tensor, box: bool = False
     ) -> torch.Tensor:
-        """Codes (B, 53) of canonical displacements (B, V, 3) given :meth:`analysis` of the source.
-
-        ``box=False``: the differentiable ridge least squares (unbounded). ``box=True``: the
-        inference encoder, min ||B w - d||_M^2 + l1 |w|_1 over w in [0, 1]^53 by projected
-        gradient (FACS weights are sparse and bounded; this resists the bake's small errors).
-        """
-        weighted, gram, inv = analysis
-        rhs = torch.einsum("ivc,bvc->bi", weighted, displacement)
-        if not box:
-            return rhs @ inv.T
-        lipschitz = torch.linalg.eigvalsh(gram).max().clamp_min(1e-12)
-        l1 = self.config.code_l1 * gram.diagonal().mean()
-        w = (rhs @ inv.T).clamp(0.0, 1.0)  # warm start: the clamped ridge solution
-        for _ in range(self.config.code_iterations):
-            w = (w - (w @ gram - rhs + l1) / lipschitz).clamp(0.0, 1.0)
-        return w
+        """Codes (B, 53) of canonical displacements (B, V, 3) given normal equations
+        (:func:`model.nn.encoder.solve_codes`; ``box=True`` uses the configured L1 weight)."""
+        return solve_codes(analysis, displacement, box, self.config.code_l1, self.config.code_iterations)
 
     def encode_expression(
         self, source: MeshTensors, displacement: torch.Tensor, box: bool = False
