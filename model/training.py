@@ -66,7 +66,7 @@ class TrainConfig:
     w_decode: float = 0.5
     w_seg: float = 0.2
     # the expression encoder's own schedule (warm-up + cosine to lr_final)
-    encoder_steps: int = 6000
+    encoder_steps: int = 14000
     encoder_lr: float = 2e-3
     encoder_batch: int = 8
     # the FACS-code loss backpropagates through the 53x53 solve, whose gradients are large next

@@ -12,7 +12,7 @@ from mesh_helpers import grid_face
 
 from model.api import prepare_mesh
 from model.regions import REGION_NAMES
-from model.training import PoolItem, TrainConfig, lr_at, sample_codes, train, unique_edges
+from model.training import PoolItem, TrainConfig, lr_at, merge_parts, sample_codes, train, unique_edges
 
 TINY = dict(
     width=16,
@@ -22,6 +22,9 @@ TINY = dict(
     pool_dim=16,
     mask_hidden=16,
     dec_hidden=32,
+    enc_width=16,
+    enc_depth=2,
+    enc_hidden=32,
 )
 
 
@@ -61,25 +64,46 @@ def _losses(path) -> list[dict]:
 
 def test_tiny_training_lowers_the_loss(pool, tmp_path):
     cfg = TrainConfig(
-        steps=150, warmup_steps=5, lr=3e-3, restart_steps=0, batch_codes=4, net=TINY, checkpoint_minutes=100
-    )
+        steps=150, warmup_steps=5, lr=3e-3, restart_steps=0, batch_codes=4, net=TINY, checkpoint_minutes=100,
+        encoder_steps=150, encoder_batch=4,
+    )  # fmt: skip
     summary = train(None, cfg, tmp_path, pool=pool, log_every=5, threads=1)
-    rows = _losses(tmp_path / "loss.csv")
-    first = np.mean([float(r["total"]) for r in rows[:2]])
-    last = np.mean([float(r["total"]) for r in rows[-2:]])
-    assert last < 0.6 * first, (first, last)
-    assert float(rows[-1]["bake"]) < 0.6 * float(rows[0]["bake"])
-    assert summary["steps_done"] == 150
+    for part, loss in (("trunk", "bake"), ("encoder", "basis")):
+        rows = _losses(tmp_path / part / "loss.csv")
+        first = np.mean([float(r["total"]) for r in rows[:2]])
+        last = np.mean([float(r["total"]) for r in rows[-2:]])
+        assert last < 0.6 * first, (part, first, last)
+        assert float(rows[-1][loss]) < 0.6 * float(rows[0][loss]), part
+        assert summary[part]["steps_done"] == 150
     assert (tmp_path / "weights" / "model.pt").is_file()
     from model.api import FaceModel
 
     fm = FaceModel.load(tmp_path / "weights")
     cfgjson = fm.config["metadata"]["training"]
-    assert cfgjson["config"]["steps"] == 150 and cfgjson["summary"]["steps_done"] == 150
+    assert cfgjson["config"]["steps"] == 150 and cfgjson["summary"]["trunk"]["steps_done"] == 150
+
+
+def test_parts_trained_separately_merge_into_the_same_weights(pool, tmp_path):
+    """``--part trunk`` and ``--part encoder`` (the CLI runs them in parallel processes) then a
+    merge give exactly the weights of training both parts in one process."""
+    cfg = TrainConfig(
+        steps=8, warmup_steps=2, batch_codes=4, net=TINY, checkpoint_minutes=100, encoder_steps=6
+    )
+    train(None, cfg, tmp_path / "together", pool=pool, threads=1)
+    train(None, cfg, tmp_path / "apart", pool=pool, threads=1, part="encoder")
+    train(None, cfg, tmp_path / "apart", pool=pool, threads=1, part="trunk")
+    merge_parts(cfg, tmp_path / "apart")
+    a = torch.load(tmp_path / "together" / "weights" / "model.pt", weights_only=True)
+    b = torch.load(tmp_path / "apart" / "weights" / "model.pt", weights_only=True)
+    assert any(k.startswith("encoder.") for k in a) and any(not k.startswith("encoder.") for k in a)
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=1e-5, atol=1e-6)
 
 
 def test_resume_reproduces_an_uninterrupted_run(pool, tmp_path):
-    cfg = TrainConfig(steps=12, warmup_steps=3, batch_codes=4, net=TINY, checkpoint_minutes=100)
+    cfg = TrainConfig(
+        steps=12, warmup_steps=3, batch_codes=4, net=TINY, checkpoint_minutes=100, encoder_steps=10
+    )
     train(None, cfg, tmp_path / "straight", pool=pool, threads=1)
     train(None, cfg, tmp_path / "split", pool=pool, threads=1, stop_after=6)
     train(None, cfg, tmp_path / "split", pool=pool, resume=True, threads=1)
@@ -87,7 +111,10 @@ def test_resume_reproduces_an_uninterrupted_run(pool, tmp_path):
     b = torch.load(tmp_path / "split" / "weights" / "model.pt", weights_only=True)
     for k in a:
         torch.testing.assert_close(a[k], b[k], rtol=1e-4, atol=1e-5)
-    assert len(_losses(tmp_path / "split" / "loss.csv")) == len(_losses(tmp_path / "straight" / "loss.csv"))
+    for part in ("trunk", "encoder"):
+        assert len(_losses(tmp_path / "split" / part / "loss.csv")) == len(
+            _losses(tmp_path / "straight" / part / "loss.csv")
+        )
 
 
 def test_sample_codes():
