@@ -25,22 +25,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def _face(bpy, name: str, segments: int, rings: int):
-    """A UV sphere squashed front-to-back with a nose bump: a face-sized (0.2 m) mesh."""
-    bpy.ops.mesh.primitive_uv_sphere_add(segments=segments, ring_count=rings, radius=0.1)
-    obj = bpy.context.active_object
-    obj.name = name
-    me = obj.data
-    co = np.empty(len(me.vertices) * 3, dtype=np.float32)
-    me.vertices.foreach_get("co", co)
-    co = co.reshape(-1, 3)
-    co[:, 1] *= 0.8
-    co[:, 1] -= 0.03 * np.exp(-((co[:, 0] / 0.03) ** 2 + (co[:, 2] / 0.03) ** 2)) * (co[:, 1] < 0)
-    me.vertices.foreach_set("co", co.ravel())
-    me.update()
-    return obj
-
-
 def _write_csv(path: pathlib.Path, frames: int, fps: int = 60) -> None:
     from model.demo_capture import LIVE_LINK_BLENDSHAPES, LIVE_LINK_ROTATIONS
 
@@ -67,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
 
     import bpy
 
+    sys.path.insert(0, str(ROOT / "tests" / "addon"))
+    from addon_helpers import make_face  # the tests' non-ICT face, so the numbers match the tests
+
     import blender_addon
 
     weights = args.weights
@@ -89,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
     timed("load model", "-", None, lambda: bpy.ops.face_skinning.load_model(filepath=weights))
 
-    face = _face(bpy, "Face20k", 200, 100)
+    face = make_face("Face20k", 200, 100)
     nv = len(face.data.vertices)
     for run in ("cold", "warm"):
         t0 = time.perf_counter()
@@ -106,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         lambda: bpy.ops.face_skinning.import_arkit(filepath=str(csv_path)),
     )
 
-    src = _face(bpy, "Source10k", 140, 72)
+    src = make_face("Source10k", 140, 72)
     src.location.x = 0.5
     src.shape_key_add(name="Basis")
     kb = src.shape_key_add(name="open", from_mix=False)

@@ -1,5 +1,7 @@
 """Choose the inference encoder's L1 weight (``code_l1``) on TRAIN-split meshes outside the pool
 (seeds 500-507; never the evaluation cases) and write it into a weights folder's config.
+The choice is made for the learned encoder (the default ``encode`` method); the fit-by-bake
+column is printed for comparison.
 
     ICT_FACEKIT=... .venv/bin/python benchmarks/select_code_l1.py weights [--dry-run]
 
@@ -27,17 +29,17 @@ with torch.no_grad():
     for i, it in enumerate(items):
         w = torch.from_numpy(sample_codes(np.random.default_rng([9, i]), 16))
         disp = torch.einsum("bi,ivc->bvc", w, it.deltas)
-        data.append((w, disp, net.analysis(it.mesh)))
+        data.append((w, disp, net.encoder_features(it.mesh), net.analysis(it.mesh)))
 best = None
 for l1 in [0.0, 0.003, 0.01, 0.03, 0.1]:
     net.config.code_l1 = l1
-    err = ref = 0.0
+    err = fit_err = ref = 0.0
     with torch.no_grad():
-        for w, disp, an in data:
-            z = net.encode_with(an, disp, box=True)
-            err += float((z - w).abs().sum())
+        for w, disp, learned, fit in data:
+            err += float((net.encode_with(learned, disp, box=True) - w).abs().sum())
+            fit_err += float((net.encode_with(fit, disp, box=True) - w).abs().sum())
             ref += float(w.abs().sum())
-    print(f"code_l1 {l1}: train relL1 {err / ref:.3f}", flush=True)
+    print(f"code_l1 {l1}: train relL1 learned {err / ref:.3f}  fit-by-bake {fit_err / ref:.3f}", flush=True)
     if best is None or err / ref < best[1]:
         best = (l1, err / ref)
 print("best", best)

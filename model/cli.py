@@ -53,8 +53,31 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+# options whose values may start with "-" (negative axes such as "-Y")
+_SIGNED_VALUE_OPTIONS = ("--up", "--forward")
+
+
+def join_signed_values(argv: list[str]) -> list[str]:
+    """``--forward -Y`` -> ``--forward=-Y``: argparse would read "-Y" as an unknown option."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if (
+            a in _SIGNED_VALUE_OPTIONS
+            and i + 1 < len(argv)
+            and argv[i + 1].lstrip("-").upper() in ("X", "Y", "Z")
+        ):
+            out.append(f"{a}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(a)
+        i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = join_signed_values(list(sys.argv[1:] if argv is None else argv))
     chosen = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(only=chosen if chosen in COMMANDS else None)
     args = parser.parse_args(argv)

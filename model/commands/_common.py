@@ -13,7 +13,7 @@ def add_axes(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--forward",
         default="Z",
-        help="input forward axis, where the face looks (default Z; write --forward=-Y for a negative axis)",
+        help="input forward axis, where the face looks: X Y Z -X -Y -Z (default Z)",
     )
 
 

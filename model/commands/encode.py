@@ -18,6 +18,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--neutral", required=True, help="the source's neutral mesh (.obj/.ply)")
     parser.add_argument("frames", nargs="+", help="frame meshes, same vertex order as the neutral")
     parser.add_argument("-o", "--out", required=True, help="output .csv")
+    parser.add_argument(
+        "--method",
+        choices=("learned", "fit"),
+        default="learned",
+        help="learned (default): the network's expression encoder; fit: fit the network's own bake",
+    )
     add_axes(parser)
     add_weights(parser)
 
@@ -55,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     frames = read_frames(args.frames, neutral.num_vertices)
     fm = load_model(args)
     prep = fm.prepare(neutral.vertices, neutral.triangles(), up=args.up, forward=args.forward)
-    codes = fm.encode(prep, frames)
+    codes = fm.encode(prep, frames, method=args.method)
     with open(out, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["frame", *ICT_NAMES])

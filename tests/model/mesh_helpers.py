@@ -14,3 +14,29 @@ def grid_face(n: int = 25, bump: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
     a, b, c, d = i[:-1, :-1].ravel(), i[:-1, 1:].ravel(), i[1:, :-1].ravel(), i[1:, 1:].ravel()
     t = np.concatenate([np.stack([a, b, d], 1), np.stack([a, d, c], 1)])
     return v, t.astype(np.int64)
+
+
+def face_patch(n_vertices: int, seed: int = 0, jitter: float = 0.3, flat: bool = False):
+    """Open, face-like patch (ellipsoid cap + nose bump) with an irregular triangulation of about
+    ``n_vertices`` vertices: (V, 3) float64 and (T, 3) int64. Also used by benchmarks/geometry.py."""
+    rng = np.random.default_rng(seed)
+    nu = int(round(np.sqrt(n_vertices * 1.1)))
+    nv = max(3, int(round(n_vertices / nu)))
+    u, v = np.meshgrid(np.linspace(-1.1, 1.1, nu), np.linspace(-0.9, 1.2, nv))
+    u = u + rng.uniform(-jitter, jitter, u.shape) * 2.2 / (nu - 1)
+    v = v + rng.uniform(-jitter, jitter, v.shape) * 2.1 / (nv - 1)
+    if flat:
+        pts = np.stack([u.ravel(), v.ravel(), np.zeros(u.size)], 1)
+    else:
+        x = 0.8 * np.sin(u) * np.cos(0.6 * v)
+        y = 1.1 * np.sin(v)
+        z = 0.9 * np.cos(u) * np.cos(0.6 * v) + 0.25 * np.exp(-((u / 0.18) ** 2 + ((v - 0.1) / 0.35) ** 2))
+        pts = np.stack([x.ravel(), y.ravel(), z.ravel()], 1)
+    i, j = np.meshgrid(np.arange(nv - 1), np.arange(nu - 1), indexing="ij")
+    a = (i * nu + j).ravel()
+    flip = rng.random(a.size) < 0.5
+    t1 = np.where(flip[:, None], np.stack([a, a + 1, a + nu + 1], 1), np.stack([a, a + 1, a + nu], 1))
+    t2 = np.where(
+        flip[:, None], np.stack([a, a + nu + 1, a + nu], 1), np.stack([a + 1, a + nu + 1, a + nu], 1)
+    )
+    return pts, np.concatenate([t1, t2]).astype(np.int64)

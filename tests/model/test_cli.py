@@ -61,9 +61,11 @@ def test_bake_axes_rotate_the_deltas(files, tmp_path):
     write_obj(tmp_path / "blender.obj", m.vertices @ rot.T, m)
     assert main(["bake", str(d / "neutral.obj"), "-o", str(tmp_path / "a.npz"), "--weights", w]) == 0
     args = ["bake", str(tmp_path / "blender.obj"), "-o", str(tmp_path / "b.npz"), "--weights", w]
-    assert main(args + ["--up", "Z", "--forward=-Y"]) == 0  # a leading "-" needs "="
+    assert main(args + ["--up", "Z", "--forward", "-Y"]) == 0  # a negative axis as its own token
     a, b = np.load(tmp_path / "a.npz")["deltas"], np.load(tmp_path / "b.npz")["deltas"]
     np.testing.assert_allclose(b, a @ rot.T, atol=1e-4 * np.abs(a).max())
+    assert main(args + ["--up", "Z", "--forward=-Y"]) == 0  # and in the "=" form
+    np.testing.assert_allclose(np.load(tmp_path / "b.npz")["deltas"], b)
 
 
 def test_encode_round_trip(files, tmp_path):
@@ -75,6 +77,12 @@ def test_encode_round_trip(files, tmp_path):
     assert rows[0] == ["frame", *ICT_NAMES]
     assert [r[0] for r in rows[1:]] == ["frame_2", "frame_0", "frame_1"]
     assert all(len(r) == 54 and all(np.isfinite(float(x)) for x in r[1:]) for r in rows[1:])
+    # the neutral itself carries no expression: every weight is exactly 0 with either method
+    for method in ("learned", "fit"):
+        still = tmp_path / f"still_{method}.csv"
+        args = ["encode", "--neutral", str(d / "neutral.obj"), str(d / "neutral.obj"), "-o", str(still)]
+        assert main([*args, "--weights", w, "--method", method]) == 0
+        assert [float(x) for x in list(csv.reader(still.open()))[1][1:]] == [0.0] * 53
 
 
 def test_retarget_round_trip(files, tmp_path):
@@ -159,3 +167,22 @@ def test_evaluate_one_table(ict_dir, files, tmp_path, capsys):
     assert 0.0 <= result["segmentation_accuracy"] <= 1.0
     assert np.isfinite(result["encoder_relative_l1"])
     assert table.count("| unseen |") == 5 and table.count("| stylized |") == 3
+
+
+def test_train_children_get_the_parent_arguments_minus_part_and_export():
+    """``train`` (all parts) re-runs itself once per part; the children must not export or recurse."""
+    from model.commands.train import _argv_without_part
+
+    argv = [
+        "--ict",
+        "X",
+        "--out",
+        "runs/a",
+        "--export",
+        "weights",
+        "--sequential",
+        "--minutes",
+        "5",
+        "--part=all",
+    ]
+    assert _argv_without_part(argv) == ["--ict", "X", "--out", "runs/a", "--minutes", "5"]
