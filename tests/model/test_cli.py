@@ -186,3 +186,34 @@ def test_train_children_get_the_parent_arguments_minus_part_and_export():
         "--part=all",
     ]
     assert _argv_without_part(argv) == ["--ict", "X", "--out", "runs/a", "--minutes", "5"]
+
+
+def test_train_runs_both_parts_in_parallel_and_merges(ict_dir, tmp_path):
+    """The real ``train`` pipeline, cut to 3 steps per part on a 2-mesh pool: both child processes
+    run, their losses are logged, and the merged, exported weights load."""
+    out, exported = tmp_path / "run", tmp_path / "exported"
+    args = [
+        "--ict",
+        str(ict_dir),
+        "--out",
+        str(out),
+        "--pool-size",
+        "2",
+        "--steps",
+        "3",
+        "--encoder-steps",
+        "3",
+    ]
+    r = _cli("train", *args, "--export", str(exported))
+    assert r.returncode == 0, r.stderr[-2000:]
+    for part in ("trunk", "encoder"):
+        rows = list(csv.DictReader((out / part / "loss.csv").open()))
+        assert rows and int(rows[-1]["step"]) == 3, part
+    from model.api import FaceModel
+
+    fm = FaceModel.load(exported)
+    training = fm.config["metadata"]["training"]
+    assert training["config"]["steps"] == 3 and training["config"]["encoder_steps"] == 3
+    assert (
+        training["summary"]["trunk"]["steps_done"] == 3 and training["summary"]["encoder"]["steps_done"] == 3
+    )
