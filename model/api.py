@@ -27,6 +27,9 @@ from .facs import ICT_NAMES
 
 # frames per forward pass of the expression encoder: bounds memory at (chunk * V * width) floats
 _ENCODE_CHUNK = 64
+# FaceModel.encode methods: the learned expression encoder, analysis by synthesis with the
+# network's bake, or both bases in one joint fit
+ENCODE_METHODS = ("learned", "fit", "joint")
 
 
 @dataclass
@@ -174,21 +177,23 @@ class FaceModel:
             disp = self.net.decode(rig, torch.from_numpy(codes).to(self.device)).cpu().numpy()
         return self._from_canonical(prepared, disp)
 
-    def encode(self, neutral: PreparedMesh, frames: np.ndarray, method: str = "learned") -> np.ndarray:
+    def encode(self, neutral: PreparedMesh, frames: np.ndarray, method: str | None = None) -> np.ndarray:
         """Recover ICT FACS weights of animation frames of ``neutral``'s mesh.
 
         frames: (T, V, 3) (or (V, 3)) vertex positions in the same units/axes and vertex order
         as the neutral. Returns (T, 53) float32 in [0, 1].
 
-        ``method``: ``"learned"`` (default) the network's expression encoder
+        ``method`` (None: the weights' ``encode_method``): ``"learned"`` the expression encoder
         (:mod:`model.nn.encoder`: its own analysis basis of the source, a sparse fit boxed to the
         valid FACS range [0, 1]); ``"fit"`` analysis by synthesis: the same fit against the
-        network's bake of the source.
+        network's bake of the source; ``"joint"``: one fit by both bases at once.
         """
         import torch
 
-        if method not in ("learned", "fit"):
-            raise ValueError(f"unknown encode method {method!r}; use 'learned' or 'fit'")
+        if method is None:
+            method = self.net.config.encode_method
+        if method not in ENCODE_METHODS:
+            raise ValueError(f"unknown encode method {method!r}; use one of {ENCODE_METHODS}")
         frames = np.asarray(frames, dtype=np.float64)
         if frames.ndim == 2:
             frames = frames[None]
@@ -203,12 +208,7 @@ class FaceModel:
         out = []
         with torch.no_grad():
             # the source neutral is analysed once per source and model (kept on the PreparedMesh)
-            key = (method, id(self.net), self.device)
-            if key not in neutral._tensors:
-                neutral._tensors[key] = (
-                    self.net.encoder_features(mesh) if method == "learned" else self.net.analysis(mesh)
-                )
-            analysis = neutral._tensors[key]
+            analysis = self._normal_equations(neutral, mesh, method)
             for start in range(0, frames.shape[0], _ENCODE_CHUNK):
                 chunk = frames[start : start + _ENCODE_CHUNK]
                 disp = np.asarray(neutral.frame.to_canonical(chunk.reshape(-1, 3)), dtype=np.float32)
@@ -218,6 +218,21 @@ class FaceModel:
                 codes = self.net.encode_with(analysis, disp_t, box=True)
                 out.append(codes.cpu().numpy())
         return np.concatenate(out, 0).astype(np.float32)
+
+    def _normal_equations(self, neutral: PreparedMesh, mesh, method: str):
+        """The source's normal equations for ``method``, cached on the PreparedMesh per model."""
+        from .nn.encoder import combine_normal_equations
+
+        key = (method, id(self.net), self.device)
+        if key not in neutral._tensors:
+            if method == "learned":
+                neutral._tensors[key] = self.net.encoder_features(mesh)
+            elif method == "fit":
+                neutral._tensors[key] = self.net.analysis(mesh)
+            else:
+                parts = [self._normal_equations(neutral, mesh, m) for m in ("learned", "fit")]
+                neutral._tensors[key] = combine_normal_equations(*parts)
+        return neutral._tensors[key]
 
     def retarget(self, source_neutral: PreparedMesh, target: PreparedMesh, frames: np.ndarray) -> np.ndarray:
         """Frames of the source (T, Vs, 3) -> target vertex positions (T, Vt, 3), target units."""

@@ -20,9 +20,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--out", required=True, help="output .csv")
     parser.add_argument(
         "--method",
-        choices=("learned", "fit"),
-        default="learned",
-        help="learned (default): the network's expression encoder; fit: fit the network's own bake",
+        choices=("learned", "fit", "joint"),
+        default=None,
+        help="learned: the expression encoder; fit: fit by the network's bake; joint: both "
+        "(default: the one the weights' config names)",
     )
     add_axes(parser)
     add_weights(parser)

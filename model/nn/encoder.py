@@ -66,6 +66,17 @@ def normal_equations(
     return weighted, regularised, torch.linalg.inv(regularised)
 
 
+def combine_normal_equations(
+    *analyses: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Normal equations of a joint fit by several bases of the same source (e.g. the learned
+    encoder's and the network's bake): the fit errors add, so independent errors of the bases
+    average out. ``weighted`` becomes (n, 53, V, 3)."""
+    weighted = torch.stack([a[0] for a in analyses])
+    gram = sum(a[1] for a in analyses)
+    return weighted, gram, torch.linalg.inv(gram)
+
+
 def solve_codes(
     analysis: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
     displacement: torch.Tensor,
@@ -81,7 +92,7 @@ def solve_codes(
     normal matrix's mean diagonal.
     """
     weighted, gram, inv = analysis
-    rhs = torch.einsum("ivc,bvc->bi", weighted, displacement)
+    rhs = torch.einsum("...ivc,bvc->bi", weighted, displacement)  # sums over stacked bases
     if not box:
         return rhs @ inv.T
     lipschitz = torch.linalg.eigvalsh(gram).max().clamp_min(1e-12)

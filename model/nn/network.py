@@ -59,6 +59,8 @@ class NetConfig:
     # (relative to the mean diagonal of the normal matrix); sparse, valid FACS weights
     code_l1: float = 0.03
     code_iterations: int = 300
+    # default method of FaceModel.encode (chosen on training meshes by benchmarks/select_code_l1.py)
+    encode_method: str = "learned"
     # learned expression encoder (model.nn.encoder): DiffusionNet width and depth, MLP width
     enc_width: int = 64
     enc_depth: int = 4

@@ -78,7 +78,7 @@ def test_encode_round_trip(files, tmp_path):
     assert [r[0] for r in rows[1:]] == ["frame_2", "frame_0", "frame_1"]
     assert all(len(r) == 54 and all(np.isfinite(float(x)) for x in r[1:]) for r in rows[1:])
     # the neutral itself carries no expression: every weight is exactly 0 with either method
-    for method in ("learned", "fit"):
+    for method in ("learned", "fit", "joint"):
         still = tmp_path / f"still_{method}.csv"
         args = ["encode", "--neutral", str(d / "neutral.obj"), str(d / "neutral.obj"), "-o", str(still)]
         assert main([*args, "--weights", w, "--method", method]) == 0

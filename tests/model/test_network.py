@@ -174,6 +174,11 @@ def test_solve_codes_recovers_weights_of_a_well_conditioned_basis():
     analysis = normal_equations(basis, mass, 1e-6)
     torch.testing.assert_close(solve_codes(analysis, disp), w, atol=1e-4, rtol=0)
     torch.testing.assert_close(solve_codes(analysis, disp, box=True, iterations=500), w, atol=1e-3, rtol=0)
+    # a joint fit by two bases: the same basis twice reads the same weights
+    from model.nn.encoder import combine_normal_equations
+
+    twice = combine_normal_equations(analysis, analysis)
+    torch.testing.assert_close(solve_codes(twice, disp), w, atol=1e-4, rtol=0)
     shrunk = solve_codes(analysis, disp, box=True, l1=0.05)
     assert float(shrunk.min()) >= 0 and torch.all(shrunk[w > 0] < w[w > 0])
 
