@@ -1,5 +1,6 @@
 """Choose the inference encoder's L1 weight (``code_l1``) on TRAIN-split meshes outside the pool
-(seeds 500-507; never the evaluation cases) and write it into a weights folder's config.
+(seeds 500-507; never the evaluation cases) and write it into a weights folder's config,
+together with the exponent of its per-unit cost (``code_l1_power``).
 The L1 weight and the default ``encode`` method (learned encoder, fit by the bake, or the
 joint fit) are chosen together, by the lowest FACS relative L1 on those meshes.
 
@@ -35,8 +36,10 @@ with torch.no_grad():
             (w, disp, {"learned": learned, "fit": fit, "joint": combine_normal_equations(learned, fit)})
         )
 best = None
-for l1 in [0.0, 0.003, 0.01, 0.03, 0.1]:
+grid = [(p, l1) for p in (0.0, 0.25, 0.5, 0.75) for l1 in (0.003, 0.01, 0.03, 0.1, 0.3)]
+for power, l1 in grid:
     net.config.code_l1 = l1
+    net.config.code_l1_power = power
     err = dict.fromkeys(("learned", "fit", "joint"), 0.0)
     ref = 0.0
     with torch.no_grad():
@@ -44,20 +47,27 @@ for l1 in [0.0, 0.003, 0.01, 0.03, 0.1]:
             for method, an in analyses.items():
                 err[method] += float((net.encode_with(an, disp, box=True) - w).abs().sum())
             ref += float(w.abs().sum())
-    print(f"code_l1 {l1}: train relL1 " + "  ".join(f"{m} {e / ref:.3f}" for m, e in err.items()), flush=True)
+    print(
+        f"code_l1 {l1:<6} power {power:<5}: train relL1 "
+        + "  ".join(f"{m} {e / ref:.3f}" for m, e in err.items()),
+        flush=True,
+    )
     for method, e in err.items():
-        if best is None or e / ref < best[2]:
-            best = (l1, method, e / ref)
+        if best is None or e / ref < best[3]:
+            best = (l1, power, method, e / ref)
 print("best", best)
 if "--dry-run" not in sys.argv:
     p = pathlib.Path(sys.argv[1]) / "config.json"
     c = json.loads(p.read_text())
     c["network"]["code_l1"] = best[0]
-    c["network"]["encode_method"] = best[1]
+    c["network"]["code_l1_power"] = best[1]
+    c["network"]["encode_method"] = best[2]
     c["metadata"]["code_l1_selection"] = {
         "train_seeds": [500, 507],
-        "encode_method": best[1],
-        "relative_l1": round(best[2], 4),
+        "code_l1": best[0],
+        "code_l1_power": best[1],
+        "encode_method": best[2],
+        "relative_l1": round(best[3], 4),
     }
     p.write_text(json.dumps(c, indent=2, sort_keys=True) + "\n")
     print("wrote", p)

@@ -59,6 +59,8 @@ class NetConfig:
     # (relative to the mean diagonal of the normal matrix); sparse, valid FACS weights
     code_l1: float = 0.03
     code_iterations: int = 300
+    # exponent p of the per-unit L1 cost N_ii^p mean(N)^(1-p) (model.nn.encoder.solve_codes)
+    code_l1_power: float = 0.0
     # default method of FaceModel.encode (chosen on training meshes by benchmarks/select_code_l1.py)
     encode_method: str = "learned"
     # learned expression encoder (model.nn.encoder): DiffusionNet width and depth, MLP width
@@ -207,7 +209,8 @@ class FaceSkinningNet(nn.Module):
     ) -> torch.Tensor:
         """Codes (B, 53) of canonical displacements (B, V, 3) given normal equations
         (:func:`model.nn.encoder.solve_codes`; ``box=True`` uses the configured L1 weight)."""
-        return solve_codes(analysis, displacement, box, self.config.code_l1, self.config.code_iterations)
+        c = self.config
+        return solve_codes(analysis, displacement, box, c.code_l1, c.code_iterations, c.code_l1_power)
 
     def encode_expression(
         self, source: MeshTensors, displacement: torch.Tensor, box: bool = False

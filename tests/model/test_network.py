@@ -112,7 +112,7 @@ def test_encoder_is_the_least_squares_inverse_of_the_bake(net, mesh):
         analysis = net.analysis(mesh)
         ridge = net.encode_with(analysis, disp)
         boxed = net.encode_with(analysis, disp, box=True)
-    _, gram, _ = analysis
+    _, gram, _, _ = analysis
     m = (mesh.mass / mesh.mass.sum())[None, :, None]
 
     def objective(code):
@@ -191,11 +191,11 @@ def test_normal_equations_are_surface_integrals():
     g = torch.Generator().manual_seed(3)
     basis = torch.randn(53, 80, 3, generator=g, dtype=torch.float64)
     mass = torch.rand(80, generator=g, dtype=torch.float64) + 0.1
-    _, gram, _ = normal_equations(basis, mass, 1e-3)
+    _, gram, _, _ = normal_equations(basis, mass, 1e-3)
     split_mass = torch.cat([mass, mass[:1] / 2])
     split_mass[0] /= 2
-    _, split, _ = normal_equations(torch.cat([basis, basis[:, :1]], 1), split_mass, 1e-3)
-    _, scaled, _ = normal_equations(basis, 7.0 * mass, 1e-3)
+    _, split, _, _ = normal_equations(torch.cat([basis, basis[:, :1]], 1), split_mass, 1e-3)
+    _, scaled, _, _ = normal_equations(basis, 7.0 * mass, 1e-3)
     torch.testing.assert_close(gram, split)
     torch.testing.assert_close(gram, scaled)
 
