@@ -207,3 +207,23 @@ def test_trunk_and_encoder_parameters_are_disjoint(net):
     enc = {id(p) for p in part_parameters(net, "encoder")}
     assert trunk and enc and not (trunk & enc)
     assert len(trunk) + len(enc) == len(list(net.parameters()))
+
+
+def test_per_unit_l1_cost_keeps_small_units():
+    """A unit with 1e-4 of the others' motion energy: a uniform L1 cost (power 0) zeroes it,
+    a cost relative to its own energy (power 1) recovers its weight."""
+    from model.nn.encoder import normal_equations, solve_codes
+
+    g = torch.Generator().manual_seed(5)
+    basis = torch.randn(53, 400, 3, generator=g, dtype=torch.float64)
+    basis[10] *= 0.01  # motion energy 1e-4 of the others
+    mass = torch.ones(400, dtype=torch.float64)
+    w = torch.zeros(1, 53, dtype=torch.float64)
+    w[0, 10], w[0, 26] = 0.8, 0.5
+    disp = torch.einsum("bi,ivc->bvc", w, basis)
+    analysis = normal_equations(basis, mass, 1e-3)
+    uniform = solve_codes(analysis, disp, box=True, l1=0.01, l1_power=0.0)
+    relative = solve_codes(analysis, disp, box=True, l1=0.01, l1_power=1.0)
+    assert float(uniform[0, 10]) == 0.0
+    # (L1 shrinks every weight a little: 0.8 -> 0.78 here)
+    assert 0.7 < float(relative[0, 10]) <= 0.8 and 0.45 < float(relative[0, 26]) <= 0.5
