@@ -166,7 +166,9 @@ def test_evaluate_one_table(ict_dir, files, tmp_path, capsys):
             assert r["relative_error"] < 0.6  # a real transfer, far better than no motion
     assert 0.0 <= result["segmentation_accuracy"] <= 1.0
     assert np.isfinite(result["encoder_relative_l1"])
-    assert table.count("| unseen |") == 5 and table.count("| stylized |") == 3
+    assert set(result["encoder_relative_l1_by_method"]) == {"learned", "fit", "joint"}
+    # 3 bake rows, the learned encoder, fit and joint encoder rows, segmentation
+    assert table.count("| unseen |") == 7 and table.count("| stylized |") == 3
 
 
 def test_train_children_get_the_parent_arguments_minus_part_and_export():
