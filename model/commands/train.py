@@ -111,11 +111,11 @@ def _run_parallel(args: argparse.Namespace, argv_rest: list[str]) -> int:
 
 def run(args: argparse.Namespace) -> int:
     import json
+    import pathlib
     import shutil
-    import sys
 
     from ..ict import load_ict
-    from ..training import build_pool, make_net, merge_parts, train
+    from ..training import PARTS, build_pool, make_net, merge_parts, train
 
     cfg = _config(args)
     threads = args.threads if args.threads is not None else (1 if args.device == "cpu" else None)
@@ -123,13 +123,11 @@ def run(args: argparse.Namespace) -> int:
     if args.part == "all" and not args.sequential:
         # build (or check) the disk-cached pool once so the two children only read it
         build_pool(ict, cfg.pool_size, make_net(cfg).config.k_eig, cfg.seed, cfg.max_vertices)
-        rest = _argv_without_part(sys.argv[sys.argv.index("train") + 1 :])
-        rc = _run_parallel(args, rest)
+        rc = _run_parallel(args, child_arguments(args))
         if rc:
             return rc
         merge_parts(cfg, args.out)
-        summary = {p: json.loads((__import__("pathlib").Path(args.out) / p / "summary.json").read_text())
-                   for p in ("trunk", "encoder")}  # fmt: skip
+        summary = {p: json.loads((pathlib.Path(args.out) / p / "summary.json").read_text()) for p in PARTS}
         for s in summary.values():
             s.pop("pool_vertices", None)
         print(json.dumps(summary))
@@ -149,18 +147,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _argv_without_part(argv: list[str]) -> list[str]:
-    """The parent's train arguments minus ``--part``/``--sequential``/``--export`` (the parent
-    merges and exports)."""
-    out, skip = [], False
-    for a in argv:
-        if skip:
-            skip = False
-            continue
-        if a in ("--part", "--export"):
-            skip = True
-            continue
-        if a.startswith(("--part=", "--export=")) or a == "--sequential":
-            continue
-        out.append(a)
+def child_arguments(args: argparse.Namespace) -> list[str]:
+    """The ``train`` arguments of a child process (its ``--part`` is appended): the parent's
+    settings minus ``--part``, ``--sequential`` and ``--export`` (the parent merges and exports)."""
+    out = ["--device", args.device, "--out", str(args.out)]
+    if args.ict is not None:
+        out += ["--ict", str(args.ict)]
+    for flag, value in (
+        ("--minutes", args.minutes),
+        ("--steps", args.steps),
+        ("--encoder-steps", args.encoder_steps),
+        ("--pool-size", args.pool_size),
+        ("--threads", args.threads),
+    ):
+        if value is not None:
+            out += [flag, str(value)]
+    if args.resume:
+        out.append("--resume")
     return out

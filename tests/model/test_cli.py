@@ -173,21 +173,20 @@ def test_evaluate_one_table(ict_dir, files, tmp_path, capsys):
 
 def test_train_children_get_the_parent_arguments_minus_part_and_export():
     """``train`` (all parts) re-runs itself once per part; the children must not export or recurse."""
-    from model.commands.train import _argv_without_part
+    from model.cli import build_parser
+    from model.commands.train import child_arguments
 
-    argv = [
-        "--ict",
-        "X",
-        "--out",
-        "runs/a",
-        "--export",
-        "weights",
-        "--sequential",
-        "--minutes",
-        "5",
-        "--part=all",
-    ]
-    assert _argv_without_part(argv) == ["--ict", "X", "--out", "runs/a", "--minutes", "5"]
+    argv = ["train", "--ict", "X", "--out", "runs/a", "--export", "weights", "--sequential", "--minutes", "5"]
+    args = build_parser("train").parse_args([*argv, "--resume"])
+    child = child_arguments(args)
+    assert child == ["--device", "cpu", "--out", "runs/a", "--ict", "X", "--minutes", "5.0", "--resume"]
+    reparsed = build_parser("train").parse_args(["train", *child, "--part", "trunk"])
+    assert (reparsed.part, reparsed.export, reparsed.sequential, reparsed.minutes) == (
+        "trunk",
+        None,
+        False,
+        5.0,
+    )
 
 
 def test_train_runs_both_parts_in_parallel_and_merges(ict_dir, tmp_path):
