@@ -55,11 +55,13 @@ def clone_from_mesh(
     frame_end: int,
     up: str = "Z",
     forward: str = "-Y",
+    method: str | None = None,
     progress: Progress = _noop,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Encode ``source``'s animation over ``frame_start..frame_end`` and key ``target``'s sliders.
 
-    The source's pose at ``rest_frame`` is its neutral. Returns ``(frames (T,), weights (T, 53))``
+    The source's pose at ``rest_frame`` is its neutral. ``method``: ``FaceModel.encode``'s
+    ("learned", "fit", "joint"; None: the weights' default). Returns ``(frames (T,), weights (T, 53))``
     (ICT order, clipped to 0..1 as keyed).
     """
     mesh_io.require_mesh_object(source, "source object")
@@ -101,7 +103,7 @@ def clone_from_mesh(
                 f"but {len(rest)} at the rest frame: its topology must not change over time. Fix: "
                 "disable modifiers that add/remove geometry, or pick another rest frame."
             )
-        weights[start : start + len(chunk)] = np.clip(fm.encode(neutral, poses), 0.0, 1.0)
+        weights[start : start + len(chunk)] = np.clip(fm.encode(neutral, poses, method=method), 0.0, 1.0)
     progress(0.9)
     sliders.key_sliders(target, frames, weights)
     progress(1.0)

@@ -38,6 +38,7 @@ class FACE_SKINNING_OT_clone_from_mesh(ActiveMeshOperator, bpy.types.Operator):
                     frame_end=end,
                     up=s.up_axis,
                     forward=s.forward_axis,
+                    method=None if s.clone_method == "DEFAULT" else s.clone_method.lower(),
                     progress=progress,
                 )
             return (

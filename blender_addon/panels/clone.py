@@ -17,6 +17,7 @@ class FACE_SKINNING_PT_clone(SidebarPanel, bpy.types.Panel):
         col = layout.column()
         col.prop(s, "clone_source")
         col.prop(s, "rest_frame")
+        col.prop(s, "clone_method")
         col.prop(s, "use_scene_range")
         if not s.use_scene_range:
             row = col.row(align=True)

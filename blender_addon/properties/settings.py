@@ -50,6 +50,17 @@ class NFS_PG_settings(bpy.types.PropertyGroup):
         type=bpy.types.Object, name="Source", poll=_is_mesh, description="Animated source face mesh"
     )
     rest_frame: IntProperty(name="Rest Frame", default=1, description="Frame where the source is neutral")
+    clone_method: EnumProperty(
+        name="Encoder",
+        description="How the source's frames are read as FACS weights",
+        items=[
+            ("DEFAULT", "Default", "The method the loaded weights name (the best on training meshes)"),
+            ("JOINT", "Joint", "Fit by the learned encoder's basis and the network's bake together"),
+            ("LEARNED", "Learned", "The learned expression encoder alone"),
+            ("FIT", "Fit", "Fit by the network's bake of the source"),
+        ],
+        default="DEFAULT",
+    )
     use_scene_range: BoolProperty(name="Scene Range", default=True)
     frame_start: IntProperty(name="Start", default=1)
     frame_end: IntProperty(name="End", default=250)

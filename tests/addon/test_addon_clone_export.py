@@ -94,6 +94,13 @@ def test_clone_matches_direct_encode(loaded, monkeypatch):
     got = np.stack([_slider_curve(tgt, n)[:, 1] for n in ICT_NAMES], 1)
     # Blender mixes shape keys in float32; the random encoder amplifies that rounding slightly
     np.testing.assert_allclose(got, expect, atol=1e-3)
+    # the panel's Encoder choice reaches FaceModel.encode
+    scene.nfs_settings.clone_method = "LEARNED"
+    assert bpy.ops.face_skinning.clone_from_mesh() == {"FINISHED"}
+    learned = np.stack([_slider_curve(tgt, n)[:, 1] for n in ICT_NAMES], 1)
+    np.testing.assert_allclose(
+        learned, np.clip(fm.encode(neutral, frames, method="learned"), 0, 1), atol=1e-3
+    )
 
 
 def _baked_and_animated():
