@@ -95,7 +95,7 @@ def midpoint_subdivide(v: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.nda
 @pytest.mark.parametrize("weights", ["random", "shipped"])
 def test_resolution_robustness(fm, weights):
     """The same surface at two resolutions (the demo head and its midpoint subdivision) gives
-    close deltas and skin weights at the shared vertices."""
+    close deltas and skin weights at the shared vertices, and close FACS codes."""
     from model.mesh_io import read_mesh
 
     if weights == "shipped":
@@ -111,6 +111,17 @@ def test_resolution_robustness(fm, weights):
     assert rel < 0.1, rel
     sc, sf = fm.predict_skin_weights(pc), fm.predict_skin_weights(pf)[: len(vc)]
     assert np.abs(sc - sf).sum(1).mean() < 0.1, np.abs(sc - sf).sum(1).mean()
+    # the expression encoder pools surface integrals: the same expressions posed on both
+    # resolutions (the fine frame is the subdivided coarse frame) read as close FACS codes
+    from model.training import sample_codes
+
+    w = sample_codes(np.random.default_rng(0), 8)
+    posed_c = vc[None] + np.einsum("ti,ivc->tvc", w, bc.astype(np.float64))
+    posed_f = np.stack([midpoint_subdivide(p, tc)[0] for p in posed_c])
+    for method in ("learned", "fit", "joint"):
+        cc, cf = fm.encode(pc, posed_c, method=method), fm.encode(pf, posed_f, method=method)
+        diff = np.abs(cc - cf).sum() / max(np.abs(cc).sum(), 1e-12)
+        assert diff < 0.1, (method, diff)
 
 
 def test_repainted_skin_weights_replace_predicted(fm, face):
