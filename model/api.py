@@ -213,8 +213,8 @@ class FaceModel:
                 chunk = frames[start : start + _ENCODE_CHUNK]
                 disp = np.asarray(neutral.frame.to_canonical(chunk.reshape(-1, 3)), dtype=np.float32)
                 disp_t = torch.from_numpy(disp.reshape(chunk.shape) - neutral.canonical[None]).to(self.device)
-                # both methods solve the (cached) normal equations of a basis of the source: the
-                # learned encoder's own, or the network's bake ("fit")
+                # every method solves the (cached) normal equations of the source's basis: the
+                # learned encoder's own, the network's bake ("fit"), or both ("joint")
                 codes = self.net.encode_with(analysis, disp_t, box=True)
                 out.append(codes.cpu().numpy())
         return np.concatenate(out, 0).astype(np.float32)

@@ -214,6 +214,16 @@ def _mass_l1(pred: torch.Tensor, gt: torch.Tensor, mass: torch.Tensor) -> torch.
     return (err * mass).sum(-1).mean() / mass.sum()
 
 
+def _shape_weighted_l1(pred: torch.Tensor, gt: torch.Tensor, mass: torch.Tensor) -> torch.Tensor:
+    """Mass-weighted vertex L1 of (53, V, 3) shapes with per-shape weights ~ 1 / (its motion +
+    the mean motion): small shapes (blinks, brows) are not drowned by jawOpen, and a shape that
+    barely moves a crop does not get a huge weight."""
+    per_shape = (gt.norm(dim=-1) * mass).sum(-1) / mass.sum()  # (53,)
+    shape_w = 2 * per_shape.mean() / (per_shape + per_shape.mean()).clamp_min(1e-12)
+    err = ((pred - gt).abs().sum(-1) * mass).sum(-1) / mass.sum()  # (53,)
+    return (shape_w * err).mean()
+
+
 def trunk_losses(
     net: FaceSkinningNet, target: PoolItem, codes: torch.Tensor, cfg: TrainConfig
 ) -> dict[str, torch.Tensor]:
@@ -222,12 +232,7 @@ def trunk_losses(
     rig = net.rig(target.mesh)
     mass = target.mesh.mass
     baked = net.bake(rig)  # (53, V, 3)
-    # per-shape weights ~ 1 / (its motion + the mean motion): small shapes (blinks, brows) are not
-    # drowned by jawOpen, and a shape that barely moves a crop does not get a huge weight
-    per_shape = (target.deltas.norm(dim=-1) * mass).sum(-1) / mass.sum()  # (53,)
-    shape_w = 2 * per_shape.mean() / (per_shape + per_shape.mean()).clamp_min(1e-12)
-    err = ((baked - target.deltas).abs().sum(-1) * mass).sum(-1) / mass.sum()  # (53,)
-    out = {"bake": (shape_w * err).mean() * scale}
+    out = {"bake": _shape_weighted_l1(baked, target.deltas, mass) * scale}
     with torch.no_grad():  # the evaluation metric, for monitoring only
         out["rel"] = (baked - target.deltas).abs().sum() / target.deltas.abs().sum().clamp_min(1e-12)
     i, j = target.edges[:, 0], target.edges[:, 1]
@@ -235,6 +240,7 @@ def trunk_losses(
         -1
     ).mean() * scale
     gt = torch.einsum("bi,ivc->bvc", codes, target.deltas)
+    # teacher forcing: the true weights, so the trunk never depends on the encoder
     out["decode"] = _mass_l1(net.decode(rig, codes), gt, mass) * scale
     logp = torch.log_softmax(rig["logits"], -1)
     nll = -(logp.gather(1, target.labels[:, None])[:, 0])
@@ -248,16 +254,6 @@ def trunk_losses(
         + cfg.w_seg * out["seg"]
     )
     return out
-
-
-def _shape_weighted_l1(pred: torch.Tensor, gt: torch.Tensor, mass: torch.Tensor) -> torch.Tensor:
-    """Mass-weighted vertex L1 of (53, V, 3) shapes with per-shape weights ~ 1 / (its motion +
-    the mean motion): small shapes (blinks, brows) are not drowned by jawOpen, and a shape that
-    barely moves a crop does not get a huge weight."""
-    per_shape = (gt.norm(dim=-1) * mass).sum(-1) / mass.sum()  # (53,)
-    shape_w = 2 * per_shape.mean() / (per_shape + per_shape.mean()).clamp_min(1e-12)
-    err = ((pred - gt).abs().sum(-1) * mass).sum(-1) / mass.sum()  # (53,)
-    return (shape_w * err).mean()
 
 
 def encoder_losses(

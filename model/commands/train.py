@@ -128,19 +128,16 @@ def run(args: argparse.Namespace) -> int:
             return rc
         merge_parts(cfg, args.out)
         summary = {p: json.loads((pathlib.Path(args.out) / p / "summary.json").read_text()) for p in PARTS}
-        for s in summary.values():
-            s.pop("pool_vertices", None)
-        print(json.dumps(summary))
     else:
         summary = train(
             ict, cfg, args.out, device=args.device, minutes=args.minutes, resume=args.resume, threads=threads,
             part=args.part,
         )  # fmt: skip
-        for s in summary.values():
-            s.pop("pool_vertices", None)
-        print(json.dumps(summary))
-        if args.part != "all":
-            return 0
+    for part_summary in summary.values():
+        part_summary.pop("pool_vertices", None)  # long and in config.json already
+    print(json.dumps(summary))
+    if args.part != "all":
+        return 0  # one part alone: nothing merged to export
     if args.export:
         shutil.copytree(f"{args.out}/weights", args.export, dirs_exist_ok=True)
         print(f"weights exported to {args.export}")

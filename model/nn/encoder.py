@@ -23,9 +23,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..facs import NUM_EXPRESSIONS as NUM_FACS
 from .diffusion import DiffusionNet, MeshTensors
-
-NUM_FACS = 53
 
 
 class ExpressionEncoder(nn.Module):

@@ -5,18 +5,18 @@ Data flow (Cha et al. 2025, our implementation)::
 
     target neutral --DiffusionNet--> f[v] --+--> skin[v] = softmax(W f[v])          (V, K)
                                             +--> z_id = MLP(sum_v m_v g(f[v]) / sum m) (D,)
-    (source neutral, frame) --ExpressionEncoder--> z_exp       (53 FACS weights + free dims)
-    z_local[v] = mask(skin[v]) * z_exp[:53]                     (elementwise, 53 FACS dims)
+    (source neutral, frame) --ExpressionEncoder--> z_exp       (53 ICT FACS weights)
+    z_local[v] = mask(skin[v]) * z_exp                          (elementwise, 53 FACS dims)
     delta[v]   = sum_i z_local[v, i] * basis[v, i, :]           basis = MLP([f[v], z_id, skin[v]])
 
 The decoder is linear in ``z_local`` because ICT-FaceKit expressions are linear blendshapes;
 baking shape ``i`` is decoding the one-hot code ``e_i``. The expression encoder
-(:mod:`model.nn.encoder`, mass-weighted attention pooling) has its own parameters and is trained
-by the FACS-code loss alone, so the trunk and the encoder train side by side (one per core).
-An alternative analysis-by-synthesis encoder is kept for comparison (``method="fit"``): the
-mass-weighted least-squares fit of the frame's displacement by the network's own bake of the
-source. ``mask`` is a function of the skinning weights alone, so repainting a vertex's skin
-weights changes which FACS units move it.
+(:mod:`model.nn.encoder`: its own analysis basis of the source, pooled by mass-weighted normal
+equations) has its own parameters and losses, so the trunk and the encoder train side by side
+(one per core). The same normal equations built on the network's own bake of the source give
+the analysis-by-synthesis encoder (``method="fit"``); ``"joint"`` uses both bases.
+``mask`` is a function of the skinning weights alone, so repainting a vertex's skin weights
+changes which FACS units move it.
 All positions and deltas are in the canonical frame (Y up, +Z forward, unit scale).
 """
 
@@ -28,9 +28,7 @@ import torch
 from torch import nn
 
 from .diffusion import DiffusionNet, MeshTensors, heat_kernel_signature
-from .encoder import ExpressionEncoder, normal_equations, solve_codes
-
-NUM_FACS = 53
+from .encoder import NUM_FACS, ExpressionEncoder, normal_equations, solve_codes
 
 
 @dataclass
@@ -56,7 +54,7 @@ class NetConfig:
     # ridge of the encoder's least squares, relative to the mean diagonal of its normal matrix
     ridge: float = 1e-3
     # inference-time encoder: least squares with codes boxed to [0, 1] and this L1 weight
-    # (relative to the mean diagonal of the normal matrix); sparse, valid FACS weights
+    # (per-unit cost, see code_l1_power and model.nn.encoder.solve_codes); sparse, valid weights
     code_l1: float = 0.03
     code_iterations: int = 300
     # exponent p of the per-unit L1 cost N_ii^p mean(N)^(1-p) (model.nn.encoder.solve_codes)
@@ -183,7 +181,7 @@ class FaceSkinningNet(nn.Module):
         """The learned encoder's analysis basis (53, V, 3) of a source neutral."""
         return self.encoder.basis(self.geometric_input(source), source)
 
-    def encoder_features(self, source: MeshTensors) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def encoder_features(self, source: MeshTensors) -> tuple[torch.Tensor, ...]:
         """Source neutral -> the learned encoder's normal equations (once per source)."""
         return normal_equations(self.encoder_basis(source), source.mass, self.config.ridge)
 
@@ -199,7 +197,7 @@ class FaceSkinningNet(nn.Module):
         analysis = self.encoder_features(source) if features is None else features
         return self.encode_with(analysis, displacement, box=box)
 
-    def analysis(self, source: MeshTensors) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def analysis(self, source: MeshTensors) -> tuple[torch.Tensor, ...]:
         """Analysis by synthesis: the normal equations of the network's own bake of the source
         (``method="fit"`` of :meth:`model.api.FaceModel.encode`)."""
         return normal_equations(self.bake(self.rig(source)), source.mass, self.config.ridge)
@@ -215,8 +213,6 @@ class FaceSkinningNet(nn.Module):
     def encode_expression(
         self, source: MeshTensors, displacement: torch.Tensor, box: bool = False
     ) -> torch.Tensor:
-        """source neutral operators + displacements (B, V, 3) canonical -> codes (B, 53).
-
-        code[:, i] estimates the ICT FACS weight of unit i (see :meth:`encode_with` for ``box``).
-        """
+        """Analysis by synthesis (``method="fit"``): source neutral operators + displacements
+        (B, V, 3) canonical -> codes (B, 53) (see :meth:`encode_with` for ``box``)."""
         return self.encode_with(self.analysis(source), displacement, box=box)
