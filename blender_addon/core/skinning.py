@@ -78,12 +78,15 @@ def predict_weights(
 ) -> list[str]:
     """Predict region skinning weights and write them as ``FS_<region>`` vertex groups.
 
-    Every existing ``FS_`` group is replaced; the artist's groups are untouched. Vertices outside
-    the mask get no ``FS_`` weight. Returns the group names written.
+    The add-on's previous groups are replaced; the artist's groups are untouched, and a group or
+    mesh attribute of the artist with a region group's name is refused before anything changes.
+    Vertices outside the mask get no ``FS_`` weight. Returns the group names written.
     """
     mesh_io.require_mesh_object(obj)
     mesh_io.require_writable(obj)
     fm = model_cache.get()
+    names = region_groups()
+    vertex_groups.check_names_free(obj, names)
     geo = gather(obj, mask_group)
     progress(0.1)
     prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward)
@@ -92,20 +95,20 @@ def predict_weights(
     progress(0.8)
     full = np.zeros((geo.num_vertices, w.shape[1]), dtype=np.float32)
     full[geo.index] = w
-    names = region_groups()
-    vertex_groups.remove_owned_groups(obj)
-    vertex_groups.write_groups(obj, names, full)
+    vertex_groups.replace_owned_groups(obj, names, full)
     progress(1.0)
     return names
 
 
 def painted_weights(obj, geo: FaceGeometry) -> np.ndarray | None:
-    """``(S, K)`` float32 weights read back from the ``FS_`` groups (rows renormalized; rows the
-    artist painted to zero stay zero), or None when the object has none of the model's groups."""
+    """``(S, K)`` float32 weights read back from the add-on's ``FS_`` groups (rows renormalized;
+    rows the artist painted to zero stay zero), or None when the object has none of the model's
+    groups. An artist's own group that merely has a region group's name is not read."""
     names = region_groups()
-    if not any(n in obj.vertex_groups for n in names):
+    ours = set(vertex_groups.owned_groups(obj))
+    if not any(n in ours for n in names):
         return None
-    w = vertex_groups.read_groups(obj, names)[geo.index]
+    w = vertex_groups.read_groups(obj, [n if n in ours else "" for n in names])[geo.index]
     s = w.sum(axis=1, keepdims=True)
     return np.where(s > 0, w / np.where(s > 0, s, 1.0), 0.0).astype(np.float32)
 

@@ -26,13 +26,18 @@ def test_predict_writes_fs_groups_and_keeps_artist_groups(loaded):
     obj = make_face()
     mine = obj.vertex_groups.new(name="MyGroup")
     mine.add([0, 1, 2], 0.25, "REPLACE")
-    stale = obj.vertex_groups.new(name="FS_old_region")
-    stale.add([3], 1.0, "REPLACE")
+    stale = np.zeros((len(obj.data.vertices), 1), dtype=np.float32)
+    stale[3] = 1.0
+    vertex_groups.write_groups(obj, ["FS_old_region"], stale)  # ours, from an older model
+    artist_fs = obj.vertex_groups.new(name="FS_artist")  # the artist's, despite the prefix
+    artist_fs.add([4], 0.5, "REPLACE")
     assert bpy.ops.face_skinning.predict_weights() == {"FINISHED"}
     regions = model_cache.get().region_names
     fs = vertex_groups.owned_groups(obj)
-    assert fs == [f"FS_{r}" for r in regions]  # the stale FS_ group is gone, nothing else added
+    assert fs == [f"FS_{r}" for r in regions]  # our stale group is gone, nothing else added
+    assert "FS_old_region" not in obj.vertex_groups
     assert mine.name in obj.vertex_groups and obj.vertex_groups["MyGroup"].weight(1) == pytest.approx(0.25)
+    assert obj.vertex_groups["FS_artist"].weight(4) == pytest.approx(0.5)
     w = _fs_weights(obj)
     np.testing.assert_allclose(w.sum(axis=1), 1.0, atol=1e-4)  # softmax rows written exactly
     # re-run replaces: same groups, same weights
