@@ -1,8 +1,18 @@
-"""Our FACS shape keys: written in bulk, tracked by name on the mesh's Key, never the artist's.
+"""Our FACS shape keys: written in bulk, tracked on the mesh's Key, never the artist's.
 
-Ownership is recorded on the shape-key data-block (``Key["nfs_owned_keys"]``, a JSON list of
-names), so it travels with the mesh data. A key is ours only if it is in that list; a name
-collision with an artist's key is refused with the fix (set a key-name prefix).
+Ownership needs more than a name: an artist who deletes our ``jawOpen`` and sculpts their own
+``jawOpen`` must not see it replaced. Shape keys take no custom properties and expose no
+persistent id, so a key is ours only if
+
+* its name is in the list recorded on the shape-key data-block (``Key["nfs_owned_keys"]``, JSON),
+  and
+* it carries our mark: ``interpolation == "KEY_BSPLINE"``. That field is only read for *absolute*
+  shape keys (our keys are relative, and the UI shows it only for absolute ones); every key made
+  any other way (new shape, new from mix, duplicate) starts at ``"KEY_LINEAR"``.
+
+Both live in the file's data, so they survive save/reload and undo. A same-named key without the
+mark is the artist's: a clash, refused with the fix (set a key-name prefix). Keys baked before the
+mark existed (no ``Key["nfs_marked"]``) are trusted by name once and marked on the next bake.
 """
 
 from __future__ import annotations
@@ -14,8 +24,18 @@ import numpy as np
 from .errors import ObjectError
 
 OWNED_PROP = "nfs_owned_keys"
+MARKED_PROP = "nfs_marked"  # set once our keys carry OWNER_MARK
+OWNER_MARK = "KEY_BSPLINE"
 NAMING_PROP = "nfs_naming"  # "ICT" or "ARKIT": the scheme of our keys (for export baking)
 PREFIX_PROP = "nfs_prefix"
+
+
+def _recorded(key) -> list[str]:
+    try:
+        names = json.loads(key.get(OWNED_PROP, "[]"))
+    except (TypeError, ValueError):
+        names = []
+    return names if isinstance(names, list) else []
 
 
 def owned_keys(obj) -> list[str]:
@@ -23,11 +43,11 @@ def owned_keys(obj) -> list[str]:
     key = obj.data.shape_keys
     if key is None:
         return []
-    try:
-        names = json.loads(key.get(OWNED_PROP, "[]"))
-    except (TypeError, ValueError):
-        names = []
-    return [n for n in names if n in key.key_blocks]
+    legacy = not key.get(MARKED_PROP, False)
+    blocks = key.key_blocks
+    return [
+        n for n in _recorded(key) if n in blocks and (legacy or blocks[n].interpolation == OWNER_MARK)
+    ]
 
 
 def _set_owned(obj, names: list[str]) -> None:
@@ -88,7 +108,11 @@ def write_keys(obj, names: list[str], local_deltas: np.ndarray) -> list[str]:
             kb.slider_min, kb.slider_max = 0.0, 1.0
             owned.append(name)
             _set_owned(obj, owned)
+        kb.interpolation = OWNER_MARK
         kb.data.foreach_set("co", (basis + delta.ravel()).astype(np.float32))
+    for name in owned:  # keys of a bake from before the mark (legacy) get it now
+        key.key_blocks[name].interpolation = OWNER_MARK
+    key[MARKED_PROP] = True
     _set_owned(obj, owned)
     me.update()
     return list(names)
