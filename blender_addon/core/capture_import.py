@@ -306,6 +306,7 @@ def import_capture(
     """
     from . import sliders  # bpy-dependent: imported here so parsing stays bpy-free
 
+    sliders.require_slider_target(obj)  # before reading a possibly long file
     frames, weights, cap = capture_to_frames(path, scene_fps, start_frame, smoothing, source_fps)
     sliders.key_sliders(obj, frames, weights)
     return frames, cap

@@ -66,6 +66,7 @@ def clone_from_mesh(
     """
     mesh_io.require_mesh_object(source, "source object")
     mesh_io.require_mesh_object(target, "target object")
+    mesh_io.require_local(target)  # before the (long) encode: its keys would not be saved
     if source == target:
         raise ObjectError(
             "The source and the target are the same object: pick a different, animated source face."

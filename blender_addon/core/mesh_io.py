@@ -40,16 +40,31 @@ def require_geometry(obj) -> None:
         )
 
 
+def require_local(obj) -> None:
+    """Refuse an object linked from a library: whatever is written on it (slider values, keys,
+    shape keys) is not saved and comes back from the library on reload."""
+    if obj.library is not None or not obj.is_editable:
+        ref = obj.override_library.reference if obj.override_library is not None else None
+        library = obj.library or (ref.library if ref is not None else None)
+        lib = library.filepath if library is not None else "?"
+        raise ObjectError(
+            f"'{obj.name}' is linked from the library '{lib}' and cannot be edited (nothing written "
+            "on it would be saved): make it local (Object > Relations > Make Local) first."
+        )
+
+
 def require_writable(obj) -> None:
     """Refuse objects whose mesh data cannot take our shape keys / vertex groups.
 
     Linked library data is read-only; shared mesh data (linked duplicates, Alt+D) would receive one
     set of keys driven by only one object, so both are refused with the fix.
     """
-    if obj.library is not None or (obj.override_library is not None and obj.data.library is not None):
+    require_local(obj)
+    if obj.override_library is not None and obj.data.library is not None:
         raise ObjectError(
-            f"'{obj.name}' is linked from the library '{obj.library.filepath if obj.library else '?'}' "
-            "and cannot be edited: make it local (Object > Relations > Make Local) first."
+            f"'{obj.name}' is a library override whose mesh is linked from the library "
+            f"'{obj.data.library.filepath}' and cannot be edited: make it local (Object > "
+            "Relations > Make Local) first."
         )
     if obj.data.library is not None:
         raise ObjectError(
@@ -70,11 +85,20 @@ def world_matrix(obj) -> np.ndarray:
     return np.array(obj.matrix_world, dtype=np.float64)
 
 
-def _triangles(me) -> np.ndarray:
+def _triangles(me, matrix: np.ndarray) -> np.ndarray:
+    """``(T, 3)`` int64 triangles wound for the vertices mapped by ``matrix`` (object-to-world).
+
+    A mirroring transform (negative determinant: an odd number of negative scale axes, left
+    unapplied) turns the surface inside out in world space, so the mesh's winding would give the
+    network inverted normals there; the triangles are flipped to keep normals pointing outward.
+    """
     me.calc_loop_triangles()
     tris = np.empty(len(me.loop_triangles) * 3, dtype=np.int32)
     me.loop_triangles.foreach_get("vertices", tris)
-    return tris.reshape(-1, 3).astype(np.int64)
+    tris = tris.reshape(-1, 3).astype(np.int64)
+    if np.linalg.det(matrix[:3, :3]) < 0:
+        tris = tris[:, ::-1].copy()
+    return tris
 
 
 def rest_coordinates(obj) -> np.ndarray:
@@ -94,12 +118,14 @@ def read_rest_world(obj) -> tuple[np.ndarray, np.ndarray]:
     """Rest geometry of a mesh object in world space.
 
     Returns ``(vertices (V,3) float64, Blender world units, Z up / -Y forward;
-    triangles (T,3) int64)``, vertex order as in the mesh. Modifiers are not applied: shape keys
+    triangles (T,3) int64, wound so that normals point outward in world space)``, vertex order
+    as in the mesh. Modifiers are not applied: shape keys
     and vertex groups live on the base mesh.
     """
     require_geometry(obj)
     local = rest_coordinates(obj)
-    return to_world(local, world_matrix(obj)), _triangles(obj.data)
+    matrix = world_matrix(obj)
+    return to_world(local, matrix), _triangles(obj.data, matrix)
 
 
 def to_world(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
@@ -130,13 +156,15 @@ def read_evaluated_world(obj, depsgraph) -> np.ndarray:
 
 
 def read_evaluated_triangles(obj, depsgraph) -> np.ndarray:
-    """``(T, 3)`` int64 triangles of the evaluated object (for a source animated by modifiers)."""
-    me = obj.evaluated_get(depsgraph).data
+    """``(T, 3)`` int64 triangles of the evaluated object (for a source animated by modifiers),
+    wound for its world-space vertices (:func:`read_evaluated_world`)."""
+    ev = obj.evaluated_get(depsgraph)
+    me = ev.data
     if len(me.vertices) == 0:
         raise EmptyMeshError(f"The evaluated mesh of '{obj.name}' has no vertices: check its modifiers.")
     if len(me.polygons) == 0:
         raise NoFacesError(f"The evaluated mesh of '{obj.name}' has no faces: pick a surface mesh.")
-    return _triangles(me)
+    return _triangles(me, np.array(ev.matrix_world, dtype=np.float64))
 
 
 def new_mesh_object(name: str, vertices: np.ndarray, face_indices: np.ndarray, face_sizes: np.ndarray, scene):

@@ -45,9 +45,7 @@ def owned_keys(obj) -> list[str]:
         return []
     legacy = not key.get(MARKED_PROP, False)
     blocks = key.key_blocks
-    return [
-        n for n in _recorded(key) if n in blocks and (legacy or blocks[n].interpolation == OWNER_MARK)
-    ]
+    return [n for n in _recorded(key) if n in blocks and (legacy or blocks[n].interpolation == OWNER_MARK)]
 
 
 def _set_owned(obj, names: list[str]) -> None:

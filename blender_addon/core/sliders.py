@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import animation
+from . import animation, mesh_io
 from ._model_import import facs
 from .shape_keys import key_data_path, owned_keys
 
@@ -45,8 +45,15 @@ def get_values(obj) -> np.ndarray:
     return np.array([getattr(props, n) for n in facs.ICT_NAMES], dtype=np.float32)
 
 
+def require_slider_target(obj) -> None:
+    """Refuse an object that cannot take slider values or keys (not a mesh, or library-linked)."""
+    mesh_io.require_mesh_object(obj)
+    mesh_io.require_local(obj)
+
+
 def set_values(obj, values: np.ndarray) -> None:
     """Set the 53 sliders from ``values`` (53,) (clipped to 0..1)."""
+    require_slider_target(obj)
     props = getattr(obj, SLIDER_PROP)
     for name, v in zip(facs.ICT_NAMES, np.clip(np.asarray(values, dtype=np.float64), 0, 1), strict=True):
         setattr(props, name, float(v))
@@ -102,6 +109,7 @@ def key_sliders(obj, frames: np.ndarray, weights: np.ndarray) -> int:
     """Keyframe the sliders: ``frames`` (T,) scene frames, ``weights`` (T, 53) ICT order, clipped
     to 0..1. Keys of each slider inside ``[frames.min(), frames.max()]`` are replaced, others kept.
     Returns the number of keys written."""
+    require_slider_target(obj)
     weights = np.clip(np.asarray(weights, dtype=np.float64), 0.0, 1.0)
     frames = np.asarray(frames, dtype=np.float64)
     if weights.shape != (len(frames), facs.NUM_EXPRESSIONS):

@@ -58,13 +58,21 @@ def ensure_model(context):
     return model_cache.get()
 
 
-def active_mesh_poll(cls, context) -> bool:
-    """Poll: an active mesh object in Object Mode (shape keys/groups cannot be written in Edit Mode)."""
+def mesh_object_poll(cls, context) -> bool:
+    """Poll: the active object is a mesh (the FACS sliders drive shape keys, which only meshes have
+    here); any mode, since slider values and keys are object properties."""
     obj = context.active_object
     if obj is None or obj.type != "MESH":
         cls.poll_message_set("Select a mesh object (the face) first")
         return False
-    if obj.mode != "OBJECT":
+    return True
+
+
+def active_mesh_poll(cls, context) -> bool:
+    """Poll: an active mesh object in Object Mode (shape keys/groups cannot be written in Edit Mode)."""
+    if not mesh_object_poll(cls, context):
+        return False
+    if context.active_object.mode != "OBJECT":
         cls.poll_message_set("Switch to Object Mode first")
         return False
     return True

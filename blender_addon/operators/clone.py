@@ -8,7 +8,7 @@ import bpy
 from bpy.props import StringProperty
 
 from ..core import capture_import, clone
-from ._common import ActiveMeshOperator, Progress, ensure_model, run
+from ._common import ActiveMeshOperator, Progress, ensure_model, mesh_object_poll, run
 
 
 class FACE_SKINNING_OT_clone_from_mesh(ActiveMeshOperator, bpy.types.Operator):
@@ -64,10 +64,7 @@ class FACE_SKINNING_OT_import_arkit(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        if context.active_object is None:
-            cls.poll_message_set("Select the object whose FACS sliders receive the capture")
-            return False
-        return True
+        return mesh_object_poll(cls, context)
 
     def invoke(self, context, event):
         context.window_manager.fileselect_add(self)

@@ -7,20 +7,17 @@ import numpy as np
 
 from ..core import sliders
 from ..core._model_import import facs
-from ._common import run
+from ._common import mesh_object_poll, run
 
 
 class _SliderOperator:
-    """Mixin: undoable, needs an active object (the sliders live on the object)."""
+    """Mixin: undoable, needs an active mesh object (the sliders drive its shape keys)."""
 
     bl_options = {"REGISTER", "UNDO"}
 
     @classmethod
     def poll(cls, context) -> bool:
-        if context.active_object is None:
-            cls.poll_message_set("Select the object whose FACS sliders to edit")
-            return False
-        return True
+        return mesh_object_poll(cls, context)
 
 
 class FACE_SKINNING_OT_reset_sliders(_SliderOperator, bpy.types.Operator):
