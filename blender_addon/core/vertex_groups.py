@@ -51,8 +51,9 @@ def check_names_free(obj, names: list[str]) -> None:
     if groups:
         raise ObjectError(
             f"'{obj.name}' already has vertex group(s) {', '.join(repr(n) for n in groups[:5])}"
-            f"{' ...' if len(groups) > 5 else ''} not made by Face Skinning; they are never "
-            "overwritten. Fix: rename your group(s) (the add-on's region groups are FS_<region>)."
+            f"{' ...' if len(groups) > 5 else ''} not made by Face Skinning (none recorded on this "
+            "mesh); they are never overwritten. Fix: rename your group(s) (the add-on's region "
+            "groups are FS_<region>), or delete them if an older version of the add-on made them."
         )
     attrs = [n for n in names if obj.data.attributes.get(n) is not None]
     if attrs:

@@ -9,7 +9,7 @@ from ._common import ActiveMeshOperator, Progress, ensure_model, run
 
 
 class FACE_SKINNING_OT_predict_weights(ActiveMeshOperator, bpy.types.Operator):
-    """Predict region skinning weights on the active mesh as FS_ vertex groups (replaces only FS_ groups)"""
+    """Predict region weights on the active mesh as FS_ vertex groups (replaces only the groups it made)"""
 
     bl_idname = "face_skinning.predict_weights"
     bl_label = "Predict Weights"

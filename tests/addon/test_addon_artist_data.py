@@ -108,12 +108,36 @@ def test_artist_key_with_a_baked_name_is_refused_not_overwritten(loaded, tmp_pat
     assert "jawOpen" not in shape_keys.owned_keys(obj) and "FS.jawOpen" in shape_keys.owned_keys(obj)
 
 
+def test_keys_baked_before_the_ownership_mark_are_still_ours(addon):
+    """A file baked by an older version records our keys by name only: they stay ours (replaced by
+    the next bake, which marks them), while the artist's keys are still never touched."""
+    obj = make_face()
+    obj.shape_key_add(name="Basis")
+    names = sliders.key_names("ICT")
+    d = np.zeros((len(names), len(obj.data.vertices), 3))
+    d[:, :, 2] = 1e-3
+    shape_keys.write_keys(obj, names, d)
+    key = obj.data.shape_keys
+    del key[shape_keys.MARKED_PROP]  # what an older version left: names only, no mark
+    for kb in key.key_blocks:
+        kb.interpolation = "KEY_LINEAR"
+    mine = obj.shape_key_add(name="MySmile", from_mix=False)
+    assert shape_keys.owned_keys(obj) == names
+    shape_keys.write_keys(obj, names, 2 * d)
+    assert shape_keys.owned_keys(obj) == names and key[shape_keys.MARKED_PROP]
+    np.testing.assert_allclose(shape_keys.read_key_deltas(obj, names)[:, :, 2], 2e-3, atol=1e-6)
+    assert mine.interpolation == "KEY_LINEAR" and "MySmile" not in shape_keys.owned_keys(obj)
+
+
 # --- item 3: an artist's FS_ attribute or vertex group is never deleted ------------------------
 
 
 def test_artist_attribute_named_like_a_region_group_refuses_predict(loaded):
     obj = make_face()
+    assert bpy.ops.face_skinning.predict_weights() == {"FINISHED"}
+    ours_before = vertex_groups.read_groups(obj, _region_groups())
     name = _region_groups()[0]
+    obj.vertex_groups.remove(obj.vertex_groups[name])  # the artist drops one of ours
     attr = obj.data.attributes.new(name, "FLOAT", "POINT")
     values = np.linspace(0, 1, len(obj.data.vertices), dtype=np.float32)
     attr.data.foreach_set("value", values)
@@ -125,7 +149,8 @@ def test_artist_attribute_named_like_a_region_group_refuses_predict(loaded):
     got = np.empty(len(values), dtype=np.float32)
     obj.data.attributes[name].data.foreach_get("value", got)
     np.testing.assert_array_equal(got, values)
-    assert [g.name for g in obj.vertex_groups] == groups_before  # no stray FS_ group
+    assert [g.name for g in obj.vertex_groups] == groups_before  # no stray FS_ group, none removed
+    np.testing.assert_array_equal(vertex_groups.read_groups(obj, _region_groups())[:, 1:], ours_before[:, 1:])
 
 
 def test_artist_fs_vertex_groups_are_kept_or_refused(loaded, tmp_path):
