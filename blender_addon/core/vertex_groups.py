@@ -174,6 +174,9 @@ def read_groups(obj, names: list[str]) -> np.ndarray:
     ng = None
     try:
         bpy.context.scene.collection.objects.link(tmp)
+        # Weights do not depend on the shape keys: evaluate the Basis alone, not their mix.
+        tmp.show_only_shape_key = True
+        tmp.active_shape_key_index = 0
         ng = _reader_tree([names[i] for i in present])
         mod = tmp.modifiers.new("FS_read", "NODES")
         mod.node_group = ng
