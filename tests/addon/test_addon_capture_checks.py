@@ -65,3 +65,15 @@ def test_real_live_link_take_imports_through_the_operator(addon):
     keys = _keys(obj, "eyeLookIn_L")
     assert len(keys) == 3810  # 126.98 s at 30 fps: no gap closed, every frame keyed
     assert np.isfinite(keys).all() and keys[:, 1].min() >= 0 and keys[:, 1].max() == pytest.approx(1.0)
+
+
+def test_clipped_values_and_a_semicolon_file_are_reported_by_the_operator(addon, tmp_path, capfd):
+    obj = make_face()
+    path = tmp_path / "excel.csv"
+    path.write_text("Timecode;JawOpen;MouthClose\n00:00:00:00,000;1,5;0,2\n00:00:00:01,000;0,5;-0,1\n")
+    assert bpy.ops.face_skinning.import_arkit(filepath=str(path)) == {"FINISHED"}
+    out = capfd.readouterr().out  # Blender prints operator reports in background mode
+    assert "Warning: The file uses ';' as delimiter (Live Link Face CSVs use ',')" in out
+    assert "Warning: Clipped 2 values outside 0..1" in out and "jawOpen (1, up to 1.5)" in out
+    assert "mouthClose (1, down to -0.1)" in out
+    assert _keys(obj, "jawOpen")[0, 1] == pytest.approx(1.0)
