@@ -12,6 +12,11 @@ Formats:
 
 Times become scene frames at the scene's frame rate; the weights are linearly resampled onto
 integer frames, so a 60 fps capture in a 24 fps scene lands on the right frames.
+
+Both formats go through the same checks (:func:`validate_weights`, :func:`validate_times`): NaN or
+infinite values are refused, values outside 0..1 are clipped and counted in ``Capture.notes``, and
+timecode gaps longer than :data:`MAX_GAP_SECONDS` are closed (also noted), so the number of keyed
+frames is bounded by the number of rows, never by the wall-clock span.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import pathlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +40,12 @@ _IGNORED_COLUMNS = {
     "righteyeyaw", "righteyepitch", "righteyeroll",
 }  # fmt: skip
 
+# Longest pause between two consecutive samples that is kept as real time. Live Link Face drops a
+# few frames at most (the real take's longest interval is 2 frames); a longer pause is a paused or
+# restarted recording or a timecode jump, and keying it frame by frame would cost memory in
+# proportion to the wall clock (a 10-hour jump: 864,001 frames) instead of to the rows.
+MAX_GAP_SECONDS = 1.0
+
 
 @dataclass
 class Capture:
@@ -43,12 +55,15 @@ class Capture:
     ``arkit``: (T, 52) float32 weights in ``facs.ARKIT_NAMES`` order (0 for absent columns).
     ``source_fps``: the capture's frame rate when the file states it in frames (Live Link), else None.
     ``columns``: the ARKit names found in the file.
+    ``notes``: what was found and repaired on the way, for the artist (clipped values, closed
+    timecode gaps, a non-comma delimiter); empty for a clean Live Link Face export.
     """
 
     times: np.ndarray
     arkit: np.ndarray
     source_fps: float | None
     columns: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
     def ict(self) -> np.ndarray:
         """``(T, 53)`` float32 ICT weights (split units copied to both halves)."""
@@ -72,7 +87,7 @@ def arkit_name(column: str) -> str | None:
     return None
 
 
-def _parse_timecode(text: str, row: int) -> tuple[float, float | None]:
+def _parse_timecode(text: str, line: int) -> tuple[float, float | None]:
     """``HH:MM:SS:FF[.fff]`` -> (seconds without frames, frames incl. fraction), or
     ``HH:MM:SS.sss`` / plain seconds -> (seconds, None)."""
     parts = text.strip().split(":")
@@ -87,26 +102,101 @@ def _parse_timecode(text: str, row: int) -> tuple[float, float | None]:
     except ValueError:
         pass
     raise CaptureFormatError(
-        f"Row {row}: timecode {text!r} is not HH:MM:SS:FF.fff. Fix: export the capture again from "
+        f"Line {line}: timecode {text!r} is not HH:MM:SS:FF.fff. Fix: export the capture again from "
         "Live Link Face, or repair the Timecode column."
     )
+
+
+def validate_times(times: np.ndarray, lines: np.ndarray, source: str) -> None:
+    """Refuse NaN/infinite sample times. ``times`` (T,) seconds, ``lines`` (T,) file line numbers."""
+    bad = np.flatnonzero(~np.isfinite(times))
+    if bad.size:
+        raise CaptureFormatError(
+            f"The {source} has a NaN or infinite time at line {int(lines[bad[0]])}. Fix: export the "
+            "capture again, or repair or delete that line."
+        )
+
+
+def validate_weights(
+    values: np.ndarray, columns: Sequence[str], lines: np.ndarray, source: str
+) -> tuple[str, ...]:
+    """The one check of blendshape values, for every capture format.
+
+    ``values`` (T, C) float64 as read, ``columns`` (C,) their ARKit names, ``lines`` (T,) file line
+    numbers, ``source`` the format's name for messages. Raises on NaN/infinite values; returns a
+    note (empty tuple when none) counting the values outside 0..1 per column, which the caller
+    clips (ARKit trackers overshoot slightly; silently clipping would hide a broken file).
+    """
+    finite = np.isfinite(values)
+    if not finite.all():
+        r, c = np.argwhere(~finite)[0]
+        raise CaptureFormatError(
+            f"The {source} has NaN or infinite blendshape values (first: {columns[c]} = {values[r, c]} "
+            f"at line {int(lines[r])}). Fix: export the capture again, or repair or delete that line."
+        )
+    low, high = values < 0.0, values > 1.0
+    outside = low | high
+    if not outside.any():
+        return ()
+    parts = []
+    for c in np.flatnonzero(outside.any(axis=0)):
+        extremes = []
+        if high[:, c].any():
+            extremes.append(f"up to {values[:, c].max():.4g}")
+        if low[:, c].any():
+            extremes.append(f"down to {values[:, c].min():.4g}")
+        parts.append(f"{columns[c]} ({int(outside[:, c].sum())}, {', '.join(extremes)})")
+    more = f" and {len(parts) - 8} more" if len(parts) > 8 else ""
+    return (
+        f"Clipped {int(outside.sum())} values outside 0..1 to that range, in {len(parts)} "
+        f"column(s): {', '.join(parts[:8])}{more}.",
+    )
+
+
+_DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
+
+
+def _find_delimiter(header_line: str) -> str | None:
+    """The delimiter that makes a ``Timecode`` field of ``header_line``, else None."""
+    for delimiter in _DELIMITER_NAMES:
+        fields = (f.strip().strip('"').lower() for f in header_line.split(delimiter))
+        if "timecode" in fields:
+            return delimiter
+    return None
 
 
 def parse_live_link_csv(text: str, source_fps: float | None = None) -> Capture:
     """Parse a Live Link Face CSV (the file's text). ``source_fps`` (30 or 60) overrides the rate
     guessed from the frame field (60 if any frame number >= 30, else 30).
+
+    Live Link Face writes ``,``-delimited files; a ``;``- or tab-delimited copy (a spreadsheet's
+    re-save, possibly with decimal commas) is read too, with a note saying so.
     """
-    rows = list(csv.reader(io.StringIO(text)))
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
+    first = next((line for line in text.splitlines() if line.strip()), None)
+    if first is None:
         raise CaptureFormatError("The CSV file is empty. Fix: pick a Live Link Face CSV export.")
+    delimiter = _find_delimiter(first)
+    if delimiter is None:
+        raise CaptureFormatError(
+            f"The CSV has no 'Timecode' column (its first line is {first[:80]!r}), so it is not a "
+            "Live Link Face capture. Fix: pick the CSV exported by Live Link Face (header starts "
+            "with Timecode,BlendShapeCount,...)."
+        )
+    notes: list[str] = []
+    if delimiter != ",":
+        name = _DELIMITER_NAMES[delimiter]
+        notes.append(
+            f"The file uses {name} as delimiter (Live Link Face CSVs use ','); it was read with {name}."
+        )
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows, line_numbers = [], []
+    for r in reader:
+        if any(c.strip() for c in r):
+            # a ';' or tab file re-saved by a spreadsheet may use decimal commas
+            rows.append(r if delimiter == "," else [c.replace(",", ".") for c in r])
+            line_numbers.append(reader.line_num)
     header = [h.strip() for h in rows[0]]
     lower = [h.lower() for h in header]
-    if "timecode" not in lower:
-        raise CaptureFormatError(
-            "The CSV has no 'Timecode' column, so it is not a Live Link Face capture. Fix: pick the "
-            "CSV exported by Live Link Face (header starts with Timecode,BlendShapeCount,...)."
-        )
     mapping: dict[int, int] = {}
     unknown = []
     for i, h in enumerate(header):
@@ -128,24 +218,24 @@ def parse_live_link_csv(text: str, source_fps: float | None = None) -> Capture:
             "The CSV has no ARKit blendshape columns (EyeBlinkLeft, JawOpen, ...). Fix: pick a Live "
             "Link Face CSV export."
         )
-    body = rows[1:]
+    body, lines = rows[1:], np.asarray(line_numbers[1:], dtype=np.int64)
     if not body:
         raise CaptureFormatError(
             "The CSV has a header but no data rows (empty capture). Fix: record or export the take again."
         )
     ncol = len(header)
-    bad = [i + 2 for i, r in enumerate(body) if len(r) != ncol]
+    bad = [i for i, r in enumerate(body) if len(r) != ncol]
     if bad:
         raise CaptureFormatError(
-            f"The CSV is malformed or truncated: row {bad[0]} has a different number of fields than "
-            f"the header ({ncol}). Fix: export the capture again, or delete the incomplete row(s)."
+            f"The CSV is malformed or truncated: row {lines[bad[0]]} has a different number of fields "
+            f"than the header ({ncol}). Fix: export the capture again, or delete the incomplete row(s)."
         )
     t_col = lower.index("timecode")
     secs = np.empty(len(body))
     frames = np.empty(len(body))
     frame_based = True
     for i, r in enumerate(body):
-        s, f = _parse_timecode(r[t_col], i + 2)
+        s, f = _parse_timecode(r[t_col], int(lines[i]))
         secs[i] = s
         if f is None:
             frame_based = False
@@ -158,23 +248,22 @@ def parse_live_link_csv(text: str, source_fps: float | None = None) -> Capture:
         raise CaptureFormatError(
             f"The CSV has a non-numeric blendshape value ({exc}). Fix: export the capture again."
         ) from None
-    if not np.isfinite(values).all():
-        raise CaptureFormatError(
-            "The CSV has NaN or infinite blendshape values. Fix: export the capture again."
-        )
+    columns = tuple(facs.ARKIT_NAMES[mapping[c]] for c in cols)
+    notes += validate_weights(values, columns, lines, "CSV")
     fps = None
     if frame_based:
         fps = float(source_fps) if source_fps else (60.0 if np.floor(frames).max() >= 30 else 30.0)
     times = secs + frames / fps if fps else secs
+    validate_times(times, lines, "CSV")
     arkit = np.zeros((len(body), facs.NUM_ARKIT), dtype=np.float32)
     arkit[:, [mapping[c] for c in cols]] = values
-    return _finish(times, arkit, fps, tuple(facs.ARKIT_NAMES[mapping[c]] for c in cols))
+    return _finish(times, arkit, fps, columns, lines, tuple(notes))
 
 
 def parse_face_cap_txt(text: str) -> Capture:
     """Parse a Face Cap TXT export (the file's text); ``k`` lines carry milliseconds."""
     names: list[str] | None = None
-    times, rows = [], []
+    times, rows, line_numbers = [], [], []
     for lineno, line in enumerate(text.splitlines(), 1):
         fields = [f.strip() for f in line.split(",")]
         tag = fields[0].lower()
@@ -198,6 +287,7 @@ def parse_face_cap_txt(text: str) -> Capture:
                 raise CaptureFormatError(
                     f"Line {lineno}: non-numeric value in a key line. Fix: export the capture again."
                 ) from None
+            line_numbers.append(lineno)
     if names is None or not rows:
         raise CaptureFormatError(
             "No 'bs' blendshape line or no 'k' key lines: this is not a Face Cap TXT export. Fix: "
@@ -210,21 +300,64 @@ def parse_face_cap_txt(text: str) -> Capture:
             f"Face Cap blendshape name(s) not in ARKit: {', '.join(unknown[:6])}. Fix: export with "
             "the default (ARKit) blendshape set."
         )
+    columns = tuple(m for m in mapped if m is not None)
+    lines = np.asarray(line_numbers, dtype=np.int64)
     values = np.asarray(rows, dtype=np.float64)
+    notes = validate_weights(values, columns, lines, "Face Cap TXT")
+    seconds = np.asarray(times, dtype=np.float64)
+    validate_times(seconds, lines, "Face Cap TXT")
     arkit = np.zeros((len(rows), facs.NUM_ARKIT), dtype=np.float32)
-    arkit[:, [facs.ARKIT_NAMES.index(m) for m in mapped]] = values
-    return _finish(np.asarray(times), arkit, None, tuple(mapped))
+    arkit[:, [facs.ARKIT_NAMES.index(m) for m in columns]] = values
+    return _finish(seconds, arkit, None, columns, lines, notes)
 
 
-def _finish(times: np.ndarray, arkit: np.ndarray, fps: float | None, columns: tuple[str, ...]) -> Capture:
+def _clock(seconds: float) -> str:
+    """``H:MM:SS`` (hours zero-padded to 2) of a duration in seconds, rounded to the second."""
+    h, rem = divmod(int(round(seconds)), 3600)
+    m, s = divmod(rem, 60)
+    return f"{h:02d}:{m:02d}:{s:02d}"
+
+
+def _close_gaps(
+    times: np.ndarray, lines: np.ndarray, fps: float | None
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Shorten every interval longer than :data:`MAX_GAP_SECONDS` of sorted ``times`` (T,) to one
+    regular sample interval, so the keyed span is bounded by the number of rows."""
+    dt = np.diff(times)
+    gaps = dt > MAX_GAP_SECONDS
+    if not gaps.any():
+        return times, ()
+    regular = dt[~gaps]
+    step = float(np.median(regular)) if regular.size else 1.0 / (fps or 30.0)
+    worst = int(np.argmax(dt))
+    n = int(gaps.sum())
+    note = (
+        f"Closed {n} timecode gap{'s' if n > 1 else ''} longer than {MAX_GAP_SECONDS:g} s (the longest: "
+        f"{_clock(dt[worst])} before line {int(lines[worst + 1])}) to one sample interval: the take "
+        "continues right after each gap instead of holding still for that long. If the pause is "
+        "real, split the file and import each part at its own start frame."
+    )
+    closed = np.concatenate([[times[0]], times[0] + np.cumsum(np.where(gaps, step, dt))])
+    return closed, (note,)
+
+
+def _finish(
+    times: np.ndarray,
+    arkit: np.ndarray,
+    fps: float | None,
+    columns: tuple[str, ...],
+    lines: np.ndarray,
+    notes: tuple[str, ...],
+) -> Capture:
     # A capture that crosses midnight restarts its timecode at 0: unwrap it.
     jumps = np.diff(times) < -43200.0
     times = times + np.concatenate([[0.0], np.cumsum(jumps) * 86400.0])
     order = np.argsort(times, kind="stable")
-    times, arkit = times[order], arkit[order]
+    times, arkit, lines = times[order], arkit[order], lines[order]
     keep = np.concatenate([[True], np.diff(times) > 1e-9])  # drop duplicate timestamps
-    times, arkit = times[keep], arkit[keep]
-    return Capture(times - times[0], np.clip(arkit, 0.0, 1.0), fps, columns)
+    times, arkit, lines = times[keep], arkit[keep], lines[keep]
+    times, gap_notes = _close_gaps(times, lines, fps)
+    return Capture(times - times[0], np.clip(arkit, 0.0, 1.0), fps, columns, notes + gap_notes)
 
 
 def read_capture(path: str | pathlib.Path, source_fps: float | None = None) -> Capture:
@@ -266,7 +399,18 @@ def to_scene_frames(
 
     Returns ``(frames (F,) float64, values (F, C) float32)``: frame ``start_frame + i`` holds the
     capture at ``i / scene_fps`` seconds (linear interpolation), up to the capture's last sample.
+    ``times`` start at 0. Memory follows the rows: a span wider than :data:`MAX_GAP_SECONDS` per
+    sample interval (an unclosed timecode gap) is refused before anything is allocated.
     """
+    if not scene_fps > 0:
+        raise ValueError(f"scene_fps must be positive, got {scene_fps}")
+    span = float(times[-1] - times[0])
+    if not np.isfinite(span) or span > (len(times) - 1) * MAX_GAP_SECONDS + 1e-6:
+        raise CaptureFormatError(
+            f"The capture spans {span:.6g} s with only {len(times)} samples: it has a timecode gap, "
+            f"and keying it would take {span * scene_fps:.3g} frames. Fix: read it with read_capture, "
+            "which closes gaps, or split the take at the gap."
+        )
     n = int(np.floor(times[-1] * scene_fps + 1e-6)) + 1
     t = np.arange(n) / scene_fps
     idx = np.clip(np.searchsorted(times, t, side="right") - 1, 0, len(times) - 1)

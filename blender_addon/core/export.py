@@ -16,6 +16,7 @@ import numpy as np
 from . import animation, shape_keys, sliders
 from ._model_import import facs
 from .errors import ExportError, ObjectError
+from .export_path import FORMAT_LABELS, ExportTarget, resolve_export_target
 from .skinning import Progress, _noop
 
 
@@ -93,68 +94,162 @@ def _select_only(context, obj):
     return previous, active
 
 
-def export(context, obj, filepath: str, fmt: str, progress: Progress = _noop) -> pathlib.Path:
+# Keyframe properties saved and put back verbatim (co_ui is derived from co).
+_KEYFRAME_PROPS = {
+    "co": (np.float32, 2), "handle_left": (np.float32, 2), "handle_right": (np.float32, 2),
+    "handle_left_type": (np.int32, 1), "handle_right_type": (np.int32, 1),
+    "interpolation": (np.int32, 1), "type": (np.int32, 1), "easing": (np.int32, 1),
+    "back": (np.float32, 1), "amplitude": (np.float32, 1), "period": (np.float32, 1),
+    "select_control_point": (bool, 1), "select_left_handle": (bool, 1), "select_right_handle": (bool, 1),
+}  # fmt: skip
+
+
+def _read_keyframes(fc) -> dict[str, np.ndarray]:
+    n = len(fc.keyframe_points)
+    out = {}
+    for name, (dtype, width) in _KEYFRAME_PROPS.items():
+        out[name] = np.empty(n * width, dtype=dtype)
+        fc.keyframe_points.foreach_get(name, out[name])
+    return out
+
+
+def _write_keyframes(fc, saved: dict[str, np.ndarray]) -> None:
+    fc.keyframe_points.clear()
+    fc.keyframe_points.add(len(saved["co"]) // 2)
+    for name, values in saved.items():
+        fc.keyframe_points.foreach_set(name, values)
+
+
+class _KeyAnimationSnapshot:
+    """The shape-key animation :func:`bake_for_export` is about to write, to put back verbatim if
+    the export fails: whether the Key had animation data and an action, and the keyframes of each
+    of our baked curves (None: the curve did not exist)."""
+
+    def __init__(self, obj):
+        self.key = obj.data.shape_keys
+        found = owned_naming(obj)
+        naming, prefix = found if found is not None else ("ICT", "")
+        self.paths = [shape_keys.key_data_path(n) for n in sliders.key_names(naming, prefix)]
+        ad = self.key.animation_data
+        self.had_animation_data = ad is not None
+        self.action = ad.action if ad is not None else None
+        self.curves = {}
+        for path in self.paths:
+            fc = animation.find_fcurve(self.key, path) if self.action is not None else None
+            self.curves[path] = None if fc is None else _read_keyframes(fc)
+
+    def restore(self) -> None:
+        key = self.key
+        ad = key.animation_data
+        if self.action is None:  # the bake made the action: drop it (and the animation data)
+            made = ad.action if ad is not None else None
+            if ad is not None:
+                if self.had_animation_data:
+                    ad.action = None
+                else:
+                    key.animation_data_clear()
+            if made is not None and made.users == 0:
+                bpy.data.actions.remove(made)
+            return
+        fcurves = animation.fcurve_collection(key, create=False)
+        for path, saved in self.curves.items():
+            fc = fcurves.find(path) if fcurves is not None else None
+            if saved is None:
+                if fc is not None:
+                    fcurves.remove(fc)
+            elif fc is not None:
+                _write_keyframes(fc, saved)
+
+
+def _one_line(exc: BaseException) -> str:
+    """The last line of an exporter's error (a Python traceback turned into a RuntimeError), which
+    names the actual problem, e.g. ``PermissionError: [Errno 13] Permission denied: '/x.glb'``."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip() and not ln.startswith("Location:")]
+    text = lines[-1] if lines else type(exc).__name__
+    return text.removeprefix("Error: ").removeprefix("Python: ")
+
+
+def _run_exporter(fmt: str, path: pathlib.Path) -> set[str]:
+    if fmt == "FBX":
+        if not hasattr(bpy.ops.export_scene, "fbx"):
+            raise ExportError("The FBX exporter add-on is disabled. Fix: enable 'FBX format' in Preferences.")
+        return bpy.ops.export_scene.fbx(
+            filepath=str(path),
+            use_selection=True,
+            object_types={"MESH", "ARMATURE", "EMPTY"},
+            use_mesh_modifiers=False,
+            bake_anim=True,
+            bake_anim_use_all_bones=False,
+            bake_anim_use_nla_strips=False,
+            bake_anim_use_all_actions=False,
+            bake_anim_force_startend_keying=True,
+            bake_anim_simplify_factor=0.0,
+            add_leaf_bones=False,
+        )
+    if not hasattr(bpy.ops.export_scene, "gltf"):
+        raise ExportError(
+            "The glTF exporter add-on is disabled. Fix: enable 'glTF 2.0 format' in Preferences."
+        )
+    return bpy.ops.export_scene.gltf(
+        filepath=str(path),
+        export_format="GLB" if fmt == "GLB" else "GLTF_SEPARATE",
+        use_selection=True,
+        export_apply=False,
+        export_morph=True,
+        export_animations=True,
+        export_frame_range=True,
+        export_force_sampling=True,
+    )
+
+
+def export(context, obj, filepath: str, fmt: str, progress: Progress = _noop) -> ExportTarget:
     """Bake (see :func:`bake_for_export`) then export ``obj`` alone to ``filepath``.
 
-    ``fmt``: ``"FBX"`` or ``"GLB"`` / ``"GLTF"`` (glTF binary / separate). Shape keys and their
-    animation are exported; modifiers are not applied. Returns the written path.
+    ``fmt``: the requested ``"FBX"`` or ``"GLB"`` / ``"GLTF"`` (glTF binary / separate); the file
+    name's extension overrides it (:func:`export_path.resolve_export_target`, which also refuses
+    folders, unknown extensions and relative paths of an unsaved file). Shape keys and their
+    animation are exported; modifiers are not applied. Returns the target written (path, format,
+    and a note when the format differs from ``fmt``).
+
+    On failure the scene is left as it was: the baked shape-key curves (or the action the bake
+    made), the frame range, the current frame and the selection are put back, and the error is
+    one line (the exporter's traceback goes to the console only).
     """
-    if not filepath:
-        raise ExportError("No export file path: set one in the Export panel.")
-    path = pathlib.Path(bpy.path.abspath(filepath))
-    suffix = {"FBX": ".fbx", "GLB": ".glb", "GLTF": ".gltf"}.get(fmt)
-    if suffix is None:
-        raise ValueError(f"unknown export format {fmt!r}: use FBX, GLB or GLTF")
-    if path.suffix.lower() != suffix:
-        path = path.with_suffix(suffix)
-    if not path.parent.is_dir():
-        raise ExportError(f"The export folder '{path.parent}' does not exist: create it or pick another.")
-    start, end, _ = bake_for_export(obj)
-    progress(0.3)
+    target = resolve_export_target(filepath, fmt, bpy.data.filepath)
+    snapshot = _KeyAnimationSnapshot(obj) if obj.data.shape_keys is not None else None
     scene = context.scene
     old_range = scene.frame_start, scene.frame_end
+    old_frame = scene.frame_current, scene.frame_subframe
     previous, active = _select_only(context, obj)
+    label = FORMAT_LABELS[target.fmt]
     try:
+        start, end, _ = bake_for_export(obj)
+        progress(0.3)
         scene.frame_start, scene.frame_end = start, end
-        if fmt == "FBX":
-            if not hasattr(bpy.ops.export_scene, "fbx"):
-                raise ExportError("The FBX exporter add-on is disabled: enable 'FBX format' in Preferences.")
-            result = bpy.ops.export_scene.fbx(
-                filepath=str(path),
-                use_selection=True,
-                object_types={"MESH", "ARMATURE", "EMPTY"},
-                use_mesh_modifiers=False,
-                bake_anim=True,
-                bake_anim_use_all_bones=False,
-                bake_anim_use_nla_strips=False,
-                bake_anim_use_all_actions=False,
-                bake_anim_force_startend_keying=True,
-                bake_anim_simplify_factor=0.0,
-                add_leaf_bones=False,
+        try:
+            result = _run_exporter(target.fmt, target.path)
+        except RuntimeError as exc:
+            raise ExportError(
+                f"The {label} export to '{target.path}' failed ({_one_line(exc)}); the scene is "
+                "unchanged. Fix: pick a writable file path, or see the system console for details."
+            ) from exc
+        if "FINISHED" not in result or not target.path.is_file():
+            raise ExportError(
+                f"The {label} exporter did not write '{target.path}'; the scene is unchanged. "
+                "Fix: see the system console for its message."
             )
-        else:
-            if not hasattr(bpy.ops.export_scene, "gltf"):
-                raise ExportError("The glTF exporter add-on is disabled: enable 'glTF 2.0 format'.")
-            result = bpy.ops.export_scene.gltf(
-                filepath=str(path),
-                export_format="GLB" if fmt == "GLB" else "GLTF_SEPARATE",
-                use_selection=True,
-                export_apply=False,
-                export_morph=True,
-                export_animations=True,
-                export_frame_range=True,
-                export_force_sampling=True,
-            )
-    except RuntimeError as exc:
-        raise ExportError(f"The {fmt} exporter failed: {exc}. Fix: check the path and the object.") from exc
+    except BaseException:
+        if snapshot is not None:
+            snapshot.restore()
+        raise
     finally:
         scene.frame_start, scene.frame_end = old_range
+        if (scene.frame_current, scene.frame_subframe) != old_frame:
+            scene.frame_set(old_frame[0], subframe=old_frame[1])
         obj.select_set(False)
         for o in previous:
             if o.name in context.view_layer.objects:
                 o.select_set(True)
         context.view_layer.objects.active = active
-    if "FINISHED" not in result or not path.is_file():
-        raise ExportError(f"The {fmt} exporter did not write '{path}': see the console for its message.")
     progress(1.0)
-    return path
+    return target

@@ -83,6 +83,8 @@ class FACE_SKINNING_OT_import_arkit(bpy.types.Operator):
                 frames, cap = capture_import.import_capture(
                     obj, path, scene_fps, scene.frame_start, s.smoothing, source_fps
                 )
+            for note in cap.notes:  # what was repaired on the way (clipped values, closed gaps)
+                self.report({"WARNING"}, note)
             rate = f"{cap.source_fps:g} fps capture" if cap.source_fps else "capture"
             return (
                 f"Keyed {len(frames)} frames ({int(frames[0])}-{int(frames[-1])}) on '{obj.name}' from "

@@ -27,7 +27,8 @@ class FACE_SKINNING_OT_bake_for_export(ActiveMeshOperator, bpy.types.Operator):
 
 
 class FACE_SKINNING_OT_export(ActiveMeshOperator, bpy.types.Operator):
-    """Bake, then export the active mesh with its shape-key animation to FBX or glTF"""
+    """Bake, then export the active mesh with its shape-key animation to FBX or glTF (the file
+    name's extension picks the format)"""
 
     bl_idname = "face_skinning.export"
     bl_label = "Export"
@@ -50,8 +51,9 @@ class FACE_SKINNING_OT_export(ActiveMeshOperator, bpy.types.Operator):
 
         def work() -> str:
             with Progress(context) as progress:
-                written = export.export(context, obj, path, fmt, progress)
-            return f"Exported '{obj.name}' with its shape-key animation to {written}"
+                target = export.export(context, obj, path, fmt, progress)
+            note = f" ({target.note})" if target.note else ""
+            return f"Exported '{obj.name}' with its shape-key animation to {target.path}{note}"
 
         return run(self, work)
 

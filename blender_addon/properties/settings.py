@@ -72,9 +72,16 @@ class NFS_PG_settings(bpy.types.PropertyGroup):
     smoothing: IntProperty(
         name="Smoothing", default=0, min=0, max=15, description="Moving-average window in frames (0: off)"
     )
-    export_path: StringProperty(name="File", subtype="FILE_PATH", default="//face.fbx")
+    export_path: StringProperty(
+        name="File",
+        subtype="FILE_PATH",
+        default="//face.fbx",
+        description="File to write; its extension (.fbx, .glb, .gltf) picks the format, a name "
+        "without one gets the Format below. // paths need a saved .blend",
+    )
     export_format: EnumProperty(
         name="Format",
+        description="Format for a file name without extension (an extension given wins)",
         items=[("FBX", "FBX", ""), ("GLB", "glTF Binary", ""), ("GLTF", "glTF Separate", "")],
         default="FBX",
     )
