@@ -13,7 +13,7 @@ import pathlib
 import bpy
 import numpy as np
 
-from . import animation, shape_keys, sliders
+from . import animation, mesh_io, shape_keys, sliders
 from ._model_import import facs
 from .errors import ExportError, ObjectError
 from .export_path import FORMAT_LABELS, ExportTarget, resolve_export_target
@@ -60,6 +60,7 @@ def bake_for_export(
 ) -> tuple[int, int, int]:
     """Key our shape keys' values per frame from the sliders. Range: the given frames, else the
     range of the slider keys. Returns ``(frame_start, frame_end, number of keys baked)``."""
+    mesh_io.require_local(obj)  # keys written on linked data are not saved
     found = owned_naming(obj)
     if found is None:
         raise ObjectError(

@@ -280,3 +280,13 @@ def test_non_mesh_objects_are_refused_by_the_core(addon, tmp_path, kind):
     with pytest.raises(ObjectError, match="not a mesh"):
         sliders.set_values(obj, np.zeros(53))
     assert obj.animation_data is None
+
+
+@pytest.mark.parametrize("op", ["bake_for_export", "export"])
+def test_library_linked_object_is_refused_by_export(loaded, tmp_path, op):
+    linked = _linked_face(tmp_path)
+    kwargs = {"filepath": str(tmp_path / "out.fbx")} if op == "export" else {}
+    with pytest.raises(RuntimeError, match="linked from the library.*Make Local"):
+        getattr(bpy.ops.face_skinning, op)(**kwargs)
+    assert linked.data.shape_keys is None or linked.data.shape_keys.animation_data is None
+    assert not (tmp_path / "out.fbx").exists()
