@@ -20,6 +20,7 @@ import time
 
 from ..demo_capture import write_demo_capture
 from ..weights import read_config, shipped_weights_dir
+from ._common import output_folder, output_path, reporting_write_errors
 
 HELP = "run the demo on the bundled head: rig, ARKit capture, glb + .blend + contact sheet"
 
@@ -40,8 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
-    out = pathlib.Path(args.out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(args.out, option="--out").resolve()  # refused before any work
+    if args.hero:
+        output_path(args.hero, option="--hero")
     weights = pathlib.Path(args.weights).resolve() if args.weights else shipped_weights_dir()
     config = read_config(weights)  # fails fast, with the fix, before Blender starts
     head = pathlib.Path(args.head).resolve()
@@ -60,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     capture = out / "capture.csv"
-    weights_arkit = write_demo_capture(capture, seconds=args.seconds, fps=args.fps)
+    with reporting_write_errors(capture, option="--out"):
+        weights_arkit = write_demo_capture(capture, seconds=args.seconds, fps=args.fps)  # atomic
     print(f"capture: {capture} ({weights_arkit.shape[0]} frames at {args.fps:g} fps)")
     name = config.get("metadata", {}).get("name", "?")
     print(f"weights: {weights} ({name})")

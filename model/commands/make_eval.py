@@ -30,17 +30,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import pathlib
-
     from ..ict import load_ict
     from ..split import write_eval_cases
+    from ._common import output_folder, reporting_write_errors
 
+    out = output_folder(args.out)  # refused before any work
     ict = load_ict(args.ict)
     kinds = ["unseen", "stylized"] if args.kind == "both" else [args.kind]
-    out = pathlib.Path(args.out)
     for kind in kinds:
         folder = out / kind if len(kinds) > 1 else out
-        entries = write_eval_cases(ict, folder, args.cases, kind=kind, max_vertices=args.max_vertices)
+        with reporting_write_errors(folder):  # every file is written atomically
+            entries = write_eval_cases(ict, folder, args.cases, kind=kind, max_vertices=args.max_vertices)
         sizes = [e["num_vertices"] for e in entries]
         print(f"{kind}: {len(entries)} cases in {folder} ({min(sizes)}-{max(sizes)} vertices)")
     return 0

@@ -114,9 +114,16 @@ def run(args: argparse.Namespace) -> int:
     import pathlib
     import shutil
 
+    from ..atomic_write import copy_file_atomic
     from ..ict import load_ict
     from ..training import PARTS, build_pool, make_net, merge_parts, train
+    from ._common import check_device, output_folder, reporting_write_errors
 
+    # everything the user can fix is refused before any work
+    output_folder(args.out, option="--out")
+    if args.export:
+        output_folder(args.export, option="--export")
+    check_device(args)
     cfg = _config(args)
     threads = args.threads if args.threads is not None else (1 if args.device == "cpu" else None)
     ict = load_ict(args.ict)
@@ -139,7 +146,11 @@ def run(args: argparse.Namespace) -> int:
     if args.part != "all":
         return 0  # one part alone: nothing merged to export
     if args.export:
-        shutil.copytree(f"{args.out}/weights", args.export, dirs_exist_ok=True)
+        with reporting_write_errors(args.export, option="--export"):
+            # file by file atomically: an interrupted export never leaves a half-written model.pt
+            shutil.copytree(
+                f"{args.out}/weights", args.export, dirs_exist_ok=True, copy_function=copy_file_atomic
+            )
         print(f"weights exported to {args.export}")
     return 0
 

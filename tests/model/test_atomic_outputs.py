@@ -37,7 +37,10 @@ def _commands(d, frames, w, out_dir):
     neutral = str(d / "neutral.obj")
     return {
         "bake": (["bake", neutral, "-o", str(out_dir / "rig.npz")], out_dir / "rig.npz"),
-        "encode": (["encode", "--neutral", neutral, *frames, "-o", str(out_dir / "c.csv")], out_dir / "c.csv"),
+        "encode": (
+            ["encode", "--neutral", neutral, *frames, "-o", str(out_dir / "c.csv")],
+            out_dir / "c.csv",
+        ),
         "retarget": (
             ["retarget", "--source-neutral", neutral, "--target", neutral, *frames, "-o", str(out_dir)],
             out_dir / "frame_0.obj",
@@ -143,6 +146,9 @@ def test_writers_still_write_complete_files(tmp_path):
         assert (tmp_path / name).stat().st_size > 1000, writer
         assert (tmp_path / name).stat().st_mode == plain_mode, writer
     assert np.load(tmp_path / "case.npz")["a"].shape == (1000,)
-    assert json.loads((tmp_path / "config.json").read_text())["sha256"] in (tmp_path / "model.pt.sha256").read_text()
+    assert (
+        json.loads((tmp_path / "config.json").read_text())["sha256"]
+        in (tmp_path / "model.pt.sha256").read_text()
+    )
     rows = list(csv.reader((tmp_path / "capture.csv").open()))
     assert rows[0][0] == "Timecode" and len(rows) > 10

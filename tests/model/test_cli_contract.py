@@ -72,7 +72,10 @@ def _output_cases(d, w, tmp_path):
             ["encode", "--neutral", neutral, frame, "-o", str(ro / "c.csv"), *net],
             ro,
         ),
-        "encode -o names a folder": (["encode", "--neutral", neutral, frame, "-o", str(folder_csv), *net], folder_csv),
+        "encode -o names a folder": (
+            ["encode", "--neutral", neutral, frame, "-o", str(folder_csv), *net],
+            folder_csv,
+        ),
         "retarget -o names a file": (
             ["retarget", "--source-neutral", neutral, "--target", neutral, frame, "-o", str(a_file), *net],
             a_file,
@@ -84,7 +87,10 @@ def _output_cases(d, w, tmp_path):
         "segment -o in an unwritable folder": (["segment", "--ict", "x", "-o", str(ro / "t.npz")], ro),
         "segment -o names a folder": (["segment", "--ict", "x", "-o", str(folder_npz)], folder_npz),
         "make-eval -o names a file": (["make-eval", "--ict", "x", "-o", str(a_file)], a_file),
-        "evaluate --json names a folder": (["evaluate", "--ict", "x", "--json", str(folder_json), *net], folder_json),
+        "evaluate --json names a folder": (
+            ["evaluate", "--ict", "x", "--json", str(folder_json), *net],
+            folder_json,
+        ),
         "evaluate --cases names a file": (["evaluate", "--ict", "x", "--cases", str(a_file), *net], a_file),
         "demo --out names a file": (["demo", "--out", str(a_file), *net], a_file),
         "demo --out is unwritable": (["demo", "--out", str(ro), *net], ro),
@@ -120,7 +126,9 @@ def test_bad_output_path_is_refused_before_computing(files, tmp_path, capsys, no
 
 @pytest.mark.parametrize("device", ["cuda", "cuda:0", "gpu"])
 @pytest.mark.parametrize("command", ["bake", "encode", "retarget", "evaluate", "train"])
-def test_unavailable_device_is_one_line_exit_2(files, tmp_path, capsys, monkeypatch, no_computation, command, device):
+def test_unavailable_device_is_one_line_exit_2(
+    files, tmp_path, capsys, monkeypatch, no_computation, command, device
+):
     import torch
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
@@ -130,7 +138,16 @@ def test_unavailable_device_is_one_line_exit_2(files, tmp_path, capsys, monkeypa
     argv = {
         "bake": ["bake", neutral, "-o", str(tmp_path / "r.npz"), "--weights", w],
         "encode": ["encode", "--neutral", neutral, frame, "-o", str(tmp_path / "c.csv"), "--weights", w],
-        "retarget": ["retarget", "--source-neutral", neutral, "--target", neutral, frame, "-o", str(tmp_path)],
+        "retarget": [
+            "retarget",
+            "--source-neutral",
+            neutral,
+            "--target",
+            neutral,
+            frame,
+            "-o",
+            str(tmp_path),
+        ],
         "evaluate": ["evaluate", "--ict", "x", "--weights", w, "--cases", str(tmp_path / "cases")],
         "train": ["train", "--ict", "x", "--out", str(tmp_path / "run")],
     }[command]
@@ -184,7 +201,9 @@ def test_retarget_refuses_frames_that_would_write_the_same_file(files, tmp_path,
     shutil.copy(d / "neutral.obj", tmp_path / second)
     out = tmp_path / "out"
     argv = ["retarget", "--source-neutral", str(d / "neutral.obj"), "--target", str(d / "neutral.obj")]
-    line = _one_line_exit_2(capsys, [*argv, str(first), str(tmp_path / second), "-o", str(out), "--weights", w])
+    line = _one_line_exit_2(
+        capsys, [*argv, str(first), str(tmp_path / second), "-o", str(out), "--weights", w]
+    )
     assert str(first) in line and str(tmp_path / second) in line, line
     assert not out.exists() or listing(out) == []
 
