@@ -14,7 +14,10 @@ import os
 import pathlib
 import tempfile
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @functools.cache
@@ -75,6 +78,54 @@ def atomic_open(
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[pathlib.Path]:
+    """For writers that only take a file name (Blender's renderer and exporters): a fresh path
+    next to ``path``, with the same suffix, that is renamed over ``path`` when the block ends
+    without an exception; deleted on failure.
+
+    Raises:
+        OSError: as :func:`atomic_open`; FileNotFoundError if the block wrote nothing there.
+    """
+    import secrets
+
+    path = pathlib.Path(path)
+    # not created here: some writers refuse or rename an existing file
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{secrets.token_hex(4)}.tmp{path.suffix}")
+    try:
+        yield tmp
+        os.chmod(tmp, _final_mode(path))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def save_npz(
+    path: str | os.PathLike,
+    arrays: dict[str, np.ndarray],
+    *,
+    compress: bool = False,
+    durable: bool = True,
+) -> None:
+    """``np.savez`` / ``np.savez_compressed`` to exactly ``path`` (no ``.npz`` appended),
+    atomically (see :func:`atomic_open`), without pickles.
+
+    Unlike ``np.savez`` the zip is closed even when a write fails, so a full disk gives one
+    OSError and no "Exception ignored in ZipFile.__del__" noise on stderr.
+    """
+    import zipfile
+
+    import numpy as np
+
+    mode = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    with atomic_open(path, "wb", durable=durable) as fh, zipfile.ZipFile(fh, "w", compression=mode) as zf:
+        for name, value in arrays.items():
+            with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=False)
 
 
 def write_text_atomic(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> None:

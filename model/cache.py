@@ -25,7 +25,7 @@ import warnings
 
 import numpy as np
 
-from .atomic_write import atomic_open
+from .atomic_write import atomic_open, save_npz
 
 KEY_FILE = "secret.key"
 _SIGNATURE = "__signature__"  # npz member holding the HMAC hex digest of the other members
@@ -138,8 +138,7 @@ def save_entry(path: pathlib.Path, arrays: dict[str, np.ndarray]) -> None:
         signed = dict(arrays)
         signed[_SIGNATURE] = np.array(_signature(key, arrays))
         # entries are verified on read, so a torn write after a power cut is only a miss
-        with atomic_open(path, "wb", durable=False) as fh:
-            np.savez(fh, **signed)
+        save_npz(path, signed, durable=False)
     except OSError as exc:
         warn_unusable(f"{type(exc).__name__}: {exc.strerror or exc}")
 

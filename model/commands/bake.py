@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from ..atomic_write import atomic_open
+    from ..atomic_write import save_npz
     from ..facs import ICT_NAMES
     from ..mesh_io import read_mesh
 
@@ -36,13 +36,15 @@ def run(args: argparse.Namespace) -> int:
     prep = fm.prepare(mesh.vertices, mesh.triangles(), up=args.up, forward=args.forward)
     skin = fm.predict_skin_weights(prep)
     deltas = fm.bake(prep, skin)
-    with reporting_write_errors(out), atomic_open(out, "wb") as fh:  # an interruption keeps the old rig
-        np.savez(
-            fh,
-            names=np.array(ICT_NAMES),
-            deltas=deltas.astype(np.float32),
-            skin_weights=skin.astype(np.float32),
-            regions=np.array(fm.region_names),
+    with reporting_write_errors(out):  # atomic: an interruption keeps the old rig
+        save_npz(
+            out,
+            dict(
+                names=np.array(ICT_NAMES),
+                deltas=deltas.astype(np.float32),
+                skin_weights=skin.astype(np.float32),
+                regions=np.array(fm.region_names),
+            ),
         )
     print(f"baked {len(ICT_NAMES)} shapes on {mesh.num_vertices} vertices -> {out}")
     return 0

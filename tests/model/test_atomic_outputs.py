@@ -152,3 +152,37 @@ def test_writers_still_write_complete_files(tmp_path):
     )
     rows = list(csv.reader((tmp_path / "capture.csv").open()))
     assert rows[0][0] == "Timecode" and len(rows) > 10
+
+
+@pytest.mark.parametrize("opener", ["atomic_open", "atomic_path"])
+def test_helpers_keep_the_old_file_on_ctrl_c_and_replace_it_on_success(tmp_path, opener):
+    """The shared helpers: Ctrl+C mid-write (after some bytes) keeps the old file and leaves no
+    temporary file; a completed write replaces the file."""
+    from model import atomic_write
+
+    out = tmp_path / "result.glb"
+    out.write_bytes(OLD)
+
+    def write(data: bytes, interrupt: bool) -> None:
+        if opener == "atomic_open":
+            with atomic_write.atomic_open(out, "wb") as fh:
+                fh.write(data[:10])
+                fh.flush()
+                if interrupt:
+                    raise KeyboardInterrupt
+                fh.write(data[10:])
+        else:
+            with atomic_write.atomic_path(out) as tmp:
+                assert tmp.parent == out.parent and tmp.suffix == ".glb" and not tmp.exists()
+                tmp.write_bytes(data[:10])
+                if interrupt:
+                    raise KeyboardInterrupt
+                tmp.write_bytes(data)
+
+    with pytest.raises(KeyboardInterrupt):
+        write(b"new content, complete" * 10, interrupt=True)
+    assert out.read_bytes() == OLD
+    assert listing(tmp_path) == ["result.glb"]
+    write(b"new content, complete" * 10, interrupt=False)
+    assert out.read_bytes() == b"new content, complete" * 10
+    assert listing(tmp_path) == ["result.glb"]
