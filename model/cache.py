@@ -25,7 +25,7 @@ import warnings
 
 import numpy as np
 
-from .atomic_write import atomic_open, save_npz
+from .atomic_write import save_npz
 
 KEY_FILE = "secret.key"
 _SIGNATURE = "__signature__"  # npz member holding the HMAC hex digest of the other members
@@ -84,26 +84,32 @@ def _key_path(entry: pathlib.Path) -> pathlib.Path:
     return entry.parents[1] / KEY_FILE  # <root>/<kind>/<entry>
 
 
-def _read_key(path: pathlib.Path) -> bytes | None:
+def _parse_key(text: str) -> bytes | None:
     try:
-        text = path.read_text().strip()
-        key = bytes.fromhex(text)
-    except (OSError, ValueError):
+        key = bytes.fromhex(text.strip())
+    except ValueError:
         return None
     return key if len(key) == 32 else None
 
 
-def _create_key(path: pathlib.Path) -> bytes:
-    """The folder's key, made now if there is none (OSError if it cannot be written)."""
-    key = _read_key(path)
-    if key is not None:
-        return key
+def _read_key(path: pathlib.Path) -> bytes | None:
+    """The folder's key; None when it is missing, unreadable or malformed (nothing verifies)."""
+    try:
+        return _parse_key(path.read_text())
+    except OSError:
+        return None
+
+
+def _write_new_key(path: pathlib.Path, replace: bool) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{KEY_FILE}.", suffix=".tmp")  # 0600
     try:
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32) + "\n")
+        if replace:
+            os.replace(tmp, path)
+            return
         try:
-            os.link(tmp, path)  # never replaces: two processes racing agree on the first key
+            os.link(tmp, path)  # never replaces: processes racing on a new cache agree on one key
         except FileExistsError:
             pass
         except OSError:  # a filesystem without hard links; a lost race only costs recomputing
@@ -111,12 +117,18 @@ def _create_key(path: pathlib.Path) -> bytes:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+
+
+def _create_key(path: pathlib.Path) -> bytes:
+    """The folder's key, made now if there is none (OSError if it cannot be written or read)."""
     key = _read_key(path)
-    if key is None:  # an unreadable or damaged key file: a new key invalidates every entry
-        with atomic_open(path, "w") as fh:
-            fh.write(secrets.token_hex(32) + "\n")
-        os.chmod(path, 0o600)
-        key = _read_key(path)
+    if key is not None:
+        return key
+    _write_new_key(path, replace=False)
+    key = _parse_key(path.read_text())  # OSError (e.g. another user's key): no cache here
+    if key is None:  # a damaged key file: a new key, which invalidates every entry
+        _write_new_key(path, replace=True)
+        key = _parse_key(path.read_text())
         if key is None:
             raise OSError(f"cannot read back the cache key {path}")
     return key

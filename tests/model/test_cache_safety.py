@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 import subprocess
 import sys
 import types
@@ -22,7 +23,7 @@ from model import geometry, ict, training
 from model.facs import ICT_NAMES
 from model.geometry import compute_operators
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -169,3 +170,50 @@ def test_an_entry_from_another_cache_is_not_trusted(tmp_path, monkeypatch):
     monkeypatch.setattr(geometry, "_compute", lambda *a: calls.append(1) or real(*a))
     compute_operators(v, t, k=8)
     assert calls == [1]
+
+
+def _cold_cache_worker(root: str) -> tuple[str, str]:
+    """In a fresh process: compute (and cache) one mesh's operators in a cold shared cache."""
+    os.environ["NFS_CACHE_DIR"] = root
+    from model.cache import KEY_FILE, array_digest
+    from model.geometry import compute_operators as compute
+
+    v, t = face_patch(400, seed=6)
+    ops = compute(v, t, k=8)
+    return (pathlib.Path(root) / KEY_FILE).read_text(), array_digest(ops.evecs, ops.mass)
+
+
+def test_parallel_processes_share_one_cache_key_and_valid_entries(tmp_path, monkeypatch):
+    """Parallel bakes on a cold cache: every process ends with the same key and the same
+    operators, and the entry they leave is a valid hit."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    root = tmp_path / "shared-cache"
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    with ProcessPoolExecutor(4, mp_context=multiprocessing.get_context("spawn")) as pool:
+        results = list(pool.map(_cold_cache_worker, [str(root)] * 4))
+    assert len({key for key, _ in results}) == 1
+    assert len({digest for _, digest in results}) == 1
+    assert (root / model.cache.KEY_FILE).stat().st_mode & 0o077 == 0, "the key must be owner-only"
+    assert [p.name for p in root.rglob("*") if ".tmp" in p.name] == []
+    monkeypatch.setenv("NFS_CACHE_DIR", str(root))
+    calls = []
+    real = geometry._compute
+    monkeypatch.setattr(geometry, "_compute", lambda *a: calls.append(1) or real(*a))
+    v, t = face_patch(400, seed=6)
+    compute_operators(v, t, k=8)
+    assert calls == []
+
+
+def test_damaged_key_file_is_replaced_and_the_cache_works_again(fresh_cache, monkeypatch):
+    v, t = face_patch(300, seed=7)
+    good = compute_operators(v, t, k=8)
+    (fresh_cache / model.cache.KEY_FILE).write_text("not a key\n")
+    calls = []
+    real = geometry._compute
+    monkeypatch.setattr(geometry, "_compute", lambda *a: calls.append(1) or real(*a))
+    np.testing.assert_array_equal(compute_operators(v, t, k=8).evecs, good.evecs)
+    np.testing.assert_array_equal(compute_operators(v, t, k=8).evecs, good.evecs)
+    assert calls == [1], "recomputed once under the new key, then a hit"
+    assert (fresh_cache / model.cache.KEY_FILE).stat().st_mode & 0o077 == 0
