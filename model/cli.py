@@ -33,12 +33,19 @@ COMMANDS: dict[str, str] = {
 }
 
 
+class _OneLineErrorParser(argparse.ArgumentParser):
+    """Usage mistakes follow the CLI contract too: one ``error:`` line and exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message}; see {self.prog} --help\n")
+
+
 def _load(name: str):
     return importlib.import_module(f"{__package__}.commands.{COMMANDS[name]}")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m model", description=__doc__.splitlines()[0])
+    parser = _OneLineErrorParser(prog="python -m model", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         if only is not None and name != only:

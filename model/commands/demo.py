@@ -20,7 +20,7 @@ import time
 
 from ..demo_capture import write_demo_capture
 from ..weights import read_config, shipped_weights_dir
-from ._common import output_folder, output_path, reporting_write_errors
+from ._common import output_folder, output_path, positive_float, reporting_write_errors
 
 HELP = "run the demo on the bundled head: rig, ARKit capture, glb + .blend + contact sheet"
 
@@ -33,8 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="demo_out", help="output folder (default: demo_out)")
     parser.add_argument("--weights", default=None, help="weights folder (default: the shipped weights/)")
     parser.add_argument("--head", default=str(_DEMO_HEAD), help="face mesh OBJ (default: the bundled head)")
-    parser.add_argument("--seconds", type=float, default=4.0, help="capture length in seconds (default 4)")
-    parser.add_argument("--fps", type=float, default=30.0, help="capture frame rate (default 30)")
+    parser.add_argument(
+        "--seconds", type=positive_float, default=4.0, help="capture length in seconds (default 4)"
+    )
+    parser.add_argument("--fps", type=positive_float, default=30.0, help="capture frame rate (default 30)")
     parser.add_argument("--no-render", action="store_true", help="skip the contact sheet render")
     parser.add_argument("--hero", default=None, help="also render a wide hero image to this PNG path")
 

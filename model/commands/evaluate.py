@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from ._common import positive_int
+
 HELP = "evaluate weights on held-out identities/topologies and stylized warps (one table)"
 
 
@@ -16,9 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weights", default=None, help="weights folder (default: the shipped weights/)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--cases", default="eval_cases", help="evaluation case folder (written if missing)")
-    parser.add_argument("--num-cases", type=int, default=8, help="cases per set (default 8)")
+    parser.add_argument("--num-cases", type=positive_int, default=8, help="cases per set (default 8)")
     parser.add_argument(
-        "--max-vertices", type=int, default=40000, help="vertex budget per case (default 40000)"
+        "--max-vertices", type=positive_int, default=40000, help="vertex budget per case (default 40000)"
     )
     parser.add_argument("--json", default=None, help="also write the results as JSON here")
 

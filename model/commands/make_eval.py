@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import argparse
 
+from ._common import positive_int
+
 HELP = "write held-out evaluation cases (OBJ + ground-truth npz + index.json) from ICT-FaceKit"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ict", default=None, help="ICT-FaceKit folder (default: $ICT_FACEKIT)")
     parser.add_argument("-o", "--out", required=True, help="output folder")
-    parser.add_argument("--cases", type=int, default=20, help="cases per kind (default 20)")
+    parser.add_argument("--cases", type=positive_int, default=20, help="cases per kind (default 20)")
     parser.add_argument(
         "--kind",
         choices=["unseen", "stylized", "both"],
@@ -25,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(default both, in subfolders)",
     )
     parser.add_argument(
-        "--max-vertices", type=int, default=40000, help="vertex budget per case (default 40000)"
+        "--max-vertices", type=positive_int, default=40000, help="vertex budget per case (default 40000)"
     )
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 
+from ._common import positive_float, positive_int
+
 HELP = "train the network on ICT-FaceKit derived meshes (reproduces the shipped weights)"
 
 
@@ -21,13 +23,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ict", default=None, help="ICT-FaceKit folder (default: $ICT_FACEKIT)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--out", default="runs/train", help="run folder (default runs/train)")
-    parser.add_argument("--minutes", type=float, default=None, help="wall-clock cap of each part's loop")
-    parser.add_argument("--resume", action="store_true", help="continue from OUT/<part>/checkpoint.pt")
-    parser.add_argument("--steps", type=int, default=None, help="override the number of trunk steps")
-    parser.add_argument("--encoder-steps", type=int, default=None, help="override the encoder's steps")
-    parser.add_argument("--pool-size", type=int, default=None, help="override the number of training meshes")
     parser.add_argument(
-        "--threads", type=int, default=None, help="torch CPU threads per part (default: 1 on cpu)"
+        "--minutes", type=positive_float, default=None, help="wall-clock cap of each part's loop"
+    )
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/<part>/checkpoint.pt")
+    parser.add_argument("--steps", type=positive_int, default=None, help="override the number of trunk steps")
+    parser.add_argument(
+        "--encoder-steps", type=positive_int, default=None, help="override the encoder's steps"
+    )
+    parser.add_argument(
+        "--pool-size", type=positive_int, default=None, help="override the number of training meshes"
+    )
+    parser.add_argument(
+        "--threads", type=positive_int, default=None, help="torch CPU threads per part (default: 1 on cpu)"
     )
     parser.add_argument(
         "--part",

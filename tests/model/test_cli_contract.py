@@ -218,3 +218,26 @@ def test_retarget_distinct_stems_still_write_one_obj_each(files, tmp_path):
     assert main([*argv, *frames, "-o", str(out), "--weights", w]) == 0
     assert listing(out) == ["x.obj", "y.obj"]
     assert read_mesh(out / "x.obj").num_vertices == read_mesh(d / "neutral.obj").num_vertices
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["demo", "--fps", "0"],
+        ["demo", "--seconds", "-1"],
+        ["make-eval", "-o", "x", "--cases", "0"],
+        ["evaluate", "--num-cases", "0"],
+        ["evaluate", "--max-vertices", "many"],
+        ["train", "--steps", "x"],
+        ["train", "--threads", "0"],
+        ["bake"],
+    ],
+    ids=" ".join,
+)
+def test_bad_option_values_are_one_line_exit_2(capsys, no_computation, argv):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    err = capsys.readouterr().err.strip()
+    assert info.value.code == 2, err
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "--help" in lines[0], err
