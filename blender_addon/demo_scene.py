@@ -57,6 +57,13 @@ def _log(t0: float, what: str) -> None:
     print(f"[demo {time.perf_counter() - t0:6.1f} s] {what}", flush=True)
 
 
+def atomic_path(path: pathlib.Path):
+    """:func:`model.atomic_write.atomic_path`, from wherever ``model`` lives (checkout or zip)."""
+    from .core._model_import import submodule
+
+    return submodule("atomic_write").atomic_path(path)
+
+
 def _run_op(op, **kwargs) -> None:
     """Call an operator; anything but FINISHED is an error (its reports are already printed)."""
     result = op(**kwargs)
@@ -346,10 +353,11 @@ def render_sheet(
     world.color = BACKGROUND
     scene.world = world
     scene.view_settings.view_transform = "Standard"
-    scene.render.filepath = str(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with bpy.context.temp_override(scene=scene):
-        bpy.ops.render.render(write_still=True, scene=scene.name)
+    with atomic_path(path) as tmp:  # an interrupted render never leaves a broken PNG
+        scene.render.filepath = str(tmp)
+        with bpy.context.temp_override(scene=scene):
+            bpy.ops.render.render(write_still=True, scene=scene.name)
     return path
 
 
@@ -396,11 +404,13 @@ def main(argv: list[str] | None = None) -> int:
     if keyed is not None:  # play exactly the capture in the saved .blend
         scene.frame_start, scene.frame_end = keyed
     _log(t0, f"ARKit capture imported: frames {scene.frame_start}-{scene.frame_end}")
-    glb = out / "demo.glb"
-    _run_op(ops.export, filepath=str(glb.resolve()), export_format="GLB")
+    glb = out.resolve() / "demo.glb"
+    with atomic_path(glb) as tmp:  # an interrupted export never leaves a broken file
+        _run_op(ops.export, filepath=str(tmp), export_format="GLB")
     _log(t0, f"wrote {glb}")
     make_active(face)
     blend = out / "demo.blend"
+    # Blender itself saves to "demo.blend@" and renames it, so this one is atomic already
     bpy.ops.wm.save_as_mainfile(filepath=str(blend.resolve()), check_existing=False)
     _log(t0, f"wrote {blend}")
 

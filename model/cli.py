@@ -7,7 +7,8 @@ Each command lives in ``model/commands/<name>.py`` and exposes::
     def run(args: argparse.Namespace) -> int    # exit code
 
 Commands are imported only when chosen, so ``--help`` and unrelated commands stay fast.
-Any :class:`model.errors.FaceSkinningError` becomes one line on stderr and exit code 2.
+Any :class:`model.errors.FaceSkinningError` becomes one line on stderr and exit code 2;
+warnings (e.g. an unusable cache) are one ``warning:`` line each.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 from .errors import FaceSkinningError
 
@@ -31,12 +33,19 @@ COMMANDS: dict[str, str] = {
 }
 
 
+class _OneLineErrorParser(argparse.ArgumentParser):
+    """Usage mistakes follow the CLI contract too: one ``error:`` line and exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message}; see {self.prog} --help\n")
+
+
 def _load(name: str):
     return importlib.import_module(f"{__package__}.commands.{COMMANDS[name]}")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m model", description=__doc__.splitlines()[0])
+    parser = _OneLineErrorParser(prog="python -m model", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         if only is not None and name != only:
@@ -76,6 +85,10 @@ def join_signed_values(argv: list[str]) -> list[str]:
     return out
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = join_signed_values(list(sys.argv[1:] if argv is None else argv))
     chosen = next((a for a in argv if not a.startswith("-")), None)
@@ -85,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     if run is None:
         parser.error(f"command {args.command!r} is not available in this build")
     try:
-        return int(run(args) or 0)
+        with warnings.catch_warnings():  # restores the previous handler when main() returns
+            warnings.showwarning = _one_line_warning
+            return int(run(args) or 0)
     except FaceSkinningError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

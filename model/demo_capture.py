@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .atomic_write import atomic_open
 from .facs import ARKIT_NAMES, NUM_ARKIT, canonical_arkit_name
 
 # Column order of the 52 blendshapes in a Live Link Face CSV.
@@ -145,7 +146,7 @@ def write_live_link_csv(
         raise ValueError(f"rotations must be ({n}, {len(LIVE_LINK_ROTATIONS)}), got {rotations.shape}")
     values = np.concatenate([weights[:, _LL_TO_ARKIT], rotations], axis=1)
     count = values.shape[1]
-    with open(path, "w", newline="") as f:
+    with atomic_open(path, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["Timecode", "BlendShapeCount", *LIVE_LINK_BLENDSHAPES, *LIVE_LINK_ROTATIONS])
         for i in range(n):

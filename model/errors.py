@@ -59,3 +59,12 @@ class CaptureFormatError(FaceSkinningError, ValueError):
 
 class MissingDependencyError(FaceSkinningError, ImportError):
     """A training-only dependency (e.g. pymeshlab) is not installed; install the ``train`` extra."""
+
+
+class OutputPathError(FaceSkinningError):
+    """An output path cannot be written (a folder where a file is wanted, an unwritable folder,
+    a full disk); checked before computing where possible."""
+
+
+class DeviceError(FaceSkinningError, ValueError):
+    """The torch device asked for (e.g. ``cuda``) is unknown or not available on this machine."""

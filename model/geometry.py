@@ -27,15 +27,13 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import hashlib
-import os
 import pathlib
-import tempfile
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from .cache import array_digest, cache_dir
+from .cache import array_digest, entry_path, load_entry, save_entry
 from .mesh_io import validate
 
 # Bump when the algorithm changes so stale cache entries are recomputed, never reused.
@@ -498,17 +496,16 @@ def _check_digest(vertices: np.ndarray, triangles: np.ndarray, k: int) -> str:
     return h.hexdigest()
 
 
-def _cache_path(vertices: np.ndarray, triangles: np.ndarray, k: int) -> pathlib.Path:
+def _cache_path(vertices: np.ndarray, triangles: np.ndarray, k: int) -> pathlib.Path | None:
+    """The entry's path; None when the cache folder cannot be made (computing still works)."""
     key = array_digest(vertices, triangles, extra=f"k={k};{ALGORITHM_VERSION}")
-    return cache_dir("geometry") / f"{key}.npz"
+    return entry_path("geometry", f"{key}.npz")
 
 
 def _save(path: pathlib.Path, ops: Operators, check: str, nv: int, nt: int) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
-    os.close(fd)
-    try:
-        np.savez(
-            tmp,
+    save_entry(
+        path,
+        dict(
             mass=ops.mass,
             evals=ops.evals,
             evecs=ops.evecs,
@@ -519,35 +516,34 @@ def _save(path: pathlib.Path, ops: Operators, check: str, nv: int, nt: int) -> N
             meta=np.array([nv, nt, ops.k], dtype=np.int64),
             check=np.array(check),
             version=np.array(ALGORITHM_VERSION),
-        )  # fmt: skip
-        os.replace(tmp, path)
-    except OSError:
-        # a read-only or full cache disk only costs speed, never correctness
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        ),
+    )  # fmt: skip
 
 
 def _load(path: pathlib.Path, check: str, nv: int, nt: int) -> Operators | None:
-    """The cached operators if the entry is intact and belongs to this mesh, else None."""
+    """The cached operators if the entry is intact (signed by this cache, see
+    :func:`model.cache.load_entry`) and belongs to this mesh, else None."""
+    z = load_entry(path)
+    if z is None:
+        return None
     try:
-        with np.load(path, allow_pickle=False) as z:
-            if str(z["check"]) != check or str(z["version"]) != ALGORITHM_VERSION:
-                return None
-            meta = z["meta"]
-            if meta.shape != (3,) or int(meta[0]) != nv or int(meta[1]) != nt:
-                return None
-            k = int(meta[2])
-            ops = Operators(
-                mass=z["mass"],
-                evals=z["evals"],
-                evecs=z["evecs"],
-                grad_x=sp.csr_matrix((z["gx_data"], z["gx_indices"], z["gx_indptr"]), shape=(nv, nv)),
-                grad_y=sp.csr_matrix((z["gy_data"], z["gy_indices"], z["gy_indptr"]), shape=(nv, nv)),
-                frames=z["frames"],
-                normals=z["normals"],
-                k=k,
-            )
-    except Exception:  # noqa: BLE001 - any unreadable entry (truncated zip, bad dtype) is recomputed
+        if str(z["check"]) != check or str(z["version"]) != ALGORITHM_VERSION:
+            return None
+        meta = z["meta"]
+        if meta.shape != (3,) or int(meta[0]) != nv or int(meta[1]) != nt:
+            return None
+        k = int(meta[2])
+        ops = Operators(
+            mass=z["mass"],
+            evals=z["evals"],
+            evecs=z["evecs"],
+            grad_x=sp.csr_matrix((z["gx_data"], z["gx_indices"], z["gx_indptr"]), shape=(nv, nv)),
+            grad_y=sp.csr_matrix((z["gy_data"], z["gy_indices"], z["gy_indptr"]), shape=(nv, nv)),
+            frames=z["frames"],
+            normals=z["normals"],
+            k=k,
+        )
+    except Exception:  # noqa: BLE001 - a malformed entry (missing member, bad dtype) is recomputed
         return None
     shapes_ok = (
         ops.mass.shape == (nv,)
@@ -598,6 +594,8 @@ def compute_operators(
     if not cache:
         return _compute(v, t, k)
     path = _cache_path(v, t, k)
+    if path is None:  # no usable cache folder (warned once): only slower
+        return _compute(v, t, k)
     check = _check_digest(v, t, k)
     if path.exists():
         ops = _load(path, check, v.shape[0], t.shape[0])

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cache import cache_dir
+from .cache import entry_path, load_entry, save_entry
 from .errors import ICTDataError
 from .facs import ICT_NAMES
 
@@ -284,7 +284,7 @@ def load_ict(path: str | os.PathLike | None = None, use_cache: bool = True) -> I
     face_x = resolve_ict_path(path)
     files = _source_files(face_x)
     key = _cache_key(files)
-    cache_file = cache_dir("ict") / f"ict-{key[:24]}.npz" if use_cache else None
+    cache_file = entry_path("ict", f"ict-{key[:24]}.npz") if use_cache else None
     if cache_file is not None and cache_file.is_file():
         model = _read_cache(cache_file, key)
         if model is not None:
@@ -297,19 +297,21 @@ def load_ict(path: str | os.PathLike | None = None, use_cache: bool = True) -> I
 
 
 def _read_cache(cache_file: pathlib.Path, key: str) -> ICTModel | None:
+    z = load_entry(cache_file)  # None unless signed by this cache and unaltered
+    if z is None:
+        return None
     try:
-        with np.load(cache_file, allow_pickle=False) as z:
-            if str(z["key"]) != key:
-                return None
-            model = ICTModel(
-                neutral=z["neutral"],
-                identities=z["identities"],
-                expressions=z["expressions"],
-                expression_names=tuple(str(s) for s in z["expression_names"]),
-                face_indices=z["face_indices"],
-                face_sizes=z["face_sizes"],
-            )
-    except (OSError, KeyError, ValueError, EOFError):
+        if str(z["key"]) != key:
+            return None
+        model = ICTModel(
+            neutral=z["neutral"],
+            identities=z["identities"],
+            expressions=z["expressions"],
+            expression_names=tuple(str(s) for s in z["expression_names"]),
+            face_indices=z["face_indices"],
+            face_sizes=z["face_sizes"],
+        )
+    except (KeyError, ValueError, TypeError):
         return None
     ok = (
         model.neutral.shape == (NUM_VERTICES, 3)
@@ -322,10 +324,10 @@ def _read_cache(cache_file: pathlib.Path, key: str) -> ICTModel | None:
 
 
 def _write_cache(cache_file: pathlib.Path, key: str, model: ICTModel) -> None:
-    tmp = cache_file.with_name(f"{cache_file.stem}.{os.getpid()}.tmp.npz")
-    try:
-        np.savez(
-            tmp,
+    # atomic and signed; a read-only or full cache disk only costs speed (warned once)
+    save_entry(
+        cache_file,
+        dict(
             key=np.array(key),
             neutral=model.neutral,
             identities=model.identities,
@@ -333,10 +335,8 @@ def _write_cache(cache_file: pathlib.Path, key: str, model: ICTModel) -> None:
             expression_names=np.array(model.expression_names),
             face_indices=model.face_indices,
             face_sizes=model.face_sizes,
-        )
-        os.replace(tmp, cache_file)  # atomic: concurrent loaders never see a half-written entry
-    except OSError:
-        tmp.unlink(missing_ok=True)  # a read-only cache only costs speed
+        ),
+    )
 
 
 def _parse(face_x: pathlib.Path) -> ICTModel:

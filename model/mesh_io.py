@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .atomic_write import atomic_open
 from .errors import (
     DegenerateMeshError,
     EmptyMeshError,
@@ -590,4 +591,5 @@ def write_obj(path: str | pathlib.Path, vertices: np.ndarray, mesh_or_faces: Mes
             out.append("f " + " ".join(map(str, one_based[start:e])) + "\n")
             start = e
         parts.append("".join(out))
-    pathlib.Path(path).write_text("".join(parts))
+    with atomic_open(path, "w") as fh:  # never a half-written OBJ where a good one was
+        fh.write("".join(parts))

@@ -35,6 +35,7 @@ import pathlib
 
 import numpy as np
 
+from .atomic_write import save_npz
 from .cache import array_digest
 from .errors import ICTDataError
 
@@ -88,13 +89,15 @@ def write_region_table(path: str | pathlib.Path, labels: np.ndarray, neutral: np
     """Write ``labels`` (int8), :data:`REGION_NAMES` and the neutral's sha256 as a compressed npz."""
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as fh:  # a file handle keeps numpy from appending ".npz"
-        np.savez_compressed(
-            fh,
+    save_npz(
+        path,
+        dict(
             labels=np.asarray(labels, dtype=np.int8),
             names=np.array(REGION_NAMES),
             neutral_sha256=np.array(neutral_digest(neutral)),
-        )
+        ),
+        compress=True,
+    )
     return path
 
 

@@ -26,6 +26,7 @@ import zipfile
 
 import numpy as np
 
+from .atomic_write import atomic_open, write_text_atomic
 from .errors import FaceSkinningError
 
 NUM_IDENTITY_MODES = 100
@@ -96,7 +97,7 @@ def save_npz_deterministic(path: str | pathlib.Path, **arrays: np.ndarray) -> No
     ``np.savez`` stamps each member with the current time, so two identical runs differ.
     The result loads with ``np.load``.
     """
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with atomic_open(path, "wb") as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for key in sorted(arrays):
             buf = io.BytesIO()
             np.lib.format.write_array(buf, np.asanyarray(arrays[key]), allow_pickle=False)
@@ -176,5 +177,5 @@ def write_eval_cases(
             }
         )
     index = {"kind": kind, "units": "ICT centimetres times the case's similarity scale", "cases": entries}
-    (out / "index.json").write_text(json.dumps(index, indent=1, sort_keys=True) + "\n")
+    write_text_atomic(out / "index.json", json.dumps(index, indent=1, sort_keys=True) + "\n")
     return entries

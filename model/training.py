@@ -36,7 +36,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
-from .cache import array_digest, cache_dir
+from .atomic_write import atomic_open, write_text_atomic
+from .cache import array_digest, entry_path, load_entry, save_entry
 from .errors import FaceSkinningError
 from .facs import ICT_NAMES
 from .nn.diffusion import MeshTensors
@@ -138,26 +139,27 @@ def load_pool_item(ict, seed: int, k: int, split: str = "train", max_vertices: i
     # region names in the key: a sample cached under another segmentation has stale labels
     tag = f"{POOL_VERSION}|{seed}|{split}|{max_vertices}|{ict.num_vertices}|{','.join(REGION_NAMES)}"
     key = array_digest(extra=tag)
-    path = cache_dir("pool") / f"{split}-{seed}-{key[:16]}.npz"
+    path = entry_path("pool", f"{split}-{seed}-{key[:16]}.npz")  # None: no usable cache
     raw = None
-    if path.is_file():
+    z = load_entry(path) if path is not None else None  # None unless signed and unaltered
+    if z is not None:
         try:
-            with np.load(path, allow_pickle=False) as z:
-                raw = (z["vertices"], z["triangles"], z["deltas"], z["labels"], json.loads(str(z["meta"])))
-        except (OSError, KeyError, ValueError):
+            raw = (z["vertices"], z["triangles"], z["deltas"], z["labels"], json.loads(str(z["meta"])))
+        except (KeyError, ValueError):
             raw = None
     if raw is None:
         raw = _raw_sample(ict, seed, split, max_vertices)
-        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")  # parallel parts build it too
-        np.savez(
-            tmp,
-            vertices=raw[0],
-            triangles=raw[1],
-            deltas=raw[2],
-            labels=raw[3],
-            meta=json.dumps(raw[4], default=str),
-        )
-        os.replace(tmp, path)
+        if path is not None:  # atomic, so the parallel parts building it too never clash
+            save_entry(
+                path,
+                dict(
+                    vertices=raw[0],
+                    triangles=raw[1],
+                    deltas=raw[2],
+                    labels=raw[3],
+                    meta=np.array(json.dumps(raw[4], default=str)),
+                ),
+            )
     vertices, triangles, deltas, labels, meta = raw
     prep = prepare_mesh(vertices, triangles, k=k)
     d_can = np.asarray(prep.frame.vectors_to_canonical(deltas.reshape(-1, 3)), np.float32).reshape(
@@ -424,11 +426,10 @@ def train_part(
         writer.writerow(["step", "seconds", "lr", *keys])
 
     def save_checkpoint(step: int, seconds: float) -> None:
-        tmp = out / "checkpoint.pt.tmp"
-        torch.save(
-            {"net": net.state_dict(), "opt": opt.state_dict(), "step": step, "train_seconds": seconds}, tmp
-        )
-        os.replace(tmp, ckpt_path)
+        with atomic_open(ckpt_path, "wb") as fh:
+            torch.save(
+                {"net": net.state_dict(), "opt": opt.state_dict(), "step": step, "train_seconds": seconds}, fh
+            )
 
     t0 = time.time()
     last_ckpt = t0
@@ -483,7 +484,7 @@ def train_part(
         "final_ema": {k: round(v, 5) for k, v in ema.items()},
         "pool_vertices": [p.mesh.num_vertices for p in pool],
     }
-    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    write_text_atomic(out / "summary.json", json.dumps(summary, indent=1))
     return summary
 
 

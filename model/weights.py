@@ -14,6 +14,7 @@ import os
 import pathlib
 from typing import Any
 
+from .atomic_write import atomic_open, write_text_atomic
 from .errors import WeightsError
 from .facs import ICT_NAMES
 
@@ -58,9 +59,8 @@ def save_model(net, directory: str | os.PathLike, metadata: dict[str, Any] | Non
     out = pathlib.Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
-    tmp = out / (WEIGHTS_FILE + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, out / WEIGHTS_FILE)
+    with atomic_open(out / WEIGHTS_FILE, "wb") as fh:
+        torch.save(state, fh)
     digest = file_sha256(out / WEIGHTS_FILE)
     meta = {"name": "neural-face-skinning", "version": "0.1.0"}
     meta.update(metadata or {})
@@ -71,8 +71,8 @@ def save_model(net, directory: str | os.PathLike, metadata: dict[str, Any] | Non
         "network": net.config.to_json(),
         "metadata": meta,
     }
-    (out / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
-    (out / HASH_FILE).write_text(f"{digest}  {WEIGHTS_FILE}\n")
+    write_text_atomic(out / CONFIG_FILE, json.dumps(config, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(out / HASH_FILE, f"{digest}  {WEIGHTS_FILE}\n")
     return out
 
 
@@ -99,15 +99,20 @@ def load_model(directory: str | os.PathLike | None = None, device: str = "cpu"):
     """Load and verify a weights folder. Returns ``(net, config_dict)``; ``net`` is in eval mode.
 
     ``directory=None`` loads the shipped weights. Raises WeightsError when a file is missing,
-    the sha256 differs from the config or the ``.sha256`` file, or the tensors do not match the
-    configured architecture.
+    a config value is invalid, the sha256 differs from the config or the ``.sha256`` file, or the
+    tensors do not match the configured architecture; DeviceError when ``device`` is unknown or
+    absent (e.g. ``cuda`` without a GPU).
     """
     import torch
 
+    from .devices import check_device
     from .nn.network import FaceSkinningNet, NetConfig
+    from .weights_config import check_config
 
+    check_device(device)
     d = pathlib.Path(directory) if directory is not None else shipped_weights_dir()
     config = read_config(d)
+    check_config(config, d / CONFIG_FILE)
     wpath = d / config.get("weights_file", WEIGHTS_FILE)
     if not wpath.is_file():
         raise WeightsError(f"{wpath} is missing; copy the whole weights folder or retrain")

@@ -1,11 +1,38 @@
-"""Argument helpers shared by the network commands (bake, encode, retarget, evaluate)."""
+"""Argument helpers shared by the commands: axes, weights and device options, and output paths
+checked before any computation (one-line errors, exit code 2)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import pathlib
+import tempfile
+from collections.abc import Iterator
 
-from ..errors import FaceSkinningError
+from ..errors import FaceSkinningError, OutputPathError
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
+    if not (value > 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
+    return value
 
 
 def add_axes(parser: argparse.ArgumentParser) -> None:
@@ -28,17 +55,66 @@ def load_model(args: argparse.Namespace):
     return FaceModel.load(args.weights, device=args.device)
 
 
-def output_path(path: str, suffix: str | None = None) -> pathlib.Path:
-    """An output file path whose folder exists (created) and, if given, with the right suffix."""
+def check_device(args: argparse.Namespace) -> None:
+    """Refuse an unknown or absent ``--device`` before any work (DeviceError, one line)."""
+    from ..devices import check_device as check
+
+    check(args.device)
+
+
+def _writable_folder(folder: pathlib.Path, option: str) -> None:
+    """Create ``folder`` if missing and make sure new files can be created in it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputPathError(
+            f"{option}: cannot create folder {str(folder)!r} ({exc.strerror or exc}); "
+            "choose a path in a writable folder"
+        ) from exc
+    try:  # a real file, not os.access: access() says yes to root on read-only or special folders
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".nfs-write-test-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputPathError(
+            f"{option}: cannot write in folder {str(folder)!r} ({exc.strerror or exc}); "
+            "choose a path in a writable folder"
+        ) from exc
+
+
+def output_path(path: str, suffix: str | None = None, option: str = "-o") -> pathlib.Path:
+    """Check an output file path before any computation: the right suffix (if given), not a
+    folder, and its folder exists (created) and accepts new files. OutputPathError otherwise."""
     p = pathlib.Path(path)
     if suffix is not None and p.suffix.lower() != suffix:
         raise FaceSkinningError(
             f"output {path!r} must end in {suffix}; rename it (e.g. {p.with_suffix(suffix).name})"
         )
-    try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise FaceSkinningError(
-            f"cannot create folder {str(p.parent)!r} ({exc}); choose a writable output path"
-        ) from exc
+    if p.is_dir():
+        example = p / ("output" + (suffix or ""))
+        raise OutputPathError(f"{option} {str(p)!r} is a folder; give a file path, e.g. {example}")
+    _writable_folder(p.parent, option)
     return p
+
+
+def output_folder(path: str, option: str = "-o") -> pathlib.Path:
+    """Check an output folder before any computation: not a file, exists (created) and accepts
+    new files. OutputPathError otherwise."""
+    p = pathlib.Path(path)
+    if p.exists() and not p.is_dir():
+        raise OutputPathError(f"{option} {str(p)!r} is a file, not a folder; give a folder path")
+    _writable_folder(p, option)
+    return p
+
+
+@contextlib.contextmanager
+def reporting_write_errors(path: str | pathlib.Path, option: str = "-o") -> Iterator[None]:
+    """Turn an OSError while writing outputs (full disk, removed folder) into one line; the
+    writers are atomic, so the previous file is intact."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputPathError(
+            f"cannot write {str(path)!r} ({exc.strerror or exc}); any previous file there is unchanged. "
+            f"Free disk space or choose another {option}"
+        ) from exc

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_axes, add_weights, load_model, output_path
+from ._common import add_axes, add_weights, check_device, load_model, output_path, reporting_write_errors
 
 HELP = "bake 53 FACS expression shapes (+ skinning weights) for a face mesh into an .npz rig"
 
@@ -25,21 +25,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from ..atomic_write import save_npz
     from ..facs import ICT_NAMES
     from ..mesh_io import read_mesh
 
-    out = output_path(args.out, ".npz")
+    out = output_path(args.out, ".npz")  # refused before any work
+    check_device(args)
     mesh = read_mesh(args.target)
     fm = load_model(args)
     prep = fm.prepare(mesh.vertices, mesh.triangles(), up=args.up, forward=args.forward)
     skin = fm.predict_skin_weights(prep)
     deltas = fm.bake(prep, skin)
-    np.savez(
-        out,
-        names=np.array(ICT_NAMES),
-        deltas=deltas.astype(np.float32),
-        skin_weights=skin.astype(np.float32),
-        regions=np.array(fm.region_names),
-    )
+    with reporting_write_errors(out):  # atomic: an interruption keeps the old rig
+        save_npz(
+            out,
+            dict(
+                names=np.array(ICT_NAMES),
+                deltas=deltas.astype(np.float32),
+                skin_weights=skin.astype(np.float32),
+                regions=np.array(fm.region_names),
+            ),
+        )
     print(f"baked {len(ICT_NAMES)} shapes on {mesh.num_vertices} vertices -> {out}")
     return 0

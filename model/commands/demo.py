@@ -20,6 +20,7 @@ import time
 
 from ..demo_capture import write_demo_capture
 from ..weights import read_config, shipped_weights_dir
+from ._common import output_folder, output_path, positive_float, reporting_write_errors
 
 HELP = "run the demo on the bundled head: rig, ARKit capture, glb + .blend + contact sheet"
 
@@ -32,16 +33,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="demo_out", help="output folder (default: demo_out)")
     parser.add_argument("--weights", default=None, help="weights folder (default: the shipped weights/)")
     parser.add_argument("--head", default=str(_DEMO_HEAD), help="face mesh OBJ (default: the bundled head)")
-    parser.add_argument("--seconds", type=float, default=4.0, help="capture length in seconds (default 4)")
-    parser.add_argument("--fps", type=float, default=30.0, help="capture frame rate (default 30)")
+    parser.add_argument(
+        "--seconds", type=positive_float, default=4.0, help="capture length in seconds (default 4)"
+    )
+    parser.add_argument("--fps", type=positive_float, default=30.0, help="capture frame rate (default 30)")
     parser.add_argument("--no-render", action="store_true", help="skip the contact sheet render")
     parser.add_argument("--hero", default=None, help="also render a wide hero image to this PNG path")
 
 
 def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
-    out = pathlib.Path(args.out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(args.out, option="--out").resolve()  # refused before any work
+    if args.hero:
+        output_path(args.hero, option="--hero")
     weights = pathlib.Path(args.weights).resolve() if args.weights else shipped_weights_dir()
     config = read_config(weights)  # fails fast, with the fix, before Blender starts
     head = pathlib.Path(args.head).resolve()
@@ -60,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     capture = out / "capture.csv"
-    weights_arkit = write_demo_capture(capture, seconds=args.seconds, fps=args.fps)
+    with reporting_write_errors(capture, option="--out"):
+        weights_arkit = write_demo_capture(capture, seconds=args.seconds, fps=args.fps)  # atomic
     print(f"capture: {capture} ({weights_arkit.shape[0]} frames at {args.fps:g} fps)")
     name = config.get("metadata", {}).get("name", "?")
     print(f"weights: {weights} ({name})")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_axes, add_weights, load_model, output_path
+from ._common import add_axes, add_weights, check_device, load_model, output_path, reporting_write_errors
 
 HELP = "recover ICT FACS weights of animation frames (OBJ/PLY) of a source mesh into a CSV"
 
@@ -54,16 +54,18 @@ def run(args: argparse.Namespace) -> int:
     import csv
     import pathlib
 
+    from ..atomic_write import atomic_open
     from ..facs import ICT_NAMES
     from ..mesh_io import read_mesh
 
-    out = output_path(args.out, ".csv")
+    out = output_path(args.out, ".csv")  # refused before any work
+    check_device(args)
     neutral = read_mesh(args.neutral)
     frames = read_frames(args.frames, neutral.num_vertices)
     fm = load_model(args)
     prep = fm.prepare(neutral.vertices, neutral.triangles(), up=args.up, forward=args.forward)
     codes = fm.encode(prep, frames, method=args.method)
-    with open(out, "w", newline="") as f:
+    with reporting_write_errors(out), atomic_open(out, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["frame", *ICT_NAMES])
         for path, row in zip(args.frames, codes, strict=True):

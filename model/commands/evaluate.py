@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from ._common import positive_int
+
 HELP = "evaluate weights on held-out identities/topologies and stylized warps (one table)"
 
 
@@ -16,9 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weights", default=None, help="weights folder (default: the shipped weights/)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--cases", default="eval_cases", help="evaluation case folder (written if missing)")
-    parser.add_argument("--num-cases", type=int, default=8, help="cases per set (default 8)")
+    parser.add_argument("--num-cases", type=positive_int, default=8, help="cases per set (default 8)")
     parser.add_argument(
-        "--max-vertices", type=int, default=40000, help="vertex budget per case (default 40000)"
+        "--max-vertices", type=positive_int, default=40000, help="vertex budget per case (default 40000)"
     )
     parser.add_argument("--json", default=None, help="also write the results as JSON here")
 
@@ -29,15 +31,25 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from ..api import FaceModel
+    from ..atomic_write import write_text_atomic
     from ..evaluation import ensure_cases, evaluate, format_table
     from ..ict import load_ict
+    from ._common import check_device, output_folder, output_path, reporting_write_errors
 
+    # everything the user can fix is refused before any work
+    json_path = output_path(args.json, option="--json") if args.json else None
+    cases_dir = pathlib.Path(args.cases)
+    if not cases_dir.is_dir():  # an existing case folder is only read; a new one is written
+        output_folder(args.cases, option="--cases")
+    check_device(args)
     ict = load_ict(args.ict)
     fm = FaceModel.load(args.weights, device=args.device)
-    cases = ensure_cases(ict, pathlib.Path(args.cases), args.num_cases, args.max_vertices)
+    with reporting_write_errors(cases_dir, option="--cases"):
+        cases = ensure_cases(ict, cases_dir, args.num_cases, args.max_vertices)
     result = evaluate(fm, ict, cases, log=lambda s: print(s, file=sys.stderr))
     result["weights"] = str(args.weights or "shipped")
     print(format_table(result))
-    if args.json:
-        pathlib.Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+    if json_path is not None:
+        with reporting_write_errors(json_path, option="--json"):
+            write_text_atomic(json_path, json.dumps(result, indent=1) + "\n")
     return 0

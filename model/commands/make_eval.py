@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import argparse
 
+from ._common import positive_int
+
 HELP = "write held-out evaluation cases (OBJ + ground-truth npz + index.json) from ICT-FaceKit"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ict", default=None, help="ICT-FaceKit folder (default: $ICT_FACEKIT)")
     parser.add_argument("-o", "--out", required=True, help="output folder")
-    parser.add_argument("--cases", type=int, default=20, help="cases per kind (default 20)")
+    parser.add_argument("--cases", type=positive_int, default=20, help="cases per kind (default 20)")
     parser.add_argument(
         "--kind",
         choices=["unseen", "stylized", "both"],
@@ -25,22 +27,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(default both, in subfolders)",
     )
     parser.add_argument(
-        "--max-vertices", type=int, default=40000, help="vertex budget per case (default 40000)"
+        "--max-vertices", type=positive_int, default=40000, help="vertex budget per case (default 40000)"
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    import pathlib
-
     from ..ict import load_ict
     from ..split import write_eval_cases
+    from ._common import output_folder, reporting_write_errors
 
+    out = output_folder(args.out)  # refused before any work
     ict = load_ict(args.ict)
     kinds = ["unseen", "stylized"] if args.kind == "both" else [args.kind]
-    out = pathlib.Path(args.out)
     for kind in kinds:
         folder = out / kind if len(kinds) > 1 else out
-        entries = write_eval_cases(ict, folder, args.cases, kind=kind, max_vertices=args.max_vertices)
+        with reporting_write_errors(folder):  # every file is written atomically
+            entries = write_eval_cases(ict, folder, args.cases, kind=kind, max_vertices=args.max_vertices)
         sizes = [e["num_vertices"] for e in entries]
         print(f"{kind}: {len(entries)} cases in {folder} ({min(sizes)}-{max(sizes)} vertices)")
     return 0

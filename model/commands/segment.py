@@ -14,6 +14,7 @@ import numpy as np
 
 from ..ict import load_ict
 from ..regions import REGION_NAMES, TABLE_PATH, compute_region_labels, load_region_table, write_region_table
+from ._common import output_path, reporting_write_errors
 
 HELP = "regenerate the ICT face-region segmentation table (model/data/ict_regions.npz)"
 
@@ -24,13 +25,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    output = output_path(args.output)  # refused before any work
     ict = load_ict(args.ict)
     labels = compute_region_labels(ict)
     same = None
     if TABLE_PATH.is_file():
         old, names, _ = load_region_table()
         same = names == REGION_NAMES and np.array_equal(old, labels)
-    path = write_region_table(args.output, labels, ict.neutral)
+    with reporting_write_errors(output):
+        path = write_region_table(output, labels, ict.neutral)  # atomic
     counts = np.bincount(labels, minlength=len(REGION_NAMES))
     width = max(len(n) for n in REGION_NAMES)
     for name, count in zip(REGION_NAMES, counts, strict=True):

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 
+from ._common import positive_float, positive_int
+
 HELP = "train the network on ICT-FaceKit derived meshes (reproduces the shipped weights)"
 
 
@@ -21,13 +23,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ict", default=None, help="ICT-FaceKit folder (default: $ICT_FACEKIT)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--out", default="runs/train", help="run folder (default runs/train)")
-    parser.add_argument("--minutes", type=float, default=None, help="wall-clock cap of each part's loop")
-    parser.add_argument("--resume", action="store_true", help="continue from OUT/<part>/checkpoint.pt")
-    parser.add_argument("--steps", type=int, default=None, help="override the number of trunk steps")
-    parser.add_argument("--encoder-steps", type=int, default=None, help="override the encoder's steps")
-    parser.add_argument("--pool-size", type=int, default=None, help="override the number of training meshes")
     parser.add_argument(
-        "--threads", type=int, default=None, help="torch CPU threads per part (default: 1 on cpu)"
+        "--minutes", type=positive_float, default=None, help="wall-clock cap of each part's loop"
+    )
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/<part>/checkpoint.pt")
+    parser.add_argument("--steps", type=positive_int, default=None, help="override the number of trunk steps")
+    parser.add_argument(
+        "--encoder-steps", type=positive_int, default=None, help="override the encoder's steps"
+    )
+    parser.add_argument(
+        "--pool-size", type=positive_int, default=None, help="override the number of training meshes"
+    )
+    parser.add_argument(
+        "--threads", type=positive_int, default=None, help="torch CPU threads per part (default: 1 on cpu)"
     )
     parser.add_argument(
         "--part",
@@ -114,9 +122,16 @@ def run(args: argparse.Namespace) -> int:
     import pathlib
     import shutil
 
+    from ..atomic_write import copy_file_atomic
     from ..ict import load_ict
     from ..training import PARTS, build_pool, make_net, merge_parts, train
+    from ._common import check_device, output_folder, reporting_write_errors
 
+    # everything the user can fix is refused before any work
+    output_folder(args.out, option="--out")
+    if args.export:
+        output_folder(args.export, option="--export")
+    check_device(args)
     cfg = _config(args)
     threads = args.threads if args.threads is not None else (1 if args.device == "cpu" else None)
     ict = load_ict(args.ict)
@@ -139,7 +154,11 @@ def run(args: argparse.Namespace) -> int:
     if args.part != "all":
         return 0  # one part alone: nothing merged to export
     if args.export:
-        shutil.copytree(f"{args.out}/weights", args.export, dirs_exist_ok=True)
+        with reporting_write_errors(args.export, option="--export"):
+            # file by file atomically: an interrupted export never leaves a half-written model.pt
+            shutil.copytree(
+                f"{args.out}/weights", args.export, dirs_exist_ok=True, copy_function=copy_file_atomic
+            )
         print(f"weights exported to {args.export}")
     return 0
 

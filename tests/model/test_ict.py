@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from model import ict
+from model.cache import cache_dir
 from model.errors import ICTDataError
 from model.facs import ICT_NAMES
 
@@ -110,7 +111,7 @@ def test_cache_fast_path(ict_dir):
     m = ict.load_ict(ict_dir)
     assert time.perf_counter() - t < 5.0  # generous; parsing takes several seconds
     assert m.source == pathlib.Path(ict_dir) / "FaceXModel"
-    assert len(list(ict.cache_dir("ict").glob("ict-*.npz"))) >= 1
+    assert len(list(cache_dir("ict").glob("ict-*.npz"))) >= 1
 
 
 def _fake_ict(root: pathlib.Path, real: ict.ICTModel | None = None) -> pathlib.Path:
