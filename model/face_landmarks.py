@@ -1,0 +1,225 @@
+"""Geometric face landmarks for the rig check: the skin, its eye openings and the lid margins.
+
+Everything here works on a mesh already in the canonical frame (:mod:`model.frame`: Y up, face
+toward +Z, +X = the subject's left) and uses geometry only, never the network, so that the rig
+check measures the network instead of trusting it.
+
+* The **skin** is the largest connected component (by vertex count), unless the caller says
+  otherwise: eyeballs, teeth and lashes are separate components on artist meshes.
+* An **eye opening** is a boundary loop of the skin that lies entirely on one side of the
+  symmetry plane (the mouth and the outer border of a face crop straddle it), in front of the
+  skin's median depth; on each side the longest such loop wins (nostril or tear-duct holes are
+  smaller than an eye opening).
+* The **lid margins** are the two halves of the loop between its canthi (the loop's extreme
+  points along X); the half with the higher mean Y is the upper margin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+
+@dataclass
+class EyeOpening:
+    """One eye opening of the skin, in canonical coordinates.
+
+    side: ``"L"`` (+X, the subject's left) or ``"R"``. loop: ``(n,)`` int64 vertex indices of the
+    boundary loop in walking order. upper, lower: ``(m,)`` int64 vertex indices of the upper and
+    lower lid margin, ordered from one canthus to the other (both include the canthi).
+    center: ``(3,)`` float64 loop centroid. width: canthus-to-canthus distance (canonical units).
+    max_gap: the largest distance between the margins across the opening at neutral.
+    """
+
+    side: str
+    loop: np.ndarray
+    upper: np.ndarray
+    lower: np.ndarray
+    center: np.ndarray
+    width: float
+    max_gap: float
+
+
+def components(num_vertices: int, triangles: np.ndarray) -> np.ndarray:
+    """Connected component id of every vertex ``(V,) int64`` (unreferenced vertices are alone)."""
+    t = np.asarray(triangles, dtype=np.int64)
+    rows = np.concatenate([t[:, 0], t[:, 1], t[:, 2]])
+    cols = np.concatenate([t[:, 1], t[:, 2], t[:, 0]])
+    graph = sp.coo_matrix((np.ones(rows.size), (rows, cols)), shape=(num_vertices, num_vertices))
+    _, labels = connected_components(graph, directed=False)
+    return labels.astype(np.int64)
+
+
+def largest_component_mask(num_vertices: int, triangles: np.ndarray) -> np.ndarray:
+    """``(V,) bool``: the vertices of the largest connected component (the skin, by default)."""
+    labels = components(num_vertices, triangles)
+    referenced = np.zeros(num_vertices, dtype=bool)
+    referenced[np.asarray(triangles).ravel()] = True
+    counts = np.bincount(labels[referenced], minlength=labels.max() + 1)
+    return labels == int(np.argmax(counts))
+
+
+def boundary_loops(triangles: np.ndarray) -> list[np.ndarray]:
+    """Boundary loops of a triangle mesh: a list of ``(n,) int64`` vertex index arrays.
+
+    A boundary edge has exactly one incident triangle. Loops are walked along boundary edges;
+    at a non-manifold boundary vertex (more than two boundary edges) the walk takes the first
+    unused edge, so every boundary edge lands in exactly one chain.
+    """
+    t = np.asarray(triangles, dtype=np.int64)
+    edges = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [2, 0]]])
+    key = np.sort(edges, axis=1)
+    uniq, inverse, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    boundary = edges[counts[inverse.ravel()] == 1]
+    if len(boundary) == 0:
+        return []
+    neighbours: dict[int, list[int]] = {}
+    for a, b in boundary:
+        neighbours.setdefault(int(a), []).append(int(b))
+        neighbours.setdefault(int(b), []).append(int(a))
+    used: set[tuple[int, int]] = set()
+    loops = []
+    for a0, b0 in boundary:
+        e = (min(a0, b0), max(a0, b0))
+        if e in used:
+            continue
+        used.add(e)
+        loop = [int(a0), int(b0)]
+        while True:
+            cur = loop[-1]
+            nxt = next((n for n in neighbours[cur] if (min(cur, n), max(cur, n)) not in used), None)
+            if nxt is None:
+                break
+            used.add((min(cur, nxt), max(cur, nxt)))
+            if nxt == loop[0]:
+                break
+            loop.append(nxt)
+        loops.append(np.array(loop, dtype=np.int64))
+    return loops
+
+
+def _perimeter(points: np.ndarray) -> float:
+    return float(np.linalg.norm(points - np.roll(points, 1, axis=0), axis=1).sum())
+
+
+def _split_margins(loop: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split a loop at its extreme-X points into (upper, lower) chains, canthus to canthus."""
+    i0, i1 = int(np.argmin(pts[:, 0])), int(np.argmax(pts[:, 0]))
+    n = len(loop)
+    a = [(i0 + k) % n for k in range(((i1 - i0) % n) + 1)]  # i0 -> i1 one way round
+    b = [(i0 - k) % n for k in range(((i0 - i1) % n) + 1)]  # i0 -> i1 the other way
+    chain_a, chain_b = loop[a], loop[b]
+    if pts[a, 1].mean() >= pts[b, 1].mean():
+        return chain_a, chain_b
+    return chain_b, chain_a
+
+
+def margin_gaps(
+    canonical: np.ndarray, upper: np.ndarray, lower: np.ndarray, samples: int = 32
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the lid margins face each other: sample points across the opening.
+
+    Both margins run canthus to canthus; each margin vertex gets the parameter ``s`` in [0, 1],
+    its projection on the canthus-to-canthus axis at neutral. The margins are interpolated at
+    ``samples`` values of ``s`` strictly inside (0.05 .. 0.95).
+
+    Returns ``(s (n,), weights_upper (n, m_u), weights_lower (n, m_l))``: dense linear
+    interpolation matrices, so that ``weights_upper @ positions[upper]`` is the upper margin at
+    the samples for any deformed positions.
+    """
+    axis_from = canonical[upper[0]]
+    axis = canonical[upper[-1]] - axis_from
+    length2 = float(axis @ axis) or 1.0
+
+    def weights(chain: np.ndarray, s_samples: np.ndarray) -> np.ndarray:
+        s = (canonical[chain] - axis_from) @ axis / length2
+        order = np.argsort(s, kind="stable")
+        s_sorted = s[order]
+        w = np.zeros((len(s_samples), len(chain)))
+        j = np.clip(np.searchsorted(s_sorted, s_samples), 1, len(chain) - 1)
+        s0, s1 = s_sorted[j - 1], s_sorted[j]
+        frac = np.clip((s_samples - s0) / np.maximum(s1 - s0, 1e-12), 0.0, 1.0)
+        rows = np.arange(len(s_samples))
+        w[rows, order[j - 1]] += 1.0 - frac
+        w[rows, order[j]] += frac
+        return w
+
+    s_samples = np.linspace(0.05, 0.95, samples)
+    return s_samples, weights(upper, s_samples), weights(lower, s_samples)
+
+
+def margin_bands(
+    triangles: np.ndarray, skin: np.ndarray, upper: np.ndarray, lower: np.ndarray, rings: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
+    """Skin vertices within ``rings`` edge rings of each lid margin (closer to it than to the other).
+
+    The boundary loop can be tucked behind the visible lid edge (ICT-FaceKit's skin continues
+    into the eye socket); the visible margin is then a ring or two away from the loop, so the
+    closure is measured on these bands. Returns ``(upper_band, lower_band)`` int64 arrays.
+    """
+    t = np.asarray(triangles, dtype=np.int64)
+    t = t[skin[t].all(axis=1)]
+    n = int(max(t.max(), upper.max(), lower.max())) + 1
+    rows = np.concatenate([t[:, 0], t[:, 1], t[:, 2]])
+    cols = np.concatenate([t[:, 1], t[:, 2], t[:, 0]])
+    adj = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
+    adj = ((adj + adj.T) > 0).astype(np.int8)
+
+    def ring_distance(seeds: np.ndarray) -> np.ndarray:
+        dist = np.full(n, rings + 1)
+        front = np.zeros(n, dtype=bool)
+        front[seeds] = True
+        dist[front] = 0
+        for r in range(1, rings + 1):
+            front = (adj @ front.astype(np.int8) > 0) & (dist > rings)
+            dist[front] = r
+        return dist
+
+    du, dl = ring_distance(upper[1:-1]), ring_distance(lower[1:-1])
+    up_band = np.flatnonzero((du <= rings) & (du < dl))
+    low_band = np.flatnonzero((dl <= rings) & (dl < du))
+    return up_band, low_band
+
+
+def find_eye_openings(canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray) -> dict[str, EyeOpening]:
+    """The eye openings of the skin: ``{"L": EyeOpening, "R": EyeOpening}`` (either may be absent).
+
+    canonical: ``(V, 3)`` vertices in the canonical frame; triangles ``(T, 3)``; skin ``(V,) bool``.
+    """
+    t = np.asarray(triangles, dtype=np.int64)
+    skin_tris = t[skin[t].all(axis=1)]
+    if len(skin_tris) == 0:
+        return {}
+    median_z = float(np.median(canonical[skin, 2]))
+    best: dict[str, tuple[float, np.ndarray]] = {}
+    for loop in boundary_loops(skin_tris):
+        if len(loop) < 6:
+            continue
+        pts = canonical[loop]
+        if pts[:, 0].min() < 0.0 < pts[:, 0].max():  # straddles the plane: mouth or outer border
+            continue
+        if pts[:, 2].mean() < median_z:  # behind the face: ear canal, neck cut
+            continue
+        side = "L" if pts[:, 0].mean() > 0 else "R"
+        perimeter = _perimeter(pts)
+        if side not in best or perimeter > best[side][0]:
+            best[side] = (perimeter, loop)
+    out = {}
+    for side, (_, loop) in best.items():
+        pts = canonical[loop]
+        upper, lower = _split_margins(loop, pts)
+        _, wu, wl = margin_gaps(canonical, upper, lower)
+        gap = np.linalg.norm(wu @ canonical[upper] - wl @ canonical[lower], axis=1)
+        out[side] = EyeOpening(
+            side=side,
+            loop=loop,
+            upper=upper,
+            lower=lower,
+            center=pts.mean(axis=0),
+            width=float(np.linalg.norm(canonical[upper[-1]] - canonical[upper[0]])),
+            max_gap=float(gap.max()),
+        )
+    return out
