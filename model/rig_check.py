@@ -213,14 +213,14 @@ def _lid_closure(canonical: np.ndarray, delta: np.ndarray, eye: EyeOpening, band
 
     The gap at a sample across the opening is the vertical distance (canonical Y) between the
     lowest point of the upper band and the highest point of the lower band near that sample
-    (within half a sample spacing along the canthus axis): what a front view shows.
+    (within one sample spacing along the canthus axis): what a front view shows.
     """
     up_band, low_band = bands
     a = canonical[eye.upper[0]]
     axis = canonical[eye.upper[-1]] - a
     length2 = float(axis @ axis) or 1.0
     s_samples = np.linspace(0.05, 0.95, 19)
-    half = 0.5 * (s_samples[1] - s_samples[0])
+    half = s_samples[1] - s_samples[0]  # overlapping windows: margins are sparse on low-poly meshes
     s_up = (canonical[up_band] - a) @ axis / length2
     s_low = (canonical[low_band] - a) @ axis / length2
     near_up = np.abs(s_up[None, :] - s_samples[:, None]) <= half  # (n, bu)
