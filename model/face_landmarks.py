@@ -107,7 +107,10 @@ def _perimeter(points: np.ndarray) -> float:
 
 def _split_margins(loop: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Split a loop at its extreme-X points into (upper, lower) chains, canthus to canthus."""
-    i0, i1 = int(np.argmin(pts[:, 0])), int(np.argmax(pts[:, 0]))
+    # ties (a vertical edge at the corner) go to the point nearest the loop's mid height
+    off = np.abs(pts[:, 1] - pts[:, 1].mean())
+    i0 = int(np.lexsort((off, pts[:, 0]))[0])
+    i1 = int(np.lexsort((off, -pts[:, 0]))[0])
     n = len(loop)
     a = [(i0 + k) % n for k in range(((i1 - i0) % n) + 1)]  # i0 -> i1 one way round
     b = [(i0 - k) % n for k in range(((i0 - i1) % n) + 1)]  # i0 -> i1 the other way
@@ -151,14 +154,16 @@ def margin_gaps(
     return s_samples, weights(upper, s_samples), weights(lower, s_samples)
 
 
-def margin_bands(
+def margin_neighbourhoods(
     triangles: np.ndarray, skin: np.ndarray, upper: np.ndarray, lower: np.ndarray, rings: int = 2
-) -> tuple[np.ndarray, np.ndarray]:
-    """Skin vertices within ``rings`` edge rings of each lid margin (closer to it than to the other).
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """For each inner margin vertex, the skin vertices within ``rings`` edge rings of it that are
+    nearer (in rings) to its own margin than to the other one.
 
     The boundary loop can be tucked behind the visible lid edge (ICT-FaceKit's skin continues
-    into the eye socket); the visible margin is then a ring or two away from the loop, so the
-    closure is measured on these bands. Returns ``(upper_band, lower_band)`` int64 arrays.
+    into the eye socket); the visible edge is then a ring or two away, so the lid edge at a
+    margin vertex is taken over this neighbourhood. Returns ``(upper_sets, lower_sets)``, one
+    int64 array per vertex of ``upper[1:-1]`` / ``lower[1:-1]`` (the canthi are shared).
     """
     t = np.asarray(triangles, dtype=np.int64)
     t = t[skin[t].all(axis=1)]
@@ -166,7 +171,10 @@ def margin_bands(
     rows = np.concatenate([t[:, 0], t[:, 1], t[:, 2]])
     cols = np.concatenate([t[:, 1], t[:, 2], t[:, 0]])
     adj = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
-    adj = ((adj + adj.T) > 0).astype(np.int8)
+    adj = (((adj + adj.T) > 0).astype(np.int8) + sp.identity(n, dtype=np.int8, format="csr")).tocsr()
+    reach = adj.copy()
+    for _ in range(rings - 1):
+        reach = ((reach @ adj) > 0).astype(np.int8).tocsr()
 
     def ring_distance(seeds: np.ndarray) -> np.ndarray:
         dist = np.full(n, rings + 1)
@@ -179,9 +187,16 @@ def margin_bands(
         return dist
 
     du, dl = ring_distance(upper[1:-1]), ring_distance(lower[1:-1])
-    up_band = np.flatnonzero((du <= rings) & (du < dl))
-    low_band = np.flatnonzero((dl <= rings) & (dl < du))
-    return up_band, low_band
+    own_up, own_low = du < dl, dl < du
+
+    def sets(chain: np.ndarray, own: np.ndarray) -> list[np.ndarray]:
+        out = []
+        for i in chain[1:-1]:
+            near = reach.indices[reach.indptr[i] : reach.indptr[i + 1]]
+            out.append(np.union1d([i], near[own[near]]))
+        return out
+
+    return sets(upper, own_up), sets(lower, own_low)
 
 
 def find_eye_openings(canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray) -> dict[str, EyeOpening]:

@@ -51,7 +51,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .errors import MeshError
-from .face_landmarks import EyeOpening, find_eye_openings, largest_component_mask, margin_bands
+from .face_landmarks import EyeOpening, find_eye_openings, largest_component_mask, margin_neighbourhoods
 from .facs import ICT_NAMES
 
 THRESHOLDS: dict[str, float] = {
@@ -208,34 +208,37 @@ def _mirror(canonical: np.ndarray, triangles: np.ndarray, u: float):
     return hits, plane, share
 
 
-def _lid_closure(canonical: np.ndarray, delta: np.ndarray, eye: EyeOpening, bands):
-    """(mean %, min %, per-sample closure (n,), per-sample vertex weights) of one blink.
+def _lid_closure(canonical: np.ndarray, delta: np.ndarray, eye: EyeOpening, neighbourhoods):
+    """(mean %, min %) closure of one blink on one opening.
 
-    The gap at a sample across the opening is the vertical distance (canonical Y) between the
-    lowest point of the upper band and the highest point of the lower band near that sample
-    (within one sample spacing along the canthus axis): what a front view shows.
+    Each inner margin vertex gets a lid-edge height: the lowest (upper lid) or highest (lower
+    lid) canonical Y over its neighbourhood (itself and the skin up to two rings away on its
+    side). Both edges are interpolated at 19 samples across the opening (parameter = projection
+    on the canthus-to-canthus axis at neutral); the gap is upper minus lower, what a front view
+    shows.
     """
-    up_band, low_band = bands
+    up_sets, low_sets = neighbourhoods
     a = canonical[eye.upper[0]]
     axis = canonical[eye.upper[-1]] - a
     length2 = float(axis @ axis) or 1.0
+    s_up = (canonical[eye.upper[1:-1]] - a) @ axis / length2
+    s_low = (canonical[eye.lower[1:-1]] - a) @ axis / length2
     s_samples = np.linspace(0.05, 0.95, 19)
-    half = s_samples[1] - s_samples[0]  # overlapping windows: margins are sparse on low-poly meshes
-    s_up = (canonical[up_band] - a) @ axis / length2
-    s_low = (canonical[low_band] - a) @ axis / length2
-    near_up = np.abs(s_up[None, :] - s_samples[:, None]) <= half  # (n, bu)
-    near_low = np.abs(s_low[None, :] - s_samples[:, None]) <= half
-    ok = near_up.any(axis=1) & near_low.any(axis=1)
-    s_samples, near_up, near_low = s_samples[ok], near_up[ok], near_low[ok]
+    s_samples = s_samples[(s_samples >= max(s_up.min(), s_low.min())) & (s_samples <= min(s_up.max(), s_low.max()))]
+    if len(s_samples) == 0:
+        return None, None
+    o_up, o_low = np.argsort(s_up, kind="stable"), np.argsort(s_low, kind="stable")
 
     def gap(points: np.ndarray) -> np.ndarray:
-        top = np.where(near_up, points[up_band, 1][None, :], np.inf).min(axis=1)
-        bottom = np.where(near_low, points[low_band, 1][None, :], -np.inf).max(axis=1)
-        return top - bottom
+        top = np.array([points[n, 1].min() for n in up_sets])
+        bottom = np.array([points[n, 1].max() for n in low_sets])
+        return np.interp(s_samples, s_up[o_up], top[o_up]) - np.interp(s_samples, s_low[o_low], bottom[o_low])
 
     before = gap(canonical)
     after = gap(canonical + delta)
     opened = before > 0
+    if not opened.any():
+        return None, None
     before, after = before[opened], after[opened]
     closure = np.clip(1.0 - after / np.maximum(before, 1e-12), 0.0, 1.0)
     mean = float((closure * before).sum() / max(before.sum(), 1e-12))
@@ -379,7 +382,10 @@ def check_rig(
         if name in BLINKS and BLINKS[name] in eyes:
             eye = eyes[BLINKS[name]]
             if eye.max_gap >= _CLOSED_EYE * eye.width:
-                mean, worst = _lid_closure(canon, ds, eye, margin_bands(t, skin, eye.upper, eye.lower))
+                mean, worst = _lid_closure(canon, ds, eye, margin_neighbourhoods(t, skin, eye.upper, eye.lower))
+            else:
+                mean = worst = None
+            if mean is not None:
                 rep.lid_closure_pct, rep.lid_closure_min_pct = round(mean, 2), round(worst, 2)
                 if min(mean, worst) < THRESHOLDS["blink_closure_pct"]:
                     verdicts.append(
