@@ -34,7 +34,8 @@ def summary(name: str, report) -> str:
         f"| {name} | {report.info['vertices']} | {','.join(report.info['eyes_found']) or '-'} | "
         f"{f(s['eyeBlink_L'].lid_closure_pct)} / {f(s['eyeBlink_L'].lid_closure_min_pct)} | "
         f"{f(s['eyeBlink_R'].lid_closure_pct)} / {f(s['eyeBlink_R'].lid_closure_min_pct)} | "
-        f"{f(s['jawOpen'].static_leakage_pct, '.2f')} | {leak:.2f} ({leak_shape}) | {flips} in {flip_shapes} | "
+        f"{f(s['jawOpen'].static_leakage_pct, '.2f')} | {leak:.2f} ({leak_shape}) | "
+        f"{flips} in {flip_shapes} | "
         f"{'yes' if report.info['symmetric'] else 'no'} ({100 * report.info['symmetric_share']:.0f} %) | "
         f"{f(max(mirrors) if mirrors else None)} | {ripple:.2f} | "
         f"{f(max(reach) if reach else None)} | {len(report.verdicts)} |"
@@ -53,8 +54,18 @@ def main() -> int:
     fm = FaceModel.load()
     rows, details = [], []
     demo = read_mesh(ROOT / "model" / "data" / "demo_head.obj")
-    items = [("demo_head.obj", {"vertices": demo.vertices, "head_triangles": demo.triangles(),
-                                "head_ids": None, "up": "Y", "forward": "Z"})]
+    items = [
+        (
+            "demo_head.obj",
+            {
+                "vertices": demo.vertices,
+                "head_triangles": demo.triangles(),
+                "head_ids": None,
+                "up": "Y",
+                "forward": "Z",
+            },
+        )
+    ]
     for path in sorted((realdev / "meshes").iterdir()):
         if path.suffix.lower() in (".fbx", ".obj"):
             items.append((path.name, path))
@@ -64,13 +75,22 @@ def main() -> int:
         v = data["vertices"] if data["head_ids"] is None else data["vertices"][data["head_ids"]]
         t = data["head_triangles"]
         deltas, skin = bake(fm, v, t, data["up"], data["forward"])
-        report = check_rig(v, t, deltas, up=data["up"], forward=data["forward"], skin_weights=skin,
-                           region_names=fm.region_names)
+        report = check_rig(
+            v,
+            t,
+            deltas,
+            up=data["up"],
+            forward=data["forward"],
+            skin_weights=skin,
+            region_names=fm.region_names,
+        )
         rows.append(summary(name, report))
         details.append((name, report, time.perf_counter() - t0))
-    print("| mesh | V (head) | eyes | blink L mean/min % | blink R mean/min % | jawOpen static % | "
-          "worst static % | flipped tris | symmetric | worst mirror % | worst ripple x ICT | "
-          "worst reach % | verdicts |")
+    print(
+        "| mesh | V (head) | eyes | blink L mean/min % | blink R mean/min % | jawOpen static % | "
+        "worst static % | flipped tris | symmetric | worst mirror % | worst ripple x ICT | "
+        "worst reach % | verdicts |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     for name, report, secs in details:

@@ -199,7 +199,9 @@ def margin_neighbourhoods(
     return sets(upper, own_up), sets(lower, own_low)
 
 
-def find_eye_openings(canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray) -> dict[str, EyeOpening]:
+def find_eye_openings(
+    canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray
+) -> dict[str, EyeOpening]:
     """The eye openings of the skin: ``{"L": EyeOpening, "R": EyeOpening}`` (either may be absent).
 
     canonical: ``(V, 3)`` vertices in the canonical frame; triangles ``(T, 3)``; skin ``(V,) bool``.

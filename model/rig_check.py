@@ -35,8 +35,8 @@ weight 1.0 (numpy in, :class:`RigReport` out):
   same shape on ICT-FaceKit's own head (:mod:`model.rig_check_reference`): 1 = as smooth as ICT.
 * **reach outside the region**: the share of the shape's motion energy (area-weighted ``|d|^2``) on
   vertices outside the regions where ICT-FaceKit's same shape acts (the regions whose mean
-  displacement on ICT is at least 5 % of the mean in its most moving region). Region membership of a vertex on an arbitrary mesh = its skin
-  weights (the network's, or repainted ones); not measured without skin weights.
+  displacement on ICT is at least 5 % of the mean in its most moving region). Region
+  membership of a vertex on an arbitrary mesh = its skin weights (the network's, or repainted ones); not measured without skin weights.
 
 Thresholds (:data:`THRESHOLDS`): blink closure >= 90 % (mean and min) where the eyes are open,
 static leakage <= 1 %, zero flipped triangles, mirror error <= 5 % on symmetric meshes (the
@@ -174,7 +174,9 @@ def _anchors(canonical, eyes, skin_weights, region_names):
     return mid, u, source
 
 
-def heuristic_static_mask(canonical: np.ndarray, mid: np.ndarray, u: float, comp: np.ndarray, skin: np.ndarray):
+def heuristic_static_mask(
+    canonical: np.ndarray, mid: np.ndarray, u: float, comp: np.ndarray, skin: np.ndarray
+):
     """``(V,) bool`` static vertices from the eye midpoint ``mid`` and eye distance ``u``.
 
     See the module docstring for the zones; a non-skin component is static only when all its
@@ -224,7 +226,9 @@ def _lid_closure(canonical: np.ndarray, delta: np.ndarray, eye: EyeOpening, neig
     s_up = (canonical[eye.upper[1:-1]] - a) @ axis / length2
     s_low = (canonical[eye.lower[1:-1]] - a) @ axis / length2
     s_samples = np.linspace(0.05, 0.95, 19)
-    s_samples = s_samples[(s_samples >= max(s_up.min(), s_low.min())) & (s_samples <= min(s_up.max(), s_low.max()))]
+    s_samples = s_samples[
+        (s_samples >= max(s_up.min(), s_low.min())) & (s_samples <= min(s_up.max(), s_low.max()))
+    ]
     if len(s_samples) == 0:
         return None, None
     o_up, o_low = np.argsort(s_up, kind="stable"), np.argsort(s_low, kind="stable")
@@ -246,7 +250,9 @@ def _lid_closure(canonical: np.ndarray, delta: np.ndarray, eye: EyeOpening, neig
     return 100.0 * mean, 100.0 * float(closure[deep].min())
 
 
-def ripple_number(lap: np.ndarray, ds: np.ndarray, mass: np.ndarray, inv_mass: np.ndarray, unit: float) -> float:
+def ripple_number(
+    lap: np.ndarray, ds: np.ndarray, mass: np.ndarray, inv_mass: np.ndarray, unit: float
+) -> float:
     """``unit^2 * sqrt(||M^-1 L d||_M^2 / ||d||_M^2)`` for ``lap = L @ d`` (dimensionless)."""
     num = float((inv_mass[:, None] * lap**2).sum())
     den = float((mass[:, None] * ds**2).sum())
@@ -294,8 +300,8 @@ def check_rig(
         MeshError: shapes that do not match the mesh; the typed mesh errors of
         :func:`model.frame.fit_frame`.
     """
-    from .frame import fit_frame
     from .face_landmarks import components
+    from .frame import fit_frame
 
     v = np.asarray(vertices, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
@@ -382,7 +388,9 @@ def check_rig(
         if name in BLINKS and BLINKS[name] in eyes:
             eye = eyes[BLINKS[name]]
             if eye.max_gap >= _CLOSED_EYE * eye.width:
-                mean, worst = _lid_closure(canon, ds, eye, margin_neighbourhoods(t, skin, eye.upper, eye.lower))
+                mean, worst = _lid_closure(
+                    canon, ds, eye, margin_neighbourhoods(t, skin, eye.upper, eye.lower)
+                )
             else:
                 mean = worst = None
             if mean is not None:
@@ -424,11 +432,16 @@ def check_rig(
                     f"(needs <= {THRESHOLDS['ripple_ratio']:.0f}x)"
                 )
                 rough = np.sqrt(inv_mass) * np.linalg.norm(lap, axis=1)
-                problem = np.maximum(problem, np.clip(rough / max(rough.max(), 1e-300), 0, 1) * (rough > np.percentile(rough, 95)))
+                problem = np.maximum(
+                    problem,
+                    np.clip(rough / max(rough.max(), 1e-300), 0, 1) * (rough > np.percentile(rough, 95)),
+                )
         # reach outside the region
         if region_idx is not None and name in ref["names"]:
             density = ref["region_density"][ref["names"].index(name)]
-            expected = [region_idx[k] for k in np.flatnonzero(density >= _REGION_DENSITY) if region_idx[k] is not None]
+            expected = [
+                region_idx[k] for k in np.flatnonzero(density >= _REGION_DENSITY) if region_idx[k] is not None
+            ]
             inside = sw[:, expected].sum(axis=1) if expected else np.zeros(n_v)
             motion = mass * mag[s] ** 2
             outside = motion * np.clip(1.0 - inside, 0.0, 1.0)
@@ -437,7 +450,8 @@ def check_rig(
                 far = canon[int(np.argmax(outside / np.maximum(mass, 1e-300)))]
                 verdicts.append(
                     f"{name}: {rep.reach_outside_pct:.0f} % of the motion lies outside the shape's "
-                    f"regions (most at {_where(far, mid, u)}; needs <= {THRESHOLDS['reach_outside_pct']:.0f} %)"
+                    f"regions (most at {_where(far, mid, u)}; "
+                    f"needs <= {THRESHOLDS['reach_outside_pct']:.0f} %)"
                 )
                 spill = (mag[s] * (1.0 - inside)) / peak
                 problem = np.maximum(problem, np.where(spill > 0.1, np.minimum(1.0, spill * 2.0), 0.0))
@@ -465,7 +479,9 @@ def check_rig(
                     f"(most at {_where(canon[int(np.argmax(dn))], mid, u)}; needs <= "
                     f"{THRESHOLDS['mirror_error_pct']:.0f} %)"
                 )
-                problem = np.maximum(problem, np.clip(dn / max(dn.max(), 1e-300), 0, 1) * (dn > 0.2 * dn.max()))
+                problem = np.maximum(
+                    problem, np.clip(dn / max(dn.max(), 1e-300), 0, 1) * (dn > 0.2 * dn.max())
+                )
     info["mirror_plane_x"] = round(plane * frame.scale, 6)
     return RigReport(shapes=reports, verdicts=verdicts, problem=problem.astype(np.float32), info=info)
 

@@ -18,7 +18,9 @@ import sys
 
 from ._common import add_axes, add_weights, load_model
 
-HELP = "check a baked rig: lid closure, static leakage, flips, mirror error, ripple, reach (exit 1 on failure)"
+HELP = (
+    "check a baked rig: lid closure, static leakage, flips, mirror error, ripple, reach (exit 1 on failure)"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,6 +74,7 @@ def _load_mask(path: str, num_vertices: int):
 
 def format_report(report) -> str:
     """A table (one row per shape) and the verdict lines."""
+
     def f(x, spec):
         return "-" if x is None else format(x, spec)
 
