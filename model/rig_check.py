@@ -36,7 +36,8 @@ weight 1.0 (numpy in, :class:`RigReport` out):
 * **reach outside the region**: the share of the shape's motion energy (area-weighted ``|d|^2``) on
   vertices outside the regions where ICT-FaceKit's same shape acts (the regions whose mean
   displacement on ICT is at least 5 % of the mean in its most moving region). Region
-  membership of a vertex on an arbitrary mesh = its skin weights (the network's, or repainted ones); not measured without skin weights.
+  membership of a vertex on an arbitrary mesh = its skin weights (the network's, or repainted
+  ones); not measured without skin weights.
 
 Thresholds (:data:`THRESHOLDS`): blink closure >= 90 % (mean and min) where the eyes are open,
 static leakage <= 1 %, zero flipped triangles, mirror error <= 5 % on symmetric meshes (the
