@@ -8,8 +8,8 @@ check measures the network instead of trusting it.
   otherwise: eyeballs, teeth and lashes are separate components on artist meshes.
 * An **eye opening** is a boundary loop of the skin that lies entirely on one side of the
   symmetry plane (the mouth and the outer border of a face crop straddle it), in front of the
-  skin's median depth; on each side the longest such loop wins (nostril or tear-duct holes are
-  smaller than an eye opening).
+  skin's median depth and above its median height; on each side the longest such loop wins
+  (nostril or tear-duct holes are smaller than an eye opening).
 * The **lid margins** are the two halves of the loop between its canthi (the loop's extreme
   points along X); the half with the higher mean Y is the upper margin.
 """
@@ -154,6 +154,51 @@ def margin_gaps(
     return s_samples, weights(upper, s_samples), weights(lower, s_samples)
 
 
+def find_eyeballs(canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray) -> dict[str, np.ndarray]:
+    """Separate eyeball components: ``{"L": centre (3,), "R": centre (3,)}`` or ``{}``.
+
+    An eyeball is a component other than the skin whose vertices fit a sphere (least squares;
+    RMS residual < 10 % of the radius; game meshes often keep only the front cap), centred in
+    front of the skin's median depth and above its median height; the mirrored pair with the largest
+    radius wins (eyelashes and teeth are not spheres; irises are smaller than the eyeball).
+    """
+    comp = components(len(canonical), triangles)
+    referenced = np.zeros(len(canonical), dtype=bool)
+    referenced[np.asarray(triangles).ravel()] = True
+    median_z = float(np.median(canonical[skin, 2]))
+    median_y = float(np.median(canonical[skin, 1]))
+    spheres = []
+    for c in np.unique(comp[referenced & ~skin]):
+        pts = canonical[comp == c]
+        if len(pts) < 12:
+            continue
+        # |p|^2 = 2 c.p + (r^2 - |c|^2): linear in (c, k)
+        a = np.column_stack([2.0 * pts, np.ones(len(pts))])
+        sol, *_ = np.linalg.lstsq(a, (pts**2).sum(axis=1), rcond=None)
+        centre = sol[:3]
+        radius2 = sol[3] + centre @ centre
+        if radius2 <= 0:
+            continue
+        r = np.linalg.norm(pts - centre, axis=1)
+        if np.sqrt(np.mean((r - np.sqrt(radius2)) ** 2)) > 0.1 * np.sqrt(radius2):
+            continue
+        if centre[2] < median_z or centre[1] < median_y:
+            continue
+        spheres.append((float(np.sqrt(radius2)), centre))
+    best = None
+    for ra, ca in spheres:
+        for rb, cb in spheres:
+            if (
+                ca[0] > 0 > cb[0]
+                and abs(ra - rb) < 0.2 * ra
+                and abs(ca[1] - cb[1]) < ra
+                and abs(ca[0] + cb[0]) < ra
+            ):
+                if best is None or ra > best[0]:
+                    best = (ra, ca, cb)
+    return {} if best is None else {"L": best[1], "R": best[2]}
+
+
 def margin_neighbourhoods(
     triangles: np.ndarray, skin: np.ndarray, upper: np.ndarray, lower: np.ndarray, rings: int = 2
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -211,6 +256,7 @@ def find_eye_openings(
     if len(skin_tris) == 0:
         return {}
     median_z = float(np.median(canonical[skin, 2]))
+    median_y = float(np.median(canonical[skin, 1]))
     best: dict[str, tuple[float, np.ndarray]] = {}
     for loop in boundary_loops(skin_tris):
         if len(loop) < 6:
@@ -219,6 +265,8 @@ def find_eye_openings(
         if pts[:, 0].min() < 0.0 < pts[:, 0].max():  # straddles the plane: mouth or outer border
             continue
         if pts[:, 2].mean() < median_z:  # behind the face: ear canal, neck cut
+            continue
+        if pts[:, 1].mean() < median_y:  # below the middle of the skin: collar or neck cuts
             continue
         side = "L" if pts[:, 0].mean() > 0 else "R"
         perimeter = _perimeter(pts)

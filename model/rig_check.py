@@ -17,7 +17,8 @@ weight 1.0 (numpy in, :class:`RigReport` out):
 * **static leakage**: the largest displacement of a static vertex over the largest displacement
   of ``jawOpen``, in %. Static vertices are ``static_mask`` when given, else a heuristic in the
   canonical frame, in units of the distance ``u`` between the eye centres ``E`` (eye openings,
-  else the skin-weight centroids of the eye and lid regions): the back of the head and the ears
+  else separate eyeball components, else the centroids of the vertices whose strongest skin
+  weight is an eye or lid region): the back of the head and the ears
   (``z < E_z - 1.5u`` and ``y > E_y - 0.7u``), the top of the scalp (``y > E_y + 1.6u``), the
   neck base and everything below (``y < E_y - 3.3u``), and every component (other than the skin)
   lying entirely in those zones. The cuts come from ICT-FaceKit's own shapes: beyond them its 53
@@ -52,7 +53,13 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .errors import MeshError
-from .face_landmarks import EyeOpening, find_eye_openings, largest_component_mask, margin_neighbourhoods
+from .face_landmarks import (
+    EyeOpening,
+    find_eye_openings,
+    find_eyeballs,
+    largest_component_mask,
+    margin_neighbourhoods,
+)
 from .facs import ICT_NAMES
 
 THRESHOLDS: dict[str, float] = {
@@ -154,17 +161,20 @@ def _laplacian_on_referenced(v: np.ndarray, t: np.ndarray):
     return L, mass
 
 
-def _anchors(canonical, eyes, skin_weights, region_names):
-    """Eye centres ``{"L","R"}`` (canonical) from the openings, else from the skin weights."""
+def _anchors(canonical, eyes, eyeballs, skin_weights, region_names):
+    """Eye centres ``{"L","R"}`` (canonical) from the openings, else the eyeball components,
+    else the skin weights."""
     centres = {s: e.center for s, e in eyes.items()}
     source = "eye openings" if len(centres) == 2 else None
+    if source is None and len(eyeballs) == 2:
+        centres, source = dict(eyeballs), "eyeballs"
     if len(centres) < 2 and skin_weights is not None and region_names is not None:
         names = list(region_names)
         if all(r in names for regions in EYE_REGIONS.values() for r in regions):
             centres = {}
             for side, regions in EYE_REGIONS.items():
-                w = skin_weights[:, [names.index(r) for r in regions]].sum(axis=1)
-                w = np.where(w > 0.5, w, 0.0)
+                cols = [names.index(r) for r in regions]
+                w = np.isin(np.argmax(skin_weights, axis=1), cols).astype(np.float64)
                 if w.sum() > 0:
                     centres[side] = (w[:, None] * canonical).sum(axis=0) / w.sum()
             source = "skin weights" if len(centres) == 2 else None
@@ -323,12 +333,14 @@ def check_rig(
     skin = largest_component_mask(n_v, t) if skin_mask is None else np.asarray(skin_mask, bool)
     eyes = find_eye_openings(canon, t, skin)
     sw = None if skin_weights is None else np.asarray(skin_weights, dtype=np.float64)
-    mid, u, anchor_source = _anchors(canon, eyes, sw, region_names)
+    eyeballs = find_eyeballs(canon, t, skin)
+    mid, u, anchor_source = _anchors(canon, eyes, eyeballs, sw, region_names)
     unit = u if u else _EYE_DISTANCE_PER_SCALE  # canonical scale is 1 (RMS radius)
     info: dict = {
         "vertices": n_v,
         "triangles": len(t),
         "eyes_found": sorted(eyes),
+        "eyeballs_found": bool(eyeballs),
         "eye_anchor": anchor_source,
         "eye_distance": None if u is None else float(u * frame.scale),
     }
