@@ -185,6 +185,51 @@ def _anchors(canonical, eyes, eyeballs, skin_weights, region_names):
     return mid, u, source
 
 
+@dataclass
+class FaceAnchors:
+    """Where the face is, from geometry (and skin weights as a last resort).
+
+    frame: the canonical frame; canonical: ``(V, 3)`` vertices in it; skin: ``(V,) bool``;
+    eyes: the eye openings; eyeballs: eyeball centres; mid: ``(3,)`` canonical point between the
+    eyes (None when not found); eye_distance: canonical units (None when not found); source: how
+    the eyes were found (``"eye openings"``, ``"eyeballs"``, ``"skin weights"``, ``"none"``).
+    """
+
+    frame: object
+    canonical: np.ndarray
+    skin: np.ndarray
+    eyes: dict
+    eyeballs: dict
+    mid: np.ndarray | None
+    eye_distance: float | None
+    source: str
+
+
+def face_anchors(
+    vertices: np.ndarray,
+    triangles: np.ndarray,
+    up: str = "Y",
+    forward: str = "Z",
+    skin_mask: np.ndarray | None = None,
+    skin_weights: np.ndarray | None = None,
+    region_names: tuple[str, ...] | list[str] | None = None,
+) -> FaceAnchors:
+    """Find the skin, the eye openings or eyeballs and the eye midpoint of a mesh (see
+    :func:`check_rig` for the arguments)."""
+    from .frame import fit_frame
+
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    frame = fit_frame(v, t, up=up, forward=forward)
+    canon = frame.to_canonical(v)
+    skin = largest_component_mask(len(v), t) if skin_mask is None else np.asarray(skin_mask, bool)
+    eyes = find_eye_openings(canon, t, skin)
+    eyeballs = find_eyeballs(canon, t, skin)
+    sw = None if skin_weights is None else np.asarray(skin_weights, dtype=np.float64)
+    mid, u, source = _anchors(canon, eyes, eyeballs, sw, region_names)
+    return FaceAnchors(frame, canon, skin, eyes, eyeballs, mid, u, source)
+
+
 def heuristic_static_mask(
     canonical: np.ndarray, mid: np.ndarray, u: float, comp: np.ndarray, skin: np.ndarray
 ):
@@ -312,7 +357,6 @@ def check_rig(
         :func:`model.frame.fit_frame`.
     """
     from .face_landmarks import components
-    from .frame import fit_frame
 
     v = np.asarray(vertices, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
@@ -323,18 +367,15 @@ def check_rig(
             f"the rig has deltas of shape {d_in.shape} and {len(names)} names for a mesh of "
             f"{len(v)} vertices; bake the rig on this mesh (same vertex count and order)"
         )
-    frame = fit_frame(v, t, up=up, forward=forward)
-    canon = frame.to_canonical(v)
+    anchors = face_anchors(v, t, up, forward, skin_mask, skin_weights, region_names)
+    frame, canon, skin, eyes = anchors.frame, anchors.canonical, anchors.skin, anchors.eyes
+    eyeballs, mid, u, anchor_source = anchors.eyeballs, anchors.mid, anchors.eye_distance, anchors.source
     d = frame.vectors_to_canonical(d_in)
     n_v = len(v)
     problem = np.zeros(n_v, dtype=np.float64)
     verdicts: list[str] = []
     comp = components(n_v, t)
-    skin = largest_component_mask(n_v, t) if skin_mask is None else np.asarray(skin_mask, bool)
-    eyes = find_eye_openings(canon, t, skin)
     sw = None if skin_weights is None else np.asarray(skin_weights, dtype=np.float64)
-    eyeballs = find_eyeballs(canon, t, skin)
-    mid, u, anchor_source = _anchors(canon, eyes, eyeballs, sw, region_names)
     unit = u if u else _EYE_DISTANCE_PER_SCALE  # canonical scale is 1 (RMS radius)
     info: dict = {
         "vertices": n_v,
