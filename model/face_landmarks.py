@@ -24,6 +24,16 @@ from scipy.sparse.csgraph import connected_components
 
 
 @dataclass
+class Eyeball:
+    """A separate eyeball component: ``vertices (n,) int64``, fitted ``center (3,)`` and ``radius``
+    (canonical units)."""
+
+    vertices: np.ndarray
+    center: np.ndarray
+    radius: float
+
+
+@dataclass
 class EyeOpening:
     """One eye opening of the skin, in canonical coordinates.
 
@@ -154,13 +164,27 @@ def margin_gaps(
     return s_samples, weights(upper, s_samples), weights(lower, s_samples)
 
 
-def find_eyeballs(canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray) -> dict[str, np.ndarray]:
-    """Separate eyeball components: ``{"L": centre (3,), "R": centre (3,)}`` or ``{}``.
+def fit_sphere(points: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Least-squares sphere through ``points (n, 3)``: (centre, radius, RMS residual)."""
+    # |p|^2 = 2 c.p + (r^2 - |c|^2): linear in (c, k)
+    a = np.column_stack([2.0 * points, np.ones(len(points))])
+    sol, *_ = np.linalg.lstsq(a, (points**2).sum(axis=1), rcond=None)
+    centre = sol[:3]
+    radius2 = float(sol[3] + centre @ centre)
+    if radius2 <= 0:
+        return centre, 0.0, np.inf
+    radius = np.sqrt(radius2)
+    resid = float(np.sqrt(np.mean((np.linalg.norm(points - centre, axis=1) - radius) ** 2)))
+    return centre, float(radius), resid
+
+
+def find_eyeballs(canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray) -> dict[str, Eyeball]:
+    """Separate eyeball components: ``{"L": Eyeball, "R": Eyeball}`` or ``{}``.
 
     An eyeball is a component other than the skin whose vertices fit a sphere (least squares;
     RMS residual < 10 % of the radius; game meshes often keep only the front cap), centred in
-    front of the skin's median depth and above its median height; the mirrored pair with the largest
-    radius wins (eyelashes and teeth are not spheres; irises are smaller than the eyeball).
+    front of the skin's median depth and above its median height; the mirrored pair with the
+    largest radius wins (eyelashes and teeth are not spheres; irises are smaller than the eyeball).
     """
     comp = components(len(canonical), triangles)
     referenced = np.zeros(len(canonical), dtype=bool)
@@ -169,34 +193,69 @@ def find_eyeballs(canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray
     median_y = float(np.median(canonical[skin, 1]))
     spheres = []
     for c in np.unique(comp[referenced & ~skin]):
-        pts = canonical[comp == c]
+        members = np.flatnonzero(comp == c)
+        pts = canonical[members]
         if len(pts) < 12:
             continue
-        # |p|^2 = 2 c.p + (r^2 - |c|^2): linear in (c, k)
-        a = np.column_stack([2.0 * pts, np.ones(len(pts))])
-        sol, *_ = np.linalg.lstsq(a, (pts**2).sum(axis=1), rcond=None)
-        centre = sol[:3]
-        radius2 = sol[3] + centre @ centre
-        if radius2 <= 0:
-            continue
-        r = np.linalg.norm(pts - centre, axis=1)
-        if np.sqrt(np.mean((r - np.sqrt(radius2)) ** 2)) > 0.1 * np.sqrt(radius2):
+        centre, radius, resid = fit_sphere(pts)
+        if radius <= 0 or resid > 0.1 * radius:
             continue
         if centre[2] < median_z or centre[1] < median_y:
             continue
-        spheres.append((float(np.sqrt(radius2)), centre))
+        spheres.append(Eyeball(members, centre, radius))
     best = None
-    for ra, ca in spheres:
-        for rb, cb in spheres:
-            if (
-                ca[0] > 0 > cb[0]
-                and abs(ra - rb) < 0.2 * ra
-                and abs(ca[1] - cb[1]) < ra
-                and abs(ca[0] + cb[0]) < ra
-            ):
-                if best is None or ra > best[0]:
-                    best = (ra, ca, cb)
-    return {} if best is None else {"L": best[1], "R": best[2]}
+    for a in spheres:
+        for b in spheres:
+            ca, cb, ra = a.center, b.center, a.radius
+            mirrored = abs(ca[1] - cb[1]) < ra and abs(ca[0] + cb[0]) < ra
+            if ca[0] > 0 > cb[0] and abs(ra - b.radius) < 0.2 * ra and mirrored:
+                if best is None or ra > best[0].radius:
+                    best = (a, b)
+    return {} if best is None else {"L": best[0], "R": best[1]}
+
+
+def visible_eyeball(
+    points: np.ndarray, triangles: np.ndarray, skin: np.ndarray, eyeball: Eyeball, samples: int = 41
+) -> np.ndarray:
+    """Which front samples of an eyeball the skin leaves visible, seen along canonical -Z.
+
+    ``points (V, 3)``: canonical positions (neutral or posed; the eyeball's sphere is refitted to
+    its posed vertices). The eyeball's front hemisphere is sampled on a ``samples x samples`` grid
+    over its disk; a sample is covered when a skin triangle's projection contains it in front of
+    the sphere. Returns ``(samples, samples) bool`` (False outside the disk).
+    """
+    centre, radius, _ = fit_sphere(points[eyeball.vertices])
+    if radius <= 0:
+        centre, radius = eyeball.center, eyeball.radius
+    g = np.linspace(-1.0, 1.0, samples)
+    gx, gy = np.meshgrid(g, g)
+    inside = gx**2 + gy**2 < 1.0
+    sx, sy = centre[0] + radius * gx[inside], centre[1] + radius * gy[inside]
+    sz = centre[2] + radius * np.sqrt(1.0 - gx[inside] ** 2 - gy[inside] ** 2)
+    t = np.asarray(triangles, dtype=np.int64)
+    t = t[skin[t].all(axis=1)]
+    a, b, c = points[t[:, 0]], points[t[:, 1]], points[t[:, 2]]
+    lo, hi = np.minimum(np.minimum(a, b), c), np.maximum(np.maximum(a, b), c)
+    near = (hi[:, 0] >= sx.min()) & (lo[:, 0] <= sx.max()) & (hi[:, 1] >= sy.min()) & (lo[:, 1] <= sy.max())
+    near &= hi[:, 2] >= sz.min()
+    a, b, c = a[near], b[near], c[near]
+    den = (b[:, 1] - c[:, 1]) * (a[:, 0] - c[:, 0]) + (c[:, 0] - b[:, 0]) * (a[:, 1] - c[:, 1])
+    ok = np.abs(den) > 1e-15
+    a, b, c, den = a[ok], b[ok], c[ok], den[ok]
+    covered = np.zeros(sx.size, dtype=bool)
+    # 2-D barycentric coordinates of every sample in every nearby triangle, in chunks
+    for start in range(0, len(a), 512):
+        sl = slice(start, start + 512)
+        dx, dy = sx[:, None] - c[None, sl, 0], sy[:, None] - c[None, sl, 1]
+        w0 = ((b[None, sl, 1] - c[None, sl, 1]) * dx + (c[None, sl, 0] - b[None, sl, 0]) * dy) / den[None, sl]
+        w1 = ((c[None, sl, 1] - a[None, sl, 1]) * dx + (a[None, sl, 0] - c[None, sl, 0]) * dy) / den[None, sl]
+        w2 = 1.0 - w0 - w1
+        hit = (w0 >= 0) & (w1 >= 0) & (w2 >= 0)
+        z = w0 * a[None, sl, 2] + w1 * b[None, sl, 2] + w2 * c[None, sl, 2]
+        covered |= (hit & (z > sz[:, None])).any(axis=1)
+    out = np.zeros(gx.shape, dtype=bool)
+    out[inside] = ~covered
+    return out
 
 
 def margin_neighbourhoods(

@@ -14,11 +14,19 @@ weight 1.0 (numpy in, :class:`RigReport` out):
   ``lid_closure_min`` the worst sample where the neutral gap is at least a quarter of its
   largest value (a notch). Not measured where the eye is closed at neutral (gap < 5 % of its
   width) or has no opening.
+* **eyeball cover** (``eyeBlink_L/R``, meshes with separate eyeballs): the eyeball's front
+  hemisphere is sampled on a 41 x 41 grid over its disk, seen from the front; the share of the
+  samples visible at neutral that the skin covers at weight 1.0 (mean, and the worst grid column
+  holding at least a quarter of the largest column's visible samples); a slit one sample high
+  (~0.6 mm on a human eye) counts as closed. On skins without an
+  opening loop (the lids fold into a closed socket, as on game avatars) this decides the blink
+  verdict with the same 90 % threshold; not measured when less than 5 % of the disk is visible.
 * **static leakage**: the largest displacement of a static vertex over the largest displacement
   of ``jawOpen``, in %. Static vertices are ``static_mask`` when given, else a heuristic in the
   canonical frame, in units of the distance ``u`` between the eye centres ``E`` (eye openings,
   else separate eyeball components, else the centroids of the vertices whose strongest skin
-  weight is an eye or lid region): the back of the head and the ears
+  weight is an eye or lid region, else an estimate from the nose tip for sealed eyes): the back
+  of the head and the ears
   (``z < E_z - 1.5u`` and ``y > E_y - 0.7u``), the top of the scalp (``y > E_y + 1.6u``), the
   neck base and everything below (``y < E_y - 3.3u``), and every component (other than the skin)
   lying entirely in those zones. The cuts come from ICT-FaceKit's own shapes: beyond them its 53
@@ -59,6 +67,7 @@ from .face_landmarks import (
     find_eyeballs,
     largest_component_mask,
     margin_neighbourhoods,
+    visible_eyeball,
 )
 from .facs import ICT_NAMES
 
@@ -76,6 +85,7 @@ EYE_REGIONS = {
     "R": ("upper_lid_R", "lower_lid_R", "eye_R"),
 }
 _CLOSED_EYE = 0.05  # neutral gap / opening width below which the eye counts as closed
+_OPEN_EYEBALL = 0.05  # visible share of an eyeball's disk below which the eye counts as closed
 _NOTCH_GAP = 0.25  # samples with a neutral gap below this share of the largest are not "notches"
 _SYMMETRY_TOL = 0.02  # mirror distance, in eye distances
 _SYMMETRY_SHARE = 0.95
@@ -86,6 +96,7 @@ _REGION_DENSITY = 0.05
 _BACK_Z, _BACK_Y = -1.5, -0.7
 _SCALP_Y = 1.6
 _NECK_Y = -3.3
+_WIDTH_PER_EYE_DISTANCE = 2.86  # skin width at the nose tip's height / eye distance (ICT, demo head)
 _EYE_DISTANCE_PER_SCALE = 0.5  # eye distance / RMS radius on a head crop, when no eyes are found
 
 
@@ -97,6 +108,8 @@ class ShapeReport:
     max_displacement: float  # input units
     lid_closure_pct: float | None = None
     lid_closure_min_pct: float | None = None
+    eyeball_cover_pct: float | None = None
+    eyeball_cover_min_pct: float | None = None
     static_leakage_pct: float | None = None
     flipped_triangles: int = 0
     mirror_error_pct: float | None = None
@@ -161,13 +174,34 @@ def _laplacian_on_referenced(v: np.ndarray, t: np.ndarray):
     return L, mass
 
 
-def _anchors(canonical, eyes, eyeballs, skin_weights, region_names):
-    """Eye centres ``{"L","R"}`` (canonical) from the openings, else the eyeball components,
-    else the skin weights."""
+def _nose_tip_anchor(canonical: np.ndarray, skin: np.ndarray):
+    """(eye midpoint, eye distance) estimated from the nose tip, for faces with sealed eyes.
+
+    The nose tip is the most forward skin point in the upper 65 % of the skin's height; the eye
+    distance is the skin's width at the tip's height / 2.86 and the eye midpoint sits 0.5 eye
+    distances above and 0.64 behind the tip (both ratios measured on ICT-FaceKit's head and on
+    the demo head: 2.86 / 2.86, 0.53 / 0.47 and 0.63 / 0.65).
+    """
+    y = canonical[:, 1]
+    lo, hi = y[skin].min(), y[skin].max()
+    candidates = np.flatnonzero(skin & (y > hi - 0.65 * (hi - lo)))
+    if candidates.size == 0:
+        return None, None
+    tip = canonical[candidates[np.argmax(canonical[candidates, 2])]]
+    band = skin & (np.abs(y - tip[1]) < 0.05 * (hi - lo))
+    u = float(np.ptp(canonical[band, 0])) / _WIDTH_PER_EYE_DISTANCE
+    if u <= 0:
+        return None, None
+    return tip + u * np.array([0.0, 0.5, -0.64]), u
+
+
+def _anchors(canonical, eyes, eyeballs, skin_weights, region_names, skin=None):
+    """Eye midpoint and distance from the openings, else the eyeball components, else the skin
+    weights, else the nose tip. Returns (mid (3,) | None, u | None, source)."""
     centres = {s: e.center for s, e in eyes.items()}
     source = "eye openings" if len(centres) == 2 else None
     if source is None and len(eyeballs) == 2:
-        centres, source = dict(eyeballs), "eyeballs"
+        centres, source = {side: e.center for side, e in eyeballs.items()}, "eyeballs"
     if len(centres) < 2 and skin_weights is not None and region_names is not None:
         names = list(region_names)
         if all(r in names for regions in EYE_REGIONS.values() for r in regions):
@@ -179,6 +213,10 @@ def _anchors(canonical, eyes, eyeballs, skin_weights, region_names):
                     centres[side] = (w[:, None] * canonical).sum(axis=0) / w.sum()
             source = "skin weights" if len(centres) == 2 else None
     if source is None:
+        if skin is not None:
+            mid, u = _nose_tip_anchor(canonical, skin)
+            if mid is not None:
+                return mid, u, "nose tip (estimate)"
         return None, None, "none"
     mid = (centres["L"] + centres["R"]) / 2.0
     u = float(np.linalg.norm(centres["L"] - centres["R"]))
@@ -226,7 +264,7 @@ def face_anchors(
     eyes = find_eye_openings(canon, t, skin)
     eyeballs = find_eyeballs(canon, t, skin)
     sw = None if skin_weights is None else np.asarray(skin_weights, dtype=np.float64)
-    mid, u, source = _anchors(canon, eyes, eyeballs, sw, region_names)
+    mid, u, source = _anchors(canon, eyes, eyeballs, sw, region_names, skin)
     return FaceAnchors(frame, canon, skin, eyes, eyeballs, mid, u, source)
 
 
@@ -304,6 +342,32 @@ def _lid_closure(canonical: np.ndarray, delta: np.ndarray, eye: EyeOpening, neig
     mean = float((closure * before).sum() / max(before.sum(), 1e-12))
     deep = before >= _NOTCH_GAP * before.max()
     return 100.0 * mean, 100.0 * float(closure[deep].min())
+
+
+def _eyeball_cover(before: np.ndarray, after: np.ndarray) -> tuple[float, float] | None:
+    """(mean %, worst column %) of the eyeball samples visible before that are covered after.
+
+    A slit one sample high (1/20 of the eyeball radius, ~0.6 mm on a human eye) counts as
+    closed: a sample stays visible only when the samples above and below it are visible too.
+    """
+    after = after.copy()
+    after[1:-1] &= after[:-2] & after[2:]
+    after[[0, -1]] = False
+    seen = before.sum()
+    if seen == 0:
+        return None
+    mean = 100.0 * float((before & ~after).sum()) / float(seen)
+    per_column = before.sum(axis=0)
+    deep = per_column >= _NOTCH_GAP * per_column.max()
+    covered = (before & ~after).sum(axis=0)
+    worst = 100.0 * float((covered[deep] / per_column[deep]).min())
+    return mean, worst
+
+
+def _skin_near(canonical: np.ndarray, skin: np.ndarray, ball) -> np.ndarray:
+    """Skin vertices within 1.6 radii of an eyeball's centre (the lids), as indices."""
+    d = np.linalg.norm(canonical - ball.center, axis=1)
+    return np.flatnonzero(skin & (d < 1.6 * ball.radius))
 
 
 def ripple_number(
@@ -420,6 +484,13 @@ def check_rig(
     if sw is not None and region_names is not None and ref is not None:
         region_idx = [list(region_names).index(r) if r in region_names else None for r in ref["regions"]]
 
+    visible0 = {}
+    for side, ball in eyeballs.items():
+        vis = visible_eyeball(canon, t, skin, ball)
+        if vis.sum() >= _OPEN_EYEBALL * np.pi * (vis.shape[0] / 2) ** 2:
+            visible0[side] = vis
+    info["eyeballs_visible"] = sorted(visible0)
+
     n0 = _face_normals(canon, t)
     area0 = np.linalg.norm(n0, axis=1)
     valid_tri = area0 > 1e-12 * max(float(area0.max()), 1e-300)
@@ -455,6 +526,19 @@ def check_rig(
                         f"(worst point {worst:.0f} %, needs >= {THRESHOLDS['blink_closure_pct']:.0f} %)"
                     )
                     problem[eye.loop] = np.maximum(problem[eye.loop], 1.0 - min(mean, worst) / 100.0)
+        if name in BLINKS and BLINKS[name] in eyeballs and BLINKS[name] in visible0:
+            ball = eyeballs[BLINKS[name]]
+            cover = _eyeball_cover(visible0[BLINKS[name]], visible_eyeball(canon + ds, t, skin, ball))
+            if cover is not None:
+                rep.eyeball_cover_pct, rep.eyeball_cover_min_pct = round(cover[0], 2), round(cover[1], 2)
+                if BLINKS[name] not in eyes and min(cover) < THRESHOLDS["blink_closure_pct"]:
+                    # no opening in the skin to measure the margins on: the eyeball's cover decides
+                    verdicts.append(
+                        f"{name}: the lids cover {cover[0]:.0f} % of the visible {BLINKS[name]} eyeball "
+                        f"(worst column {cover[1]:.0f} %, needs >= {THRESHOLDS['blink_closure_pct']:.0f} %)"
+                    )
+                    ring = _skin_near(canon, skin, ball)
+                    problem[ring] = np.maximum(problem[ring], 1.0 - min(cover) / 100.0)
         # static leakage
         if static is not None and static.any() and jaw_max > 0:
             leak = mag[s] * static / jaw_max
