@@ -182,8 +182,8 @@ def find_eyeballs(canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray
     """Separate eyeball components: ``{"L": Eyeball, "R": Eyeball}`` or ``{}``.
 
     An eyeball is a component other than the skin whose vertices fit a sphere (least squares;
-    RMS residual < 10 % of the radius; game meshes often keep only the front cap), centred in
-    front of the skin's median depth and above its median height; the mirrored pair with the
+    RMS residual < 10 % of the radius; game meshes often keep only the front cap) whose front
+    lies in front of the skin's median depth and whose centre lies above its median height; the mirrored pair with the
     largest radius wins (eyelashes and teeth are not spheres; irises are smaller than the eyeball).
     """
     comp = components(len(canonical), triangles)
@@ -200,7 +200,7 @@ def find_eyeballs(canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray
         centre, radius, resid = fit_sphere(pts)
         if radius <= 0 or resid > 0.1 * radius:
             continue
-        if centre[2] < median_z or centre[1] < median_y:
+        if centre[2] + radius < median_z or centre[1] < median_y:
             continue
         spheres.append(Eyeball(members, centre, radius))
     best = None

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from model.cli import main
+from model.face_landmarks import boundary_loops
 from model.facs import ICT_NAMES, ict_index
 from model.mesh_io import write_obj
 from model.rig_check import THRESHOLDS, check_rig
@@ -35,6 +36,36 @@ def eyed_face(step: float = 0.1):
     remap = np.full(len(v), -1)
     remap[used] = np.arange(used.size)
     return v[used], remap[t].astype(np.int64)
+
+
+def with_eyeballs(v: np.ndarray, t: np.ndarray, socket: bool = False):
+    """Add two eyeball spheres (radius 0.4, wider than the openings are high) behind the openings; ``socket``: close each opening with a flat
+    floor far behind the eyeball instead (a skin without an opening loop, as on game avatars)."""
+    parts_v, parts_t = [v], [t]
+    n = len(v)
+    if socket:
+        for side in (+1.0, -1.0):
+            # a fan from a centre vertex to the opening's rim, pushed behind the eyeball
+            loop = next(lp for lp in boundary_loops(t) if np.all(np.sign(v[lp, 0]) == side) and len(lp) > 6)
+            centre = np.array([[side * EYE_X, 0.0, -0.8]])
+            parts_v.append(centre)
+            c = n
+            n += 1
+            parts_t.append(np.stack([loop, np.roll(loop, -1), np.full(len(loop), c)], 1))
+    u, w = np.meshgrid(np.linspace(0, np.pi, 13)[1:-1], np.linspace(0, 2 * np.pi, 25)[:-1], indexing="ij")
+    for side in (+1.0, -1.0):
+        pts = np.stack([np.sin(u) * np.cos(w), np.sin(u) * np.sin(w), np.cos(u)], -1).reshape(-1, 3)
+        pts = np.vstack([[0, 0, 1.0], pts, [0, 0, -1.0]]) * 0.4 + [side * EYE_X, 0.0, -0.35]
+        ring = np.arange(24)
+        tris = [np.stack([np.zeros(24, int), 1 + ring, 1 + (ring + 1) % 24], 1)]
+        for r in range(10):
+            a, b = 1 + r * 24 + ring, 1 + r * 24 + (ring + 1) % 24
+            tris += [np.stack([a, a + 24, b], 1), np.stack([b, a + 24, b + 24], 1)]
+        tris.append(np.stack([np.full(24, 241), 1 + 240 + (ring + 1) % 24 - 24, 1 + 240 + ring - 24], 1))
+        parts_v.append(pts)
+        parts_t.append(np.concatenate(tris) + n)
+        n += len(pts)
+    return np.vstack(parts_v), np.concatenate(parts_t).astype(np.int64)
 
 
 def mirror_index(v: np.ndarray) -> np.ndarray:
@@ -113,6 +144,42 @@ def test_half_blink_and_notched_blink_are_flagged(face):
     assert any(line.startswith("eyeBlink_R:") for line in report.verdicts)
     # the problem array marks the lid margin of the failing eyes
     assert report.problem[v[:, 0] > 0].max() > 0 and report.problem[v[:, 0] < 0].max() > 0
+
+
+def lid_slab(v: np.ndarray, side: float, amount: float, n_sheet: int) -> np.ndarray:
+    """The sheet above an opening moved down by ``0.55 * amount`` and 0.4 forward, tapering above
+    (only the first ``n_sheet`` vertices: never the eyeballs or the socket floor)."""
+    d = np.zeros_like(v)
+    near = (np.abs(v[:, 0] - side * EYE_X) < EYE_A + 0.25) & (v[:, 1] > 0) & (v[:, 1] < 1.2)
+    near[n_sheet:] = False
+    taper = np.clip((1.2 - v[near, 1]) / 0.4, 0.0, 1.0)
+    d[near, 1] = -0.55 * amount * taper
+    d[near, 2] = 0.4 * taper
+    return d
+
+
+@pytest.mark.parametrize("socket", [False, True])
+def test_eyeball_cover(face, socket):
+    v, t, deltas = face
+    v2, t2 = with_eyeballs(v, t, socket=socket)
+    pad = np.zeros((deltas.shape[0], len(v2) - len(v), 3))
+    rig = np.concatenate([deltas, pad], axis=1)
+    # the upper lid as a slab that slides down in front of the eyeball (0.55 > the opening's
+    # height 0.5), or half way
+    for name, side in (("eyeBlink_L", 1.0), ("eyeBlink_R", -1.0)):
+        rig[ict_index(name)] = lid_slab(v2, side, 1.0, len(v))
+    half = rig.copy()
+    half[ict_index("eyeBlink_L")] = lid_slab(v2, 1.0, 0.5, len(v))
+    report = check_rig(v2, t2, rig)
+    assert report.info["eyeballs_found"] and report.info["eyeballs_visible"] == ["L", "R"]
+    assert report.info["eyes_found"] == ([] if socket else ["L", "R"])
+    assert _shape(report, "eyeBlink_L").eyeball_cover_pct >= 99.0
+    report = check_rig(v2, t2, half)
+    cover = _shape(report, "eyeBlink_L").eyeball_cover_pct
+    assert 25.0 < cover < THRESHOLDS["blink_closure_pct"] - 5.0
+    assert any(line.startswith("eyeBlink_L:") for line in report.verdicts)
+    if socket:  # no opening loop: the cover decides the verdict
+        assert any("visible L eyeball" in line for line in report.verdicts)
 
 
 def test_moving_scalp_vertex_is_flagged(face):
