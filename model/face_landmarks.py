@@ -183,8 +183,9 @@ def find_eyeballs(canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray
 
     An eyeball is a component other than the skin whose vertices fit a sphere (least squares;
     RMS residual < 10 % of the radius; game meshes often keep only the front cap) whose front
-    lies in front of the skin's median depth and whose centre lies above its median height; the mirrored pair with the
-    largest radius wins (eyelashes and teeth are not spheres; irises are smaller than the eyeball).
+    lies in front of the skin's median depth and whose centre lies above its median height; the
+    mirrored pair with the largest radius wins (eyelashes and teeth are not spheres; irises are
+    smaller than the eyeball).
     """
     comp = components(len(canonical), triangles)
     referenced = np.zeros(len(canonical), dtype=bool)

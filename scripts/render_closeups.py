@@ -174,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
 
         realdev = require_realdev()
         demo = ROOT / "model" / "data" / "demo_head.obj"
-        paths = [demo, *sorted(p for p in (realdev / "meshes").iterdir() if p.suffix.lower() in (".obj", ".fbx"))]
+        meshes = sorted(p for p in (realdev / "meshes").iterdir() if p.suffix.lower() in (".obj", ".fbx"))
+        paths = [demo, *meshes]
         for path in paths:
             if path == demo:
                 from model.mesh_io import read_mesh

@@ -39,8 +39,10 @@ def eyed_face(step: float = 0.1):
 
 
 def with_eyeballs(v: np.ndarray, t: np.ndarray, socket: bool = False):
-    """Add two eyeball spheres (radius 0.4, wider than the openings are high) behind the openings; ``socket``: close each opening with a flat
-    floor far behind the eyeball instead (a skin without an opening loop, as on game avatars)."""
+    """Add two eyeball spheres (radius 0.4, taller than the openings) behind the openings.
+
+    ``socket``: also close each opening with a fan far behind the eyeball (a skin without an
+    opening loop, as on game avatars)."""
     parts_v, parts_t = [v], [t]
     n = len(v)
     if socket:
