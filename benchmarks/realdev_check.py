@@ -23,6 +23,9 @@ def summary(name: str, report) -> str:
     def f(x, spec="5.1f"):
         return "    -" if x is None else format(x, spec)
 
+    eyes = ",".join(report.info["eyes_found"]) or "-"
+    if report.info.get("eyeballs_found"):
+        eyes += " (+eyeballs)"
     flips = sum(r.flipped_triangles for r in report.shapes)
     flip_shapes = sum(r.flipped_triangles > 0 for r in report.shapes)
     leak = max((r.static_leakage_pct or 0.0) for r in report.shapes)
@@ -31,15 +34,41 @@ def summary(name: str, report) -> str:
     ripple = max((r.ripple_ratio or 0.0) for r in report.shapes)
     reach = [r.reach_outside_pct for r in report.shapes if r.reach_outside_pct is not None]
     return (
-        f"| {name} | {report.info['vertices']} | {','.join(report.info['eyes_found']) or '-'} | "
+        f"| {name} | {report.info['vertices']} | {eyes} | "
         f"{f(s['eyeBlink_L'].lid_closure_pct)} / {f(s['eyeBlink_L'].lid_closure_min_pct)} | "
         f"{f(s['eyeBlink_R'].lid_closure_pct)} / {f(s['eyeBlink_R'].lid_closure_min_pct)} | "
+        f"{f(s['eyeBlink_L'].eyeball_cover_pct)} / {f(s['eyeBlink_L'].eyeball_cover_min_pct)} | "
+        f"{f(s['eyeBlink_R'].eyeball_cover_pct)} / {f(s['eyeBlink_R'].eyeball_cover_min_pct)} | "
         f"{f(s['jawOpen'].static_leakage_pct, '.2f')} | {leak:.2f} ({leak_shape}) | "
         f"{flips} in {flip_shapes} | "
         f"{'yes' if report.info['symmetric'] else 'no'} ({100 * report.info['symmetric_share']:.0f} %) | "
         f"{f(max(mirrors) if mirrors else None)} | {ripple:.2f} | "
         f"{f(max(reach) if reach else None)} | {len(report.verdicts)} |"
     )
+
+
+def artist_report(data: dict, check_rig):
+    """The rig check on the avatar's artist-made ``AK_NN_<Name>`` keys (ARKit names read as the
+    ICT units they split into; browInnerUp / cheekPuff / tongueOut unpaired)."""
+    import re
+
+    import numpy as np
+
+    from model.facs import ICT_NAMES, ict_to_arkit_name
+
+    ids = data["head_ids"]
+    neutral = data["vertices"][ids]
+    names, deltas = [], []
+    for key, pos in data["shape_keys"].items():
+        m = re.match(r"AK_\d\d_(\w+)$", key)
+        if not m:
+            continue
+        arkit = m.group(1)[0].lower() + m.group(1)[1:]
+        halves = [n for n in ICT_NAMES if ict_to_arkit_name(n) == arkit]
+        names.append(halves[0] if len(halves) == 1 else (halves[0][:-2] if halves else arkit))
+        deltas.append(pos[ids] - neutral)
+    return check_rig(neutral, data["head_triangles"], np.stack(deltas), names=names,
+                     up=data["up"], forward=data["forward"])  # fmt: skip
 
 
 def main() -> int:
@@ -71,6 +100,12 @@ def main() -> int:
             items.append((path.name, path))
     for name, item in items:
         t0 = time.perf_counter()
+        if name == "rocketbox_Female_Adult_02_ARKit.fbx":
+            # a check of the check: the artist's own ARKit shapes on the same head
+            report = artist_report(load_mesh(item), check_rig)
+            rows.append(summary(name + " (artist's ARKit shapes)", report))
+            details.append((name + " (artist)", report, time.perf_counter() - t0))
+            t0 = time.perf_counter()
         data = load_mesh(item) if isinstance(item, pathlib.Path) else item
         v = data["vertices"] if data["head_ids"] is None else data["vertices"][data["head_ids"]]
         t = data["head_triangles"]
@@ -87,11 +122,12 @@ def main() -> int:
         rows.append(summary(name, report))
         details.append((name, report, time.perf_counter() - t0))
     print(
-        "| mesh | V (head) | eyes | blink L mean/min % | blink R mean/min % | jawOpen static % | "
+        "| mesh | V (head) | eyes | blink L lid closure mean/min % | blink R lid closure | "
+        "blink L eyeball cover mean/min % | blink R eyeball cover | jawOpen static % | "
         "worst static % | flipped tris | symmetric | worst mirror % | worst ripple x ICT | "
         "worst reach % | verdicts |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     for name, report, secs in details:
         print(f"\n## {name} ({secs:.1f} s): {report.info}")
