@@ -13,9 +13,11 @@ import sys
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-# the head of a Rocketbox avatar: everything within this height of the top (metres, Z up);
-# the chin sits ~0.22 m below the crown, so this keeps the head and upper neck
-HEAD_HEIGHT = 0.30
+# the head of a Rocketbox avatar: everything within this height of the top (metres, Z up); the
+# chin sits ~0.22 m below the crown, so this keeps the head and upper neck; 0.30 takes the
+# collar of the clothes in, which changes the network's bake a lot (REALDEV_HEAD_HEIGHT
+# overrides it, to measure how much the crop matters)
+HEAD_HEIGHT = float(os.environ.get("REALDEV_HEAD_HEIGHT", "0.25"))
 # axes of each mesh as found (looked at): (up, forward)
 AXES = {
     "rocketbox_Female_Adult_02_ARKit.fbx": ("Z", "-Y"),

@@ -2,7 +2,7 @@
 
     PYTHONPATH=. .venv/bin/python benchmarks/realdev_check.py [--verbose]
 
-The FBX avatars are full bodies: the rig is baked on the head (top 0.30 m, see
+The FBX avatars are full bodies: the rig is baked on the head (top 0.25 m, see
 ``benchmarks/_realdev.py``) and checked there. Skips (exit 0) when ../shared/real-dev is absent.
 """
 

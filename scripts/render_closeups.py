@@ -10,7 +10,7 @@ face anchors (eye openings or eyeball components; :func:`model.rig_check.face_an
 eye midpoint ``E`` and the eye distance ``u``, so a full body is never shown a few pixels wide.
 Without anchors the top of the mesh frames the face (busts: the head is the top 35 %).
 Without ``--rig`` the shipped network bakes the rig. ``--realdev`` renders today's rig on every
-mesh of ../shared/real-dev (FBX avatars: the head, the top 0.30 m) into OUT_DIR (never commit).
+mesh of ../shared/real-dev (FBX avatars: the head, the top 0.25 m) into OUT_DIR (never commit).
 Headless Workbench (``bpy``); each tile is rendered alone and the tiles are pasted into one PNG.
 """
 
