@@ -284,3 +284,22 @@ def test_demo_head_with_the_shipped_rig():
     assert report.info["static_vertices"] > 0
     assert all(s.reach_outside_pct is not None for s in report.shapes)
     assert report.problem.shape == (mesh.num_vertices,)
+
+
+def test_a_turned_symmetric_mesh_is_still_symmetric(face):
+    v, t, deltas = face
+    a = np.radians(4.0)
+    rot = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
+    report = check_rig(v @ rot.T, t, deltas @ rot.T)
+    assert report.info["symmetric"]
+    assert _shape(report, "mouthSmile_L").mirror_error_pct < THRESHOLDS["mirror_error_pct"]
+
+
+def test_reference_table_matches_ict(ict_dir):
+    from model.ict import load_ict
+    from model.rig_check_reference import compute_reference, load_reference
+
+    fresh, committed = compute_reference(load_ict(ict_dir)), load_reference()
+    assert fresh["names"] == committed["names"] and fresh["regions"] == committed["regions"]
+    for key in ("ripple", "region_share", "region_density"):
+        np.testing.assert_allclose(fresh[key], committed[key], rtol=1e-4, atol=1e-6)
