@@ -2,13 +2,15 @@
 
     PYTHONPATH=. .venv/bin/python benchmarks/realdev_check.py [--verbose]
 
-The FBX avatars are full bodies: the rig is baked on the head (top 0.25 m, see
+With ``ICT_FACEKIT`` set, the first row is ICT-FaceKit's own ground-truth shapes. The FBX
+avatars are full bodies: the rig is baked on the head (top 0.25 m, see
 ``benchmarks/_realdev.py``) and checked there. Skips (exit 0) when ../shared/real-dev is absent.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
 import sys
 import time
@@ -82,6 +84,25 @@ def main() -> int:
 
     fm = FaceModel.load()
     rows, details = [], []
+    if os.environ.get("ICT_FACEKIT"):
+        # ICT-FaceKit's own ground-truth shapes (face, scalp and neck, eye sockets, eyeballs):
+        # what the check says about the data the network learns from
+        from model.ict import load_ict
+
+        t0 = time.perf_counter()
+        ict = load_ict()
+        parts = [
+            "face",
+            "head_and_neck",
+            "eye_socket_left",
+            "eye_socket_right",
+            "eyeball_left",
+            "eyeball_right",
+        ]
+        ids, tris = ict.submesh(parts)
+        report = check_rig(ict.neutral[ids], tris, ict.expressions[:, ids])
+        rows.append(summary("ICT-FaceKit ground truth (head + sockets + eyeballs)", report))
+        details.append(("ICT-FaceKit ground truth", report, time.perf_counter() - t0))
     demo = read_mesh(ROOT / "model" / "data" / "demo_head.obj")
     items = [
         (

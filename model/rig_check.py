@@ -295,7 +295,32 @@ def _reflect(points: np.ndarray, normal: np.ndarray, offset: float) -> np.ndarra
     return points - 2.0 * ((points @ normal) - offset)[:, None] * normal[None, :]
 
 
-def _mirror(canonical: np.ndarray, triangles: np.ndarray, u: float):
+def _mirror_hits(canonical, triangles, comp, normal, offset):
+    """Closest points of the reflected vertices, each component matched on its mirror partner
+    only (the component most of its reflected vertices land on), so that a socket is never
+    matched onto the eyeball it hugs."""
+    from .transfer import ClosestHits, closest_points
+
+    q = _reflect(canonical, normal, offset)
+    first = closest_points(canonical, triangles, q)
+    tri_comp = comp[triangles[:, 0]]
+    fields = [np.zeros(len(q), np.int64), np.zeros((len(q), 3)), np.zeros(len(q)), np.zeros((len(q), 3)),
+              np.zeros((len(q), 3), np.int64)]  # fmt: skip
+    for c in np.unique(comp):
+        members = np.flatnonzero(comp == c)
+        landed = np.bincount(tri_comp[first.triangle[members]])
+        partner = int(np.argmax(landed))
+        tri_ids = np.flatnonzero(tri_comp == partner)
+        hits = closest_points(canonical, triangles[tri_ids], q[members])
+        fields[0][members] = tri_ids[hits.triangle]
+        fields[1][members] = hits.barycentric
+        fields[2][members] = hits.distance
+        fields[3][members] = hits.points
+        fields[4][members] = hits.corners
+    return ClosestHits(*fields)
+
+
+def _mirror(canonical: np.ndarray, triangles: np.ndarray, u: float, comp: np.ndarray):
     """Mirror correspondence across the fitted symmetry plane.
 
     Starts from ``x = 0`` of the canonical frame and refits the plane (normal and offset) twice
@@ -303,11 +328,9 @@ def _mirror(canonical: np.ndarray, triangles: np.ndarray, u: float):
     symmetric. Returns (hits of each mirrored vertex on the mesh, normal (3,), offset, share of
     vertices within ``_SYMMETRY_TOL * u`` of their mirror image).
     """
-    from .transfer import closest_points
-
     normal, offset = np.array([1.0, 0.0, 0.0]), 0.0
     for _ in range(3):
-        hits = closest_points(canonical, triangles, _reflect(canonical, normal, offset))
+        hits = _mirror_hits(canonical, triangles, comp, normal, offset)
         if _ == 2:
             break
         # pairs (p, its mirror partner q): q - p is along the normal, (p + q) / 2 on the plane
@@ -491,7 +514,7 @@ def check_rig(
     inv_mass = np.where(mass > 0, 1.0 / np.maximum(mass, 1e-300), 0.0)
 
     # mirror correspondence
-    hits, plane_normal, plane, sym_share = _mirror(canon, t, unit)
+    hits, plane_normal, plane, sym_share = _mirror(canon, t, unit, comp)
     symmetric = sym_share >= _SYMMETRY_SHARE
     info["symmetric"] = bool(symmetric)
     info["symmetric_share"] = round(sym_share, 4)
