@@ -158,6 +158,30 @@ def _pick(deltas, names, wanted):
     return {w: (np.zeros_like(deltas[0]) if w == "neutral" else deltas[index[w]]) for w in wanted}
 
 
+def _artist_shapes(data: dict, wanted) -> dict | None:
+    """The avatar's ``AK_NN_<ArkitName>`` keys as head deltas under the ICT names of ``wanted``
+    (``eyeBlink_L`` <- ``eyeBlinkLeft``); None when it has none."""
+    import re
+
+    from model.facs import ict_to_arkit_name
+
+    ids = data["head_ids"]
+    keys = {}
+    for key, pos in data["shape_keys"].items():
+        m = re.match(r"AK_\d\d_(\w+)$", key)
+        if m:
+            keys[m.group(1)[0].lower() + m.group(1)[1:]] = pos[ids] - data["vertices"][ids]
+    if not keys:
+        return None
+    out = {}
+    for w in wanted:
+        if w == "neutral":
+            out[w] = np.zeros((len(ids), 3))
+        elif ict_to_arkit_name(w) in keys:
+            out[w] = keys[ict_to_arkit_name(w)]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mesh", nargs="?", help="neutral mesh (.obj/.ply)")
@@ -190,6 +214,11 @@ def main(argv: list[str] | None = None) -> int:
             out = pathlib.Path(args.realdev) / f"{path.stem}_before.png"
             render_closeups(v, t, _pick(deltas, None, args.shapes), out, up, fwd, title=f"{path.name}: ")
             print(f"wrote {out}")
+            artist = _artist_shapes(data, args.shapes) if path.suffix.lower() == ".fbx" else None
+            if artist:  # what the artist made, for comparison
+                out = pathlib.Path(args.realdev) / f"{path.stem}_artist.png"
+                render_closeups(v, t, artist, out, up, fwd, title=f"{path.name} (artist's AK_ keys): ")
+                print(f"wrote {out}")
         return 0
     if not args.mesh or not args.out:
         parser.error("give MESH and -o OUT.png, or --realdev OUT_DIR")
