@@ -1,6 +1,7 @@
 """ICT-FaceKit reference numbers for the rig check, derived once and committed.
 
-``model/data/rig_check_reference.npz`` holds, for each of the 53 ICT shapes on ICT-FaceKit's
+``model/rig_check_reference.npz`` (beside this module, not in ``model/data``, so that the
+packaged add-on ships it) holds, for each of the 53 ICT shapes on ICT-FaceKit's
 generic head (the ``head`` crop: face, scalp, neck):
 
 * ``ripple (53,)``: :func:`model.rig_check.ripple_number` of the ground-truth shape, the
@@ -20,7 +21,7 @@ import pathlib
 
 import numpy as np
 
-REFERENCE_PATH = pathlib.Path(__file__).resolve().parent / "data" / "rig_check_reference.npz"
+REFERENCE_PATH = pathlib.Path(__file__).resolve().parent / "rig_check_reference.npz"
 
 
 def compute_reference(ict) -> dict:
