@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "bake": "bake",
     "encode": "encode",
     "retarget": "retarget",
+    "check": "check",
     "train": "train",
     "evaluate": "evaluate",
     "make-eval": "make_eval",

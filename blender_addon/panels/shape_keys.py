@@ -1,4 +1,4 @@
-"""Shape Keys panel: naming, prefix, painted weights, bake."""
+"""Shape Keys panel: naming, prefix, painted weights, bake, check."""
 
 from __future__ import annotations
 
@@ -24,6 +24,10 @@ class FACE_SKINNING_PT_shape_keys(SidebarPanel, bpy.types.Panel):
             n = len(shape_keys.owned_keys(obj))
             if n:
                 layout.label(text=f"{n} Face Skinning keys on this mesh")
+                layout.operator("face_skinning.check_rig", icon="CHECKMARK")
+                summary = obj.get("nfs_check_summary")
+                if summary:
+                    layout.label(text=str(summary))
 
 
 classes = (FACE_SKINNING_PT_shape_keys,)

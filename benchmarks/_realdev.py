@@ -1,0 +1,119 @@
+"""Shared loading of the real third-party development meshes (``../shared/real-dev``).
+
+Never commit the meshes or anything derived from them; benchmarks print numbers and write renders
+outside the repository. The FBX avatars need ``bpy`` (Blender as a Python module).
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import sys
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+# the head of a Rocketbox avatar: everything within this height of the top (metres, Z up); the
+# chin sits ~0.22 m below the crown, so this keeps the head and upper neck; 0.30 takes the
+# collar of the clothes in, which changes the network's bake a lot (REALDEV_HEAD_HEIGHT
+# overrides it, to measure how much the crop matters)
+HEAD_HEIGHT = float(os.environ.get("REALDEV_HEAD_HEIGHT", "0.25"))
+# axes of each mesh as found (looked at): (up, forward)
+AXES = {
+    "rocketbox_Female_Adult_02_ARKit.fbx": ("Z", "-Y"),
+    "rocketbox_Female_Adult_01.fbx": ("Z", "-Y"),
+    "demosthenes_bust_scan.obj": ("Y", "Z"),
+    "nefertiti_bust_scan.obj": ("Y", "Z"),
+}
+
+
+def realdev_dir() -> pathlib.Path | None:
+    """The real-dev folder (``$REALDEV``, /work/shared/real-dev or ../shared/real-dev), or None."""
+    for p in (os.environ.get("REALDEV"), "/work/shared/real-dev", ROOT.parent / "shared" / "real-dev"):
+        if p and (pathlib.Path(p) / "meshes").is_dir():
+            return pathlib.Path(p)
+    return None
+
+
+def require_realdev() -> pathlib.Path:
+    d = realdev_dir()
+    if d is None:
+        print("SKIP: ../shared/real-dev is absent (set REALDEV=PATH); nothing measured")
+        sys.exit(0)
+    return d
+
+
+def load_fbx(path: pathlib.Path) -> dict:
+    """The first mesh object of an FBX, rest pose, world coordinates (metres, Z up, face to -Y).
+
+    Returns ``{"vertices" (V,3), "triangles" (T,3), "shape_keys" {name: (V,3) positions}}``.
+    """
+    import bpy
+
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    bpy.ops.import_scene.fbx(filepath=str(path))
+    obj = max((o for o in bpy.data.objects if o.type == "MESH"), key=lambda o: len(o.data.vertices))
+    me = obj.data
+    n = len(me.vertices)
+    m = np.array(obj.matrix_world)
+
+    def world(co_flat):
+        co = co_flat.reshape(-1, 3)
+        return co @ m[:3, :3].T + m[:3, 3]
+
+    co = np.empty(n * 3)
+    me.vertices.foreach_get("co", co)
+    me.calc_loop_triangles()
+    tris = np.empty(len(me.loop_triangles) * 3, dtype=np.int64)
+    me.loop_triangles.foreach_get("vertices", tris)
+    keys = {}
+    if me.shape_keys:
+        for kb in me.shape_keys.key_blocks:
+            k = np.empty(n * 3)
+            kb.data.foreach_get("co", k)
+            keys[kb.name] = world(k)
+    return {"vertices": world(co), "triangles": tris.reshape(-1, 3), "shape_keys": keys}
+
+
+def head_submesh(vertices: np.ndarray, triangles: np.ndarray, up_axis: int = 2, height: float = HEAD_HEIGHT):
+    """Vertices within ``height`` of the top along ``up_axis`` and the triangles among them.
+
+    Returns ``(vertex_ids (n,), triangles (T,3) indexing vertex_ids)``.
+    """
+    top = vertices[:, up_axis].max()
+    keep = vertices[:, up_axis] > top - height
+    tris = triangles[keep[triangles].all(axis=1)]
+    ids = np.unique(tris)
+    remap = np.full(len(vertices), -1)
+    remap[ids] = np.arange(ids.size)
+    return ids, remap[tris]
+
+
+def load_mesh(path: pathlib.Path) -> dict:
+    """Any real-dev mesh: ``vertices, triangles, shape_keys, up, forward, head_ids`` (the face
+    part the rig is baked on; the whole mesh for the busts)."""
+    up, forward = AXES[path.name]
+    if path.suffix.lower() == ".fbx":
+        data = load_fbx(path)
+        ids, tris = head_submesh(data["vertices"], data["triangles"])
+        data.update(up=up, forward=forward, head_ids=ids, head_triangles=tris)
+        return data
+    from model.mesh_io import read_mesh
+
+    mesh = read_mesh(path)
+    return {
+        "vertices": mesh.vertices,
+        "triangles": mesh.triangles(),
+        "shape_keys": {},
+        "up": up,
+        "forward": forward,
+        "head_ids": np.arange(mesh.num_vertices),
+        "head_triangles": mesh.triangles(),
+    }
+
+
+def bake(fm, vertices: np.ndarray, triangles: np.ndarray, up: str, forward: str):
+    """(deltas (53,V,3), skin (V,K)) from the shipped network."""
+    prep = fm.prepare(vertices, triangles, up=up, forward=forward)
+    skin = fm.predict_skin_weights(prep)
+    return fm.bake(prep, skin), skin

@@ -1,0 +1,350 @@
+"""Geometric face landmarks for the rig check: the skin, its eye openings and the lid margins.
+
+Everything here works on a mesh already in the canonical frame (:mod:`model.frame`: Y up, face
+toward +Z, +X = the subject's left) and uses geometry only, never the network, so that the rig
+check measures the network instead of trusting it.
+
+* The **skin** is the largest connected component (by vertex count), unless the caller says
+  otherwise: eyeballs, teeth and lashes are separate components on artist meshes.
+* An **eye opening** is a boundary loop of the skin that lies entirely on one side of the
+  symmetry plane (the mouth and the outer border of a face crop straddle it), in front of the
+  skin's median depth and above its median height; on each side the longest such loop wins
+  (nostril or tear-duct holes are smaller than an eye opening).
+* The **lid margins** are the two halves of the loop between its canthi (the loop's extreme
+  points along X); the half with the higher mean Y is the upper margin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+
+@dataclass
+class Eyeball:
+    """A separate eyeball component: ``vertices (n,) int64``, fitted ``center (3,)`` and ``radius``
+    (canonical units)."""
+
+    vertices: np.ndarray
+    center: np.ndarray
+    radius: float
+
+
+@dataclass
+class EyeOpening:
+    """One eye opening of the skin, in canonical coordinates.
+
+    side: ``"L"`` (+X, the subject's left) or ``"R"``. loop: ``(n,)`` int64 vertex indices of the
+    boundary loop in walking order. upper, lower: ``(m,)`` int64 vertex indices of the upper and
+    lower lid margin, ordered from one canthus to the other (both include the canthi).
+    center: ``(3,)`` float64 loop centroid. width: canthus-to-canthus distance (canonical units).
+    max_gap: the largest distance between the margins across the opening at neutral.
+    """
+
+    side: str
+    loop: np.ndarray
+    upper: np.ndarray
+    lower: np.ndarray
+    center: np.ndarray
+    width: float
+    max_gap: float
+
+
+def components(num_vertices: int, triangles: np.ndarray) -> np.ndarray:
+    """Connected component id of every vertex ``(V,) int64`` (unreferenced vertices are alone)."""
+    t = np.asarray(triangles, dtype=np.int64)
+    rows = np.concatenate([t[:, 0], t[:, 1], t[:, 2]])
+    cols = np.concatenate([t[:, 1], t[:, 2], t[:, 0]])
+    graph = sp.coo_matrix((np.ones(rows.size), (rows, cols)), shape=(num_vertices, num_vertices))
+    _, labels = connected_components(graph, directed=False)
+    return labels.astype(np.int64)
+
+
+def largest_component_mask(num_vertices: int, triangles: np.ndarray) -> np.ndarray:
+    """``(V,) bool``: the vertices of the largest connected component (the skin, by default)."""
+    labels = components(num_vertices, triangles)
+    referenced = np.zeros(num_vertices, dtype=bool)
+    referenced[np.asarray(triangles).ravel()] = True
+    counts = np.bincount(labels[referenced], minlength=labels.max() + 1)
+    return labels == int(np.argmax(counts))
+
+
+def boundary_loops(triangles: np.ndarray) -> list[np.ndarray]:
+    """Boundary loops of a triangle mesh: a list of ``(n,) int64`` vertex index arrays.
+
+    A boundary edge has exactly one incident triangle. Loops are walked along boundary edges;
+    at a non-manifold boundary vertex (more than two boundary edges) the walk takes the first
+    unused edge, so every boundary edge lands in exactly one chain.
+    """
+    t = np.asarray(triangles, dtype=np.int64)
+    edges = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [2, 0]]])
+    key = np.sort(edges, axis=1)
+    uniq, inverse, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    boundary = edges[counts[inverse.ravel()] == 1]
+    if len(boundary) == 0:
+        return []
+    neighbours: dict[int, list[int]] = {}
+    for a, b in boundary:
+        neighbours.setdefault(int(a), []).append(int(b))
+        neighbours.setdefault(int(b), []).append(int(a))
+    used: set[tuple[int, int]] = set()
+    loops = []
+    for a0, b0 in boundary:
+        e = (min(a0, b0), max(a0, b0))
+        if e in used:
+            continue
+        used.add(e)
+        loop = [int(a0), int(b0)]
+        while True:
+            cur = loop[-1]
+            nxt = next((n for n in neighbours[cur] if (min(cur, n), max(cur, n)) not in used), None)
+            if nxt is None:
+                break
+            used.add((min(cur, nxt), max(cur, nxt)))
+            if nxt == loop[0]:
+                break
+            loop.append(nxt)
+        loops.append(np.array(loop, dtype=np.int64))
+    return loops
+
+
+def _perimeter(points: np.ndarray) -> float:
+    return float(np.linalg.norm(points - np.roll(points, 1, axis=0), axis=1).sum())
+
+
+def _split_margins(loop: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split a loop at its extreme-X points into (upper, lower) chains, canthus to canthus."""
+    # ties (a vertical edge at the corner) go to the point nearest the loop's mid height
+    off = np.abs(pts[:, 1] - pts[:, 1].mean())
+    i0 = int(np.lexsort((off, pts[:, 0]))[0])
+    i1 = int(np.lexsort((off, -pts[:, 0]))[0])
+    n = len(loop)
+    a = [(i0 + k) % n for k in range(((i1 - i0) % n) + 1)]  # i0 -> i1 one way round
+    b = [(i0 - k) % n for k in range(((i0 - i1) % n) + 1)]  # i0 -> i1 the other way
+    chain_a, chain_b = loop[a], loop[b]
+    if pts[a, 1].mean() >= pts[b, 1].mean():
+        return chain_a, chain_b
+    return chain_b, chain_a
+
+
+def margin_gaps(
+    canonical: np.ndarray, upper: np.ndarray, lower: np.ndarray, samples: int = 32
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the lid margins face each other: sample points across the opening.
+
+    Both margins run canthus to canthus; each margin vertex gets the parameter ``s`` in [0, 1],
+    its projection on the canthus-to-canthus axis at neutral. The margins are interpolated at
+    ``samples`` values of ``s`` strictly inside (0.05 .. 0.95).
+
+    Returns ``(s (n,), weights_upper (n, m_u), weights_lower (n, m_l))``: dense linear
+    interpolation matrices, so that ``weights_upper @ positions[upper]`` is the upper margin at
+    the samples for any deformed positions.
+    """
+    axis_from = canonical[upper[0]]
+    axis = canonical[upper[-1]] - axis_from
+    length2 = float(axis @ axis) or 1.0
+
+    def weights(chain: np.ndarray, s_samples: np.ndarray) -> np.ndarray:
+        s = (canonical[chain] - axis_from) @ axis / length2
+        order = np.argsort(s, kind="stable")
+        s_sorted = s[order]
+        w = np.zeros((len(s_samples), len(chain)))
+        j = np.clip(np.searchsorted(s_sorted, s_samples), 1, len(chain) - 1)
+        s0, s1 = s_sorted[j - 1], s_sorted[j]
+        frac = np.clip((s_samples - s0) / np.maximum(s1 - s0, 1e-12), 0.0, 1.0)
+        rows = np.arange(len(s_samples))
+        w[rows, order[j - 1]] += 1.0 - frac
+        w[rows, order[j]] += frac
+        return w
+
+    s_samples = np.linspace(0.05, 0.95, samples)
+    return s_samples, weights(upper, s_samples), weights(lower, s_samples)
+
+
+def fit_sphere(points: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Least-squares sphere through ``points (n, 3)``: (centre, radius, RMS residual)."""
+    # |p|^2 = 2 c.p + (r^2 - |c|^2): linear in (c, k)
+    a = np.column_stack([2.0 * points, np.ones(len(points))])
+    sol, *_ = np.linalg.lstsq(a, (points**2).sum(axis=1), rcond=None)
+    centre = sol[:3]
+    radius2 = float(sol[3] + centre @ centre)
+    if radius2 <= 0:
+        return centre, 0.0, np.inf
+    radius = np.sqrt(radius2)
+    resid = float(np.sqrt(np.mean((np.linalg.norm(points - centre, axis=1) - radius) ** 2)))
+    return centre, float(radius), resid
+
+
+def find_eyeballs(canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray) -> dict[str, Eyeball]:
+    """Separate eyeball components: ``{"L": Eyeball, "R": Eyeball}`` or ``{}``.
+
+    An eyeball is a component other than the skin whose vertices fit a sphere (least squares;
+    RMS residual < 10 % of the radius; game meshes often keep only the front cap) whose front
+    lies in front of the skin's median depth and whose centre lies above its median height; the
+    mirrored pair with the largest radius wins (eyelashes and teeth are not spheres; irises are
+    smaller than the eyeball).
+    """
+    comp = components(len(canonical), triangles)
+    referenced = np.zeros(len(canonical), dtype=bool)
+    referenced[np.asarray(triangles).ravel()] = True
+    median_z = float(np.median(canonical[skin, 2]))
+    median_y = float(np.median(canonical[skin, 1]))
+    spheres = []
+    for c in np.unique(comp[referenced & ~skin]):
+        members = np.flatnonzero(comp == c)
+        pts = canonical[members]
+        if len(pts) < 12:
+            continue
+        centre, radius, resid = fit_sphere(pts)
+        if radius <= 0 or resid > 0.1 * radius:
+            continue
+        if centre[2] + radius < median_z or centre[1] < median_y:
+            continue
+        spheres.append(Eyeball(members, centre, radius))
+    best = None
+    for a in spheres:
+        for b in spheres:
+            ca, cb, ra = a.center, b.center, a.radius
+            mirrored = abs(ca[1] - cb[1]) < ra and abs(ca[0] + cb[0]) < ra
+            if ca[0] > 0 > cb[0] and abs(ra - b.radius) < 0.2 * ra and mirrored:
+                if best is None or ra > best[0].radius:
+                    best = (a, b)
+    return {} if best is None else {"L": best[0], "R": best[1]}
+
+
+def visible_eyeball(
+    points: np.ndarray, triangles: np.ndarray, skin: np.ndarray, eyeball: Eyeball, samples: int = 41
+) -> np.ndarray:
+    """Which front samples of an eyeball the skin leaves visible, seen along canonical -Z.
+
+    ``points (V, 3)``: canonical positions (neutral or posed; the eyeball's sphere is refitted to
+    its posed vertices). The eyeball's front hemisphere is sampled on a ``samples x samples`` grid
+    over its disk; a sample is covered when a skin triangle's projection contains it in front of
+    the sphere. Returns ``(samples, samples) bool`` (False outside the disk).
+    """
+    centre, radius, _ = fit_sphere(points[eyeball.vertices])
+    if radius <= 0:
+        centre, radius = eyeball.center, eyeball.radius
+    g = np.linspace(-1.0, 1.0, samples)
+    gx, gy = np.meshgrid(g, g)
+    inside = gx**2 + gy**2 < 1.0
+    sx, sy = centre[0] + radius * gx[inside], centre[1] + radius * gy[inside]
+    sz = centre[2] + radius * np.sqrt(1.0 - gx[inside] ** 2 - gy[inside] ** 2)
+    t = np.asarray(triangles, dtype=np.int64)
+    t = t[skin[t].all(axis=1)]
+    a, b, c = points[t[:, 0]], points[t[:, 1]], points[t[:, 2]]
+    lo, hi = np.minimum(np.minimum(a, b), c), np.maximum(np.maximum(a, b), c)
+    near = (hi[:, 0] >= sx.min()) & (lo[:, 0] <= sx.max()) & (hi[:, 1] >= sy.min()) & (lo[:, 1] <= sy.max())
+    near &= hi[:, 2] >= sz.min()
+    a, b, c = a[near], b[near], c[near]
+    den = (b[:, 1] - c[:, 1]) * (a[:, 0] - c[:, 0]) + (c[:, 0] - b[:, 0]) * (a[:, 1] - c[:, 1])
+    ok = np.abs(den) > 1e-15
+    a, b, c, den = a[ok], b[ok], c[ok], den[ok]
+    covered = np.zeros(sx.size, dtype=bool)
+    # 2-D barycentric coordinates of every sample in every nearby triangle, in chunks
+    for start in range(0, len(a), 512):
+        sl = slice(start, start + 512)
+        dx, dy = sx[:, None] - c[None, sl, 0], sy[:, None] - c[None, sl, 1]
+        w0 = ((b[None, sl, 1] - c[None, sl, 1]) * dx + (c[None, sl, 0] - b[None, sl, 0]) * dy) / den[None, sl]
+        w1 = ((c[None, sl, 1] - a[None, sl, 1]) * dx + (a[None, sl, 0] - c[None, sl, 0]) * dy) / den[None, sl]
+        w2 = 1.0 - w0 - w1
+        hit = (w0 >= 0) & (w1 >= 0) & (w2 >= 0)
+        z = w0 * a[None, sl, 2] + w1 * b[None, sl, 2] + w2 * c[None, sl, 2]
+        covered |= (hit & (z > sz[:, None])).any(axis=1)
+    out = np.zeros(gx.shape, dtype=bool)
+    out[inside] = ~covered
+    return out
+
+
+def margin_neighbourhoods(
+    triangles: np.ndarray, skin: np.ndarray, upper: np.ndarray, lower: np.ndarray, rings: int = 2
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """For each inner margin vertex, the skin vertices within ``rings`` edge rings of it that are
+    nearer (in rings) to its own margin than to the other one.
+
+    The boundary loop can be tucked behind the visible lid edge (ICT-FaceKit's skin continues
+    into the eye socket); the visible edge is then a ring or two away, so the lid edge at a
+    margin vertex is taken over this neighbourhood. Returns ``(upper_sets, lower_sets)``, one
+    int64 array per vertex of ``upper[1:-1]`` / ``lower[1:-1]`` (the canthi are shared).
+    """
+    t = np.asarray(triangles, dtype=np.int64)
+    t = t[skin[t].all(axis=1)]
+    n = int(max(t.max(), upper.max(), lower.max())) + 1
+    rows = np.concatenate([t[:, 0], t[:, 1], t[:, 2]])
+    cols = np.concatenate([t[:, 1], t[:, 2], t[:, 0]])
+    adj = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
+    adj = (((adj + adj.T) > 0).astype(np.int8) + sp.identity(n, dtype=np.int8, format="csr")).tocsr()
+    reach = adj.copy()
+    for _ in range(rings - 1):
+        reach = ((reach @ adj) > 0).astype(np.int8).tocsr()
+
+    def ring_distance(seeds: np.ndarray) -> np.ndarray:
+        dist = np.full(n, rings + 1)
+        front = np.zeros(n, dtype=bool)
+        front[seeds] = True
+        dist[front] = 0
+        for r in range(1, rings + 1):
+            front = (adj @ front.astype(np.int8) > 0) & (dist > rings)
+            dist[front] = r
+        return dist
+
+    du, dl = ring_distance(upper[1:-1]), ring_distance(lower[1:-1])
+    own_up, own_low = du < dl, dl < du
+
+    def sets(chain: np.ndarray, own: np.ndarray) -> list[np.ndarray]:
+        out = []
+        for i in chain[1:-1]:
+            near = reach.indices[reach.indptr[i] : reach.indptr[i + 1]]
+            out.append(np.union1d([i], near[own[near]]))
+        return out
+
+    return sets(upper, own_up), sets(lower, own_low)
+
+
+def find_eye_openings(
+    canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray
+) -> dict[str, EyeOpening]:
+    """The eye openings of the skin: ``{"L": EyeOpening, "R": EyeOpening}`` (either may be absent).
+
+    canonical: ``(V, 3)`` vertices in the canonical frame; triangles ``(T, 3)``; skin ``(V,) bool``.
+    """
+    t = np.asarray(triangles, dtype=np.int64)
+    skin_tris = t[skin[t].all(axis=1)]
+    if len(skin_tris) == 0:
+        return {}
+    median_z = float(np.median(canonical[skin, 2]))
+    median_y = float(np.median(canonical[skin, 1]))
+    best: dict[str, tuple[float, np.ndarray]] = {}
+    for loop in boundary_loops(skin_tris):
+        if len(loop) < 6:
+            continue
+        pts = canonical[loop]
+        if pts[:, 0].min() < 0.0 < pts[:, 0].max():  # straddles the plane: mouth or outer border
+            continue
+        if pts[:, 2].mean() < median_z:  # behind the face: ear canal, neck cut
+            continue
+        if pts[:, 1].mean() < median_y:  # below the middle of the skin: collar or neck cuts
+            continue
+        side = "L" if pts[:, 0].mean() > 0 else "R"
+        perimeter = _perimeter(pts)
+        if side not in best or perimeter > best[side][0]:
+            best[side] = (perimeter, loop)
+    out = {}
+    for side, (_, loop) in best.items():
+        pts = canonical[loop]
+        upper, lower = _split_margins(loop, pts)
+        _, wu, wl = margin_gaps(canonical, upper, lower)
+        gap = np.linalg.norm(wu @ canonical[upper] - wl @ canonical[lower], axis=1)
+        out[side] = EyeOpening(
+            side=side,
+            loop=loop,
+            upper=upper,
+            lower=lower,
+            center=pts.mean(axis=0),
+            width=float(np.linalg.norm(canonical[upper[-1]] - canonical[upper[0]])),
+            max_gap=float(gap.max()),
+        )
+    return out

@@ -1,0 +1,701 @@
+"""The rig check: per-shape quality numbers of a baked expression rig, with verdicts.
+
+``check_rig(vertices, triangles, deltas, ...)`` measures, for each of the 53 ICT shapes at
+weight 1.0 (numpy in, :class:`RigReport` out):
+
+* **lid closure** (``eyeBlink_L/R``): the eye openings are boundary loops of the skin
+  (:mod:`model.face_landmarks`), split at the canthi into upper and lower lid margins; each
+  margin plus two edge rings around it forms a band (the loop may be tucked behind the visible
+  lid edge). At 19 samples across the opening (canthus to canthus) the gap is the vertical
+  distance between the lowest upper-band point and the highest lower-band point, what a front
+  view shows; closure at a sample is ``1 - gap_after / gap_before`` clipped to [0, 1] (an
+  overshoot counts as closed). ``lid_closure`` is the
+  gap-weighted mean over the opening (100 % = the upper margin meets the lower everywhere),
+  ``lid_closure_min`` the worst sample where the neutral gap is at least a quarter of its
+  largest value (a notch). Not measured where the eye is closed at neutral (gap < 5 % of its
+  width) or has no opening.
+* **eyeball cover** (``eyeBlink_L/R``, meshes with separate eyeballs): the eyeball's front
+  hemisphere is sampled on a 41 x 41 grid over its disk, seen from the front; the share of the
+  samples visible at neutral that the skin covers at weight 1.0 (mean, and the worst grid column
+  holding at least a quarter of the largest column's visible samples); a slit one sample high
+  (~0.6 mm on a human eye) counts as closed. On skins without an
+  opening loop (the lids fold into a closed socket, as on game avatars) this decides the blink
+  verdict with the same 90 % threshold; not measured when less than 5 % of the disk is visible.
+* **static leakage**: the largest displacement of a static vertex over the largest displacement
+  of ``jawOpen``, in %. Static vertices are ``static_mask`` when given, else a heuristic in the
+  canonical frame, in units of the distance ``u`` between the eye centres ``E`` (eye openings,
+  else separate eyeball components, else the centroids of the vertices whose strongest skin
+  weight is an eye or lid region, else an estimate from the nose tip for sealed eyes): the back
+  of the head and the ears
+  (``z < E_z - 1.5u`` and ``y > E_y - 0.7u``), the top of the scalp (``y > E_y + 1.6u``), the
+  neck base and everything below (``y < E_y - 3.3u``), and every component (other than the skin)
+  lying entirely in those zones. The zones name the parts the issue calls static; ICT-FaceKit's
+  own shapes are not perfectly still there: its ``jawOpen`` moves the ear lobe region by 4.8 %
+  of its largest displacement and ``mouthSmile`` by 4.4 %, the other shapes by <= 3.1 % (its
+  scalp top and back of the head stay below 0.1 %).
+* **flipped triangles**: triangles whose normal after the shape points against the neutral
+  normal (``dot < 0``); degenerate triangles are skipped. ``mouthClose`` is judged on top of
+  ``jawOpen`` (it is a corrective of it, as in ARKit).
+* **mirror error** (``_L``/``_R`` pairs; a verdict only when the mesh is mirror-symmetric, the
+  number on every mesh): each vertex is mirrored across the symmetry plane (fitted: starting
+  from ``x = 0``, normal and offset refitted from the matched pairs) and its closest point on the
+  mesh found; ``M(d_L)`` is ``d_L`` read there, reflected. Error =
+  ``||M(d_L) - d_R|| / ||d_R||`` (area-weighted norms), in %. Symmetric = 95 % of the vertices
+  within ``0.02 u`` (about 1.2 mm on a human face) of their mirror image.
+* **ripple**: ``u^2 * sqrt(||Delta d||_M^2 / ||d||_M^2)``, the mass-normalized Laplacian of the
+  displacement field against its magnitude (dimensionless), divided by the same number for the
+  same shape on ICT-FaceKit's own head (:mod:`model.rig_check_reference`): 1 = as smooth as ICT.
+* **reach outside the region**: the share of the shape's motion energy (area-weighted ``|d|^2``) on
+  vertices outside the regions where ICT-FaceKit's same shape acts (the regions whose mean
+  displacement on ICT is at least 5 % of the mean in its most moving region). Region
+  membership of a vertex on an arbitrary mesh = its skin weights (the network's, or repainted
+  ones); not measured without skin weights.
+
+Thresholds (:data:`THRESHOLDS`): blink closure >= 90 % (mean and min) where the eyes are open,
+static leakage <= 1 %, zero flipped triangles, mirror error <= 5 % on symmetric meshes (the
+issue's targets); ripple <= 3x ICT and reach <= 25 % are provisional, set so that ICT's own
+shapes pass them with room.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .errors import MeshError
+from .face_landmarks import (
+    EyeOpening,
+    find_eye_openings,
+    find_eyeballs,
+    largest_component_mask,
+    margin_neighbourhoods,
+    visible_eyeball,
+)
+from .facs import ICT_NAMES
+
+THRESHOLDS: dict[str, float] = {
+    "blink_closure_pct": 90.0,  # min
+    "static_leakage_pct": 1.0,  # max
+    "flipped_triangles": 0,  # max
+    "mirror_error_pct": 5.0,  # max
+    "ripple_ratio": 3.0,  # max, provisional
+    "reach_outside_pct": 25.0,  # max, provisional
+}
+BLINKS = {"eyeBlink_L": "L", "eyeBlink_R": "R"}
+EYE_REGIONS = {
+    "L": ("upper_lid_L", "lower_lid_L", "eye_L"),
+    "R": ("upper_lid_R", "lower_lid_R", "eye_R"),
+}
+_CLOSED_EYE = 0.05  # neutral gap / opening width below which the eye counts as closed
+_OPEN_EYEBALL = 0.05  # visible share of an eyeball's disk below which the eye counts as closed
+_NOTCH_GAP = 0.25  # samples with a neutral gap below this share of the largest are not "notches"
+_SYMMETRY_TOL = 0.02  # mirror distance, in eye distances
+_SYMMETRY_SHARE = 0.95
+# a region is "expected" for a shape when ICT's mean displacement there is at least this share
+# of its mean in the region that moves most
+_REGION_DENSITY = 0.05
+# heuristic static zones, in eye distances from the eye midpoint (see the module docstring)
+_BACK_Z, _BACK_Y = -1.5, -0.7
+_SCALP_Y = 1.6
+_NECK_Y = -3.3
+_WIDTH_PER_EYE_DISTANCE = 2.86  # skin width at the nose tip's height / eye distance (ICT, demo head)
+_EYE_DISTANCE_PER_SCALE = 0.5  # eye distance / RMS radius on a head crop, when no eyes are found
+
+
+@dataclass
+class ShapeReport:
+    """Numbers of one shape at weight 1.0; None where a check does not apply."""
+
+    name: str
+    max_displacement: float  # input units
+    lid_closure_pct: float | None = None
+    lid_closure_min_pct: float | None = None
+    eyeball_cover_pct: float | None = None
+    eyeball_cover_min_pct: float | None = None
+    static_leakage_pct: float | None = None
+    flipped_triangles: int = 0
+    mirror_error_pct: float | None = None
+    ripple_ratio: float | None = None
+    reach_outside_pct: float | None = None
+
+
+@dataclass
+class RigReport:
+    """The rig check's result.
+
+    shapes: one :class:`ShapeReport` per shape, ICT order. verdicts: one line per problem,
+    naming the shape and where it fails. problem: ``(V,) float32`` in [0, 1], how strongly each
+    vertex takes part in a failed check (for a vertex group). passed: no verdicts.
+    info: what was found (eyes, symmetry, static vertex count, how static was chosen).
+    """
+
+    shapes: list[ShapeReport]
+    verdicts: list[str]
+    problem: np.ndarray
+    info: dict = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return not self.verdicts
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (no per-vertex array)."""
+        return {
+            "passed": self.passed,
+            "thresholds": dict(THRESHOLDS),
+            "info": self.info,
+            "verdicts": list(self.verdicts),
+            "shapes": [asdict(s) for s in self.shapes],
+        }
+
+
+# ----------------------------------------------------------------------------------------------
+# helpers
+
+
+def _face_normals(v: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return np.cross(v[t[:, 1]] - v[t[:, 0]], v[t[:, 2]] - v[t[:, 0]])
+
+
+def _laplacian_on_referenced(v: np.ndarray, t: np.ndarray):
+    """Cotan Laplacian and lumped mass over all V (unreferenced vertices: no coupling)."""
+    import scipy.sparse as sp
+
+    from .geometry import laplacian
+
+    used = np.unique(t)
+    remap = np.full(len(v), -1, dtype=np.int64)
+    remap[used] = np.arange(used.size)
+    tt = remap[t]
+    tt = tt[(tt[:, 0] != tt[:, 1]) & (tt[:, 1] != tt[:, 2]) & (tt[:, 0] != tt[:, 2])]
+    L_used, m_used = laplacian(v[used], tt)
+    P = sp.csr_matrix((np.ones(used.size), (used, np.arange(used.size))), shape=(len(v), used.size))
+    L = (P @ L_used @ P.T).tocsr()
+    mass = np.zeros(len(v))
+    mass[used] = m_used
+    return L, mass
+
+
+def _nose_tip_anchor(canonical: np.ndarray, skin: np.ndarray):
+    """(eye midpoint, eye distance) estimated from the nose tip, for faces with sealed eyes.
+
+    The nose tip is the most forward skin point in the upper 65 % of the skin's height; the eye
+    distance is the skin's width at the tip's height / 2.86 and the eye midpoint sits 0.5 eye
+    distances above and 0.64 behind the tip (both ratios measured on ICT-FaceKit's head and on
+    the demo head: 2.86 / 2.86, 0.53 / 0.47 and 0.63 / 0.65).
+    """
+    y = canonical[:, 1]
+    lo, hi = y[skin].min(), y[skin].max()
+    candidates = np.flatnonzero(skin & (y > hi - 0.65 * (hi - lo)))
+    if candidates.size == 0:
+        return None, None
+    tip = canonical[candidates[np.argmax(canonical[candidates, 2])]]
+    band = skin & (np.abs(y - tip[1]) < 0.05 * (hi - lo))
+    u = float(np.ptp(canonical[band, 0])) / _WIDTH_PER_EYE_DISTANCE
+    if u <= 0:
+        return None, None
+    return tip + u * np.array([0.0, 0.5, -0.64]), u
+
+
+def _anchors(canonical, eyes, eyeballs, skin_weights, region_names, skin=None):
+    """Eye midpoint and distance from the openings, else the eyeball components, else the skin
+    weights, else the nose tip. Returns (mid (3,) | None, u | None, source)."""
+    centres = {s: e.center for s, e in eyes.items()}
+    source = "eye openings" if len(centres) == 2 else None
+    if source is None and len(eyeballs) == 2:
+        centres, source = {side: e.center for side, e in eyeballs.items()}, "eyeballs"
+    if len(centres) < 2 and skin_weights is not None and region_names is not None:
+        names = list(region_names)
+        if all(r in names for regions in EYE_REGIONS.values() for r in regions):
+            centres = {}
+            for side, regions in EYE_REGIONS.items():
+                cols = [names.index(r) for r in regions]
+                w = np.isin(np.argmax(skin_weights, axis=1), cols).astype(np.float64)
+                if w.sum() > 0:
+                    centres[side] = (w[:, None] * canonical).sum(axis=0) / w.sum()
+            source = "skin weights" if len(centres) == 2 else None
+    if source is None:
+        if skin is not None:
+            mid, u = _nose_tip_anchor(canonical, skin)
+            if mid is not None:
+                return mid, u, "nose tip (estimate)"
+        return None, None, "none"
+    mid = (centres["L"] + centres["R"]) / 2.0
+    u = float(np.linalg.norm(centres["L"] - centres["R"]))
+    return mid, u, source
+
+
+@dataclass
+class FaceAnchors:
+    """Where the face is, from geometry (and skin weights as a last resort).
+
+    frame: the canonical frame; canonical: ``(V, 3)`` vertices in it; skin: ``(V,) bool``;
+    eyes: the eye openings; eyeballs: eyeball centres; mid: ``(3,)`` canonical point between the
+    eyes (None when not found); eye_distance: canonical units (None when not found); source: how
+    the eyes were found (``"eye openings"``, ``"eyeballs"``, ``"skin weights"``, ``"none"``).
+    """
+
+    frame: object
+    canonical: np.ndarray
+    skin: np.ndarray
+    eyes: dict
+    eyeballs: dict
+    mid: np.ndarray | None
+    eye_distance: float | None
+    source: str
+
+
+def face_anchors(
+    vertices: np.ndarray,
+    triangles: np.ndarray,
+    up: str = "Y",
+    forward: str = "Z",
+    skin_mask: np.ndarray | None = None,
+    skin_weights: np.ndarray | None = None,
+    region_names: tuple[str, ...] | list[str] | None = None,
+) -> FaceAnchors:
+    """Find the skin, the eye openings or eyeballs and the eye midpoint of a mesh (see
+    :func:`check_rig` for the arguments)."""
+    from .frame import fit_frame
+
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    frame = fit_frame(v, t, up=up, forward=forward)
+    canon = frame.to_canonical(v)
+    skin = largest_component_mask(len(v), t) if skin_mask is None else np.asarray(skin_mask, bool)
+    eyes = find_eye_openings(canon, t, skin)
+    eyeballs = find_eyeballs(canon, t, skin)
+    sw = None if skin_weights is None else np.asarray(skin_weights, dtype=np.float64)
+    mid, u, source = _anchors(canon, eyes, eyeballs, sw, region_names, skin)
+    return FaceAnchors(frame, canon, skin, eyes, eyeballs, mid, u, source)
+
+
+def heuristic_static_mask(
+    canonical: np.ndarray, mid: np.ndarray, u: float, comp: np.ndarray, skin: np.ndarray
+):
+    """``(V,) bool`` static vertices from the eye midpoint ``mid`` and eye distance ``u``.
+
+    See the module docstring for the zones; a non-skin component is static only when all its
+    vertices are (so eyeballs and teeth are never static by this rule).
+    """
+    y = (canonical[:, 1] - mid[1]) / u
+    z = (canonical[:, 2] - mid[2]) / u
+    zone = ((z < _BACK_Z) & (y > _BACK_Y)) | (y > _SCALP_Y) | (y < _NECK_Y)
+    static = zone & skin
+    for c in np.unique(comp[~skin]):
+        members = comp == c
+        if zone[members].all():
+            static |= members
+    return static
+
+
+def _reflect(points: np.ndarray, normal: np.ndarray, offset: float) -> np.ndarray:
+    """Points reflected across the plane ``normal . p = offset``."""
+    return points - 2.0 * ((points @ normal) - offset)[:, None] * normal[None, :]
+
+
+def _mirror_hits(canonical, triangles, comp, normal, offset):
+    """Closest points of the reflected vertices, each component matched on its mirror partner
+    only (the component most of its reflected vertices land on), so that a socket is never
+    matched onto the eyeball it hugs."""
+    from .transfer import ClosestHits, closest_points
+
+    q = _reflect(canonical, normal, offset)
+    first = closest_points(canonical, triangles, q)
+    tri_comp = comp[triangles[:, 0]]
+    fields = [np.zeros(len(q), np.int64), np.zeros((len(q), 3)), np.zeros(len(q)), np.zeros((len(q), 3)),
+              np.zeros((len(q), 3), np.int64)]  # fmt: skip
+    for c in np.unique(comp):
+        members = np.flatnonzero(comp == c)
+        landed = np.bincount(tri_comp[first.triangle[members]])
+        partner = int(np.argmax(landed))
+        tri_ids = np.flatnonzero(tri_comp == partner)
+        hits = closest_points(canonical, triangles[tri_ids], q[members])
+        fields[0][members] = tri_ids[hits.triangle]
+        fields[1][members] = hits.barycentric
+        fields[2][members] = hits.distance
+        fields[3][members] = hits.points
+        fields[4][members] = hits.corners
+    return ClosestHits(*fields)
+
+
+def _mirror(canonical: np.ndarray, triangles: np.ndarray, u: float, comp: np.ndarray):
+    """Mirror correspondence across the fitted symmetry plane.
+
+    Starts from ``x = 0`` of the canonical frame and refits the plane (normal and offset) twice
+    from the matched pairs, so a head turned or tilted by a few degrees is still recognized as
+    symmetric. Returns (hits of each mirrored vertex on the mesh, normal (3,), offset, share of
+    vertices within ``_SYMMETRY_TOL * u`` of their mirror image).
+    """
+    normal, offset = np.array([1.0, 0.0, 0.0]), 0.0
+    for _ in range(3):
+        hits = _mirror_hits(canonical, triangles, comp, normal, offset)
+        if _ == 2:
+            break
+        # pairs (p, its mirror partner q): q - p is along the normal, (p + q) / 2 on the plane
+        diff = canonical - hits.points
+        far = np.linalg.norm(diff, axis=1) > 0.1 * u  # pairs near the plane carry no direction
+        if far.sum() >= 3:
+            signs = np.sign(diff[far] @ normal)[:, None]
+            n = np.median(diff[far] * signs, axis=0)
+            normal = n / np.linalg.norm(n)
+        offset = float(np.median(((canonical + hits.points) / 2.0) @ normal))
+    share = float(np.mean(hits.distance < _SYMMETRY_TOL * u))
+    return hits, normal, offset, share
+
+
+def _lid_closure(canonical: np.ndarray, delta: np.ndarray, eye: EyeOpening, neighbourhoods):
+    """(mean %, min %) closure of one blink on one opening.
+
+    Each inner margin vertex gets a lid-edge height: the lowest (upper lid) or highest (lower
+    lid) canonical Y over its neighbourhood (itself and the skin up to two rings away on its
+    side). Both edges are interpolated at 19 samples across the opening (parameter = projection
+    on the canthus-to-canthus axis at neutral); the gap is upper minus lower, what a front view
+    shows.
+    """
+    up_sets, low_sets = neighbourhoods
+    a = canonical[eye.upper[0]]
+    axis = canonical[eye.upper[-1]] - a
+    length2 = float(axis @ axis) or 1.0
+    s_up = (canonical[eye.upper[1:-1]] - a) @ axis / length2
+    s_low = (canonical[eye.lower[1:-1]] - a) @ axis / length2
+    s_samples = np.linspace(0.05, 0.95, 19)
+    s_samples = s_samples[
+        (s_samples >= max(s_up.min(), s_low.min())) & (s_samples <= min(s_up.max(), s_low.max()))
+    ]
+    if len(s_samples) == 0:
+        return None, None
+    o_up, o_low = np.argsort(s_up, kind="stable"), np.argsort(s_low, kind="stable")
+
+    def gap(points: np.ndarray) -> np.ndarray:
+        top = np.array([points[n, 1].min() for n in up_sets])
+        bottom = np.array([points[n, 1].max() for n in low_sets])
+        return np.interp(s_samples, s_up[o_up], top[o_up]) - np.interp(s_samples, s_low[o_low], bottom[o_low])
+
+    before = gap(canonical)
+    after = gap(canonical + delta)
+    opened = before > 0
+    if not opened.any():
+        return None, None
+    before, after = before[opened], after[opened]
+    closure = np.clip(1.0 - after / np.maximum(before, 1e-12), 0.0, 1.0)
+    mean = float((closure * before).sum() / max(before.sum(), 1e-12))
+    deep = before >= _NOTCH_GAP * before.max()
+    return 100.0 * mean, 100.0 * float(closure[deep].min())
+
+
+def _eyeball_cover(before: np.ndarray, after: np.ndarray) -> tuple[float, float] | None:
+    """(mean %, worst column %) of the eyeball samples visible before that are covered after.
+
+    A slit one sample high (1/20 of the eyeball radius, ~0.6 mm on a human eye) counts as
+    closed: a sample stays visible only when the samples above and below it are visible too.
+    """
+    after = after.copy()
+    after[1:-1] &= after[:-2] & after[2:]
+    after[[0, -1]] = False
+    seen = before.sum()
+    if seen == 0:
+        return None
+    mean = 100.0 * float((before & ~after).sum()) / float(seen)
+    per_column = before.sum(axis=0)
+    deep = per_column >= _NOTCH_GAP * per_column.max()
+    covered = (before & ~after).sum(axis=0)
+    worst = 100.0 * float((covered[deep] / per_column[deep]).min())
+    return mean, worst
+
+
+def _skin_near(canonical: np.ndarray, skin: np.ndarray, ball) -> np.ndarray:
+    """Skin vertices within 1.6 radii of an eyeball's centre (the lids), as indices."""
+    d = np.linalg.norm(canonical - ball.center, axis=1)
+    return np.flatnonzero(skin & (d < 1.6 * ball.radius))
+
+
+def ripple_number(
+    lap: np.ndarray, ds: np.ndarray, mass: np.ndarray, inv_mass: np.ndarray, unit: float
+) -> float:
+    """``unit^2 * sqrt(||M^-1 L d||_M^2 / ||d||_M^2)`` for ``lap = L @ d`` (dimensionless)."""
+    num = float((inv_mass[:, None] * lap**2).sum())
+    den = float((mass[:, None] * ds**2).sum())
+    return float(unit**2 * np.sqrt(num / max(den, 1e-300)))
+
+
+def _reference():
+    from .rig_check_reference import load_reference
+
+    return load_reference()
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def check_rig(
+    vertices: np.ndarray,
+    triangles: np.ndarray,
+    deltas: np.ndarray,
+    names: tuple[str, ...] | list[str] = ICT_NAMES,
+    up: str = "Y",
+    forward: str = "Z",
+    static_mask: np.ndarray | None = None,
+    skin_mask: np.ndarray | None = None,
+    skin_weights: np.ndarray | None = None,
+    region_names: tuple[str, ...] | list[str] | None = None,
+) -> RigReport:
+    """Check a baked rig.
+
+    Args:
+        vertices: ``(V, 3)`` float neutral, any units/position, axes named by ``up``/``forward``.
+        triangles: ``(T, 3)`` int.
+        deltas: ``(S, V, 3)`` float additive shape deltas at weight 1.0 (input units and axes).
+        names: the S shape names (ICT names; unknown names get only the generic checks).
+        up, forward: the input's axes (OBJ: ``"Y"``, ``"Z"``; Blender: ``"Z"``, ``"-Y"``).
+        static_mask: ``(V,)`` bool, vertices that must not move (None: the heuristic).
+        skin_mask: ``(V,)`` bool, the skin (None: the largest connected component).
+        skin_weights: ``(V, K)`` float region weights (the rig's), for the reach check and, when
+            no eye opening is found, to place the eyes. region_names: their K names.
+
+    Returns:
+        :class:`RigReport`.
+
+    Raises:
+        MeshError: shapes that do not match the mesh; the typed mesh errors of
+        :func:`model.frame.fit_frame`.
+    """
+    from .face_landmarks import components
+
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    d_in = np.asarray(deltas, dtype=np.float64)
+    names = list(names)
+    if d_in.ndim != 3 or d_in.shape[1:] != v.shape or d_in.shape[0] != len(names):
+        raise MeshError(
+            f"the rig has deltas of shape {d_in.shape} and {len(names)} names for a mesh of "
+            f"{len(v)} vertices; bake the rig on this mesh (same vertex count and order)"
+        )
+    anchors = face_anchors(v, t, up, forward, skin_mask, skin_weights, region_names)
+    frame, canon, skin, eyes = anchors.frame, anchors.canonical, anchors.skin, anchors.eyes
+    eyeballs, mid, u, anchor_source = anchors.eyeballs, anchors.mid, anchors.eye_distance, anchors.source
+    d = frame.vectors_to_canonical(d_in)
+    n_v = len(v)
+    problem = np.zeros(n_v, dtype=np.float64)
+    verdicts: list[str] = []
+    comp = components(n_v, t)
+    sw = None if skin_weights is None else np.asarray(skin_weights, dtype=np.float64)
+    unit = u if u else _EYE_DISTANCE_PER_SCALE  # canonical scale is 1 (RMS radius)
+    info: dict = {
+        "vertices": n_v,
+        "triangles": len(t),
+        "eyes_found": sorted(eyes),
+        "eyeballs_found": bool(eyeballs),
+        "eye_anchor": anchor_source,
+        "eye_distance": None if u is None else float(u * frame.scale),
+    }
+
+    # static vertices
+    if static_mask is not None:
+        static = np.asarray(static_mask, dtype=bool)
+        if static.shape != (n_v,):
+            raise MeshError(f"static mask has shape {static.shape}, expected ({n_v},): one flag per vertex")
+        info["static_source"] = "given"
+    elif mid is not None:
+        static = heuristic_static_mask(canon, mid, u, comp, skin)
+        info["static_source"] = "heuristic (" + anchor_source + ")"
+    else:
+        static = None
+        info["static_source"] = "none (no eyes found and no skin weights: pass a static mask)"
+    info["static_vertices"] = 0 if static is None else int(static.sum())
+
+    mag = np.linalg.norm(d, axis=2)  # (S, V) canonical
+    jaw = names.index("jawOpen") if "jawOpen" in names else None
+    jaw_max = float(mag[jaw].max()) if jaw is not None else float(mag.max())
+
+    # geometry operators for ripple and area weights
+    L, mass = _laplacian_on_referenced(canon, t)
+    inv_mass = np.where(mass > 0, 1.0 / np.maximum(mass, 1e-300), 0.0)
+
+    # mirror correspondence
+    hits, plane_normal, plane, sym_share = _mirror(canon, t, unit, comp)
+    symmetric = sym_share >= _SYMMETRY_SHARE
+    info["symmetric"] = bool(symmetric)
+    info["symmetric_share"] = round(sym_share, 4)
+
+    # references from ICT
+    ref = _reference()
+    region_idx = None
+    if sw is not None and region_names is not None and ref is not None:
+        region_idx = [list(region_names).index(r) if r in region_names else None for r in ref["regions"]]
+
+    visible0 = {}
+    for side, ball in eyeballs.items():
+        vis = visible_eyeball(canon, t, skin, ball)
+        if vis.sum() >= _OPEN_EYEBALL * np.pi * (vis.shape[0] / 2) ** 2:
+            visible0[side] = vis
+    info["eyeballs_visible"] = sorted(visible0)
+
+    n0 = _face_normals(canon, t)
+    area0 = np.linalg.norm(n0, axis=1)
+    valid_tri = area0 > 1e-12 * max(float(area0.max()), 1e-300)
+
+    reports: list[ShapeReport] = []
+    for s, name in enumerate(names):
+        ds = d[s]
+        if name == "mouthClose" and jaw is not None:
+            # a corrective of jawOpen (ARKit's definition): alone it pushes the lips through
+            # each other, so its triangles are judged on top of jawOpen
+            flip_field = ds + d[jaw]
+        else:
+            flip_field = ds
+        rep = ShapeReport(name=name, max_displacement=float(np.linalg.norm(d_in[s], axis=1).max()))
+        peak = float(mag[s].max())
+        if peak <= 0.0:
+            reports.append(rep)
+            continue
+        # lid closure
+        if name in BLINKS and BLINKS[name] in eyes:
+            eye = eyes[BLINKS[name]]
+            if eye.max_gap >= _CLOSED_EYE * eye.width:
+                mean, worst = _lid_closure(
+                    canon, ds, eye, margin_neighbourhoods(t, skin, eye.upper, eye.lower)
+                )
+            else:
+                mean = worst = None
+            if mean is not None:
+                rep.lid_closure_pct, rep.lid_closure_min_pct = round(mean, 2), round(worst, 2)
+                if min(mean, worst) < THRESHOLDS["blink_closure_pct"]:
+                    verdicts.append(
+                        f"{name}: the lid closes {mean:.0f} % of the {eye.side} eye opening "
+                        f"(worst point {worst:.0f} %, needs >= {THRESHOLDS['blink_closure_pct']:.0f} %)"
+                    )
+                    problem[eye.loop] = np.maximum(problem[eye.loop], 1.0 - min(mean, worst) / 100.0)
+        if name in BLINKS and BLINKS[name] in eyeballs and BLINKS[name] in visible0:
+            ball = eyeballs[BLINKS[name]]
+            cover = _eyeball_cover(visible0[BLINKS[name]], visible_eyeball(canon + ds, t, skin, ball))
+            if cover is not None:
+                rep.eyeball_cover_pct, rep.eyeball_cover_min_pct = round(cover[0], 2), round(cover[1], 2)
+                if BLINKS[name] not in eyes and min(cover) < THRESHOLDS["blink_closure_pct"]:
+                    # no opening in the skin to measure the margins on: the eyeball's cover decides
+                    verdicts.append(
+                        f"{name}: the lids cover {cover[0]:.0f} % of the visible {BLINKS[name]} eyeball "
+                        f"(worst column {cover[1]:.0f} %, needs >= {THRESHOLDS['blink_closure_pct']:.0f} %)"
+                    )
+                    ring = _skin_near(canon, skin, ball)
+                    problem[ring] = np.maximum(problem[ring], 1.0 - min(cover) / 100.0)
+        # static leakage
+        if static is not None and static.any() and jaw_max > 0:
+            leak = mag[s] * static / jaw_max
+            rep.static_leakage_pct = round(100.0 * float(leak.max()), 3)
+            if rep.static_leakage_pct > THRESHOLDS["static_leakage_pct"]:
+                where = _where(canon[int(np.argmax(leak))], mid, u)
+                verdicts.append(
+                    f"{name}: static parts move {rep.static_leakage_pct:.1f} % of jawOpen's largest "
+                    f"displacement ({where}; needs <= {THRESHOLDS['static_leakage_pct']:.0f} %)"
+                )
+                bad = leak > THRESHOLDS["static_leakage_pct"] / 100.0
+                problem[bad] = np.maximum(problem[bad], np.minimum(1.0, leak[bad] * 10.0))
+        # flipped triangles
+        n1 = _face_normals(canon + flip_field, t)
+        flipped = valid_tri & (np.einsum("ij,ij->i", n0, n1) < 0)
+        rep.flipped_triangles = int(flipped.sum())
+        if rep.flipped_triangles > THRESHOLDS["flipped_triangles"]:
+            where = _where(canon[t[flipped][0, 0]], mid, u)
+            verdicts.append(f"{name}: {rep.flipped_triangles} triangles flip at weight 1.0 (first {where})")
+            problem[t[flipped].ravel()] = 1.0
+        # ripple
+        lap = L @ ds
+        ripple = ripple_number(lap, ds, mass, inv_mass, unit)
+        if ref is not None and name in ref["names"]:
+            rep.ripple_ratio = round(ripple / ref["ripple"][ref["names"].index(name)], 3)
+            if rep.ripple_ratio > THRESHOLDS["ripple_ratio"]:
+                verdicts.append(
+                    f"{name}: ripple {rep.ripple_ratio:.1f}x ICT's same shape "
+                    f"(needs <= {THRESHOLDS['ripple_ratio']:.0f}x)"
+                )
+                rough = np.sqrt(inv_mass) * np.linalg.norm(lap, axis=1)
+                problem = np.maximum(
+                    problem,
+                    np.clip(rough / max(rough.max(), 1e-300), 0, 1) * (rough > np.percentile(rough, 95)),
+                )
+        # reach outside the region
+        if region_idx is not None and name in ref["names"]:
+            density = ref["region_density"][ref["names"].index(name)]
+            expected = [
+                region_idx[k] for k in np.flatnonzero(density >= _REGION_DENSITY) if region_idx[k] is not None
+            ]
+            inside = sw[:, expected].sum(axis=1) if expected else np.zeros(n_v)
+            motion = mass * mag[s] ** 2
+            outside = motion * np.clip(1.0 - inside, 0.0, 1.0)
+            rep.reach_outside_pct = round(100.0 * float(outside.sum() / max(motion.sum(), 1e-300)), 2)
+            if rep.reach_outside_pct > THRESHOLDS["reach_outside_pct"]:
+                far = canon[int(np.argmax(outside / np.maximum(mass, 1e-300)))]
+                verdicts.append(
+                    f"{name}: {rep.reach_outside_pct:.0f} % of the motion lies outside the shape's "
+                    f"regions (most at {_where(far, mid, u)}; "
+                    f"needs <= {THRESHOLDS['reach_outside_pct']:.0f} %)"
+                )
+                spill = (mag[s] * (1.0 - inside)) / peak
+                problem = np.maximum(problem, np.where(spill > 0.1, np.minimum(1.0, spill * 2.0), 0.0))
+        reports.append(rep)
+
+    # mirror error per L/R pair
+    # the error is measured on every mesh (on an asymmetric one the correspondence is only
+    # approximate, so it is information there); the verdict applies to symmetric meshes only
+    for s, name in enumerate(names):
+        if not name.endswith("_L") or name[:-2] + "_R" not in names:
+            continue
+        r = names.index(name[:-2] + "_R")
+        mirrored = np.einsum("nk,nkc->nc", hits.barycentric, d[s][hits.corners])
+        mirrored -= 2.0 * (mirrored @ plane_normal)[:, None] * plane_normal[None, :]
+        diff = mirrored - d[r]
+        norm_r = np.sqrt((mass * (d[r] ** 2).sum(axis=1)).sum())
+        if norm_r <= 0:
+            continue
+        err = 100.0 * float(np.sqrt((mass * (diff**2).sum(axis=1)).sum()) / norm_r)
+        for idx in (s, r):
+            reports[idx].mirror_error_pct = round(err, 2)
+        if symmetric and err > THRESHOLDS["mirror_error_pct"]:
+            dn = np.linalg.norm(diff, axis=1)
+            verdicts.append(
+                f"{name}/{names[r]}: _R differs from the mirrored _L by {err:.0f} % "
+                f"(most at {_where(canon[int(np.argmax(dn))], mid, u)}; needs <= "
+                f"{THRESHOLDS['mirror_error_pct']:.0f} %)"
+            )
+            problem = np.maximum(problem, np.clip(dn / max(dn.max(), 1e-300), 0, 1) * (dn > 0.2 * dn.max()))
+    info["mirror_plane"] = {
+        "normal": [round(float(x), 4) for x in plane_normal],
+        "offset": round(plane * frame.scale, 6),
+    }
+    return RigReport(shapes=reports, verdicts=verdicts, problem=problem.astype(np.float32), info=info)
+
+
+def _where(point: np.ndarray, mid: np.ndarray | None, u: float | None) -> str:
+    """A rough anatomical place name for a canonical point (for verdict lines)."""
+    side = "left" if point[0] > 0 else "right"
+    if mid is None or not u:
+        return f"{side} side, canonical ({point[0]:.2f}, {point[1]:.2f}, {point[2]:.2f})"
+    x, y, z = (point - np.array([0.0, mid[1], mid[2]])) / u
+    if y > _SCALP_Y:
+        part = "scalp"
+    elif y < _NECK_Y:
+        part = "neck base / body"
+    elif z < _BACK_Z and abs(x) > 0.9 and y > _BACK_Y:
+        part = f"{side} ear"
+    elif z < _BACK_Z and y > _BACK_Y:
+        part = "back of the head"
+    elif y > 0.35:
+        part = f"{side} brow / forehead"
+    elif y > -0.35 and abs(x) > 0.25:
+        part = f"{side} eye"
+    elif y > -1.0 and abs(x) < 0.3:
+        part = "nose"
+    elif y > -1.9 and abs(x) < 0.6:
+        part = "mouth" if z > -0.3 else "inner mouth"
+    elif y > -1.9:
+        part = f"{side} cheek / jaw"
+    else:
+        part = "chin / neck"
+    return f"{part} at ({x:+.2f}, {y:+.2f}, {z:+.2f}) eye distances from between the eyes"
+
+
+def problem_vertices(report: RigReport, threshold: float = 0.0) -> np.ndarray:
+    """Indices ``(n,) int64`` of vertices whose problem weight exceeds ``threshold``."""
+    return np.flatnonzero(report.problem > threshold)

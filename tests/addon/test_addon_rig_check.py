@@ -1,0 +1,43 @@
+"""Check Rig: runs on the baked keys, reports, marks problems in its own vertex group."""
+
+from __future__ import annotations
+
+import bpy
+import numpy as np
+import pytest
+from addon_helpers import make_face
+
+from blender_addon.core import rig_check, vertex_groups
+
+
+def _problems(obj) -> np.ndarray:
+    return vertex_groups.read_groups(obj, [rig_check.PROBLEM_GROUP])[:, 0]
+
+
+def test_check_rig_writes_its_group_and_flags_a_broken_key(loaded):
+    obj = make_face()
+    mine = obj.vertex_groups.new(name="MyGroup")
+    mine.add([0, 1], 0.5, "REPLACE")
+    assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
+    assert bpy.ops.face_skinning.check_rig() == {"FINISHED"}
+    assert rig_check.PROBLEM_GROUP in obj.vertex_groups
+    assert str(obj[rig_check.SUMMARY_PROP]).startswith("Rig check")
+    # break one key on purpose: push a vertex through the far side of the head
+    kb = obj.data.shape_keys.key_blocks["mouthPucker"]
+    k = 100
+    co = np.array(kb.data[k].co)
+    kb.data[k].co = (-3.0 * co[0], -3.0 * co[1], -3.0 * co[2])
+    assert bpy.ops.face_skinning.check_rig() == {"FINISHED"}
+    report = rig_check.check_object(obj)
+    assert any(line.startswith("mouthPucker:") and "flip" in line for line in report.verdicts)
+    assert _problems(obj)[k] == 1.0
+    # re-running replaces its own group; the artist's group is untouched
+    assert [g.name for g in obj.vertex_groups].count(rig_check.PROBLEM_GROUP) == 1
+    assert obj.vertex_groups["MyGroup"].weight(1) == 0.5
+
+
+def test_check_rig_without_keys_names_the_fix(loaded):
+    make_face()
+    with pytest.raises(RuntimeError, match="no Face Skinning shape keys.*bake them first"):
+        bpy.ops.face_skinning.check_rig()
+    assert rig_check.PROBLEM_GROUP not in bpy.context.active_object.vertex_groups
