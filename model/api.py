@@ -52,6 +52,14 @@ class PreparedMesh:
     def num_vertices(self) -> int:
         return int(self.vertices.shape[0])
 
+    def rig_analysis(self):
+        """Head region and parts of this mesh (:func:`model.rig_constraints.analyze_rig`), once."""
+        if "rig_analysis" not in self._tensors:
+            from .rig_constraints import analyze_rig
+
+            self._tensors["rig_analysis"] = analyze_rig(self.vertices, self.triangles, self.frame)
+        return self._tensors["rig_analysis"]
+
     def tensors(self, device: str = "cpu"):
         """The operators as :class:`model.nn.diffusion.MeshTensors` (built once per device)."""
         if device not in self._tensors:
@@ -103,6 +111,9 @@ class FaceModel:
         self.region_names: tuple[str, ...] = tuple(net.config.region_names)
         self.expression_names: tuple[str, ...] = ICT_NAMES
         self.k_eig: int = int(net.config.k_eig)
+        # the parts / head post-process of bake and decode (model.rig_constraints); False gives
+        # the network's raw displacement on every vertex
+        self.rig_constraints: bool = True
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None, device: str = "cpu") -> FaceModel:
@@ -151,20 +162,41 @@ class FaceModel:
         rig = self._rig(prepared, None)
         return rig["skin"].cpu().numpy().astype(np.float32)
 
-    def bake(self, prepared: PreparedMesh, skin_weights: np.ndarray | None = None) -> np.ndarray:
+    def bake(
+        self,
+        prepared: PreparedMesh,
+        skin_weights: np.ndarray | None = None,
+        constraints: bool | None = None,
+    ) -> np.ndarray:
         """The 53 ICT expression shapes as additive deltas (53, V, 3) float32, in the input's
         units and axes, index-aligned with the input vertices.
 
         ``skin_weights`` (V, K), e.g. repainted by a user, replace the predicted ones.
+        ``constraints`` (None: :attr:`rig_constraints`): post-process the shapes with
+        :mod:`model.rig_constraints` (only the head moves, rigid eyeballs rotating for eyeLook,
+        lower teeth and tongue rigid with the jaw, upper teeth / hair / other pieces still).
         """
         rig = self._rig(prepared, skin_weights)
-        deltas = self.net.bake(rig).cpu().numpy()
-        return self._from_canonical(prepared, deltas)
+        deltas = self._from_canonical(prepared, self.net.bake(rig).cpu().numpy())
+        if self.rig_constraints if constraints is None else constraints:
+            from .rig_constraints import apply_rig_constraints
+
+            deltas = apply_rig_constraints(deltas, prepared.vertices, prepared.rig_analysis(), ICT_NAMES)
+        return deltas
 
     def decode(
-        self, prepared: PreparedMesh, codes: np.ndarray, skin_weights: np.ndarray | None = None
+        self,
+        prepared: PreparedMesh,
+        codes: np.ndarray,
+        skin_weights: np.ndarray | None = None,
+        constraints: bool | None = None,
     ) -> np.ndarray:
-        """Displacements (T, V, 3) float32 (input units/axes) for FACS codes (T, 53)."""
+        """Displacements (T, V, 3) float32 (input units/axes) for FACS codes (T, 53).
+
+        The network is linear in the codes, and so are the constraints: with ``constraints``
+        (None: :attr:`rig_constraints`) this is ``codes @`` :meth:`bake`, what Blender's shape
+        keys show for the same slider values.
+        """
         import torch
 
         codes = np.asarray(codes, dtype=np.float32)
@@ -172,6 +204,9 @@ class FaceModel:
             raise MeshError(
                 f"codes must be (T, 53), got {codes.shape}; pass one row of ICT weights per frame"
             )
+        if self.rig_constraints if constraints is None else constraints:
+            baked = self.bake(prepared, skin_weights, constraints=True)
+            return np.einsum("ts,svc->tvc", codes, baked).astype(np.float32)
         rig = self._rig(prepared, skin_weights)
         with torch.no_grad():
             disp = self.net.decode(rig, torch.from_numpy(codes).to(self.device)).cpu().numpy()

@@ -183,9 +183,8 @@ def head_weights(vertices: np.ndarray, triangles: np.ndarray, frame=None, parts=
 
 def _surface_distance(points: np.ndarray, triangles: np.ndarray, sources: np.ndarray) -> np.ndarray:
     """(V,) distance along mesh edges from the ``sources`` vertices (bool mask); vertices at one
-    position are one node (seams are crossed). Pieces not connected to a source take the distance
-    of their nearest connected vertex in space (eyeballs and teeth inside the head, clothes on the
-    body)."""
+    position are one node (seams are crossed). A piece not connected to a source takes the
+    distance of its nearest connected vertex in space plus the gap to it (clothes on the body)."""
     import scipy.sparse as sp
     from scipy.sparse.csgraph import dijkstra
     from scipy.spatial import cKDTree
@@ -204,6 +203,6 @@ def _surface_distance(points: np.ndarray, triangles: np.ndarray, sources: np.nda
     dist = dist_nodes[pid]
     reached = np.isfinite(dist)
     if not reached.all() and reached.any():
-        _, nearest = cKDTree(points[reached]).query(points[~reached])
-        dist[~reached] = dist[reached][nearest]
+        gap, nearest = cKDTree(points[reached]).query(points[~reached])
+        dist[~reached] = dist[reached][nearest] + gap
     return dist

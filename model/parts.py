@@ -45,7 +45,7 @@ PART_NAMES: tuple[str, ...] = (
 PART_INDEX: dict[str, int] = {n: i for i, n in enumerate(PART_NAMES)}
 
 # sphere fit: RMS distance to the sphere below this fraction of the radius is "a sphere"
-_SPHERE_RESIDUAL = 0.06
+_SPHERE_RESIDUAL = 0.1
 # an eyeball's radius as a fraction of the head height (ICT: 0.045; allowed wide for stylized)
 _EYE_RADIUS = (0.015, 0.12)
 # a piece with at least this share of the skin's head area is skin too (face split from scalp)
@@ -185,6 +185,11 @@ def classify_parts(vertices: np.ndarray, triangles: np.ndarray, frame=None, head
     on_head = [k for k in range(n_pieces) if k not in skin and head_area[k] > 0.5 * area[k]]
 
     eyeballs = _find_eyeballs(infos, on_head, members, c, height, head.top)
+    for center, radius, pieces in eyeballs.values():
+        # an iris disc or a pupil inside the eyeball is part of it
+        for k in on_head:
+            if k not in pieces and np.linalg.norm(c[members[k]] - center, axis=1).max() < 1.1 * radius:
+                pieces.append(k)
     eye_pieces = {k for side in eyeballs.values() for k in side[2]}
     for side, (_, _, pieces) in eyeballs.items():
         for k in pieces:
@@ -251,9 +256,10 @@ def _find_eyeballs(infos, candidates, members, c, height, top):
     for g in groups:
         ids = np.concatenate([members[k] for k in g])
         ctr, _, _ = fit_sphere(c[ids])
-        # the outer shell's radius (a cornea bulge fits a smaller sphere than the eyeball)
-        outer = max(infos[k].sphere_radius for k in g)
-        balls.append((ctr if np.all(np.isfinite(ctr)) else infos[g[0]].sphere_center, outer, g))
+        if not np.all(np.isfinite(ctr)):
+            ctr = infos[g[0]].sphere_center
+        # the radius of the largest shell (the eyeball; a cornea cap bulges out of it)
+        balls.append((ctr, infos[g[0]].sphere_radius, g))
     best, best_cost = None, np.inf
     for i in range(len(balls)):
         for j in range(i + 1, len(balls)):
@@ -297,7 +303,6 @@ def _classify_mouth(infos, rest, members, c, labels, eye_center, eye_r, eye_dx) 
     else:
         split = float(np.median(c[np.concatenate([members[k] for k in mouth]), 1]))
     width = max(np.ptp(c[np.concatenate([members[k] for k in mouth]), 0]), 1e-12)
-    lower_teeth = []
     for k in rows:
         ids = members[k]
         if infos[k].center[1] >= split:
@@ -311,18 +316,20 @@ def _classify_mouth(infos, rest, members, c, labels, eye_center, eye_r, eye_dx) 
             infos[k].part = "tongue"
         else:
             infos[k].part = "lower_teeth"
-            lower_teeth.append(k)
-    lower_ids = np.concatenate([members[k] for k in lower_teeth]) if lower_teeth else np.zeros(0, np.int64)
+    teeth = [k for k in rows if infos[k].part in ("upper_teeth", "lower_teeth")]
     for k in straddle:  # gums and tongue in one piece: split per vertex
         infos[k].part = "mixed"
         ids = members[k]
         lab = np.where(c[ids, 1] >= split, PART_INDEX["upper_teeth"], PART_INDEX["tongue"])
-        if lower_ids.size:
+        if teeth:
             from scipy.spatial import cKDTree
 
-            d, _ = cKDTree(c[lower_ids]).query(c[ids])
-            near = (lab == PART_INDEX["tongue"]) & (d < 0.1 * width)
-            lab[near] = PART_INDEX["lower_teeth"]
+            # gums hug the roots of their row: take the row of the nearest tooth
+            tooth_ids = np.concatenate([members[j] for j in teeth])
+            tooth_lab = np.concatenate([np.full(members[j].size, PART_INDEX[infos[j].part]) for j in teeth])
+            d, nearest = cKDTree(c[tooth_ids]).query(c[ids])
+            near = d < 0.1 * width
+            lab[near] = tooth_lab[nearest[near]]
         labels[ids] = lab
     return split
 
