@@ -45,7 +45,8 @@ class HeadRegion:
     top: the highest point; neck: weight 1 from here up (a little below the narrowest section);
     fade_end: below this every weight is 0; head_height: ``top - neck`` (canonical units;
     for a head without a body, ``top`` minus the lowest point); head_height_input: the same in
-    the input's units.
+    the input's units; narrowest: the narrowest section below the skull (canonical Y; the
+    lowest point if none).
     """
 
     weights: np.ndarray
@@ -55,6 +56,7 @@ class HeadRegion:
     fade_end: float
     head_height: float
     head_height_input: float
+    narrowest: float = float("nan")
 
     @property
     def fraction(self) -> float:
@@ -153,16 +155,16 @@ def find_head_region(vertices: np.ndarray, triangles: np.ndarray, frame=None, pa
             break
 
     scale = float(frame.scale)
+    narrowest = float(heights[neck_i]) if neck_i >= 0 else bottom
     if shoulder is None:
         weights = np.ones(v.shape[0], dtype=np.float32)
-        return HeadRegion(weights, False, top, bottom, bottom, span, span * scale)
-    narrowest = float(heights[neck_i])
+        return HeadRegion(weights, False, top, bottom, bottom, span, span * scale, narrowest)
     head_height = top - narrowest
     area = triangle_areas(c, tri)
     below = area[c[tri][:, :, 1].mean(1) < float(heights[shoulder])].sum() / max(area.sum(), 1e-300)
     if below < _BODY_AREA:
         weights = np.ones(v.shape[0], dtype=np.float32)
-        return HeadRegion(weights, False, top, bottom, bottom, span, span * scale)
+        return HeadRegion(weights, False, top, bottom, bottom, span, span * scale, narrowest)
     # distance along the surface from the head above the narrowest section: a chin that hangs
     # low (a head bent forward) is near the head along the surface, the chest is not
     dist = _surface_distance(c, t, c[:, 1] >= narrowest)
@@ -170,7 +172,7 @@ def find_head_region(vertices: np.ndarray, triangles: np.ndarray, frame=None, pa
     weights = (s * s * (3.0 - 2.0 * s)).astype(np.float32)  # smoothstep: 0 and 1 exactly at the ends
     neck = narrowest - _FADE_START * head_height
     fade_end = narrowest - _FADE_END * head_height
-    return HeadRegion(weights, True, top, neck, fade_end, head_height, head_height * scale)
+    return HeadRegion(weights, True, top, neck, fade_end, head_height, head_height * scale, narrowest)
 
 
 def head_weights(vertices: np.ndarray, triangles: np.ndarray, frame=None, parts=None) -> np.ndarray:

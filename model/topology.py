@@ -111,8 +111,8 @@ class TopologyStats:
 
 
 def topology_stats(vertices: np.ndarray, triangles: np.ndarray) -> TopologyStats:
-    """Non-manifold edges, degenerate faces, boundary edges and pieces, computed on the mesh
-    with vertices at the same position merged (seams are not holes)."""
+    """Non-manifold edges (of the mesh as modelled), degenerate faces, boundary edges (vertices
+    at one position merged: seams are not holes) and pieces."""
     v = np.asarray(vertices, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
     pid = position_ids(v)
@@ -121,10 +121,13 @@ def topology_stats(vertices: np.ndarray, triangles: np.ndarray) -> TopologyStats
     area = triangle_areas(v, t)
     scale = float(np.linalg.norm(v.max(0) - v.min(0))) if v.size else 1.0
     tiny = area <= (1e-10 * scale * scale)
+    # non-manifold in the mesh as modelled (pieces glued at one position, lashes on a lid, are
+    # not the modeller's concern); boundaries with seams closed
+    _, counts_modelled = unique_edges(t[~repeated])
     _, counts = unique_edges(tw[~repeated])
     n, _ = components(v, t)
     return TopologyStats(
-        non_manifold_edges=int((counts > 2).sum()),
+        non_manifold_edges=int((counts_modelled > 2).sum()),
         degenerate_faces=int((repeated | tiny).sum()),
         boundary_edges=int((counts == 1).sum()),
         pieces=n,
