@@ -60,6 +60,13 @@ class PreparedMesh:
             self._tensors["rig_analysis"] = analyze_rig(self.vertices, self.triangles, self.frame)
         return self._tensors["rig_analysis"]
 
+    def set_rig_analysis(self, analysis) -> None:
+        """Use ``analysis`` (e.g. :func:`model.rig_constraints.analysis_from_groups`, from groups
+        an artist corrected) instead of the automatic one; None goes back to automatic."""
+        self._tensors.pop("rig_analysis", None)
+        if analysis is not None:
+            self._tensors["rig_analysis"] = analysis
+
     def tensors(self, device: str = "cpu"):
         """The operators as :class:`model.nn.diffusion.MeshTensors` (built once per device)."""
         if device not in self._tensors:

@@ -103,7 +103,12 @@ def _ray_hits(origins: np.ndarray, direction: np.ndarray, tri_pts: np.ndarray) -
 
 
 def inspect_mesh(
-    vertices: np.ndarray, triangles: np.ndarray, up: str = "Y", forward: str = "Z", frame=None
+    vertices: np.ndarray,
+    triangles: np.ndarray,
+    up: str = "Y",
+    forward: str = "Z",
+    frame=None,
+    analysis=None,
 ) -> InspectReport:
     """The pre-flight report of a mesh.
 
@@ -112,12 +117,14 @@ def inspect_mesh(
         triangles: ``(T, 3)`` int.
         up, forward: the input's axes (ignored when ``frame`` is given).
         frame: a :class:`model.frame.CanonicalFrame` (e.g. an estimated orientation).
+        analysis: the mesh's :func:`model.rig_constraints.analyze_rig` if already computed.
 
     Raises:
         the typed mesh errors of :func:`model.mesh_io.validate`.
     """
     from .frame import fit_frame
     from .mesh_io import validate
+    from .parts import PART_INDEX
     from .rig_constraints import analyze_rig
     from .topology import topology_stats
 
@@ -126,7 +133,10 @@ def inspect_mesh(
     validate(v, t)
     if frame is None:
         frame = fit_frame(v, t, up=up, forward=forward)
-    analysis = analyze_rig(v, t, frame)
+    if analysis is None:
+        analysis = analyze_rig(v, t, frame)
+    else:
+        frame = analysis.frame
     head, parts = analysis.head, analysis.parts
     c = frame.to_canonical(v)
     stats = topology_stats(v, t)
@@ -190,7 +200,7 @@ def inspect_mesh(
         if skin.any()
         else 0.0
     )
-    lips = _lips(c, skin_tris, parts, head, face_h, mid_x, findings)
+    lips = _lips(c, skin_tris, parts, frame, head, face_h, mid_x, findings)
     sym = _symmetry(c, skin_tris, mid_x, face_h)
     findings.append(
         Finding(
@@ -223,7 +233,10 @@ def inspect_mesh(
                 "Mesh > Clean Up > Degenerate Dissolve removes them",
             )
         )
-    head_pieces = int(np.unique(parts.piece_labels[head_mask & np.isin(parts.labels, [0, 9])]).size)
+    head_pieces = 0
+    if parts.piece_labels is not None:
+        loose_skin = head_mask & np.isin(parts.labels, [PART_INDEX["skin"], PART_INDEX["other"]])
+        head_pieces = int(np.unique(parts.piece_labels[loose_skin]).size)
     if head_pieces > 4:
         findings.append(
             Finding(
@@ -341,7 +354,7 @@ def _eye_holes(c, skin_tris, head, face_h) -> bool:
     return False
 
 
-def _lips(c, skin_tris, parts, head, face_h, mid_x, findings) -> str:
+def _lips(c, skin_tris, parts, frame, head, face_h, mid_x, findings) -> str:
     """ "parted" | "touching" | "sealed" | "unknown" from rays along the face's middle line."""
     if skin_tris.shape[0] == 0:
         return "unknown"
@@ -349,7 +362,7 @@ def _lips(c, skin_tris, parts, head, face_h, mid_x, findings) -> str:
     xs = tri_pts[:, :, 0]
     strip = (xs.min(1) <= mid_x) & (xs.max(1) >= mid_x)
     pts = tri_pts[strip]
-    eye_ys = [p.sphere_center[1] for p in parts.pieces if p.part.startswith("eyeball")]
+    eye_ys = [frame.to_canonical(e.center[None])[0, 1] for e in parts.eyeballs.values()]
     eye_y = float(np.mean(eye_ys)) if eye_ys else head.top - 0.45 * face_h
     lo, hi = eye_y - 0.75 * face_h, eye_y - 0.12 * face_h
     step = face_h / 400.0

@@ -63,6 +63,51 @@ def analyze_rig(vertices: np.ndarray, triangles: np.ndarray, frame=None) -> RigA
     return RigAnalysis(frame=frame, head=head, parts=parts)
 
 
+def analysis_from_groups(
+    vertices: np.ndarray,
+    triangles: np.ndarray,
+    frame,
+    head_weights: np.ndarray | None,
+    part_weights: dict[str, np.ndarray],
+) -> RigAnalysis:
+    """A :class:`RigAnalysis` from painted weights (vertex groups an artist corrected).
+
+    Args:
+        vertices: ``(V, 3)``; triangles: ``(T, 3)``; frame: the mesh's canonical frame.
+        head_weights: ``(V,)`` in [0, 1] (None: the automatic head region).
+        part_weights: part name (of :data:`model.parts.PART_NAMES`) -> ``(V,)`` weights; a vertex
+            belongs to the part it has the highest weight in, if above 0.5, else to the skin.
+            Eyeball centres and radii are sphere fits of the painted vertices.
+    """
+    from .head_region import HeadRegion, find_head_region
+    from .parts import PART_NAMES, Eyeball, Parts, fit_sphere
+
+    v = np.asarray(vertices, dtype=np.float64)
+    n = v.shape[0]
+    if head_weights is None:
+        head = find_head_region(v, triangles, frame)
+    else:
+        w = np.clip(np.asarray(head_weights, dtype=np.float32), 0.0, 1.0)
+        nan = float("nan")
+        head = HeadRegion(w, bool((w < 1.0).any()), nan, nan, nan, nan, nan)
+    names = [k for k in part_weights if k in PART_NAMES and k != "skin"]
+    labels = np.full(n, PART_INDEX["skin"], dtype=np.int64)
+    if names:
+        stack = np.stack([np.asarray(part_weights[k], dtype=np.float64) for k in names], 1)
+        best = stack.argmax(1)
+        on = stack[np.arange(n), best] > 0.5
+        labels[on] = np.array([PART_INDEX[k] for k in names])[best[on]]
+    eyeballs = {}
+    c = frame.to_canonical(v)
+    for side in ("L", "R"):
+        ids = np.flatnonzero(labels == PART_INDEX[f"eyeball_{side}"])
+        if ids.size >= 4:
+            center, radius, _ = fit_sphere(c[ids])
+            if radius > 0:
+                eyeballs[side] = Eyeball(frame.from_canonical(center[None])[0], radius * frame.scale, ids)
+    return RigAnalysis(frame=frame, head=head, parts=Parts(labels, eyeballs))
+
+
 def gaze_rotation(direction: np.ndarray, degrees: float) -> np.ndarray:
     """(3, 3) rotation (canonical frame) turning the gaze (+Z) toward ``direction`` by ``degrees``."""
     d = np.asarray(direction, dtype=np.float64)
