@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import mesh_io, model_cache, shape_keys, sliders, vertex_groups
+from . import analysis, mesh_io, model_cache, shape_keys, sliders, vertex_groups
 from ._model_import import facs
 from .errors import MeshError, ObjectError
 
@@ -133,7 +133,8 @@ def bake_shape_keys(
     """Bake the 53 FACS shapes (ICT names) or 52 (ARKit names) as shape keys driven by the sliders.
 
     Adds a Basis when missing. When ``use_painted`` and the object has ``FS_`` groups, the bake
-    uses those (possibly repainted) weights instead of predicting. Our previous keys are replaced
+    uses those (possibly repainted) weights instead of predicting; likewise the ``FSP_`` head and
+    part groups of Analyze Mesh replace the automatic head region and parts. Our previous keys are replaced
     in place; the artist's keys are never touched (a name clash is refused).
     """
     mesh_io.require_mesh_object(obj)
@@ -148,6 +149,9 @@ def bake_shape_keys(
     prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward)
     progress(0.4)
     skin = painted_weights(obj, geo) if use_painted else None
+    # the head region and parts as corrected in the FSP_ groups (Analyze Mesh), else automatic
+    painted = analysis.painted_analysis(obj, geo.index, geo.vertices, geo.triangles, prepared.frame)
+    prepared.set_rig_analysis(painted if use_painted else None)
     deltas = fm.bake(prepared, skin_weights=skin)  # (53, S, 3) world
     progress(0.8)
     local = mesh_io.deltas_to_local(deltas.astype(np.float64), geo.matrix) * geo.mask[None, :, None]

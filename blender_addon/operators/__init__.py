@@ -1,5 +1,5 @@
 """Operators (``face_skinning.*``): poll, gather settings, call one core function, report."""
 
-from . import clone, export, model, skinning, sliders
+from . import analysis, clone, export, model, skinning, sliders
 
-modules = (model, skinning, sliders, clone, export)
+modules = (model, analysis, skinning, sliders, clone, export)
