@@ -37,8 +37,11 @@ class PreparedMesh:
     """A mesh ready for the network: its canonical frame and Laplace/gradient operators.
 
     vertices: (V, 3) float64 as given (input units/axes); triangles: (T, 3) int64;
-    frame: the fitted canonical frame; canonical: (V, 3) float32 vertices in that frame;
-    operators: the geometry operators of ``canonical`` (:class:`model.geometry.Operators`).
+    subset: None, or (S,) int64 the input vertices the network sees (the head of a bust or a
+    body, :mod:`model.head_region`; everything else stays still);
+    frame: the fitted canonical frame of the network's vertices; canonical: (S, 3) float32 those
+    vertices in that frame; operators: the geometry operators of ``canonical``
+    (:class:`model.geometry.Operators`). Without a subset, S = V.
     """
 
     vertices: np.ndarray
@@ -47,17 +50,36 @@ class PreparedMesh:
     canonical: np.ndarray
     operators: Any
     _tensors: dict = field(default_factory=dict, repr=False)
+    subset: np.ndarray | None = None
 
     @property
     def num_vertices(self) -> int:
         return int(self.vertices.shape[0])
+
+    def network_rows(self, array: np.ndarray, axis: int = 0) -> np.ndarray:
+        """The rows of a per-input-vertex ``array`` (along ``axis``) the network sees."""
+        return array if self.subset is None else np.take(array, self.subset, axis=axis)
+
+    def scatter(self, values: np.ndarray, axis: int = 0) -> np.ndarray:
+        """Per-network-vertex ``values`` -> per-input-vertex (zero outside the subset)."""
+        if self.subset is None:
+            return values
+        shape = list(values.shape)
+        shape[axis] = self.num_vertices
+        out = np.zeros(shape, dtype=values.dtype)
+        index = [slice(None)] * values.ndim
+        index[axis] = self.subset
+        out[tuple(index)] = values
+        return out
 
     def rig_analysis(self):
         """Head region and parts of this mesh (:func:`model.rig_constraints.analyze_rig`), once."""
         if "rig_analysis" not in self._tensors:
             from .rig_constraints import analyze_rig
 
-            self._tensors["rig_analysis"] = analyze_rig(self.vertices, self.triangles, self.frame)
+            frame = self._tensors.get("input_frame", self.frame)
+            head = self._tensors.get("head_region")
+            self._tensors["rig_analysis"] = analyze_rig(self.vertices, self.triangles, frame, head)
         return self._tensors["rig_analysis"]
 
     def set_rig_analysis(self, analysis) -> None:
@@ -86,11 +108,14 @@ def prepare_mesh(
     up: str = "Y",
     forward: str = "Z",
     cache: bool = True,
+    isolate_head: bool = False,
 ) -> PreparedMesh:
     """Validate, fit the canonical frame and compute ``k`` eigenpairs + gradients.
 
-    vertices (V, 3) float in any units/position; triangles (T, 3) int. Raises the typed mesh
-    errors of :mod:`model.errors`.
+    vertices (V, 3) float in any units/position; triangles (T, 3) int. With ``isolate_head``, a
+    bust or a body (:func:`model.head_region.find_head_region`) is cut to its head for the
+    network (the vertices with a head weight above 0). Raises the typed mesh errors of
+    :mod:`model.errors`.
     """
     from .frame import fit_frame
     from .geometry import compute_operators
@@ -100,6 +125,24 @@ def prepare_mesh(
     triangles = np.asarray(triangles, dtype=np.int64)
     validate(vertices, triangles)
     frame = fit_frame(vertices, triangles, up=up, forward=forward)
+    if isolate_head:
+        from .head_region import find_head_region
+
+        head = find_head_region(vertices, triangles, frame)
+        keep = head.weights > 0
+        sub_tris = triangles[keep[triangles].all(1)]
+        if head.has_body and sub_tris.shape[0] > 0:
+            subset = np.flatnonzero(keep)
+            remap = np.full(vertices.shape[0], -1, dtype=np.int64)
+            remap[subset] = np.arange(subset.size)
+            sub_tris = remap[sub_tris]
+            head_frame = fit_frame(vertices[subset], sub_tris, up=up, forward=forward)
+            canonical = np.asarray(head_frame.to_canonical(vertices[subset]), dtype=np.float32)
+            ops = compute_operators(canonical, sub_tris, k=k, cache=cache)
+            prepared = PreparedMesh(vertices, triangles, head_frame, canonical, ops, subset=subset)
+            prepared._tensors["input_frame"] = frame
+            prepared._tensors["head_region"] = head
+            return prepared
     canonical = np.asarray(frame.to_canonical(vertices), dtype=np.float32)
     ops = compute_operators(canonical, triangles, k=k, cache=cache)
     return PreparedMesh(vertices, triangles, frame, canonical, ops)
@@ -138,8 +181,11 @@ class FaceModel:
         self, vertices: np.ndarray, triangles: np.ndarray, up: str = "Y", forward: str = "Z"
     ) -> PreparedMesh:
         """Prepare a mesh: (V, 3) vertices in any units/position, (T, 3) triangles; ``up`` and
-        ``forward`` name the input's axes ("X", "-Y", ...). Cached on disk by content."""
-        return prepare_mesh(vertices, triangles, self.k_eig, up=up, forward=forward)
+        ``forward`` name the input's axes ("X", "-Y", ...). Cached on disk by content.
+
+        A bust or a body is cut to its head for the network (:mod:`model.head_region`); every
+        output still has one row per input vertex, and the rest of the body stays still."""
+        return prepare_mesh(vertices, triangles, self.k_eig, up=up, forward=forward, isolate_head=True)
 
     def _rig(self, prepared: PreparedMesh, skin_weights: np.ndarray | None):
         import torch
@@ -155,7 +201,7 @@ class FaceModel:
                 )
             if not np.all(np.isfinite(skin_np)):
                 raise MeshError("skin_weights contain NaN/inf; repaint or reset them to the predicted ones")
-            skin = torch.from_numpy(skin_np).to(self.device)
+            skin = torch.from_numpy(np.ascontiguousarray(prepared.network_rows(skin_np))).to(self.device)
         with torch.no_grad():
             # the trunk is the expensive part: run it once per mesh and model, so predicting
             # the skin and baking (with predicted or repainted skin) share it
@@ -167,7 +213,18 @@ class FaceModel:
     def predict_skin_weights(self, prepared: PreparedMesh) -> np.ndarray:
         """(V, K) float32 softmax weights over :attr:`region_names`; rows sum to 1."""
         rig = self._rig(prepared, None)
-        return rig["skin"].cpu().numpy().astype(np.float32)
+        skin = rig["skin"].cpu().numpy().astype(np.float32)
+        if prepared.subset is not None:
+            # below the head nothing moves: those vertices go to the neck region (rows sum to 1)
+            rest = np.zeros(skin.shape[1], dtype=np.float32)
+            if "neck" in self.region_names:
+                rest[self.region_names.index("neck")] = 1.0
+            else:
+                rest[:] = 1.0 / skin.shape[1]
+            full = np.broadcast_to(rest, (prepared.num_vertices, skin.shape[1])).copy()
+            full[prepared.subset] = skin
+            skin = full
+        return skin
 
     def bake(
         self,
@@ -184,7 +241,7 @@ class FaceModel:
         lower teeth and tongue rigid with the jaw, upper teeth / hair / other pieces still).
         """
         rig = self._rig(prepared, skin_weights)
-        deltas = self._from_canonical(prepared, self.net.bake(rig).cpu().numpy())
+        deltas = prepared.scatter(self._from_canonical(prepared, self.net.bake(rig).cpu().numpy()), axis=1)
         if self.rig_constraints if constraints is None else constraints:
             from .rig_constraints import apply_rig_constraints
 
@@ -217,7 +274,7 @@ class FaceModel:
         rig = self._rig(prepared, skin_weights)
         with torch.no_grad():
             disp = self.net.decode(rig, torch.from_numpy(codes).to(self.device)).cpu().numpy()
-        return self._from_canonical(prepared, disp)
+        return prepared.scatter(self._from_canonical(prepared, disp), axis=1)
 
     def encode(self, neutral: PreparedMesh, frames: np.ndarray, method: str | None = None) -> np.ndarray:
         """Recover ICT FACS weights of animation frames of ``neutral``'s mesh.
@@ -252,7 +309,7 @@ class FaceModel:
             # the source neutral is analysed once per source and model (kept on the PreparedMesh)
             analysis = self._normal_equations(neutral, mesh, method)
             for start in range(0, frames.shape[0], _ENCODE_CHUNK):
-                chunk = frames[start : start + _ENCODE_CHUNK]
+                chunk = neutral.network_rows(frames[start : start + _ENCODE_CHUNK], axis=1)
                 disp = np.asarray(neutral.frame.to_canonical(chunk.reshape(-1, 3)), dtype=np.float32)
                 disp_t = torch.from_numpy(disp.reshape(chunk.shape) - neutral.canonical[None]).to(self.device)
                 # every method solves the (cached) normal equations of the source's basis: the

@@ -47,9 +47,9 @@ class RigAnalysis:
     parts: object
 
 
-def analyze_rig(vertices: np.ndarray, triangles: np.ndarray, frame=None) -> RigAnalysis:
+def analyze_rig(vertices: np.ndarray, triangles: np.ndarray, frame=None, head=None) -> RigAnalysis:
     """Head region and parts of a mesh (input units and axes; ``frame`` as
-    :func:`model.frame.fit_frame` gives, None: OBJ axes)."""
+    :func:`model.frame.fit_frame` gives, None: OBJ axes; ``head``: its head region if found)."""
     from .frame import fit_frame
     from .head_region import find_head_region
     from .parts import classify_parts
@@ -58,7 +58,8 @@ def analyze_rig(vertices: np.ndarray, triangles: np.ndarray, frame=None) -> RigA
     t = np.asarray(triangles, dtype=np.int64)
     if frame is None:
         frame = fit_frame(v, t)
-    head = find_head_region(v, t, frame)
+    if head is None:
+        head = find_head_region(v, t, frame)
     parts = classify_parts(v, t, frame, head=head)
     return RigAnalysis(frame=frame, head=head, parts=parts)
 

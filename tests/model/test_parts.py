@@ -256,7 +256,13 @@ def test_bake_keeps_the_body_still_and_parts_rigid(fm, demo):
     still = analysis.head.weights == 0.0
     assert still[torso].mean() > 0.9
     assert np.all(deltas[:, still] == 0.0)
-    assert np.abs(raw[:, still]).max() > 0  # the network alone moves the body
+    # the network sees only the head (a head-sized frame, as it was trained on) ...
+    assert prep.subset is not None and not np.isin(np.flatnonzero(still), prep.subset).any()
+    assert np.all(raw[:, still] == 0.0) and np.abs(raw).max() > 0
+    # ... and every input vertex keeps a row of skin weights summing to 1
+    skin = fm.predict_skin_weights(prep)
+    assert skin.shape == (vb.shape[0], len(fm.region_names))
+    np.testing.assert_allclose(skin.sum(1), 1.0, atol=1e-4)
     for side in ("L", "R"):
         ids = analysis.parts.eyeballs[side].vertices
         for s in range(len(ICT_NAMES)):
@@ -264,5 +270,7 @@ def test_bake_keeps_the_body_still_and_parts_rigid(fm, demo):
     # decode is the same linear mix of the constrained shapes (what Blender's keys show)
     codes = np.random.default_rng(1).uniform(0, 1, (3, len(ICT_NAMES))).astype(np.float32)
     np.testing.assert_allclose(fm.decode(prep, codes), np.einsum("ts,svc->tvc", codes, deltas), atol=1e-4)
+    # a body as an encode source: frames of every input vertex, read on the head
+    assert fm.encode(prep, vb[None] + fm.decode(prep, codes)).shape == (3, len(ICT_NAMES))
     unconstrained = fm.decode(prep, codes, constraints=False)
     np.testing.assert_allclose(unconstrained, np.einsum("ts,svc->tvc", codes, raw), atol=1e-4)
