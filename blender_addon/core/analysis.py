@@ -86,19 +86,34 @@ def stored_report(obj) -> dict | None:
         return None
 
 
-def painted_analysis(obj, index: np.ndarray, vertices: np.ndarray, triangles: np.ndarray, frame):
-    """The head and parts as the artist left the ``FSP_`` groups (None: no such groups).
+def head_mask(obj) -> str:
+    """``FSP_head`` when Analyze Mesh wrote it on ``obj`` (the artist may have corrected it), else ""."""
+    return HEAD_GROUP if HEAD_GROUP in owned_groups(obj) else ""
+
+
+def painted_analysis(
+    obj, index: np.ndarray, vertices: np.ndarray, triangles: np.ndarray, prepared, head_is_mask: bool
+):
+    """The parts (and head) as the artist left the ``FSP_`` groups (None: no such groups).
 
     ``index``: (S,) the object's vertex indices of ``vertices`` (a masked subset or all);
-    ``frame``: the canonical frame of ``vertices``. Returns a
-    :class:`model.rig_constraints.RigAnalysis` for ``FaceModel``'s prepared mesh.
+    ``prepared``: the model's prepared mesh of ``vertices``; ``head_is_mask``: ``FSP_head`` is
+    already the mask of ``vertices`` (its ramp is applied once, by the mask). Returns a
+    :class:`model.rig_constraints.RigAnalysis`.
     """
     names = owned_groups(obj)
     if not names:
         return None
     w = vertex_groups.read_groups(obj, names)[index]
     head = w[:, names.index(HEAD_GROUP)] if HEAD_GROUP in names else None
+    if head_is_mask:
+        head = np.ones(len(index), dtype=np.float32)
     parts = {n[len(PREFIX) :]: w[:, j] for j, n in enumerate(names) if n != HEAD_GROUP}
+    frame = (
+        prepared._tensors.get("input_frame", prepared.frame)
+        if hasattr(prepared, "_tensors")
+        else prepared.frame
+    )
     return submodule("rig_constraints").analysis_from_groups(vertices, triangles, frame, head, parts)
 
 

@@ -84,7 +84,7 @@ def predict_weights(
     mesh_io.require_mesh_object(obj)
     mesh_io.require_writable(obj)
     fm = model_cache.get()
-    geo = gather(obj, mask_group)
+    geo = gather(obj, mask_group or analysis.head_mask(obj))
     progress(0.1)
     prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward)
     progress(0.5)
@@ -133,8 +133,9 @@ def bake_shape_keys(
     """Bake the 53 FACS shapes (ICT names) or 52 (ARKit names) as shape keys driven by the sliders.
 
     Adds a Basis when missing. When ``use_painted`` and the object has ``FS_`` groups, the bake
-    uses those (possibly repainted) weights instead of predicting; likewise the ``FSP_`` head and
-    part groups of Analyze Mesh replace the automatic head region and parts. Our previous keys are replaced
+    uses those (possibly repainted) weights instead of predicting. The ``FSP_`` groups of Analyze
+    Mesh, as the artist left them, replace the automatic parts, and ``FSP_head`` is the mask when
+    no mask group is set. Our previous keys are replaced
     in place; the artist's keys are never touched (a name clash is refused).
     """
     mesh_io.require_mesh_object(obj)
@@ -144,14 +145,18 @@ def bake_shape_keys(
     names = sliders.key_names(naming, prefix)
     shape_keys.check_names_free(obj, names)
     fm = model_cache.get()
-    geo = gather(obj, mask_group)
+    # the FSP_head group of Analyze Mesh (as the artist corrected it) is the mask unless one is set
+    head_mask = "" if mask_group else analysis.head_mask(obj)
+    geo = gather(obj, mask_group or head_mask)
     progress(0.1)
     prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward)
     progress(0.4)
     skin = painted_weights(obj, geo) if use_painted else None
-    # the head region and parts as corrected in the FSP_ groups (Analyze Mesh), else automatic
-    painted = analysis.painted_analysis(obj, geo.index, geo.vertices, geo.triangles, prepared.frame)
-    prepared.set_rig_analysis(painted if use_painted else None)
+    # the parts (and head) as corrected in the FSP_ groups, else the automatic ones
+    painted = analysis.painted_analysis(
+        obj, geo.index, geo.vertices, geo.triangles, prepared, bool(head_mask)
+    )
+    prepared.set_rig_analysis(painted)
     deltas = fm.bake(prepared, skin_weights=skin)  # (53, S, 3) world
     progress(0.8)
     local = mesh_io.deltas_to_local(deltas.astype(np.float64), geo.matrix) * geo.mask[None, :, None]
