@@ -145,7 +145,10 @@ def prepare_mesh(
             return prepared
     canonical = np.asarray(frame.to_canonical(vertices), dtype=np.float32)
     ops = compute_operators(canonical, triangles, k=k, cache=cache)
-    return PreparedMesh(vertices, triangles, frame, canonical, ops)
+    prepared = PreparedMesh(vertices, triangles, frame, canonical, ops)
+    if isolate_head:
+        prepared._tensors["head_region"] = head  # found above: the analysis reuses it
+    return prepared
 
 
 class FaceModel:
