@@ -233,18 +233,29 @@ def inspect_mesh(
                 "Mesh > Clean Up > Degenerate Dissolve removes them",
             )
         )
-    head_pieces = 0
+    head_pieces, islands = 0, 0
     if parts.piece_labels is not None:
-        loose_skin = head_mask & np.isin(parts.labels, [PART_INDEX["skin"], PART_INDEX["other"]])
-        head_pieces = int(np.unique(parts.piece_labels[loose_skin]).size)
+        on_skin = head_mask & (parts.labels == PART_INDEX["skin"])
+        head_pieces = int(np.unique(parts.piece_labels[on_skin]).size)
+        islands = int(np.unique(_islands(t, v.shape[0])[on_skin]).size)
     if head_pieces > 4:
         findings.append(
             Finding(
                 "warning",
                 "pieces",
-                f"the head's surface is in {head_pieces} separate pieces: each piece moves on its own "
-                "(the same head cut into 40 pieces gives 68% region agreement). Merge by Distance "
-                "or join the pieces before rigging",
+                f"the head's skin is in {head_pieces} separate pieces: each piece moves on its own. "
+                "Join them (and Merge by Distance) before rigging",
+            )
+        )
+    if islands > max(head_pieces, 1):
+        findings.append(
+            Finding(
+                "warning" if islands > 4 else "note",
+                "seams",
+                f"the head's skin is split along seams into {islands} islands (vertices duplicated at "
+                "the same place, e.g. UV seams): unless they are merged, each island moves on its own "
+                "(the same head cut into 40 pieces gives 68% region agreement); Mesh > Clean Up > "
+                "Merge by Distance joins them",
             )
         )
     return InspectReport(
@@ -474,3 +485,15 @@ def _symmetry(c, skin_tris, mid_x, face_h) -> float:
     mirrored = c[ids] * np.array([-1.0, 1.0, 1.0]) + np.array([2.0 * mid_x, 0.0, 0.0])
     d = closest_points(c, skin_tris, mirrored).distance
     return float(np.sqrt(np.mean(d * d)) / face_h)
+
+
+def _islands(triangles: np.ndarray, n: int) -> np.ndarray:
+    """(n,) connected pieces by the mesh's own edges (seams split them), as the network sees them."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    t = np.asarray(triangles, dtype=np.int64)
+    rows = np.concatenate([t[:, 0], t[:, 1], t[:, 2]])
+    cols = np.concatenate([t[:, 1], t[:, 2], t[:, 0]])
+    graph = sp.coo_matrix((np.ones(rows.size, dtype=np.int8), (rows, cols)), shape=(n, n))
+    return connected_components(graph, directed=False)[1]

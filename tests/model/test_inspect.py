@@ -130,3 +130,29 @@ def test_cli_inspect(demo, tmp_path, capsys):
     assert "PROBLEM" in text and "cut the lip line" in text
     assert main(["inspect", str(tmp_path / "missing.obj")]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def split_into_islands(v, t, cells: int = 6):
+    """Cut the surface along a grid into islands by duplicating vertices (a UV-split import)."""
+    cx = v[t].mean(1)
+    lo, hi = cx.min(0), cx.max(0)
+    cell = np.floor((cx[:, :2] - lo[:2]) / (hi[:2] - lo[:2] + 1e-9) * cells).astype(np.int64)
+    cell_id = cell[:, 0] * cells + cell[:, 1]
+    verts, tris = [], []
+    for c in np.unique(cell_id):
+        sel = t[cell_id == c]
+        ids, inv = np.unique(sel, return_inverse=True)
+        tris.append(inv.reshape(-1, 3) + sum(len(x) for x in verts))
+        verts.append(v[ids])
+    return np.concatenate(verts), np.concatenate(tris)
+
+
+def test_seam_split_head_is_warned_but_still_classified(demo):
+    v, t = demo
+    vs, ts = split_into_islands(v, t)
+    r = inspect_mesh(vs, ts)
+    seams = [f for f in r.findings if f.topic == "seams"]
+    assert len(seams) == 1 and seams[0].level == "warning" and "Merge by Distance" in seams[0].message
+    assert "pieces" not in [f.topic for f in r.findings]  # seams are not cuts
+    assert set(r.parts["eyeballs"]) == {"L", "R"} and r.eyes == {"L": "open", "R": "open"}
+    assert "seams" not in [f.topic for f in inspect_mesh(v, t).findings]
