@@ -160,7 +160,8 @@ def inspect_mesh(
                 "head region",
                 f"a head on a body: {100 * head.fraction:.0f}% of the vertices are on the head; "
                 "everything below the neck will stay exactly still (the neck fades over "
-                f"{0.2 * head.head_height_input:.3g} units). Paint a mask to change it",
+                f"{0.2 * head.head_height_input:.3g} units). To change it, correct the FSP_head "
+                "group (Analyze Mesh) or paint a mask",
             )
         )
     else:
