@@ -37,8 +37,11 @@ class PreparedMesh:
     """A mesh ready for the network: its canonical frame and Laplace/gradient operators.
 
     vertices: (V, 3) float64 as given (input units/axes); triangles: (T, 3) int64;
-    frame: the fitted canonical frame; canonical: (V, 3) float32 vertices in that frame;
-    operators: the geometry operators of ``canonical`` (:class:`model.geometry.Operators`).
+    subset: None, or (S,) int64 the input vertices the network sees (the head of a bust or a
+    body, :mod:`model.head_region`; everything else stays still);
+    frame: the fitted canonical frame of the network's vertices; canonical: (S, 3) float32 those
+    vertices in that frame; operators: the geometry operators of ``canonical``
+    (:class:`model.geometry.Operators`). Without a subset, S = V.
     """
 
     vertices: np.ndarray
@@ -47,10 +50,44 @@ class PreparedMesh:
     canonical: np.ndarray
     operators: Any
     _tensors: dict = field(default_factory=dict, repr=False)
+    subset: np.ndarray | None = None
 
     @property
     def num_vertices(self) -> int:
         return int(self.vertices.shape[0])
+
+    def network_rows(self, array: np.ndarray, axis: int = 0) -> np.ndarray:
+        """The rows of a per-input-vertex ``array`` (along ``axis``) the network sees."""
+        return array if self.subset is None else np.take(array, self.subset, axis=axis)
+
+    def scatter(self, values: np.ndarray, axis: int = 0) -> np.ndarray:
+        """Per-network-vertex ``values`` -> per-input-vertex (zero outside the subset)."""
+        if self.subset is None:
+            return values
+        shape = list(values.shape)
+        shape[axis] = self.num_vertices
+        out = np.zeros(shape, dtype=values.dtype)
+        index = [slice(None)] * values.ndim
+        index[axis] = self.subset
+        out[tuple(index)] = values
+        return out
+
+    def rig_analysis(self):
+        """Head region and parts of this mesh (:func:`model.rig_constraints.analyze_rig`), once."""
+        if "rig_analysis" not in self._tensors:
+            from .rig_constraints import analyze_rig
+
+            frame = self._tensors.get("input_frame", self.frame)
+            head = self._tensors.get("head_region")
+            self._tensors["rig_analysis"] = analyze_rig(self.vertices, self.triangles, frame, head)
+        return self._tensors["rig_analysis"]
+
+    def set_rig_analysis(self, analysis) -> None:
+        """Use ``analysis`` (e.g. :func:`model.rig_constraints.analysis_from_groups`, from groups
+        an artist corrected) instead of the automatic one; None goes back to automatic."""
+        self._tensors.pop("rig_analysis", None)
+        if analysis is not None:
+            self._tensors["rig_analysis"] = analysis
 
     def tensors(self, device: str = "cpu"):
         """The operators as :class:`model.nn.diffusion.MeshTensors` (built once per device)."""
@@ -71,11 +108,14 @@ def prepare_mesh(
     up: str = "Y",
     forward: str = "Z",
     cache: bool = True,
+    isolate_head: bool = False,
 ) -> PreparedMesh:
     """Validate, fit the canonical frame and compute ``k`` eigenpairs + gradients.
 
-    vertices (V, 3) float in any units/position; triangles (T, 3) int. Raises the typed mesh
-    errors of :mod:`model.errors`.
+    vertices (V, 3) float in any units/position; triangles (T, 3) int. With ``isolate_head``, a
+    bust or a body (:func:`model.head_region.find_head_region`) is cut to its head for the
+    network (the vertices with a head weight above 0). Raises the typed mesh errors of
+    :mod:`model.errors`.
     """
     from .frame import fit_frame
     from .geometry import compute_operators
@@ -85,9 +125,30 @@ def prepare_mesh(
     triangles = np.asarray(triangles, dtype=np.int64)
     validate(vertices, triangles)
     frame = fit_frame(vertices, triangles, up=up, forward=forward)
+    if isolate_head:
+        from .head_region import find_head_region
+
+        head = find_head_region(vertices, triangles, frame)
+        keep = head.weights > 0
+        sub_tris = triangles[keep[triangles].all(1)]
+        if head.has_body and sub_tris.shape[0] > 0:
+            subset = np.flatnonzero(keep)
+            remap = np.full(vertices.shape[0], -1, dtype=np.int64)
+            remap[subset] = np.arange(subset.size)
+            sub_tris = remap[sub_tris]
+            head_frame = fit_frame(vertices[subset], sub_tris, up=up, forward=forward)
+            canonical = np.asarray(head_frame.to_canonical(vertices[subset]), dtype=np.float32)
+            ops = compute_operators(canonical, sub_tris, k=k, cache=cache)
+            prepared = PreparedMesh(vertices, triangles, head_frame, canonical, ops, subset=subset)
+            prepared._tensors["input_frame"] = frame
+            prepared._tensors["head_region"] = head
+            return prepared
     canonical = np.asarray(frame.to_canonical(vertices), dtype=np.float32)
     ops = compute_operators(canonical, triangles, k=k, cache=cache)
-    return PreparedMesh(vertices, triangles, frame, canonical, ops)
+    prepared = PreparedMesh(vertices, triangles, frame, canonical, ops)
+    if isolate_head:
+        prepared._tensors["head_region"] = head  # found above: the analysis reuses it
+    return prepared
 
 
 class FaceModel:
@@ -103,6 +164,9 @@ class FaceModel:
         self.region_names: tuple[str, ...] = tuple(net.config.region_names)
         self.expression_names: tuple[str, ...] = ICT_NAMES
         self.k_eig: int = int(net.config.k_eig)
+        # the parts / head post-process of bake and decode (model.rig_constraints); False gives
+        # the network's raw displacement on every vertex
+        self.rig_constraints: bool = True
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None, device: str = "cpu") -> FaceModel:
@@ -120,8 +184,11 @@ class FaceModel:
         self, vertices: np.ndarray, triangles: np.ndarray, up: str = "Y", forward: str = "Z"
     ) -> PreparedMesh:
         """Prepare a mesh: (V, 3) vertices in any units/position, (T, 3) triangles; ``up`` and
-        ``forward`` name the input's axes ("X", "-Y", ...). Cached on disk by content."""
-        return prepare_mesh(vertices, triangles, self.k_eig, up=up, forward=forward)
+        ``forward`` name the input's axes ("X", "-Y", ...). Cached on disk by content.
+
+        A bust or a body is cut to its head for the network (:mod:`model.head_region`); every
+        output still has one row per input vertex, and the rest of the body stays still."""
+        return prepare_mesh(vertices, triangles, self.k_eig, up=up, forward=forward, isolate_head=True)
 
     def _rig(self, prepared: PreparedMesh, skin_weights: np.ndarray | None):
         import torch
@@ -137,7 +204,7 @@ class FaceModel:
                 )
             if not np.all(np.isfinite(skin_np)):
                 raise MeshError("skin_weights contain NaN/inf; repaint or reset them to the predicted ones")
-            skin = torch.from_numpy(skin_np).to(self.device)
+            skin = torch.from_numpy(np.ascontiguousarray(prepared.network_rows(skin_np))).to(self.device)
         with torch.no_grad():
             # the trunk is the expensive part: run it once per mesh and model, so predicting
             # the skin and baking (with predicted or repainted skin) share it
@@ -149,22 +216,54 @@ class FaceModel:
     def predict_skin_weights(self, prepared: PreparedMesh) -> np.ndarray:
         """(V, K) float32 softmax weights over :attr:`region_names`; rows sum to 1."""
         rig = self._rig(prepared, None)
-        return rig["skin"].cpu().numpy().astype(np.float32)
+        skin = rig["skin"].cpu().numpy().astype(np.float32)
+        if prepared.subset is not None:
+            # below the head nothing moves: those vertices go to the neck region (rows sum to 1)
+            rest = np.zeros(skin.shape[1], dtype=np.float32)
+            if "neck" in self.region_names:
+                rest[self.region_names.index("neck")] = 1.0
+            else:
+                rest[:] = 1.0 / skin.shape[1]
+            full = np.broadcast_to(rest, (prepared.num_vertices, skin.shape[1])).copy()
+            full[prepared.subset] = skin
+            skin = full
+        return skin
 
-    def bake(self, prepared: PreparedMesh, skin_weights: np.ndarray | None = None) -> np.ndarray:
+    def bake(
+        self,
+        prepared: PreparedMesh,
+        skin_weights: np.ndarray | None = None,
+        constraints: bool | None = None,
+    ) -> np.ndarray:
         """The 53 ICT expression shapes as additive deltas (53, V, 3) float32, in the input's
         units and axes, index-aligned with the input vertices.
 
         ``skin_weights`` (V, K), e.g. repainted by a user, replace the predicted ones.
+        ``constraints`` (None: :attr:`rig_constraints`): post-process the shapes with
+        :mod:`model.rig_constraints` (only the head moves, rigid eyeballs rotating for eyeLook,
+        lower teeth and tongue rigid with the jaw, upper teeth / hair / other pieces still).
         """
         rig = self._rig(prepared, skin_weights)
-        deltas = self.net.bake(rig).cpu().numpy()
-        return self._from_canonical(prepared, deltas)
+        deltas = prepared.scatter(self._from_canonical(prepared, self.net.bake(rig).cpu().numpy()), axis=1)
+        if self.rig_constraints if constraints is None else constraints:
+            from .rig_constraints import apply_rig_constraints
+
+            deltas = apply_rig_constraints(deltas, prepared.vertices, prepared.rig_analysis(), ICT_NAMES)
+        return deltas
 
     def decode(
-        self, prepared: PreparedMesh, codes: np.ndarray, skin_weights: np.ndarray | None = None
+        self,
+        prepared: PreparedMesh,
+        codes: np.ndarray,
+        skin_weights: np.ndarray | None = None,
+        constraints: bool | None = None,
     ) -> np.ndarray:
-        """Displacements (T, V, 3) float32 (input units/axes) for FACS codes (T, 53)."""
+        """Displacements (T, V, 3) float32 (input units/axes) for FACS codes (T, 53).
+
+        The network is linear in the codes, and so are the constraints: with ``constraints``
+        (None: :attr:`rig_constraints`) this is ``codes @`` :meth:`bake`, what Blender's shape
+        keys show for the same slider values.
+        """
         import torch
 
         codes = np.asarray(codes, dtype=np.float32)
@@ -172,10 +271,13 @@ class FaceModel:
             raise MeshError(
                 f"codes must be (T, 53), got {codes.shape}; pass one row of ICT weights per frame"
             )
+        if self.rig_constraints if constraints is None else constraints:
+            baked = self.bake(prepared, skin_weights, constraints=True)
+            return np.einsum("ts,svc->tvc", codes, baked).astype(np.float32)
         rig = self._rig(prepared, skin_weights)
         with torch.no_grad():
             disp = self.net.decode(rig, torch.from_numpy(codes).to(self.device)).cpu().numpy()
-        return self._from_canonical(prepared, disp)
+        return prepared.scatter(self._from_canonical(prepared, disp), axis=1)
 
     def encode(self, neutral: PreparedMesh, frames: np.ndarray, method: str | None = None) -> np.ndarray:
         """Recover ICT FACS weights of animation frames of ``neutral``'s mesh.
@@ -210,7 +312,7 @@ class FaceModel:
             # the source neutral is analysed once per source and model (kept on the PreparedMesh)
             analysis = self._normal_equations(neutral, mesh, method)
             for start in range(0, frames.shape[0], _ENCODE_CHUNK):
-                chunk = frames[start : start + _ENCODE_CHUNK]
+                chunk = neutral.network_rows(frames[start : start + _ENCODE_CHUNK], axis=1)
                 disp = np.asarray(neutral.frame.to_canonical(chunk.reshape(-1, 3)), dtype=np.float32)
                 disp_t = torch.from_numpy(disp.reshape(chunk.shape) - neutral.canonical[None]).to(self.device)
                 # every method solves the (cached) normal equations of the source's basis: the

@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "evaluate": "evaluate",
     "make-eval": "make_eval",
     "segment": "segment",
+    "inspect": "inspect",
     "demo": "demo",
 }
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import mesh_io, model_cache, shape_keys, sliders, vertex_groups
+from . import analysis, mesh_io, model_cache, shape_keys, sliders, vertex_groups
 from ._model_import import facs
 from .errors import MeshError, ObjectError
 
@@ -87,7 +87,7 @@ def predict_weights(
     fm = model_cache.get()
     names = region_groups()
     vertex_groups.check_names_free(obj, names)
-    geo = gather(obj, mask_group)
+    geo = gather(obj, mask_group or analysis.head_mask(obj))
     progress(0.1)
     prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward)
     progress(0.5)
@@ -136,7 +136,9 @@ def bake_shape_keys(
     """Bake the 53 FACS shapes (ICT names) or 52 (ARKit names) as shape keys driven by the sliders.
 
     Adds a Basis when missing. When ``use_painted`` and the object has ``FS_`` groups, the bake
-    uses those (possibly repainted) weights instead of predicting. Our previous keys are replaced
+    uses those (possibly repainted) weights instead of predicting. The ``FSP_`` groups of Analyze
+    Mesh, as the artist left them, replace the automatic parts, and ``FSP_head`` is the mask when
+    no mask group is set. Our previous keys are replaced
     in place; the artist's keys are never touched (a name clash is refused).
     """
     mesh_io.require_mesh_object(obj)
@@ -146,11 +148,18 @@ def bake_shape_keys(
     names = sliders.key_names(naming, prefix)
     shape_keys.check_names_free(obj, names)
     fm = model_cache.get()
-    geo = gather(obj, mask_group)
+    # the FSP_head group of Analyze Mesh (as the artist corrected it) is the mask unless one is set
+    head_mask = "" if mask_group else analysis.head_mask(obj)
+    geo = gather(obj, mask_group or head_mask)
     progress(0.1)
     prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward)
     progress(0.4)
     skin = painted_weights(obj, geo) if use_painted else None
+    # the parts (and head) as corrected in the FSP_ groups, else the automatic ones
+    painted = analysis.painted_analysis(
+        obj, geo.index, geo.vertices, geo.triangles, prepared, bool(head_mask)
+    )
+    prepared.set_rig_analysis(painted)
     deltas = fm.bake(prepared, skin_weights=skin)  # (53, S, 3) world
     progress(0.8)
     local = mesh_io.deltas_to_local(deltas.astype(np.float64), geo.matrix) * geo.mask[None, :, None]

@@ -14,9 +14,9 @@ import blender_addon
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 OPERATORS = (
     "load_model", "predict_weights", "bake_shape_keys", "clone_from_mesh", "import_arkit",
-    "bake_for_export", "export", "reset_sliders", "mirror_sliders", "key_sliders",
+    "bake_for_export", "export", "reset_sliders", "mirror_sliders", "key_sliders", "analyze_mesh",
 )  # fmt: skip
-PANELS = ("model", "skinning", "shape_keys", "sliders", "clone", "export")
+PANELS = ("model", "analysis", "skinning", "shape_keys", "sliders", "clone", "export")
 
 
 def _registered() -> bool:

@@ -1,0 +1,350 @@
+"""Name the pieces of a head: face skin, eyeballs, teeth, tongue, lashes, brows, hair, other.
+
+Most game and film heads carry their eyeballs, teeth, tongue and lashes as separate pieces
+(separate objects joined, or loose parts of one object). The rig must treat them differently
+from skin (:mod:`model.rig_constraints`), so every connected piece (vertices at one position
+count as connected: seams do not split pieces) is classified from geometric cues, in the
+canonical frame (:mod:`model.frame`: Y up, face toward +Z, +X the subject's left):
+
+* **skin**: the piece with the most surface on the head (:mod:`model.head_region`), and any
+  other piece with a comparable share (a face split from its scalp);
+* **eyeballs**: near-spherical pieces (sphere-fit residual small) of eye size, in the upper
+  front of the head, in a mirror pair; concentric shells (sclera + cornea) form one eyeball.
+  ``_L`` is the subject's left (+X);
+* **teeth / tongue**: pieces inside the mouth (between the eyes' height and the neck, near the
+  middle, at the front): upper and lower rows are split at the height between the two clusters
+  of piece centres; a lower blob as wide as a third of the mouth is the tongue. A piece that
+  spans both rows (gums and tongue in one) is split per vertex;
+* **lashes**: small pieces hugging an eyeball's front (eyelashes, and the tear-line and
+  occlusion strips of film heads: all of them follow the lids);
+* **brows**: small pieces just above the eyes;
+* **hair**: the remaining pieces above the eyes' height, or covering the top or back of the head;
+* **other**: everything else (clothes, props, pieces below the neck).
+
+numpy + scipy only; every per-vertex output is index-aligned with the input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+PART_NAMES: tuple[str, ...] = (
+    "skin",
+    "eyeball_L",
+    "eyeball_R",
+    "upper_teeth",
+    "lower_teeth",
+    "tongue",
+    "lashes",
+    "brows",
+    "hair",
+    "other",
+)
+PART_INDEX: dict[str, int] = {n: i for i, n in enumerate(PART_NAMES)}
+
+# sphere fit: RMS distance to the sphere below this fraction of the radius is "a sphere"
+_SPHERE_RESIDUAL = 0.1
+# an eyeball's radius as a fraction of the head height (ICT: 0.045; allowed wide for stylized)
+_EYE_RADIUS = (0.015, 0.12)
+# a piece with at least this share of the skin's head area is skin too (face split from scalp)
+_SKIN_SHARE = 0.15
+# lashes hug the eyeball: their centre lies within this many eye radii of the eyeball centre
+_LASH_REACH = 2.2
+
+
+@dataclass
+class Eyeball:
+    """One eyeball: ``center (3,)`` in input units and axes, ``radius`` in input units,
+    ``vertices`` (n,) int64 indices of its vertices."""
+
+    center: np.ndarray
+    radius: float
+    vertices: np.ndarray
+
+
+@dataclass
+class PieceInfo:
+    """One connected piece: its part name, vertex count, surface area (input units squared),
+    centre (canonical), sphere fit (canonical centre, radius, relative RMS residual)."""
+
+    part: str
+    num_vertices: int
+    area: float
+    center: np.ndarray
+    sphere_center: np.ndarray
+    sphere_radius: float
+    sphere_residual: float
+
+
+@dataclass
+class Parts:
+    """The classification of a mesh.
+
+    labels: ``(V,)`` int64 index into :data:`PART_NAMES`; eyeballs: ``{"L": Eyeball, "R": ...}``
+    (only those found); pieces: per connected piece :class:`PieceInfo`; piece_labels: ``(V,)``
+    piece index of each vertex; mouth_split: height (canonical Y) between the upper and lower
+    teeth, or None.
+    """
+
+    labels: np.ndarray
+    eyeballs: dict[str, Eyeball] = field(default_factory=dict)
+    pieces: list[PieceInfo] = field(default_factory=list)
+    piece_labels: np.ndarray | None = None
+    mouth_split: float | None = None
+
+    def mask(self, name: str) -> np.ndarray:
+        """(V,) bool: the vertices of part ``name``."""
+        return self.labels == PART_INDEX[name]
+
+    def counts(self) -> dict[str, int]:
+        """Vertices per part name (parts with none left out)."""
+        c = np.bincount(self.labels, minlength=len(PART_NAMES))
+        return {n: int(c[i]) for i, n in enumerate(PART_NAMES) if c[i] > 0}
+
+
+def fit_sphere(points: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, float, float]:
+    """Least-squares sphere through points: ``(center (3,), radius, relative RMS residual)``.
+
+    Algebraic fit ``|p|^2 = 2 c.p + d`` (exact for points on a sphere); the residual is the RMS of
+    ``|p - c| - r`` divided by ``r`` (inf for fewer than 4 points or a flat set).
+    """
+    p = np.asarray(points, dtype=np.float64)
+    if p.shape[0] < 4:
+        return p.mean(0) if p.size else np.zeros(3), 0.0, np.inf
+    w = np.ones(p.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+    sw = np.sqrt(w)[:, None]
+    mu = p.mean(0)
+    q = p - mu  # centred for conditioning
+    a = np.concatenate([2.0 * q, np.ones((q.shape[0], 1))], 1)
+    b = (q * q).sum(1)
+    sol, *_ = np.linalg.lstsq(a * sw, b * sw[:, 0], rcond=None)
+    c = sol[:3]
+    r2 = sol[3] + c @ c
+    if not np.isfinite(r2) or r2 <= 0:
+        return mu, 0.0, np.inf
+    r = float(np.sqrt(r2))
+    res = np.linalg.norm(q - c, axis=1) - r
+    return c + mu, r, float(np.sqrt(np.average(res * res, weights=w)) / r)
+
+
+def classify_parts(vertices: np.ndarray, triangles: np.ndarray, frame=None, head=None) -> Parts:
+    """Classify every vertex into :data:`PART_NAMES`.
+
+    Args:
+        vertices: ``(V, 3)`` float, input units and axes.
+        triangles: ``(T, 3)`` int.
+        frame: :class:`model.frame.CanonicalFrame` of the mesh (None: OBJ axes, Y up, +Z forward).
+        head: a :class:`model.head_region.HeadRegion` already found for this mesh (None: found).
+
+    Returns:
+        :class:`Parts`. A mesh of one piece is all ``skin``.
+    """
+    from .frame import fit_frame
+    from .head_region import find_head_region
+    from .topology import components, vertex_areas
+
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    if frame is None:
+        frame = fit_frame(v, t)
+    if head is None:
+        head = find_head_region(v, t, frame)
+    c = frame.to_canonical(v)
+    n_pieces, piece = components(v, t)
+    varea = vertex_areas(v, t)
+    labels = np.full(v.shape[0], PART_INDEX["other"], dtype=np.int64)
+
+    head_w = head.weights.astype(np.float64)
+    area = np.bincount(piece, weights=varea, minlength=n_pieces)
+    head_area = np.bincount(piece, weights=varea * head_w, minlength=n_pieces)
+    infos: list[PieceInfo] = []
+    members = [np.flatnonzero(piece == k) for k in range(n_pieces)]
+    for k, ids in enumerate(members):
+        wts = varea[ids] + 1e-30
+        center = np.average(c[ids], axis=0, weights=wts)
+        sc, sr, res = fit_sphere(c[ids])
+        infos.append(PieceInfo("other", int(ids.size), float(area[k]), center, sc, sr, res))
+
+    main = int(np.argmax(head_area))
+    on_main = members[main][head_w[members[main]] > 0.5]
+    head_pts = on_main if on_main.size else members[main]
+    head_center = np.average(c[head_pts], axis=0, weights=varea[head_pts] + 1e-30)
+    # a separate piece with a large share of the head is skin too (a head object joined to a
+    # body object) if it reaches the front of the head (a ponytail hangs behind it)
+    skin = {
+        k
+        for k in range(n_pieces)
+        if k == main
+        or (head_area[k] >= _SKIN_SHARE * head_area[main] and c[members[k], 2].max() > head_center[2])
+    }
+    for k in skin:
+        infos[k].part = "skin"
+    height = max(head.head_height, 1e-12)
+    on_head = [k for k in range(n_pieces) if k not in skin and head_area[k] > 0.5 * area[k]]
+
+    eyeballs = _find_eyeballs(infos, on_head, members, c, height, head.top)
+    for center, radius, pieces in eyeballs.values():
+        # an iris disc or a pupil inside the eyeball is part of it
+        for k in on_head:
+            if k not in pieces and np.linalg.norm(c[members[k]] - center, axis=1).max() < 1.1 * radius:
+                pieces.append(k)
+    eye_pieces = {k for side in eyeballs.values() for k in side[2]}
+    for side, (_, _, pieces) in eyeballs.items():
+        for k in pieces:
+            infos[k].part = f"eyeball_{side}"
+
+    eyes = list(eyeballs.values())
+    if eyes:
+        eye_y = float(np.mean([e[0][1] for e in eyes]))
+        eye_z = float(np.mean([e[0][2] for e in eyes]))
+        eye_r = float(np.mean([e[1] for e in eyes]))
+    else:  # no eyeballs: eye height at the proportions of an adult head
+        eye_y, eye_z, eye_r = head.top - 0.45 * height, -np.inf, 0.045 * height
+
+    rest = [k for k in on_head if k not in eye_pieces]
+    eye_dx = float(abs(eyes[0][0][0] - eyes[1][0][0])) / 2.0 if len(eyes) == 2 else 3.0 * eye_r
+    eye_x = float(np.mean([e[0][0] for e in eyes])) if eyes else head_center[0]
+    mouth_split = _classify_mouth(infos, rest, members, c, labels, (eye_x, eye_y, eye_z), eye_r, eye_dx)
+    for k in rest:
+        if infos[k].part != "other":
+            continue
+        ctr = infos[k].center
+        near_eye = [np.linalg.norm(ctr - e[0]) for e in eyes]
+        small = area[k] < 0.02 * area[main]
+        if eyes and small and min(near_eye) < _LASH_REACH * eye_r:
+            infos[k].part = "lashes"
+        elif small and eye_y + 0.8 * eye_r < ctr[1] < eye_y + 4.0 * eye_r and ctr[2] > eye_z - eye_r:
+            infos[k].part = "brows"
+        elif ctr[1] > eye_y or ctr[2] < head_center[2]:
+            infos[k].part = "hair"
+
+    for k, ids in enumerate(members):
+        if infos[k].part != "mixed":
+            labels[ids] = PART_INDEX[infos[k].part]
+    eye_out = {}
+    for side, (center, radius, pieces) in eyeballs.items():
+        ids = np.concatenate([members[k] for k in pieces])
+        eye_out[side] = Eyeball(
+            center=frame.from_canonical(center[None])[0], radius=float(radius * frame.scale), vertices=ids
+        )
+    return Parts(labels, eye_out, infos, piece, mouth_split)
+
+
+def _find_eyeballs(infos, candidates, members, c, height, top):
+    """{"L"/"R": (canonical centre, canonical radius, piece ids)} for a mirror pair of spheres."""
+    lo, hi = _EYE_RADIUS
+    spheres = [
+        k
+        for k in candidates
+        if infos[k].sphere_residual < _SPHERE_RESIDUAL
+        and lo * height < infos[k].sphere_radius < hi * height
+        and infos[k].sphere_center[1] > top - 0.75 * height
+    ]
+    # concentric shells (sclera + cornea, or an inner iris) are one eyeball
+    groups: list[list[int]] = []
+    for k in sorted(spheres, key=lambda k: -infos[k].num_vertices):
+        for g in groups:
+            ref = infos[g[0]]
+            if np.linalg.norm(infos[k].sphere_center - ref.sphere_center) < 0.5 * ref.sphere_radius:
+                g.append(k)
+                break
+        else:
+            groups.append([k])
+    balls = []
+    for g in groups:
+        ids = np.concatenate([members[k] for k in g])
+        ctr, _, _ = fit_sphere(c[ids])
+        if not np.all(np.isfinite(ctr)):
+            ctr = infos[g[0]].sphere_center
+        # the radius of the largest shell (the eyeball; a cornea cap bulges out of it)
+        balls.append((ctr, infos[g[0]].sphere_radius, g))
+    best, best_cost = None, np.inf
+    for i in range(len(balls)):
+        for j in range(i + 1, len(balls)):
+            (ci, ri, _), (cj, rj, _) = balls[i], balls[j]
+            r = 0.5 * (ri + rj)
+            if abs(ci[0] - cj[0]) < 2.0 * r or not (0.7 < ri / rj < 1.0 / 0.7):
+                continue
+            cost = (abs(ci[1] - cj[1]) + abs(ci[2] - cj[2]) + abs(ci[0] + cj[0])) / r
+            if cost < 3.0 and cost < best_cost:
+                best, best_cost = (i, j), cost
+    if best is None:
+        return {}
+    a, b = balls[best[0]], balls[best[1]]
+    left, right = (a, b) if a[0][0] > b[0][0] else (b, a)
+    return {"L": left, "R": right}
+
+
+def _classify_mouth(infos, rest, members, c, labels, eye_center, eye_r, eye_dx) -> float | None:
+    """Teeth and tongue among the loose pieces; returns the row split height or None.
+
+    The mouth box: below the eyes by 2 to 11 eye radii, within the eyes' width (earrings are
+    not), no further back than 6 eye radii behind the eye centres."""
+    eye_x, eye_y, eye_z = eye_center
+    mouth = [
+        k
+        for k in rest
+        if eye_y - 11.0 * eye_r < infos[k].center[1] < eye_y - 2.0 * eye_r
+        and np.abs(c[members[k], 0] - eye_x).max() < 1.3 * eye_dx
+        and infos[k].center[2] > eye_z - 6.0 * eye_r
+        and c[members[k], 1].max() < eye_y - eye_r
+    ]
+    if not mouth:
+        return None
+    ys = {k: (c[members[k], 1].min(), c[members[k], 1].max()) for k in mouth}
+    lo = min(y[0] for y in ys.values())
+    hi = max(y[1] for y in ys.values())
+    straddle = [k for k in mouth if len(mouth) > 1 and ys[k][1] - ys[k][0] > 0.6 * (hi - lo)]
+    rows = [k for k in mouth if k not in straddle]
+    if len(rows) >= 2:
+        split = _two_means([infos[k].center[1] for k in rows], [infos[k].area for k in rows])
+    else:
+        split = float(np.median(c[np.concatenate([members[k] for k in mouth]), 1]))
+    width = max(np.ptp(c[np.concatenate([members[k] for k in mouth]), 0]), 1e-12)
+    for k in rows:
+        ids = members[k]
+        if infos[k].center[1] >= split:
+            infos[k].part = "upper_teeth"
+            continue
+        xz = c[ids][:, [0, 2]]
+        footprint = np.ptp(xz[:, 0])
+        # an arch (a row of teeth) has no vertex near its centre; a blob (a tongue) has
+        hollow = np.min(np.linalg.norm(xz - infos[k].center[[0, 2]], axis=1)) > 0.15 * max(footprint, 1e-12)
+        if not hollow and footprint > width / 3.0:
+            infos[k].part = "tongue"
+        else:
+            infos[k].part = "lower_teeth"
+    teeth = [k for k in rows if infos[k].part in ("upper_teeth", "lower_teeth")]
+    for k in straddle:  # gums and tongue in one piece: split per vertex
+        infos[k].part = "mixed"
+        ids = members[k]
+        lab = np.where(c[ids, 1] >= split, PART_INDEX["upper_teeth"], PART_INDEX["tongue"])
+        if teeth:
+            from scipy.spatial import cKDTree
+
+            # gums hug the roots of their row: take the row of the nearest tooth
+            tooth_ids = np.concatenate([members[j] for j in teeth])
+            tooth_lab = np.concatenate([np.full(members[j].size, PART_INDEX[infos[j].part]) for j in teeth])
+            d, nearest = cKDTree(c[tooth_ids]).query(c[ids])
+            near = d < 0.1 * width
+            lab[near] = tooth_lab[nearest[near]]
+        labels[ids] = lab
+    return split
+
+
+def _two_means(values, weights) -> float:
+    """The height between two clusters of 1-D values (weighted 2-means, sorted split search)."""
+    x = np.asarray(values, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64) + 1e-30
+    order = np.argsort(x)
+    x, w = x[order], w[order]
+    best, best_cost = 0.5 * (x[0] + x[-1]), np.inf
+    for i in range(1, x.size):
+        a, b = slice(0, i), slice(i, None)
+        ma, mb = np.average(x[a], weights=w[a]), np.average(x[b], weights=w[b])
+        cost = (w[a] * (x[a] - ma) ** 2).sum() + (w[b] * (x[b] - mb) ** 2).sum()
+        if cost < best_cost:
+            best, best_cost = 0.5 * (x[i - 1] + x[i]), cost
+    return float(best)

@@ -1,0 +1,185 @@
+"""Mesh topology helpers for the analysis modules (parts, head region, pre-flight report).
+
+Connectivity here is *by position*: vertices at the same place (UV seams, split normals) count as
+one, so a head that an importer split at its seams is still one piece. This merge is for
+analysis only; nothing here changes the mesh. numpy + scipy only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+# positions closer than this fraction of the bounding-box diagonal are the same point
+_MERGE_TOL = 1e-6
+
+
+def position_ids(vertices: np.ndarray, tol: float = _MERGE_TOL) -> np.ndarray:
+    """(V,) int64: one id per distinct position (vertices within ``tol`` x bbox diagonal merge).
+
+    Args:
+        vertices: ``(V, 3)`` float, any units.
+        tol: merge distance as a fraction of the bounding-box diagonal.
+    """
+    v = np.asarray(vertices, dtype=np.float64)
+    if v.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    diag = float(np.linalg.norm(v.max(0) - v.min(0))) or 1.0
+    keys = np.round((v - v.min(0)) / (diag * tol)).astype(np.int64)
+    _, ids = np.unique(keys, axis=0, return_inverse=True)
+    return ids.reshape(-1).astype(np.int64)
+
+
+def unique_edges(triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Undirected edges of a triangle list and how many triangles use each.
+
+    Returns:
+        ``(edges (E, 2) int64 sorted per row, counts (E,) int64)``.
+    """
+    t = np.asarray(triangles, dtype=np.int64)
+    e = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [2, 0]]])
+    e = np.sort(e, axis=1)
+    e = e[e[:, 0] != e[:, 1]]
+    edges, counts = np.unique(e, axis=0, return_counts=True)
+    return edges, counts
+
+
+def components(vertices: np.ndarray, triangles: np.ndarray) -> tuple[int, np.ndarray]:
+    """Connected pieces; pieces that meet along a seam (an open edge of one lies on an open edge
+    of the other, as UV islands split by an importer do) count as one.
+
+    Pieces touching only at vertices (eyelashes rooted on a lid, a tear-line strip on an eye
+    corner) stay separate.
+
+    Returns:
+        ``(n, labels (V,) int64)`` with labels ``0..n-1``; unreferenced vertices are pieces of
+        their own.
+    """
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    n = v.shape[0]
+    if n == 0:
+        return 0, np.zeros(0, dtype=np.int64)
+    pid = position_ids(v)
+    edges, counts = unique_edges(t)
+    open_edges = edges[counts == 1]
+    pos_pair = np.sort(pid[open_edges], axis=1)
+    _, inverse, seen = np.unique(pos_pair, axis=0, return_inverse=True, return_counts=True)
+    seam = open_edges[seen[inverse.reshape(-1)] >= 2]  # an open edge with a twin at its position
+    seam_v = np.unique(seam.ravel())
+    rows = np.concatenate([t[:, 0], t[:, 1], t[:, 2], seam_v])
+    cols = np.concatenate([t[:, 1], t[:, 2], t[:, 0], n + pid[seam_v]])  # vertex -- position node
+    size = n + int(pid.max()) + 1
+    graph = sp.coo_matrix((np.ones(rows.shape[0], dtype=np.int8), (rows, cols)), shape=(size, size))
+    _, lab = connected_components(graph, directed=False)
+    _, labels = np.unique(lab[:n], return_inverse=True)
+    return int(labels.max()) + 1, labels.reshape(-1).astype(np.int64)
+
+
+def triangle_areas(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """(T,) float64 triangle areas in input units squared."""
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    return 0.5 * np.linalg.norm(np.cross(v[t[:, 1]] - v[t[:, 0]], v[t[:, 2]] - v[t[:, 0]]), axis=1)
+
+
+def vertex_areas(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """(V,) float64: a third of the area of the triangles around each vertex."""
+    a = triangle_areas(vertices, triangles) / 3.0
+    out = np.zeros(np.asarray(vertices).shape[0])
+    for k in range(3):
+        np.add.at(out, np.asarray(triangles)[:, k], a)
+    return out
+
+
+@dataclass
+class TopologyStats:
+    """Counts a modeller cares about.
+
+    non_manifold_edges: edges shared by more than two triangles; degenerate_faces: triangles with
+    (near) zero area or a repeated corner; boundary_edges: edges of one triangle (holes, cuts);
+    pieces: connected pieces (by position).
+    """
+
+    non_manifold_edges: int
+    degenerate_faces: int
+    boundary_edges: int
+    pieces: int
+
+
+def topology_stats(vertices: np.ndarray, triangles: np.ndarray) -> TopologyStats:
+    """Non-manifold edges (of the mesh as modelled), degenerate faces, boundary edges (vertices
+    at one position merged: seams are not holes) and pieces."""
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    pid = position_ids(v)
+    tw = pid[t]
+    repeated = (tw[:, 0] == tw[:, 1]) | (tw[:, 1] == tw[:, 2]) | (tw[:, 2] == tw[:, 0])
+    area = triangle_areas(v, t)
+    scale = float(np.linalg.norm(v.max(0) - v.min(0))) if v.size else 1.0
+    tiny = area <= (1e-10 * scale * scale)
+    # non-manifold in the mesh as modelled (pieces glued at one position, lashes on a lid, are
+    # not the modeller's concern); boundaries with seams closed
+    _, counts_modelled = unique_edges(t[~repeated])
+    _, counts = unique_edges(tw[~repeated])
+    n, _ = components(v, t)
+    return TopologyStats(
+        non_manifold_edges=int((counts_modelled > 2).sum()),
+        degenerate_faces=int((repeated | tiny).sum()),
+        boundary_edges=int((counts == 1).sum()),
+        pieces=n,
+    )
+
+
+def boundary_loops(
+    vertices: np.ndarray, triangles: np.ndarray, subset: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Closed chains of boundary edges (holes and cut lines), vertices at one position merged.
+
+    Args:
+        vertices: ``(V, 3)``; triangles: ``(T, 3)``.
+        subset: optional ``(T,)`` bool, only these triangles count (e.g. one part).
+
+    Returns:
+        A list of ``(n,)`` int64 vertex-index arrays (one representative original vertex per
+        position), longest first. Non-manifold junctions split chains; open chains are kept.
+    """
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    if subset is not None:
+        t = t[np.asarray(subset, dtype=bool)]
+    pid = position_ids(v)
+    rep = np.zeros(int(pid.max()) + 1 if pid.size else 0, dtype=np.int64)
+    rep[pid[::-1]] = np.arange(v.shape[0])[::-1]  # first original vertex of each position
+    tw = pid[t]
+    ok = (tw[:, 0] != tw[:, 1]) & (tw[:, 1] != tw[:, 2]) & (tw[:, 2] != tw[:, 0])
+    edges, counts = unique_edges(tw[ok])
+    b = edges[counts == 1]
+    if b.shape[0] == 0:
+        return []
+    nbrs: dict[int, list[int]] = {}
+    for a, c in b.tolist():
+        nbrs.setdefault(a, []).append(c)
+        nbrs.setdefault(c, []).append(a)
+    seen_edges: set[tuple[int, int]] = set()
+    loops: list[np.ndarray] = []
+    for start in list(nbrs):
+        for nxt in nbrs[start]:
+            if (min(start, nxt), max(start, nxt)) in seen_edges:
+                continue
+            chain = [start]
+            prev, cur = start, nxt
+            seen_edges.add((min(prev, cur), max(prev, cur)))
+            while cur != start:
+                chain.append(cur)
+                options = [w for w in nbrs[cur] if (min(cur, w), max(cur, w)) not in seen_edges]
+                if not options:
+                    break
+                prev, cur = cur, options[0]
+                seen_edges.add((min(prev, cur), max(prev, cur)))
+            loops.append(rep[np.array(chain, dtype=np.int64)])
+    loops.sort(key=lambda x: -x.shape[0])
+    return loops

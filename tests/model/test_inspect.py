@@ -1,0 +1,158 @@
+"""The pre-flight report (model.inspect) and ``python -m model inspect``."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import numpy as np
+import pytest
+from scipy.spatial import cKDTree
+
+from model.cli import main
+from model.inspect import inspect_mesh
+from model.mesh_io import read_mesh, write_obj
+from model.topology import boundary_loops
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DEMO = ROOT / "model" / "data" / "demo_head.obj"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    m = read_mesh(DEMO)
+    return m.vertices, m.triangles()
+
+
+def _holes(v, t):
+    """The demo head's holes: {"mouth": loop, "eyes": [loop, loop]} (the neck is the biggest)."""
+    loops = boundary_loops(v, t)
+    centers = [v[lp].mean(0) for lp in loops]
+    eyes = [lp for lp, c in zip(loops, centers, strict=True) if c[1] > 0 and c[2] > 5]
+    mouth = [lp for lp, c in zip(loops, centers, strict=True) if -6 < c[1] < 0 and c[2] > 5]
+    assert len(eyes) == 2 and len(mouth) == 1
+    return {"mouth": mouth[0], "eyes": eyes}
+
+
+def fill_hole(v, t, loop):
+    """Close a hole with a fan to its centroid, wound like the surface around it."""
+    n = v.shape[0]
+    fan = np.stack([loop, np.roll(loop, -1), np.full(loop.size, n)], 1)
+    a, b = loop[0], loop[1]
+    owner = t[(t == a).any(1) & (t == b).any(1)][0]
+    i = list(owner).index(a)
+    if owner[(i + 1) % 3] == b:  # the surface runs a -> b: the fan must run b -> a
+        fan = fan[:, [1, 0, 2]]
+    return np.vstack([v, v[loop].mean(0)]), np.concatenate([t, fan])
+
+
+def weld_lip_line(v, t, loop):
+    """Seal the lips the way a sculpt or a merge does: every lower-lip vertex of the mouth hole
+    is merged into the nearest upper-lip one."""
+    y0 = v[loop, 1].mean()
+    upper, lower = loop[v[loop, 1] >= y0], loop[v[loop, 1] < y0]
+    remap = np.arange(v.shape[0])
+    remap[lower] = upper[cKDTree(v[upper]).query(v[lower])[1]]
+    t2 = remap[t]
+    keep = (t2[:, 0] != t2[:, 1]) & (t2[:, 1] != t2[:, 2]) & (t2[:, 2] != t2[:, 0])
+    return v, t2[keep]
+
+
+def levels(report, topic):
+    return [f.level for f in report.findings if f.topic == topic]
+
+
+def test_demo_head_report(demo):
+    v, t = demo
+    r = inspect_mesh(v, t)
+    assert r.units == "centimetres"
+    assert r.eyes == {"L": "open", "R": "open"}
+    assert r.lips == "touching"
+    assert set(r.parts["eyeballs"]) == {"L", "R"}
+    assert not r.head["has_body"]
+    assert r.symmetry_error < 0.02
+    assert "problem" not in [f.level for f in r.findings]
+
+
+def test_closed_eyes_are_flagged(demo):
+    v, t = demo
+    for loop in _holes(v, t)["eyes"]:
+        v, t = fill_hole(v, t, loop)
+    r = inspect_mesh(v, t)
+    assert r.eyes == {"L": "closed", "R": "closed"}
+    assert levels(r, "eyes") == ["problem"]
+    assert "cut the eye opening" in next(f.message for f in r.findings if f.topic == "eyes")
+    assert r.lips == "touching"  # the mouth was left alone
+
+
+@pytest.mark.parametrize("seal", [weld_lip_line, fill_hole])
+def test_sealed_lips_are_flagged(demo, seal):
+    v, t = demo
+    v, t = seal(v, t, _holes(v, t)["mouth"])
+    r = inspect_mesh(v, t)
+    assert r.lips == "sealed"
+    assert levels(r, "lips") == ["problem"]
+    msg = next(f.message for f in r.findings if f.topic == "lips")
+    assert "jawOpen cannot part them" in msg and "cut the lip line" in msg
+    assert r.eyes == {"L": "open", "R": "open"}
+
+
+def test_units_and_axes_do_not_change_the_findings(demo):
+    v, t = demo
+    rot = np.array([[1.0, 0, 0], [0, 0, -1], [0, 1, 0]])  # to Blender axes: Z up, face to -Y
+    r = inspect_mesh(0.01 * v @ rot.T + 3.0, t, up="Z", forward="-Y")
+    assert r.units == "metres"
+    assert r.eyes == {"L": "open", "R": "open"} and r.lips == "touching"
+
+
+def test_ict_head_report(ict_dir):
+    from model.ict import load_ict
+
+    ict = load_ict(ict_dir)
+    r = inspect_mesh(ict.neutral, ict.triangles())
+    counts = r.parts["counts"]
+    for part in ("eyeball_L", "eyeball_R", "upper_teeth", "lower_teeth", "tongue", "lashes"):
+        assert counts.get(part, 0) > 0, part
+    assert r.eyes == {"L": "open", "R": "open"}
+    assert r.lips == "touching"  # the lips meet over ICT's mouth bag
+
+
+def test_cli_inspect(demo, tmp_path, capsys):
+    v, t = demo
+    v, t = weld_lip_line(v, t, _holes(v, t)["mouth"])
+    path = tmp_path / "sealed.obj"
+    write_obj(path, v, t)
+    assert main(["inspect", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["lips"] == "sealed" and out["eyes"] == {"L": "open", "R": "open"}
+    assert main(["inspect", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "PROBLEM" in text and "cut the lip line" in text
+    assert main(["inspect", str(tmp_path / "missing.obj")]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def split_into_islands(v, t, cells: int = 6):
+    """Cut the surface along a grid into islands by duplicating vertices (a UV-split import)."""
+    cx = v[t].mean(1)
+    lo, hi = cx.min(0), cx.max(0)
+    cell = np.floor((cx[:, :2] - lo[:2]) / (hi[:2] - lo[:2] + 1e-9) * cells).astype(np.int64)
+    cell_id = cell[:, 0] * cells + cell[:, 1]
+    verts, tris = [], []
+    for c in np.unique(cell_id):
+        sel = t[cell_id == c]
+        ids, inv = np.unique(sel, return_inverse=True)
+        tris.append(inv.reshape(-1, 3) + sum(len(x) for x in verts))
+        verts.append(v[ids])
+    return np.concatenate(verts), np.concatenate(tris)
+
+
+def test_seam_split_head_is_warned_but_still_classified(demo):
+    v, t = demo
+    vs, ts = split_into_islands(v, t)
+    r = inspect_mesh(vs, ts)
+    seams = [f for f in r.findings if f.topic == "seams"]
+    assert len(seams) == 1 and seams[0].level == "warning" and "Merge by Distance" in seams[0].message
+    assert "pieces" not in [f.topic for f in r.findings]  # seams are not cuts
+    assert set(r.parts["eyeballs"]) == {"L", "R"} and r.eyes == {"L": "open", "R": "open"}
+    assert "seams" not in [f.topic for f in inspect_mesh(v, t).findings]
