@@ -30,6 +30,13 @@ _ENCODE_CHUNK = 64
 # FaceModel.encode methods: the learned expression encoder, analysis by synthesis with the
 # network's bake, or both bases in one joint fit
 ENCODE_METHODS = ("learned", "fit", "joint")
+# FaceModel.bake methods: the network; the classical registration of the ICT template with
+# closest-point transfer of its shapes (:mod:`model.classical_rig`); both blended per vertex
+BAKE_METHODS = ("network", "registration", "hybrid")
+# hybrid: a vertex takes the registration's shapes with weight exp(-(r / HYBRID_DISTANCE)^2),
+# r = its distance to the registered template in canonical units (1 = the mesh's RMS radius,
+# so 0.01 is about 1 mm on a head); elsewhere the network's
+HYBRID_DISTANCE = 0.01
 
 
 @dataclass
@@ -151,15 +158,52 @@ class FaceModel:
         rig = self._rig(prepared, None)
         return rig["skin"].cpu().numpy().astype(np.float32)
 
-    def bake(self, prepared: PreparedMesh, skin_weights: np.ndarray | None = None) -> np.ndarray:
+    def bake(
+        self,
+        prepared: PreparedMesh,
+        skin_weights: np.ndarray | None = None,
+        method: str = "network",
+        ict=None,
+    ) -> np.ndarray:
         """The 53 ICT expression shapes as additive deltas (53, V, 3) float32, in the input's
         units and axes, index-aligned with the input vertices.
 
-        ``skin_weights`` (V, K), e.g. repainted by a user, replace the predicted ones.
+        ``skin_weights`` (V, K), e.g. repainted by a user, replace the predicted ones (network
+        and hybrid). ``method`` (:data:`BAKE_METHODS`): ``"network"`` the network's decoder;
+        ``"registration"`` the ICT template registered onto the mesh (similarity + non-rigid
+        ICP with eye/mouth landmarks) and its shapes carried over by closest point
+        (:mod:`model.classical_rig`); ``"hybrid"`` the registration's shapes where the template
+        fits the mesh closely (within about :data:`HYBRID_DISTANCE` canonical units), the
+        network's elsewhere. The two classical methods need ICT-FaceKit: ``ict`` is an
+        :class:`model.ict.ICTModel`, a folder, or None for ``$ICT_FACEKIT``.
         """
+        if method not in BAKE_METHODS:
+            raise ValueError(f"unknown bake method {method!r}; use one of {BAKE_METHODS}")
+        if method == "network":
+            return self._from_canonical(prepared, self._network_deltas(prepared, skin_weights))
+        reg_deltas, residual = self._registration_deltas(prepared, ict)
+        if method == "registration":
+            return self._from_canonical(prepared, reg_deltas)
+        net = self._network_deltas(prepared, skin_weights)
+        w = np.exp(-((residual / HYBRID_DISTANCE) ** 2)).astype(np.float32)[None, :, None]
+        return self._from_canonical(prepared, w * reg_deltas + (1.0 - w) * net)
+
+    def _network_deltas(self, prepared: PreparedMesh, skin_weights: np.ndarray | None) -> np.ndarray:
         rig = self._rig(prepared, skin_weights)
-        deltas = self.net.bake(rig).cpu().numpy()
-        return self._from_canonical(prepared, deltas)
+        return self.net.bake(rig).cpu().numpy()
+
+    def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray]:
+        """Canonical (53, V, 3) float32 deltas of the classical rig and (V,) residuals, cached
+        on the PreparedMesh (registration does not depend on the network)."""
+        from .classical_rig import register_ict, transfer_expressions
+        from .ict import ICTModel, load_ict
+
+        key = ("registration",)
+        if key not in prepared._tensors:
+            model = ict if isinstance(ict, ICTModel) else load_ict(ict)
+            reg = register_ict(model, prepared.canonical.astype(np.float64), prepared.triangles)
+            prepared._tensors[key] = (transfer_expressions(model, reg), reg.residual)
+        return prepared._tensors[key]
 
     def decode(
         self, prepared: PreparedMesh, codes: np.ndarray, skin_weights: np.ndarray | None = None

@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from .frame import surface_moments
 from .ict import CROPS, PARTS
 from .openings import find_openings, loop_correspondence
-from .registration import Similarity, _Target, nonrigid_icp, similarity_icp
+from .registration import DeformationGraph, Similarity, _Target, build_graph, nonrigid_icp, similarity_icp, umeyama
 from .transfer import ClosestHits, closest_points, transfer
 
 # a separate part whose bounding box is below this share of the whole mesh's is not skin
@@ -88,6 +88,37 @@ def skin_mask(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     return keep
 
 
+class _CropTemplate:
+    """Everything about one ICT crop that does not depend on the target (built once, cached)."""
+
+    def __init__(self, ict, name: str):
+        self.name = name
+        self.n, self.triangles = ict.crop(name)
+        self.vertices = ict.neutral[: self.n].astype(np.float64)
+        self.openings = find_openings(self.vertices, self.triangles)
+        self.surface = _Target(self.vertices, self.triangles)
+        self.center, self.rms = surface_moments(self.vertices, self.triangles)
+        self.used = np.unique(self.triangles)
+        self._graphs: dict[int, DeformationGraph] = {}
+
+    def graph(self, num_nodes: int) -> DeformationGraph:
+        if num_nodes not in self._graphs:
+            self._graphs[num_nodes] = build_graph(self.vertices, self.triangles, num_nodes)
+        return self._graphs[num_nodes]
+
+
+_TEMPLATES: dict[tuple[int, str], _CropTemplate] = {}
+
+
+def _crop_template(ict, name: str) -> _CropTemplate:
+    key = (id(ict), name)
+    if key not in _TEMPLATES:
+        if len(_TEMPLATES) > 8:  # several ICT models loaded: keep the cache bounded
+            _TEMPLATES.clear()
+        _TEMPLATES[key] = _CropTemplate(ict, name)
+    return _TEMPLATES[key]
+
+
 def _landmark_pairs(
     t_open: dict, s_open: dict, template_v: np.ndarray, target_v: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -118,13 +149,15 @@ def register_ict(
     crop: str | None = None,
     num_nodes: int = 1200,
     nonrigid: bool = True,
+    **nicp_options,
 ) -> Registration:
     """Register the ICT template onto a canonical-frame mesh.
 
     ict: :class:`model.ict.ICTModel`; vertices (V, 3) float canonical frame; triangles (T, 3)
     int. ``crop`` forces an ICT crop (None: chosen by fit). ``num_nodes``: deformation nodes of
     the non-rigid stage (its cost grows with them); ``nonrigid=False`` stops after the
-    similarity (for tests and comparison).
+    similarity (for tests and comparison); ``nicp_options`` go to
+    :func:`model.registration.nonrigid_icp` (stiffness schedule, iterations, ...).
     """
     v = np.asarray(vertices, np.float64)
     t = np.asarray(triangles, np.int64)
@@ -139,29 +172,29 @@ def register_ict(
 
     best = None
     for name in [crop] if crop else list(CROPS):
-        n, tris = ict.crop(name)
-        tv = ict.neutral[:n].astype(np.float64)
-        s_open = find_openings(tv, tris)
-        lm_ids, lm_pos = _landmark_pairs(s_open, t_open, tv, v)
+        tmpl = _crop_template(ict, name)
+        tv = tmpl.vertices
+        lm_ids, lm_pos = _landmark_pairs(tmpl.openings, t_open, tv, v)
         if len(lm_ids) >= 2 * _LOOP_SAMPLES:  # both eyes: landmark initialisation
-            init = _umeyama_sim(tv[lm_ids], lm_pos)
+            init = umeyama(tv[lm_ids], lm_pos)
         else:
-            s_center, s_rms = surface_moments(tv, tris)
-            scale = t_rms / s_rms
-            init = Similarity(scale, np.eye(3), t_center - scale * s_center)
+            scale = t_rms / tmpl.rms
+            init = Similarity(scale, np.eye(3), t_center - scale * tmpl.center)
         # ICP moves the target sample onto the template (the template covers the target)
-        tmpl = _Target(tv, tris)
-        inv, _ = similarity_icp(sample, tmpl, init.inverse(), landmarks=(lm_pos, tv[lm_ids]) if len(lm_ids) else None)
+        landmarks = (lm_pos, tv[lm_ids]) if len(lm_ids) else None
+        inv, _ = similarity_icp(sample, tmpl.surface, init.inverse(), landmarks=landmarks)
         sim = inv.inverse()
-        placed = sim(tv[np.unique(tris)])
-        score = _two_way_distance(sample, placed)
+        score = _two_way_distance(sample, sim(tv[tmpl.used]))
         if best is None or score < best[0]:
-            best = (score, name, n, tris, sim, lm_ids, lm_pos)
-    _, name, n, tris, sim, lm_ids, lm_pos = best
-    placed = sim(ict.neutral[:n].astype(np.float64))
+            best = (score, tmpl, sim, lm_ids, lm_pos)
+    _, tmpl, sim, lm_ids, lm_pos = best
+    name, n, tris = tmpl.name, tmpl.n, tmpl.triangles
+    placed = sim(tmpl.vertices)
     n_tmpl = n
     if nonrigid:
-        res = nonrigid_icp(placed, tris, target, landmarks=(lm_ids, lm_pos), num_nodes=num_nodes)
+        res = nonrigid_icp(
+            placed, tris, target, landmarks=(lm_ids, lm_pos), graph=tmpl.graph(num_nodes), **nicp_options
+        )
         deformed, local = res.vertices, res.linear
     else:
         deformed, local = placed, np.tile(np.eye(3), (n, 1, 1))
@@ -174,7 +207,7 @@ def register_ict(
         # separate small parts: offer ICT's eyeballs, moved with the eye openings' deformation
         eye_ids = np.concatenate([np.arange(*PARTS[p]) for p in _EYEBALLS])
         eye_v = sim(ict.neutral[eye_ids].astype(np.float64))
-        s_open = find_openings(ict.neutral[:n], tris)
+        s_open = tmpl.openings
         for part, key in zip(_EYEBALLS, ("eye_left", "eye_right"), strict=True):
             sel = (eye_ids >= PARTS[part][0]) & (eye_ids < PARTS[part][1])
             if key in s_open:
@@ -209,12 +242,6 @@ def register_ict(
         landmarks=sum(k in t_open for k in ("eye_left", "eye_right", "mouth")) if len(lm_ids) else 0,
         similarity=sim,
     )
-
-
-def _umeyama_sim(src: np.ndarray, dst: np.ndarray) -> Similarity:
-    from .registration import umeyama
-
-    return umeyama(src, dst)
 
 
 def transfer_expressions(ict, reg: Registration, adapt: bool = True) -> np.ndarray:

@@ -38,9 +38,10 @@ def boundary_loops(triangles: np.ndarray) -> list[np.ndarray]:
     if len(t) == 0:
         return []
     edges = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [2, 0]]])
-    key = np.sort(edges, axis=1)
-    _, inverse, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
-    boundary = edges[counts[inverse.ravel()] == 1]  # oriented as in their single triangle
+    sorted_edges = np.sort(edges, axis=1)
+    key = sorted_edges[:, 0] * (int(t.max()) + 1) + sorted_edges[:, 1]
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    boundary = edges[counts[inverse] == 1]  # oriented as in their single triangle
     if len(boundary) == 0:
         return []
     nxt: dict[int, list[int]] = {}

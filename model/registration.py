@@ -67,9 +67,10 @@ def boundary_vertices(triangles: np.ndarray, num_vertices: int) -> np.ndarray:
     """(V,) bool: vertices on an edge used by exactly one triangle."""
     t = np.asarray(triangles, dtype=np.int64)
     e = np.sort(np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [2, 0]]]), axis=1)
-    _, inv, cnt = np.unique(e, axis=0, return_inverse=True, return_counts=True)
+    key = e[:, 0] * num_vertices + e[:, 1]
+    _, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
     out = np.zeros(num_vertices, dtype=bool)
-    out[e[cnt[inv.ravel()] == 1].ravel()] = True
+    out[e[cnt[inv] == 1].ravel()] = True
     return out
 
 
@@ -203,6 +204,24 @@ def build_graph(vertices: np.ndarray, triangles: np.ndarray, num_nodes: int) -> 
     return DeformationGraph(nodes, weights.tocsr(), pairs.astype(np.int64))
 
 
+def _solve_spd(A: sp.spmatrix, B: np.ndarray, x0: np.ndarray) -> np.ndarray:
+    """Solve the SPD normal equations A X = B (B: (n, 3))."""
+    import os
+
+    mode = os.environ.get("NFS_NICP_SOLVER", "splu")
+    if mode == "splu":
+        return splu(sp.csc_matrix(A), permc_spec=os.environ.get("NFS_PERMC", "COLAMD")).solve(B)
+    from scipy.sparse.linalg import cg
+
+    A = sp.csr_matrix(A)
+    diag = A.diagonal()
+    pre = sp.diags(1.0 / np.maximum(diag, 1e-30))
+    out = np.empty_like(x0)
+    for k in range(B.shape[1]):
+        out[:, k], _ = cg(A, B[:, k], x0=x0[:, k], M=pre, rtol=1e-6, maxiter=500)
+    return out
+
+
 @dataclass
 class NonRigidResult:
     """vertices: (V, 3) deformed template; linear: (V, 3, 3) local linear maps (row-vector
@@ -226,6 +245,7 @@ def nonrigid_icp(
     max_distance: float = 0.1,
     max_angle_degrees: float = 60.0,
     landmark_weight: float = 10.0,
+    graph: DeformationGraph | None = None,
 ) -> NonRigidResult:
     """Optimal-step non-rigid ICP of a template (already similarity-aligned) onto a target.
 
@@ -234,10 +254,13 @@ def nonrigid_icp(
     whose normals disagree; correspondences on the target's boundary are rejected. Landmarks:
     (template vertex ids (L,), target positions (L, 3)), weighted by ``landmark_weight``
     relative to one point correspondence, faded with the stiffness. Stiffness values are per
-    node edge relative to the number of data rows per node.
+    node edge relative to the number of data rows per node. ``graph``: a prebuilt
+    :func:`build_graph` of this template (it is invariant to similarity transforms, so it can be
+    built once on the undeformed template and reused).
     """
     v = np.asarray(vertices, np.float64)
-    graph = build_graph(v, triangles, num_nodes)
+    if graph is None:
+        graph = build_graph(v, triangles, num_nodes)
     nn = len(graph.nodes)
     # D: (V, 4N) rows [w_ij * (v_i, 1)] for each candidate node j
     wcoo = graph.weights.tocoo()
@@ -281,7 +304,7 @@ def nonrigid_icp(
             if L is not None:
                 A = A + beta**2 * (L.T @ L)
                 B = B + beta**2 * (L.T @ lp)
-            X = splu(sp.csc_matrix(A)).solve(B)
+            X = _solve_spd(A, B, X)
     cur = D @ X
     lin = np.asarray(graph.weights @ X.reshape(nn, 12)).reshape(len(v), 4, 3)[:, :3, :]
     return NonRigidResult(cur, lin, residual)
