@@ -24,13 +24,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse.csgraph import connected_components
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from .frame import surface_moments
 from .ict import CROPS, PARTS
 from .openings import find_openings, loop_correspondence
-from .registration import DeformationGraph, Similarity, _Target, build_graph, nonrigid_icp, similarity_icp, umeyama
+from .registration import (
+    DeformationGraph,
+    Similarity,
+    _Target,
+    build_graph,
+    nonrigid_icp,
+    similarity_icp,
+    umeyama,
+)
 from .transfer import ClosestHits, closest_points, transfer
 
 # a separate part whose bounding box is below this share of the whole mesh's is not skin
@@ -147,7 +155,7 @@ def register_ict(
     vertices: np.ndarray,
     triangles: np.ndarray,
     crop: str | None = None,
-    num_nodes: int = 1200,
+    num_nodes: int = 600,
     nonrigid: bool = True,
     **nicp_options,
 ) -> Registration:
@@ -167,7 +175,9 @@ def register_ict(
     t_open = find_openings(v, t)
     rng = np.random.default_rng(0)
     skin_ids = np.flatnonzero(skin)
-    sample = v[rng.choice(skin_ids, size=min(_ICP_SAMPLES, len(skin_ids)), replace=False)]
+    # sample in position order, not index order: the result must not depend on vertex order
+    skin_ids = skin_ids[np.lexsort(v[skin_ids].T)]
+    sample = v[skin_ids[rng.choice(len(skin_ids), size=min(_ICP_SAMPLES, len(skin_ids)), replace=False)]]
     t_center, t_rms = surface_moments(v, skin_tris)
 
     best = None
@@ -249,6 +259,8 @@ def transfer_expressions(ict, reg: Registration, adapt: bool = True) -> np.ndarr
 
     ``adapt``: map each template vertex's deltas by the local linear part of the non-rigid
     deformation too (deformation transfer per vertex), not only by the global similarity.
+    Measured on held-out cases (notes of issue 9): much better on caricatures (relative error
+    0.085 vs 0.136 on hard stylized cases), slightly worse on plain heads (0.045 vs 0.034).
     """
     lin = reg.linear_adapted if adapt else reg.linear
     d = ict.expressions[:, reg.template_ids].astype(np.float64)  # (53, n, 3) cm

@@ -102,7 +102,8 @@ def find_openings(vertices: np.ndarray, triangles: np.ndarray) -> dict[str, np.n
             asym = abs(ca[0] + cb[0]) + abs(ca[1] - cb[1]) + abs(ca[2] - cb[2])
             ratio = max(perim[a], perim[b]) / max(min(perim[a], perim[b]), 1e-30)
             # an eye's perimeter is below its separation from the other eye (~2 eye widths)
-            if asym > _EYE_SYMMETRY * sep or ratio > _EYE_PERIMETER_RATIO or max(perim[a], perim[b]) > 2.0 * sep:
+            too_big = max(perim[a], perim[b]) > 2.0 * sep
+            if asym > _EYE_SYMMETRY * sep or ratio > _EYE_PERIMETER_RATIO or too_big:
                 continue
             score = asym / sep + 0.1 * np.log(ratio)
             if best is None or score < best[0]:

@@ -138,7 +138,8 @@ def hard_sample(ict, seed: int, stylized: bool):
         v = warped
         meta["warp"] = {"strength": "caricature", **w.to_meta()}
     rot = random_rotation(rng, HARD_ROTATION_DEGREES)
-    scale = float(HARD_UNITS[int(rng.integers(len(HARD_UNITS)))] * np.exp(rng.uniform(np.log(0.8), np.log(1.25))))
+    unit = HARD_UNITS[int(rng.integers(len(HARD_UNITS)))]
+    scale = float(unit * np.exp(rng.uniform(np.log(0.8), np.log(1.25))))
     trans = rng.uniform(-10.0, 10.0, size=3) * scale
     v = scale * v @ rot.T + trans
     d = scale * d @ rot.T
