@@ -20,6 +20,9 @@ _MIN_LOOP_VERTICES = 6
 # their separation, and perimeters within this ratio of each other
 _EYE_SYMMETRY = 0.3
 _EYE_PERIMETER_RATIO = 2.0
+# eyes are closer together than this share of the mesh's width (ICT: 0.4 on the head crop,
+# 0.53 on the narrow face crop); ear or neck holes at the sides are farther apart
+_EYE_MAX_SEPARATION = 0.65
 # mouth: centroid within this share of the eye separation from the mid-plane, below the eyes
 # by 0.5-2.5 separations, perimeter at most this many eye perimeters
 _MOUTH_MID_PLANE = 0.25
@@ -92,6 +95,7 @@ def find_openings(vertices: np.ndarray, triangles: np.ndarray) -> dict[str, np.n
     used = np.unique(np.asarray(triangles, dtype=np.int64))
     z = v[used, 2]
     front = 0.5 * (z.min() + z.max())  # openings lie on the front half of the surface
+    width = float(np.ptp(v[used, 0]))
     best = None
     for a in range(len(loops)):
         for b in range(len(loops)):
@@ -102,7 +106,7 @@ def find_openings(vertices: np.ndarray, triangles: np.ndarray) -> dict[str, np.n
             asym = abs(ca[0] + cb[0]) + abs(ca[1] - cb[1]) + abs(ca[2] - cb[2])
             ratio = max(perim[a], perim[b]) / max(min(perim[a], perim[b]), 1e-30)
             # an eye's perimeter is below its separation from the other eye (~2 eye widths)
-            too_big = max(perim[a], perim[b]) > 2.0 * sep
+            too_big = max(perim[a], perim[b]) > 2.0 * sep or sep > _EYE_MAX_SEPARATION * width
             if asym > _EYE_SYMMETRY * sep or ratio > _EYE_PERIMETER_RATIO or too_big:
                 continue
             score = asym / sep + 0.1 * np.log(ratio)
