@@ -146,8 +146,8 @@ def test_corrupt_weights_exit_2(files, tmp_path):
 
 @pytest.mark.slow
 def test_evaluate_one_table(ict_dir, files, tmp_path, capsys):
-    """evaluate: one table with network and both baselines per set, encoder and segmentation
-    rows; the no-motion baseline scores exactly 1."""
+    """evaluate: one table with network, both baselines and the classical bake methods per set,
+    encoder and segmentation rows; the no-motion baseline scores exactly 1."""
     import json
 
     _, _, w = files
@@ -158,17 +158,23 @@ def test_evaluate_one_table(ict_dir, files, tmp_path, capsys):
     result = json.loads((tmp_path / "r.json").read_text())
     got = {(r["set"], r["method"]) for r in result["rows"]}
     for s in ("unseen", "stylized"):
-        assert {(s, "network"), (s, "no motion"), (s, "closest vertex")} <= got
+        assert {
+            (s, "network"),
+            (s, "no motion"),
+            (s, "closest vertex"),
+            (s, "registration"),
+            (s, "hybrid"),
+        } <= got
     for r in result["rows"]:
         if r["method"] == "no motion":
             assert r["relative_error"] == pytest.approx(1.0)
-        if r["method"] == "closest vertex" and r["set"] == "unseen":
+        if r["method"] in ("closest vertex", "registration") and r["set"] == "unseen":
             assert r["relative_error"] < 0.6  # a real transfer, far better than no motion
     assert 0.0 <= result["segmentation_accuracy"] <= 1.0
     assert np.isfinite(result["encoder_relative_l1"])
     assert set(result["encoder_relative_l1_by_method"]) == {"learned", "fit", "joint"}
-    # 3 bake rows, the learned encoder, fit and joint encoder rows, segmentation
-    assert table.count("| unseen |") == 7 and table.count("| stylized |") == 3
+    # 5 bake rows, the learned encoder, fit and joint encoder rows, segmentation
+    assert table.count("| unseen |") == 9 and table.count("| stylized |") == 5
 
 
 def test_train_children_get_the_parent_arguments_minus_part_and_export():
