@@ -54,6 +54,30 @@ def test_bake_round_trip(files, tmp_path):
     np.testing.assert_allclose(rig["skin_weights"].sum(1), 1.0, atol=1e-5)
 
 
+DEMO_HEAD = pathlib.Path(__file__).resolve().parents[2] / "model" / "data" / "demo_head.obj"
+
+
+def test_bake_registration_without_ict_is_one_line_exit_2(files, tmp_path, monkeypatch, capsys):
+    _, _, w = files
+    monkeypatch.setenv("ICT_FACEKIT", str(tmp_path / "nowhere"))
+    args = ["bake", str(DEMO_HEAD), "-o", str(tmp_path / "r.npz"), "--weights", w, "--method", "registration"]
+    assert main(args) == 2
+    assert "ICT" in capsys.readouterr().err
+    assert not (tmp_path / "r.npz").exists()
+
+
+@pytest.mark.parametrize("method", ["registration", "hybrid"])
+def test_bake_classical_methods_write_a_full_rig(ict_dir, files, tmp_path, method):
+    _, _, w = files
+    out = tmp_path / "r.npz"
+    args = ["bake", str(DEMO_HEAD), "-o", str(out), "--weights", w, "--method", method, "--ict", str(ict_dir)]
+    assert main(args) == 0
+    rig = np.load(out)
+    n = read_mesh(DEMO_HEAD).num_vertices
+    assert rig["deltas"].shape == (53, n, 3) and rig["deltas"].dtype == np.float32
+    assert np.all(np.isfinite(rig["deltas"])) and np.abs(rig["deltas"]).max() > 0
+
+
 def test_bake_axes_rotate_the_deltas(files, tmp_path):
     d, _, w = files
     m = read_mesh(d / "neutral.obj")
