@@ -101,3 +101,24 @@ def test_separate_eyeballs_land_on_ict_eyeballs_and_stay_rigid(ict):
     deltas = transfer_expressions(ict, reg)
     assert np.abs(deltas[:, n:]).max() == 0.0
     assert np.abs(deltas[:, :n]).max() > 0.01  # the skin does move
+
+
+def test_parts_far_from_the_template_do_not_move(ict):
+    """A large plate well below the head (shoulders, a stand) is no part of any ICT crop: its
+    vertices get no motion, while the face still does."""
+    n, t = ict.crop("head")
+    head = ict.neutral[:n].astype(np.float64)
+    x, z = np.meshgrid(np.linspace(-20, 20, 10), np.linspace(-15, 15, 10))
+    plate = np.stack([x.ravel(), np.full(x.size, head[:, 1].min() - 12.0), z.ravel()], 1)
+    i = np.arange(100).reshape(10, 10)
+    a, b, c, d = i[:-1, :-1].ravel(), i[:-1, 1:].ravel(), i[1:, :-1].ravel(), i[1:, 1:].ravel()
+    plate_t = np.concatenate([np.stack([a, b, d], 1), np.stack([a, d, c], 1)]) + n
+    v = np.vstack([head, plate])
+    tris = np.vstack([t, plate_t])
+    frame = fit_frame(v, tris)
+    reg = register_ict(ict, frame.to_canonical(v), tris)
+    deltas = transfer_expressions(ict, reg)
+    assert np.abs(deltas[:, n:]).max() == 0.0
+    truth = frame.vectors_to_canonical(ict.expressions[:, :n])
+    rel = np.linalg.norm(deltas[:, :n] - truth, axis=-1).sum() / np.linalg.norm(truth, axis=-1).sum()
+    assert rel < 0.1
