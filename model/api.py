@@ -30,6 +30,14 @@ _ENCODE_CHUNK = 64
 # FaceModel.encode methods: the learned expression encoder, analysis by synthesis with the
 # network's bake, or both bases in one joint fit
 ENCODE_METHODS = ("learned", "fit", "joint")
+# FaceModel.bake methods: the network; the classical registration of the ICT template with
+# closest-point transfer of its shapes (:mod:`model.classical_rig`); both blended per vertex
+BAKE_METHODS = ("network", "registration", "hybrid")
+# hybrid: a vertex takes the registration's shapes with weight exp(-(r / HYBRID_DISTANCE)^2),
+# r = its distance to the registered template in canonical units (1 = the mesh's RMS radius,
+# so 0.02 is about 2 mm on a head); elsewhere the network's. 0.02 was the best of
+# 0.005-0.05 on 16 test-split cases that are not evaluation cases (notes of issue 9).
+HYBRID_DISTANCE = 0.02
 
 
 @dataclass
@@ -55,6 +63,11 @@ class PreparedMesh:
     @property
     def num_vertices(self) -> int:
         return int(self.vertices.shape[0])
+
+    @property
+    def triangles_seen(self) -> np.ndarray:
+        """(T', 3) int64 triangles of the vertices the network sees (indices into ``canonical``)."""
+        return self.triangles if self.subset is None else self._tensors["subset_triangles"]
 
     def network_rows(self, array: np.ndarray, axis: int = 0) -> np.ndarray:
         """The rows of a per-input-vertex ``array`` (along ``axis``) the network sees."""
@@ -141,6 +154,7 @@ def prepare_mesh(
             ops = compute_operators(canonical, sub_tris, k=k, cache=cache)
             prepared = PreparedMesh(vertices, triangles, head_frame, canonical, ops, subset=subset)
             prepared._tensors["input_frame"] = frame
+            prepared._tensors["subset_triangles"] = sub_tris
             prepared._tensors["head_region"] = head
             return prepared
     canonical = np.asarray(frame.to_canonical(vertices), dtype=np.float32)
@@ -234,22 +248,60 @@ class FaceModel:
         prepared: PreparedMesh,
         skin_weights: np.ndarray | None = None,
         constraints: bool | None = None,
+        method: str = "network",
+        ict=None,
     ) -> np.ndarray:
         """The 53 ICT expression shapes as additive deltas (53, V, 3) float32, in the input's
         units and axes, index-aligned with the input vertices.
 
-        ``skin_weights`` (V, K), e.g. repainted by a user, replace the predicted ones.
+        ``skin_weights`` (V, K), e.g. repainted by a user, replace the predicted ones (network
+        and hybrid). ``method`` (:data:`BAKE_METHODS`): ``"network"`` the network's decoder;
+        ``"registration"`` the ICT template registered onto the mesh (similarity + non-rigid
+        ICP with eye/mouth landmarks) and its shapes carried over by closest point
+        (:mod:`model.classical_rig`); ``"hybrid"`` the registration's shapes where the template
+        fits the mesh closely (within about :data:`HYBRID_DISTANCE` canonical units), the
+        network's elsewhere. The two classical methods need ICT-FaceKit: ``ict`` is an
+        :class:`model.ict.ICTModel`, a folder, or None for ``$ICT_FACEKIT``.
         ``constraints`` (None: :attr:`rig_constraints`): post-process the shapes with
         :mod:`model.rig_constraints` (only the head moves, rigid eyeballs rotating for eyeLook,
         lower teeth and tongue rigid with the jaw, upper teeth / hair / other pieces still).
         """
-        rig = self._rig(prepared, skin_weights)
-        deltas = prepared.scatter(self._from_canonical(prepared, self.net.bake(rig).cpu().numpy()), axis=1)
+        if method not in BAKE_METHODS:
+            raise ValueError(f"unknown bake method {method!r}; use one of {BAKE_METHODS}")
+        if method == "network":
+            canonical = self._network_deltas(prepared, skin_weights)
+        else:
+            reg_deltas, residual = self._registration_deltas(prepared, ict)
+            if method == "registration":
+                canonical = reg_deltas
+            else:
+                net = self._network_deltas(prepared, skin_weights)
+                w = np.exp(-((residual / HYBRID_DISTANCE) ** 2)).astype(np.float32)[None, :, None]
+                canonical = w * reg_deltas + (1.0 - w) * net
+        deltas = prepared.scatter(self._from_canonical(prepared, canonical), axis=1)
         if self.rig_constraints if constraints is None else constraints:
             from .rig_constraints import apply_rig_constraints
 
             deltas = apply_rig_constraints(deltas, prepared.vertices, prepared.rig_analysis(), ICT_NAMES)
         return deltas
+
+    def _network_deltas(self, prepared: PreparedMesh, skin_weights: np.ndarray | None) -> np.ndarray:
+        """Canonical (53, S, 3) float32 deltas of the network on the vertices it sees."""
+        rig = self._rig(prepared, skin_weights)
+        return self.net.bake(rig).cpu().numpy()
+
+    def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray]:
+        """Canonical (53, S, 3) float32 deltas of the classical rig and (S,) residuals, cached
+        on the PreparedMesh (registration does not depend on the network)."""
+        from .classical_rig import register_ict, transfer_expressions
+        from .ict import ICTModel, load_ict
+
+        key = ("registration",)
+        if key not in prepared._tensors:
+            model = ict if isinstance(ict, ICTModel) else load_ict(ict)
+            reg = register_ict(model, prepared.canonical.astype(np.float64), prepared.triangles_seen)
+            prepared._tensors[key] = (transfer_expressions(model, reg), reg.residual)
+        return prepared._tensors[key]
 
     def decode(
         self,

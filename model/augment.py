@@ -159,6 +159,23 @@ def random_warp(rng: np.random.Generator, landmarks: dict[str, np.ndarray], stre
     )
 
 
+def caricature_warp(rng: np.random.Generator, full_neutral: np.ndarray) -> Warp:
+    """A caricature-strength :class:`Warp` of a full ICT head (26719, 3) cm, for hard test cases.
+
+    :func:`random_warp` at strength 1.5-2 (features up to 60-80 % bigger or smaller, head up to
+    ~20 % wider/taller/deeper) plus 2-4 local inflations (radial bumps of +10 to +35 %, sigma
+    2-4 cm) centred on random face-skin points.
+    """
+    w = random_warp(rng, ict_landmarks(full_neutral), strength=float(rng.uniform(1.5, 2.0)))
+    # radial amounts must stay in (-0.5, 0.6) to keep W one-to-one (see Warp)
+    w.radial = [(c, sg, float(np.clip(a, -0.45, 0.55))) for c, sg, a in w.radial]
+    face = np.asarray(full_neutral, np.float64)[slice(*PARTS["face"])]
+    for _ in range(int(rng.integers(2, 5))):
+        centre = face[int(rng.integers(len(face)))] - np.array([0.0, 0.0, 1.0])
+        w.radial.append((centre, float(rng.uniform(2.0, 4.0)), float(rng.uniform(0.10, 0.35))))
+    return w
+
+
 # ----------------------------------------------------------------------------- similarity
 
 

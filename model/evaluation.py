@@ -10,6 +10,9 @@ warp). Metrics, with ``e = ||pred - gt||`` per vertex and shape (Euclidean):
   centimetres times that scale) times 10;
 * baselines: no motion, and closest-vertex transfer from the generic ICT neutral placed in the
   case by the exact known similarity (same crop and eyeballs as the case);
+* the classical bake paths of :meth:`model.api.FaceModel.bake`: ``registration`` (ICT template
+  registered by similarity + non-rigid ICP, shapes by closest point; knows nothing of the case's
+  similarity) and ``hybrid`` (registration where the template fits, network elsewhere);
 * expression encoder: relative L1 ``sum |code - w| / sum |w|`` of recovered FACS weights on
   frames posed on ``unseen`` cases (their topology never seen in training);
 * segmentation accuracy: fraction of vertices whose argmax skinning weight is the case's
@@ -72,12 +75,19 @@ def load_cases(folder: pathlib.Path) -> list[dict]:
     return cases
 
 
-def ensure_cases(ict, folder: pathlib.Path, n_cases: int, max_vertices: int) -> dict[str, list[dict]]:
-    """The ``unseen`` and ``stylized`` case lists under ``folder``, written if missing."""
+def ensure_cases(
+    ict,
+    folder: pathlib.Path,
+    n_cases: int,
+    max_vertices: int,
+    kinds: tuple[str, ...] = ("unseen", "stylized"),
+) -> dict[str, list[dict]]:
+    """The case lists of ``kinds`` (:data:`model.split.EVAL_KINDS`) under ``folder``, written
+    if missing."""
     from .split import write_eval_cases
 
     out = {}
-    for kind in ("unseen", "stylized"):
+    for kind in kinds:
         sub = folder / kind
         if not (sub / "index.json").is_file() or len(load_cases(sub)) < n_cases:
             write_eval_cases(ict, sub, n_cases, kind=kind, max_vertices=max_vertices)
@@ -106,8 +116,18 @@ def closest_vertex_baseline(ict, meta: dict, case_vertices: np.ndarray) -> np.nd
     return scale * d @ rot.T
 
 
-def evaluate(fm, ict, cases: dict[str, list[dict]], encoder_codes: int = 16, seed: int = 0, log=None) -> dict:
-    """Run every metric. ``fm``: :class:`model.api.FaceModel`. Returns a JSON-able dict."""
+def evaluate(
+    fm,
+    ict,
+    cases: dict[str, list[dict]],
+    encoder_codes: int = 16,
+    seed: int = 0,
+    log=None,
+    classical: bool = True,
+) -> dict:
+    """Run every metric. ``fm``: :class:`model.api.FaceModel`. Returns a JSON-able dict.
+
+    ``classical``: also score the ``registration`` and ``hybrid`` bake methods."""
     from .mesh_io import read_mesh
     from .training import sample_codes
 
@@ -118,6 +138,7 @@ def evaluate(fm, ict, cases: dict[str, list[dict]], encoder_codes: int = 16, see
     enc_ref = 0.0
     seg_hit = seg_total = 0
     timings = []
+    reg_seconds: list[float] = []
     for kind, entries in cases.items():
         for c in entries:
             t0 = time.time()
@@ -134,6 +155,13 @@ def evaluate(fm, ict, cases: dict[str, list[dict]], encoder_codes: int = 16, see
             rows.setdefault((kind, "no motion"), _Acc()).add(np.zeros_like(gt), gt, scale)
             base = closest_vertex_baseline(ict, meta, mesh.vertices)
             rows.setdefault((kind, "closest vertex"), _Acc()).add(base, gt, scale)
+            if classical:
+                t_reg = time.time()
+                reg = fm.bake(prep, method="registration", ict=ict).astype(np.float64)
+                reg_seconds.append(time.time() - t_reg)
+                rows.setdefault((kind, "registration"), _Acc()).add(reg, gt, scale)
+                hyb = fm.bake(prep, method="hybrid", ict=ict).astype(np.float64)
+                rows.setdefault((kind, "hybrid"), _Acc()).add(hyb, gt, scale)
             if kind == "unseen":
                 seg_hit += int((rig_skin.argmax(1) == labels).sum())
                 seg_total += int(labels.size)
@@ -153,6 +181,7 @@ def evaluate(fm, ict, cases: dict[str, list[dict]], encoder_codes: int = 16, see
         "segmentation_accuracy": seg_hit / max(seg_total, 1),
         "cases": {k: len(v) for k, v in cases.items()},
         "seconds": round(sum(timings), 1),
+        "registration_seconds_mean": round(float(np.mean(reg_seconds)), 2) if reg_seconds else None,
     }
 
 

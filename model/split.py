@@ -48,7 +48,13 @@ TEST_TOPOLOGIES: dict[str, float] = {"isotropic_adaptive": 0.5, "subdivide_decim
 TEST_SEED_START = 1_000_000_000
 SEED_END = 2**62
 SPLITS = ("train", "test")
-EVAL_KINDS = ("unseen", "stylized")
+EVAL_KINDS = ("unseen", "stylized", "hard_unseen", "hard_stylized")
+# the "hard" kinds (closer to what users bring): unit scale m, cm or mm (times 0.8-1.25),
+# rotation up to HARD_ROTATION_DEGREES, quadric decimation to ~HARD_VERTICES, and for
+# hard_stylized a caricature warp (model.augment.caricature_warp)
+HARD_UNITS = (0.01, 1.0, 10.0)
+HARD_ROTATION_DEGREES = 6.0
+HARD_VERTICES = 3000
 
 
 def identity_basis(split: str) -> tuple[int, ...]:
@@ -107,6 +113,44 @@ def save_npz_deterministic(path: str | pathlib.Path, **arrays: np.ndarray) -> No
             zf.writestr(info, buf.getvalue())
 
 
+def hard_sample(ict, seed: int, stylized: bool):
+    """A hard held-out case: test identity, ``subdivide_decimate`` to ~:data:`HARD_VERTICES`
+    vertices, optionally a caricature warp, then a similarity in a random unit (m/cm/mm of
+    ICT's centimetres) with a rotation up to :data:`HARD_ROTATION_DEGREES`.
+
+    Returns a :class:`model.augment.TrainingSample` whose ``meta["similarity"]`` is the applied
+    transform (like :func:`model.augment.make_sample`'s) and ``meta["warp"]`` the caricature.
+    """
+    from .augment import caricature_warp, make_sample, random_rotation
+
+    sample = make_sample(
+        ict, seed, split="test", topology="subdivide_decimate", target_vertices=HARD_VERTICES,
+        warp=False, similarity=False,
+    )  # fmt: skip
+    # separate streams: the plain and the stylized case of one seed share the similarity
+    warp_rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xCA7]))
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x51A]))
+    v = sample.vertices.astype(np.float64)
+    d = sample.deltas.astype(np.float64)
+    meta = dict(sample.meta)
+    if stylized:
+        full = ict.compose(np.asarray(meta["identity"], np.float32)).astype(np.float64)
+        w = caricature_warp(warp_rng, full)
+        warped = w(v)
+        d = w(v[None] + d) - warped[None]
+        v = warped
+        meta["warp"] = {"strength": "caricature", **w.to_meta()}
+    rot = random_rotation(rng, HARD_ROTATION_DEGREES)
+    unit = HARD_UNITS[int(rng.integers(len(HARD_UNITS)))]
+    scale = float(unit * np.exp(rng.uniform(np.log(0.8), np.log(1.25))))
+    trans = rng.uniform(-10.0, 10.0, size=3) * scale
+    v = scale * v @ rot.T + trans
+    d = scale * d @ rot.T
+    meta["similarity"] = {"rotation": rot.tolist(), "scale": scale, "translation": trans.tolist()}
+    sample.vertices, sample.deltas, sample.meta = v.astype(np.float32), d.astype(np.float32), meta
+    return sample
+
+
 def write_eval_cases(
     ict,
     out_dir: str | pathlib.Path,
@@ -116,8 +160,9 @@ def write_eval_cases(
 ) -> list[dict]:
     """Write held-out evaluation cases: unseen identities on test-only topologies.
 
-    kind: ``"unseen"`` (test identity + test topology + random similarity, no warp) or
-    ``"stylized"`` (the same plus a smooth stylizing warp).
+    kind: ``"unseen"`` (test identity + test topology + random similarity, no warp),
+    ``"stylized"`` (the same plus a smooth stylizing warp), ``"hard_unseen"`` / ``"hard_stylized"``
+    (see :func:`hard_sample`).
     For case ``i`` (name ``{kind}_{i:03d}``) writes ``NAME.obj`` (the neutral, in the case's own
     frame: ICT centimetres after the similarity transform) and ``NAME.npz`` with
     ``deltas (53, V, 3) float32`` (ground-truth expression deltas in the same frame),
@@ -143,14 +188,17 @@ def write_eval_cases(
     entries = []
     for i in range(n_cases):
         seed = eval_case_seed(kind, i)
-        sample = make_sample(
-            ict,
-            seed,
-            split="test",
-            warp=(kind == "stylized"),
-            size="full",
-            max_vertices=max_vertices,
-        )
+        if kind.startswith("hard_"):
+            sample = hard_sample(ict, seed, stylized=(kind == "hard_stylized"))
+        else:
+            sample = make_sample(
+                ict,
+                seed,
+                split="test",
+                warp=(kind == "stylized"),
+                size="full",
+                max_vertices=max_vertices,
+            )
         name = f"{kind}_{i:03d}"
         write_obj(out / f"{name}.obj", sample.vertices.astype(np.float64), sample.triangles)
         sim = sample.meta["similarity"]

@@ -4,6 +4,8 @@ expression shapes of any face mesh.
 Output npz: ``names (53,)`` ICT names, ``deltas (53, V, 3) float32`` additive deltas in the
 input's units and axes, index-aligned with the file's vertices (every vertex, loose parts too),
 ``skin_weights (V, K) float32`` (rows sum to 1), ``regions (K,)`` region names.
+``--method registration|hybrid`` bakes by registering the ICT template instead of (or blended
+with) the network (:meth:`model.api.FaceModel.bake`); those need ICT-FaceKit (``--ict``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--out", required=True, help="output rig .npz")
     add_axes(parser)
     add_weights(parser)
+    parser.add_argument(
+        "--method",
+        choices=["network", "registration", "hybrid"],
+        default="network",
+        help="network (default); registration: the ICT template registered onto the mesh, its "
+        "shapes carried over; hybrid: registration where the template fits, network elsewhere",
+    )
+    parser.add_argument(
+        "--ict", default=None, help="ICT-FaceKit folder for registration/hybrid (default: $ICT_FACEKIT)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,7 +47,12 @@ def run(args: argparse.Namespace) -> int:
     fm = load_model(args)
     prep = fm.prepare(mesh.vertices, mesh.triangles(), up=args.up, forward=args.forward)
     skin = fm.predict_skin_weights(prep)
-    deltas = fm.bake(prep, skin)
+    ict = None
+    if args.method != "network":
+        from ..ict import load_ict
+
+        ict = load_ict(args.ict)  # typed ICTDataError (one line, exit 2) when missing
+    deltas = fm.bake(prep, skin, method=args.method, ict=ict)
     with reporting_write_errors(out):  # atomic: an interruption keeps the old rig
         save_npz(
             out,
@@ -46,5 +63,5 @@ def run(args: argparse.Namespace) -> int:
                 regions=np.array(fm.region_names),
             ),
         )
-    print(f"baked {len(ICT_NAMES)} shapes on {mesh.num_vertices} vertices -> {out}")
+    print(f"baked {len(ICT_NAMES)} shapes on {mesh.num_vertices} vertices ({args.method}) -> {out}")
     return 0

@@ -22,6 +22,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-vertices", type=positive_int, default=40000, help="vertex budget per case (default 40000)"
     )
+    parser.add_argument(
+        "--harder",
+        action="store_true",
+        help="also evaluate the hard sets (hard_unseen, hard_stylized: m/cm/mm units, +-6 deg, "
+        "caricature warps, ~3k vertices; see model.split.hard_sample)",
+    )
+    parser.add_argument(
+        "--no-classical",
+        action="store_true",
+        help="skip the registration and hybrid rows (they need a few seconds per case)",
+    )
     parser.add_argument("--json", default=None, help="also write the results as JSON here")
 
 
@@ -44,9 +55,12 @@ def run(args: argparse.Namespace) -> int:
     check_device(args)
     ict = load_ict(args.ict)
     fm = FaceModel.load(args.weights, device=args.device)
+    kinds = ("unseen", "stylized") + (("hard_unseen", "hard_stylized") if args.harder else ())
     with reporting_write_errors(cases_dir, option="--cases"):
-        cases = ensure_cases(ict, cases_dir, args.num_cases, args.max_vertices)
-    result = evaluate(fm, ict, cases, log=lambda s: print(s, file=sys.stderr))
+        cases = ensure_cases(ict, cases_dir, args.num_cases, args.max_vertices, kinds=kinds)
+    result = evaluate(
+        fm, ict, cases, log=lambda s: print(s, file=sys.stderr), classical=not args.no_classical
+    )
     result["weights"] = str(args.weights or "shipped")
     print(format_table(result))
     if json_path is not None:

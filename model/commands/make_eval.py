@@ -21,10 +21,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cases", type=positive_int, default=20, help="cases per kind (default 20)")
     parser.add_argument(
         "--kind",
-        choices=["unseen", "stylized", "both"],
+        choices=["unseen", "stylized", "hard_unseen", "hard_stylized", "both"],
         default="both",
         help="unseen: test identities on test-only topologies; stylized: plus a stylizing warp "
-        "(default both, in subfolders)",
+        "(default both, in subfolders); hard_*: m/cm/mm units, +-6 deg, ~3k vertices, "
+        "caricature warps (hard_stylized)",
     )
     parser.add_argument(
         "--max-vertices", type=positive_int, default=40000, help="vertex budget per case (default 40000)"

@@ -54,6 +54,30 @@ def test_bake_round_trip(files, tmp_path):
     np.testing.assert_allclose(rig["skin_weights"].sum(1), 1.0, atol=1e-5)
 
 
+DEMO_HEAD = pathlib.Path(__file__).resolve().parents[2] / "model" / "data" / "demo_head.obj"
+
+
+def test_bake_registration_without_ict_is_one_line_exit_2(files, tmp_path, monkeypatch, capsys):
+    _, _, w = files
+    monkeypatch.setenv("ICT_FACEKIT", str(tmp_path / "nowhere"))
+    args = ["bake", str(DEMO_HEAD), "-o", str(tmp_path / "r.npz"), "--weights", w, "--method", "registration"]
+    assert main(args) == 2
+    assert "ICT" in capsys.readouterr().err
+    assert not (tmp_path / "r.npz").exists()
+
+
+@pytest.mark.parametrize("method", ["registration", "hybrid"])
+def test_bake_classical_methods_write_a_full_rig(ict_dir, files, tmp_path, method):
+    _, _, w = files
+    out = tmp_path / "r.npz"
+    args = ["bake", str(DEMO_HEAD), "-o", str(out), "--weights", w, "--method", method, "--ict", str(ict_dir)]
+    assert main(args) == 0
+    rig = np.load(out)
+    n = read_mesh(DEMO_HEAD).num_vertices
+    assert rig["deltas"].shape == (53, n, 3) and rig["deltas"].dtype == np.float32
+    assert np.all(np.isfinite(rig["deltas"])) and np.abs(rig["deltas"]).max() > 0
+
+
 def test_bake_axes_rotate_the_deltas(files, tmp_path):
     d, _, w = files
     m = read_mesh(d / "neutral.obj")
@@ -146,8 +170,8 @@ def test_corrupt_weights_exit_2(files, tmp_path):
 
 @pytest.mark.slow
 def test_evaluate_one_table(ict_dir, files, tmp_path, capsys):
-    """evaluate: one table with network and both baselines per set, encoder and segmentation
-    rows; the no-motion baseline scores exactly 1."""
+    """evaluate: one table with network, both baselines and the classical bake methods per set,
+    encoder and segmentation rows; the no-motion baseline scores exactly 1."""
     import json
 
     _, _, w = files
@@ -158,17 +182,23 @@ def test_evaluate_one_table(ict_dir, files, tmp_path, capsys):
     result = json.loads((tmp_path / "r.json").read_text())
     got = {(r["set"], r["method"]) for r in result["rows"]}
     for s in ("unseen", "stylized"):
-        assert {(s, "network"), (s, "no motion"), (s, "closest vertex")} <= got
+        assert {
+            (s, "network"),
+            (s, "no motion"),
+            (s, "closest vertex"),
+            (s, "registration"),
+            (s, "hybrid"),
+        } <= got
     for r in result["rows"]:
         if r["method"] == "no motion":
             assert r["relative_error"] == pytest.approx(1.0)
-        if r["method"] == "closest vertex" and r["set"] == "unseen":
+        if r["method"] in ("closest vertex", "registration") and r["set"] == "unseen":
             assert r["relative_error"] < 0.6  # a real transfer, far better than no motion
     assert 0.0 <= result["segmentation_accuracy"] <= 1.0
     assert np.isfinite(result["encoder_relative_l1"])
     assert set(result["encoder_relative_l1_by_method"]) == {"learned", "fit", "joint"}
-    # 3 bake rows, the learned encoder, fit and joint encoder rows, segmentation
-    assert table.count("| unseen |") == 7 and table.count("| stylized |") == 3
+    # 5 bake rows, the learned encoder, fit and joint encoder rows, segmentation
+    assert table.count("| unseen |") == 9 and table.count("| stylized |") == 5
 
 
 def test_train_children_get_the_parent_arguments_minus_part_and_export():

@@ -30,7 +30,7 @@ def test_topologies_and_seeds_are_disjoint():
     with pytest.raises(ValueError):
         split.check_seed(3, "test")
     seeds = {split.eval_case_seed(k, i) for k in split.EVAL_KINDS for i in range(1000)}
-    assert len(seeds) == 2000 and all(c <= s < d for s in seeds)
+    assert len(seeds) == 1000 * len(split.EVAL_KINDS) and all(c <= s < d for s in seeds)
 
 
 def test_unknown_split_is_rejected():
@@ -85,3 +85,33 @@ def test_make_eval_command(ict_dir, tmp_path, capsys):
     assert rc == 0
     assert (tmp_path / "unseen_000.obj").is_file() and (tmp_path / "index.json").is_file()
     assert "unseen: 1 cases" in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def hard_pair(ict_dir):
+    pytest.importorskip("pymeshlab")
+    from model.ict import load_ict
+
+    ict = load_ict(ict_dir)
+    seed = split.eval_case_seed("hard_stylized", 0)
+    plain = split.hard_sample(ict, seed, stylized=False)
+    return ict, seed, plain, split.hard_sample(ict, seed, stylized=True)
+
+
+def test_hard_cases_are_decimated_rotated_and_in_some_unit(hard_pair):
+    ict, seed, plain, styl = hard_pair
+    for s in (plain, styl):
+        assert abs(len(s.vertices) / split.HARD_VERTICES - 1) < 0.25
+        sim = s.meta["similarity"]
+        rot = np.asarray(sim["rotation"])
+        angle = np.degrees(np.arccos(np.clip((np.trace(rot) - 1) / 2, -1, 1)))
+        assert angle <= split.HARD_ROTATION_DEGREES + 1e-9
+        assert any(0.8 - 1e-9 <= sim["scale"] / u <= 1.25 + 1e-9 for u in split.HARD_UNITS)
+        assert s.deltas.shape == (53, len(s.vertices), 3)
+    # same seed: same topology and similarity, the caricature warp moves the surface
+    assert plain.meta["similarity"] == styl.meta["similarity"] and plain.meta["warp"] is None
+    assert styl.meta["warp"] is not None
+    moved = np.linalg.norm(styl.vertices - plain.vertices, axis=1) / plain.meta["similarity"]["scale"]
+    assert moved.max() > 1.0  # more than 1 cm somewhere
+    again = split.hard_sample(ict, seed, stylized=True)
+    np.testing.assert_array_equal(again.vertices, styl.vertices)

@@ -1,0 +1,180 @@
+"""Eye and mouth openings of a face mesh, found as boundary loops: automatic landmarks.
+
+A face surface with open eyes and a parted (or cut) mouth has three holes on its front: two
+mirror-symmetric ones (the eyes) and one below them on the mid-plane (the mouth). They are
+boundary loops of the triangle mesh, so they can be found from topology alone, in any
+resolution, and matched to the same loops of the ICT template by arc length.
+
+Works in any frame with Y up and the face toward +Z (the canonical frame of :mod:`model.frame`,
+or ICT centimetres): every threshold is relative to the mesh's own size. A closed mesh (a
+scan with sealed eyes and lips) has no such loops and yields no openings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# a loop needs at least this many vertices to be an opening (smaller ones are scan holes)
+_MIN_LOOP_VERTICES = 6
+# eye pair: centroid asymmetry (|x_a + x_b|, |y_a - y_b|, |z_a - z_b|) below this share of
+# their separation, and perimeters within this ratio of each other
+_EYE_SYMMETRY = 0.3
+_EYE_PERIMETER_RATIO = 2.0
+# eyes are closer together than this share of the mesh's width (ICT: 0.4 on the head crop,
+# 0.53 on the narrow face crop); ear or neck holes at the sides are farther apart
+_EYE_MAX_SEPARATION = 0.65
+# mouth: centroid within this share of the eye separation from the mid-plane, below the eyes
+# by 0.5-2.5 separations, perimeter at most this many eye perimeters
+_MOUTH_MID_PLANE = 0.25
+_MOUTH_DROP = (0.5, 2.5)
+_MOUTH_PERIMETER = 5.0
+
+
+def boundary_loops(triangles: np.ndarray) -> list[np.ndarray]:
+    """Closed boundary loops of a triangle mesh, each an ordered (L,) int64 vertex array.
+
+    triangles: (T, 3) int. Boundary edges are edges used by exactly one triangle. Vertices where
+    several loops touch (non-manifold boundary) are walked greedily; chains that do not close
+    are dropped.
+    """
+    t = np.asarray(triangles, dtype=np.int64)
+    if len(t) == 0:
+        return []
+    edges = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [2, 0]]])
+    sorted_edges = np.sort(edges, axis=1)
+    key = sorted_edges[:, 0] * (int(t.max()) + 1) + sorted_edges[:, 1]
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    boundary = edges[counts[inverse] == 1]  # oriented as in their single triangle
+    if len(boundary) == 0:
+        return []
+    nxt: dict[int, list[int]] = {}
+    for a, b in boundary.tolist():
+        nxt.setdefault(a, []).append(b)
+    loops = []
+    used: set[tuple[int, int]] = set()
+    for a0, b0 in boundary.tolist():
+        if (a0, b0) in used:
+            continue
+        loop = [a0]
+        used.add((a0, b0))
+        cur = b0
+        closed = False
+        for _ in range(len(boundary)):
+            if cur == a0:
+                closed = True
+                break
+            loop.append(cur)
+            step = next((n for n in nxt.get(cur, []) if (cur, n) not in used), None)
+            if step is None:
+                break
+            used.add((cur, step))
+            cur = step
+        if closed and len(loop) >= 3:
+            loops.append(np.asarray(loop, dtype=np.int64))
+    return loops
+
+
+def _perimeter(points: np.ndarray) -> float:
+    return float(np.linalg.norm(points - np.roll(points, -1, axis=0), axis=1).sum())
+
+
+def find_openings(vertices: np.ndarray, triangles: np.ndarray) -> dict[str, np.ndarray]:
+    """Eye and mouth openings of a face mesh in a Y-up, +Z-forward frame (any units).
+
+    vertices: (V, 3) float; triangles: (T, 3) int. Returns a dict with some of the keys
+    ``"eye_left"`` (x > 0, the subject's left), ``"eye_right"``, ``"mouth"``, each an ordered
+    (L,) int64 vertex loop; empty when the mesh has no such holes (closed scans, sealed eyes and
+    lips). The mouth is only reported together with the eyes (it is located relative to them).
+    """
+    v = np.asarray(vertices, dtype=np.float64)
+    loops = [lp for lp in boundary_loops(triangles) if len(lp) >= _MIN_LOOP_VERTICES]
+    if len(loops) < 2:
+        return {}
+    cent = np.array([v[lp].mean(axis=0) for lp in loops])
+    perim = np.array([_perimeter(v[lp]) for lp in loops])
+    used = np.unique(np.asarray(triangles, dtype=np.int64))
+    z = v[used, 2]
+    front = 0.5 * (z.min() + z.max())  # openings lie on the front half of the surface
+    width = float(np.ptp(v[used, 0]))
+    best = None
+    for a in range(len(loops)):
+        for b in range(len(loops)):
+            ca, cb = cent[a], cent[b]
+            if not (ca[0] > 0.0 > cb[0]) or ca[2] < front or cb[2] < front:
+                continue
+            sep = ca[0] - cb[0]
+            asym = abs(ca[0] + cb[0]) + abs(ca[1] - cb[1]) + abs(ca[2] - cb[2])
+            ratio = max(perim[a], perim[b]) / max(min(perim[a], perim[b]), 1e-30)
+            # an eye's perimeter is below its separation from the other eye (~2 eye widths)
+            too_big = max(perim[a], perim[b]) > 2.0 * sep or sep > _EYE_MAX_SEPARATION * width
+            if asym > _EYE_SYMMETRY * sep or ratio > _EYE_PERIMETER_RATIO or too_big:
+                continue
+            score = asym / sep + 0.1 * np.log(ratio)
+            if best is None or score < best[0]:
+                best = (score, a, b)
+    if best is None:
+        return {}
+    _, a, b = best
+    out = {"eye_left": loops[a], "eye_right": loops[b]}
+    sep = cent[a, 0] - cent[b, 0]
+    eye_y = 0.5 * (cent[a, 1] + cent[b, 1])
+    eye_perimeter = 0.5 * (perim[a] + perim[b])
+    mouth = None
+    for m in range(len(loops)):
+        if m in (a, b):
+            continue
+        c = cent[m]
+        drop = (eye_y - c[1]) / sep
+        if (
+            abs(c[0]) < _MOUTH_MID_PLANE * sep
+            and _MOUTH_DROP[0] < drop < _MOUTH_DROP[1]
+            and c[2] > front
+            and perim[m] < _MOUTH_PERIMETER * eye_perimeter
+        ):
+            score = abs(c[0]) / sep + abs(drop - 1.1)
+            if mouth is None or score < mouth[0]:
+                mouth = (score, m)
+    if mouth is not None:
+        out["mouth"] = loops[mouth[1]]
+    return out
+
+
+def loop_correspondence(
+    src_points: np.ndarray, dst_points: np.ndarray, samples: int = 24
+) -> tuple[np.ndarray, np.ndarray]:
+    """Match two closed loops by arc length, both seen from the front (+Z), CCW, starting at
+    their largest-x point (an eye's outer/inner corner, a mouth corner).
+
+    src_points: (Ls, 3), dst_points: (Ld, 3) ordered loop positions, same frame. Returns
+    ``(src_index (samples,) int64, dst_positions (samples, 3) float64)``: ``samples`` source
+    loop vertices spread evenly by arc length and the point at the same arc fraction on the
+    destination loop.
+    """
+
+    def canonical_order(p: np.ndarray) -> np.ndarray:
+        idx = np.arange(len(p))
+        x, y = p[:, 0], p[:, 1]
+        signed = 0.5 * float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))
+        if signed < 0:
+            idx = idx[::-1]
+        start = int(np.argmax(p[idx, 0]))
+        return np.roll(idx, -start)
+
+    def arc(p: np.ndarray) -> np.ndarray:
+        seg = np.linalg.norm(np.diff(np.vstack([p, p[:1]]), axis=0), axis=1)
+        s = np.concatenate([[0.0], np.cumsum(seg)])
+        return s / max(s[-1], 1e-30)  # (L + 1,) fractions, last = 1 (closing vertex)
+
+    s_order = canonical_order(src_points)
+    d_order = canonical_order(dst_points)
+    sp_ = src_points[s_order]
+    dp = dst_points[d_order]
+    s_arc, d_arc = arc(sp_), arc(dp)
+    fractions = (np.arange(samples) + 0.0) / samples
+    src_pick = np.searchsorted(s_arc[:-1], fractions).clip(0, len(sp_) - 1)
+    f = s_arc[src_pick]
+    dp_closed = np.vstack([dp, dp[:1]])
+    j = np.searchsorted(d_arc, f, side="right").clip(1, len(d_arc) - 1)
+    t = ((f - d_arc[j - 1]) / np.maximum(d_arc[j] - d_arc[j - 1], 1e-30)).clip(0, 1)
+    dst = dp_closed[j - 1] * (1 - t[:, None]) + dp_closed[j] * t[:, None]
+    return s_order[src_pick].astype(np.int64), dst
