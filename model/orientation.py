@@ -1,0 +1,314 @@
+"""Which way is up and which way the face looks, estimated from the geometry alone.
+
+A face mesh can come in any rotation (not only the six axis directions). The estimate runs in
+three steps, all on area-weighted surface samples so it does not depend on the resolution:
+
+1. **Bilateral symmetry plane**: each candidate plane (a dense set of directions plus the
+   principal axes) reflects the samples; the score is the mean distance of the reflected samples
+   to a second, independent sample set, relative to the same distance without reflection
+   (sampling noise). The best candidates are refined by Nelder-Mead over direction and offset.
+   Its normal is the model X axis (up to sign).
+2. **Up axis within the plane**: the major principal axis of the surface projected onto the
+   plane (a head, a bust and a body are taller than deep), up to sign.
+3. **Signs** (four candidates: up = +-major axis, forward = +-minor axis, X completing a proper
+   rotation) from geometric cues that vote: the face side carries the detail (curvature of nose,
+   eyes, lips; toes on a body) and the open side of a face mask; the top is narrower than the
+   shoulders of a bust, the skull is a smooth dome while the neck/chin end has more detail.
+
+The confidence multiplies how symmetric the mesh is with how much the sign cues agree (a margin
+between the best and the second best candidate); it is low when cues disagree or there is no
+symmetry plane.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# area-weighted surface samples per set (two sets: one reflected, one as the reference)
+_SAMPLES = 2000
+# samples per set in the coarse search over plane directions
+_COARSE_SAMPLES = 500
+# candidate plane directions of the coarse search (Fibonacci half sphere)
+_COARSE_DIRECTIONS = 120
+# coarse candidates refined by Nelder-Mead
+_REFINED = 3
+# a reflected sample farther than this (in RMS radii) from the surface counts as this far
+# (robust to asymmetric hair, a raised arm, a cut)
+_DISTANCE_CAP = 0.25
+
+
+@dataclass
+class OrientationEstimate:
+    """Where the mesh's up and forward point, estimated from its geometry.
+
+    Attributes:
+        rotation: ``(3, 3)`` float64 proper rotation (``det = +1``) taking input axes to model
+            axes (Y up, face toward +Z): ``rotation @ up = (0, 1, 0)``,
+            ``rotation @ forward = (0, 0, 1)``.
+        up: ``(3,)`` float64 unit vector, the head's up direction in input space.
+        forward: ``(3,)`` float64 unit vector, where the face looks, in input space.
+        confidence: float in ``[0, 1]``: symmetry quality times agreement of the cues.
+        symmetry: float ``>= 0``: mean distance of the mirrored surface to the surface, relative
+            to sampling noise (about 1 for a symmetric mesh, > 2 for a clearly asymmetric one).
+        reason: a short human-readable explanation of the estimate.
+    """
+
+    rotation: np.ndarray
+    up: np.ndarray
+    forward: np.ndarray
+    confidence: float
+    symmetry: float
+    reason: str
+
+    def angle_to(self, up: np.ndarray, forward: np.ndarray) -> float:
+        """Largest angle in degrees between this estimate's up/forward and the given axes."""
+        u = np.asarray(up, np.float64) / np.linalg.norm(up)
+        f = np.asarray(forward, np.float64) / np.linalg.norm(forward)
+        au = np.degrees(np.arccos(np.clip(self.up @ u, -1.0, 1.0)))
+        af = np.degrees(np.arccos(np.clip(self.forward @ f, -1.0, 1.0)))
+        return float(max(au, af))
+
+
+def _sample_surface(
+    vertices: np.ndarray, triangles: np.ndarray, count: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` area-weighted points on the triangles and the index of their triangle."""
+    a, b, c = (vertices[triangles[:, i]] for i in range(3))
+    area = 0.5 * np.linalg.norm(np.cross(b - a, c - a), axis=1)
+    tri = rng.choice(len(triangles), size=count, p=area / area.sum())
+    r1, r2 = rng.random(count), rng.random(count)
+    s = np.sqrt(r1)
+    # uniform barycentric sample: (1 - sqrt(r1), sqrt(r1) (1 - r2), sqrt(r1) r2)
+    pts = (1 - s)[:, None] * a[tri] + (s * (1 - r2))[:, None] * b[tri] + (s * r2)[:, None] * c[tri]
+    return pts, tri
+
+
+def _unit(theta: float, phi: float) -> np.ndarray:
+    return np.array([np.sin(theta) * np.cos(phi), np.sin(theta) * np.sin(phi), np.cos(theta)])
+
+
+def _to_angles(n: np.ndarray) -> tuple[float, float]:
+    return float(np.arccos(np.clip(n[2], -1.0, 1.0))), float(np.arctan2(n[1], n[0]))
+
+
+def _half_sphere(count: int) -> np.ndarray:
+    """``count`` roughly uniform unit directions on the half sphere z >= 0 (Fibonacci)."""
+    i = np.arange(count) + 0.5
+    z = 1.0 - i / count
+    r = np.sqrt(1.0 - z * z)
+    phi = np.pi * (1.0 + 5.0**0.5) * i
+    return np.stack([r * np.cos(phi), r * np.sin(phi), z], axis=1)
+
+
+class _SymmetryScore:
+    """Mean capped distance of reflected samples to a reference sample set."""
+
+    def __init__(self, moving: np.ndarray, reference: np.ndarray):
+        from scipy.spatial import cKDTree
+
+        self.moving = moving
+        self.tree = cKDTree(reference)
+        self.noise = max(self(np.array([1.0, 0.0, 0.0]), 0.0, reflect=False), 1e-9)
+
+    def __call__(self, normal: np.ndarray, offset: float, reflect: bool = True) -> float:
+        p = self.moving
+        if reflect:
+            p = p - 2.0 * (p @ normal - offset)[:, None] * normal[None]
+        d, _ = self.tree.query(p, k=1)
+        return float(np.minimum(d, _DISTANCE_CAP).mean())
+
+
+def _symmetry_plane(points_a: np.ndarray, points_b: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Best mirror plane ``n . x = d`` of the (centred, unit-RMS) samples; ``(n, d, ratio)``."""
+    from scipy.optimize import minimize
+
+    coarse = _SymmetryScore(points_a[:_COARSE_SAMPLES], points_b[:_COARSE_SAMPLES])
+    _, axes = np.linalg.eigh(points_a.T @ points_a)
+    dirs = np.concatenate([axes.T, _half_sphere(_COARSE_DIRECTIONS)])
+    scores = np.array([coarse(n, 0.0) for n in dirs])
+    fine = _SymmetryScore(points_a, points_b)
+    best = (np.inf, dirs[0], 0.0)
+    chosen: list[np.ndarray] = []
+    for idx in np.argsort(scores):
+        n0 = dirs[idx]
+        # skip a direction within 15 degrees of one already refined: same basin
+        if any(abs(float(n0 @ c)) > 0.966 for c in chosen):
+            continue
+        chosen.append(n0)
+        theta, phi = _to_angles(n0)
+
+        def objective(x: np.ndarray) -> float:
+            return fine(_unit(x[0], x[1]), x[2])
+
+        res = minimize(
+            objective,
+            np.array([theta, phi, 0.0]),
+            method="Nelder-Mead",
+            options={"xatol": 1e-3, "fatol": 1e-6, "maxiter": 120, "initial_simplex": None},
+        )
+        if res.fun < best[0]:
+            best = (float(res.fun), _unit(res.x[0], res.x[1]), float(res.x[2]))
+        if len(chosen) >= _REFINED:
+            break
+    score, normal, offset = best
+    return normal, offset, score / fine.noise
+
+
+def _vertex_normals(vertices: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Area-weighted unit vertex normals ``(V, 3)`` and unit face normals ``(T, 3)``."""
+    a, b, c = (vertices[triangles[:, i]] for i in range(3))
+    cross = np.cross(b - a, c - a)
+    vn = np.zeros_like(vertices)
+    for i in range(3):
+        np.add.at(vn, triangles[:, i], cross)
+    vn /= np.maximum(np.linalg.norm(vn, axis=1, keepdims=True), 1e-30)
+    fn = cross / np.maximum(np.linalg.norm(cross, axis=1, keepdims=True), 1e-30)
+    return vn, fn
+
+
+def _triangle_detail(vertices: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-triangle bending (1 - mean cosine between face and vertex normals) and face normals.
+
+    High on creases and small features (nose, lids, lips, ears, fingers), low on smooth domes.
+    """
+    vn, fn = _vertex_normals(vertices, triangles)
+    cos = np.stack([np.einsum("ij,ij->i", vn[triangles[:, i]], fn) for i in range(3)], axis=1)
+    return 1.0 - cos.mean(axis=1), fn
+
+
+def sign_cues(
+    points: np.ndarray, detail: np.ndarray, normals: np.ndarray, up: np.ndarray, forward: np.ndarray
+) -> dict[str, float]:
+    """Cue values for the candidate (``up``, ``forward``); each is positive when it agrees.
+
+    points: ``(N, 3)`` centred unit-RMS surface samples; detail, normals: per sample.
+    """
+    y = points @ up
+    z = points @ forward
+    w = detail / max(float(detail.sum()), 1e-30)
+    cues = {
+        # the face (nose, lids, lips) carries the detail, the back of the skull is smooth
+        "detail_forward": float(w @ z),
+        # an open face mask: its outward normals look forward
+        "normals_forward": float((normals @ forward).mean()),
+        "detail_up": float(w @ y),
+        "skew_up": float((y**3).mean()),
+        "skew_forward": float((z**3).mean()),
+    }
+    x = points - np.outer(y, up) - np.outer(z, forward)
+    xn = np.linalg.norm(x, axis=1)
+    near = xn < 0.15
+    wn = detail * near
+    wn = wn / max(float(wn.sum()), 1e-30)
+    cues["slice_detail_forward"] = float(wn @ z)
+    cues["slice_detail_up"] = float(wn @ y)
+    front = near & (z > 0)
+    wf = detail * front
+    wf = wf / max(float(wf.sum()), 1e-30)
+    cues["front_detail_up"] = float(wf @ y)
+    top, bottom = y > 0.6, y < -0.6
+    cues["width_top_minus_bottom"] = float(xn[top].mean() - xn[bottom].mean()) if top.any() and bottom.any() else 0.0
+    cues["normals_up"] = float((normals @ up).mean())
+    low = y < np.percentile(y, 8)
+    cues["feet_forward"] = float(z[low].mean())
+    cues["front_extent_up"] = float(np.percentile(y[z > 0.5], 50)) if (z > 0.5).any() else 0.0
+    return cues
+
+
+# sagittal extent ratio (major / minor RMS) above which the mesh is read as a standing body
+_BODY_ELONGATION = 2.2
+# cue magnitudes that count as a clear vote (tanh scale), measured on heads, busts and bodies
+_FORWARD_SCALE = 0.08
+_UP_SCALE = 0.04
+# mean outward normal along forward above which the mesh is an open face mask (ICT face crops:
+# 0.43-0.49; closed or back-cut heads: < 0.08)
+_MASK_NORMALS = 0.2
+
+
+def _decide_signs(
+    points: np.ndarray, detail: np.ndarray, normals: np.ndarray, major: np.ndarray, minor: np.ndarray, body: bool
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Signs of the up (``major``) and forward (``minor``) axes; returns (up, forward, up vote,
+    forward vote), a vote's magnitude saying how clear it was.
+
+    Some cues depend on the other axis' sign (the front of a head, the feet of a body), so the
+    axis whose cue stands alone is decided first.
+    """
+    if body:
+        # a standing body: long thin legs below (negative skew along up), then toes point forward
+        up_vote = -sign_cues(points, detail, normals, major, minor)["skew_up"]
+        up = major if up_vote >= 0 else -major
+        cues = sign_cues(points, detail, normals, up, minor)
+        forward_vote = cues["feet_forward"]
+        forward = minor if forward_vote >= 0 else -minor
+        return up, forward, abs(up_vote), abs(forward_vote)
+    # a head: the face (nose, lips, lids) is the detailed side of the mid-sagittal profile, an
+    # open face mask's normals look forward; then the frontmost parts lie above the centroid of
+    # a head with neck or a bust, and its long tail (neck, shoulders) is below
+    cues = sign_cues(points, detail, normals, major, minor)
+    forward_vote = cues["slice_detail_forward"] + 0.5 * cues["normals_forward"]
+    forward = minor if forward_vote >= 0 else -minor
+    cues = sign_cues(points, detail, normals, major, forward)
+    if cues["normals_forward"] > _MASK_NORMALS:
+        # an open face mask (no back of the head): the forehead is wider than the chin
+        up_vote = cues["width_top_minus_bottom"]
+    else:
+        up_vote = cues["front_extent_up"] - 0.5 * cues["skew_up"]
+    up = major if up_vote >= 0 else -major
+    return up, forward, abs(up_vote), abs(forward_vote)
+
+
+def estimate_orientation(vertices: np.ndarray, triangles: np.ndarray, seed: int = 0) -> OrientationEstimate:
+    """Estimate the up and forward directions of a head, bust or body from its surface.
+
+    Args:
+        vertices: ``(V, 3)`` float, any units, position and rotation.
+        triangles: ``(T, 3)`` int indices into ``vertices`` (zero-area triangles are ignored).
+        seed: seed of the surface sampling (the estimate is deterministic for a given seed).
+
+    Returns:
+        :class:`OrientationEstimate` (rotation input -> model axes, up, forward, confidence).
+
+    Raises:
+        the typed errors of :func:`model.mesh_io.validate` for an unusable mesh.
+    """
+    from .frame import surface_moments
+    from .mesh_io import validate
+
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    validate(v, t)
+    center, rms = surface_moments(v, t)
+    rng = np.random.default_rng(seed)
+    pts_a, tri_a = _sample_surface(v, t, _SAMPLES, rng)
+    pts_b, _ = _sample_surface(v, t, _SAMPLES, rng)
+    a = (pts_a - center) / rms
+    b = (pts_b - center) / rms
+    normal, _, symmetry = _symmetry_plane(a, b)
+
+    # up axis: the major principal axis of the surface projected onto the symmetry plane
+    proj = a - np.outer(a @ normal, normal)
+    evals, evecs = np.linalg.eigh(proj.T @ proj / len(proj))
+    major, minor = evecs[:, 2], evecs[:, 1]
+    elongation = float(np.sqrt(evals[2] / max(evals[1], 1e-12)))
+    body = elongation > _BODY_ELONGATION
+
+    detail, face_normals = _triangle_detail(v, t)
+    up, forward, up_vote, forward_vote = _decide_signs(
+        a, detail[tri_a], face_normals[tri_a], major, minor, body
+    )
+    rotation = np.stack([np.cross(up, forward), up, forward])
+
+    symmetric = float(np.exp(-max(symmetry - 1.3, 0.0)))
+    forward_sure = float(np.tanh(abs(forward_vote) / _FORWARD_SCALE))
+    up_sure = float(np.tanh(abs(up_vote) / _UP_SCALE))
+    confidence = float(np.clip(symmetric * forward_sure * up_sure, 0.0, 1.0))
+    shape = "standing body" if body else "head or bust"
+    reason = (
+        f"{shape}; mirror symmetry {symmetry:.2f}x noise; face side "
+        f"{'clear' if forward_sure > 0.8 else 'unclear'} ({forward_sure:.2f}), "
+        f"up {'clear' if up_sure > 0.8 else 'unclear'} ({up_sure:.2f})"
+    )
+    return OrientationEstimate(rotation, up, forward, confidence, float(symmetry), reason)
