@@ -37,8 +37,11 @@ class PreparedMesh:
     """A mesh ready for the network: its canonical frame and Laplace/gradient operators.
 
     vertices: (V, 3) float64 as given (input units/axes); triangles: (T, 3) int64;
-    frame: the fitted canonical frame; canonical: (V, 3) float32 vertices in that frame;
-    operators: the geometry operators of ``canonical`` (:class:`model.geometry.Operators`).
+    frame: the fitted canonical frame (``frame.orientation``: the geometric orientation estimate
+    when one was made); canonical: (W, 3) float32 *welded* vertices in that frame (W <= V:
+    vertices at the same position are one, :mod:`model.weld`); operators: the geometry
+    operators of ``canonical`` (:class:`model.geometry.Operators`); welding: the map between
+    the V input and the W welded vertices (every per-vertex output is spread back to V).
     """
 
     vertices: np.ndarray
@@ -46,11 +49,34 @@ class PreparedMesh:
     frame: Any
     canonical: np.ndarray
     operators: Any
+    welding: Any = None
     _tensors: dict = field(default_factory=dict, repr=False)
 
     @property
     def num_vertices(self) -> int:
+        """V, the input's vertex count (per-vertex inputs and outputs have this many rows)."""
         return int(self.vertices.shape[0])
+
+    @property
+    def orientation(self):
+        """The geometric orientation estimate (:class:`model.orientation.OrientationEstimate`)
+        or None when the axes were given and not checked."""
+        return self.frame.orientation
+
+    @property
+    def axes_warning(self) -> str | None:
+        """One line when the given axes disagree strongly with a confident estimate, else None."""
+        from .orientation import axes_warning
+
+        return axes_warning(self.frame)
+
+    def spread(self, values: np.ndarray, axis: int = 0) -> np.ndarray:
+        """Per-welded-vertex values (W along ``axis``) -> per input vertex (V)."""
+        return values if self.welding is None else self.welding.spread(values, axis=axis)
+
+    def gather(self, values: np.ndarray, axis: int = 0) -> np.ndarray:
+        """Per-input-vertex values (V along ``axis``) -> per welded vertex (W)."""
+        return values if self.welding is None else self.welding.gather(values, axis=axis)
 
     def tensors(self, device: str = "cpu"):
         """The operators as :class:`model.nn.diffusion.MeshTensors` (built once per device)."""
@@ -71,23 +97,35 @@ def prepare_mesh(
     up: str = "Y",
     forward: str = "Z",
     cache: bool = True,
+    weld: bool = True,
+    check_axes: bool = True,
 ) -> PreparedMesh:
-    """Validate, fit the canonical frame and compute ``k`` eigenpairs + gradients.
+    """Validate, weld, fit the canonical frame and compute ``k`` eigenpairs + gradients.
 
-    vertices (V, 3) float in any units/position; triangles (T, 3) int. Raises the typed mesh
-    errors of :mod:`model.errors`.
+    vertices (V, 3) float in any units/position; triangles (T, 3) int. ``up``/``forward``:
+    axis names or ``"auto"`` (estimated from the geometry, :mod:`model.orientation`).
+    ``weld``: merge vertices at the same position for the computation (seams, split normals).
+    ``check_axes``: with given axes, also estimate the orientation so that
+    :attr:`PreparedMesh.axes_warning` can flag axes that look wrong (about 0.5 s).
+    Raises the typed mesh errors of :mod:`model.errors`.
     """
     from .frame import fit_frame
     from .geometry import compute_operators
     from .mesh_io import validate
+    from .weld import weld as weld_mesh
 
     vertices = np.asarray(vertices, dtype=np.float64)
     triangles = np.asarray(triangles, dtype=np.int64)
     validate(vertices, triangles)
-    frame = fit_frame(vertices, triangles, up=up, forward=forward)
-    canonical = np.asarray(frame.to_canonical(vertices), dtype=np.float32)
-    ops = compute_operators(canonical, triangles, k=k, cache=cache)
-    return PreparedMesh(vertices, triangles, frame, canonical, ops)
+    welding = weld_mesh(vertices, triangles) if weld else None
+    if welding is not None and welding.merged == 0:
+        welding = None
+    w_vertices = vertices if welding is None else welding.vertices
+    w_triangles = triangles if welding is None else welding.triangles
+    frame = fit_frame(w_vertices, w_triangles, up=up, forward=forward, estimate=check_axes)
+    canonical = np.asarray(frame.to_canonical(w_vertices), dtype=np.float32)
+    ops = compute_operators(canonical, w_triangles, k=k, cache=cache)
+    return PreparedMesh(vertices, triangles, frame, canonical, ops, welding)
 
 
 class FaceModel:
@@ -120,7 +158,9 @@ class FaceModel:
         self, vertices: np.ndarray, triangles: np.ndarray, up: str = "Y", forward: str = "Z"
     ) -> PreparedMesh:
         """Prepare a mesh: (V, 3) vertices in any units/position, (T, 3) triangles; ``up`` and
-        ``forward`` name the input's axes ("X", "-Y", ...). Cached on disk by content."""
+        ``forward`` name the input's axes ("X", "-Y", ...) or are ``"auto"`` (estimated from
+        the geometry; the estimate is ``prepared.orientation``). Vertices at the same position
+        are welded for the computation. Cached on disk by content."""
         return prepare_mesh(vertices, triangles, self.k_eig, up=up, forward=forward)
 
     def _rig(self, prepared: PreparedMesh, skin_weights: np.ndarray | None):
@@ -137,7 +177,7 @@ class FaceModel:
                 )
             if not np.all(np.isfinite(skin_np)):
                 raise MeshError("skin_weights contain NaN/inf; repaint or reset them to the predicted ones")
-            skin = torch.from_numpy(skin_np).to(self.device)
+            skin = torch.from_numpy(np.ascontiguousarray(prepared.gather(skin_np))).to(self.device)
         with torch.no_grad():
             # the trunk is the expensive part: run it once per mesh and model, so predicting
             # the skin and baking (with predicted or repainted skin) share it
@@ -149,7 +189,7 @@ class FaceModel:
     def predict_skin_weights(self, prepared: PreparedMesh) -> np.ndarray:
         """(V, K) float32 softmax weights over :attr:`region_names`; rows sum to 1."""
         rig = self._rig(prepared, None)
-        return rig["skin"].cpu().numpy().astype(np.float32)
+        return prepared.spread(rig["skin"].cpu().numpy().astype(np.float32))
 
     def bake(self, prepared: PreparedMesh, skin_weights: np.ndarray | None = None) -> np.ndarray:
         """The 53 ICT expression shapes as additive deltas (53, V, 3) float32, in the input's
@@ -159,7 +199,7 @@ class FaceModel:
         """
         rig = self._rig(prepared, skin_weights)
         deltas = self.net.bake(rig).cpu().numpy()
-        return self._from_canonical(prepared, deltas)
+        return self._from_canonical(prepared, prepared.spread(deltas, axis=1))
 
     def decode(
         self, prepared: PreparedMesh, codes: np.ndarray, skin_weights: np.ndarray | None = None
@@ -175,7 +215,7 @@ class FaceModel:
         rig = self._rig(prepared, skin_weights)
         with torch.no_grad():
             disp = self.net.decode(rig, torch.from_numpy(codes).to(self.device)).cpu().numpy()
-        return self._from_canonical(prepared, disp)
+        return self._from_canonical(prepared, prepared.spread(disp, axis=1))
 
     def encode(self, neutral: PreparedMesh, frames: np.ndarray, method: str | None = None) -> np.ndarray:
         """Recover ICT FACS weights of animation frames of ``neutral``'s mesh.
@@ -210,7 +250,7 @@ class FaceModel:
             # the source neutral is analysed once per source and model (kept on the PreparedMesh)
             analysis = self._normal_equations(neutral, mesh, method)
             for start in range(0, frames.shape[0], _ENCODE_CHUNK):
-                chunk = frames[start : start + _ENCODE_CHUNK]
+                chunk = neutral.gather(frames[start : start + _ENCODE_CHUNK], axis=1)
                 disp = np.asarray(neutral.frame.to_canonical(chunk.reshape(-1, 3)), dtype=np.float32)
                 disp_t = torch.from_numpy(disp.reshape(chunk.shape) - neutral.canonical[None]).to(self.device)
                 # every method solves the (cached) normal equations of the source's basis: the

@@ -183,38 +183,32 @@ def sign_cues(
 ) -> dict[str, float]:
     """Cue values for the candidate (``up``, ``forward``); each is positive when it agrees.
 
-    points: ``(N, 3)`` centred unit-RMS surface samples; detail, normals: per sample.
+    points: ``(N, 3)`` centred unit-RMS surface samples; detail: ``(N,)`` bending of the
+    sample's triangle; normals: ``(N, 3)`` unit normals of the sample's triangle.
     """
     y = points @ up
     z = points @ forward
-    w = detail / max(float(detail.sum()), 1e-30)
-    cues = {
-        # the face (nose, lids, lips) carries the detail, the back of the skull is smooth
-        "detail_forward": float(w @ z),
+    side = np.linalg.norm(points - np.outer(y, up) - np.outer(z, forward), axis=1)
+    # the mid-sagittal band: the profile of forehead, nose, lips and chin (ears excluded)
+    near = detail * (side < 0.15)
+    near = near / max(float(near.sum()), 1e-30)
+    top, bottom = y > 0.6, y < -0.6
+    width = float(side[top].mean() - side[bottom].mean()) if top.any() and bottom.any() else 0.0
+    front = z > 0.5
+    return {
+        # the face (nose, lids, lips) is the detailed side of the profile, the skull is smooth
+        "slice_detail_forward": float(near @ z),
         # an open face mask: its outward normals look forward
         "normals_forward": float((normals @ forward).mean()),
-        "detail_up": float(w @ y),
+        # a long tail (neck, shoulders, legs) makes the third moment negative along up
         "skew_up": float((y**3).mean()),
-        "skew_forward": float((z**3).mean()),
+        # the frontmost parts (brow, nose) lie above the centroid of a head with neck or a bust
+        "front_extent_up": float(np.median(y[front])) if front.any() else 0.0,
+        # a face mask: the forehead is wider than the chin
+        "width_top_minus_bottom": width,
+        # a standing body: the lowest samples (feet) reach forward
+        "feet_forward": float(z[y < np.percentile(y, 8)].mean()),
     }
-    x = points - np.outer(y, up) - np.outer(z, forward)
-    xn = np.linalg.norm(x, axis=1)
-    near = xn < 0.15
-    wn = detail * near
-    wn = wn / max(float(wn.sum()), 1e-30)
-    cues["slice_detail_forward"] = float(wn @ z)
-    cues["slice_detail_up"] = float(wn @ y)
-    front = near & (z > 0)
-    wf = detail * front
-    wf = wf / max(float(wf.sum()), 1e-30)
-    cues["front_detail_up"] = float(wf @ y)
-    top, bottom = y > 0.6, y < -0.6
-    cues["width_top_minus_bottom"] = float(xn[top].mean() - xn[bottom].mean()) if top.any() and bottom.any() else 0.0
-    cues["normals_up"] = float((normals @ up).mean())
-    low = y < np.percentile(y, 8)
-    cues["feet_forward"] = float(z[low].mean())
-    cues["front_extent_up"] = float(np.percentile(y[z > 0.5], 50)) if (z > 0.5).any() else 0.0
-    return cues
 
 
 # sagittal extent ratio (major / minor RMS) above which the mesh is read as a standing body
@@ -228,7 +222,12 @@ _MASK_NORMALS = 0.2
 
 
 def _decide_signs(
-    points: np.ndarray, detail: np.ndarray, normals: np.ndarray, major: np.ndarray, minor: np.ndarray, body: bool
+    points: np.ndarray,
+    detail: np.ndarray,
+    normals: np.ndarray,
+    major: np.ndarray,
+    minor: np.ndarray,
+    body: bool,
 ) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Signs of the up (``major``) and forward (``minor``) axes; returns (up, forward, up vote,
     forward vote), a vote's magnitude saying how clear it was.
@@ -312,3 +311,46 @@ def estimate_orientation(vertices: np.ndarray, triangles: np.ndarray, seed: int 
         f"up {'clear' if up_sure > 0.8 else 'unclear'} ({up_sure:.2f})"
     )
     return OrientationEstimate(rotation, up, forward, confidence, float(symmetry), reason)
+
+
+# an estimate this sure (and this far from the given axes) makes the given axes suspicious
+WARN_CONFIDENCE = 0.8
+WARN_DEGREES = 45.0
+
+
+def axes_warning(frame) -> str | None:
+    """A one-line warning when explicitly given axes disagree strongly with a confident estimate.
+
+    frame: a :class:`model.frame.CanonicalFrame` fitted with ``estimate=True`` (else None is
+    returned). Returns None when the axes agree, came from the estimate or the estimate is unsure.
+    """
+    est = getattr(frame, "orientation", None)
+    if est is None or frame.auto or est.confidence < WARN_CONFIDENCE:
+        return None
+    given_up, given_forward = frame.rotation[1], frame.rotation[2]
+    angle = est.angle_to(given_up, given_forward)
+    if angle < WARN_DEGREES:
+        return None
+    return (
+        f"the given axes (up {_axis_name(given_up)}, forward {_axis_name(given_forward)}) differ by "
+        f"{angle:.0f} degrees from the orientation found in the geometry (up {_axis_name(est.up)}, "
+        f"forward {_axis_name(est.forward)}, confidence {est.confidence:.2f}); the rig will likely be "
+        "wrong: use up/forward 'auto' or the axes found"
+    )
+
+
+def _axis_name(direction: np.ndarray) -> str:
+    """The nearest axis name ("-Y") of a unit vector, with its angle when it is not on an axis."""
+    d = np.asarray(direction, np.float64)
+    i = int(np.argmax(np.abs(d)))
+    name = ("-" if d[i] < 0 else "") + "XYZ"[i]
+    off = float(np.degrees(np.arccos(np.clip(abs(d[i]), -1.0, 1.0))))
+    return name if off < 5.0 else f"{name}~{off:.0f}deg"
+
+
+def describe(estimate: OrientationEstimate) -> str:
+    """One line for people: the axes found, the confidence and why."""
+    return (
+        f"up {_axis_name(estimate.up)}, forward {_axis_name(estimate.forward)}, "
+        f"confidence {estimate.confidence:.2f} ({estimate.reason})"
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_axes, add_weights, load_model, output_path
+from ._common import add_axes, add_weights, load_model, output_path, prepare
 
 HELP = "bake 53 FACS expression shapes (+ skinning weights) for a face mesh into an .npz rig"
 
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     out = output_path(args.out, ".npz")
     mesh = read_mesh(args.target)
     fm = load_model(args)
-    prep = fm.prepare(mesh.vertices, mesh.triangles(), up=args.up, forward=args.forward)
+    prep = prepare(fm, mesh, args, args.target)
     skin = fm.predict_skin_weights(prep)
     deltas = fm.bake(prep, skin)
     np.savez(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_axes, add_weights, load_model, output_path
+from ._common import add_axes, add_weights, load_model, output_path, prepare
 
 HELP = "recover ICT FACS weights of animation frames (OBJ/PLY) of a source mesh into a CSV"
 
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     neutral = read_mesh(args.neutral)
     frames = read_frames(args.frames, neutral.num_vertices)
     fm = load_model(args)
-    prep = fm.prepare(neutral.vertices, neutral.triangles(), up=args.up, forward=args.forward)
+    prep = prepare(fm, neutral, args, args.neutral)
     codes = fm.encode(prep, frames, method=args.method)
     with open(out, "w", newline="") as f:
         w = csv.writer(f)

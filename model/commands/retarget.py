@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_axes, add_weights, load_model
+from ._common import add_axes, add_weights, load_model, prepare
 
 HELP = "clone expressions of source-mesh frames onto a target mesh (one OBJ per frame)"
 
@@ -44,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
     target = read_mesh(args.target)
     frames = read_frames(args.frames, source.num_vertices)
     fm = load_model(args)
-    src = fm.prepare(source.vertices, source.triangles(), up=args.up, forward=args.forward)
-    tgt = fm.prepare(target.vertices, target.triangles(), up=args.up, forward=args.forward)
+    src = prepare(fm, source, args, args.source_neutral)
+    tgt = prepare(fm, target, args, args.target)
     posed = fm.retarget(src, tgt, frames)
     for path, verts in zip(args.frames, posed, strict=True):
         write_obj(out / (pathlib.Path(path).stem + ".obj"), verts, target)
