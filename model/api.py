@@ -24,12 +24,17 @@ import numpy as np
 
 from .errors import MeshError
 from .facs import ICT_NAMES
+from .frame import is_auto
 
 # frames per forward pass of the expression encoder: bounds memory at (chunk * V * width) floats
 _ENCODE_CHUNK = 64
 # FaceModel.encode methods: the learned expression encoder, analysis by synthesis with the
 # network's bake, or both bases in one joint fit
 ENCODE_METHODS = ("learned", "fit", "joint")
+# "auto" axes: a fit of the face regions worse than this means the network sees no face
+_REGION_FIT_MAX_RESIDUAL = 0.25
+# a pitch correction smaller than this is not worth a second operator solve
+_PITCH_MIN_DEGREES = 1.0
 
 
 @dataclass
@@ -99,6 +104,7 @@ def prepare_mesh(
     cache: bool = True,
     weld: bool = True,
     check_axes: bool = True,
+    rotation: np.ndarray | None = None,
 ) -> PreparedMesh:
     """Validate, weld, fit the canonical frame and compute ``k`` eigenpairs + gradients.
 
@@ -107,6 +113,8 @@ def prepare_mesh(
     ``weld``: merge vertices at the same position for the computation (seams, split normals).
     ``check_axes``: with given axes, also estimate the orientation so that
     :attr:`PreparedMesh.axes_warning` can flag axes that look wrong (about 0.5 s).
+    ``rotation``: a (3, 3) proper rotation input -> model axes that replaces the axes (the frame
+    counts as estimated, ``frame.auto``).
     Raises the typed mesh errors of :mod:`model.errors`.
     """
     from .frame import fit_frame
@@ -122,7 +130,13 @@ def prepare_mesh(
         welding = None
     w_vertices = vertices if welding is None else welding.vertices
     w_triangles = triangles if welding is None else welding.triangles
-    frame = fit_frame(w_vertices, w_triangles, up=up, forward=forward, estimate=check_axes)
+    if rotation is None:
+        frame = fit_frame(w_vertices, w_triangles, up=up, forward=forward, estimate=check_axes)
+    else:
+        from .frame import CanonicalFrame, surface_moments
+
+        center, rms = surface_moments(w_vertices, w_triangles)
+        frame = CanonicalFrame(np.asarray(rotation, np.float64), center, rms, auto=True)
     canonical = np.asarray(frame.to_canonical(w_vertices), dtype=np.float32)
     ops = compute_operators(canonical, w_triangles, k=k, cache=cache)
     return PreparedMesh(vertices, triangles, frame, canonical, ops, welding)
@@ -160,8 +174,52 @@ class FaceModel:
         """Prepare a mesh: (V, 3) vertices in any units/position, (T, 3) triangles; ``up`` and
         ``forward`` name the input's axes ("X", "-Y", ...) or are ``"auto"`` (estimated from
         the geometry; the estimate is ``prepared.orientation``). Vertices at the same position
-        are welded for the computation. Cached on disk by content."""
-        return prepare_mesh(vertices, triangles, self.k_eig, up=up, forward=forward)
+        are welded for the computation. Cached on disk by content.
+
+        With both axes ``"auto"`` the geometric estimate's pitch (the one angle the symmetry
+        plane leaves free) is refined by the network: the predicted face regions are fitted to
+        the reference face and the mesh is prepared again in the corrected frame
+        (:func:`model.orientation.fit_regions`; one more trunk pass and operator solve).
+        """
+        prepared = prepare_mesh(vertices, triangles, self.k_eig, up=up, forward=forward)
+        if prepared.frame.auto and is_auto(up) and is_auto(forward):
+            prepared = self._refine_pitch(prepared)
+        return prepared
+
+    def _refine_pitch(self, prepared: PreparedMesh) -> PreparedMesh:
+        """Re-prepare in the frame where the network's face regions sit like the reference's."""
+        from dataclasses import replace
+
+        from .orientation import fit_regions, rotation_about_x
+
+        skin = self._rig(prepared, None)["skin"].cpu().numpy()
+        fit = fit_regions(prepared.canonical, prepared.operators.mass, skin, self.region_names)
+        est = prepared.frame.orientation
+        if fit is None or fit.residual > _REGION_FIT_MAX_RESIDUAL:
+            # the network finds no face in this frame: the geometric cues were probably wrong
+            note = "no face regions found" if fit is None else f"face regions fit poorly ({fit.residual:.2f})"
+            prepared.frame.orientation = replace(
+                est, confidence=est.confidence * 0.5, reason=f"{est.reason}; {note}"
+            )
+            return prepared
+        if abs(np.degrees(fit.pitch)) < _PITCH_MIN_DEGREES:
+            prepared.frame.orientation = replace(
+                est, reason=f"{est.reason}; face regions agree (fit {fit.residual:.2f})"
+            )
+            return prepared
+        rotation = rotation_about_x(fit.pitch) @ prepared.frame.rotation
+        refined = prepare_mesh(
+            prepared.vertices, prepared.triangles, self.k_eig, rotation=rotation, check_axes=False
+        )
+        refined.frame.orientation = replace(
+            est,
+            rotation=rotation,
+            up=rotation[1].copy(),
+            forward=rotation[2].copy(),
+            reason=f"{est.reason}; pitch {np.degrees(fit.pitch):+.1f} deg from the face regions "
+            f"(fit {fit.residual:.2f})",
+        )
+        return refined
 
     def _rig(self, prepared: PreparedMesh, skin_weights: np.ndarray | None):
         import torch

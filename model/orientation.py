@@ -403,3 +403,84 @@ def describe(estimate: OrientationEstimate) -> str:
         f"up {_axis_name(estimate.up)}, forward {_axis_name(estimate.forward)}, "
         f"confidence {estimate.confidence:.2f} ({estimate.reason})"
     )
+
+
+# Area-weighted centroids (cm, Y up, +Z forward) of the compact face regions on the generic
+# ICT-FaceKit neutral (model.regions labels): the network's predicted regions on a mesh in a
+# near-correct frame are compared with them to fix the head's pitch, the one angle the symmetry
+# plane leaves free and the geometric cues find only to about 10 degrees.
+REFERENCE_CENTROIDS: dict[str, tuple[float, float, float]] = {
+    "brow_L": (5.37, 5.09, 7.40),
+    "brow_R": (-5.38, 5.09, 7.40),
+    "upper_lid_L": (3.33, 3.85, 9.69),
+    "upper_lid_R": (-3.33, 3.85, 9.69),
+    "lower_lid_L": (3.62, 2.91, 9.29),
+    "lower_lid_R": (-3.61, 2.91, 9.29),
+    "nose": (0.00, 1.07, 11.03),
+    "upper_lip": (0.00, -2.66, 11.16),
+    "lower_lip": (-0.00, -4.16, 10.94),
+    "mouth_corner_L": (3.17, -3.68, 9.86),
+    "mouth_corner_R": (-3.17, -3.68, 9.86),
+}
+# a region with less than this share of the surface is absent (a crop, a bad prediction)
+_MIN_REGION_SHARE = 0.002
+
+
+@dataclass
+class RegionFit:
+    """How the network's face regions sit relative to the reference face.
+
+    pitch: radians, rotation about the model X axis taking the mesh's canonical frame to the
+        reference (apply ``rotation_about_x(pitch) @ frame.rotation``).
+    residual: RMS distance of the fitted region centroids to the reference, relative to the
+        reference's RMS radius (about 0.05-0.1 for a face in the right frame, > 0.3 when the
+        network finds no face there).
+    regions: how many regions took part.
+    """
+
+    pitch: float
+    residual: float
+    regions: int
+
+
+def rotation_about_x(angle: float) -> np.ndarray:
+    """``(3, 3)`` rotation by ``angle`` radians about X (Y toward Z for positive angles)."""
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+
+
+def fit_regions(
+    canonical: np.ndarray, mass: np.ndarray, skin: np.ndarray, region_names: tuple[str, ...]
+) -> RegionFit | None:
+    """Fit the predicted region centroids to :data:`REFERENCE_CENTROIDS` by a 2-D similarity in
+    the sagittal (Y, Z) plane; None when fewer than 5 reference regions are present.
+
+    canonical: ``(W, 3)`` vertices in the model frame; mass: ``(W,)`` vertex areas;
+    skin: ``(W, K)`` predicted region weights; region_names: the K names.
+    """
+    # hard labels: soft weights leak a little onto every vertex and pull centroids to the middle
+    hard = np.zeros_like(skin, dtype=np.float64)
+    hard[np.arange(len(skin)), np.argmax(skin, axis=1)] = 1.0
+    weights = hard * mass[:, None]
+    share = weights.sum(axis=0) / max(float(weights.sum()), 1e-30)
+    found, ref = [], []
+    for k, name in enumerate(region_names):
+        if name in REFERENCE_CENTROIDS and share[k] >= _MIN_REGION_SHARE:
+            found.append(weights[:, k] @ canonical / weights[:, k].sum())
+            ref.append(REFERENCE_CENTROIDS[name])
+    if len(found) < 5:
+        return None
+    p = np.asarray(found)[:, 1:]
+    r = np.asarray(ref, dtype=np.float64)[:, 1:]
+    p = p - p.mean(axis=0)
+    r = r - r.mean(axis=0)
+    # the angle rotating p onto r in the (Y, Z) plane, and the scale
+    cross = float((p[:, 0] * r[:, 1] - p[:, 1] * r[:, 0]).sum())
+    dot = float((p * r).sum())
+    pitch = float(np.arctan2(cross, dot))
+    c, s = np.cos(pitch), np.sin(pitch)
+    rotated = np.stack([c * p[:, 0] - s * p[:, 1], s * p[:, 0] + c * p[:, 1]], axis=1)
+    scale = float((rotated * r).sum() / max(float((rotated * rotated).sum()), 1e-30))
+    rms = float(np.sqrt((r * r).sum(axis=1).mean()))
+    residual = float(np.sqrt(((scale * rotated - r) ** 2).sum(axis=1).mean()) / rms)
+    return RegionFit(pitch=pitch, residual=residual, regions=len(found))
