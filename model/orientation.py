@@ -381,14 +381,14 @@ def axes_warning(frame) -> str | None:
     if angle < WARN_DEGREES:
         return None
     return (
-        f"the given axes (up {_axis_name(given_up)}, forward {_axis_name(given_forward)}) differ by "
-        f"{angle:.0f} degrees from the orientation found in the geometry (up {_axis_name(est.up)}, "
-        f"forward {_axis_name(est.forward)}, confidence {est.confidence:.2f}); the rig will likely be "
+        f"the given axes (up {axis_name(given_up)}, forward {axis_name(given_forward)}) differ by "
+        f"{angle:.0f} degrees from the orientation found in the geometry (up {axis_name(est.up)}, "
+        f"forward {axis_name(est.forward)}, confidence {est.confidence:.2f}); the rig will likely be "
         "wrong: use up/forward 'auto' or the axes found"
     )
 
 
-def _axis_name(direction: np.ndarray) -> str:
+def axis_name(direction: np.ndarray) -> str:
     """The nearest axis name ("-Y") of a unit vector, with its angle when it is not on an axis."""
     d = np.asarray(direction, np.float64)
     i = int(np.argmax(np.abs(d)))
@@ -400,7 +400,7 @@ def _axis_name(direction: np.ndarray) -> str:
 def describe(estimate: OrientationEstimate) -> str:
     """One line for people: the axes found, the confidence and why."""
     return (
-        f"up {_axis_name(estimate.up)}, forward {_axis_name(estimate.forward)}, "
+        f"up {axis_name(estimate.up)}, forward {axis_name(estimate.forward)}, "
         f"confidence {estimate.confidence:.2f} ({estimate.reason})"
     )
 
