@@ -33,6 +33,10 @@ _ENCODE_CHUNK = 64
 ENCODE_METHODS = ("learned", "fit", "joint")
 # "auto" axes: a fit of the face regions worse than this means the network sees no face
 _REGION_FIT_MAX_RESIDUAL = 0.25
+# a frame with up or forward flipped replaces the estimate when the regions fit it this well
+_REGION_FIT_FLIP_RESIDUAL = 0.15
+_FLIP_UP = np.diag([-1.0, -1.0, 1.0])
+_FLIP_FORWARD = np.diag([-1.0, 1.0, -1.0])
 # a pitch correction smaller than this is not worth a second operator solve
 _PITCH_MIN_DEGREES = 1.0
 
@@ -186,40 +190,71 @@ class FaceModel:
             prepared = self._refine_pitch(prepared)
         return prepared
 
-    def _refine_pitch(self, prepared: PreparedMesh) -> PreparedMesh:
-        """Re-prepare in the frame where the network's face regions sit like the reference's."""
-        from dataclasses import replace
-
-        from .orientation import fit_regions, rotation_about_x
+    def _region_fit(self, prepared: PreparedMesh):
+        from .orientation import fit_regions
 
         skin = self._rig(prepared, None)["skin"].cpu().numpy()
-        fit = fit_regions(prepared.canonical, prepared.operators.mass, skin, self.region_names)
+        return fit_regions(prepared.canonical, prepared.operators.mass, skin, self.region_names)
+
+    def _refine_pitch(self, prepared: PreparedMesh) -> PreparedMesh:
+        """Check the geometric estimate with the network's face regions and refine its pitch.
+
+        When the regions fit the reference face poorly in the estimated frame of a head, the frames
+        with up or forward flipped are tried (the sign cues are the fragile part) and one where
+        the network clearly finds a face replaces it. Then the pitch is corrected and the mesh
+        prepared again in that frame.
+        """
+        from dataclasses import replace
+
+        from .orientation import rotation_about_x
+
         est = prepared.frame.orientation
+        fit = self._region_fit(prepared)
+        notes = []
+        if (fit is None or fit.residual > _REGION_FIT_MAX_RESIDUAL) and est.shape == "head":
+            best = None
+            for flip, label in ((_FLIP_UP, "up"), (_FLIP_FORWARD, "forward")):
+                alt = prepare_mesh(
+                    prepared.vertices,
+                    prepared.triangles,
+                    self.k_eig,
+                    rotation=flip @ prepared.frame.rotation,
+                    check_axes=False,
+                )
+                alt_fit = self._region_fit(alt)
+                if alt_fit is not None and alt_fit.residual < _REGION_FIT_FLIP_RESIDUAL:
+                    if best is None or alt_fit.residual < best[1].residual:
+                        best = (alt, alt_fit, label)
+            if best is not None:
+                prepared, fit, label = best
+                notes.append(f"{label} flipped by the face regions")
+                # the network decided the sign: its fit says how sure that is
+                est = replace(est, confidence=float(np.clip(1.0 - 2.0 * fit.residual, 0.0, 1.0)))
         if fit is None or fit.residual > _REGION_FIT_MAX_RESIDUAL:
-            # the network finds no face in this frame: the geometric cues were probably wrong
-            note = "no face regions found" if fit is None else f"face regions fit poorly ({fit.residual:.2f})"
-            prepared.frame.orientation = replace(
-                est, confidence=est.confidence * 0.5, reason=f"{est.reason}; {note}"
+            # the network finds no face in this frame: the geometric cues may be wrong
+            notes.append(
+                "no face regions found" if fit is None else f"face regions fit poorly ({fit.residual:.2f})"
             )
-            return prepared
-        if abs(np.degrees(fit.pitch)) < _PITCH_MIN_DEGREES:
-            prepared.frame.orientation = replace(
-                est, reason=f"{est.reason}; face regions agree (fit {fit.residual:.2f})"
+            est = replace(est, confidence=est.confidence * 0.5)
+        elif abs(np.degrees(fit.pitch)) < _PITCH_MIN_DEGREES:
+            notes.append(f"face regions agree (fit {fit.residual:.2f})")
+        else:
+            rotation = rotation_about_x(fit.pitch) @ prepared.frame.rotation
+            prepared = prepare_mesh(
+                prepared.vertices, prepared.triangles, self.k_eig, rotation=rotation, check_axes=False
             )
-            return prepared
-        rotation = rotation_about_x(fit.pitch) @ prepared.frame.rotation
-        refined = prepare_mesh(
-            prepared.vertices, prepared.triangles, self.k_eig, rotation=rotation, check_axes=False
-        )
-        refined.frame.orientation = replace(
+            notes.append(
+                f"pitch {np.degrees(fit.pitch):+.1f} deg from the face regions (fit {fit.residual:.2f})"
+            )
+        rotation = prepared.frame.rotation
+        prepared.frame.orientation = replace(
             est,
-            rotation=rotation,
+            rotation=rotation.copy(),
             up=rotation[1].copy(),
             forward=rotation[2].copy(),
-            reason=f"{est.reason}; pitch {np.degrees(fit.pitch):+.1f} deg from the face regions "
-            f"(fit {fit.residual:.2f})",
+            reason="; ".join([est.reason, *notes]),
         )
-        return refined
+        return prepared
 
     def _rig(self, prepared: PreparedMesh, skin_weights: np.ndarray | None):
         import torch

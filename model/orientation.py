@@ -53,6 +53,8 @@ class OrientationEstimate:
         symmetry: float ``>= 0``: mean distance of the mirrored surface to the surface, relative
             to sampling noise (about 1 for a symmetric mesh, > 2 for a clearly asymmetric one).
         reason: a short human-readable explanation of the estimate.
+        shape: ``"head"`` (a head, face mask or bust) or ``"body"`` (a standing figure: much
+            taller than deep).
     """
 
     rotation: np.ndarray
@@ -61,6 +63,7 @@ class OrientationEstimate:
     confidence: float
     symmetry: float
     reason: str
+    shape: str = "head"
 
     def angle_to(self, up: np.ndarray, forward: np.ndarray) -> float:
         """Largest angle in degrees between this estimate's up/forward and the given axes."""
@@ -256,12 +259,13 @@ def sign_cues(
         # a face mask: the forehead is wider than the chin
         "width_top_minus_bottom": width,
         # a standing body: the lowest samples (feet) reach forward
-        "feet_forward": float(z[y < np.percentile(y, 8)].mean()),
+        "feet_forward": float(z[y < np.percentile(y, 2)].mean()),
     }
 
 
-# sagittal extent ratio (major / minor RMS) above which the mesh is read as a standing body
-_BODY_ELONGATION = 2.2
+# ratio of the largest to the smallest RMS extent above which the mesh is read as a standing
+# body (Rocketbox avatars 5.6-6.2; heads, busts and face masks 1.7-2.5)
+_BODY_ELONGATION = 3.5
 # cue magnitudes that count as a clear vote (tanh scale), measured on heads, busts and bodies
 _FORWARD_SCALE = 0.08
 _UP_SCALE = 0.04
@@ -341,7 +345,8 @@ def estimate_orientation(vertices: np.ndarray, triangles: np.ndarray, seed: int 
     proj = a - np.outer(a @ normal, normal)
     evals, evecs = np.linalg.eigh(proj.T @ proj / len(proj))
     major, minor = evecs[:, 2], evecs[:, 1]
-    elongation = float(np.sqrt(evals[2] / max(evals[1], 1e-12)))
+    spread = np.linalg.eigvalsh(a.T @ a / len(a))
+    elongation = float(np.sqrt(spread[2] / max(spread[0], 1e-12)))
     body = elongation > _BODY_ELONGATION
 
     up, forward, up_vote, forward_vote = _decide_signs(
@@ -359,7 +364,9 @@ def estimate_orientation(vertices: np.ndarray, triangles: np.ndarray, seed: int 
         f"{'clear' if forward_sure > 0.8 else 'unclear'} ({forward_sure:.2f}), "
         f"up {'clear' if up_sure > 0.8 else 'unclear'} ({up_sure:.2f})"
     )
-    return OrientationEstimate(rotation, up, forward, confidence, float(symmetry), reason)
+    return OrientationEstimate(
+        rotation, up, forward, confidence, float(symmetry), reason, "body" if body else "head"
+    )
 
 
 # an estimate this sure (and this far from the given axes) makes the given axes suspicious
