@@ -186,7 +186,15 @@ def test_ict_heads_under_random_rotation(ict_dir, shipped, crop):
     assert prepared.orientation.confidence >= 0.8
 
 
-REAL_DEV = ROOT.parent.parent / "shared" / "real-dev" / "meshes"
+# ../shared/real-dev next to the checkout (or next to the folder of worktrees)
+REAL_DEV = next(
+    (
+        p / "shared" / "real-dev" / "meshes"
+        for p in (ROOT.parent, ROOT.parent.parent)
+        if (p / "shared").is_dir()
+    ),
+    ROOT.parent / "shared" / "real-dev" / "meshes",
+)
 
 
 @pytest.mark.parametrize("name", ["demosthenes_bust_scan.obj", "nefertiti_bust_scan.obj"])
