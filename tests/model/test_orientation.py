@@ -81,16 +81,17 @@ def test_rotated_head_gives_the_same_rig_rotated(shipped, demo):
 
 
 def _split_at_seams(v: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every triangle on the subject's right half gets its own copies of its vertices (islands
-    as a UV-seam split would give); returns (vertices, triangles, original index per vertex)."""
+    """Split the mesh along its midline as a UV seam would: the vertices shared by the left and
+    right halves are duplicated and the right half's triangles use the copies (two islands);
+    returns (vertices, triangles, original index per vertex)."""
     right = v[t].mean(axis=1)[:, 0] < 0
-    copies = np.unique(t[right])
-    new_index = np.full(len(v), -1)
-    new_index[copies] = len(v) + np.arange(len(copies))
+    seam = np.intersect1d(np.unique(t[right]), np.unique(t[~right]))
+    new_index = np.arange(len(v))
+    new_index[seam] = len(v) + np.arange(len(seam))
     t2 = t.copy()
     t2[right] = new_index[t[right]]
-    origin = np.concatenate([np.arange(len(v)), copies])
-    return np.concatenate([v, v[copies]]), t2, origin
+    origin = np.concatenate([np.arange(len(v)), seam])
+    return np.concatenate([v, v[seam]]), t2, origin
 
 
 def test_weld_keeps_order_and_maps_back(demo):
