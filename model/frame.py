@@ -30,7 +30,9 @@ AXES: dict[str, tuple[float, float, float]] = {
 
 def _axis(name: str, role: str) -> np.ndarray:
     if is_auto(name):
-        raise AxisError(f"{role} axis 'auto' cannot be combined here; give both axes or both 'auto'")
+        raise AxisError(
+            f"{role} axis 'auto' needs the mesh: pass it to fit_frame or prepare, or give an axis name"
+        )
     key = str(name).upper().replace("+", "")
     if key not in AXES:
         raise AxisError(
@@ -145,11 +147,19 @@ def is_auto(name: str) -> bool:
     return str(name).strip().lower() == AUTO
 
 
-def _rotation_from(up: np.ndarray, forward: np.ndarray) -> np.ndarray:
-    """Proper rotation with rows (X, up, forward); ``forward`` made orthogonal to ``up``."""
-    u = up / np.linalg.norm(up)
-    f = forward - (forward @ u) * u
-    f = f / np.linalg.norm(f)
+def _complete(given: np.ndarray, found: np.ndarray, given_is_up: bool) -> np.ndarray:
+    """Proper rotation (rows X, up, forward) keeping the ``given`` axis exactly and the estimated
+    other axis ``found`` made perpendicular to it."""
+    other = found - (found @ given) * given
+    norm = float(np.linalg.norm(other))
+    if norm < 0.3:  # the estimate points along the given axis: they cannot both be right
+        role, other_role = ("up", "forward") if given_is_up else ("forward", "up")
+        raise AxisError(
+            f"the {other_role} found in the mesh is nearly parallel to the given {role} axis; "
+            "give both axes, or set both to 'auto'"
+        )
+    other = other / norm
+    u, f = (given, other) if given_is_up else (other, given)
     return np.stack([np.cross(u, f), u, f])
 
 
@@ -193,13 +203,9 @@ def fit_frame(
         if auto_up and auto_forward:
             rotation = found.rotation.copy()
         elif auto_forward:
-            rotation = _rotation_from(_axis(up, "up"), found.forward)
+            rotation = _complete(_axis(up, "up"), found.forward, given_is_up=True)
         else:
-            # up from the estimate, made perpendicular to the given forward (kept exactly)
-            f = _axis(forward, "forward")
-            u = found.up - (found.up @ f) * f
-            u = u / np.linalg.norm(u)
-            rotation = np.stack([np.cross(u, f), u, f])
+            rotation = _complete(_axis(forward, "forward"), found.up, given_is_up=False)
     center, rms = surface_moments(vertices, triangles)
     return CanonicalFrame(
         rotation=rotation, center=center, scale=rms, orientation=found, auto=auto_up or auto_forward

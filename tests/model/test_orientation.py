@@ -210,3 +210,18 @@ def test_real_bust_scans_are_found_upright(name):
     # off the bust's axis
     assert est.angle_to(rotation @ UP, rotation @ FORWARD) <= 15.0
     assert est.confidence >= 0.8
+
+
+def test_one_auto_axis_keeps_the_given_one(demo):
+    from model.errors import AxisError
+    from model.frame import fit_frame
+
+    v, t = demo
+    v_blender = v @ axis_rotation("Z", "-Y")
+    frame = fit_frame(v_blender, t, up="Z", forward="auto")
+    assert np.allclose(frame.rotation[1], [0, 0, 1]) and frame.rotation[2] @ [0, -1, 0] > 0.98
+    frame = fit_frame(v_blender, t, up="auto", forward="-Y")
+    assert np.allclose(frame.rotation[2], [0, -1, 0]) and frame.rotation[1] @ [0, 0, 1] > 0.98
+    assert np.linalg.det(frame.rotation) == pytest.approx(1.0)
+    with pytest.raises(AxisError, match="parallel"):
+        fit_frame(v_blender, t, up="-Y", forward="auto")
