@@ -116,7 +116,7 @@ def prepare_mesh(
     axis names or ``"auto"`` (estimated from the geometry, :mod:`model.orientation`).
     ``weld``: merge vertices at the same position for the computation (seams, split normals).
     ``check_axes``: with given axes, also estimate the orientation so that
-    :attr:`PreparedMesh.axes_warning` can flag axes that look wrong (about 0.5 s).
+    :attr:`PreparedMesh.axes_warning` can flag axes that look wrong (0.1-0.3 s).
     ``rotation``: a (3, 3) proper rotation input -> model axes that replaces the axes (the frame
     counts as estimated, ``frame.auto``).
     Raises the typed mesh errors of :mod:`model.errors`.
