@@ -1,7 +1,7 @@
 """Inference timing: bake (geometry precompute included, cold cache) on 5k / 20k / 100k-vertex
 meshes, and encoding 1000 frames of a 10k-vertex source (its neutral prepared once).
 
-    .venv/bin/python benchmarks/inference.py [--weights W] [--sizes 5000 20000 100000]
+    .venv/bin/python benchmarks/inference.py [--weights W] [--sizes 5000 20000 100000] [--axes auto]
 
 Each measurement runs in a fresh subprocess so peak memory (max RSS) is its own. Prints tables.
 Targets: bake <= 3 s at 20k, <= 20 s and <= 4 GB at 100k; encode 1000 frames <= 30 s.
@@ -34,7 +34,7 @@ def face_mesh(n_vertices: int):
     return v, t.astype(np.int64)
 
 
-def _child(kind: str, size: int, weights: str | None, frames: int) -> dict:
+def _child(kind: str, size: int, weights: str | None, frames: int, axes: str = "given") -> dict:
     import resource
     import time
 
@@ -49,7 +49,7 @@ def _child(kind: str, size: int, weights: str | None, frames: int) -> dict:
     out = {"kind": kind, "vertices": len(v)}
     if kind == "bake":
         t0 = time.perf_counter()
-        prep = fm.prepare(v, t)
+        prep = fm.prepare(v, t) if axes == "given" else fm.prepare(v, t, up="auto", forward="auto")
         t1 = time.perf_counter()
         fm.predict_skin_weights(prep)
         deltas = fm.bake(prep)
@@ -74,10 +74,16 @@ def main() -> int:
     p.add_argument("--sizes", type=int, nargs="+", default=[5000, 20000, 100000])
     p.add_argument("--frames", type=int, default=1000)
     p.add_argument("--source-size", type=int, default=10000)
+    p.add_argument(
+        "--axes",
+        choices=("given", "auto"),
+        default="given",
+        help="bake with the default axes (checked by the orientation estimate) or up/forward auto",
+    )
     p.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
-        print(json.dumps(_child(args.child[0], int(args.child[1]), args.weights, args.frames)))
+        print(json.dumps(_child(args.child[0], int(args.child[1]), args.weights, args.frames, args.axes)))
         return 0
     rows = []
     jobs = [("bake", s) for s in args.sizes] + [("encode", args.source_size)]
@@ -85,6 +91,7 @@ def main() -> int:
         env = dict(os.environ, NFS_CACHE_DIR=cache, PYTHONPATH=str(ROOT))  # cold geometry cache
         for kind, size in jobs:
             cmd = [sys.executable, __file__, "--child", kind, str(size), "--frames", str(args.frames)]
+            cmd += ["--axes", args.axes]
             if args.weights:
                 cmd += ["--weights", args.weights]
             r = subprocess.run(cmd, capture_output=True, text=True, env=env)

@@ -24,6 +24,7 @@ import numpy as np
 
 from .errors import MeshError
 from .facs import ICT_NAMES
+from .frame import is_auto
 
 # frames per forward pass of the expression encoder: bounds memory at (chunk * V * width) floats
 _ENCODE_CHUNK = 64
@@ -38,18 +39,30 @@ BAKE_METHODS = ("network", "registration", "hybrid")
 # so 0.02 is about 2 mm on a head); elsewhere the network's. 0.02 was the best of
 # 0.005-0.05 on 16 test-split cases that are not evaluation cases (notes of issue 9).
 HYBRID_DISTANCE = 0.02
+# "auto" axes: a fit of the face regions worse than this means the network sees no face
+_REGION_FIT_MAX_RESIDUAL = 0.25
+# a frame with up or forward flipped replaces the estimate when the regions fit it this well
+_REGION_FIT_FLIP_RESIDUAL = 0.15
+_FLIP_UP = np.diag([-1.0, -1.0, 1.0])
+_FLIP_FORWARD = np.diag([-1.0, 1.0, -1.0])
+# a pitch correction smaller than this is not worth a second operator solve
+_PITCH_MIN_DEGREES = 1.0
 
 
 @dataclass
 class PreparedMesh:
     """A mesh ready for the network: its canonical frame and Laplace/gradient operators.
 
-    vertices: (V, 3) float64 as given (input units/axes); triangles: (T, 3) int64;
-    subset: None, or (S,) int64 the input vertices the network sees (the head of a bust or a
-    body, :mod:`model.head_region`; everything else stays still);
-    frame: the fitted canonical frame of the network's vertices; canonical: (S, 3) float32 those
-    vertices in that frame; operators: the geometry operators of ``canonical``
-    (:class:`model.geometry.Operators`). Without a subset, S = V.
+    vertices: (V, 3) float64 as given (input units/axes); triangles: (T, 3) int64.
+    The network sees S <= V vertices: vertices at the same position are welded into one (W
+    vertices, ``welding``, :mod:`model.weld`; seams, split normals), and on a bust or a body only
+    the head is kept (``subset``: None, or (S,) int64 indices of the welded vertices,
+    :mod:`model.head_region`; everything else stays still). ``network_rows`` takes per-input-vertex
+    arrays to the S network vertices, ``scatter`` brings per-network-vertex results back to V.
+    frame: the fitted canonical frame of the network's vertices (``frame.orientation``: the
+    geometric orientation estimate when one was made); canonical: (S, 3) float32 those vertices
+    in that frame; operators: the geometry operators of ``canonical``
+    (:class:`model.geometry.Operators`).
     """
 
     vertices: np.ndarray
@@ -59,6 +72,7 @@ class PreparedMesh:
     operators: Any
     _tensors: dict = field(default_factory=dict, repr=False)
     subset: np.ndarray | None = None
+    welding: Any = None
 
     @property
     def num_vertices(self) -> int:
@@ -67,23 +81,46 @@ class PreparedMesh:
     @property
     def triangles_seen(self) -> np.ndarray:
         """(T', 3) int64 triangles of the vertices the network sees (indices into ``canonical``)."""
-        return self.triangles if self.subset is None else self._tensors["subset_triangles"]
+        return self._tensors["network_triangles"]
 
     def network_rows(self, array: np.ndarray, axis: int = 0) -> np.ndarray:
-        """The rows of a per-input-vertex ``array`` (along ``axis``) the network sees."""
+        """The rows of a per-input-vertex ``array`` (V along ``axis``) the network sees (S):
+        one vertex of each welded group, then the head subset."""
+        if self.welding is not None:
+            array = self.welding.gather(array, axis=axis)
         return array if self.subset is None else np.take(array, self.subset, axis=axis)
 
-    def scatter(self, values: np.ndarray, axis: int = 0) -> np.ndarray:
-        """Per-network-vertex ``values`` -> per-input-vertex (zero outside the subset)."""
-        if self.subset is None:
-            return values
-        shape = list(values.shape)
-        shape[axis] = self.num_vertices
-        out = np.zeros(shape, dtype=values.dtype)
-        index = [slice(None)] * values.ndim
-        index[axis] = self.subset
-        out[tuple(index)] = values
-        return out
+    def scatter(self, values: np.ndarray, axis: int = 0, fill: np.ndarray | None = None) -> np.ndarray:
+        """Per-network-vertex ``values`` (S along ``axis``) -> per input vertex (V): zero (or
+        ``fill``, broadcast) outside the head subset, every welded duplicate gets its group's."""
+        if self.subset is not None:
+            shape = list(values.shape)
+            shape[axis] = self.num_welded
+            out = np.zeros(shape, dtype=values.dtype)
+            if fill is not None:
+                out[...] = fill
+            index = [slice(None)] * values.ndim
+            index[axis] = self.subset
+            out[tuple(index)] = values
+            values = out
+        return values if self.welding is None else self.welding.spread(values, axis=axis)
+
+    @property
+    def num_welded(self) -> int:
+        """W: the vertex count after welding (V without welding)."""
+        return self.num_vertices if self.welding is None else int(self.welding.vertices.shape[0])
+
+    def orientation(self):
+        """The geometric orientation estimate (:class:`model.orientation.OrientationEstimate`)
+        or None when the axes were given and not checked."""
+        return self.frame.orientation
+
+    @property
+    def axes_warning(self) -> str | None:
+        """One line when the given axes disagree strongly with a confident estimate, else None."""
+        from .orientation import axes_warning
+
+        return axes_warning(self._tensors.get("input_frame", self.frame))
 
     def rig_analysis(self):
         """Head region and parts of this mesh (:func:`model.rig_constraints.analyze_rig`), once."""
@@ -122,47 +159,75 @@ def prepare_mesh(
     forward: str = "Z",
     cache: bool = True,
     isolate_head: bool = False,
+    weld: bool = True,
+    check_axes: bool = True,
+    rotation: np.ndarray | None = None,
 ) -> PreparedMesh:
-    """Validate, fit the canonical frame and compute ``k`` eigenpairs + gradients.
+    """Validate, weld, fit the canonical frame, isolate the head, compute ``k`` eigenpairs +
+    gradients.
 
-    vertices (V, 3) float in any units/position; triangles (T, 3) int. With ``isolate_head``, a
-    bust or a body (:func:`model.head_region.find_head_region`) is cut to its head for the
-    network (the vertices with a head weight above 0). Raises the typed mesh errors of
-    :mod:`model.errors`.
+    vertices (V, 3) float in any units/position; triangles (T, 3) int. ``up``/``forward``:
+    axis names or ``"auto"`` (estimated from the geometry, :mod:`model.orientation`).
+    ``weld``: merge vertices at the same position for the computation (seams, split normals).
+    ``check_axes``: with given axes, also estimate the orientation so that
+    :attr:`PreparedMesh.axes_warning` can flag axes that look wrong (0.1-0.3 s).
+    ``rotation``: a (3, 3) proper rotation input -> model axes that replaces the axes (the frame
+    counts as estimated, ``frame.auto``). With ``isolate_head``, a bust or a body
+    (:func:`model.head_region.find_head_region`) is cut to its head for the network (the
+    vertices with a head weight above 0). Raises the typed mesh errors of :mod:`model.errors`.
     """
-    from .frame import fit_frame
     from .geometry import compute_operators
     from .mesh_io import validate
+    from .weld import weld as weld_mesh
 
     vertices = np.asarray(vertices, dtype=np.float64)
     triangles = np.asarray(triangles, dtype=np.int64)
     validate(vertices, triangles)
-    frame = fit_frame(vertices, triangles, up=up, forward=forward)
+    welding = weld_mesh(vertices, triangles) if weld else None
+    if welding is not None and welding.merged == 0:
+        welding = None
+    w_vertices = vertices if welding is None else welding.vertices
+    w_triangles = triangles if welding is None else welding.triangles
+    frame = _fit(w_vertices, w_triangles, up, forward, check_axes, rotation)
+    subset, head, net_frame = None, None, frame
+    net_vertices, net_triangles = w_vertices, w_triangles
     if isolate_head:
         from .head_region import find_head_region
 
-        head = find_head_region(vertices, triangles, frame)
+        head = find_head_region(w_vertices, w_triangles, frame)
         keep = head.weights > 0
-        sub_tris = triangles[keep[triangles].all(1)]
+        sub_tris = w_triangles[keep[w_triangles].all(1)]
         if head.has_body and sub_tris.shape[0] > 0:
             subset = np.flatnonzero(keep)
-            remap = np.full(vertices.shape[0], -1, dtype=np.int64)
+            remap = np.full(w_vertices.shape[0], -1, dtype=np.int64)
             remap[subset] = np.arange(subset.size)
-            sub_tris = remap[sub_tris]
-            head_frame = fit_frame(vertices[subset], sub_tris, up=up, forward=forward)
-            canonical = np.asarray(head_frame.to_canonical(vertices[subset]), dtype=np.float32)
-            ops = compute_operators(canonical, sub_tris, k=k, cache=cache)
-            prepared = PreparedMesh(vertices, triangles, head_frame, canonical, ops, subset=subset)
-            prepared._tensors["input_frame"] = frame
-            prepared._tensors["subset_triangles"] = sub_tris
-            prepared._tensors["head_region"] = head
-            return prepared
-    canonical = np.asarray(frame.to_canonical(vertices), dtype=np.float32)
-    ops = compute_operators(canonical, triangles, k=k, cache=cache)
-    prepared = PreparedMesh(vertices, triangles, frame, canonical, ops)
-    if isolate_head:
-        prepared._tensors["head_region"] = head  # found above: the analysis reuses it
+            net_vertices, net_triangles = w_vertices[subset], remap[sub_tris]
+            # centre and scale of the head alone; the same axes (estimated ones: on the head)
+            net_frame = _fit(net_vertices, net_triangles, up, forward, False, rotation)
+            if frame.orientation is not None and net_frame.orientation is None:
+                net_frame.orientation = frame.orientation
+    canonical = np.asarray(net_frame.to_canonical(net_vertices), dtype=np.float32)
+    ops = compute_operators(canonical, net_triangles, k=k, cache=cache)
+    prepared = PreparedMesh(vertices, triangles, net_frame, canonical, ops, subset=subset, welding=welding)
+    prepared._tensors["input_frame"] = frame
+    prepared._tensors["network_triangles"] = net_triangles
+    if head is not None:
+        if welding is not None:  # the analysis works on the input vertices
+            from dataclasses import replace
+
+            head = replace(head, weights=welding.spread(head.weights))
+        prepared._tensors["head_region"] = head
     return prepared
+
+
+def _fit(vertices, triangles, up, forward, check_axes, rotation):
+    """The canonical frame from axis names / ``"auto"``, or from a given rotation."""
+    from .frame import CanonicalFrame, fit_frame, surface_moments
+
+    if rotation is None:
+        return fit_frame(vertices, triangles, up=up, forward=forward, estimate=check_axes)
+    center, rms = surface_moments(vertices, triangles)
+    return CanonicalFrame(np.asarray(rotation, np.float64), center, rms, auto=True)
 
 
 class FaceModel:
@@ -198,11 +263,93 @@ class FaceModel:
         self, vertices: np.ndarray, triangles: np.ndarray, up: str = "Y", forward: str = "Z"
     ) -> PreparedMesh:
         """Prepare a mesh: (V, 3) vertices in any units/position, (T, 3) triangles; ``up`` and
-        ``forward`` name the input's axes ("X", "-Y", ...). Cached on disk by content.
+        ``forward`` name the input's axes ("X", "-Y", ...) or are ``"auto"`` (estimated from
+        the geometry; the estimate is ``prepared.orientation``). Vertices at the same position
+        are welded for the computation. Cached on disk by content. A bust or a body is cut to
+        its head for the network (:mod:`model.head_region`); every output still has one row per
+        input vertex, and the rest of the body stays still.
 
-        A bust or a body is cut to its head for the network (:mod:`model.head_region`); every
-        output still has one row per input vertex, and the rest of the body stays still."""
-        return prepare_mesh(vertices, triangles, self.k_eig, up=up, forward=forward, isolate_head=True)
+        With both axes ``"auto"`` the geometric estimate's pitch (the one angle the symmetry
+        plane leaves free) is refined by the network: the predicted face regions are fitted to
+        the reference face and the mesh is prepared again in the corrected frame
+        (:func:`model.orientation.fit_regions`; one more trunk pass and operator solve).
+        """
+        prepared = prepare_mesh(vertices, triangles, self.k_eig, up=up, forward=forward, isolate_head=True)
+        if prepared.frame.auto and is_auto(up) and is_auto(forward):
+            prepared = self._refine_pitch(prepared)
+        return prepared
+
+    def _region_fit(self, prepared: PreparedMesh):
+        from .orientation import fit_regions
+
+        skin = self._rig(prepared, None)["skin"].cpu().numpy()
+        return fit_regions(prepared.canonical, prepared.operators.mass, skin, self.region_names)
+
+    def _refine_pitch(self, prepared: PreparedMesh) -> PreparedMesh:
+        """Check the geometric estimate with the network's face regions and refine its pitch.
+
+        When the regions fit the reference face poorly in the estimated frame of a head, the frames
+        with up or forward flipped are tried (the sign cues are the fragile part) and one where
+        the network clearly finds a face replaces it. Then the pitch is corrected and the mesh
+        prepared again in that frame.
+        """
+        from dataclasses import replace
+
+        from .orientation import rotation_about_x
+
+        est = prepared.frame.orientation
+        fit = self._region_fit(prepared)
+        notes = []
+        if (fit is None or fit.residual > _REGION_FIT_MAX_RESIDUAL) and est.shape == "head":
+            best = None
+            for flip, label in ((_FLIP_UP, "up"), (_FLIP_FORWARD, "forward")):
+                alt = prepare_mesh(
+                    prepared.vertices,
+                    prepared.triangles,
+                    self.k_eig,
+                    rotation=flip @ prepared.frame.rotation,
+                    check_axes=False,
+                    isolate_head=True,
+                )
+                alt_fit = self._region_fit(alt)
+                if alt_fit is not None and alt_fit.residual < _REGION_FIT_FLIP_RESIDUAL:
+                    if best is None or alt_fit.residual < best[1].residual:
+                        best = (alt, alt_fit, label)
+            if best is not None:
+                prepared, fit, label = best
+                notes.append(f"{label} flipped by the face regions")
+                # the network decided the sign: its fit says how sure that is
+                est = replace(est, confidence=float(np.clip(1.0 - 2.0 * fit.residual, 0.0, 1.0)))
+        if fit is None or fit.residual > _REGION_FIT_MAX_RESIDUAL:
+            # the network finds no face in this frame: the geometric cues may be wrong
+            notes.append(
+                "no face regions found" if fit is None else f"face regions fit poorly ({fit.residual:.2f})"
+            )
+            est = replace(est, confidence=est.confidence * 0.5)
+        elif abs(np.degrees(fit.pitch)) < _PITCH_MIN_DEGREES:
+            notes.append(f"face regions agree (fit {fit.residual:.2f})")
+        else:
+            rotation = rotation_about_x(fit.pitch) @ prepared.frame.rotation
+            prepared = prepare_mesh(
+                prepared.vertices,
+                prepared.triangles,
+                self.k_eig,
+                rotation=rotation,
+                check_axes=False,
+                isolate_head=True,
+            )
+            notes.append(
+                f"pitch {np.degrees(fit.pitch):+.1f} deg from the face regions (fit {fit.residual:.2f})"
+            )
+        rotation = prepared.frame.rotation
+        prepared.frame.orientation = replace(
+            est,
+            rotation=rotation.copy(),
+            up=rotation[1].copy(),
+            forward=rotation[2].copy(),
+            reason="; ".join([est.reason, *notes]),
+        )
+        return prepared
 
     def _rig(self, prepared: PreparedMesh, skin_weights: np.ndarray | None):
         import torch
@@ -231,17 +378,12 @@ class FaceModel:
         """(V, K) float32 softmax weights over :attr:`region_names`; rows sum to 1."""
         rig = self._rig(prepared, None)
         skin = rig["skin"].cpu().numpy().astype(np.float32)
-        if prepared.subset is not None:
-            # below the head nothing moves: those vertices go to the neck region (rows sum to 1)
-            rest = np.zeros(skin.shape[1], dtype=np.float32)
-            if "neck" in self.region_names:
-                rest[self.region_names.index("neck")] = 1.0
-            else:
-                rest[:] = 1.0 / skin.shape[1]
-            full = np.broadcast_to(rest, (prepared.num_vertices, skin.shape[1])).copy()
-            full[prepared.subset] = skin
-            skin = full
-        return skin
+        # below the head nothing moves: those vertices go to the neck region (rows sum to 1)
+        rest = np.full(skin.shape[1], 1.0 / skin.shape[1], dtype=np.float32)
+        if "neck" in self.region_names:
+            rest[:] = 0.0
+            rest[self.region_names.index("neck")] = 1.0
+        return prepared.scatter(skin, fill=rest)
 
     def bake(
         self,

@@ -11,6 +11,7 @@ and ``scale_inv = 1 / scale``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -28,10 +29,14 @@ AXES: dict[str, tuple[float, float, float]] = {
 
 
 def _axis(name: str, role: str) -> np.ndarray:
+    if is_auto(name):
+        raise AxisError(
+            f"{role} axis 'auto' needs the mesh: pass it to fit_frame or prepare, or give an axis name"
+        )
     key = str(name).upper().replace("+", "")
     if key not in AXES:
         raise AxisError(
-            f"unknown {role} axis {name!r}; use one of {', '.join(AXES)} "
+            f"unknown {role} axis {name!r}; use one of {', '.join(AXES)} or 'auto' "
             "(OBJ/ICT: up 'Y', forward 'Z'; Blender: up 'Z', forward '-Y')"
         )
     return np.array(AXES[key])
@@ -69,11 +74,16 @@ class CanonicalFrame:
         rotation: ``(3, 3)`` float64, input axes -> model axes (proper rotation).
         center: ``(3,)`` float64, in input units and axes.
         scale: float, input units per model unit (area-weighted RMS radius of the surface).
+        orientation: the geometric estimate (:class:`model.orientation.OrientationEstimate`)
+            when it was computed (always for ``"auto"`` axes), else None.
+        auto: True when the rotation came from the estimate (an ``"auto"`` axis).
     """
 
     rotation: np.ndarray
     center: np.ndarray
     scale: float
+    orientation: Any = None
+    auto: bool = False
 
     def to_canonical(self, points: np.ndarray) -> np.ndarray:
         """Input-space points ``(..., 3)`` -> canonical points ``(..., 3)`` float64."""
@@ -129,25 +139,74 @@ def surface_moments(vertices: np.ndarray, triangles: np.ndarray) -> tuple[np.nda
     return center, rms
 
 
+AUTO = "auto"
+
+
+def is_auto(name: str) -> bool:
+    """True for the axis name ``"auto"`` (any case): estimate the axis from the geometry."""
+    return str(name).strip().lower() == AUTO
+
+
+def _complete(given: np.ndarray, found: np.ndarray, given_is_up: bool) -> np.ndarray:
+    """Proper rotation (rows X, up, forward) keeping the ``given`` axis exactly and the estimated
+    other axis ``found`` made perpendicular to it."""
+    other = found - (found @ given) * given
+    norm = float(np.linalg.norm(other))
+    if norm < 0.3:  # the estimate points along the given axis: they cannot both be right
+        role, other_role = ("up", "forward") if given_is_up else ("forward", "up")
+        raise AxisError(
+            f"the {other_role} found in the mesh is nearly parallel to the given {role} axis; "
+            "give both axes, or set both to 'auto'"
+        )
+    other = other / norm
+    u, f = (given, other) if given_is_up else (other, given)
+    return np.stack([np.cross(u, f), u, f])
+
+
 def fit_frame(
-    vertices: np.ndarray, triangles: np.ndarray, up: str = "Y", forward: str = "Z"
+    vertices: np.ndarray,
+    triangles: np.ndarray,
+    up: str = "Y",
+    forward: str = "Z",
+    estimate: bool = False,
 ) -> CanonicalFrame:
     """Canonical frame of a mesh given its up/forward axis convention.
 
     Args:
         vertices: ``(V, 3)`` float, input units and axes.
         triangles: ``(T, 3)`` int.
-        up: input up axis (OBJ/ICT ``"Y"``, Blender ``"Z"``).
-        forward: input forward axis, where the face looks (OBJ/ICT ``"Z"``, Blender ``"-Y"``).
+        up: input up axis (OBJ/ICT ``"Y"``, Blender ``"Z"``), or ``"auto"``: estimated from the
+            geometry (:func:`model.orientation.estimate_orientation`).
+        forward: input forward axis, where the face looks (OBJ/ICT ``"Z"``, Blender ``"-Y"``),
+            or ``"auto"``. With one axis given and the other ``"auto"``, the given one wins and
+            the estimate supplies the other (made perpendicular).
+        estimate: also estimate the orientation when both axes are given (to check them:
+            :func:`model.orientation.axes_warning`).
 
     Returns:
         :class:`CanonicalFrame` with center = area-weighted surface centroid and
-        scale = area-weighted RMS distance to it.
+        scale = area-weighted RMS distance to it; ``orientation`` holds the estimate when one
+        was made.
 
     Raises:
         AxisError: bad axis names; the typed errors of :func:`model.mesh_io.validate`.
     """
-    rotation = axis_rotation(up, forward)
+    auto_up, auto_forward = is_auto(up), is_auto(forward)
+    rotation = None if (auto_up or auto_forward) else axis_rotation(up, forward)
     validate(vertices, triangles)
+    found = None
+    if rotation is None or estimate:
+        from .orientation import estimate_orientation
+
+        found = estimate_orientation(vertices, triangles)
+    if rotation is None:
+        if auto_up and auto_forward:
+            rotation = found.rotation.copy()
+        elif auto_forward:
+            rotation = _complete(_axis(up, "up"), found.forward, given_is_up=True)
+        else:
+            rotation = _complete(_axis(forward, "forward"), found.up, given_is_up=False)
     center, rms = surface_moments(vertices, triangles)
-    return CanonicalFrame(rotation=rotation, center=center, scale=rms)
+    return CanonicalFrame(
+        rotation=rotation, center=center, scale=rms, orientation=found, auto=auto_up or auto_forward
+    )

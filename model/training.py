@@ -161,7 +161,7 @@ def load_pool_item(ict, seed: int, k: int, split: str = "train", max_vertices: i
                 ),
             )
     vertices, triangles, deltas, labels, meta = raw
-    prep = prepare_mesh(vertices, triangles, k=k)
+    prep = prepare_mesh(vertices, triangles, k=k, weld=False, check_axes=False)
     d_can = np.asarray(prep.frame.vectors_to_canonical(deltas.reshape(-1, 3)), np.float32).reshape(
         deltas.shape
     )

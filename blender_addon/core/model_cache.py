@@ -24,6 +24,10 @@ class _State:
     source: str = ""
     error: str = ""
     prepared: collections.OrderedDict = collections.OrderedDict()
+    # the orientation of the last prepared mesh (shown in the Model panel) and a warning the
+    # operator that prepared it reports once
+    orientation: dict = {}
+    warning: str = ""
 
 
 def shipped_weights_dir() -> pathlib.Path:
@@ -112,9 +116,43 @@ def prepare(vertices: np.ndarray, triangles: np.ndarray, up: str, forward: str):
     hit = _State.prepared.get(digest)
     if hit is not None:
         _State.prepared.move_to_end(digest)
+        _note_orientation(hit)
         return hit
     prepared = fm.prepare(vertices, triangles, up=up, forward=forward)
     _State.prepared[digest] = prepared
     while len(_State.prepared) > _MAX_PREPARED:
         _State.prepared.popitem(last=False)
+    _note_orientation(prepared)
     return prepared
+
+
+def _note_orientation(prepared) -> None:
+    est = prepared.orientation
+    if est is None:
+        _State.orientation = {}
+        return
+    orientation = submodule("orientation")
+    _State.orientation = {
+        "auto": bool(prepared.frame.auto),
+        "text": orientation.describe(est),
+        "axes": f"up {orientation.axis_name(est.up)}, forward {orientation.axis_name(est.forward)}",
+        "confidence": float(est.confidence),
+    }
+    _State.warning = prepared.axes_warning or ""
+    if prepared.frame.auto and est.confidence < orientation.WARN_CONFIDENCE:
+        _State.warning = (
+            f"Auto orientation is unsure (confidence {est.confidence:.2f}: {est.reason}); check the "
+            "result, or set Up and Forward to the mesh's axes"
+        )
+
+
+def orientation() -> dict:
+    """The last prepared mesh's orientation estimate: ``auto`` (bool: used for the frame),
+    ``text``, ``axes``, ``confidence``; empty when none was made."""
+    return dict(_State.orientation)
+
+
+def pop_warning() -> str:
+    """The orientation warning of the last prepare, once (then cleared)."""
+    warning, _State.warning = _State.warning, ""
+    return warning

@@ -48,6 +48,9 @@ def run(op, work: Callable[[], str]) -> set[str]:
         )
         return {"CANCELLED"}
     op.report({"INFO"}, message)
+    warning = model_cache.pop_warning()
+    if warning:
+        op.report({"WARNING"}, warning)
     return {"FINISHED"}
 
 

@@ -36,6 +36,14 @@ class FACE_SKINNING_PT_model(SidebarPanel, bpy.types.Panel):
         row = layout.row(align=True)
         row.prop(s, "up_axis")
         row.prop(s, "forward_axis")
+        found = model_cache.orientation()
+        if found:
+            sure = found["confidence"] >= 0.8
+            prefix = "Auto" if found["auto"] else "Found"
+            layout.label(
+                text=f"{prefix}: {found['axes']} ({found['confidence']:.0%} sure)",
+                icon="ORIENTATION_GIMBAL" if sure else "QUESTION",
+            )
 
 
 classes = (FACE_SKINNING_PT_model,)

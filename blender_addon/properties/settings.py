@@ -5,7 +5,9 @@ from __future__ import annotations
 import bpy
 from bpy.props import BoolProperty, EnumProperty, IntProperty, PointerProperty, StringProperty
 
-_AXES = [(a, a, f"The {a} axis") for a in ("X", "Y", "Z", "-X", "-Y", "-Z")]
+_AXES = [(a, a, f"The {a} axis") for a in ("X", "Y", "Z", "-X", "-Y", "-Z")] + [
+    ("AUTO", "Auto", "Estimated from the mesh's shape (symmetry plane, face side, face regions)"),
+]
 
 
 def _is_mesh(_self, obj) -> bool:
@@ -16,13 +18,16 @@ class NFS_PG_settings(bpy.types.PropertyGroup):
     """Settings of the Face Skinning workflow."""
 
     up_axis: EnumProperty(
-        name="Up", items=_AXES, default="Z", description="World axis pointing up through the head"
+        name="Up",
+        items=_AXES,
+        default="Z",
+        description="World axis pointing up through the head, or Auto (estimated from the mesh)",
     )
     forward_axis: EnumProperty(
         name="Forward",
         items=_AXES,
         default="-Y",
-        description="World axis the face looks toward (Blender front view: -Y)",
+        description="World axis the face looks toward (Blender front view: -Y), or Auto",
     )
     mask_group: StringProperty(
         name="Mask",

@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import os
 import pathlib
+import sys
 import tempfile
 from collections.abc import Iterator
 
@@ -36,12 +37,31 @@ def positive_float(text: str) -> float:
 
 
 def add_axes(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--up", default="Y", help="input up axis: X Y Z -X -Y -Z (default Y, OBJ convention)")
+    parser.add_argument(
+        "--up",
+        default="Y",
+        help="input up axis: X Y Z -X -Y -Z, or auto (from the geometry); default Y (OBJ convention)",
+    )
     parser.add_argument(
         "--forward",
         default="Z",
-        help="input forward axis, where the face looks: X Y Z -X -Y -Z (default Z)",
+        help="input forward axis, where the face looks: X Y Z -X -Y -Z, or auto (default Z)",
     )
+
+
+def prepare(fm, mesh, args: argparse.Namespace, label: str):
+    """``fm.prepare`` with the command's axes; says on stderr which orientation ``auto`` found
+    and warns when given axes disagree with a confident estimate (the bake still runs)."""
+    prep = fm.prepare(mesh.vertices, mesh.triangles(), up=args.up, forward=args.forward)
+    est = prep.orientation
+    if prep.frame.auto and est is not None:
+        from ..orientation import describe
+
+        print(f"{label}: orientation {describe(est)}", file=sys.stderr)
+    warning = prep.axes_warning
+    if warning:
+        print(f"warning: {label}: {warning}", file=sys.stderr)
+    return prep
 
 
 def add_weights(parser: argparse.ArgumentParser) -> None:

@@ -12,7 +12,15 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_axes, add_weights, check_device, load_model, output_path, reporting_write_errors
+from ._common import (
+    add_axes,
+    add_weights,
+    check_device,
+    load_model,
+    output_path,
+    prepare,
+    reporting_write_errors,
+)
 
 HELP = "bake 53 FACS expression shapes (+ skinning weights) for a face mesh into an .npz rig"
 
@@ -45,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     check_device(args)
     mesh = read_mesh(args.target)
     fm = load_model(args)
-    prep = fm.prepare(mesh.vertices, mesh.triangles(), up=args.up, forward=args.forward)
+    prep = prepare(fm, mesh, args, args.target)
     skin = fm.predict_skin_weights(prep)
     ict = None
     if args.method != "network":

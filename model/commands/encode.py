@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_axes, add_weights, check_device, load_model, output_path, reporting_write_errors
+from ._common import (
+    add_axes,
+    add_weights,
+    check_device,
+    load_model,
+    output_path,
+    prepare,
+    reporting_write_errors,
+)
 
 HELP = "recover ICT FACS weights of animation frames (OBJ/PLY) of a source mesh into a CSV"
 
@@ -63,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     neutral = read_mesh(args.neutral)
     frames = read_frames(args.frames, neutral.num_vertices)
     fm = load_model(args)
-    prep = fm.prepare(neutral.vertices, neutral.triangles(), up=args.up, forward=args.forward)
+    prep = prepare(fm, neutral, args, args.neutral)
     codes = fm.encode(prep, frames, method=args.method)
     with reporting_write_errors(out), atomic_open(out, "w", newline="") as f:
         w = csv.writer(f)

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_axes, add_weights, check_device, load_model, output_folder, reporting_write_errors
+from ._common import (
+    add_axes,
+    add_weights,
+    check_device,
+    load_model,
+    output_folder,
+    prepare,
+    reporting_write_errors,
+)
 
 HELP = "clone expressions of source-mesh frames onto a target mesh (one OBJ per frame)"
 
@@ -61,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
     target = read_mesh(args.target)
     frames = read_frames(args.frames, source.num_vertices)
     fm = load_model(args)
-    src = fm.prepare(source.vertices, source.triangles(), up=args.up, forward=args.forward)
-    tgt = fm.prepare(target.vertices, target.triangles(), up=args.up, forward=args.forward)
+    src = prepare(fm, source, args, args.source_neutral)
+    tgt = prepare(fm, target, args, args.target)
     posed = fm.retarget(src, tgt, frames)
     with reporting_write_errors(out):
         for name, verts in zip(names, posed, strict=True):
