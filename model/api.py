@@ -110,6 +110,7 @@ class PreparedMesh:
         """W: the vertex count after welding (V without welding)."""
         return self.num_vertices if self.welding is None else int(self.welding.vertices.shape[0])
 
+    @property
     def orientation(self):
         """The geometric orientation estimate (:class:`model.orientation.OrientationEstimate`)
         or None when the axes were given and not checked."""
