@@ -274,3 +274,25 @@ def test_bake_keeps_the_body_still_and_parts_rigid(fm, demo):
     assert fm.encode(prep, vb[None] + fm.decode(prep, codes)).shape == (3, len(ICT_NAMES))
     unconstrained = fm.decode(prep, codes, constraints=False)
     np.testing.assert_allclose(unconstrained, np.einsum("ts,svc->tvc", codes, raw), atol=1e-4)
+
+
+def test_seam_split_body_gets_the_welded_rig_on_every_duplicate(fm, demo):
+    """Welding and head isolation compose: a bust split at a midline UV seam gets, on every
+    duplicate, the rig of the welded bust, and the torso stays still."""
+    v, t = demo
+    vb, tb, torso = with_torso(v, t)
+    right = vb[tb].mean(axis=1)[:, 0] < vb[:, 0].mean()
+    seam = np.intersect1d(np.unique(tb[right]), np.unique(tb[~right]))
+    new_index = np.arange(len(vb))
+    new_index[seam] = len(vb) + np.arange(len(seam))
+    t2 = tb.copy()
+    t2[right] = new_index[tb[right]]
+    v2, origin = np.concatenate([vb, vb[seam]]), np.concatenate([np.arange(len(vb)), seam])
+    welded, split = fm.prepare(vb, tb), fm.prepare(v2, t2)
+    assert split.welding is not None and split.subset is not None
+    np.testing.assert_allclose(
+        fm.predict_skin_weights(split), fm.predict_skin_weights(welded)[origin], atol=1e-5
+    )
+    baked = fm.bake(split)
+    np.testing.assert_allclose(baked, fm.bake(welded)[:, origin], atol=1e-5)
+    assert np.all(baked[:, torso] == 0.0) and np.abs(baked).max() > 0
