@@ -123,6 +123,17 @@ class PreparedMesh:
 
         return axes_warning(self._tensors.get("input_frame", self.frame))
 
+    @property
+    def warnings(self) -> list[str]:
+        """Every warning about this input (axes that look wrong, a surface in many pieces), one
+        line each; empty when the input looks fine."""
+        if "warnings" not in self._tensors:
+            from .input_warnings import fragmentation_warning
+
+            found = [self.axes_warning, fragmentation_warning(self.canonical, self.triangles_seen)]
+            self._tensors["warnings"] = [w for w in found if w]
+        return list(self._tensors["warnings"])
+
     def rig_analysis(self):
         """Head region and parts of this mesh (:func:`model.rig_constraints.analyze_rig`), once."""
         if "rig_analysis" not in self._tensors:

@@ -127,6 +127,7 @@ def prepare(vertices: np.ndarray, triangles: np.ndarray, up: str, forward: str):
 
 
 def _note_orientation(prepared) -> None:
+    _State.warning = "; ".join(prepared.warnings)
     est = prepared.orientation
     if est is None:
         _State.orientation = {}
@@ -138,7 +139,6 @@ def _note_orientation(prepared) -> None:
         "axes": f"up {orientation.axis_name(est.up)}, forward {orientation.axis_name(est.forward)}",
         "confidence": float(est.confidence),
     }
-    _State.warning = prepared.axes_warning or ""
     if prepared.frame.auto and est.confidence < orientation.WARN_CONFIDENCE:
         _State.warning = (
             f"Auto orientation is unsure (confidence {est.confidence:.2f}: {est.reason}); check the "

@@ -58,8 +58,7 @@ def prepare(fm, mesh, args: argparse.Namespace, label: str):
         from ..orientation import describe
 
         print(f"{label}: orientation {describe(est)}", file=sys.stderr)
-    warning = prep.axes_warning
-    if warning:
+    for warning in prep.warnings:
         print(f"warning: {label}: {warning}", file=sys.stderr)
     return prep
 
