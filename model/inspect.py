@@ -102,6 +102,23 @@ def _ray_hits(origins: np.ndarray, direction: np.ndarray, tri_pts: np.ndarray) -
     return dist.min(1)
 
 
+def _orientation_findings(frame) -> list[Finding]:
+    """The orientation found in the geometry and whether the axes used agree with it."""
+    from .orientation import WARN_CONFIDENCE, axes_warning, describe
+
+    est = getattr(frame, "orientation", None)
+    if est is None:
+        return []
+    if frame.auto:
+        level = "ok" if est.confidence >= WARN_CONFIDENCE else "note"
+        tail = "" if level == "ok" else "; unsure: check the result or give the axes (--up/--forward)"
+        return [Finding(level, "orientation", f"found {describe(est)}{tail}")]
+    warning = axes_warning(frame)
+    if warning:
+        return [Finding("problem", "orientation", warning)]
+    return [Finding("ok", "orientation", f"the given axes agree with the geometry (found {describe(est)})")]
+
+
 def inspect_mesh(
     vertices: np.ndarray,
     triangles: np.ndarray,
@@ -132,7 +149,7 @@ def inspect_mesh(
     t = np.asarray(triangles, dtype=np.int64)
     validate(v, t)
     if frame is None:
-        frame = fit_frame(v, t, up=up, forward=forward)
+        frame = fit_frame(v, t, up=up, forward=forward, estimate=True)
     if analysis is None:
         analysis = analyze_rig(v, t, frame)
     else:
@@ -142,6 +159,13 @@ def inspect_mesh(
     stats = topology_stats(v, t)
     scale = float(frame.scale)
     findings: list[Finding] = []
+
+    findings.extend(_orientation_findings(frame))
+    from .input_warnings import fragmentation_warning
+
+    pieces = fragmentation_warning(v, t)
+    if pieces:
+        findings.append(Finding("problem", "pieces", pieces))
 
     face_h = max(head.top - head.narrowest, 1e-12)  # crown to the neck's narrowest, canonical
     units = guess_units(face_h * scale)

@@ -156,3 +156,17 @@ def test_seam_split_head_is_warned_but_still_classified(demo):
     assert "pieces" not in [f.topic for f in r.findings]  # seams are not cuts
     assert set(r.parts["eyeballs"]) == {"L", "R"} and r.eyes == {"L": "open", "R": "open"}
     assert "seams" not in [f.topic for f in inspect_mesh(v, t).findings]
+
+
+def test_orientation_is_reported_and_wrong_axes_are_a_problem(demo):
+    v, t = demo
+    rot = np.array([[1.0, 0, 0], [0, 0, -1], [0, 1, 0]])  # to Blender axes: Z up, face to -Y
+    vb = v @ rot.T
+    wrong = inspect_mesh(vb, t)  # OBJ axes (Y up) on a Z-up head
+    assert levels(wrong, "orientation") == ["problem"]
+    assert "auto" in next(f.message for f in wrong.findings if f.topic == "orientation")
+    found = inspect_mesh(vb, t, up="auto", forward="auto")
+    assert levels(found, "orientation") == ["ok"]
+    message = next(f.message for f in found.findings if f.topic == "orientation")
+    assert "up Z" in message and "forward -Y" in message and "confidence" in message
+    assert levels(inspect_mesh(v, t), "orientation") == ["ok"]
