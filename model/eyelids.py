@@ -1,0 +1,281 @@
+"""A geometric eyelid solver: blinks that close the eye on any mesh.
+
+The network's ``eyeBlink_L/R`` barely moves the lids on meshes unlike ICT-FaceKit's head. This
+module builds the blink from the geometry instead and replaces the network's two blink shapes
+(:func:`apply_eyelids`). Everything works in the canonical frame (:mod:`model.frame`: Y up,
+face toward +Z, +X = the subject's left); numpy + scipy only.
+
+How the lids move
+-----------------
+* The **eyeball sphere**: fitted to the separate eyeball component when the mesh has one
+  (:func:`model.face_landmarks.find_eyeballs`), else estimated behind the eye opening.
+* Every point near the eye is described by ``(x, rho, phi)``: its X, its distance from the axis
+  through the sphere's centre parallel to X, and its angle ``phi`` about that axis (0 = straight
+  ahead, positive = up). The lids move by **rotating about that axis**: a rotation keeps the
+  distance to the eyeball's centre, so lid skin slides over the eyeball and never passes
+  through it.
+* The **lid edges** ``phi_top(x)`` / ``phi_bot(x)`` across the eye: the lid margins of the skin's
+  eye opening when there is one; on meshes whose lids fold into a closed socket (game avatars)
+  the lowest / highest skin points that cover the eyeball, seen from the front.
+* The lids **meet** at ``phi_meet = phi_bot + meet * (phi_top - phi_bot)`` (a third of the
+  opening above the lower margin, like ICT-FaceKit's blink): the upper lid rotates down by
+  ``phi_top - phi_meet``, the lower lid up by ``phi_meet - phi_bot``. The rotation is largest at
+  the edge and falls off smoothly (a smoothstep in ``phi`` towards the brow and the cheek and in
+  the distance from the eyeball's centre); it vanishes at the canthi, where the opening has no
+  height, so the corners stay put.
+* The warp ``phi -> phi - angle(x, rho, phi)`` keeps ``x`` and ``rho``; its Jacobian is
+  ``1 - d angle / d phi``, and the falloff bands are at least twice the rotation wide, so the
+  warp is a smooth orientation-preserving map of space: no folds, no flipped triangles.
+* Separate eyeball components (and anything inside the eyeball) never move; lashes and other
+  parts near the lids follow the lids.
+
+Meshes with neither an eye opening nor an eyeball (sculpts and scans with closed eyes) have no
+lid to close: :func:`blink_deltas` returns ``None`` with the reason, and :func:`apply_eyelids`
+keeps the network's shape there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .face_landmarks import (
+    EyeOpening,
+    components,
+    find_eye_openings,
+    find_eyeballs,
+    fit_sphere,
+    largest_component_mask,
+)
+from .facs import ICT_NAMES
+
+# the blink shapes this module replaces, and the side (the subject's) each closes
+BLINK_SIDES = {"eyeBlink_L": "L", "eyeBlink_R": "R"}
+# where the lids meet: this share of the opening above the lower margin (ICT-FaceKit: ~0.3)
+MEET = 0.3
+# how far past the meeting line each lid goes, as a share of the opening's angle where the lids
+# have an opening (an overlap reads as closed); a slight shortfall where they fold into a socket,
+# whose folded skin between the edges must not turn inside out
+OVERLAP_OPENING = 0.06
+SHORTFALL_SOCKET = 0.03
+# an eye with a neutral gap below this share of its width is closed already
+_CLOSED_EYE = 0.05
+
+
+@dataclass
+class LidFrame:
+    """The geometry one eye's lids move by (canonical units, radians).
+
+    centre: ``(3,)`` eyeball centre; radius: eyeball radius; xs: ``(n,)`` increasing X samples
+    across the eye, canthus to canthus; phi_top, phi_bot: ``(n,)`` the upper / lower lid edge
+    angle about the X axis through ``centre`` at those X; socket: True when the lids fold into a
+    closed socket (no opening); eyeball: ``(k,)`` int64 vertices that never move.
+    """
+
+    centre: np.ndarray
+    radius: float
+    xs: np.ndarray
+    phi_top: np.ndarray
+    phi_bot: np.ndarray
+    socket: bool
+    eyeball: np.ndarray
+
+
+def _angles(points: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rho, phi): distance from the X axis through ``centre`` and the angle about it (up > 0)."""
+    dy, dz = points[:, 1] - centre[1], points[:, 2] - centre[2]
+    return np.hypot(dy, dz), np.arctan2(dy, dz)
+
+
+def _estimate_sphere(canonical: np.ndarray, eye: EyeOpening) -> tuple[np.ndarray, float]:
+    """An eyeball behind an opening: a sphere fitted to the lid margins, kept to a plausible size
+    (radius 0.3-0.7 of the opening's width, centre behind the opening), else the human ratio."""
+    loop = canonical[eye.loop].astype(np.float64)
+    centre, radius, resid = fit_sphere(loop)
+    plausible = 0.3 * eye.width < radius < 0.7 * eye.width and centre[2] < eye.center[2] and resid < 0.2 * radius
+    if plausible:
+        return centre, radius
+    # a human opening is ~2.4 eyeball radii wide and sits ~0.8 radius in front of the centre
+    radius = eye.width / 2.4
+    return eye.center - np.array([0.0, 0.0, 0.8 * radius]), radius
+
+
+def _edges_from_opening(canonical: np.ndarray, eye: EyeOpening, centre: np.ndarray):
+    """Lid edge angles across the opening from its margins."""
+    x0, x1 = sorted((float(canonical[eye.upper[0], 0]), float(canonical[eye.upper[-1], 0])))
+    xs = np.linspace(x0, x1, 41)
+
+    def edge(chain: np.ndarray) -> np.ndarray:
+        pts = canonical[chain].astype(np.float64)
+        _, phi = _angles(pts, centre)
+        order = np.argsort(pts[:, 0], kind="stable")
+        return np.interp(xs, pts[order, 0], phi[order])
+
+    return xs, edge(eye.upper), edge(eye.lower)
+
+
+def _edges_from_socket(canonical: np.ndarray, skin: np.ndarray, centre: np.ndarray, radius: float):
+    """Lid edge angles of a closed socket: over each column of the eyeball's front, the lowest
+    angle of the skin covering it from above and the highest covering it from below."""
+    pts = canonical.astype(np.float64)
+    dx, dy = pts[:, 0] - centre[0], pts[:, 1] - centre[1]
+    inside = dx**2 + dy**2 < radius**2
+    front = np.sqrt(np.clip(radius**2 - dx**2 - dy**2, 0.0, None))
+    covering = skin & inside & (pts[:, 2] - centre[2] > front - 0.02 * radius)
+    xs = centre[0] + radius * np.linspace(-0.95, 0.95, 39)
+    half = 1.5 * (xs[1] - xs[0])
+    _, phi = _angles(pts, centre)
+    top, bot, ok = np.zeros(len(xs)), np.zeros(len(xs)), np.zeros(len(xs), dtype=bool)
+    for i, x in enumerate(xs):
+        col = covering & (np.abs(pts[:, 0] - x) < half)
+        up, low = col & (dy > 0), col & (dy <= 0)
+        if up.any() and low.any():
+            top[i], bot[i], ok[i] = phi[up].min(), phi[low].max(), True
+    if ok.sum() < 3:
+        return None
+    xs, top, bot = xs[ok], top[ok], bot[ok]
+    # only where the lids leave the eyeball visible between them; smooth out single columns
+    kernel = np.array([0.25, 0.5, 0.25])
+    top = np.convolve(np.pad(top, 1, mode="edge"), kernel, mode="valid")
+    bot = np.convolve(np.pad(bot, 1, mode="edge"), kernel, mode="valid")
+    bot = np.minimum(bot, top)
+    return xs, top, bot
+
+
+def lid_frame(canonical: np.ndarray, triangles: np.ndarray, side: str) -> LidFrame | str:
+    """The lid geometry of one eye (``side`` "L" = +X or "R"), or a string saying why there is
+    none. canonical: ``(V, 3)`` float; triangles: ``(T, 3)`` int."""
+    canonical = np.asarray(canonical, dtype=np.float64)
+    triangles = np.asarray(triangles, dtype=np.int64)
+    skin = largest_component_mask(len(canonical), triangles)
+    eyes = find_eye_openings(canonical, triangles, skin)
+    balls = find_eyeballs(canonical, triangles, skin)
+    eye, ball = eyes.get(side), balls.get(side)
+    if eye is None and ball is None:
+        return (
+            f"no {side} eye opening and no eyeball: the eye is closed at neutral (a scan or sculpt); "
+            "the network's blink is kept - cut the lids open to get a geometric blink"
+        )
+    if eye is not None and eye.max_gap < _CLOSED_EYE * eye.width:
+        return f"the {side} eye opening is closed at neutral; the network's blink is kept"
+    if ball is not None:
+        centre, radius = ball.center.astype(np.float64), float(ball.radius)
+        comp = components(len(canonical), triangles)
+        # the eyeball and every part inside it (iris, cornea shells) stay rigid
+        fixed = np.isin(comp, np.unique(comp[ball.vertices]))
+        d = np.linalg.norm(canonical - centre, axis=1)
+        for c in np.unique(comp[~skin & ~fixed]):
+            members = comp == c
+            if d[members].max() < 1.02 * radius:
+                fixed |= members
+        eyeball = np.flatnonzero(fixed)
+    else:
+        centre, radius = _estimate_sphere(canonical, eye)
+        eyeball = np.zeros(0, dtype=np.int64)
+    if eye is not None:
+        xs, top, bot = _edges_from_opening(canonical, eye, centre)
+        socket = False
+    else:
+        edges = _edges_from_socket(canonical, skin, centre, radius)
+        if edges is None:
+            return f"the {side} eyeball is not visible between the lids; the network's blink is kept"
+        xs, top, bot = edges
+        socket = True
+    return LidFrame(centre, radius, xs, top, bot, socket, eyeball)
+
+
+def _smoothstep(t: np.ndarray) -> np.ndarray:
+    t = np.clip(t, 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def lid_deltas(
+    canonical: np.ndarray, frame: LidFrame, upper: float = 1.0, lower: float = 1.0, meet: float = MEET
+) -> np.ndarray:
+    """Displacements ``(V, 3) float32`` that rotate the lids about the eyeball's X axis.
+
+    upper: share of the way the upper lid edge goes to the meeting line (1 = meets it, negative
+    = opens wider); lower: the same for the lower lid. The blink is ``upper = lower = 1`` (plus
+    the overlap / shortfall constants).
+    """
+    pts = np.asarray(canonical, dtype=np.float64)
+    c, r = frame.centre, frame.radius
+    rho, phi = _angles(pts, c)
+    x = pts[:, 0]
+    top = np.interp(x, frame.xs, frame.phi_top)
+    bot = np.interp(x, frame.xs, frame.phi_bot)
+    gap = np.clip(top - bot, 0.0, None)
+    # no rotation beyond the canthi: the gap there is zero
+    outside = (x < frame.xs[0]) | (x > frame.xs[-1])
+    gap[outside] = 0.0
+    meet_phi = bot + meet * gap
+    extra = -SHORTFALL_SOCKET if frame.socket else OVERLAP_OPENING
+    turn_up = upper * (top - meet_phi) + (extra * gap if upper >= 1.0 else 0.0)
+    turn_low = lower * (meet_phi - bot) + (extra * gap if lower >= 1.0 else 0.0)
+    # falloff bands, at least twice the largest turn wide (keeps d angle / d phi < 1)
+    full = float(np.max(np.interp(frame.xs, frame.xs, frame.phi_top - frame.phi_bot)))
+    band_up = max(0.9, 2.2 * full * max(abs(upper), 1.0) * (1 - meet))
+    band_low = max(0.6, 2.2 * full * max(abs(lower), 1.0) * meet)
+    plateau = 0.12
+    angle = np.zeros(len(pts))
+    above = phi >= top
+    below = phi <= bot
+    between = ~above & ~below
+    angle[above] = -turn_up[above] * (1.0 - _smoothstep((phi[above] - top[above] - plateau) / band_up))
+    angle[below] = turn_low[below] * (1.0 - _smoothstep((bot[below] - phi[below] - plateau) / band_low))
+    # between the edges (folded skin of a socket): blend the two edge turns linearly
+    t = np.where(gap > 0, (phi - bot) / np.maximum(gap, 1e-12), 0.5)
+    angle[between] = ((1.0 - t) * turn_low - t * turn_up)[between]
+    # behind the eyeball's centre nothing moves (the back of the socket, the skull)
+    angle[phi > 0.5 * np.pi + 0.3] = 0.0
+    angle[phi < -0.5 * np.pi - 0.3] = 0.0
+    # the lid skin near the eyeball moves fully; the brow and the cheek further out hardly at all
+    dist = np.linalg.norm(pts - c, axis=1)
+    angle *= 1.0 - _smoothstep((dist - 1.45 * r) / (1.3 * r))
+    # canthi: fade the turn over the last few samples so the corners stay put
+    angle[outside] = 0.0
+    angle[frame.eyeball] = 0.0
+    new_phi = phi + angle
+    moved = pts.copy()
+    moved[:, 1] = c[1] + rho * np.sin(new_phi)
+    moved[:, 2] = c[2] + rho * np.cos(new_phi)
+    out = moved - pts
+    out[angle == 0.0] = 0.0
+    return out.astype(np.float32)
+
+
+def blink_deltas(canonical: np.ndarray, triangles: np.ndarray, side: str) -> tuple[np.ndarray | None, str]:
+    """The geometric blink of one eye.
+
+    canonical: ``(V, 3)`` float vertices in the canonical frame; triangles ``(T, 3)`` int;
+    side: ``"L"`` (+X, the subject's left) or ``"R"``. Returns ``(deltas (V, 3) float32, "")``, or
+    ``(None, reason)`` when the eye has no lid to close (closed at neutral, no eyeball).
+    """
+    frame = lid_frame(canonical, triangles, side)
+    if isinstance(frame, str):
+        return None, frame
+    return lid_deltas(canonical, frame), ""
+
+
+def apply_eyelids(
+    canonical: np.ndarray, triangles: np.ndarray, deltas: np.ndarray, names: tuple[str, ...] = ICT_NAMES
+) -> tuple[np.ndarray, list[str]]:
+    """Replace the blink shapes of a baked rig by the geometric blink.
+
+    canonical: ``(V, 3)``; triangles ``(T, 3)``; deltas: ``(S, V, 3)`` additive shapes in the
+    canonical frame, named by ``names``. Returns ``(deltas (S, V, 3) float32, notes)``: a copy
+    with ``eyeBlink_L/R`` replaced where the eye can be closed geometrically (else the network's
+    shape is kept), and one note per eye that was kept and why.
+    """
+    out = np.array(deltas, dtype=np.float32, copy=True)
+    notes = []
+    for name, side in BLINK_SIDES.items():
+        if name not in names:
+            continue
+        blink, reason = blink_deltas(canonical, triangles, side)
+        if blink is None:
+            notes.append(f"{name}: {reason}")
+            continue
+        out[list(names).index(name)] = blink
+    return out, notes
