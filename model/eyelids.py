@@ -54,11 +54,10 @@ from .facs import ICT_NAMES
 BLINK_SIDES = {"eyeBlink_L": "L", "eyeBlink_R": "R"}
 # where the lids meet: this share of the opening above the lower margin (ICT-FaceKit: ~0.3)
 MEET = 0.3
-# how far past the meeting line each lid goes, as a share of the opening's angle where the lids
-# have an opening (an overlap reads as closed); a slight shortfall where they fold into a socket,
-# whose folded skin between the edges must not turn inside out
-OVERLAP_OPENING = 0.06
-SHORTFALL_SOCKET = 0.03
+# each lid edge stops this share of the opening's angle short of the meeting line: the skin
+# between the edges (the socket lining, the fold of a closed socket) is squeezed, never turned
+# inside out; the slit left is ~1 % of the opening's height
+SHORTFALL = 0.02
 # an eye with a neutral gap below this share of its width is closed already
 _CLOSED_EYE = 0.05
 
@@ -191,13 +190,19 @@ def _smoothstep(t: np.ndarray) -> np.ndarray:
 
 
 def lid_deltas(
-    canonical: np.ndarray, frame: LidFrame, upper: float = 1.0, lower: float = 1.0, meet: float = MEET
+    canonical: np.ndarray,
+    frame: LidFrame,
+    triangles: np.ndarray | None = None,
+    upper: float = 1.0,
+    lower: float = 1.0,
+    meet: float = MEET,
 ) -> np.ndarray:
     """Displacements ``(V, 3) float32`` that rotate the lids about the eyeball's X axis.
 
     upper: share of the way the upper lid edge goes to the meeting line (1 = meets it, negative
     = opens wider); lower: the same for the lower lid. The blink is ``upper = lower = 1`` (plus
-    the overlap / shortfall constants).
+    the :data:`SHORTFALL`). With ``triangles (T, 3)`` the rotation is smoothed where a triangle
+    would flip.
     """
     pts = np.asarray(canonical, dtype=np.float64)
     c, r = frame.centre, frame.radius
@@ -210,7 +215,7 @@ def lid_deltas(
     outside = (x < frame.xs[0]) | (x > frame.xs[-1])
     gap[outside] = 0.0
     meet_phi = bot + meet * gap
-    extra = -SHORTFALL_SOCKET if frame.socket else OVERLAP_OPENING
+    extra = -SHORTFALL
     turn_up = upper * (top - meet_phi) + (extra * gap if upper >= 1.0 else 0.0)
     turn_low = lower * (meet_phi - bot) + (extra * gap if lower >= 1.0 else 0.0)
     # falloff bands, at least twice the largest turn wide (keeps d angle / d phi < 1)
@@ -236,13 +241,64 @@ def lid_deltas(
     # canthi: fade the turn over the last few samples so the corners stay put
     angle[outside] = 0.0
     angle[frame.eyeball] = 0.0
+    if triangles is not None:
+        angle = _unflip(pts, np.asarray(triangles, dtype=np.int64), rho, phi, c, angle, frame.eyeball)
+    return _rotate(pts, rho, phi, c, angle).astype(np.float32)
+
+
+def _rotate(pts, rho, phi, centre, angle) -> np.ndarray:
+    """Displacements of ``pts`` rotated by ``angle`` about the X axis through ``centre``."""
     new_phi = phi + angle
-    moved = pts.copy()
-    moved[:, 1] = c[1] + rho * np.sin(new_phi)
-    moved[:, 2] = c[2] + rho * np.cos(new_phi)
-    out = moved - pts
+    out = np.zeros_like(pts)
+    out[:, 1] = centre[1] + rho * np.sin(new_phi) - pts[:, 1]
+    out[:, 2] = centre[2] + rho * np.cos(new_phi) - pts[:, 2]
     out[angle == 0.0] = 0.0
-    return out.astype(np.float32)
+    return out
+
+
+def _flipped(pts: np.ndarray, moved: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    """Triangles whose normal turns by more than 90 degrees (degenerate ones skipped)."""
+
+    def normals(p):
+        return np.cross(p[tris[:, 1]] - p[tris[:, 0]], p[tris[:, 2]] - p[tris[:, 0]])
+
+    n0, n1 = normals(pts), normals(moved)
+    area = np.linalg.norm(n0, axis=1)
+    ok = area > 1e-12 * max(float(area.max()), 1e-30)
+    return ok & ((n0 * n1).sum(axis=1) < 0.0)
+
+
+def _unflip(pts, tris, rho, phi, centre, angle, fixed, iterations: int = 60) -> np.ndarray:
+    """Where a triangle is too coarse for the warp (it straddles the squeezed band between the
+    lid edges, or a canthus) and flips, smooth the rotation over its vertices and their
+    neighbours until none flips: the continuous warp never folds, only its sampling can."""
+    import scipy.sparse as sp
+
+    moving = np.flatnonzero(angle != 0.0)
+    if len(moving) == 0:
+        return angle
+    active = np.isin(tris, moving).any(axis=1)
+    sub = tris[active]
+    n = len(pts)
+    rows = np.concatenate([sub[:, 0], sub[:, 1], sub[:, 2]])
+    cols = np.concatenate([sub[:, 1], sub[:, 2], sub[:, 0]])
+    adj = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
+    adj = ((adj + adj.T) > 0).astype(np.float64)
+    degree = np.asarray(adj.sum(axis=1)).ravel()
+    angle = angle.copy()
+    frozen = np.zeros(n, dtype=bool)
+    frozen[fixed] = True
+    for _ in range(iterations):
+        bad = _flipped(pts, pts + _rotate(pts, rho, phi, centre, angle), sub)
+        if not bad.any():
+            break
+        region = np.zeros(n, dtype=bool)
+        region[sub[bad].ravel()] = True
+        region |= (adj @ region.astype(np.float64)) > 0
+        region &= ~frozen & (degree > 0)
+        mean = (adj @ angle) / np.maximum(degree, 1.0)
+        angle[region] = 0.5 * angle[region] + 0.5 * mean[region]
+    return angle
 
 
 def blink_deltas(canonical: np.ndarray, triangles: np.ndarray, side: str) -> tuple[np.ndarray | None, str]:
@@ -255,7 +311,7 @@ def blink_deltas(canonical: np.ndarray, triangles: np.ndarray, side: str) -> tup
     frame = lid_frame(canonical, triangles, side)
     if isinstance(frame, str):
         return None, frame
-    return lid_deltas(canonical, frame), ""
+    return lid_deltas(canonical, frame, triangles), ""
 
 
 def apply_eyelids(
