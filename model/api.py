@@ -103,6 +103,8 @@ class FaceModel:
         self.region_names: tuple[str, ...] = tuple(net.config.region_names)
         self.expression_names: tuple[str, ...] = ICT_NAMES
         self.k_eig: int = int(net.config.k_eig)
+        # replace the network's blinks by the geometric eyelid solver (model.eyelids)
+        self.eyelids: bool = bool(config.get("eyelids", True))
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None, device: str = "cpu") -> FaceModel:
@@ -159,6 +161,10 @@ class FaceModel:
         """
         rig = self._rig(prepared, skin_weights)
         deltas = self.net.bake(rig).cpu().numpy()
+        if self.eyelids:
+            from .eyelids import with_eyelids
+
+            deltas = with_eyelids(prepared, deltas)
         return self._from_canonical(prepared, deltas)
 
     def decode(
@@ -175,6 +181,10 @@ class FaceModel:
         rig = self._rig(prepared, skin_weights)
         with torch.no_grad():
             disp = self.net.decode(rig, torch.from_numpy(codes).to(self.device)).cpu().numpy()
+            if self.eyelids:  # the same blinks as bake (decode is linear in the codes)
+                from .eyelids import eyelid_decode_correction
+
+                disp += eyelid_decode_correction(prepared, self.net.bake(rig).cpu().numpy(), codes)
         return self._from_canonical(prepared, disp)
 
     def encode(self, neutral: PreparedMesh, frames: np.ndarray, method: str | None = None) -> np.ndarray:

@@ -208,38 +208,64 @@ def lid_deltas(
     c, r = frame.centre, frame.radius
     rho, phi = _angles(pts, c)
     x = pts[:, 0]
-    top = np.interp(x, frame.xs, frame.phi_top)
-    bot = np.interp(x, frame.xs, frame.phi_bot)
-    gap = np.clip(top - bot, 0.0, None)
-    # no rotation beyond the canthi: the gap there is zero
-    outside = (x < frame.xs[0]) | (x > frame.xs[-1])
-    gap[outside] = 0.0
-    meet_phi = bot + meet * gap
-    extra = -SHORTFALL
-    turn_up = upper * (top - meet_phi) + (extra * gap if upper >= 1.0 else 0.0)
-    turn_low = lower * (meet_phi - bot) + (extra * gap if lower >= 1.0 else 0.0)
-    # falloff bands, at least twice the largest turn wide (keeps d angle / d phi < 1)
-    full = float(np.max(np.interp(frame.xs, frame.xs, frame.phi_top - frame.phi_bot)))
-    band_up = max(0.9, 2.2 * full * max(abs(upper), 1.0) * (1 - meet))
-    band_low = max(0.6, 2.2 * full * max(abs(lower), 1.0) * meet)
+    # the turns on a grid reaching past the canthi (zero there: the opening has no height)
+    width = float(frame.xs[-1] - frame.xs[0])
+    grid = np.linspace(frame.xs[0] - 0.6 * width, frame.xs[-1] + 0.6 * width, 241)
+    inside = (grid >= frame.xs[0]) & (grid <= frame.xs[-1])
+    top_g = np.interp(grid, frame.xs, frame.phi_top)
+    bot_g = np.interp(grid, frame.xs, frame.phi_bot)
+    gap_g = np.where(inside, np.clip(top_g - bot_g, 0.0, None), 0.0)
+    meet_g = bot_g + meet * gap_g
+    turn_up_g = upper * (top_g - meet_g) - (SHORTFALL * gap_g if upper >= 1.0 else 0.0)
+    turn_low_g = lower * (meet_g - bot_g) - (SHORTFALL * gap_g if lower >= 1.0 else 0.0)
+    top, bot = np.interp(x, grid, top_g), np.interp(x, grid, bot_g)
+    gap = np.interp(x, grid, gap_g)
+    # falloff bands in angle away from each edge: the upper lid's towards the brow, the lower
+    # lid's towards the cheek; both stretch the skin (never fold it) for a closing lid, and are
+    # kept 1.6x wider than an opening turn (eyeWide), where they compress it
     plateau = 0.12
+    band_up = max(0.85, 1.6 * float(np.max(-turn_up_g, initial=0.0)))
+    band_low = max(0.7, 1.6 * float(np.max(-turn_low_g, initial=0.0)))
+    depth_up = np.clip((phi - top - plateau) / band_up, 0.0, 1.0)
+    depth_low = np.clip((bot - phi - plateau) / band_low, 0.0, 1.0)
+    # the further from the edge, the smoother the turn across the eye (a harmonic-like spread:
+    # no shear lines running from the canthi up to the brow)
+    spacing = float(grid[1] - grid[0])
+    sigmas = np.array([0.0, 0.08, 0.16, 0.3]) * width
+
+    def spread(profile: np.ndarray, depth: np.ndarray) -> np.ndarray:
+        levels = []
+        for sigma in sigmas:
+            if sigma == 0.0:
+                blurred = profile
+            else:
+                k = np.arange(-int(3 * sigma / spacing) - 1, int(3 * sigma / spacing) + 2) * spacing
+                kernel = np.exp(-0.5 * (k / sigma) ** 2)
+                blurred = np.convolve(profile, kernel / kernel.sum(), mode="same")
+            levels.append(np.interp(x, grid, blurred))
+        levels = np.stack(levels, axis=1)
+        pos = depth * (len(sigmas) - 1)
+        lo = np.clip(np.floor(pos).astype(int), 0, len(sigmas) - 2)
+        frac = pos - lo
+        rows = np.arange(len(x))
+        return (1.0 - frac) * levels[rows, lo] + frac * levels[rows, lo + 1]
+
+    turn_up = spread(turn_up_g, depth_up)
+    turn_low = spread(turn_low_g, depth_low)
     angle = np.zeros(len(pts))
     above = phi >= top
     below = phi <= bot
     between = ~above & ~below
-    angle[above] = -turn_up[above] * (1.0 - _smoothstep((phi[above] - top[above] - plateau) / band_up))
-    angle[below] = turn_low[below] * (1.0 - _smoothstep((bot[below] - phi[below] - plateau) / band_low))
-    # between the edges (folded skin of a socket): blend the two edge turns linearly
+    angle[above] = -(turn_up * (1.0 - _smoothstep(depth_up)))[above]
+    angle[below] = (turn_low * (1.0 - _smoothstep(depth_low)))[below]
+    # between the edges (the socket lining, the fold of a closed socket): blend the edge turns
     t = np.where(gap > 0, (phi - bot) / np.maximum(gap, 1e-12), 0.5)
     angle[between] = ((1.0 - t) * turn_low - t * turn_up)[between]
     # behind the eyeball's centre nothing moves (the back of the socket, the skull)
-    angle[phi > 0.5 * np.pi + 0.3] = 0.0
-    angle[phi < -0.5 * np.pi - 0.3] = 0.0
+    angle[np.abs(phi) > 0.5 * np.pi + 0.3] = 0.0
     # the lid skin near the eyeball moves fully; the brow and the cheek further out hardly at all
     dist = np.linalg.norm(pts - c, axis=1)
     angle *= 1.0 - _smoothstep((dist - 1.45 * r) / (1.3 * r))
-    # canthi: fade the turn over the last few samples so the corners stay put
-    angle[outside] = 0.0
     angle[frame.eyeball] = 0.0
     if triangles is not None:
         angle = _unflip(pts, np.asarray(triangles, dtype=np.int64), rho, phi, c, angle, frame.eyeball)
@@ -335,3 +361,28 @@ def apply_eyelids(
             continue
         out[list(names).index(name)] = blink
     return out, notes
+
+
+def with_eyelids(prepared, deltas: np.ndarray) -> np.ndarray:
+    """:func:`apply_eyelids` on a :class:`model.api.PreparedMesh`'s canonical mesh, for the
+    network's bake ``deltas (53, V, 3)`` (canonical frame). The blinks are solved once per mesh
+    (kept on the prepared mesh; the notes under ``prepared._tensors["eyelid_notes"]``)."""
+    key = "eyelid_blinks"
+    if key not in prepared._tensors:
+        fixed, notes = apply_eyelids(prepared.canonical, prepared.triangles, deltas)
+        rows = [ICT_NAMES.index(n) for n in BLINK_SIDES if not any(note.startswith(n) for note in notes)]
+        prepared._tensors[key] = (rows, fixed[rows])
+        prepared._tensors["eyelid_notes"] = notes
+    rows, blinks = prepared._tensors[key]
+    out = np.array(deltas, dtype=np.float32, copy=True)
+    out[rows] = blinks
+    return out
+
+
+def eyelid_decode_correction(prepared, deltas: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """What :func:`with_eyelids` changes in a decode: ``(T, V, 3) float32`` to add to the
+    network's displacements for FACS ``codes (T, 53)``; ``deltas (53, V, 3)`` the network's bake."""
+    fixed = with_eyelids(prepared, deltas)
+    rows = prepared._tensors["eyelid_blinks"][0]
+    change = fixed[rows] - np.asarray(deltas, dtype=np.float32)[rows]
+    return np.einsum("ts,svc->tvc", np.asarray(codes, dtype=np.float32)[:, rows], change).astype(np.float32)
