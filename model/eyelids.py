@@ -265,7 +265,7 @@ def lid_deltas(
     angle[np.abs(phi) > 0.5 * np.pi + 0.3] = 0.0
     # the lid skin near the eyeball moves fully; the brow and the cheek further out hardly at all
     dist = np.linalg.norm(pts - c, axis=1)
-    angle *= 1.0 - _smoothstep((dist - 1.45 * r) / (1.3 * r))
+    angle *= 1.0 - _smoothstep((dist - 1.25 * r) / (0.9 * r))
     angle[frame.eyeball] = 0.0
     if triangles is not None:
         angle = _unflip(pts, np.asarray(triangles, dtype=np.int64), rho, phi, c, angle, frame.eyeball)
