@@ -79,6 +79,8 @@ class LidFrame:
     phi_bot: np.ndarray
     socket: bool
     eyeball: np.ndarray
+    ball: object = None
+    extra: np.ndarray | None = None  # (n,) extra closing turn per X sample (radians), socket fit
 
 
 def _angles(points: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -181,7 +183,7 @@ def lid_frame(canonical: np.ndarray, triangles: np.ndarray, side: str) -> LidFra
             return f"the {side} eyeball is not visible between the lids; the network's blink is kept"
         xs, top, bot = edges
         socket = True
-    return LidFrame(centre, radius, xs, top, bot, socket, eyeball)
+    return LidFrame(centre, radius, xs, top, bot, socket, eyeball, ball)
 
 
 def _smoothstep(t: np.ndarray) -> np.ndarray:
@@ -216,8 +218,9 @@ def lid_deltas(
     bot_g = np.interp(grid, frame.xs, frame.phi_bot)
     gap_g = np.where(inside, np.clip(top_g - bot_g, 0.0, None), 0.0)
     meet_g = bot_g + meet * gap_g
-    turn_up_g = upper * (top_g - meet_g) - (SHORTFALL * gap_g if upper >= 1.0 else 0.0)
-    turn_low_g = lower * (meet_g - bot_g) - (SHORTFALL * gap_g if lower >= 1.0 else 0.0)
+    extra_g = np.zeros_like(grid) if frame.extra is None else np.interp(grid, frame.xs, frame.extra) * inside
+    turn_up_g = upper * (top_g - meet_g) + (extra_g - SHORTFALL * gap_g if upper >= 1.0 else 0.0)
+    turn_low_g = lower * (meet_g - bot_g) + (extra_g - SHORTFALL * gap_g if lower >= 1.0 else 0.0)
     top, bot = np.interp(x, grid, top_g), np.interp(x, grid, bot_g)
     gap = np.interp(x, grid, gap_g)
     # falloff bands in angle away from each edge: the upper lid's towards the brow, the lower
@@ -337,7 +340,37 @@ def blink_deltas(canonical: np.ndarray, triangles: np.ndarray, side: str) -> tup
     frame = lid_frame(canonical, triangles, side)
     if isinstance(frame, str):
         return None, frame
-    return lid_deltas(canonical, frame, triangles), ""
+    deltas = lid_deltas(canonical, frame, triangles)
+    if frame.socket and frame.ball is not None:
+        deltas = _close_socket(canonical, triangles, frame, deltas)
+    return deltas, ""
+
+
+def _close_socket(canonical, triangles, frame: LidFrame, deltas: np.ndarray, rounds: int = 10) -> np.ndarray:
+    """A closed socket's lid edges are estimated from the skin in front of the eyeball, and
+    the lids' thickness varies: where a column of the eyeball still shows between the closed
+    lids (seen from the front), turn both lids a little further there and solve again."""
+    from .face_landmarks import visible_eyeball
+
+    pts = np.asarray(canonical, dtype=np.float64)
+    tris = np.asarray(triangles, dtype=np.int64)
+    skin = largest_component_mask(len(pts), tris)
+    gap = frame.phi_top - frame.phi_bot
+    frame.extra = np.zeros_like(frame.xs)
+    for _ in range(rounds):
+        shown = visible_eyeball(pts + deltas, tris, skin, frame.ball)
+        # a slit one sample high is closed (the rig check's rule)
+        shown[1:-1] &= shown[:-2] & shown[2:]
+        shown[[0, -1]] = False
+        columns = shown.any(axis=0)
+        if not columns.any():
+            break
+        samples = frame.centre[0] + frame.radius * np.linspace(-1.0, 1.0, shown.shape[1])
+        open_x = samples[columns]
+        near = np.abs(frame.xs[:, None] - open_x[None, :]).min(axis=1) <= 2.0 * (samples[1] - samples[0])
+        frame.extra = frame.extra + 0.04 * gap * near
+        deltas = lid_deltas(canonical, frame, triangles)
+    return deltas
 
 
 def apply_eyelids(
