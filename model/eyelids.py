@@ -141,7 +141,9 @@ def _edges_from_socket(canonical: np.ndarray, skin: np.ndarray, centre: np.ndarr
     top = np.convolve(np.pad(top, 1, mode="edge"), kernel, mode="valid")
     bot = np.convolve(np.pad(bot, 1, mode="edge"), kernel, mode="valid")
     bot = np.minimum(bot, top)
-    return xs, top, bot
+    # on an even grid (columns without skin on both sides are interpolated)
+    even = np.linspace(xs[0], xs[-1], 41)
+    return even, np.interp(even, xs, top), np.interp(even, xs, bot)
 
 
 def lid_frame(canonical: np.ndarray, triangles: np.ndarray, side: str) -> LidFrame | str:
@@ -297,7 +299,7 @@ def _flipped(pts: np.ndarray, moved: np.ndarray, tris: np.ndarray) -> np.ndarray
     return ok & ((n0 * n1).sum(axis=1) < 0.0)
 
 
-def _unflip(pts, tris, rho, phi, centre, angle, fixed, iterations: int = 60) -> np.ndarray:
+def _unflip(pts, tris, rho, phi, centre, angle, fixed, iterations: int = 200) -> np.ndarray:
     """Where a triangle is too coarse for the warp (it straddles the squeezed band between the
     lid edges, or a canthus) and flips, smooth the rotation over its vertices and their
     neighbours until none flips: the continuous warp never folds, only its sampling can."""
@@ -327,6 +329,14 @@ def _unflip(pts, tris, rho, phi, centre, angle, fixed, iterations: int = 60) -> 
         region &= ~frozen & (degree > 0)
         mean = (adj @ angle) / np.maximum(degree, 1.0)
         angle[region] = 0.5 * angle[region] + 0.5 * mean[region]
+    for _ in range(20):
+        # slivers that still flip: turn each one rigidly (its vertices share one angle)
+        bad = _flipped(pts, pts + _rotate(pts, rho, phi, centre, angle), sub)
+        if not bad.any():
+            break
+        for tri in sub[bad]:
+            free = tri[~frozen[tri]]
+            angle[free] = angle[tri].mean()
     return angle
 
 
