@@ -123,7 +123,10 @@ def _edges_from_socket(canonical: np.ndarray, skin: np.ndarray, centre: np.ndarr
     dx, dy = pts[:, 0] - centre[0], pts[:, 1] - centre[1]
     inside = dx**2 + dy**2 < radius**2
     front = np.sqrt(np.clip(radius**2 - dx**2 - dy**2, 0.0, None))
-    covering = skin & inside & (pts[:, 2] - centre[2] > front - 0.02 * radius)
+    # skin in front of the eyeball (over its disk), or around its rim in front of its centre;
+    # the socket lining behind the eyeball is not a lid edge
+    near_rim = ~inside & (dx**2 + dy**2 < (1.4 * radius) ** 2) & (pts[:, 2] > centre[2])
+    covering = skin & ((inside & (pts[:, 2] - centre[2] > front - 0.02 * radius)) | near_rim)
     xs = centre[0] + radius * np.linspace(-0.95, 0.95, 39)
     half = 1.5 * (xs[1] - xs[0])
     _, phi = _angles(pts, centre)
@@ -214,8 +217,9 @@ def lid_deltas(
     x = pts[:, 0]
     # the turns on a grid reaching past the canthi (zero there: the opening has no height)
     width = float(frame.xs[-1] - frame.xs[0])
-    grid = np.linspace(frame.xs[0] - 0.6 * width, frame.xs[-1] + 0.6 * width, 241)
-    inside = (grid >= frame.xs[0]) & (grid <= frame.xs[-1])
+    # the canthi are grid nodes, so the turn is exactly zero there
+    grid = frame.xs[0] + np.arange(-78, 130 + 78 + 1) * (width / 130)
+    inside = (np.arange(len(grid)) >= 78) & (np.arange(len(grid)) <= 78 + 130)
     top_g = np.interp(grid, frame.xs, frame.phi_top)
     bot_g = np.interp(grid, frame.xs, frame.phi_bot)
     gap_g = np.where(inside, np.clip(top_g - bot_g, 0.0, None), 0.0)
@@ -317,7 +321,8 @@ def _unflip(pts, tris, rho, phi, centre, angle, fixed, iterations: int = 200) ->
     adj = ((adj + adj.T) > 0).astype(np.float64)
     degree = np.asarray(adj.sum(axis=1)).ravel()
     angle = angle.copy()
-    frozen = np.zeros(n, dtype=bool)
+    # what the warp leaves still (the canthi, everything outside the orbit) stays still
+    frozen = angle == 0.0
     frozen[fixed] = True
     for _ in range(iterations):
         bad = _flipped(pts, pts + _rotate(pts, rho, phi, centre, angle), sub)
