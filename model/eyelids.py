@@ -94,7 +94,9 @@ def _estimate_sphere(canonical: np.ndarray, eye: EyeOpening) -> tuple[np.ndarray
     (radius 0.3-0.7 of the opening's width, centre behind the opening), else the human ratio."""
     loop = canonical[eye.loop].astype(np.float64)
     centre, radius, resid = fit_sphere(loop)
-    plausible = 0.3 * eye.width < radius < 0.7 * eye.width and centre[2] < eye.center[2] and resid < 0.2 * radius
+    plausible = (
+        0.3 * eye.width < radius < 0.7 * eye.width and centre[2] < eye.center[2] and resid < 0.2 * radius
+    )
     if plausible:
         return centre, radius
     # a human opening is ~2.4 eyeball radii wide and sits ~0.8 radius in front of the centre
@@ -332,7 +334,10 @@ def _unflip(pts, tris, rho, phi, centre, angle, fixed, iterations: int = 200) ->
         region[sub[bad].ravel()] = True
         region |= (adj @ region.astype(np.float64)) > 0
         region &= ~frozen & (degree > 0)
-        mean = (adj @ angle) / np.maximum(degree, 1.0)
+        # averaged over the moving neighbours only: a still vertex far behind (the apex of a
+        # socket's fan) must not drag a whole lid edge back open
+        free = (~frozen).astype(np.float64)
+        mean = (adj @ (angle * free)) / np.maximum(adj @ free, 1.0)
         angle[region] = 0.5 * angle[region] + 0.5 * mean[region]
     for _ in range(20):
         # slivers that still flip: turn each one rigidly (its vertices share one angle)
@@ -361,7 +366,7 @@ def blink_deltas(canonical: np.ndarray, triangles: np.ndarray, side: str) -> tup
     return deltas, ""
 
 
-def _close_socket(canonical, triangles, frame: LidFrame, deltas: np.ndarray, rounds: int = 10) -> np.ndarray:
+def _close_socket(canonical, triangles, frame: LidFrame, deltas: np.ndarray, rounds: int = 12) -> np.ndarray:
     """A closed socket's lid edges are estimated from the skin in front of the eyeball, and
     the lids' thickness varies: where a column of the eyeball still shows between the closed
     lids (seen from the front), turn both lids a little further there and solve again."""
@@ -383,7 +388,7 @@ def _close_socket(canonical, triangles, frame: LidFrame, deltas: np.ndarray, rou
         samples = frame.centre[0] + frame.radius * np.linspace(-1.0, 1.0, shown.shape[1])
         open_x = samples[columns]
         near = np.abs(frame.xs[:, None] - open_x[None, :]).min(axis=1) <= 2.0 * (samples[1] - samples[0])
-        frame.extra = frame.extra + 0.04 * gap * near
+        frame.extra = frame.extra + 0.06 * gap * near
         deltas = lid_deltas(canonical, frame, triangles)
     return deltas
 

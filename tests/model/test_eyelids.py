@@ -143,7 +143,9 @@ def test_face_model_bake_and_decode_agree_on_the_blink():
     disp = fm.decode(prep, codes)
     expect = np.einsum("ts,svc->tvc", codes, deltas)
     assert np.abs(disp - expect).max() <= 1e-4 * np.abs(expect).max()
-    report = check_rig(mesh.vertices, mesh.triangles(), deltas[[ICT_NAMES.index(n) for n in BLINKS]], names=BLINKS)
+    report = check_rig(
+        mesh.vertices, mesh.triangles(), deltas[[ICT_NAMES.index(n) for n in BLINKS]], names=BLINKS
+    )
     assert all(s.lid_closure_pct >= 90.0 and s.lid_closure_min_pct >= 90.0 for s in report.shapes)
     fm.eyelids = False
     plain = FaceModel.bake(fm, fm.prepare(mesh.vertices, mesh.triangles()))
