@@ -235,8 +235,8 @@ def lid_deltas(
     # lid's towards the cheek; both stretch the skin (never fold it) for a closing lid, and are
     # kept 1.6x wider than an opening turn (eyeWide), where they compress it
     plateau = 0.12
-    band_up = max(0.85, 1.6 * float(np.max(-turn_up_g, initial=0.0)))
-    band_low = max(0.7, 1.6 * float(np.max(-turn_low_g, initial=0.0)))
+    band_up = max(0.65, 1.6 * float(np.max(-turn_up_g, initial=0.0)))
+    band_low = max(0.55, 1.6 * float(np.max(-turn_low_g, initial=0.0)))
     depth_up = np.clip((phi - top - plateau) / band_up, 0.0, 1.0)
     depth_low = np.clip((bot - phi - plateau) / band_low, 0.0, 1.0)
     # the further from the edge, the smoother the turn across the eye (a harmonic-like spread:
@@ -276,7 +276,7 @@ def lid_deltas(
     angle[np.abs(phi) > 0.5 * np.pi + 0.3] = 0.0
     # the lid skin near the eyeball moves fully; the brow and the cheek further out hardly at all
     dist = np.linalg.norm(pts - c, axis=1)
-    angle *= 1.0 - _smoothstep((dist - 1.25 * r) / (0.9 * r))
+    angle *= 1.0 - _smoothstep((dist - 1.15 * r) / (0.8 * r))
     angle[frame.eyeball] = 0.0
     if triangles is not None:
         angle = _unflip(pts, np.asarray(triangles, dtype=np.int64), rho, phi, c, angle, frame.eyeball)
