@@ -81,6 +81,7 @@ class LidFrame:
     eyeball: np.ndarray
     ball: object = None
     extra: np.ndarray | None = None  # (n,) extra closing turn per X sample (radians), socket fit
+    edge_distance: float = 0.0  # how far the lid edges lie from the centre (the falloff starts past it)
 
 
 def _angles(points: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -129,15 +130,19 @@ def _edges_from_socket(canonical: np.ndarray, skin: np.ndarray, centre: np.ndarr
     # the socket lining behind the eyeball is not a lid edge
     near_rim = ~inside & (dx**2 + dy**2 < (1.4 * radius) ** 2) & (pts[:, 2] > centre[2])
     covering = skin & ((inside & (pts[:, 2] - centre[2] > front - 0.02 * radius)) | near_rim)
-    xs = centre[0] + radius * np.linspace(-0.95, 0.95, 39)
+    xs = centre[0] + radius * np.linspace(-1.3, 1.3, 53)
     half = 1.5 * (xs[1] - xs[0])
     _, phi = _angles(pts, centre)
+    dist = np.linalg.norm(pts - centre, axis=1)
+    edge_dist: list[float] = []
     top, bot, ok = np.zeros(len(xs)), np.zeros(len(xs)), np.zeros(len(xs), dtype=bool)
     for i, x in enumerate(xs):
         col = covering & (np.abs(pts[:, 0] - x) < half)
         up, low = col & (dy > 0), col & (dy <= 0)
         if up.any() and low.any():
             top[i], bot[i], ok[i] = phi[up].min(), phi[low].max(), True
+            edge_dist.append(dist[np.flatnonzero(up)[np.argmin(phi[up])]])
+            edge_dist.append(dist[np.flatnonzero(low)[np.argmax(phi[low])]])
     if ok.sum() < 3:
         return None
     xs, top, bot = xs[ok], top[ok], bot[ok]
@@ -148,7 +153,7 @@ def _edges_from_socket(canonical: np.ndarray, skin: np.ndarray, centre: np.ndarr
     bot = np.minimum(bot, top)
     # on an even grid (columns without skin on both sides are interpolated)
     even = np.linspace(xs[0], xs[-1], 41)
-    return even, np.interp(even, xs, top), np.interp(even, xs, bot)
+    return even, np.interp(even, xs, top), np.interp(even, xs, bot), float(np.percentile(edge_dist, 90))
 
 
 def lid_frame(canonical: np.ndarray, triangles: np.ndarray, side: str) -> LidFrame | str:
@@ -183,14 +188,15 @@ def lid_frame(canonical: np.ndarray, triangles: np.ndarray, side: str) -> LidFra
         eyeball = np.zeros(0, dtype=np.int64)
     if eye is not None:
         xs, top, bot = _edges_from_opening(canonical, eye, centre)
+        edge_distance = float(np.percentile(np.linalg.norm(canonical[eye.loop] - centre, axis=1), 90))
         socket = False
     else:
         edges = _edges_from_socket(canonical, skin, centre, radius)
         if edges is None:
             return f"the {side} eyeball is not visible between the lids; the network's blink is kept"
-        xs, top, bot = edges
+        xs, top, bot, edge_distance = edges
         socket = True
-    return LidFrame(centre, radius, xs, top, bot, socket, eyeball, ball)
+    return LidFrame(centre, radius, xs, top, bot, socket, eyeball, ball, edge_distance=edge_distance)
 
 
 def _smoothstep(t: np.ndarray) -> np.ndarray:
@@ -276,7 +282,8 @@ def lid_deltas(
     angle[np.abs(phi) > 0.5 * np.pi + 0.3] = 0.0
     # the lid skin near the eyeball moves fully; the brow and the cheek further out hardly at all
     dist = np.linalg.norm(pts - c, axis=1)
-    angle *= 1.0 - _smoothstep((dist - 1.15 * r) / (0.8 * r))
+    start = max(1.15 * r, 1.02 * frame.edge_distance)
+    angle *= 1.0 - _smoothstep((dist - start) / (0.8 * r))
     angle[frame.eyeball] = 0.0
     if triangles is not None:
         angle = _unflip(pts, np.asarray(triangles, dtype=np.int64), rho, phi, c, angle, frame.eyeball)
@@ -366,7 +373,7 @@ def blink_deltas(canonical: np.ndarray, triangles: np.ndarray, side: str) -> tup
     return deltas, ""
 
 
-def _close_socket(canonical, triangles, frame: LidFrame, deltas: np.ndarray, rounds: int = 12) -> np.ndarray:
+def _close_socket(canonical, triangles, frame: LidFrame, deltas: np.ndarray, rounds: int = 20) -> np.ndarray:
     """A closed socket's lid edges are estimated from the skin in front of the eyeball, and
     the lids' thickness varies: where a column of the eyeball still shows between the closed
     lids (seen from the front), turn both lids a little further there and solve again."""
@@ -388,7 +395,7 @@ def _close_socket(canonical, triangles, frame: LidFrame, deltas: np.ndarray, rou
         samples = frame.centre[0] + frame.radius * np.linspace(-1.0, 1.0, shown.shape[1])
         open_x = samples[columns]
         near = np.abs(frame.xs[:, None] - open_x[None, :]).min(axis=1) <= 2.0 * (samples[1] - samples[0])
-        frame.extra = frame.extra + 0.06 * gap * near
+        frame.extra = frame.extra + 0.08 * gap * near
         deltas = lid_deltas(canonical, frame, triangles)
     return deltas
 
