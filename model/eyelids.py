@@ -151,6 +151,11 @@ def _edges_from_socket(canonical: np.ndarray, skin: np.ndarray, centre: np.ndarr
     top = np.convolve(np.pad(top, 1, mode="edge"), kernel, mode="valid")
     bot = np.convolve(np.pad(bot, 1, mode="edge"), kernel, mode="valid")
     bot = np.minimum(bot, top)
+    # past the eyeball's rim the skin above and below is the lid's corner: taper the opening to
+    # the canthi there instead of trusting single columns
+    taper = 1.0 - _smoothstep((np.abs(xs - centre[0]) - radius) / (0.3 * radius))
+    mid = 0.5 * (top + bot)
+    top, bot = mid + taper * (top - mid), mid + taper * (bot - mid)
     # on an even grid (columns without skin on both sides are interpolated)
     even = np.linspace(xs[0], xs[-1], 41)
     return even, np.interp(even, xs, top), np.interp(even, xs, bot), float(np.percentile(edge_dist, 90))
@@ -395,7 +400,8 @@ def _close_socket(canonical, triangles, frame: LidFrame, deltas: np.ndarray, rou
         samples = frame.centre[0] + frame.radius * np.linspace(-1.0, 1.0, shown.shape[1])
         open_x = samples[columns]
         near = np.abs(frame.xs[:, None] - open_x[None, :]).min(axis=1) <= 2.0 * (samples[1] - samples[0])
-        frame.extra = frame.extra + 0.08 * gap * near
+        bump = np.convolve(np.pad(near.astype(np.float64), 3, mode="edge"), np.ones(7) / 7.0, mode="valid")
+        frame.extra = frame.extra + 0.06 * gap * bump  # a smooth bump: no notch in the margin
         deltas = lid_deltas(canonical, frame, triangles)
     return deltas
 
