@@ -258,6 +258,8 @@ class FaceModel:
         # the parts / head post-process of bake and decode (model.rig_constraints); False gives
         # the network's raw displacement on every vertex
         self.rig_constraints: bool = True
+        # replace the network's blinks by the geometric eyelid solver (model.eyelids)
+        self.eyelids: bool = bool(config.get("eyelids", True))
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None, device: str = "cpu") -> FaceModel:
@@ -432,6 +434,10 @@ class FaceModel:
                 net = self._network_deltas(prepared, skin_weights)
                 w = np.exp(-((residual / HYBRID_DISTANCE) ** 2)).astype(np.float32)[None, :, None]
                 canonical = w * reg_deltas + (1.0 - w) * net
+        if self.eyelids:
+            from .eyelids import with_eyelids
+
+            canonical = with_eyelids(prepared, canonical)
         deltas = prepared.scatter(self._from_canonical(prepared, canonical), axis=1)
         if self.rig_constraints if constraints is None else constraints:
             from .rig_constraints import apply_rig_constraints
@@ -483,6 +489,10 @@ class FaceModel:
         rig = self._rig(prepared, skin_weights)
         with torch.no_grad():
             disp = self.net.decode(rig, torch.from_numpy(codes).to(self.device)).cpu().numpy()
+            if self.eyelids:  # the same blinks as bake (decode is linear in the codes)
+                from .eyelids import eyelid_decode_correction
+
+                disp += eyelid_decode_correction(prepared, self.net.bake(rig).cpu().numpy(), codes)
         return prepared.scatter(self._from_canonical(prepared, disp), axis=1)
 
     def encode(self, neutral: PreparedMesh, frames: np.ndarray, method: str | None = None) -> np.ndarray:

@@ -184,8 +184,8 @@ def find_eyeballs(canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray
     An eyeball is a component other than the skin whose vertices fit a sphere (least squares;
     RMS residual < 10 % of the radius; game meshes often keep only the front cap) whose front
     lies in front of the skin's median depth and whose centre lies above its median height; the
-    mirrored pair with the largest radius wins (eyelashes and teeth are not spheres; irises are
-    smaller than the eyeball).
+    mirrored pair with the largest radius wins (eyelashes and teeth are not spheres, and a strip
+    of lashes that fits one is narrower than its radius; irises are smaller than the eyeball).
     """
     comp = components(len(canonical), triangles)
     referenced = np.zeros(len(canonical), dtype=bool)
@@ -200,6 +200,11 @@ def find_eyeballs(canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray
             continue
         centre, radius, resid = fit_sphere(pts)
         if radius <= 0 or resid > 0.1 * radius:
+            continue
+        # a strip (a row of eyelashes) fits a sphere too: an eyeball's front is a disk of at
+        # least about one radius across, seen from the front
+        extent = pts.max(axis=0) - pts.min(axis=0)
+        if min(extent[0], extent[1]) < 0.8 * radius:
             continue
         if centre[2] + radius < median_z or centre[1] < median_y:
             continue

@@ -1,0 +1,454 @@
+"""A geometric eyelid solver: blinks that close the eye on any mesh.
+
+The network's ``eyeBlink_L/R`` barely moves the lids on meshes unlike ICT-FaceKit's head. This
+module builds the blink from the geometry instead and replaces the network's two blink shapes
+(:func:`apply_eyelids`). Everything works in the canonical frame (:mod:`model.frame`: Y up,
+face toward +Z, +X = the subject's left); numpy + scipy only.
+
+How the lids move
+-----------------
+* The **eyeball sphere**: fitted to the separate eyeball component when the mesh has one
+  (:func:`model.face_landmarks.find_eyeballs`), else estimated behind the eye opening.
+* Every point near the eye is described by ``(x, rho, phi)``: its X, its distance from the axis
+  through the sphere's centre parallel to X, and its angle ``phi`` about that axis (0 = straight
+  ahead, positive = up). The lids move by **rotating about that axis**: a rotation keeps the
+  distance to the eyeball's centre, so lid skin slides over the eyeball and never passes
+  through it.
+* The **lid edges** ``phi_top(x)`` / ``phi_bot(x)`` across the eye: the lid margins of the skin's
+  eye opening when there is one; on meshes whose lids fold into a closed socket (game avatars)
+  the lowest / highest skin points that cover the eyeball, seen from the front.
+* The lids **meet** at ``phi_meet = phi_bot + meet * (phi_top - phi_bot)`` (a third of the
+  opening above the lower margin, like ICT-FaceKit's blink): the upper lid rotates down by
+  ``phi_top - phi_meet``, the lower lid up by ``phi_meet - phi_bot``. The rotation is largest at
+  the edge and falls off smoothly (a smoothstep in ``phi`` towards the brow and the cheek and in
+  the distance from the eyeball's centre); it vanishes at the canthi, where the opening has no
+  height, so the corners stay put.
+* The warp ``phi -> phi - angle(x, rho, phi)`` keeps ``x`` and ``rho``; its Jacobian is
+  ``1 - d angle / d phi``, and the falloff bands are at least twice the rotation wide, so the
+  warp is a smooth orientation-preserving map of space: no folds, no flipped triangles.
+* Separate eyeball components (and anything inside the eyeball) never move; lashes and other
+  parts near the lids follow the lids.
+
+Meshes with neither an eye opening nor an eyeball (sculpts and scans with closed eyes) have no
+lid to close: :func:`blink_deltas` returns ``None`` with the reason, and :func:`apply_eyelids`
+keeps the network's shape there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .face_landmarks import (
+    EyeOpening,
+    components,
+    find_eye_openings,
+    find_eyeballs,
+    fit_sphere,
+    largest_component_mask,
+)
+from .facs import ICT_NAMES
+
+# the blink shapes this module replaces, and the side (the subject's) each closes
+BLINK_SIDES = {"eyeBlink_L": "L", "eyeBlink_R": "R"}
+# where the lids meet: this share of the opening above the lower margin (ICT-FaceKit: ~0.3)
+MEET = 0.3
+# each lid edge stops this share of the opening's angle short of the meeting line: the skin
+# between the edges (the socket lining, the fold of a closed socket) is squeezed, never turned
+# inside out; the slit left is ~1 % of the opening's height
+SHORTFALL = 0.02
+# an eye with a neutral gap below this share of its width is closed already
+_CLOSED_EYE = 0.05
+
+
+@dataclass
+class LidFrame:
+    """The geometry one eye's lids move by (canonical units, radians).
+
+    centre: ``(3,)`` eyeball centre; radius: eyeball radius; xs: ``(n,)`` increasing X samples
+    across the eye, canthus to canthus; phi_top, phi_bot: ``(n,)`` the upper / lower lid edge
+    angle about the X axis through ``centre`` at those X; socket: True when the lids fold into a
+    closed socket (no opening); eyeball: ``(k,)`` int64 vertices that never move.
+    """
+
+    centre: np.ndarray
+    radius: float
+    xs: np.ndarray
+    phi_top: np.ndarray
+    phi_bot: np.ndarray
+    socket: bool
+    eyeball: np.ndarray
+    ball: object = None
+    extra: np.ndarray | None = None  # (n,) extra closing turn per X sample (radians), socket fit
+    edge_distance: float = 0.0  # how far the lid edges lie from the centre (the falloff starts past it)
+
+
+def _angles(points: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rho, phi): distance from the X axis through ``centre`` and the angle about it (up > 0)."""
+    dy, dz = points[:, 1] - centre[1], points[:, 2] - centre[2]
+    return np.hypot(dy, dz), np.arctan2(dy, dz)
+
+
+def _estimate_sphere(canonical: np.ndarray, eye: EyeOpening) -> tuple[np.ndarray, float]:
+    """An eyeball behind an opening: a sphere fitted to the lid margins, kept to a plausible size
+    (radius 0.3-0.7 of the opening's width, centre behind the opening), else the human ratio."""
+    loop = canonical[eye.loop].astype(np.float64)
+    centre, radius, resid = fit_sphere(loop)
+    plausible = (
+        0.3 * eye.width < radius < 0.7 * eye.width and centre[2] < eye.center[2] and resid < 0.2 * radius
+    )
+    if plausible:
+        return centre, radius
+    # a human opening is ~2.4 eyeball radii wide and sits ~0.8 radius in front of the centre
+    radius = eye.width / 2.4
+    return eye.center - np.array([0.0, 0.0, 0.8 * radius]), radius
+
+
+def _edges_from_opening(canonical: np.ndarray, eye: EyeOpening, centre: np.ndarray):
+    """Lid edge angles across the opening from its margins."""
+    x0, x1 = sorted((float(canonical[eye.upper[0], 0]), float(canonical[eye.upper[-1], 0])))
+    xs = np.linspace(x0, x1, 41)
+
+    def edge(chain: np.ndarray) -> np.ndarray:
+        pts = canonical[chain].astype(np.float64)
+        _, phi = _angles(pts, centre)
+        order = np.argsort(pts[:, 0], kind="stable")
+        return np.interp(xs, pts[order, 0], phi[order])
+
+    return xs, edge(eye.upper), edge(eye.lower)
+
+
+def _edges_from_socket(canonical: np.ndarray, skin: np.ndarray, centre: np.ndarray, radius: float):
+    """Lid edge angles of a closed socket: over each column of the eyeball's front, the lowest
+    angle of the skin covering it from above and the highest covering it from below."""
+    pts = canonical.astype(np.float64)
+    dx, dy = pts[:, 0] - centre[0], pts[:, 1] - centre[1]
+    inside = dx**2 + dy**2 < radius**2
+    front = np.sqrt(np.clip(radius**2 - dx**2 - dy**2, 0.0, None))
+    # skin in front of the eyeball (over its disk), or around its rim in front of its centre;
+    # the socket lining behind the eyeball is not a lid edge
+    near_rim = ~inside & (dx**2 + dy**2 < (1.4 * radius) ** 2) & (pts[:, 2] > centre[2])
+    covering = skin & ((inside & (pts[:, 2] - centre[2] > front - 0.02 * radius)) | near_rim)
+    xs = centre[0] + radius * np.linspace(-1.3, 1.3, 53)
+    half = 1.5 * (xs[1] - xs[0])
+    _, phi = _angles(pts, centre)
+    dist = np.linalg.norm(pts - centre, axis=1)
+    edge_dist: list[float] = []
+    top, bot, ok = np.zeros(len(xs)), np.zeros(len(xs)), np.zeros(len(xs), dtype=bool)
+    for i, x in enumerate(xs):
+        col = covering & (np.abs(pts[:, 0] - x) < half)
+        up, low = col & (dy > 0), col & (dy <= 0)
+        if up.any() and low.any():
+            top[i], bot[i], ok[i] = phi[up].min(), phi[low].max(), True
+            edge_dist.append(dist[np.flatnonzero(up)[np.argmin(phi[up])]])
+            edge_dist.append(dist[np.flatnonzero(low)[np.argmax(phi[low])]])
+    if ok.sum() < 3:
+        return None
+    xs, top, bot = xs[ok], top[ok], bot[ok]
+    # only where the lids leave the eyeball visible between them; smooth out single columns
+    kernel = np.array([0.25, 0.5, 0.25])
+    top = np.convolve(np.pad(top, 1, mode="edge"), kernel, mode="valid")
+    bot = np.convolve(np.pad(bot, 1, mode="edge"), kernel, mode="valid")
+    bot = np.minimum(bot, top)
+    # past the eyeball's rim the skin above and below is the lid's corner: taper the opening to
+    # the canthi there instead of trusting single columns
+    taper = 1.0 - _smoothstep((np.abs(xs - centre[0]) - radius) / (0.3 * radius))
+    mid = 0.5 * (top + bot)
+    top, bot = mid + taper * (top - mid), mid + taper * (bot - mid)
+    # on an even grid (columns without skin on both sides are interpolated)
+    even = np.linspace(xs[0], xs[-1], 41)
+    return even, np.interp(even, xs, top), np.interp(even, xs, bot), float(np.percentile(edge_dist, 90))
+
+
+def lid_frame(canonical: np.ndarray, triangles: np.ndarray, side: str) -> LidFrame | str:
+    """The lid geometry of one eye (``side`` "L" = +X or "R"), or a string saying why there is
+    none. canonical: ``(V, 3)`` float; triangles: ``(T, 3)`` int."""
+    canonical = np.asarray(canonical, dtype=np.float64)
+    triangles = np.asarray(triangles, dtype=np.int64)
+    skin = largest_component_mask(len(canonical), triangles)
+    eyes = find_eye_openings(canonical, triangles, skin)
+    balls = find_eyeballs(canonical, triangles, skin)
+    eye, ball = eyes.get(side), balls.get(side)
+    if eye is None and ball is None:
+        return (
+            f"no {side} eye opening and no eyeball: the eye is closed at neutral (a scan or sculpt); "
+            "the network's blink is kept - cut the lids open to get a geometric blink"
+        )
+    if eye is not None and eye.max_gap < _CLOSED_EYE * eye.width:
+        return f"the {side} eye opening is closed at neutral; the network's blink is kept"
+    if ball is not None:
+        centre, radius = ball.center.astype(np.float64), float(ball.radius)
+        comp = components(len(canonical), triangles)
+        # the eyeball and every part inside it (iris, cornea shells) stay rigid
+        fixed = np.isin(comp, np.unique(comp[ball.vertices]))
+        d = np.linalg.norm(canonical - centre, axis=1)
+        for c in np.unique(comp[~skin & ~fixed]):
+            members = comp == c
+            if d[members].max() < 1.02 * radius:
+                fixed |= members
+        eyeball = np.flatnonzero(fixed)
+    else:
+        centre, radius = _estimate_sphere(canonical, eye)
+        eyeball = np.zeros(0, dtype=np.int64)
+    if eye is not None:
+        xs, top, bot = _edges_from_opening(canonical, eye, centre)
+        edge_distance = float(np.percentile(np.linalg.norm(canonical[eye.loop] - centre, axis=1), 90))
+        socket = False
+    else:
+        edges = _edges_from_socket(canonical, skin, centre, radius)
+        if edges is None:
+            return f"the {side} eyeball is not visible between the lids; the network's blink is kept"
+        xs, top, bot, edge_distance = edges
+        socket = True
+    return LidFrame(centre, radius, xs, top, bot, socket, eyeball, ball, edge_distance=edge_distance)
+
+
+def _smoothstep(t: np.ndarray) -> np.ndarray:
+    t = np.clip(t, 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def lid_deltas(
+    canonical: np.ndarray,
+    frame: LidFrame,
+    triangles: np.ndarray | None = None,
+    upper: float = 1.0,
+    lower: float = 1.0,
+    meet: float = MEET,
+) -> np.ndarray:
+    """Displacements ``(V, 3) float32`` that rotate the lids about the eyeball's X axis.
+
+    upper: share of the way the upper lid edge goes to the meeting line (1 = meets it, negative
+    = opens wider); lower: the same for the lower lid. The blink is ``upper = lower = 1`` (plus
+    the :data:`SHORTFALL`). With ``triangles (T, 3)`` the rotation is smoothed where a triangle
+    would flip.
+    """
+    pts = np.asarray(canonical, dtype=np.float64)
+    c, r = frame.centre, frame.radius
+    rho, phi = _angles(pts, c)
+    x = pts[:, 0]
+    # the turns on a grid reaching past the canthi (zero there: the opening has no height)
+    width = float(frame.xs[-1] - frame.xs[0])
+    # the canthi are grid nodes, so the turn is exactly zero there
+    grid = frame.xs[0] + np.arange(-78, 130 + 78 + 1) * (width / 130)
+    inside = (np.arange(len(grid)) >= 78) & (np.arange(len(grid)) <= 78 + 130)
+    top_g = np.interp(grid, frame.xs, frame.phi_top)
+    bot_g = np.interp(grid, frame.xs, frame.phi_bot)
+    gap_g = np.where(inside, np.clip(top_g - bot_g, 0.0, None), 0.0)
+    meet_g = bot_g + meet * gap_g
+    extra_g = np.zeros_like(grid) if frame.extra is None else np.interp(grid, frame.xs, frame.extra) * inside
+    turn_up_g = upper * (top_g - meet_g) + (extra_g - SHORTFALL * gap_g if upper >= 1.0 else 0.0)
+    turn_low_g = lower * (meet_g - bot_g) + (extra_g - SHORTFALL * gap_g if lower >= 1.0 else 0.0)
+    top, bot = np.interp(x, grid, top_g), np.interp(x, grid, bot_g)
+    gap = np.interp(x, grid, gap_g)
+    # falloff bands in angle away from each edge: the upper lid's towards the brow, the lower
+    # lid's towards the cheek; both stretch the skin (never fold it) for a closing lid, and are
+    # kept 1.6x wider than an opening turn (eyeWide), where they compress it
+    plateau = 0.12
+    band_up = max(0.65, 1.6 * float(np.max(-turn_up_g, initial=0.0)))
+    band_low = max(0.55, 1.6 * float(np.max(-turn_low_g, initial=0.0)))
+    depth_up = np.clip((phi - top - plateau) / band_up, 0.0, 1.0)
+    depth_low = np.clip((bot - phi - plateau) / band_low, 0.0, 1.0)
+    # the further from the edge, the smoother the turn across the eye (a harmonic-like spread:
+    # no shear lines running from the canthi up to the brow)
+    spacing = float(grid[1] - grid[0])
+    sigmas = np.array([0.0, 0.08, 0.16, 0.3]) * width
+
+    def spread(profile: np.ndarray, depth: np.ndarray) -> np.ndarray:
+        levels = []
+        for sigma in sigmas:
+            if sigma == 0.0:
+                blurred = profile
+            else:
+                k = np.arange(-int(3 * sigma / spacing) - 1, int(3 * sigma / spacing) + 2) * spacing
+                kernel = np.exp(-0.5 * (k / sigma) ** 2)
+                blurred = np.convolve(profile, kernel / kernel.sum(), mode="same")
+            levels.append(np.interp(x, grid, blurred))
+        levels = np.stack(levels, axis=1)
+        pos = depth * (len(sigmas) - 1)
+        lo = np.clip(np.floor(pos).astype(int), 0, len(sigmas) - 2)
+        frac = pos - lo
+        rows = np.arange(len(x))
+        return (1.0 - frac) * levels[rows, lo] + frac * levels[rows, lo + 1]
+
+    turn_up = spread(turn_up_g, depth_up)
+    turn_low = spread(turn_low_g, depth_low)
+    angle = np.zeros(len(pts))
+    above = phi >= top
+    below = phi <= bot
+    between = ~above & ~below
+    angle[above] = -(turn_up * (1.0 - _smoothstep(depth_up)))[above]
+    angle[below] = (turn_low * (1.0 - _smoothstep(depth_low)))[below]
+    # between the edges (the socket lining, the fold of a closed socket): blend the edge turns
+    t = np.where(gap > 0, (phi - bot) / np.maximum(gap, 1e-12), 0.5)
+    angle[between] = ((1.0 - t) * turn_low - t * turn_up)[between]
+    # behind the eyeball's centre nothing moves (the back of the socket, the skull)
+    angle[np.abs(phi) > 0.5 * np.pi + 0.3] = 0.0
+    # the lid skin near the eyeball moves fully; the brow and the cheek further out hardly at all
+    dist = np.linalg.norm(pts - c, axis=1)
+    start = max(1.15 * r, 1.02 * frame.edge_distance)
+    angle *= 1.0 - _smoothstep((dist - start) / (0.8 * r))
+    angle[frame.eyeball] = 0.0
+    if triangles is not None:
+        angle = _unflip(pts, np.asarray(triangles, dtype=np.int64), rho, phi, c, angle, frame.eyeball)
+    return _rotate(pts, rho, phi, c, angle).astype(np.float32)
+
+
+def _rotate(pts, rho, phi, centre, angle) -> np.ndarray:
+    """Displacements of ``pts`` rotated by ``angle`` about the X axis through ``centre``."""
+    new_phi = phi + angle
+    out = np.zeros_like(pts)
+    out[:, 1] = centre[1] + rho * np.sin(new_phi) - pts[:, 1]
+    out[:, 2] = centre[2] + rho * np.cos(new_phi) - pts[:, 2]
+    out[angle == 0.0] = 0.0
+    return out
+
+
+def _flipped(pts: np.ndarray, moved: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    """Triangles whose normal turns by more than 90 degrees (degenerate ones skipped)."""
+
+    def normals(p):
+        return np.cross(p[tris[:, 1]] - p[tris[:, 0]], p[tris[:, 2]] - p[tris[:, 0]])
+
+    n0, n1 = normals(pts), normals(moved)
+    area = np.linalg.norm(n0, axis=1)
+    ok = area > 1e-12 * max(float(area.max()), 1e-30)
+    return ok & ((n0 * n1).sum(axis=1) < 0.0)
+
+
+def _unflip(pts, tris, rho, phi, centre, angle, fixed, iterations: int = 200) -> np.ndarray:
+    """Where a triangle is too coarse for the warp (it straddles the squeezed band between the
+    lid edges, or a canthus) and flips, smooth the rotation over its vertices and their
+    neighbours until none flips: the continuous warp never folds, only its sampling can."""
+    import scipy.sparse as sp
+
+    moving = np.flatnonzero(angle != 0.0)
+    if len(moving) == 0:
+        return angle
+    active = np.isin(tris, moving).any(axis=1)
+    sub = tris[active]
+    n = len(pts)
+    rows = np.concatenate([sub[:, 0], sub[:, 1], sub[:, 2]])
+    cols = np.concatenate([sub[:, 1], sub[:, 2], sub[:, 0]])
+    adj = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
+    adj = ((adj + adj.T) > 0).astype(np.float64)
+    degree = np.asarray(adj.sum(axis=1)).ravel()
+    angle = angle.copy()
+    # what the warp leaves still (the canthi, everything outside the orbit) stays still
+    frozen = angle == 0.0
+    frozen[fixed] = True
+    for _ in range(iterations):
+        bad = _flipped(pts, pts + _rotate(pts, rho, phi, centre, angle), sub)
+        if not bad.any():
+            break
+        region = np.zeros(n, dtype=bool)
+        region[sub[bad].ravel()] = True
+        region |= (adj @ region.astype(np.float64)) > 0
+        region &= ~frozen & (degree > 0)
+        # averaged over the moving neighbours only: a still vertex far behind (the apex of a
+        # socket's fan) must not drag a whole lid edge back open
+        free = (~frozen).astype(np.float64)
+        mean = (adj @ (angle * free)) / np.maximum(adj @ free, 1.0)
+        angle[region] = 0.5 * angle[region] + 0.5 * mean[region]
+    for _ in range(20):
+        # slivers that still flip: turn each one rigidly (its vertices share one angle)
+        bad = _flipped(pts, pts + _rotate(pts, rho, phi, centre, angle), sub)
+        if not bad.any():
+            break
+        for tri in sub[bad]:
+            free = tri[~frozen[tri]]
+            angle[free] = angle[tri].mean()
+    return angle
+
+
+def blink_deltas(canonical: np.ndarray, triangles: np.ndarray, side: str) -> tuple[np.ndarray | None, str]:
+    """The geometric blink of one eye.
+
+    canonical: ``(V, 3)`` float vertices in the canonical frame; triangles ``(T, 3)`` int;
+    side: ``"L"`` (+X, the subject's left) or ``"R"``. Returns ``(deltas (V, 3) float32, "")``, or
+    ``(None, reason)`` when the eye has no lid to close (closed at neutral, no eyeball).
+    """
+    frame = lid_frame(canonical, triangles, side)
+    if isinstance(frame, str):
+        return None, frame
+    deltas = lid_deltas(canonical, frame, triangles)
+    if frame.socket and frame.ball is not None:
+        deltas = _close_socket(canonical, triangles, frame, deltas)
+    return deltas, ""
+
+
+def _close_socket(canonical, triangles, frame: LidFrame, deltas: np.ndarray, rounds: int = 20) -> np.ndarray:
+    """A closed socket's lid edges are estimated from the skin in front of the eyeball, and
+    the lids' thickness varies: where a column of the eyeball still shows between the closed
+    lids (seen from the front), turn both lids a little further there and solve again."""
+    from .face_landmarks import visible_eyeball
+
+    pts = np.asarray(canonical, dtype=np.float64)
+    tris = np.asarray(triangles, dtype=np.int64)
+    skin = largest_component_mask(len(pts), tris)
+    gap = frame.phi_top - frame.phi_bot
+    frame.extra = np.zeros_like(frame.xs)
+    for _ in range(rounds):
+        shown = visible_eyeball(pts + deltas, tris, skin, frame.ball)
+        # a slit one sample high is closed (the rig check's rule)
+        shown[1:-1] &= shown[:-2] & shown[2:]
+        shown[[0, -1]] = False
+        columns = shown.any(axis=0)
+        if not columns.any():
+            break
+        samples = frame.centre[0] + frame.radius * np.linspace(-1.0, 1.0, shown.shape[1])
+        open_x = samples[columns]
+        near = np.abs(frame.xs[:, None] - open_x[None, :]).min(axis=1) <= 2.0 * (samples[1] - samples[0])
+        bump = np.convolve(np.pad(near.astype(np.float64), 3, mode="edge"), np.ones(7) / 7.0, mode="valid")
+        frame.extra = frame.extra + 0.06 * gap * bump  # a smooth bump: no notch in the margin
+        deltas = lid_deltas(canonical, frame, triangles)
+    return deltas
+
+
+def apply_eyelids(
+    canonical: np.ndarray, triangles: np.ndarray, deltas: np.ndarray, names: tuple[str, ...] = ICT_NAMES
+) -> tuple[np.ndarray, list[str]]:
+    """Replace the blink shapes of a baked rig by the geometric blink.
+
+    canonical: ``(V, 3)``; triangles ``(T, 3)``; deltas: ``(S, V, 3)`` additive shapes in the
+    canonical frame, named by ``names``. Returns ``(deltas (S, V, 3) float32, notes)``: a copy
+    with ``eyeBlink_L/R`` replaced where the eye can be closed geometrically (else the network's
+    shape is kept), and one note per eye that was kept and why.
+    """
+    out = np.array(deltas, dtype=np.float32, copy=True)
+    notes = []
+    for name, side in BLINK_SIDES.items():
+        if name not in names:
+            continue
+        blink, reason = blink_deltas(canonical, triangles, side)
+        if blink is None:
+            notes.append(f"{name}: {reason}")
+            continue
+        out[list(names).index(name)] = blink
+    return out, notes
+
+
+def with_eyelids(prepared, deltas: np.ndarray) -> np.ndarray:
+    """:func:`apply_eyelids` on a :class:`model.api.PreparedMesh`'s canonical mesh, for the
+    network's bake ``deltas (53, V, 3)`` (canonical frame). The blinks are solved once per mesh
+    (kept on the prepared mesh; the notes under ``prepared._tensors["eyelid_notes"]``)."""
+    key = "eyelid_blinks"
+    if key not in prepared._tensors:
+        fixed, notes = apply_eyelids(prepared.canonical, prepared.triangles_seen, deltas)
+        rows = [ICT_NAMES.index(n) for n in BLINK_SIDES if not any(note.startswith(n) for note in notes)]
+        prepared._tensors[key] = (rows, fixed[rows])
+        prepared._tensors["eyelid_notes"] = notes
+    rows, blinks = prepared._tensors[key]
+    out = np.array(deltas, dtype=np.float32, copy=True)
+    out[rows] = blinks
+    return out
+
+
+def eyelid_decode_correction(prepared, deltas: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """What :func:`with_eyelids` changes in a decode: ``(T, V, 3) float32`` to add to the
+    network's displacements for FACS ``codes (T, 53)``; ``deltas (53, V, 3)`` the network's bake."""
+    fixed = with_eyelids(prepared, deltas)
+    rows = prepared._tensors["eyelid_blinks"][0]
+    change = fixed[rows] - np.asarray(deltas, dtype=np.float32)[rows]
+    return np.einsum("ts,svc->tvc", np.asarray(codes, dtype=np.float32)[:, rows], change).astype(np.float32)
