@@ -55,7 +55,8 @@ class Registration:
     """The ICT template registered onto a target mesh (canonical units).
 
     crop: the ICT crop used; template_ids: (n,) int64 vertex ids of the template in the
-    :class:`model.ict_template.ICTTemplate` (crop, then eyeballs when used); template_triangles: (T, 3) int64 into template_ids; deformed: (n, 3)
+    :class:`model.ict_template.ICTTemplate` (crop, then eyeballs when used);
+    template_triangles: (T, 3) int64 into template_ids; deformed: (n, 3)
     template after registration; linear: (n, 3, 3) maps ICT-centimetre deltas into canonical
     deltas at each template vertex (row-vector convention ``d_can = d_ict @ linear[i]``),
     similarity only; linear_adapted: the same including the non-rigid local linear part;
@@ -167,9 +168,9 @@ def register_ict(
     """Register the ICT template onto a canonical-frame mesh.
 
     ict: :class:`model.ict.ICTModel` (cut to the template at full precision), an
-    :class:`model.ict_template.ICTTemplate`, or None for the shipped template; vertices (V, 3) float canonical frame; triangles (T, 3)
-    int. ``crop`` forces an ICT crop (None: chosen by fit). ``num_nodes``: deformation nodes of
-    the non-rigid stage (its cost grows with them); ``nonrigid=False`` stops after the
+    :class:`model.ict_template.ICTTemplate`, or None for the shipped template; vertices (V, 3)
+    float canonical frame; triangles (T, 3) int. ``crop`` forces an ICT crop (None: chosen by
+    fit). ``num_nodes``: deformation nodes of the non-rigid stage (its cost grows with them); ``nonrigid=False`` stops after the
     similarity (for tests and comparison); ``nicp_options`` go to
     :func:`model.registration.nonrigid_icp` (stiffness schedule, iterations, ...).
     """

@@ -31,8 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "shapes carried over; hybrid: registration where the template fits, network elsewhere",
     )
     parser.add_argument(
-        "--ict", default=None, help="ICT-FaceKit folder for registration/hybrid instead of the shipped template "
-        "(development; $ICT_FACEKIT is not read here)"
+        "--ict",
+        default=None,
+        help="ICT-FaceKit folder for registration/hybrid instead of the shipped template "
+        "(development; $ICT_FACEKIT is not read here)",
     )
 
 
