@@ -170,8 +170,8 @@ def register_ict(
     ict: :class:`model.ict.ICTModel` (cut to the template at full precision), an
     :class:`model.ict_template.ICTTemplate`, or None for the shipped template; vertices (V, 3)
     float canonical frame; triangles (T, 3) int. ``crop`` forces an ICT crop (None: chosen by
-    fit). ``num_nodes``: deformation nodes of the non-rigid stage (its cost grows with them); ``nonrigid=False`` stops after the
-    similarity (for tests and comparison); ``nicp_options`` go to
+    fit). ``num_nodes``: deformation nodes of the non-rigid stage (its cost grows with them);
+    ``nonrigid=False`` stops after the similarity (for tests and comparison); ``nicp_options`` go to
     :func:`model.registration.nonrigid_icp` (stiffness schedule, iterations, ...).
     """
     clock = [time.perf_counter()]
