@@ -70,6 +70,9 @@ EXCLUDED_SUFFIXES = (".pyc", ".pyo", ".orig", ".rej", ".swp", ".blend1")
 # Development-only parts of the source tree that the add-on never imports.
 ADDON_DEV_ONLY = {"demo_scene.py", MANIFEST}
 MODEL_DEV_ONLY = {"data"}  # model/data: the demo head and its license (weights are added apart)
+# ... except what the add-on reads at run time: the ICT template of the classical bake methods
+# (derived from ICT-FaceKit, MIT) and its licence notice
+MODEL_DATA_SHIPPED = ("ict_template.npz", "ICT_TEMPLATE_LICENSE.txt")
 
 
 class BuildError(Exception):
@@ -221,6 +224,11 @@ def collect(
         entries[rel.as_posix()] = root / "blender_addon" / rel
     for rel in _walk(root / "model", MODEL_DEV_ONLY):
         entries[f"model/{rel.as_posix()}"] = root / "model" / rel
+    for name in MODEL_DATA_SHIPPED:
+        src = root / "model" / "data" / name
+        if not src.is_file():
+            raise BuildError(f"{src} is missing: run scripts/make_ict_template.py (needs ICT_FACEKIT)")
+        entries[f"model/data/{name}"] = src
     for f in verify_weights(weights_dir):
         entries[f"model/data/weights/{f.name}"] = f
     for w in wheel_files:

@@ -114,6 +114,14 @@ def load_mesh(path: pathlib.Path) -> dict:
 
 def bake(fm, vertices: np.ndarray, triangles: np.ndarray, up: str, forward: str):
     """(deltas (53,V,3), skin (V,K)) from the shipped network."""
+    deltas, skin = bake_methods(fm, vertices, triangles, up, forward, ("network",))
+    return deltas["network"], skin
+
+
+def bake_methods(fm, vertices: np.ndarray, triangles: np.ndarray, up: str, forward: str, methods):
+    """({method: deltas (53,V,3)}, skin (V,K)) for the bake methods of :meth:`FaceModel.bake`
+    from one prepared mesh (the registration runs once; the classical methods use the shipped
+    ICT template)."""
     prep = fm.prepare(vertices, triangles, up=up, forward=forward)
     skin = fm.predict_skin_weights(prep)
-    return fm.bake(prep, skin), skin
+    return {m: fm.bake(prep, skin, method=m) for m in methods}, skin

@@ -2,10 +2,11 @@
 
     PYTHONPATH=. .venv/bin/python benchmarks/realdev_arkit.py
 
-Bakes the shipped network on the avatar's head (top 0.25 m of the full-body mesh, Blender
-world coordinates: metres, Z up, face to -Y), maps ICT names to ARKit (``browInnerUp`` and
-``cheekPuff`` halves summed, :func:`model.facs.ict_to_arkit_shapes`) and compares with the
-artist's ``AK_NN_<Name>`` shape keys on the same vertices:
+Bakes the shipped network, the registration and the hybrid (:meth:`model.api.FaceModel.bake`
+methods, shipped ICT template; one prepared mesh) on the avatar's head (top 0.25 m of the
+full-body mesh, Blender world coordinates: metres, Z up, face to -Y), maps ICT names to ARKit
+(``browInnerUp`` and ``cheekPuff`` halves summed, :func:`model.facs.ict_to_arkit_shapes`) and
+compares with the artist's ``AK_NN_<Name>`` shape keys on the same vertices:
 
 * rel. error ``||ours - artist|| / ||artist||`` (Frobenius over the head vertices);
 * the same after the best scalar gain ``g = <ours, artist> / <ours, ours>``;
@@ -32,7 +33,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _realdev import bake, load_mesh, require_realdev  # noqa: E402
+from _realdev import bake_methods, load_mesh, require_realdev  # noqa: E402
 
 
 def compare(ours: np.ndarray, artist: np.ndarray) -> dict:
@@ -130,9 +131,10 @@ def main() -> int:
             name = m.group(1)[0].lower() + m.group(1)[1:]
             artist[name] = pos[ids] - neutral
     fm = FaceModel.load()
-    deltas, _ = bake(fm, neutral, data["head_triangles"], data["up"], data["forward"])
-    ours = ict_to_arkit_shapes(deltas.astype(np.float64))
-    rigs = {"shipped network": ours}
+    methods = ("network", "registration", "hybrid")
+    baked, _ = bake_methods(fm, neutral, data["head_triangles"], data["up"], data["forward"], methods)
+    names = {"network": "shipped network", "registration": "registration", "hybrid": "hybrid"}
+    rigs = {names[m]: ict_to_arkit_shapes(baked[m].astype(np.float64)) for m in methods}
     import os
 
     if os.environ.get("ICT_FACEKIT"):

@@ -1,6 +1,10 @@
 """The rig check on every real-dev mesh and on the demo head, today's shipped rig.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/realdev_check.py [--verbose]
+    PYTHONPATH=. .venv/bin/python benchmarks/realdev_check.py [--verbose] [--methods network,hybrid]
+
+One row per mesh and bake method (default: network, registration, hybrid; the classical
+methods use the shipped ICT template; reach uses the network's predicted skin weights as the
+regions for every method).
 
 With ``ICT_FACEKIT`` set, the first row is ICT-FaceKit's own ground-truth shapes. The FBX
 avatars are full bodies: the rig is baked on the head (top 0.25 m, see
@@ -16,7 +20,7 @@ import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _realdev import ROOT, bake, load_mesh, require_realdev  # noqa: E402
+from _realdev import ROOT, bake_methods, load_mesh, require_realdev  # noqa: E402
 
 
 def summary(name: str, report) -> str:
@@ -76,7 +80,11 @@ def artist_report(data: dict, check_rig):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="print every verdict line")
+    parser.add_argument(
+        "--methods", default="network,registration,hybrid", help="comma-separated bake methods"
+    )
     args = parser.parse_args()
+    methods = tuple(args.methods.split(","))
     realdev = require_realdev()
     from model.api import FaceModel
     from model.mesh_io import read_mesh
@@ -130,18 +138,20 @@ def main() -> int:
         data = load_mesh(item) if isinstance(item, pathlib.Path) else item
         v = data["vertices"] if data["head_ids"] is None else data["vertices"][data["head_ids"]]
         t = data["head_triangles"]
-        deltas, skin = bake(fm, v, t, data["up"], data["forward"])
-        report = check_rig(
-            v,
-            t,
-            deltas,
-            up=data["up"],
-            forward=data["forward"],
-            skin_weights=skin,
-            region_names=fm.region_names,
-        )
-        rows.append(summary(name, report))
-        details.append((name, report, time.perf_counter() - t0))
+        baked, skin = bake_methods(fm, v, t, data["up"], data["forward"], methods)
+        for method, deltas in baked.items():
+            report = check_rig(
+                v,
+                t,
+                deltas,
+                up=data["up"],
+                forward=data["forward"],
+                skin_weights=skin,
+                region_names=fm.region_names,
+            )
+            rows.append(summary(f"{name} [{method}]", report))
+            details.append((f"{name} [{method}]", report, time.perf_counter() - t0))
+            t0 = time.perf_counter()
     print(
         "| mesh | V (head) | eyes | blink L lid closure mean/min % | blink R lid closure | "
         "blink L eyeball cover mean/min % | blink R eyeball cover | jawOpen static % | "

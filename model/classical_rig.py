@@ -29,7 +29,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from .frame import surface_moments
-from .ict import CROPS, PARTS
+from .ict import CROPS
+from .ict_template import ICTTemplate, as_template
 from .openings import find_openings, loop_correspondence
 from .registration import (
     DeformationGraph,
@@ -47,15 +48,15 @@ from .transfer import ClosestHits, closest_points, transfer
 _SKIN_PART_SIZE = 0.3
 _ICP_SAMPLES = 3000
 _LOOP_SAMPLES = 24
-_EYEBALLS = ("eyeball_left", "eyeball_right")
 
 
 @dataclass
 class Registration:
     """The ICT template registered onto a target mesh (canonical units).
 
-    crop: the ICT crop used; template_ids: (n,) int64 ICT vertex ids of the template (crop, then
-    eyeballs when used); template_triangles: (T, 3) int64 into template_ids; deformed: (n, 3)
+    crop: the ICT crop used; template_ids: (n,) int64 vertex ids of the template in the
+    :class:`model.ict_template.ICTTemplate` (crop, then eyeballs when used);
+    template_triangles: (T, 3) int64 into template_ids; deformed: (n, 3)
     template after registration; linear: (n, 3, 3) maps ICT-centimetre deltas into canonical
     deltas at each template vertex (row-vector convention ``d_can = d_ict @ linear[i]``),
     similarity only; linear_adapted: the same including the non-rigid local linear part;
@@ -102,10 +103,11 @@ def skin_mask(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
 class _CropTemplate:
     """Everything about one ICT crop that does not depend on the target (built once, cached)."""
 
-    def __init__(self, ict, name: str):
+    def __init__(self, template: ICTTemplate, name: str):
         self.name = name
-        self.n, self.triangles = ict.crop(name)
-        self.vertices = ict.neutral[: self.n].astype(np.float64)
+        self.source = template
+        self.n, self.triangles = template.crop(name)
+        self.vertices = template.neutral[: self.n].astype(np.float64)
         self.openings = find_openings(self.vertices, self.triangles)
         self.surface = _Target(self.vertices, self.triangles)
         self.center, self.rms = surface_moments(self.vertices, self.triangles)
@@ -121,12 +123,13 @@ class _CropTemplate:
 _TEMPLATES: dict[tuple[int, str], _CropTemplate] = {}
 
 
-def _crop_template(ict, name: str) -> _CropTemplate:
-    key = (id(ict), name)
-    if key not in _TEMPLATES:
+def _crop_template(template: ICTTemplate, name: str) -> _CropTemplate:
+    # keyed by id, checked by identity: a freed template's id may be reused
+    key = (id(template), name)
+    if key not in _TEMPLATES or _TEMPLATES[key].source is not template:
         if len(_TEMPLATES) > 8:  # several ICT models loaded: keep the cache bounded
             _TEMPLATES.clear()
-        _TEMPLATES[key] = _CropTemplate(ict, name)
+        _TEMPLATES[key] = _CropTemplate(template, name)
     return _TEMPLATES[key]
 
 
@@ -164,14 +167,16 @@ def register_ict(
 ) -> Registration:
     """Register the ICT template onto a canonical-frame mesh.
 
-    ict: :class:`model.ict.ICTModel`; vertices (V, 3) float canonical frame; triangles (T, 3)
-    int. ``crop`` forces an ICT crop (None: chosen by fit). ``num_nodes``: deformation nodes of
-    the non-rigid stage (its cost grows with them); ``nonrigid=False`` stops after the
-    similarity (for tests and comparison); ``nicp_options`` go to
+    ict: :class:`model.ict.ICTModel` (cut to the template at full precision), an
+    :class:`model.ict_template.ICTTemplate`, or None for the shipped template; vertices (V, 3)
+    float canonical frame; triangles (T, 3) int. ``crop`` forces an ICT crop (None: chosen by
+    fit). ``num_nodes``: deformation nodes of the non-rigid stage (its cost grows with them);
+    ``nonrigid=False`` stops after the similarity (for tests and comparison); ``nicp_options`` go to
     :func:`model.registration.nonrigid_icp` (stiffness schedule, iterations, ...).
     """
     clock = [time.perf_counter()]
     seconds: dict[str, float] = {}
+    template = as_template(ict)
 
     def lap(name: str) -> None:
         now = time.perf_counter()
@@ -194,7 +199,7 @@ def register_ict(
 
     best = None
     for name in [crop] if crop else list(CROPS):
-        tmpl = _crop_template(ict, name)
+        tmpl = _crop_template(template, name)
         tv = tmpl.vertices
         lm_ids, lm_pos = _landmark_pairs(tmpl.openings, t_open, tv, v)
         if len(lm_ids) >= 2 * _LOOP_SAMPLES:  # both eyes: landmark initialisation
@@ -228,15 +233,15 @@ def register_ict(
     others = ~skin & np.isin(np.arange(len(v)), t.ravel())
     if others.any():
         # separate small parts: offer ICT's eyeballs, moved with the eye openings' deformation
-        eye_ids = np.concatenate([np.arange(*PARTS[p]) for p in _EYEBALLS])
-        eye_v = sim(ict.neutral[eye_ids].astype(np.float64))
+        eye_ids = template.eyeball_ids()
+        eye_v = sim(template.neutral[eye_ids].astype(np.float64))
         s_open = tmpl.openings
-        for part, key in zip(_EYEBALLS, ("eye_left", "eye_right"), strict=True):
-            sel = (eye_ids >= PARTS[part][0]) & (eye_ids < PARTS[part][1])
+        for (start, stop), key in zip(template.eyeballs, ("eye_left", "eye_right"), strict=True):
+            sel = (eye_ids >= start) & (eye_ids < stop)
             if key in s_open:
                 loop = s_open[key]
                 eye_v[sel] += (deformed[loop] - placed[loop]).mean(axis=0)
-        _, eye_tris = ict.submesh(_EYEBALLS)
+        eye_tris = template.eyeball_triangles()
         ids = np.concatenate([ids, eye_ids])
         all_tris = np.vstack([tris, eye_tris + n])
         deformed = np.vstack([deformed, eye_v])
@@ -288,9 +293,10 @@ def transfer_expressions(
     0.085 vs 0.136 on hard stylized cases), slightly worse on plain heads (0.045 vs 0.034).
     ``falloff``: (start, end) distances to the template over which motion fades to zero
     (None: every vertex copies its closest template point's motion, however far).
+    ``ict``: the same ICT model / template / None given to :func:`register_ict`.
     """
     lin = reg.linear_adapted if adapt else reg.linear
-    d = ict.expressions[:, reg.template_ids].astype(np.float64)  # (53, n, 3) cm
+    d = as_template(ict).expressions[:, reg.template_ids].astype(np.float64)  # (53, n, 3) cm
     d = np.einsum("env,nvw->enw", d, lin)
     out = transfer(d, reg.hits)
     if falloff is not None:

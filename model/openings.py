@@ -28,6 +28,10 @@ _EYE_MAX_SEPARATION = 0.65
 _MOUTH_MID_PLANE = 0.25
 _MOUTH_DROP = (0.5, 2.5)
 _MOUTH_PERIMETER = 5.0
+# a mouth opening lies across the front: its depth (z extent) is well below its width (ICT's
+# crops and the demo head: 0.22-0.24). A horizontal cut around the neck or a collar (a full-body
+# avatar's head crop) is as deep as it is wide (1.1 on a Rocketbox avatar) and is not a mouth.
+_MOUTH_MAX_DEPTH = 0.6
 
 
 def boundary_loops(triangles: np.ndarray) -> list[np.ndarray]:
@@ -130,6 +134,7 @@ def find_openings(vertices: np.ndarray, triangles: np.ndarray) -> dict[str, np.n
             and _MOUTH_DROP[0] < drop < _MOUTH_DROP[1]
             and c[2] > front
             and perim[m] < _MOUTH_PERIMETER * eye_perimeter
+            and np.ptp(v[loops[m], 2]) < _MOUTH_MAX_DEPTH * np.ptp(v[loops[m], 0])
         ):
             score = abs(c[0]) / sep + abs(drop - 1.1)
             if mouth is None or score < mouth[0]:

@@ -3,14 +3,17 @@
     PYTHONPATH=. .venv/bin/python scripts/render_closeups.py MESH.obj [--rig RIG.npz]
         [--up Y --forward Z] [--shapes neutral eyeBlink_L jawOpen ...] -o SHEET.png
     PYTHONPATH=. .venv/bin/python scripts/render_closeups.py --realdev OUT_DIR
+        [--methods network registration hybrid] [--match Adult_02]
 
 Rows are shapes at weight 1.0, columns the views: **eyes** (front, both eyes), **mouth** (front)
 and **side** (the subject's left profile, the whole head). Framing comes from the rig check's
 face anchors (eye openings or eyeball components; :func:`model.rig_check.face_anchors`): the
 eye midpoint ``E`` and the eye distance ``u``, so a full body is never shown a few pixels wide.
 Without anchors the top of the mesh frames the face (busts: the head is the top 35 %).
-Without ``--rig`` the shipped network bakes the rig. ``--realdev`` renders today's rig on every
-mesh of ../shared/real-dev (FBX avatars: the head, the top 0.25 m) into OUT_DIR (never commit).
+Without ``--rig`` the shipped network bakes the rig (``--methods``: the bake method(s) of
+:meth:`model.api.FaceModel.bake`; one sheet per method). ``--realdev`` renders today's rig on
+every mesh of ../shared/real-dev (FBX avatars: the head, the top 0.25 m; ``--match``: only
+meshes whose name contains it) into OUT_DIR as ``<mesh>_<method>.png`` (never commit).
 Headless Workbench (``bpy``); each tile is rendered alone and the tiles are pasted into one PNG.
 """
 
@@ -143,12 +146,14 @@ def render_closeups(
     return out
 
 
-def _bake(vertices, triangles, up, forward):
+def _bake(vertices, triangles, up, forward, methods=("network",)) -> dict:
+    """{method: (53, V, 3) deltas} from one prepared mesh."""
     from model.api import FaceModel
 
     fm = FaceModel.load()
     prep = fm.prepare(vertices, triangles, up=up, forward=forward)
-    return fm.bake(prep, fm.predict_skin_weights(prep))
+    skin = fm.predict_skin_weights(prep)
+    return {m: fm.bake(prep, skin, method=m) for m in methods}
 
 
 def _pick(deltas, names, wanted):
@@ -191,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shapes", nargs="+", default=list(DEFAULT_SHAPES))
     parser.add_argument("-o", "--out", help="output PNG")
     parser.add_argument("--realdev", help="render today's rig on every real-dev mesh into this folder")
+    parser.add_argument("--match", default="", help="--realdev: only meshes whose file name contains this")
+    parser.add_argument(
+        "--methods", nargs="+", default=["network"], choices=["network", "registration", "hybrid"]
+    )
     args = parser.parse_args(argv)
     if args.realdev:
         sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -199,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         realdev = require_realdev()
         demo = ROOT / "model" / "data" / "demo_head.obj"
         meshes = sorted(p for p in (realdev / "meshes").iterdir() if p.suffix.lower() in (".obj", ".fbx"))
-        paths = [demo, *meshes]
+        paths = [p for p in (demo, *meshes) if args.match in p.name]
         for path in paths:
             if path == demo:
                 from model.mesh_io import read_mesh
@@ -210,10 +219,11 @@ def main(argv: list[str] | None = None) -> int:
                 data = load_mesh(path)
                 v, t = data["vertices"][data["head_ids"]], data["head_triangles"]
                 up, fwd = data["up"], data["forward"]
-            deltas = _bake(v, t, up, fwd)
-            out = pathlib.Path(args.realdev) / f"{path.stem}_before.png"
-            render_closeups(v, t, _pick(deltas, None, args.shapes), out, up, fwd, title=f"{path.name}: ")
-            print(f"wrote {out}")
+            for method, deltas in _bake(v, t, up, fwd, args.methods).items():
+                out = pathlib.Path(args.realdev) / f"{path.stem}_{method}.png"
+                title = f"{path.name} ({method}): "
+                render_closeups(v, t, _pick(deltas, None, args.shapes), out, up, fwd, title=title)
+                print(f"wrote {out}")
             artist = _artist_shapes(data, args.shapes) if path.suffix.lower() == ".fbx" else None
             if artist:  # what the artist made, for comparison
                 out = pathlib.Path(args.realdev) / f"{path.stem}_artist.png"
@@ -229,7 +239,14 @@ def main(argv: list[str] | None = None) -> int:
         with np.load(args.rig) as z:
             deltas, names = z["deltas"], [str(n) for n in z["names"]]
     else:
-        deltas, names = _bake(m.vertices, m.triangles(), args.up, args.forward), None
+        baked = _bake(m.vertices, m.triangles(), args.up, args.forward, args.methods)
+        out = pathlib.Path(args.out)
+        for method, deltas in baked.items():
+            path = out if len(baked) == 1 else out.with_name(f"{out.stem}_{method}{out.suffix}")
+            render_closeups(m.vertices, m.triangles(), _pick(deltas, None, args.shapes), path,
+                            args.up, args.forward)  # fmt: skip
+            print(f"wrote {path}")
+        return 0
     render_closeups(m.vertices, m.triangles(), _pick(deltas, names, args.shapes), pathlib.Path(args.out),
                     args.up, args.forward)  # fmt: skip
     print(f"wrote {args.out}")

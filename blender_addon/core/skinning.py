@@ -131,6 +131,7 @@ def bake_shape_keys(
     use_painted: bool = True,
     up: str = "Z",
     forward: str = "-Y",
+    method: str = "network",
     progress: Progress = _noop,
 ) -> BakeResult:
     """Bake the 53 FACS shapes (ICT names) or 52 (ARKit names) as shape keys driven by the sliders.
@@ -140,6 +141,8 @@ def bake_shape_keys(
     Mesh, as the artist left them, replace the automatic parts, and ``FSP_head`` is the mask when
     no mask group is set. Our previous keys are replaced
     in place; the artist's keys are never touched (a name clash is refused).
+    ``method``: ``"network"``, ``"registration"`` or ``"hybrid"`` (:meth:`model.api.FaceModel.bake`;
+    the classical two use the ICT template shipped with the add-on).
     """
     mesh_io.require_mesh_object(obj)
     mesh_io.require_writable(obj)
@@ -160,7 +163,7 @@ def bake_shape_keys(
         obj, geo.index, geo.vertices, geo.triangles, prepared, bool(head_mask)
     )
     prepared.set_rig_analysis(painted)
-    deltas = fm.bake(prepared, skin_weights=skin)  # (53, S, 3) world
+    deltas = fm.bake(prepared, skin_weights=skin, method=method)  # (53, S, 3) world
     progress(0.8)
     local = mesh_io.deltas_to_local(deltas.astype(np.float64), geo.matrix) * geo.mask[None, :, None]
     full = np.zeros((facs.NUM_EXPRESSIONS, geo.num_vertices, 3), dtype=np.float64)

@@ -50,9 +50,15 @@ class FACE_SKINNING_OT_bake_shape_keys(ActiveMeshOperator, bpy.types.Operator):
                     use_painted=s.use_painted,
                     up=s.up_axis,
                     forward=s.forward_axis,
+                    method=s.bake_method.lower(),
                     progress=progress,
                 )
-            source = "the painted FS_ weights" if res.used_painted else "predicted weights"
+            if s.bake_method == "REGISTRATION":
+                source = "the registered ICT template"
+            else:
+                source = "the painted FS_ weights" if res.used_painted else "predicted weights"
+                if s.bake_method == "HYBRID":
+                    source += " and the registered ICT template"
             return (
                 f"Baked {len(res.names)} shape keys on '{obj.name}' from {source}; "
                 f"{res.drivers} driven by the FACS sliders"

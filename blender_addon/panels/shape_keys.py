@@ -1,4 +1,4 @@
-"""Shape Keys panel: naming, prefix, painted weights, bake, check."""
+"""Shape Keys panel: naming, bake method, prefix, painted weights, bake, check."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ class FACE_SKINNING_PT_shape_keys(SidebarPanel, bpy.types.Panel):
         obj = context.active_object
         s = context.scene.nfs_settings
         layout.prop(s, "naming", expand=True)
+        layout.prop(s, "bake_method")
         layout.prop(s, "key_prefix")
         layout.prop(s, "use_painted")
         layout.operator("face_skinning.bake_shape_keys", icon="SHAPEKEY_DATA")

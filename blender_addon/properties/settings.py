@@ -48,6 +48,25 @@ class NFS_PG_settings(bpy.types.PropertyGroup):
         ],
         default="ICT",
     )
+    bake_method: EnumProperty(
+        name="Method",
+        description="How the 53 expression shapes are made",
+        items=[
+            ("NETWORK", "Network", "The neural network's shapes (uses the FS_ weights)"),
+            (
+                "REGISTRATION",
+                "Registration",
+                "ICT-FaceKit's template fitted onto the mesh (eye/mouth openings as landmarks), its "
+                "shapes carried over; ignores the FS_ weights",
+            ),
+            (
+                "HYBRID",
+                "Hybrid",
+                "Registration where the template fits the mesh closely, the network elsewhere",
+            ),
+        ],
+        default="NETWORK",
+    )
     key_prefix: StringProperty(
         name="Prefix", description="Prefix of the baked shape-key names (avoids clashes with yours)"
     )

@@ -5,7 +5,8 @@ Output npz: ``names (53,)`` ICT names, ``deltas (53, V, 3) float32`` additive de
 input's units and axes, index-aligned with the file's vertices (every vertex, loose parts too),
 ``skin_weights (V, K) float32`` (rows sum to 1), ``regions (K,)`` region names.
 ``--method registration|hybrid`` bakes by registering the ICT template instead of (or blended
-with) the network (:meth:`model.api.FaceModel.bake`); those need ICT-FaceKit (``--ict``).
+with) the network (:meth:`model.api.FaceModel.bake`); those use the shipped ICT template
+(``model/data/ict_template.npz``), or ICT-FaceKit itself with ``--ict DIR`` (development).
 """
 
 from __future__ import annotations
@@ -38,7 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "shapes carried over; hybrid: registration where the template fits, network elsewhere",
     )
     parser.add_argument(
-        "--ict", default=None, help="ICT-FaceKit folder for registration/hybrid (default: $ICT_FACEKIT)"
+        "--ict",
+        default=None,
+        help="ICT-FaceKit folder for registration/hybrid instead of the shipped template "
+        "(development; $ICT_FACEKIT is not read here)",
     )
 
 
@@ -55,8 +59,8 @@ def run(args: argparse.Namespace) -> int:
     fm = load_model(args)
     prep = prepare(fm, mesh, args, args.target)
     skin = fm.predict_skin_weights(prep)
-    ict = None
-    if args.method != "network":
+    ict = None  # the shipped template
+    if args.method != "network" and args.ict is not None:
         from ..ict import load_ict
 
         ict = load_ict(args.ict)  # typed ICTDataError (one line, exit 2) when missing

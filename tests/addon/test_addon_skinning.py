@@ -185,3 +185,25 @@ def test_ict_face_predict_and_bake(loaded, ict_dir):
     assert len(obj.data.shape_keys.key_blocks) == 54
     d = _deltas(obj)
     assert d.shape == (53, len(obj.data.vertices), 3) and np.all(np.isfinite(d))
+
+
+@pytest.mark.parametrize("method", ["NETWORK", "REGISTRATION", "HYBRID"])
+def test_each_bake_method_bakes_53_keys(loaded, method, monkeypatch, tmp_path):
+    """The classical methods use the template shipped with the add-on: no ICT-FaceKit needed."""
+    monkeypatch.setenv("ICT_FACEKIT", str(tmp_path / "nowhere"))
+    obj = make_face()
+    settings = bpy.context.scene.nfs_settings
+    settings.bake_method = method
+    try:
+        assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
+    finally:
+        settings.bake_method = "NETWORK"
+    names = [kb.name for kb in obj.data.shape_keys.key_blocks]
+    assert names == ["Basis", *ICT_NAMES]
+    d = _deltas(obj)
+    assert np.all(np.isfinite(d)) and np.abs(d).max() > 0
+    if method != "NETWORK":
+        # the registration's shapes differ from the network's on the same face
+        settings.bake_method = "NETWORK"
+        assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
+        assert np.abs(_deltas(obj) - d).max() > 1e-4

@@ -9,6 +9,7 @@ import pytest
 
 from model.api import BAKE_METHODS, FaceModel
 from model.errors import ICTDataError
+from model.facs import ICT_NAMES
 from model.ict import load_ict
 from model.mesh_io import read_mesh
 from model.weights import save_random_model
@@ -70,11 +71,21 @@ def test_hybrid_lies_between_network_and_registration(fm, ict, demo):
     assert np.abs(resid).max() < 1e-4 * np.abs(net).max() + 1e-6
 
 
-def test_unknown_method_and_missing_ict_are_typed_errors(fm, demo, monkeypatch, tmp_path):
+def test_unknown_method_and_missing_ict_folder_are_typed_errors(fm, demo, monkeypatch, tmp_path):
     v, t = demo
     prep = fm.prepare(v, t)
     with pytest.raises(ValueError, match="unknown bake method"):
         fm.bake(prep, method="magic")
-    monkeypatch.setenv("ICT_FACEKIT", str(tmp_path / "nowhere"))
     with pytest.raises(ICTDataError):
-        fm.bake(prep, method="registration")
+        fm.bake(prep, method="registration", ict=tmp_path / "nowhere")
+
+
+def test_classical_methods_use_the_shipped_template_without_ict(fm, demo, monkeypatch, tmp_path):
+    v, t = demo
+    monkeypatch.setenv("ICT_FACEKIT", str(tmp_path / "nowhere"))  # never read at bake time
+    for method in ("registration", "hybrid"):
+        deltas = fm.bake(fm.prepare(v, t), method=method)
+        assert deltas.shape == (53, len(v), 3) and np.isfinite(deltas).all()
+        # the blinks move the lids: the template's shapes arrived
+        blink = deltas[ICT_NAMES.index("eyeBlink_L")]
+        assert np.linalg.norm(blink, axis=1).max() > 0.2  # cm on the demo head

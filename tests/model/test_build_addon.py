@@ -79,12 +79,15 @@ def test_zip_layout(tree, tmp_path):
     rel = {n[len(TOP) :] for n in names}
     for required in ("__init__.py", "blender_manifest.toml", "core/glue.py", "model/__init__.py",
                      "model/facs.py", "model/data/weights/model.pt", "model/data/weights/config.json",
-                     "model/data/weights/model.pt.sha256"):  # fmt: skip
+                     "model/data/weights/model.pt.sha256", "model/data/ict_template.npz",
+                     "model/data/ICT_TEMPLATE_LICENSE.txt"):  # fmt: skip
         assert required in rel, required
     assert not [n for n in rel if "__pycache__" in n or n.endswith(".pyc")]
     assert not [n for n in rel if n.startswith("tests/") or "/tests/" in n]
     assert "demo_scene.py" not in rel and ".hidden" not in rel
-    assert not [n for n in rel if n.startswith("model/data/") and not n.startswith("model/data/weights/")]
+    shipped_data = {f"model/data/{name}" for name in ba.MODEL_DATA_SHIPPED}
+    data = {n for n in rel if n.startswith("model/data/") and not n.startswith("model/data/weights/")}
+    assert data == shipped_data
     # every model source file made it
     sources = {f"model/{p.relative_to(tree / 'model').as_posix()}" for p in (tree / "model").rglob("*.py")}
     sources = {s for s in sources if "__pycache__" not in s}
@@ -94,6 +97,8 @@ def test_zip_layout(tree, tmp_path):
             assert info.date_time == ba.ZIP_DATE
             assert info.external_attr >> 16 == 0o100644
         assert zf.read(TOP + "model/data/weights/model.pt") == (tree / "weights" / "model.pt").read_bytes()
+        template = tree / "model" / "data" / "ict_template.npz"
+        assert zf.read(TOP + "model/data/ict_template.npz") == template.read_bytes()
         assert zf.testzip() is None
 
 

@@ -57,13 +57,24 @@ def test_bake_round_trip(files, tmp_path):
 DEMO_HEAD = pathlib.Path(__file__).resolve().parents[2] / "model" / "data" / "demo_head.obj"
 
 
-def test_bake_registration_without_ict_is_one_line_exit_2(files, tmp_path, monkeypatch, capsys):
+def test_bake_registration_with_a_missing_ict_folder_is_one_line_exit_2(files, tmp_path, capsys):
     _, _, w = files
-    monkeypatch.setenv("ICT_FACEKIT", str(tmp_path / "nowhere"))
     args = ["bake", str(DEMO_HEAD), "-o", str(tmp_path / "r.npz"), "--weights", w, "--method", "registration"]
-    assert main(args) == 2
+    assert main(args + ["--ict", str(tmp_path / "nowhere")]) == 2
     assert "ICT" in capsys.readouterr().err
     assert not (tmp_path / "r.npz").exists()
+
+
+@pytest.mark.parametrize("method", ["registration", "hybrid"])
+def test_bake_classical_methods_need_no_ict_data(files, tmp_path, monkeypatch, method):
+    """The shipped template (model/data/ict_template.npz) replaces ICT-FaceKit at bake time."""
+    _, _, w = files
+    monkeypatch.setenv("ICT_FACEKIT", str(tmp_path / "nowhere"))
+    out = tmp_path / "r.npz"
+    assert main(["bake", str(DEMO_HEAD), "-o", str(out), "--weights", w, "--method", method]) == 0
+    deltas = np.load(out)["deltas"]
+    assert deltas.shape == (53, read_mesh(DEMO_HEAD).num_vertices, 3)
+    assert np.all(np.isfinite(deltas)) and np.abs(deltas).max() > 0
 
 
 @pytest.mark.parametrize("method", ["registration", "hybrid"])

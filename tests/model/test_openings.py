@@ -81,6 +81,36 @@ def test_demo_head_with_sealed_openings_has_none():
     assert find_openings(v, np.vstack([t] + caps)) == {}
 
 
+def test_a_horizontal_ring_below_the_eyes_is_not_a_mouth():
+    """Sealed lips and an open tube where a mouth would be (like the neck cut of a full-body
+    avatar's head crop, which is as deep as it is wide): eyes, but no mouth."""
+    mesh = read_mesh(DEMO)
+    t = mesh.triangles()
+    c = fit_frame(mesh.vertices, t).to_canonical(mesh.vertices)
+    found = find_openings(c, t)
+    loop = found["mouth"]
+    v = np.vstack([c, c[loop].mean(axis=0)])
+    t = np.vstack([t, np.stack([loop, np.roll(loop, -1), np.full(len(loop), len(c))], 1)])
+    assert set(find_openings(v, t)) == {"eye_left", "eye_right"}
+    # an open tube along Y (two horizontal rims) centred where the mouth was
+    left, right = (c[found[k]].mean(axis=0) for k in ("eye_left", "eye_right"))
+    radius, m = 0.3 * (left[0] - right[0]), 24
+    phi = np.linspace(0, 2 * np.pi, m, endpoint=False)
+    centre = c[loop].mean(axis=0)
+    rims = [
+        np.stack([radius * np.cos(phi), np.full(m, dy), radius * np.sin(phi)], 1) + centre
+        for dy in (-0.02, 0.02)
+    ]
+    base = len(v)
+    v = np.vstack([v, *rims])
+    j, k = np.arange(m), (np.arange(m) + 1) % m
+    tube = np.vstack(
+        [np.stack([base + j, base + k, base + m + j], 1), np.stack([base + k, base + m + k, base + m + j], 1)]
+    )
+    assert len(boundary_loops(np.vstack([t, tube]))) == len(boundary_loops(t)) + 2
+    assert set(find_openings(v, np.vstack([t, tube]))) == {"eye_left", "eye_right"}
+
+
 def test_loop_correspondence_ignores_start_and_orientation():
     s = np.linspace(0, 2 * np.pi, 40, endpoint=False)
     loop = np.stack([2 * np.cos(s), np.sin(s), np.zeros_like(s)], 1)
