@@ -93,6 +93,10 @@ def prepare_mesh(
 class FaceModel:
     """The trained network behind a numpy API. Create with :meth:`load`."""
 
+    # bake-time constraints of :mod:`model.shape_locality` (bake, decode, retarget alike)
+    shape_locality: bool = True
+    shape_symmetry: bool = True
+
     def __init__(self, net, config: dict, device: str = "cpu"):
         self.net = net
         self.config = config
@@ -157,24 +161,28 @@ class FaceModel:
 
         ``skin_weights`` (V, K), e.g. repainted by a user, replace the predicted ones.
         """
+        return self._from_canonical(prepared, self._bake_canonical(prepared, skin_weights))
+
+    def _bake_canonical(self, prepared: PreparedMesh, skin_weights: np.ndarray | None) -> np.ndarray:
+        from .shape_locality import post_process
+
         rig = self._rig(prepared, skin_weights)
-        deltas = self.net.bake(rig).cpu().numpy()
-        return self._from_canonical(prepared, deltas)
+        deltas, skin = self.net.bake(rig).cpu().numpy(), rig["skin"].cpu().numpy()
+        return post_process(
+            deltas, prepared.canonical, prepared.triangles, skin, self.shape_locality, self.shape_symmetry
+        )
 
     def decode(
         self, prepared: PreparedMesh, codes: np.ndarray, skin_weights: np.ndarray | None = None
     ) -> np.ndarray:
         """Displacements (T, V, 3) float32 (input units/axes) for FACS codes (T, 53)."""
-        import torch
-
         codes = np.asarray(codes, dtype=np.float32)
         if codes.ndim != 2 or codes.shape[1] != len(ICT_NAMES):
             raise MeshError(
                 f"codes must be (T, 53), got {codes.shape}; pass one row of ICT weights per frame"
             )
-        rig = self._rig(prepared, skin_weights)
-        with torch.no_grad():
-            disp = self.net.decode(rig, torch.from_numpy(codes).to(self.device)).cpu().numpy()
+        # the decoder is linear in the codes: blend the (constrained) baked shapes
+        disp = np.einsum("ti,ivc->tvc", codes, self._bake_canonical(prepared, skin_weights))
         return self._from_canonical(prepared, disp)
 
     def encode(self, neutral: PreparedMesh, frames: np.ndarray, method: str | None = None) -> np.ndarray:

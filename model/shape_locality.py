@@ -1,0 +1,308 @@
+"""Bake-time constraints on the 53 baked shapes: locality (each shape stays in its regions) and
+mirror symmetry on mirror-symmetric meshes. Numpy in, numpy out, canonical frame.
+
+**Locality.** ``model/shape_locality.npz`` (beside this module, so the add-on ships it) holds
+``allowed (53, K)``: for each ICT shape ``s`` and face region ``r`` of :mod:`model.regions`,
+the median displacement magnitude of the shape's ICT-FaceKit delta over the region's ICT
+vertices, divided by the largest such median of the shape (1 = the region it moves most,
+0 = a region it leaves still). The median, not a high percentile: a region counts as moved
+when most of it moves, so the few scalp vertices at ICT's jaw hinge do not make the scalp a
+jaw region (with it, scalp and neck are 0 for every shape, as an artist's rig has them).
+Regenerate with ``python -m model.shape_locality --ict PATH`` (or :func:`write_table`);
+``tests/model/test_shape_locality.py`` checks the committed table against a fresh derivation.
+
+At bake time each shape's deltas are multiplied by a per-vertex mask
+``mask_s = smoothstep((smooth(skin @ allowed[s]) - LOW) / (HIGH - LOW))``: the skin weights
+``(V, K)`` (the network's or painted) say which regions a vertex belongs to, ``smooth`` is
+:data:`SMOOTH_STEPS` steps of umbrella (neighbour-average) smoothing on the mesh graph, so a
+mask has no seam where the argmax region changes, and the smoothstep is 0 below ``LOW`` (the
+shape may not move the vertex) and 1 above ``HIGH`` (the network's delta is kept as is).
+
+**Symmetry.** On a mesh whose vertices have a mirror partner across the canonical ``x = 0``
+plane (refitted to the pairs, so a slightly shifted head still counts) within
+:data:`SYMMETRY_TOL` of the canonical scale for :data:`SYMMETRIC_SHARE` of its vertices, each
+left shape becomes the average of itself and the mirror image of its right partner, the right
+one the mirror image of that, and an unpaired shape the average of itself and its own mirror
+image. On other meshes nothing changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+
+import numpy as np
+
+from .facs import ICT_NAMES
+
+TABLE_PATH = pathlib.Path(__file__).resolve().parent / "shape_locality.npz"
+LOW = 0.04  # relative region motion below which a shape may not move a vertex
+HIGH = 0.12  # relative region motion from which the network's delta is kept whole
+KEEP_MIN = 0.5  # a mask that would keep less of a shape's motion energy is trusted less
+SMOOTH_STEPS = 4  # umbrella steps before the smoothstep: a mask edge a few rings wide
+REGION_PERCENTILE = 95  # of a region's displacement magnitudes: "how much it moves"
+POINT_STRIDE = 4  # every 4th vertex of ICT's head crop as a reach sample (~2.8k points)
+MOVING_REL = 0.05  # an ICT point moves in a shape from this share of the shape's peak
+REACH_INNER = 0.15  # eye distances (~1 cm) around ICT's moving area where a shape acts fully
+REACH_MARGIN = 0.35  # eye distances (~2 cm) beyond that over which it fades out
+SYMMETRY_TOL = 0.01  # canonical units (the mesh's RMS radius is 1): ~1 mm on a head
+SYMMETRIC_SHARE = 0.95  # share of vertices with a partner within SYMMETRY_TOL
+
+
+# ---- the table ---------------------------------------------------------------------------------
+def compute_table(ict) -> dict[str, np.ndarray]:
+    """The locality table from a loaded ICT model (:func:`model.ict.load_ict`).
+
+    ``allowed (53, K)`` float64 in [0, 1] (region motion, see the module docstring);
+    ``points (P, 3)`` float64: every :data:`POINT_STRIDE`-th vertex of ICT's ``head`` crop in
+    face units (canonical frame, origin between the eyes, eye distance 1); ``moving (53, P)``
+    bool: the point moves by at least :data:`MOVING_REL` of the shape's largest displacement.
+    """
+    from .frame import fit_frame
+    from .regions import NUM_REGIONS, ict_region_labels
+    from .rig_check import face_anchors
+
+    labels = ict_region_labels(ict)
+    magnitude = np.linalg.norm(np.asarray(ict.expressions, dtype=np.float64), axis=2)  # (53, N)
+    allowed = np.zeros((magnitude.shape[0], NUM_REGIONS))
+    for r in range(NUM_REGIONS):
+        allowed[:, r] = np.percentile(magnitude[:, labels == r], REGION_PERCENTILE, axis=1)
+    n, tris = ict.crop("head")
+    canonical = fit_frame(ict.neutral[:n], tris).to_canonical(ict.neutral[:n].astype(np.float64))
+    anchors = face_anchors(canonical, tris)
+    keep = np.arange(0, n, POINT_STRIDE)
+    head = magnitude[:, :n]
+    return {
+        "allowed": allowed / allowed.max(axis=1, keepdims=True),
+        "points": (canonical[keep] - anchors.mid) / anchors.eye_distance,
+        "moving": head[:, keep] >= MOVING_REL * head.max(axis=1, keepdims=True),
+    }
+
+
+def write_table(ict, path: str | pathlib.Path = TABLE_PATH) -> pathlib.Path:
+    """Derive the table from ICT and write it (float32, with the region and shape names)."""
+    from .atomic_write import save_npz
+    from .regions import REGION_NAMES
+
+    table = compute_table(ict)
+    save_npz(
+        pathlib.Path(path),
+        dict(
+            allowed=table["allowed"].astype(np.float32),
+            points=table["points"].astype(np.float32),
+            moving=table["moving"],
+            regions=np.array(REGION_NAMES),
+            shapes=np.array(ICT_NAMES),
+        ),
+        compress=True,
+    )
+    return pathlib.Path(path)
+
+
+def load_table(path: str | pathlib.Path = TABLE_PATH) -> dict[str, np.ndarray]:
+    """The committed table (as :func:`compute_table`); raises ValueError if its names are stale."""
+    from .regions import REGION_NAMES
+
+    with np.load(path, allow_pickle=False) as z:
+        if tuple(z["regions"]) != REGION_NAMES or tuple(z["shapes"]) != ICT_NAMES:
+            raise ValueError(
+                f"{path} was derived for other region or shape names; regenerate it with "
+                "`python -m model.shape_locality --ict PATH`"
+            )
+        return {
+            "allowed": z["allowed"].astype(np.float64),
+            "points": z["points"].astype(np.float64),
+            "moving": z["moving"].astype(bool),
+        }
+
+
+# ---- locality ----------------------------------------------------------------------------------
+def _umbrella(num_vertices: int, triangles: np.ndarray):
+    """Row-normalized vertex adjacency (V, V) of the triangle mesh (isolated vertices: self)."""
+    import scipy.sparse as sp
+
+    t = np.asarray(triangles, dtype=np.int64)
+    rows = np.concatenate([t[:, 0], t[:, 1], t[:, 2], t[:, 1], t[:, 2], t[:, 0]])
+    cols = np.concatenate([t[:, 1], t[:, 2], t[:, 0], t[:, 0], t[:, 1], t[:, 2]])
+    adj = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(num_vertices, num_vertices)).tocsr()
+    adj.data[:] = 1.0  # duplicate edges (two triangles share one) count once
+    degree = np.asarray(adj.sum(axis=1)).ravel()
+    lonely = degree == 0
+    adj = adj + sp.diags(lonely.astype(np.float64))
+    return sp.diags(1.0 / np.maximum(degree, 1.0)) @ adj
+
+
+def locality_masks(
+    triangles: np.ndarray, skin_weights: np.ndarray, allowed: np.ndarray | None = None
+) -> np.ndarray:
+    """``(53, V)`` float64 masks in [0, 1]: how much of its delta each shape keeps per vertex.
+
+    triangles (T, 3) int; skin_weights (V, K) rows summing to 1 (the network's softmax or
+    painted weights); allowed (53, K), default the committed table.
+    """
+    allowed = load_table()["allowed"] if allowed is None else np.asarray(allowed, dtype=np.float64)
+    skin = np.asarray(skin_weights, dtype=np.float64)
+    raw = skin @ allowed.T  # (V, 53)
+    step = _umbrella(len(skin), triangles)
+    for _ in range(SMOOTH_STEPS):
+        raw = 0.5 * raw + 0.5 * (step @ raw)  # half-step: a short, lazy diffusion
+    t = np.clip((raw - LOW) / (HIGH - LOW), 0.0, 1.0)
+    return (t * t * (3.0 - 2.0 * t)).T
+
+
+def apply_locality(
+    deltas: np.ndarray, triangles: np.ndarray, skin_weights: np.ndarray, allowed: np.ndarray | None = None
+) -> np.ndarray:
+    """deltas (53, V, 3) (any frame) times :func:`locality_masks`; same shape and dtype."""
+    d = np.asarray(deltas)
+    masks = locality_masks(triangles, skin_weights, allowed)
+    if KEEP_MIN > 0:
+        # self-consistency: where the skin weights put a shape's regions far from where the
+        # network moves it, one of the two is wrong on this mesh; fade the mask out rather
+        # than erase the shape (energy kept 0 -> no mask, >= KEEP_MIN -> full mask)
+        energy = np.einsum("svc,svc->sv", d, d, dtype=np.float64)
+        kept = (masks**2 * energy).sum(axis=1) / np.maximum(energy.sum(axis=1), 1e-300)
+        a = np.clip(kept / KEEP_MIN, 0.0, 1.0)
+        trust = a * a * (3.0 - 2.0 * a)
+        masks = 1.0 - trust[:, None] * (1.0 - masks)
+    return (d * masks[..., None]).astype(d.dtype)
+
+
+def reach_masks(
+    canonical: np.ndarray, mid: np.ndarray, eye_distance: float, table: dict | None = None
+) -> np.ndarray:
+    """``(53, V)`` float64 in [0, 1]: 1 within ICT's moving area of each shape, placed by the eye
+    midpoint ``mid`` (3,) and ``eye_distance`` of the canonical vertices (V, 3), fading to 0 at
+    :data:`REACH_INNER` + :data:`REACH_MARGIN` eye distances from it. Needs no skin weights: a safety for meshes where
+    the network's regions are wrong (a bust's shoulders, an avatar's collar)."""
+    from scipy.spatial import cKDTree
+
+    table = load_table() if table is None else table
+    local = (np.asarray(canonical, dtype=np.float64) - mid) / eye_distance
+    out = np.ones((table["moving"].shape[0], len(local)))
+    for s, moving in enumerate(table["moving"]):
+        if moving.any():
+            far = REACH_INNER + REACH_MARGIN
+            dist, _ = cKDTree(table["points"][moving]).query(local, distance_upper_bound=far)
+            t = np.clip((far - np.minimum(dist, far)) / REACH_MARGIN, 0.0, 1.0)
+            out[s] = t * t * (3.0 - 2.0 * t)
+    return out
+
+
+def apply_reach(
+    deltas: np.ndarray, canonical: np.ndarray, triangles: np.ndarray, skin_weights: np.ndarray | None = None
+) -> np.ndarray:
+    """deltas (53, V, 3) canonical times :func:`reach_masks` placed by the face anchors of
+    :func:`model.rig_check.face_anchors`; unchanged when no eyes are found."""
+    from .regions import REGION_NAMES
+    from .rig_check import face_anchors
+
+    anchors = face_anchors(canonical, triangles, skin_weights=skin_weights, region_names=REGION_NAMES)
+    if anchors.mid is None or not anchors.eye_distance:
+        return deltas
+    masks = reach_masks(anchors.canonical, anchors.mid, anchors.eye_distance)
+    return (np.asarray(deltas) * masks[..., None]).astype(np.asarray(deltas).dtype)
+
+
+# ---- symmetry ----------------------------------------------------------------------------------
+def mirror_pairs(names: tuple[str, ...] = ICT_NAMES) -> tuple[list[tuple[int, int]], list[int]]:
+    """(left, right) index pairs (``_L``/``_R``, ``Left``/``Right``) and the unpaired indices."""
+    index = {n: i for i, n in enumerate(names)}
+    pairs, paired = [], set()
+    for n, i in index.items():
+        for left, right in (("_L", "_R"), ("Left", "Right")):
+            if n.endswith(left) and n[: -len(left)] + right in index:
+                j = index[n[: -len(left)] + right]
+                pairs.append((i, j))
+                paired.update((i, j))
+    return pairs, [i for i in range(len(names)) if i not in paired]
+
+
+def mirror_partners(canonical: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Mirror correspondence of canonical vertices (V, 3) across the symmetry plane.
+
+    Starts from ``x = 0`` and refits the plane (normal, offset) twice from the pairs. Returns
+    (partner (V,) int64, -1 where none within :data:`SYMMETRY_TOL`; the reflection (3, 3) of
+    vectors; the share of vertices that have a partner).
+    """
+    from scipy.spatial import cKDTree
+
+    v = np.asarray(canonical, dtype=np.float64)
+    tree = cKDTree(v)
+    normal, offset = np.array([1.0, 0.0, 0.0]), 0.0
+    for it in range(3):
+        reflected = v - 2.0 * ((v @ normal) - offset)[:, None] * normal[None]
+        dist, idx = tree.query(reflected)
+        if it == 2:
+            break
+        diff = v - v[idx]
+        far = (np.linalg.norm(diff, axis=1) > 0.1) & (dist < 10 * SYMMETRY_TOL)
+        if far.sum() >= 3:
+            n = np.median(diff[far] * np.sign(diff[far] @ normal)[:, None], axis=0)
+            normal = n / np.linalg.norm(n)
+        offset = float(np.median(((v + v[idx]) / 2.0) @ normal))
+    ok = dist <= SYMMETRY_TOL
+    reflection = np.eye(3) - 2.0 * np.outer(normal, normal)
+    return np.where(ok, idx, -1).astype(np.int64), reflection, float(ok.mean())
+
+
+def symmetrize(deltas: np.ndarray, canonical: np.ndarray, names: tuple[str, ...] = ICT_NAMES) -> np.ndarray:
+    """Mirror-symmetric shapes on a mirror-symmetric mesh; ``deltas`` unchanged otherwise.
+
+    deltas (S, V, 3) in the canonical frame of ``canonical`` (V, 3) (vectors reflect with the
+    plane's reflection); names (S,) the shape names that pair left and right shapes.
+    Vertices without a mirror partner keep their deltas.
+    """
+    partner, reflection, share = mirror_partners(canonical)
+    if share < SYMMETRIC_SHARE:
+        return deltas
+    d = np.asarray(deltas, dtype=np.float64)
+    has = partner >= 0
+    src = np.where(has, partner, 0)
+
+    def mirrored(field: np.ndarray) -> np.ndarray:  # (V, 3): the mirror image of a field
+        out = field[src] @ reflection.T
+        return np.where(has[:, None], out, field)
+
+    out = d.copy()
+    pairs, single = mirror_pairs(names)
+    for left, right in pairs:
+        out[left] = 0.5 * (d[left] + mirrored(d[right]))
+        out[right] = mirrored(out[left])
+    for s in single:
+        out[s] = 0.5 * (d[s] + mirrored(d[s]))
+    return out.astype(np.asarray(deltas).dtype)
+
+
+def post_process(
+    deltas: np.ndarray,
+    canonical: np.ndarray,
+    triangles: np.ndarray,
+    skin_weights: np.ndarray,
+    locality: bool = True,
+    symmetry: bool = True,
+) -> np.ndarray:
+    """The bake-time constraints in order (locality, then symmetry) on canonical deltas (53, V, 3)."""
+    if locality:
+        deltas = apply_locality(deltas, triangles, skin_weights)
+        deltas = apply_reach(deltas, canonical, triangles, skin_weights)
+    if symmetry:
+        deltas = symmetrize(deltas, canonical)
+    return deltas
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m model.shape_locality --ict PATH``: regenerate the committed table."""
+    parser = argparse.ArgumentParser(prog="python -m model.shape_locality", description=main.__doc__)
+    parser.add_argument("--ict", default=None, help="ICT-FaceKit folder (default: $ICT_FACEKIT)")
+    parser.add_argument("--out", default=str(TABLE_PATH), help="where to write the table")
+    args = parser.parse_args(argv)
+    from .ict import load_ict
+
+    print(write_table(load_ict(args.ict), args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
