@@ -174,8 +174,8 @@ def reach_masks(
 ) -> np.ndarray:
     """``(53, V)`` float64 in [0, 1]: 1 within ICT's moving area of each shape, placed by the eye
     midpoint ``mid`` (3,) and ``eye_distance`` of the canonical vertices (V, 3), fading to 0 at
-    :data:`REACH_INNER` + :data:`REACH_MARGIN` eye distances from it. Needs no skin weights: a safety for meshes where
-    the network's regions are wrong (a bust's shoulders, an avatar's collar)."""
+    :data:`REACH_INNER` + :data:`REACH_MARGIN` eye distances from it. Needs no skin weights: a
+    safety for meshes where the network's regions are wrong (a bust's shoulders, a collar)."""
     from scipy.spatial import cKDTree
 
     table = load_table() if table is None else table
