@@ -219,51 +219,54 @@ def mirror_pairs(names: tuple[str, ...] = ICT_NAMES) -> tuple[list[tuple[int, in
     return pairs, [i for i in range(len(names)) if i not in paired]
 
 
-def mirror_partners(canonical: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """Mirror correspondence of canonical vertices (V, 3) across the symmetry plane.
+def mirror_map(canonical: np.ndarray, triangles: np.ndarray):
+    """Mirror correspondence of the canonical mesh across its symmetry plane, on the surface
+    (the mesh need not have mirrored vertices, only a mirrored shape).
 
     Starts from ``x = 0`` and refits the plane (normal, offset) twice from the pairs. Returns
-    (partner (V,) int64, -1 where none within :data:`SYMMETRY_TOL`; the reflection (3, 3) of
-    vectors; the share of vertices that have a partner).
+    (hits: :class:`model.transfer.ClosestHits` of each reflected vertex on the mesh; ok (V,)
+    bool, the hit is within :data:`SYMMETRY_TOL`; the reflection (3, 3) of vectors; the share
+    of vertices that are ok).
     """
-    from scipy.spatial import cKDTree
+    from .transfer import closest_points
 
     v = np.asarray(canonical, dtype=np.float64)
-    tree = cKDTree(v)
+    t = np.asarray(triangles, dtype=np.int64)
     normal, offset = np.array([1.0, 0.0, 0.0]), 0.0
     for it in range(3):
-        reflected = v - 2.0 * ((v @ normal) - offset)[:, None] * normal[None]
-        dist, idx = tree.query(reflected)
+        hits = closest_points(v, t, v - 2.0 * ((v @ normal) - offset)[:, None] * normal[None])
         if it == 2:
             break
-        diff = v - v[idx]
-        far = (np.linalg.norm(diff, axis=1) > 0.1) & (dist < 10 * SYMMETRY_TOL)
+        diff = v - hits.points
+        # pairs far from the plane give its direction; pairs that found no partner give nothing
+        far = (np.linalg.norm(diff, axis=1) > 0.1) & (hits.distance < 10 * SYMMETRY_TOL)
         if far.sum() >= 3:
             n = np.median(diff[far] * np.sign(diff[far] @ normal)[:, None], axis=0)
             normal = n / np.linalg.norm(n)
-        offset = float(np.median(((v + v[idx]) / 2.0) @ normal))
-    ok = dist <= SYMMETRY_TOL
-    reflection = np.eye(3) - 2.0 * np.outer(normal, normal)
-    return np.where(ok, idx, -1).astype(np.int64), reflection, float(ok.mean())
+        offset = float(np.median(((v + hits.points) / 2.0) @ normal))
+    ok = hits.distance <= SYMMETRY_TOL
+    return hits, ok, np.eye(3) - 2.0 * np.outer(normal, normal), float(ok.mean())
 
 
-def symmetrize(deltas: np.ndarray, canonical: np.ndarray, names: tuple[str, ...] = ICT_NAMES) -> np.ndarray:
-    """Mirror-symmetric shapes on a mirror-symmetric mesh; ``deltas`` unchanged otherwise.
+def symmetrize(
+    deltas: np.ndarray, canonical: np.ndarray, triangles: np.ndarray, names: tuple[str, ...] = ICT_NAMES
+) -> np.ndarray:
+    """Mirror-symmetric shapes on a mirror-symmetric mesh; ``deltas`` itself otherwise.
 
-    deltas (S, V, 3) in the canonical frame of ``canonical`` (V, 3) (vectors reflect with the
-    plane's reflection); names (S,) the shape names that pair left and right shapes.
-    Vertices without a mirror partner keep their deltas.
+    deltas (S, V, 3) in the canonical frame of ``canonical`` (V, 3) with ``triangles`` (T, 3);
+    names (S,) the shape names that pair left and right shapes. The mirror image of a field is
+    interpolated at each vertex's mirror point (barycentric); vertices without a mirror point
+    within :data:`SYMMETRY_TOL` keep their deltas.
     """
-    partner, reflection, share = mirror_partners(canonical)
+    from .transfer import transfer
+
+    hits, ok, reflection, share = mirror_map(canonical, triangles)
     if share < SYMMETRIC_SHARE:
         return deltas
     d = np.asarray(deltas, dtype=np.float64)
-    has = partner >= 0
-    src = np.where(has, partner, 0)
 
     def mirrored(field: np.ndarray) -> np.ndarray:  # (V, 3): the mirror image of a field
-        out = field[src] @ reflection.T
-        return np.where(has[:, None], out, field)
+        return np.where(ok[:, None], transfer(field, hits) @ reflection.T, field)
 
     out = d.copy()
     pairs, single = mirror_pairs(names)
@@ -288,7 +291,7 @@ def post_process(
         deltas = apply_locality(deltas, triangles, skin_weights)
         deltas = apply_reach(deltas, canonical, triangles, skin_weights)
     if symmetry:
-        deltas = symmetrize(deltas, canonical)
+        deltas = symmetrize(deltas, canonical, triangles)
     return deltas
 
 
