@@ -46,7 +46,7 @@ REGION_PERCENTILE = 95  # of a region's displacement magnitudes: "how much it mo
 POINT_STRIDE = 4  # every 4th vertex of ICT's head crop as a reach sample (~2.8k points)
 MOVING_REL = 0.10  # an ICT point moves in a shape from this share of its peak (ICT moves the ears ~3-5 %)
 REACH_INNER = 0.15  # eye distances (~1 cm) around ICT's moving area where a shape acts fully
-REACH_MARGIN = 0.35  # eye distances (~2 cm) beyond that over which it fades out
+REACH_MARGIN = 0.6  # eye distances (~3.5 cm) beyond that over which it fades out (no folds)
 SYMMETRY_TOL = 0.01  # canonical units (the mesh's RMS radius is 1): ~1 mm on a head
 SYMMETRIC_SHARE = 0.95  # share of vertices with a partner within SYMMETRY_TOL
 
