@@ -1,29 +1,37 @@
-"""Bake-time constraints on the 53 baked shapes: locality (each shape stays in its regions) and
-mirror symmetry on mirror-symmetric meshes. Numpy in, numpy out, canonical frame.
+"""Bake-time constraints on the 53 baked shapes: each shape stays in its place, and mirror
+symmetry on mirror-symmetric meshes. Numpy in, numpy out, canonical frame.
 
-**Locality.** ``model/shape_locality.npz`` (beside this module, so the add-on ships it) holds
-``allowed (53, K)``: for each ICT shape ``s`` and face region ``r`` of :mod:`model.regions`,
-the median displacement magnitude of the shape's ICT-FaceKit delta over the region's ICT
-vertices, divided by the largest such median of the shape (1 = the region it moves most,
-0 = a region it leaves still). The median, not a high percentile: a region counts as moved
-when most of it moves, so the few scalp vertices at ICT's jaw hinge do not make the scalp a
-jaw region (with it, scalp and neck are 0 for every shape, as an artist's rig has them).
+All derived from ICT-FaceKit once: ``model/shape_locality.npz`` (beside this module, so the add-on
+ships it; 40 KB) holds
+
+* ``allowed (53, K)``: for each ICT shape ``s`` and face region ``r`` of :mod:`model.regions`,
+  the 95th percentile of the shape's displacement magnitude over the region's ICT vertices,
+  divided by its largest region value (1 = the region it moves most, 0 = one it leaves still);
+* ``points (P, 3)``: every 4th vertex of ICT's ``head`` crop in face units (canonical frame,
+  origin between the eyes, eye distance 1), and ``moving (53, P)``: the point moves by at least
+  :data:`MOVING_REL` (10 %) of the shape's largest displacement.
+
 Regenerate with ``python -m model.shape_locality --ict PATH`` (or :func:`write_table`);
 ``tests/model/test_shape_locality.py`` checks the committed table against a fresh derivation.
 
-At bake time each shape's deltas are multiplied by a per-vertex mask
-``mask_s = smoothstep((smooth(skin @ allowed[s]) - LOW) / (HIGH - LOW))``: the skin weights
-``(V, K)`` (the network's or painted) say which regions a vertex belongs to, ``smooth`` is
-:data:`SMOOTH_STEPS` steps of umbrella (neighbour-average) smoothing on the mesh graph, so a
-mask has no seam where the argmax region changes, and the smoothstep is 0 below ``LOW`` (the
-shape may not move the vertex) and 1 above ``HIGH`` (the network's delta is kept as is).
+**Reach** (:func:`apply_reach`, on by default): the mesh's eye midpoint and eye distance (the rig
+check's :func:`model.rig_check.face_anchors`: eye openings, eyeballs, skin weights or the nose tip)
+place ICT's moving area of each shape on the mesh; a shape keeps its delta within
+:data:`REACH_INNER` eye distances of that area and fades to zero (smoothstep) over the next
+:data:`REACH_MARGIN`. Needs no skin weights, so it also holds where the network's regions are
+wrong: a bust's shoulders, an avatar's ears and collar stay still in ``jawOpen``.
 
-**Symmetry.** On a mesh whose vertices have a mirror partner across the canonical ``x = 0``
-plane (refitted to the pairs, so a slightly shifted head still counts) within
-:data:`SYMMETRY_TOL` of the canonical scale for :data:`SYMMETRIC_SHARE` of its vertices, each
-left shape becomes the average of itself and the mirror image of its right partner, the right
-one the mirror image of that, and an unpaired shape the average of itself and its own mirror
-image. On other meshes nothing changes.
+**Region mask** (:func:`apply_locality`, off by default, see :func:`post_process`): per vertex
+``mask_s = smoothstep((smooth(skin @ allowed[s]) - LOW) / (HIGH - LOW))`` with the network's (or
+painted) skin weights ``(V, K)`` and :data:`SMOOTH_STEPS` umbrella steps so the mask has no seam;
+where the mask would remove most of a shape (the skin weights and the network disagree about
+where the shape acts) it is faded out (:data:`KEEP_MIN`).
+
+**Symmetry** (:func:`symmetrize`, on by default): on a mesh whose surface is mirror-symmetric
+across the canonical ``x = 0`` plane (refitted to the pairs; :data:`SYMMETRIC_SHARE` of the
+vertices within :data:`SYMMETRY_TOL` of the surface's mirror image) each left shape becomes the
+average of itself and the mirror image of its right partner, the right one the mirror image of
+that, an unpaired shape the average of itself and its mirror image. Other meshes: unchanged.
 """
 
 from __future__ import annotations
@@ -288,10 +296,15 @@ def post_process(
     skin_weights: np.ndarray,
     locality: bool = True,
     symmetry: bool = True,
+    region_mask: bool = False,
 ) -> np.ndarray:
-    """The bake-time constraints in order (locality, then symmetry) on canonical deltas (53, V, 3)."""
-    if locality:
+    """The bake-time constraints in order (region mask, reach, symmetry) on canonical deltas
+    (53, V, 3). ``locality`` is the reach mask; the region mask is off by default: measured, it
+    adds little to the reach on real meshes and costs accuracy on ICT-like heads (see
+    /work/notes/local.md: held-out ICT 0.097 -> 0.102 relative error)."""
+    if region_mask:
         deltas = apply_locality(deltas, triangles, skin_weights)
+    if locality:
         deltas = apply_reach(deltas, canonical, triangles, skin_weights)
     if symmetry:
         deltas = symmetrize(deltas, canonical, triangles)

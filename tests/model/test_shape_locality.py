@@ -151,8 +151,10 @@ def test_demo_head_motion_outside_the_regions_drops(demo, monkeypatch):
     monkeypatch.setattr(type(fm), "shape_symmetry", False)
     monkeypatch.setattr(type(fm), "shape_locality", False)
     before = fm.bake(prep)
-    monkeypatch.setattr(type(fm), "shape_locality", True)
-    after = fm.bake(prep)
+    canonical = fm._bake_canonical(prep, None)
+    after = fm._from_canonical(
+        prep, sl.post_process(canonical, prep.canonical, prep.triangles, skin, region_mask=True)
+    )
     allowed = sl.load_table()["allowed"]
     outside = (skin @ allowed.T).T < sl.LOW  # (53, V): the regions a shape never moves
     for name in ("mouthSmile_L", "jawOpen", "eyeBlink_L", "browDown_R"):
@@ -160,6 +162,28 @@ def test_demo_head_motion_outside_the_regions_drops(demo, monkeypatch):
         b = np.linalg.norm(before[s][outside[s]], axis=1).sum() / np.linalg.norm(before[s], axis=1).sum()
         a = np.linalg.norm(after[s][outside[s]], axis=1).sum() / np.linalg.norm(after[s], axis=1).sum()
         assert a < 0.5 * b, (name, a, b)
+
+
+def test_demo_head_static_parts_stay_still(demo, monkeypatch):
+    """The reach mask (on by default) stills the check's static zones (ears, scalp, neck base)."""
+    from model.face_landmarks import components
+    from model.rig_check import face_anchors, heuristic_static_mask
+
+    fm, prep = demo
+    a = face_anchors(prep.canonical, prep.triangles)
+    static = heuristic_static_mask(
+        a.canonical, a.mid, a.eye_distance, components(len(prep.canonical), prep.triangles), a.skin
+    )
+    jaw = ICT_NAMES.index("jawOpen")
+
+    def leak() -> float:
+        mag = np.linalg.norm(fm.bake(prep), axis=2)
+        return float(mag[jaw, static].max() / mag[jaw].max())
+
+    monkeypatch.setattr(type(fm), "shape_locality", False)
+    before = leak()
+    monkeypatch.setattr(type(fm), "shape_locality", True)
+    assert before > 0.02 and leak() < 0.01
 
 
 def test_decode_agrees_with_bake(demo):
