@@ -229,14 +229,17 @@ class FaceModel:
 
     def _normal_equations(self, neutral: PreparedMesh, mesh, method: str):
         """The source's normal equations for ``method``, cached on the PreparedMesh per model."""
-        from .nn.encoder import combine_normal_equations
+        import torch
 
-        key = (method, id(self.net), self.device)
+        from .nn.encoder import combine_normal_equations, normal_equations
+
+        key = (method, id(self.net), self.device, self.shape_locality, self.shape_symmetry)
         if key not in neutral._tensors:
             if method == "learned":
                 neutral._tensors[key] = self.net.encoder_features(mesh)
-            elif method == "fit":
-                neutral._tensors[key] = self.net.analysis(mesh)
+            elif method == "fit":  # analysis by synthesis with the bake as shipped (constrained)
+                basis = torch.from_numpy(self._bake_canonical(neutral, None)).to(mesh.mass)
+                neutral._tensors[key] = normal_equations(basis, mesh.mass, self.net.config.ridge)
             else:
                 parts = [self._normal_equations(neutral, mesh, m) for m in ("learned", "fit")]
                 neutral._tensors[key] = combine_normal_equations(*parts)
