@@ -28,7 +28,7 @@ where the mask would remove most of a shape (the skin weights and the network di
 where the shape acts) it is faded out (:data:`KEEP_MIN`).
 
 **Symmetry** (:func:`symmetrize`, on by default): on a mesh whose surface is mirror-symmetric
-across the canonical ``x = 0`` plane (refitted to the pairs; :data:`SYMMETRIC_SHARE` of the
+across the canonical ``x = 0`` plane (refitted to vertex pairs; :data:`SYMMETRIC_SHARE` of the
 vertices within :data:`SYMMETRY_TOL` of the surface's mirror image) each left shape becomes the
 average of itself and the mirror image of its right partner, the right one the mirror image of
 that, an unpaired shape the average of itself and its mirror image. Other meshes: unchanged.
@@ -234,29 +234,42 @@ def mirror_map(canonical: np.ndarray, triangles: np.ndarray):
     """Mirror correspondence of the canonical mesh across its symmetry plane, on the surface
     (the mesh need not have mirrored vertices, only a mirrored shape).
 
-    Starts from ``x = 0`` and refits the plane (normal, offset) twice from the pairs. Returns
-    (hits: :class:`model.transfer.ClosestHits` of each reflected vertex on the mesh; ok (V,)
-    bool, the hit is within :data:`SYMMETRY_TOL`; the reflection (3, 3) of vectors; the share
-    of vertices that are ok).
+    Starts from ``x = 0`` and refits the plane (normal, offset) twice from nearest-vertex pairs.
+    Returns (hits: :class:`model.transfer.ClosestHits` of each reflected vertex on the mesh, or
+    None when the mesh is clearly asymmetric (checked on vertices first: a closest-point pass
+    costs seconds on a dense mesh); ok (V,) bool, the hit is within :data:`SYMMETRY_TOL`; the
+    reflection (3, 3) of vectors; the share of vertices that are ok, an upper bound when hits
+    is None).
     """
+    from scipy.spatial import cKDTree
+
     from .transfer import closest_points
 
     v = np.asarray(canonical, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
+    tree = cKDTree(v)
     normal, offset = np.array([1.0, 0.0, 0.0]), 0.0
     for it in range(3):
-        hits = closest_points(v, t, v - 2.0 * ((v @ normal) - offset)[:, None] * normal[None])
+        reflected = v - 2.0 * ((v @ normal) - offset)[:, None] * normal[None]
+        dist, idx = tree.query(reflected)
         if it == 2:
             break
-        diff = v - hits.points
+        diff = v - v[idx]
         # pairs far from the plane give its direction; pairs that found no partner give nothing
-        far = (np.linalg.norm(diff, axis=1) > 0.1) & (hits.distance < 10 * SYMMETRY_TOL)
+        far = (np.linalg.norm(diff, axis=1) > 0.1) & (dist < 10 * SYMMETRY_TOL)
         if far.sum() >= 3:
             n = np.median(diff[far] * np.sign(diff[far] @ normal)[:, None], axis=0)
             normal = n / np.linalg.norm(n)
-        offset = float(np.median(((v + hits.points) / 2.0) @ normal))
+        offset = float(np.median(((v + v[idx]) / 2.0) @ normal))
+    reflection = np.eye(3) - 2.0 * np.outer(normal, normal)
+    # a surface point within SYMMETRY_TOL has a vertex within SYMMETRY_TOL + an edge length
+    edge = float(np.median(np.linalg.norm(v[t[:, 0]] - v[t[:, 1]], axis=1))) if len(t) else 0.0
+    near = dist <= SYMMETRY_TOL + edge
+    if near.mean() < SYMMETRIC_SHARE:
+        return None, np.zeros(len(v), bool), reflection, float(near.mean())
+    hits = closest_points(v, t, reflected)
     ok = hits.distance <= SYMMETRY_TOL
-    return hits, ok, np.eye(3) - 2.0 * np.outer(normal, normal), float(ok.mean())
+    return hits, ok, reflection, float(ok.mean())
 
 
 def symmetrize(
@@ -272,7 +285,7 @@ def symmetrize(
     from .transfer import transfer
 
     hits, ok, reflection, share = mirror_map(canonical, triangles)
-    if share < SYMMETRIC_SHARE:
+    if hits is None or share < SYMMETRIC_SHARE:
         return deltas
     d = np.asarray(deltas, dtype=np.float64)
 
