@@ -243,8 +243,6 @@ def mirror_map(canonical: np.ndarray, triangles: np.ndarray):
     """
     from scipy.spatial import cKDTree
 
-    from .transfer import closest_points
-
     v = np.asarray(canonical, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
     tree = cKDTree(v)
@@ -267,7 +265,12 @@ def mirror_map(canonical: np.ndarray, triangles: np.ndarray):
     near = dist <= SYMMETRY_TOL + edge
     if near.mean() < SYMMETRIC_SHARE:
         return None, np.zeros(len(v), bool), reflection, float(near.mean())
-    hits = closest_points(v, t, reflected)
+    # each component matched on its mirror partner only (the rig check's matching), so an
+    # eyeball never takes the motion of the lid that hugs it
+    from .face_landmarks import components
+    from .rig_check import _mirror_hits
+
+    hits = _mirror_hits(v, t, components(len(v), t), normal, float(offset))
     ok = hits.distance <= SYMMETRY_TOL
     return hits, ok, reflection, float(ok.mean())
 
