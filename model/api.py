@@ -245,6 +245,10 @@ def _fit(vertices, triangles, up, forward, check_axes, rotation):
 class FaceModel:
     """The trained network behind a numpy API. Create with :meth:`load`."""
 
+    # bake-time constraints of :mod:`model.shape_locality` (bake, decode, retarget alike)
+    shape_locality: bool = True
+    shape_symmetry: bool = True
+
     def __init__(self, net, config: dict, device: str = "cpu"):
         self.net = net
         self.config = config
@@ -424,6 +428,20 @@ class FaceModel:
         :mod:`model.rig_constraints` (only the head moves, rigid eyeballs rotating for eyeLook,
         lower teeth and tongue rigid with the jaw, upper teeth / hair / other pieces still).
         """
+        canonical = self._bake_network(prepared, skin_weights, method, ict)
+        deltas = prepared.scatter(self._from_canonical(prepared, canonical), axis=1)
+        if self.rig_constraints if constraints is None else constraints:
+            from .rig_constraints import apply_rig_constraints
+
+            deltas = apply_rig_constraints(deltas, prepared.vertices, prepared.rig_analysis(), ICT_NAMES)
+        return deltas
+
+    def _bake_network(
+        self, prepared: PreparedMesh, skin_weights: np.ndarray | None, method: str = "network", ict=None
+    ) -> np.ndarray:
+        """Canonical (53, S, 3) float32 shapes on the vertices the network sees: the ``method``'s
+        shapes, then the bake-time constraints of :mod:`model.shape_locality` (reach, mirror
+        symmetry) and the geometric blink of :mod:`model.eyelids`."""
         if method not in BAKE_METHODS:
             raise ValueError(f"unknown bake method {method!r}; use one of {BAKE_METHODS}")
         if method == "network":
@@ -436,16 +454,23 @@ class FaceModel:
                 net = self._network_deltas(prepared, skin_weights)
                 w = np.exp(-((residual / HYBRID_DISTANCE) ** 2)).astype(np.float32)[None, :, None]
                 canonical = w * reg_deltas + (1.0 - w) * net
+        if self.shape_locality or self.shape_symmetry:
+            from .shape_locality import post_process
+
+            skin = self._rig(prepared, skin_weights)["skin"].cpu().numpy()
+            canonical = post_process(
+                canonical,
+                prepared.canonical,
+                prepared.triangles_seen,
+                skin,
+                self.shape_locality,
+                self.shape_symmetry,
+            )
         if self.eyelids:
             from .eyelids import with_eyelids
 
             canonical = with_eyelids(prepared, canonical)
-        deltas = prepared.scatter(self._from_canonical(prepared, canonical), axis=1)
-        if self.rig_constraints if constraints is None else constraints:
-            from .rig_constraints import apply_rig_constraints
-
-            deltas = apply_rig_constraints(deltas, prepared.vertices, prepared.rig_analysis(), ICT_NAMES)
-        return deltas
+        return np.asarray(canonical, dtype=np.float32)
 
     def _network_deltas(self, prepared: PreparedMesh, skin_weights: np.ndarray | None) -> np.ndarray:
         """Canonical (53, S, 3) float32 deltas of the network on the vertices it sees."""
@@ -477,28 +502,17 @@ class FaceModel:
     ) -> np.ndarray:
         """Displacements (T, V, 3) float32 (input units/axes) for FACS codes (T, 53).
 
-        The network is linear in the codes, and so are the constraints: with ``constraints``
-        (None: :attr:`rig_constraints`) this is ``codes @`` :meth:`bake`, what Blender's shape
-        keys show for the same slider values.
+        The network's decoder is linear in the codes, and so are the constraints: this is
+        ``codes @`` :meth:`bake` (with the same ``constraints``), what Blender's shape keys show
+        for the same slider values.
         """
-        import torch
-
         codes = np.asarray(codes, dtype=np.float32)
         if codes.ndim != 2 or codes.shape[1] != len(ICT_NAMES):
             raise MeshError(
                 f"codes must be (T, 53), got {codes.shape}; pass one row of ICT weights per frame"
             )
-        if self.rig_constraints if constraints is None else constraints:
-            baked = self.bake(prepared, skin_weights, constraints=True)
-            return np.einsum("ts,svc->tvc", codes, baked).astype(np.float32)
-        rig = self._rig(prepared, skin_weights)
-        with torch.no_grad():
-            disp = self.net.decode(rig, torch.from_numpy(codes).to(self.device)).cpu().numpy()
-            if self.eyelids:  # the same blinks as bake (decode is linear in the codes)
-                from .eyelids import eyelid_decode_correction
-
-                disp += eyelid_decode_correction(prepared, self.net.bake(rig).cpu().numpy(), codes)
-        return prepared.scatter(self._from_canonical(prepared, disp), axis=1)
+        baked = self.bake(prepared, skin_weights, constraints=constraints)
+        return np.einsum("ts,svc->tvc", codes, baked).astype(np.float32)
 
     def encode(self, neutral: PreparedMesh, frames: np.ndarray, method: str | None = None) -> np.ndarray:
         """Recover ICT FACS weights of animation frames of ``neutral``'s mesh.
@@ -544,14 +558,17 @@ class FaceModel:
 
     def _normal_equations(self, neutral: PreparedMesh, mesh, method: str):
         """The source's normal equations for ``method``, cached on the PreparedMesh per model."""
-        from .nn.encoder import combine_normal_equations
+        import torch
 
-        key = (method, id(self.net), self.device)
+        from .nn.encoder import combine_normal_equations, normal_equations
+
+        key = (method, id(self.net), self.device, self.shape_locality, self.shape_symmetry, self.eyelids)
         if key not in neutral._tensors:
             if method == "learned":
                 neutral._tensors[key] = self.net.encoder_features(mesh)
-            elif method == "fit":
-                neutral._tensors[key] = self.net.analysis(mesh)
+            elif method == "fit":  # analysis by synthesis with the bake as shipped (constrained)
+                basis = torch.from_numpy(self._bake_network(neutral, None)).to(mesh.mass)
+                neutral._tensors[key] = normal_equations(basis, mesh.mass, self.net.config.ridge)
             else:
                 parts = [self._normal_equations(neutral, mesh, m) for m in ("learned", "fit")]
                 neutral._tensors[key] = combine_normal_equations(*parts)

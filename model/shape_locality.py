@@ -1,0 +1,343 @@
+"""Bake-time constraints on the 53 baked shapes: each shape stays in its place, and mirror
+symmetry on mirror-symmetric meshes. Numpy in, numpy out, canonical frame.
+
+All derived from ICT-FaceKit once: ``model/shape_locality.npz`` (beside this module, so the add-on
+ships it; 40 KB) holds
+
+* ``allowed (53, K)``: for each ICT shape ``s`` and face region ``r`` of :mod:`model.regions`,
+  the 95th percentile of the shape's displacement magnitude over the region's ICT vertices,
+  divided by its largest region value (1 = the region it moves most, 0 = one it leaves still);
+* ``points (P, 3)``: every 4th vertex of ICT's ``head`` crop in face units (canonical frame,
+  origin between the eyes, eye distance 1), and ``moving (53, P)``: the point moves by at least
+  :data:`MOVING_REL` (10 %) of the shape's largest displacement.
+
+Regenerate with ``python -m model.shape_locality --ict PATH`` (or :func:`write_table`);
+``tests/model/test_shape_locality.py`` checks the committed table against a fresh derivation.
+
+**Reach** (:func:`apply_reach`, on by default): the mesh's eye midpoint and eye distance (the rig
+check's :func:`model.rig_check.face_anchors`: eye openings, eyeballs, skin weights or the nose tip)
+place ICT's moving area of each shape on the mesh; a shape keeps its delta within
+:data:`REACH_INNER` eye distances of that area and fades to zero (smoothstep) over the next
+:data:`REACH_MARGIN`. Needs no skin weights, so it also holds where the network's regions are
+wrong: a bust's shoulders, an avatar's ears and collar stay still in ``jawOpen``.
+
+**Region mask** (:func:`apply_locality`, off by default, see :func:`post_process`): per vertex
+``mask_s = smoothstep((smooth(skin @ allowed[s]) - LOW) / (HIGH - LOW))`` with the network's (or
+painted) skin weights ``(V, K)`` and :data:`SMOOTH_STEPS` umbrella steps so the mask has no seam;
+where the mask would remove most of a shape (the skin weights and the network disagree about
+where the shape acts) it is faded out (:data:`KEEP_MIN`).
+
+**Symmetry** (:func:`symmetrize`, on by default): on a mesh whose surface is mirror-symmetric
+across the canonical ``x = 0`` plane (refitted to vertex pairs; :data:`SYMMETRIC_SHARE` of the
+vertices within :data:`SYMMETRY_TOL` of the surface's mirror image) each left shape becomes the
+average of itself and the mirror image of its right partner, the right one the mirror image of
+that, an unpaired shape the average of itself and its mirror image. Other meshes: unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import pathlib
+import sys
+
+import numpy as np
+
+from .facs import ICT_NAMES
+
+TABLE_PATH = pathlib.Path(__file__).resolve().parent / "shape_locality.npz"
+LOW = 0.04  # relative region motion below which a shape may not move a vertex
+HIGH = 0.12  # relative region motion from which the network's delta is kept whole
+KEEP_MIN = 0.5  # a mask that would keep less of a shape's motion energy is trusted less
+SMOOTH_STEPS = 4  # umbrella steps before the smoothstep: a mask edge a few rings wide
+REGION_PERCENTILE = 95  # of a region's displacement magnitudes: "how much it moves"
+POINT_STRIDE = 4  # every 4th vertex of ICT's head crop as a reach sample (~2.8k points)
+MOVING_REL = 0.10  # an ICT point moves in a shape from this share of its peak (ICT moves the ears ~3-5 %)
+REACH_INNER = 0.15  # eye distances (~1 cm) around ICT's moving area where a shape acts fully
+REACH_MARGIN = 0.6  # eye distances (~3.5 cm) beyond that over which it fades out (no folds)
+SYMMETRY_TOL = 0.01  # canonical units (the mesh's RMS radius is 1): ~1 mm on a head
+SYMMETRIC_SHARE = 0.95  # share of vertices with a partner within SYMMETRY_TOL
+
+
+# ---- the table ---------------------------------------------------------------------------------
+def compute_table(ict) -> dict[str, np.ndarray]:
+    """The locality table from a loaded ICT model (:func:`model.ict.load_ict`).
+
+    ``allowed (53, K)`` float64 in [0, 1] (region motion, see the module docstring);
+    ``points (P, 3)`` float64: every :data:`POINT_STRIDE`-th vertex of ICT's ``head`` crop in
+    face units (canonical frame, origin between the eyes, eye distance 1); ``moving (53, P)``
+    bool: the point moves by at least :data:`MOVING_REL` of the shape's largest displacement.
+    """
+    from .frame import fit_frame
+    from .regions import NUM_REGIONS, ict_region_labels
+    from .rig_check import face_anchors
+
+    labels = ict_region_labels(ict)
+    magnitude = np.linalg.norm(np.asarray(ict.expressions, dtype=np.float64), axis=2)  # (53, N)
+    allowed = np.zeros((magnitude.shape[0], NUM_REGIONS))
+    for r in range(NUM_REGIONS):
+        allowed[:, r] = np.percentile(magnitude[:, labels == r], REGION_PERCENTILE, axis=1)
+    n, tris = ict.crop("head")
+    canonical = fit_frame(ict.neutral[:n], tris).to_canonical(ict.neutral[:n].astype(np.float64))
+    anchors = face_anchors(canonical, tris)
+    keep = np.arange(0, n, POINT_STRIDE)
+    head = magnitude[:, :n]
+    return {
+        "allowed": allowed / allowed.max(axis=1, keepdims=True),
+        "points": (canonical[keep] - anchors.mid) / anchors.eye_distance,
+        "moving": head[:, keep] >= MOVING_REL * head.max(axis=1, keepdims=True),
+    }
+
+
+def write_table(ict, path: str | pathlib.Path = TABLE_PATH) -> pathlib.Path:
+    """Derive the table from ICT and write it (float32, with the region and shape names)."""
+    from .atomic_write import save_npz
+    from .regions import REGION_NAMES
+
+    table = compute_table(ict)
+    save_npz(
+        pathlib.Path(path),
+        dict(
+            allowed=table["allowed"].astype(np.float32),
+            points=table["points"].astype(np.float32),
+            moving=table["moving"],
+            regions=np.array(REGION_NAMES),
+            shapes=np.array(ICT_NAMES),
+        ),
+        compress=True,
+    )
+    return pathlib.Path(path)
+
+
+@functools.lru_cache(maxsize=4)
+def load_table(path: str | pathlib.Path = TABLE_PATH) -> dict[str, np.ndarray]:
+    """The committed table (as :func:`compute_table`, read once per path; do not modify the
+    arrays); raises ValueError if its names are stale."""
+    from .regions import REGION_NAMES
+
+    with np.load(path, allow_pickle=False) as z:
+        if tuple(z["regions"]) != REGION_NAMES or tuple(z["shapes"]) != ICT_NAMES:
+            raise ValueError(
+                f"{path} was derived for other region or shape names; regenerate it with "
+                "`python -m model.shape_locality --ict PATH`"
+            )
+        return {
+            "allowed": z["allowed"].astype(np.float64),
+            "points": z["points"].astype(np.float64),
+            "moving": z["moving"].astype(bool),
+        }
+
+
+# ---- locality ----------------------------------------------------------------------------------
+def _umbrella(num_vertices: int, triangles: np.ndarray):
+    """Row-normalized vertex adjacency (V, V) of the triangle mesh (isolated vertices: self)."""
+    import scipy.sparse as sp
+
+    t = np.asarray(triangles, dtype=np.int64)
+    rows = np.concatenate([t[:, 0], t[:, 1], t[:, 2], t[:, 1], t[:, 2], t[:, 0]])
+    cols = np.concatenate([t[:, 1], t[:, 2], t[:, 0], t[:, 0], t[:, 1], t[:, 2]])
+    adj = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(num_vertices, num_vertices)).tocsr()
+    adj.data[:] = 1.0  # duplicate edges (two triangles share one) count once
+    degree = np.asarray(adj.sum(axis=1)).ravel()
+    lonely = degree == 0
+    adj = adj + sp.diags(lonely.astype(np.float64))
+    return sp.diags(1.0 / np.maximum(degree, 1.0)) @ adj
+
+
+def locality_masks(
+    triangles: np.ndarray, skin_weights: np.ndarray, allowed: np.ndarray | None = None
+) -> np.ndarray:
+    """``(53, V)`` float64 masks in [0, 1]: how much of its delta each shape keeps per vertex.
+
+    triangles (T, 3) int; skin_weights (V, K) rows summing to 1 (the network's softmax or
+    painted weights); allowed (53, K), default the committed table.
+    """
+    allowed = load_table()["allowed"] if allowed is None else np.asarray(allowed, dtype=np.float64)
+    skin = np.asarray(skin_weights, dtype=np.float64)
+    raw = skin @ allowed.T  # (V, 53)
+    step = _umbrella(len(skin), triangles)
+    for _ in range(SMOOTH_STEPS):
+        raw = 0.5 * raw + 0.5 * (step @ raw)  # half-step: a short, lazy diffusion
+    t = np.clip((raw - LOW) / (HIGH - LOW), 0.0, 1.0)
+    return (t * t * (3.0 - 2.0 * t)).T
+
+
+def apply_locality(
+    deltas: np.ndarray, triangles: np.ndarray, skin_weights: np.ndarray, allowed: np.ndarray | None = None
+) -> np.ndarray:
+    """deltas (53, V, 3) (any frame) times :func:`locality_masks`; same shape and dtype."""
+    d = np.asarray(deltas)
+    masks = locality_masks(triangles, skin_weights, allowed)
+    if KEEP_MIN > 0:
+        # self-consistency: where the skin weights put a shape's regions far from where the
+        # network moves it, one of the two is wrong on this mesh; fade the mask out rather
+        # than erase the shape (energy kept 0 -> no mask, >= KEEP_MIN -> full mask)
+        energy = np.einsum("svc,svc->sv", d, d, dtype=np.float64)
+        kept = (masks**2 * energy).sum(axis=1) / np.maximum(energy.sum(axis=1), 1e-300)
+        a = np.clip(kept / KEEP_MIN, 0.0, 1.0)
+        trust = a * a * (3.0 - 2.0 * a)
+        masks = 1.0 - trust[:, None] * (1.0 - masks)
+    return (d * masks[..., None]).astype(d.dtype)
+
+
+def reach_masks(
+    canonical: np.ndarray, mid: np.ndarray, eye_distance: float, table: dict | None = None
+) -> np.ndarray:
+    """``(53, V)`` float64 in [0, 1]: 1 within ICT's moving area of each shape, placed by the eye
+    midpoint ``mid`` (3,) and ``eye_distance`` of the canonical vertices (V, 3), fading to 0 at
+    :data:`REACH_INNER` + :data:`REACH_MARGIN` eye distances from it. Needs no skin weights: a
+    safety for meshes where the network's regions are wrong (a bust's shoulders, a collar)."""
+    from scipy.spatial import cKDTree
+
+    table = load_table() if table is None else table
+    local = (np.asarray(canonical, dtype=np.float64) - mid) / eye_distance
+    out = np.ones((table["moving"].shape[0], len(local)))
+    for s, moving in enumerate(table["moving"]):
+        if moving.any():
+            far = REACH_INNER + REACH_MARGIN
+            dist, _ = cKDTree(table["points"][moving]).query(local, distance_upper_bound=far)
+            t = np.clip((far - np.minimum(dist, far)) / REACH_MARGIN, 0.0, 1.0)
+            out[s] = t * t * (3.0 - 2.0 * t)
+    return out
+
+
+def apply_reach(
+    deltas: np.ndarray, canonical: np.ndarray, triangles: np.ndarray, skin_weights: np.ndarray | None = None
+) -> np.ndarray:
+    """deltas (53, V, 3) canonical times :func:`reach_masks` placed by the face anchors of
+    :func:`model.rig_check.face_anchors`; unchanged when no eyes are found."""
+    from .regions import REGION_NAMES
+    from .rig_check import face_anchors
+
+    anchors = face_anchors(canonical, triangles, skin_weights=skin_weights, region_names=REGION_NAMES)
+    if anchors.mid is None or not anchors.eye_distance:
+        return deltas
+    masks = reach_masks(anchors.canonical, anchors.mid, anchors.eye_distance)
+    return (np.asarray(deltas) * masks[..., None]).astype(np.asarray(deltas).dtype)
+
+
+# ---- symmetry ----------------------------------------------------------------------------------
+def mirror_pairs(names: tuple[str, ...] = ICT_NAMES) -> tuple[list[tuple[int, int]], list[int]]:
+    """(left, right) index pairs (``_L``/``_R``, ``Left``/``Right``) and the unpaired indices."""
+    index = {n: i for i, n in enumerate(names)}
+    pairs, paired = [], set()
+    for n, i in index.items():
+        for left, right in (("_L", "_R"), ("Left", "Right")):
+            if n.endswith(left) and n[: -len(left)] + right in index:
+                j = index[n[: -len(left)] + right]
+                pairs.append((i, j))
+                paired.update((i, j))
+    return pairs, [i for i in range(len(names)) if i not in paired]
+
+
+def mirror_map(canonical: np.ndarray, triangles: np.ndarray):
+    """Mirror correspondence of the canonical mesh across its symmetry plane, on the surface
+    (the mesh need not have mirrored vertices, only a mirrored shape).
+
+    Starts from ``x = 0`` and refits the plane (normal, offset) twice from nearest-vertex pairs.
+    Returns (hits: :class:`model.transfer.ClosestHits` of each reflected vertex on the mesh, or
+    None when the mesh is clearly asymmetric (checked on vertices first: a closest-point pass
+    costs seconds on a dense mesh); ok (V,) bool, the hit is within :data:`SYMMETRY_TOL`; the
+    reflection (3, 3) of vectors; the share of vertices that are ok, an upper bound when hits
+    is None).
+    """
+    from scipy.spatial import cKDTree
+
+    v = np.asarray(canonical, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    tree = cKDTree(v)
+    normal, offset = np.array([1.0, 0.0, 0.0]), 0.0
+    for it in range(3):
+        reflected = v - 2.0 * ((v @ normal) - offset)[:, None] * normal[None]
+        dist, idx = tree.query(reflected)
+        if it == 2:
+            break
+        diff = v - v[idx]
+        # pairs far from the plane give its direction; pairs that found no partner give nothing
+        far = (np.linalg.norm(diff, axis=1) > 0.1) & (dist < 10 * SYMMETRY_TOL)
+        if far.sum() >= 3:
+            n = np.median(diff[far] * np.sign(diff[far] @ normal)[:, None], axis=0)
+            normal = n / np.linalg.norm(n)
+        offset = float(np.median(((v + v[idx]) / 2.0) @ normal))
+    reflection = np.eye(3) - 2.0 * np.outer(normal, normal)
+    # a surface point within SYMMETRY_TOL has a vertex within SYMMETRY_TOL + an edge length
+    edge = float(np.median(np.linalg.norm(v[t[:, 0]] - v[t[:, 1]], axis=1))) if len(t) else 0.0
+    near = dist <= SYMMETRY_TOL + edge
+    if near.mean() < SYMMETRIC_SHARE:
+        return None, np.zeros(len(v), bool), reflection, float(near.mean())
+    # each component matched on its mirror partner only (the rig check's matching), so an
+    # eyeball never takes the motion of the lid that hugs it
+    from .face_landmarks import components
+    from .rig_check import _mirror_hits
+
+    hits = _mirror_hits(v, t, components(len(v), t), normal, float(offset))
+    ok = hits.distance <= SYMMETRY_TOL
+    return hits, ok, reflection, float(ok.mean())
+
+
+def symmetrize(
+    deltas: np.ndarray, canonical: np.ndarray, triangles: np.ndarray, names: tuple[str, ...] = ICT_NAMES
+) -> np.ndarray:
+    """Mirror-symmetric shapes on a mirror-symmetric mesh; ``deltas`` itself otherwise.
+
+    deltas (S, V, 3) in the canonical frame of ``canonical`` (V, 3) with ``triangles`` (T, 3);
+    names (S,) the shape names that pair left and right shapes. The mirror image of a field is
+    interpolated at each vertex's mirror point (barycentric); vertices without a mirror point
+    within :data:`SYMMETRY_TOL` keep their deltas.
+    """
+    from .transfer import transfer
+
+    hits, ok, reflection, share = mirror_map(canonical, triangles)
+    if hits is None or share < SYMMETRIC_SHARE:
+        return deltas
+    d = np.asarray(deltas, dtype=np.float64)
+
+    def mirrored(field: np.ndarray) -> np.ndarray:  # (V, 3): the mirror image of a field
+        return np.where(ok[:, None], transfer(field, hits) @ reflection.T, field)
+
+    out = d.copy()
+    pairs, single = mirror_pairs(names)
+    for left, right in pairs:
+        out[left] = 0.5 * (d[left] + mirrored(d[right]))
+        out[right] = mirrored(out[left])
+    for s in single:
+        out[s] = 0.5 * (d[s] + mirrored(d[s]))
+    return out.astype(np.asarray(deltas).dtype)
+
+
+def post_process(
+    deltas: np.ndarray,
+    canonical: np.ndarray,
+    triangles: np.ndarray,
+    skin_weights: np.ndarray,
+    locality: bool = True,
+    symmetry: bool = True,
+    region_mask: bool = False,
+) -> np.ndarray:
+    """The bake-time constraints in order (region mask, reach, symmetry) on canonical deltas
+    (53, V, 3). ``locality`` is the reach mask; the region mask is off by default: measured, it
+    adds little to the reach on real meshes and costs accuracy on ICT-like heads (measured in
+    session 3: held-out ICT 0.097 -> 0.102 relative error)."""
+    if region_mask:
+        deltas = apply_locality(deltas, triangles, skin_weights)
+    if locality:
+        deltas = apply_reach(deltas, canonical, triangles, skin_weights)
+    if symmetry:
+        deltas = symmetrize(deltas, canonical, triangles)
+    return deltas
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m model.shape_locality --ict PATH``: regenerate the committed table."""
+    parser = argparse.ArgumentParser(prog="python -m model.shape_locality", description=main.__doc__)
+    parser.add_argument("--ict", default=None, help="ICT-FaceKit folder (default: $ICT_FACEKIT)")
+    parser.add_argument("--out", default=str(TABLE_PATH), help="where to write the table")
+    args = parser.parse_args(argv)
+    from .ict import load_ict
+
+    print(write_table(load_ict(args.ict), args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
