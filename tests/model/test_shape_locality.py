@@ -151,9 +151,9 @@ def test_demo_head_motion_outside_the_regions_drops(demo, monkeypatch):
     monkeypatch.setattr(type(fm), "shape_symmetry", False)
     monkeypatch.setattr(type(fm), "shape_locality", False)
     before = fm.bake(prep)
-    canonical = fm._bake_canonical(prep, None)
+    canonical = fm._bake_network(prep, None)
     after = fm._from_canonical(
-        prep, sl.post_process(canonical, prep.canonical, prep.triangles, skin, region_mask=True)
+        prep, sl.post_process(canonical, prep.canonical, prep.triangles_seen, skin, region_mask=True)
     )
     allowed = sl.load_table()["allowed"]
     outside = (skin @ allowed.T).T < sl.LOW  # (53, V): the regions a shape never moves
