@@ -444,14 +444,15 @@ class FaceModel:
         symmetry) and the geometric blink of :mod:`model.eyelids`."""
         if method not in BAKE_METHODS:
             raise ValueError(f"unknown bake method {method!r}; use one of {BAKE_METHODS}")
+        rig = self._rig(prepared, skin_weights)  # one trunk + skin pass for shapes and post-process
         if method == "network":
-            canonical = self._network_deltas(prepared, skin_weights)
+            canonical = self.net.bake(rig).cpu().numpy()
         else:
             reg_deltas, residual = self._registration_deltas(prepared, ict)
             if method == "registration":
                 canonical = reg_deltas
             else:
-                net = self._network_deltas(prepared, skin_weights)
+                net = self.net.bake(rig).cpu().numpy()
                 w = np.exp(-((residual / HYBRID_DISTANCE) ** 2)).astype(np.float32)[None, :, None]
                 canonical = w * reg_deltas + (1.0 - w) * net
         # the reach mask only for the network: the registered template already fades away from
@@ -460,7 +461,7 @@ class FaceModel:
         if locality or self.shape_symmetry:
             from .shape_locality import post_process
 
-            skin = self._rig(prepared, skin_weights)["skin"].cpu().numpy()
+            skin = rig["skin"].cpu().numpy()
             canonical = post_process(
                 canonical, prepared.canonical, prepared.triangles_seen, skin, locality, self.shape_symmetry
             )
@@ -469,11 +470,6 @@ class FaceModel:
 
             canonical = with_eyelids(prepared, canonical)
         return np.asarray(canonical, dtype=np.float32)
-
-    def _network_deltas(self, prepared: PreparedMesh, skin_weights: np.ndarray | None) -> np.ndarray:
-        """Canonical (53, S, 3) float32 deltas of the network on the vertices it sees."""
-        rig = self._rig(prepared, skin_weights)
-        return self.net.bake(rig).cpu().numpy()
 
     def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray]:
         """Canonical (53, S, 3) float32 deltas of the classical rig and (S,) residuals, cached

@@ -443,12 +443,3 @@ def with_eyelids(prepared, deltas: np.ndarray) -> np.ndarray:
     out = np.array(deltas, dtype=np.float32, copy=True)
     out[rows] = blinks
     return out
-
-
-def eyelid_decode_correction(prepared, deltas: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """What :func:`with_eyelids` changes in a decode: ``(T, V, 3) float32`` to add to the
-    network's displacements for FACS ``codes (T, 53)``; ``deltas (53, V, 3)`` the network's bake."""
-    fixed = with_eyelids(prepared, deltas)
-    rows = prepared._tensors["eyelid_blinks"][0]
-    change = fixed[rows] - np.asarray(deltas, dtype=np.float32)[rows]
-    return np.einsum("ts,svc->tvc", np.asarray(codes, dtype=np.float32)[:, rows], change).astype(np.float32)

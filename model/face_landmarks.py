@@ -111,7 +111,8 @@ def boundary_loops(triangles: np.ndarray) -> list[np.ndarray]:
     return loops
 
 
-def _perimeter(points: np.ndarray) -> float:
+def loop_perimeter(points: np.ndarray) -> float:
+    """Length of the closed polygon through ``points (n, 3)``."""
     return float(np.linalg.norm(points - np.roll(points, 1, axis=0), axis=1).sum())
 
 
@@ -165,17 +166,12 @@ def margin_gaps(
 
 
 def fit_sphere(points: np.ndarray) -> tuple[np.ndarray, float, float]:
-    """Least-squares sphere through ``points (n, 3)``: (centre, radius, RMS residual)."""
-    # |p|^2 = 2 c.p + (r^2 - |c|^2): linear in (c, k)
-    a = np.column_stack([2.0 * points, np.ones(len(points))])
-    sol, *_ = np.linalg.lstsq(a, (points**2).sum(axis=1), rcond=None)
-    centre = sol[:3]
-    radius2 = float(sol[3] + centre @ centre)
-    if radius2 <= 0:
-        return centre, 0.0, np.inf
-    radius = np.sqrt(radius2)
-    resid = float(np.sqrt(np.mean((np.linalg.norm(points - centre, axis=1) - radius) ** 2)))
-    return centre, float(radius), resid
+    """Least-squares sphere through ``points (n, 3)``: (centre, radius, RMS residual in the
+    points' units) -- :func:`model.parts.fit_sphere` with an absolute residual."""
+    from .parts import fit_sphere as fit
+
+    centre, radius, relative = fit(points)
+    return centre, radius, relative * radius if radius > 0 else np.inf
 
 
 def find_eyeballs(canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray) -> dict[str, Eyeball]:
@@ -334,7 +330,7 @@ def find_eye_openings(
         if pts[:, 1].mean() < median_y:  # below the middle of the skin: collar or neck cuts
             continue
         side = "L" if pts[:, 0].mean() > 0 else "R"
-        perimeter = _perimeter(pts)
+        perimeter = loop_perimeter(pts)
         if side not in best or perimeter > best[side][0]:
             best[side] = (perimeter, loop)
     out = {}

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .face_landmarks import loop_perimeter
+
 # a loop needs at least this many vertices to be an opening (smaller ones are scan holes)
 _MIN_LOOP_VERTICES = 6
 # eye pair: centroid asymmetry (|x_a + x_b|, |y_a - y_b|, |z_a - z_b|) below this share of
@@ -78,10 +80,6 @@ def boundary_loops(triangles: np.ndarray) -> list[np.ndarray]:
     return loops
 
 
-def _perimeter(points: np.ndarray) -> float:
-    return float(np.linalg.norm(points - np.roll(points, -1, axis=0), axis=1).sum())
-
-
 def find_openings(vertices: np.ndarray, triangles: np.ndarray) -> dict[str, np.ndarray]:
     """Eye and mouth openings of a face mesh in a Y-up, +Z-forward frame (any units).
 
@@ -95,7 +93,7 @@ def find_openings(vertices: np.ndarray, triangles: np.ndarray) -> dict[str, np.n
     if len(loops) < 2:
         return {}
     cent = np.array([v[lp].mean(axis=0) for lp in loops])
-    perim = np.array([_perimeter(v[lp]) for lp in loops])
+    perim = np.array([loop_perimeter(v[lp]) for lp in loops])
     used = np.unique(np.asarray(triangles, dtype=np.int64))
     z = v[used, 2]
     front = 0.5 * (z.min() + z.max())  # openings lie on the front half of the surface

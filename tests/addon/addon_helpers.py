@@ -5,6 +5,9 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
+from blender_addon.core.sliders import key_sliders
+from model.facs import ICT_NAMES
+
 
 def make_face(name: str = "Face", segments: int = 32, rings: int = 16, **transform):
     """A non-ICT 'face': a UV sphere squashed front-to-back with a bumpy nose, active and selected.
@@ -49,3 +52,14 @@ def vertices(obj, evaluated: bool = False) -> np.ndarray:
     co = np.empty(len(me.vertices) * 3, dtype=np.float32)
     me.vertices.foreach_get("co", co)
     return co.reshape(-1, 3)
+
+
+def baked_and_animated():
+    """A face with baked keys and sliders keyed on frames 1, 5, 9 (jawOpen, browInnerUp_L)."""
+    obj = make_face("Head")
+    assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
+    w = np.zeros((3, 53))
+    w[1, ICT_NAMES.index("jawOpen")] = 1.0
+    w[2, ICT_NAMES.index("browInnerUp_L")] = 0.6
+    key_sliders(obj, np.array([1.0, 5.0, 9.0]), w)
+    return obj

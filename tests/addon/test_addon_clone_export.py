@@ -5,7 +5,7 @@ from __future__ import annotations
 import bpy
 import numpy as np
 import pytest
-from addon_helpers import ict_face, make_face, vertices
+from addon_helpers import baked_and_animated, ict_face, make_face, vertices
 
 from blender_addon.core import animation, export, shape_keys, sliders
 from model.facs import ICT_NAMES
@@ -103,18 +103,8 @@ def test_clone_matches_direct_encode(loaded, monkeypatch):
     )
 
 
-def _baked_and_animated():
-    obj = make_face("Head")
-    assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
-    w = np.zeros((3, 53))
-    w[1, ICT_NAMES.index("jawOpen")] = 1.0
-    w[2, ICT_NAMES.index("browInnerUp_L")] = 0.6
-    sliders.key_sliders(obj, np.array([1.0, 5.0, 9.0]), w)
-    return obj
-
-
 def test_bake_for_export_matches_the_drivers(loaded):
-    obj = _baked_and_animated()
+    obj = baked_and_animated()
     key = obj.data.shape_keys
     mine = obj.shape_key_add(name="MyKey", from_mix=False)  # the artist's key, animated by hand
     mine.value = 0.2
@@ -147,7 +137,7 @@ def _shape_key_animation(obj) -> tuple[int, int]:
 
 @pytest.mark.parametrize(("fmt", "suffix"), [("FBX", ".fbx"), ("GLB", ".glb")])
 def test_export_then_reimport_has_53_animated_shape_keys(loaded, tmp_path, fmt, suffix):
-    obj = _baked_and_animated()
+    obj = baked_and_animated()
     bpy.ops.object.empty_add()  # another object in the scene must not be exported
     bpy.context.view_layer.objects.active = obj
     path = tmp_path / f"head{suffix}"

@@ -8,27 +8,15 @@ import pathlib
 import bpy
 import numpy as np
 import pytest
-from addon_helpers import make_face
+from addon_helpers import baked_and_animated
 
 from blender_addon.core import animation, export, shape_keys, sliders
-from model.facs import ICT_NAMES
-
-
-def _baked_and_animated():
-    obj = make_face("Head")
-    assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
-    w = np.zeros((3, 53))
-    w[1, ICT_NAMES.index("jawOpen")] = 1.0
-    w[2, ICT_NAMES.index("browInnerUp_L")] = 0.6
-    sliders.key_sliders(obj, np.array([1.0, 5.0, 9.0]), w)
-    return obj
-
 
 # ---- item 4: the file named, in the format its extension says ----
 
 
 def test_glb_name_with_the_panel_on_fbx_writes_that_glb_and_leaves_the_fbx_alone(loaded, tmp_path):
-    _baked_and_animated()
+    baked_and_animated()
     assert bpy.context.scene.nfs_settings.export_format == "FBX"
     unrelated = tmp_path / "x.fbx"
     unrelated.write_bytes(b"the artist's own FBX")
@@ -38,7 +26,7 @@ def test_glb_name_with_the_panel_on_fbx_writes_that_glb_and_leaves_the_fbx_alone
 
 
 def test_fbx_name_with_the_panel_on_glb_writes_fbx(loaded, tmp_path):
-    _baked_and_animated()
+    baked_and_animated()
     bpy.context.scene.nfs_settings.export_format = "GLB"
     assert bpy.ops.face_skinning.export(filepath=str(tmp_path / "head.fbx")) == {"FINISHED"}
     assert (tmp_path / "head.fbx").read_bytes()[:18] == b"Kaydara FBX Binary"
@@ -46,7 +34,7 @@ def test_fbx_name_with_the_panel_on_glb_writes_fbx(loaded, tmp_path):
 
 
 def test_a_folder_path_is_refused_without_writing_a_sibling(loaded, tmp_path):
-    obj = _baked_and_animated()
+    obj = baked_and_animated()
     folder = tmp_path / "exports"
     folder.mkdir()
     with pytest.raises(RuntimeError, match="is a folder"):
@@ -57,7 +45,7 @@ def test_a_folder_path_is_refused_without_writing_a_sibling(loaded, tmp_path):
 
 def test_the_default_relative_path_of_an_unsaved_file_is_refused(loaded, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # where the old code wrote face.fbx
-    _baked_and_animated()
+    baked_and_animated()
     assert bpy.data.filepath == "" and bpy.context.scene.nfs_settings.export_path == "//face.fbx"
     with pytest.raises(RuntimeError, match="not saved yet.*Fix: save the .blend file first"):
         bpy.ops.face_skinning.export()
@@ -118,7 +106,7 @@ class _FailingExporters:
 @pytest.mark.parametrize("failure", ["unwritable target", "exporter raises"])
 @pytest.mark.parametrize("before", ["no shape-key action", "artist's action", "baked before"])
 def test_a_failed_export_leaves_the_scene_as_it_was(loaded, tmp_path, monkeypatch, fmt, failure, before):
-    obj = _baked_and_animated()
+    obj = baked_and_animated()
     other = bpy.data.objects.new("Other", None)
     bpy.context.scene.collection.objects.link(other)
     other.select_set(True)
@@ -160,7 +148,7 @@ def test_a_failed_export_leaves_the_scene_as_it_was(loaded, tmp_path, monkeypatc
 
 
 def test_export_success_still_keeps_the_bake_and_the_frame(loaded, tmp_path):
-    obj = _baked_and_animated()
+    obj = baked_and_animated()
     scene = bpy.context.scene
     scene.frame_set(4)
     assert bpy.ops.face_skinning.export(filepath=str(tmp_path / "ok.glb")) == {"FINISHED"}

@@ -1,8 +1,13 @@
-"""Small meshes built in code, shared by the model tests (no data files)."""
+"""Small meshes and data folders built in code, shared by the model tests (no data files)."""
 
 from __future__ import annotations
 
+import json
+import pathlib
+
 import numpy as np
+
+from model.facs import ICT_NAMES
 
 
 def grid_face(n: int = 25, bump: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
@@ -40,3 +45,15 @@ def face_patch(n_vertices: int, seed: int = 0, jitter: float = 0.3, flat: bool =
         flip[:, None], np.stack([a, a + nu + 1, a + nu], 1), np.stack([a + 1, a + nu + 1, a + nu], 1)
     )
     return pts, np.concatenate([t1, t2]).astype(np.int64)
+
+
+def fake_ict(root: pathlib.Path) -> pathlib.Path:
+    """A tiny ICT-FaceKit folder under ``root`` (4 vertices, 1 quad, constant shapes; enough for
+    the loading and cache logic). Returns its ``FaceXModel`` folder; ``load_ict(root)`` reads it."""
+    fx = root / "FaceXModel"
+    fx.mkdir(parents=True)
+    (fx / "vertex_indices.json").write_text(json.dumps({"expressions": list(ICT_NAMES)}))
+    quad = "v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nf 1/1 2/2 3/3 4/4\n"
+    for name in ["generic_neutral_mesh"] + [f"identity{i:03d}" for i in range(100)] + list(ICT_NAMES):
+        (fx / f"{name}.obj").write_text(quad)
+    return fx

@@ -6,7 +6,6 @@ contents were altered (valid format, other numbers) is detected by its keyed dig
 
 from __future__ import annotations
 
-import json
 import os
 import pathlib
 import subprocess
@@ -16,11 +15,10 @@ import warnings
 
 import numpy as np
 import pytest
-from mesh_helpers import face_patch, grid_face
+from mesh_helpers import face_patch, fake_ict, grid_face
 
 import model.cache
 from model import geometry, ict, training
-from model.facs import ICT_NAMES
 from model.geometry import compute_operators
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -40,17 +38,6 @@ def unusable_cache(tmp_path, monkeypatch):
 def fresh_cache(tmp_path, monkeypatch):
     root = tmp_path / "cache"
     monkeypatch.setenv("NFS_CACHE_DIR", str(root))
-    return root
-
-
-def _fake_ict(root):
-    """A tiny ICT folder (one quad, constant shapes) for the ICT cache logic."""
-    fx = root / "FaceXModel"
-    fx.mkdir(parents=True)
-    (fx / "vertex_indices.json").write_text(json.dumps({"expressions": list(ICT_NAMES)}))
-    quad = "v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nf 1/1 2/2 3/3 4/4\n"
-    for name in ["generic_neutral_mesh"] + [f"identity{i:03d}" for i in range(100)] + list(ICT_NAMES):
-        (fx / f"{name}.obj").write_text(quad)
     return root
 
 
@@ -78,7 +65,7 @@ def test_unwritable_cache_computes_and_warns_once(unusable_cache, tmp_path, monk
         for _ in range(2):
             ops = compute_operators(v, t, k=8)
             np.testing.assert_array_equal(ops.evecs, fresh.evecs)
-            assert ict.load_ict(_fake_ict(tmp_path / f"ict{_}")).neutral.shape == (4, 3)
+            assert ict.load_ict(fake_ict(tmp_path / f"ict{_}").parent).neutral.shape == (4, 3)
             item = training.load_pool_item(types.SimpleNamespace(num_vertices=4), 0, k=8)
             assert item.deltas.shape[0] == 53
     messages = [str(w.message) for w in caught]
@@ -134,7 +121,7 @@ def test_tampered_geometry_entry_is_recomputed(fresh_cache, monkeypatch):
 
 def test_tampered_ict_entry_is_recomputed(fresh_cache, tmp_path, monkeypatch):
     monkeypatch.setattr(ict, "NUM_VERTICES", 4)
-    root = _fake_ict(tmp_path / "ict")
+    root = fake_ict(tmp_path / "ict").parent
     good = ict.load_ict(root)
     (entry,) = (fresh_cache / "ict").glob("ict-*.npz")
     _tamper(entry, "neutral", lambda a: a + np.float32(5.0))

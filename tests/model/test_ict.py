@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+from mesh_helpers import fake_ict
 
 from model import ict
 from model.cache import cache_dir
@@ -114,19 +115,8 @@ def test_cache_fast_path(ict_dir):
     assert len(list(cache_dir("ict").glob("ict-*.npz"))) >= 1
 
 
-def _fake_ict(root: pathlib.Path, real: ict.ICTModel | None = None) -> pathlib.Path:
-    """A tiny ICT folder: 4 vertices, 1 quad, constant shapes; enough for the cache logic."""
-    fx = root / "FaceXModel"
-    fx.mkdir(parents=True)
-    (fx / "vertex_indices.json").write_text(json.dumps({"expressions": list(ICT_NAMES)}))
-    quad = "v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nf 1/1 2/2 3/3 4/4\n"
-    for name in ["generic_neutral_mesh"] + [f"identity{i:03d}" for i in range(100)] + list(ICT_NAMES):
-        (fx / f"{name}.obj").write_text(quad)
-    return fx
-
-
 def test_cache_invalidated_when_a_file_changes(tmp_path, monkeypatch):
-    fx = _fake_ict(tmp_path)
+    fx = fake_ict(tmp_path)
     monkeypatch.setattr(ict, "NUM_VERTICES", 4)  # the fake model is one quad
     parsed = []
     real_parse = ict._parse
@@ -153,7 +143,7 @@ def test_missing_folder_raises(tmp_path, monkeypatch):
 
 
 def test_incomplete_folder_raises(tmp_path):
-    fx = _fake_ict(tmp_path)
+    fx = fake_ict(tmp_path)
     (fx / "identity042.obj").unlink()
     (fx / "mouthClose.obj").unlink()
     with pytest.raises(ICTDataError, match=r"incomplete: missing identity042\.obj, mouthClose\.obj"):
@@ -161,7 +151,7 @@ def test_incomplete_folder_raises(tmp_path):
 
 
 def test_wrong_expression_order_raises(tmp_path, monkeypatch):
-    fx = _fake_ict(tmp_path)
+    fx = fake_ict(tmp_path)
     names = list(ICT_NAMES)
     names[0], names[1] = names[1], names[0]
     (fx / "vertex_indices.json").write_text(json.dumps({"expressions": names}))
