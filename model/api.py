@@ -478,7 +478,8 @@ class FaceModel:
         from .ict import ICTModel, load_ict
         from .ict_template import ICTTemplate, as_template
 
-        key = ("registration",)
+        # one registration per template: the shipped one (None), a folder, or a loaded model
+        key = ("registration", ict if ict is None or isinstance(ict, (str, os.PathLike)) else id(ict))
         if key not in prepared._tensors:
             # None: the shipped template; a folder: ICT-FaceKit itself (development override)
             model = ict if ict is None or isinstance(ict, (ICTModel, ICTTemplate)) else load_ict(ict)
