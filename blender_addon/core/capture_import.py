@@ -5,10 +5,13 @@ Formats:
 * Live Link Face CSV: a header row, columns found by name (case-insensitive): ``Timecode``
   (``HH:MM:SS:FF.fff``, FF = frames at the capture rate, ``.fff`` a sub-frame fraction), optional
   ``BlendShapeCount`` (ignored), the 52 ARKit blendshapes (``EyeBlinkLeft``...), and the head/eye
-  rotation columns (ignored). Missing blendshape columns read as 0.
+  rotation columns ``HeadYaw, HeadPitch, HeadRoll, LeftEyeYaw/Pitch/Roll, RightEyeYaw/Pitch/Roll``
+  (radians, read into ``Capture.head_rotation`` / ``eye_left`` / ``eye_right``; see
+  :mod:`.capture_pose` for units and signs). Missing blendshape columns read as 0.
 * Face Cap TXT: ``bs,<name>,...`` lists the blendshapes (``eyeBlink_L`` style); each
-  ``k,<milliseconds>,...`` line ends with one value per listed blendshape (the head and eye
-  transform values between the time and the blendshapes are ignored).
+  ``k,<milliseconds>,...`` line ends with one value per listed blendshape; the ten values between
+  the time and the blendshapes are head position x,y,z, head rotation x,y,z and eye rotations
+  left x,y, right x,y (read into the same ``Capture`` fields; :mod:`.capture_pose`).
 
 Times become scene frames at the scene's frame rate; the weights are linearly resampled onto
 integer frames, so a 60 fps capture in a 24 fps scene lands on the right frames.
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import capture_pose
 from ._model_import import facs
 from .errors import CaptureFormatError
 
@@ -64,6 +68,16 @@ class Capture:
     source_fps: float | None
     columns: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    # Head and eye pose, (T, 3) float64 each, None when the file has no such columns; conventions
+    # and units in capture_pose (rotations: radians yaw, pitch, roll; position: metres).
+    head_rotation: np.ndarray | None = None
+    head_position: np.ndarray | None = None
+    eye_left: np.ndarray | None = None
+    eye_right: np.ndarray | None = None
+
+    def pose(self) -> dict[str, np.ndarray]:
+        """The pose channels present, ``{field name: (T, 3)}`` (see :data:`capture_pose.CHANNELS`)."""
+        return {k: v for k in capture_pose.CHANNELS if (v := getattr(self, k)) is not None}
 
     def ict(self) -> np.ndarray:
         """``(T, 53)`` float32 ICT weights (split units copied to both halves)."""
@@ -250,6 +264,8 @@ def parse_live_link_csv(text: str, source_fps: float | None = None) -> Capture:
         ) from None
     columns = tuple(facs.ARKIT_NAMES[mapping[c]] for c in cols)
     notes += validate_weights(values, columns, lines, "CSV")
+    pose, pose_notes = capture_pose.live_link_pose(header, body, lines)
+    notes += pose_notes
     fps = None
     if frame_based:
         fps = float(source_fps) if source_fps else (60.0 if np.floor(frames).max() >= 30 else 30.0)
@@ -257,13 +273,13 @@ def parse_live_link_csv(text: str, source_fps: float | None = None) -> Capture:
     validate_times(times, lines, "CSV")
     arkit = np.zeros((len(body), facs.NUM_ARKIT), dtype=np.float32)
     arkit[:, [mapping[c] for c in cols]] = values
-    return _finish(times, arkit, fps, columns, lines, tuple(notes))
+    return _finish(times, arkit, fps, columns, lines, tuple(notes), pose)
 
 
 def parse_face_cap_txt(text: str) -> Capture:
     """Parse a Face Cap TXT export (the file's text); ``k`` lines carry milliseconds."""
     names: list[str] | None = None
-    times, rows, line_numbers = [], [], []
+    times, rows, line_numbers, transforms = [], [], [], []
     for lineno, line in enumerate(text.splitlines(), 1):
         fields = [f.strip() for f in line.split(",")]
         tag = fields[0].lower()
@@ -283,6 +299,7 @@ def parse_face_cap_txt(text: str) -> Capture:
             try:
                 times.append(float(fields[1]) / 1000.0)
                 rows.append([float(v) for v in fields[len(fields) - len(names) :]])
+                transforms.append([float(v) for v in fields[2 : len(fields) - len(names)]])
             except ValueError:
                 raise CaptureFormatError(
                     f"Line {lineno}: non-numeric value in a key line. Fix: export the capture again."
@@ -304,11 +321,12 @@ def parse_face_cap_txt(text: str) -> Capture:
     lines = np.asarray(line_numbers, dtype=np.int64)
     values = np.asarray(rows, dtype=np.float64)
     notes = validate_weights(values, columns, lines, "Face Cap TXT")
+    pose = capture_pose.face_cap_pose(transforms, lines)
     seconds = np.asarray(times, dtype=np.float64)
     validate_times(seconds, lines, "Face Cap TXT")
     arkit = np.zeros((len(rows), facs.NUM_ARKIT), dtype=np.float32)
     arkit[:, [facs.ARKIT_NAMES.index(m) for m in columns]] = values
-    return _finish(seconds, arkit, None, columns, lines, notes)
+    return _finish(seconds, arkit, None, columns, lines, notes, pose)
 
 
 def _clock(seconds: float) -> str:
@@ -348,6 +366,7 @@ def _finish(
     columns: tuple[str, ...],
     lines: np.ndarray,
     notes: tuple[str, ...],
+    pose: dict[str, np.ndarray] | None = None,
 ) -> Capture:
     # A capture that crosses midnight restarts its timecode at 0: unwrap it.
     jumps = np.diff(times) < -43200.0
@@ -356,8 +375,9 @@ def _finish(
     times, arkit, lines = times[order], arkit[order], lines[order]
     keep = np.concatenate([[True], np.diff(times) > 1e-9])  # drop duplicate timestamps
     times, arkit, lines = times[keep], arkit[keep], lines[keep]
+    pose = {k: v[order][keep] for k, v in (pose or {}).items()}  # same rows as the weights
     times, gap_notes = _close_gaps(times, lines, fps)
-    return Capture(times - times[0], np.clip(arkit, 0.0, 1.0), fps, columns, notes + gap_notes)
+    return Capture(times - times[0], np.clip(arkit, 0.0, 1.0), fps, columns, notes + gap_notes, **pose)
 
 
 def read_capture(path: str | pathlib.Path, source_fps: float | None = None) -> Capture:
@@ -433,6 +453,18 @@ def capture_to_frames(
     cap = read_capture(path, source_fps)
     frames, ict = to_scene_frames(cap.times, cap.ict(), scene_fps, start_frame)
     return frames, smooth(ict, smoothing), cap
+
+
+def pose_to_frames(
+    cap: Capture, scene_fps: float, start_frame: int, smoothing: int = 0
+) -> dict[str, np.ndarray]:
+    """The capture's head/eye channels on the same scene frames as :func:`capture_to_frames`:
+    ``{field name: (F, 3) float64}`` (resampled and smoothed exactly like the weights)."""
+    out = {}
+    for name, values in cap.pose().items():
+        _, resampled = to_scene_frames(cap.times, values, scene_fps, start_frame)
+        out[name] = smooth(resampled.astype(np.float64), smoothing)
+    return out
 
 
 def import_capture(

@@ -7,7 +7,7 @@ import os
 import bpy
 from bpy.props import StringProperty
 
-from ..core import capture_import, clone
+from ..core import clone, head_eyes
 from ._common import ActiveMeshOperator, Progress, ensure_model, mesh_object_poll, run
 
 
@@ -80,16 +80,17 @@ class FACE_SKINNING_OT_import_arkit(bpy.types.Operator):
         def work() -> str:
             with Progress(context):
                 path = bpy.path.abspath(self.filepath)
-                frames, cap = capture_import.import_capture(
-                    obj, path, scene_fps, scene.frame_start, s.smoothing, source_fps
-                )
+                frames, cap, pose = head_eyes.import_capture(
+                    obj, path, scene_fps, scene.frame_start, s.smoothing, source_fps,
+                    head_eyes.targets_from_settings(s),
+                )  # fmt: skip
             for note in cap.notes:  # what was repaired on the way (clipped values, closed gaps)
                 self.report({"WARNING"}, note)
             rate = f"{cap.source_fps:g} fps capture" if cap.source_fps else "capture"
             return (
                 f"Keyed {len(frames)} frames ({int(frames[0])}-{int(frames[-1])}) on '{obj.name}' from "
                 f"{os.path.basename(self.filepath)} ({rate}, {len(cap.columns)} ARKit channels, "
-                f"scene at {scene_fps:g} fps)"
+                f"scene at {scene_fps:g} fps)" + (f"; {', '.join(pose)}" if pose else "")
             )
 
         if not self.filepath:

@@ -31,6 +31,26 @@ class FACE_SKINNING_PT_clone(SidebarPanel, bpy.types.Panel):
         row.prop(s, "capture_fps")
         row.prop(s, "smoothing")
         col.operator("face_skinning.import_arkit", icon="IMPORT")
+        _draw_head_eyes(layout.box(), s)
+
+
+def _draw_head_eyes(box, s) -> None:
+    """Head/eye targets of the capture import (keyed when set)."""
+    box.label(text="Head and eyes (optional)")
+    for obj_prop, bone_prop in (
+        ("capture_head", "capture_head_bone"),
+        ("capture_eye_left", "capture_eye_left_bone"),
+        ("capture_eye_right", "capture_eye_right_bone"),
+    ):
+        box.prop(s, obj_prop)
+        obj = getattr(s, obj_prop)
+        if obj is not None and obj.type == "ARMATURE":
+            box.prop_search(s, bone_prop, obj.data, "bones", text="Bone")
+    row = box.row(align=True)
+    row.prop(s, "capture_use_head_rotation", toggle=True)
+    row.prop(s, "capture_use_head_position", toggle=True)
+    row.prop(s, "capture_use_eyes", toggle=True)
+    box.prop(s, "capture_mirror")
 
 
 classes = (FACE_SKINNING_PT_clone,)

@@ -96,6 +96,36 @@ class NFS_PG_settings(bpy.types.PropertyGroup):
     smoothing: IntProperty(
         name="Smoothing", default=0, min=0, max=15, description="Moving-average window in frames (0: off)"
     )
+    # Head and eye pose of an ARKit capture (core/head_eyes.py): targets, enables, mirror.
+    capture_head: PointerProperty(
+        type=bpy.types.Object,
+        name="Head",
+        description="Object (or armature, with a bone) that "
+        "takes the capture's head rotation and position. Empty: not keyed",
+    )
+    capture_head_bone: StringProperty(name="Head Bone", description="Head bone when Head is an armature")
+    capture_eye_left: PointerProperty(
+        type=bpy.types.Object,
+        name="Left Eye",
+        description="The subject's left eyeball object "
+        "(origin at its centre) or an armature with the eye bone. Empty: not keyed",
+    )
+    capture_eye_left_bone: StringProperty(name="Left Eye Bone")
+    capture_eye_right: PointerProperty(
+        type=bpy.types.Object,
+        name="Right Eye",
+        description="The subject's right eyeball object "
+        "(origin at its centre) or an armature with the eye bone. Empty: not keyed",
+    )
+    capture_eye_right_bone: StringProperty(name="Right Eye Bone")
+    capture_use_head_rotation: BoolProperty(name="Head Rotation", default=True)
+    capture_use_head_position: BoolProperty(
+        name="Head Position", default=True, description="Face Cap head position (Live Link Face has none)"
+    )
+    capture_use_eyes: BoolProperty(name="Eyes", default=True)
+    capture_mirror: BoolProperty(
+        name="Mirror", default=False, description="Swap the eyes and mirror the head turn and tilt"
+    )
     export_path: StringProperty(
         name="File",
         subtype="FILE_PATH",
