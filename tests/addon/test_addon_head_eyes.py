@@ -341,3 +341,15 @@ def test_apply_head_eye_frame_sets_the_pose_without_keys(scene):
     head_eyes.apply_head_eye_frame(targets, None, None, [0.2, 0.1, 0.0], None)
     bpy.context.view_layer.update()
     np.testing.assert_allclose(np.array(eye_r.matrix_world.to_3x3()), expected(-0.2, 0.1, 0.0), atol=1e-5)
+
+
+def test_head_with_its_own_rotation_turns_about_the_scene_up_axis(scene, tmp_path):
+    head, _, _ = scene
+    head.rotation_euler = (0.3, 0.0, 0.5)  # the artist's own placement of the head
+    own = np.array(head.rotation_euler.to_matrix())
+    rot = take()
+    path = write_llf(tmp_path / "t.csv", rot)
+    assert bpy.ops.face_skinning.import_arkit(filepath=str(path)) == {"FINISHED"}
+    y, p, r = rot[30, :3]
+    np.testing.assert_allclose(world_rot(head, 31), expected(y, p, r) @ own, atol=1e-5)
+    assert tuple(head.rotation_euler) == pytest.approx((0.3, 0.0, 0.5))  # its own channel untouched
