@@ -264,8 +264,7 @@ def parse_live_link_csv(text: str, source_fps: float | None = None) -> Capture:
         ) from None
     columns = tuple(facs.ARKIT_NAMES[mapping[c]] for c in cols)
     notes += validate_weights(values, columns, lines, "CSV")
-    pose, pose_notes = capture_pose.live_link_pose(header, body, lines)
-    notes += pose_notes
+    pose = capture_pose.live_link_pose(header, body, lines)
     fps = None
     if frame_based:
         fps = float(source_fps) if source_fps else (60.0 if np.floor(frames).max() >= 30 else 30.0)

@@ -70,12 +70,9 @@ def validate_pose(values: np.ndarray, columns: Sequence[str], lines: np.ndarray,
 
 def live_link_pose(
     header: Sequence[str], body: Sequence[Sequence[str]], lines: np.ndarray
-) -> tuple[dict[str, np.ndarray], tuple[str, ...]]:
-    """Rotation fields of a Live Link Face CSV: ``({field: (T, 3) radians}, notes)``.
-
-    A field is read only when all three of its columns are present. A note says when the head
-    rotation is 0 throughout (Live Link Face recorded with head rotation off).
-    """
+) -> dict[str, np.ndarray]:
+    """Rotation fields of a Live Link Face CSV: ``{field: (T, 3) radians}``; a field is read only
+    when all three of its columns are present."""
     lower = [h.strip().lower() for h in header]
     out: dict[str, np.ndarray] = {}
     for field, names in LIVE_LINK_COLUMNS.items():
@@ -90,14 +87,7 @@ def live_link_pose(
             ) from None
         validate_pose(values, [header[i].strip() for i in idx], lines, "CSV")
         out[field] = values
-    notes = ()
-    head = out.get("head_rotation")
-    if head is not None and not head.any():
-        notes = (
-            "The head rotation columns are 0 throughout (recorded with head rotation off in Live "
-            "Link Face); the head is keyed still.",
-        )
-    return out, notes
+    return out
 
 
 def face_cap_pose(transforms: Sequence[Sequence[float]], lines: np.ndarray) -> dict[str, np.ndarray]:

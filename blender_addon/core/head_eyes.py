@@ -207,7 +207,10 @@ def key_pose(targets: HeadEyeTargets, frames: np.ndarray, pose: dict[str, np.nda
         for i in range(job.size):
             animation.write_keys(job.obj, job.data_path, frames, values[:, i], index=i, group=GROUP)
         job.obj.update_tag()
-        done.append(f"{job.field.replace('_', ' ')} on {job.label}")
+        still = job.field == "head_rotation" and not np.any(pose[job.field])
+        # Live Link Face writes 0 when head rotation is off in the app: say why the head is still
+        note = " (0 throughout: recorded with head rotation off?)" if still else ""
+        done.append(f"{job.field.replace('_', ' ')}{note} on {job.label}")
     return done
 
 

@@ -162,7 +162,7 @@ def test_real_take_eyes_are_radians_and_head_is_flagged():
     eyes = np.abs(np.concatenate([cap.eye_left[:, :2], cap.eye_right[:, :2]]))
     assert 0.3 < eyes.max() < 1.2  # 17-70 degrees: radians (as degrees they would be < 1.2 degrees)
     assert not cap.head_rotation.any()
-    assert any("head rotation columns are 0" in n for n in cap.notes)
+    assert not any("head" in n for n in cap.notes)  # only said when a head target is keyed
     # positive yaw looks to the subject's right: the left eye looks in, the right eye looks out
     i = np.argmax(cap.eye_left[:, 0])
     assert cap.arkit[i, capture_import.facs.ARKIT_NAMES.index("eyeLookInLeft")] > 0.5
@@ -353,3 +353,14 @@ def test_head_with_its_own_rotation_turns_about_the_scene_up_axis(scene, tmp_pat
     y, p, r = rot[30, :3]
     np.testing.assert_allclose(world_rot(head, 31), expected(y, p, r) @ own, atol=1e-5)
     assert tuple(head.rotation_euler) == pytest.approx((0.3, 0.0, 0.5))  # its own channel untouched
+
+
+def test_a_still_head_is_reported(scene):
+    head, _, _ = scene
+    targets = head_eyes.HeadEyeTargets(head=head, use_head_position=False, use_eyes=False)
+    frames = np.array([1.0, 2.0, 3.0])
+    done = head_eyes.key_pose(targets, frames, {"head_rotation": np.zeros((3, 3))})
+    assert done == ["head rotation (0 throughout: recorded with head rotation off?) on 'Head'"]
+    done = head_eyes.key_pose(targets, frames, {"head_rotation": np.full((3, 3), 0.1)})
+    assert done == ["head rotation on 'Head'"]
+    assert len(animation.find_fcurve(head, "delta_rotation_euler", 2).keyframe_points) == 3
