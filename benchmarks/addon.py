@@ -92,6 +92,18 @@ def main(argv: list[str] | None = None) -> int:
         2.0,
         lambda: bpy.ops.face_skinning.import_arkit(filepath=str(csv_path)),
     )
+    settings = bpy.context.scene.nfs_settings
+    for prop in ("capture_head", "capture_eye_left", "capture_eye_right"):  # head + eyeball objects
+        setattr(settings, prop, bpy.data.objects.new(prop, None))
+        bpy.context.scene.collection.objects.link(getattr(settings, prop))
+    timed(
+        "import ARKit CSV + head/eyes",
+        "10000 frames",
+        2.0,
+        lambda: bpy.ops.face_skinning.import_arkit(filepath=str(csv_path)),
+    )
+    for prop in ("capture_head", "capture_eye_left", "capture_eye_right"):
+        setattr(settings, prop, None)
 
     src = make_face("Source10k", 140, 72)
     src.location.x = 0.5
