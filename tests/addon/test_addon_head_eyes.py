@@ -364,3 +364,32 @@ def test_a_still_head_is_reported(scene):
     done = head_eyes.key_pose(targets, frames, {"head_rotation": np.full((3, 3), 0.1)})
     assert done == ["head rotation on 'Head'"]
     assert len(animation.find_fcurve(head, "delta_rotation_euler", 2).keyframe_points) == 3
+
+
+def test_quaternion_head_gets_delta_quaternion_and_axis_angle_is_refused(scene, tmp_path):
+    head, eye_l, _ = scene
+    head.rotation_mode = "QUATERNION"
+    rot = take()
+    path = write_llf(tmp_path / "t.csv", rot)
+    assert bpy.ops.face_skinning.import_arkit(filepath=str(path)) == {"FINISHED"}
+    assert all(animation.find_fcurve(head, "delta_rotation_quaternion", i) for i in range(4))
+    assert animation.find_fcurve(head, "delta_rotation_euler", 0) is None
+    y, p, r = rot[20, :3]
+    np.testing.assert_allclose(world_rot(head, 21), expected(y, p, r), atol=1e-5)
+    eye_l.rotation_mode = "AXIS_ANGLE"
+    with pytest.raises(RuntimeError, match=r"left eye object 'EyeL' uses Axis Angle.*Fix"):
+        bpy.ops.face_skinning.import_arkit(filepath=str(path))
+
+
+def test_clone_panel_shows_targets_and_bone_pickers(scene):
+    from test_addon_panels import _draw
+
+    drawn = [x for kind, x in _draw("clone") if kind in ("prop", "prop_search")]
+    for name in ("capture_head", "capture_eye_left", "capture_eye_right", "capture_mirror",
+                 "capture_use_head_rotation", "capture_use_head_position", "capture_use_eyes"):  # fmt: skip
+        assert name in drawn
+    assert "capture_head_bone" not in drawn  # the head is an object: no bone picker
+    bpy.ops.object.armature_add()
+    bpy.context.scene.nfs_settings.capture_head = bpy.context.active_object
+    drawn = [x for kind, x in _draw("clone") if kind == "prop_search"]
+    assert drawn == ["capture_head_bone"]
