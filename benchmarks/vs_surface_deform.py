@@ -22,6 +22,8 @@ Targets: the bundled demo head (triangles, not ICT topology) smoothed by Catmull
 subdivision and decimated (collapse) to about each size. One process, one run, everything on the
 same machine. Not counted: loading the model, building meshes, putting ICT's 53 expressions on
 the source as shape keys (printed separately: a one-off per ICT head, not per target).
+"SD / ours ops" is the wall-time ratio (> 1: ours faster); "same, CPU s" the ratio of the CPU
+seconds the process spent (all threads), which moves less when other jobs share the machine.
 Goal (issue 13): ours >= 10x faster than Surface Deform at 20k.
 """
 
@@ -262,7 +264,9 @@ def main(argv: list[str] | None = None) -> int:
         objs = [build_target(base, size, f"T{size}_{k}") for k in ("ours", "sd", "dg")]
         row["vertices"] = len(objs[0].data.vertices)
         print(f"--- {row['vertices']} vertices", flush=True)
+        c0 = time.process_time()  # CPU seconds of all threads: less sensitive to other load
         row["predict"], row["ours_ops"], ours_d = ours_operators(objs[0], tmp / f"ops{size}")
+        row["ours_cpu"] = time.process_time() - c0
         print(f"ours (operators): {row['ours_ops']:.2f} s", flush=True)
         # warm: the same mesh again (prepared mesh kept in memory: no eigenbasis), as on a re-bake
         _, row["ours_warm"], _ = ours_operators(objs[0], tmp / f"ops{size}")
@@ -271,7 +275,9 @@ def main(argv: list[str] | None = None) -> int:
             row["ours_api"] = ours_api(objs[0], tmp / f"api{size}")
             print(f"ours (API): {row['ours_api']:.2f} s", flush=True)
         if src is not None:
+            c0 = time.process_time()
             row["bind"], row["sd"], sd_d = surface_deform(objs[1], src, ICT_NAMES, "apply_as_shapekey")
+            row["sd_cpu"] = time.process_time() - c0
             print(f"Surface Deform (apply as shape key): {row['sd']:.2f} s", flush=True)
             # sanity: both sides moved the face; RMS of the per-key maximum displacement (cm)
             row["sd_mag"] = float(np.sqrt((np.linalg.norm(sd_d, axis=2).max(axis=1) ** 2).mean()))
@@ -289,20 +295,25 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "| target vertices | ours: ops (s) | ours: ops warm (s) | ours: API (s) | SD bind (s) "
         "| SD apply-as-key (s) "
-        "| SD depsgraph (s) | SD / ours ops | max move ours / SD (cm) |"
+        "| SD depsgraph (s) | SD / ours ops | same, CPU s | max move ours / SD (cm) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
 
     def f(x) -> str:
         return "-" if x is None else f"{x:.2f}"
 
     for r in rows:
         ratio = f"{r['sd'] / r['ours_ops']:.2f}x" if "sd" in r else "- (no ICT)"
+        cpu = (
+            f"{r['sd_cpu']:.1f} / {r['ours_cpu']:.1f} = {r['sd_cpu'] / r['ours_cpu']:.2f}x"
+            if "sd" in r
+            else "-"
+        )
         mags = f"{r['ours_mag']:.2f} / {r['sd_mag']:.2f}" if "sd" in r else "-"
         print(
             f"| {r['vertices']} | {f(r['ours_ops'])} | {f(r['ours_warm'])} | {f(r.get('ours_api'))} | "
             f"{f(r.get('bind'))} | "
-            f"{f(r.get('sd'))} | {f(r.get('dg'))} | {ratio} | {mags} |"
+            f"{f(r.get('sd'))} | {f(r.get('dg'))} | {ratio} | {cpu} | {mags} |"
         )
     blender_addon.unregister()
     return 0
