@@ -171,6 +171,8 @@ class LiveSession:
     keyed_frames: int = 0
     errors: int = 0
     last_error: str = ""
+    last_frame: lp.LiveFrame | None = None  # the frame the sliders show now
+    # seconds from datagram read to sliders set, per applied frame (benchmarks/live_latency.py)
     latencies: collections.deque = field(default_factory=lambda: collections.deque(maxlen=100_000))
     _last_redraw: float = 0.0
 
@@ -249,9 +251,30 @@ def apply_frame(obj, frame: lp.LiveFrame, key_frame: float | None) -> None:
     values = np.clip(frame.ict(), 0.0, 1.0)
     sliders.set_values(obj, values)
     if key_frame is not None:
-        sliders.key_sliders(obj, np.array([key_frame], dtype=np.float64), values[None, :])
+        key_live(obj, key_frame, values)
     if on_pose is not None:
         on_pose(obj, frame.head_rot, frame.head_pos, frame.eye_l, frame.eye_r)
+
+
+def key_live(obj, frame: float, values: np.ndarray) -> None:
+    """Key the 53 sliders at scene ``frame`` with ``values`` (53,), replacing a key on that frame.
+
+    ``sliders.key_sliders`` rewrites each whole curve (right for a capture import, one call), which
+    makes a live take quadratic: at 60 fps it fell behind the stream within 10 s
+    (``benchmarks/live_latency.py``). Here each key is inserted in place; the first key of a take
+    still goes through ``key_sliders``, which creates the curves in the slider group.
+    """
+    from . import animation, sliders
+    from ._model_import import facs
+
+    curves = [animation.find_fcurve(obj, sliders.slider_path(n)) for n in facs.ICT_NAMES]
+    if any(fc is None for fc in curves):
+        sliders.key_sliders(obj, np.array([frame], dtype=np.float64), np.asarray(values)[None, :])
+        return
+    for fc, v in zip(curves, values, strict=True):
+        # LINEAR like key_sliders' keys, so a live take and an imported one play back the same
+        fc.keyframe_points.insert(frame, float(v), options={"FAST"}).interpolation = "LINEAR"
+    obj.update_tag()
 
 
 def tick(record: bool | None = None) -> bool:
@@ -276,6 +299,7 @@ def tick(record: bool | None = None) -> bool:
             record = bool(settings and settings.live_record) and _is_playing()
         apply_frame(obj, frame, float(scene.frame_current) if record else None)
         s.latencies.append(time.perf_counter() - frame.received)
+        s.last_frame = frame
         s.applied += 1
         s.keyed_frames += int(bool(record))
         return True

@@ -269,3 +269,16 @@ def test_recorded_take_undoes_as_one_step(live):
     face = bpy.data.objects["Face"]
     assert animation.find_fcurve(face, "nfs_facs.jawOpen") is None
     assert face.nfs_facs.jawOpen == 0.0
+
+
+def test_recording_again_replaces_only_that_frames_key(live):
+    obj = make_face()
+    live_receiver.key_live(obj, 5.0, np.full(53, 0.5))  # first key: creates the curves
+    for f in (1.0, 2.0, 3.0):
+        live_receiver.key_live(obj, f, np.full(53, f / 10))
+    live_receiver.key_live(obj, 2.0, np.full(53, 0.9))  # a second pass over frame 2
+    fc = animation.find_fcurve(obj, "nfs_facs.mouthClose")
+    co = [tuple(k.co) for k in fc.keyframe_points]
+    assert co == [(1.0, pytest.approx(0.1)), (2.0, pytest.approx(0.9)), (3.0, pytest.approx(0.3)), (5.0, 0.5)]
+    assert {k.interpolation for k in fc.keyframe_points} == {"LINEAR"}
+    assert fc.group is not None and fc.group.name == "FACS sliders"
