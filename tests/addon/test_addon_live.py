@@ -282,3 +282,29 @@ def test_recording_again_replaces_only_that_frames_key(live):
     assert co == [(1.0, pytest.approx(0.1)), (2.0, pytest.approx(0.9)), (3.0, pytest.approx(0.3)), (5.0, 0.5)]
     assert {k.interpolation for k in fc.keyframe_points} == {"LINEAR"}
     assert fc.group is not None and fc.group.name == "FACS sliders"
+
+
+def test_panel_shows_start_then_status_and_stop(live):
+    from test_addon_panels import _draw
+
+    obj = make_face()
+    log = _draw("clone")
+    assert ("operator", "face_skinning.live_start") in log
+    assert {("prop", p) for p in ("live_protocol", "live_address", "live_port", "live_record")} <= set(log)
+    port = free_port()
+    start("LIVE_LINK_FACE", port, obj)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        sender.sendto(b"junk", ("127.0.0.1", port))
+        sender.sendto(lp.encode_llf(np.zeros(52), subject="Phone"), ("127.0.0.1", port))
+        wait_for("received", 1, time.perf_counter() + TIME_LIMIT)
+    live_receiver.tick(record=False)
+    log = _draw("clone")
+    labels = [x for kind, x in log if kind == "label"]
+    assert ("operator", "face_skinning.live_stop") in log
+    assert ("operator", "face_skinning.live_start") not in log
+    assert f"127.0.0.1:{port} -> Face" in labels
+    assert "Received 1, applied 1, keyed 0" in labels and "Dropped 1, skipped 0" in labels
+    assert any(x.startswith("Source: 127.0.0.1:") and x.endswith("(Phone)") for x in labels)
+    assert bpy.ops.face_skinning.live_stop.poll()
+    live_receiver.stop()
+    assert not bpy.ops.face_skinning.live_stop.poll()
