@@ -391,6 +391,11 @@ class FaceCapState:
                 self.eye_r = eye
         return True
 
+    def copy(self) -> FaceCapState:
+        """An independent copy (the receiver applies a packet to a copy, then keeps it)."""
+        f = self.frame()
+        return FaceCapState(f.arkit, f.head_rot, f.head_pos, f.eye_l, f.eye_r)
+
     def frame(self) -> LiveFrame:
         """A snapshot of the current state (copies, so later messages do not change it)."""
 

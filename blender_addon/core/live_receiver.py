@@ -66,7 +66,9 @@ class UdpReceiver:
         self._stop = threading.Event()
         self.received = 0  # valid packets
         self.dropped = 0  # malformed packets, discarded
-        self.skipped = 0  # valid frames replaced by a newer one before they were applied
+        # valid frames replaced by a newer one before they were applied (Face Cap: packets, which
+        # may hold a single value when the app sends unbundled messages)
+        self.skipped = 0
         self.ignored = 0  # OSC messages of addresses we do not use
         self.source = ""  # last sender "ip:port" (+ subject)
         self.last_error = ""  # last dropped packet's reason
@@ -117,15 +119,14 @@ class UdpReceiver:
     def _decode(self, data: bytes) -> lp.LiveFrame | None:
         if self.protocol == "LIVE_LINK_FACE":
             return lp.decode_llf(data)
-        messages = lp.decode_osc(data)  # all messages checked before any is applied
-        used = 0
-        for address, args in messages:
-            if self._facecap.update(address, args):
-                used += 1
-            else:
-                with self._lock:
-                    self.ignored += 1
-        return self._facecap.frame() if used else None
+        messages = lp.decode_osc(data)
+        # applied to a copy, kept only if every message is valid: a bad packet changes nothing
+        state = self._facecap.copy()
+        used = [state.update(address, args) for address, args in messages]
+        self._facecap = state
+        with self._lock:
+            self.ignored += used.count(False)
+        return state.frame() if any(used) else None
 
     # -- main thread
     def newest(self) -> lp.LiveFrame | None:

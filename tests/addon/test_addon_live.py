@@ -202,8 +202,10 @@ def test_only_the_newest_frame_is_applied_per_tick(live):
             w[24] = (i + 1) / 10  # jawOpen in ARKIT_NAMES order
             sender.sendto(lp.encode_llf(w, frame_number=i), ("127.0.0.1", port))
         wait_for("received", 5, deadline)
-    assert live_receiver.tick(record=False)
+    bpy.context.scene.nfs_settings.live_record = True
+    assert live_receiver.tick()  # record=None: Record is on but nothing plays (headless): no key
     assert obj.nfs_facs.jawOpen == pytest.approx(0.5)
+    assert animation.find_fcurve(obj, "nfs_facs.jawOpen") is None
     assert live_receiver.status()["skipped"] == 4 and live_receiver.tick() is False
 
 
@@ -308,3 +310,23 @@ def test_panel_shows_start_then_status_and_stop(live):
     assert bpy.ops.face_skinning.live_stop.poll()
     live_receiver.stop()
     assert not bpy.ops.face_skinning.live_stop.poll()
+
+
+def test_face_cap_bad_bundle_changes_nothing(live):
+    obj = make_face()
+    port = free_port()
+    start("FACE_CAP", port, obj)
+    good = lp.encode_osc_message("/W", [24, 0.5])  # jawOpen
+    half_bad = [lp.encode_osc_message("/W", [24, 0.9]), lp.encode_osc_message("/W", [99, 0.1])]
+    bad = lp.encode_osc_bundle(half_bad)
+    deadline = time.perf_counter() + TIME_LIMIT
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        sender.sendto(good, ("127.0.0.1", port))
+        wait_for("received", 1, deadline)
+        sender.sendto(bad, ("127.0.0.1", port))
+        wait_for("dropped", 1, deadline)
+        sender.sendto(lp.encode_osc_message("/HT", [0.0, 0.0, 0.0]), ("127.0.0.1", port))
+        wait_for("received", 2, deadline)
+    assert live_receiver.tick(record=False)
+    assert obj.nfs_facs.jawOpen == pytest.approx(0.5)  # the bad bundle's valid half was not applied
+    assert "index 99" in live_receiver.status()["last_error"]

@@ -225,3 +225,13 @@ def test_random_bytes_only_ever_raise_packet_error():
                 decode(data)
             except lp.PacketError:
                 pass
+
+
+def test_face_cap_copy_is_independent():
+    state = lp.FaceCapState()
+    state.update("/HR", (1.0, 2.0, 3.0))
+    other = state.copy()
+    other.update("/W", (0, 0.5))
+    other.update("/HR", (4.0, 5.0, 6.0))
+    assert state.arkit.max() == 0.0
+    np.testing.assert_allclose(state.head_rot, np.radians([2.0, 1.0, 3.0]), rtol=1e-6)
