@@ -330,3 +330,18 @@ def test_face_cap_bad_bundle_changes_nothing(live):
     assert live_receiver.tick(record=False)
     assert obj.nfs_facs.jawOpen == pytest.approx(0.5)  # the bad bundle's valid half was not applied
     assert "index 99" in live_receiver.status()["last_error"]
+
+
+def test_timer_is_registered_while_running_and_applies_frames(live):
+    obj = make_face()
+    port = free_port()
+    start("LIVE_LINK_FACE", port, obj)
+    assert bpy.app.timers.is_registered(live_receiver._timer)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        sender.sendto(lp.encode_llf(np.full(52, 0.25, np.float32)), ("127.0.0.1", port))
+        wait_for("received", 1, time.perf_counter() + TIME_LIMIT)
+    assert live_receiver._timer() == live_receiver.TIMER_INTERVAL  # what Blender calls
+    assert obj.nfs_facs.mouthClose == 0.25
+    live_receiver.stop()
+    assert not bpy.app.timers.is_registered(live_receiver._timer)
+    assert live_receiver._timer() is None  # a stray call after stop unregisters itself
