@@ -40,17 +40,20 @@ What was confirmed, and from where (searched in public sources, 2026-11-26):
   Unreal's receiver decodes); decoding is by name, so a CSV replayed through :func:`encode_llf`
   arrives under the names its header gives.
 
-Face Cap (Bannaflak's iOS app, OSC over UDP; the port is set in the app)
-----------------------------------------------------------------------
+Face Cap (Bannaflak's iOS app, OSC over UDP to the address entered in the app)
+-----------------------------------------------------------------------------
 OSC 1.0 messages (address, ``,``-type-tag string, 4-byte-aligned big-endian arguments), possibly
-wrapped in ``#bundle``\\ s. Addresses, as bound by the extOSC Face Cap sample receiver
-(``FaceCapOSCReceiverGeneric``) and OpenMoBu's Face Cap device:
+wrapped in ``#bundle``\\ s. Addresses, from Face Cap's live-mode page
+(bannaflak.com/face-cap/livemode.html, "Face Cap OSC Addresses & data formatting") and the same
+bindings in the extOSC Face Cap sample receiver and OpenMoBu's Face Cap device:
 
 * ``/W`` int index, float value: one blendshape (0..1), index in :data:`FACECAP_NAMES` order
-  (OpenMoBu ``EHardwareBlendshapes``).
+  (OpenMoBu ``EHardwareBlendshapes``; its first ten, brow inner up ... eye look in left, checked
+  against the live-mode page's index list, which the search excerpt cut off there).
 * ``/HR`` 3 floats: head rotation, Euler degrees (x, y, z).
 * ``/HT`` 3 floats: head translation.
 * ``/ELR``, ``/ERR`` 2 floats: left/right eye rotation, Euler degrees (x, y).
+* ``/HRQ`` 4 floats: head rotation as a quaternion; the same as ``/HR``, counted as ignored.
 
 Assumption (not confirmed): x is pitch, y is yaw, z is roll, so ``/HR`` (x, y, z) becomes
 (yaw, pitch, roll) = (y, x, z) in radians, the same convention as Live Link Face's values.

@@ -33,7 +33,6 @@ from . import live_protocols as lp
 from .errors import FaceSkinningError
 
 PROTOCOLS = ("LIVE_LINK_FACE", "FACE_CAP")
-DEFAULT_PORTS = {"LIVE_LINK_FACE": lp.LLF_DEFAULT_PORT, "FACE_CAP": 9000}
 TIMER_INTERVAL = 1.0 / 120.0  # s; the phone sends at 60 fps, so a frame waits at most ~8 ms
 QUEUE_LENGTH = 16  # frames held between ticks; older ones are dropped first (counted as skipped)
 _RECV_TIMEOUT = 0.05  # s; how quickly the reader thread notices stop()

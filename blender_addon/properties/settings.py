@@ -129,7 +129,8 @@ class NFS_PG_settings(bpy.types.PropertyGroup):
         default=11111,
         min=0,
         max=65535,
-        description="UDP port the app sends to (Live Link Face: 11111; Face Cap: as set in the app)",
+        description="UDP port the app sends to (Live Link Face: 11111; Face Cap: the port its live "
+        "mode sends to)",
     )
     live_record: BoolProperty(
         name="Record",
