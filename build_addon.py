@@ -157,6 +157,7 @@ def manifest_text(version: str, wheels: list[str] | None = None, platform: str |
         "",
         "[permissions]",
         'files = "reading weights, CSV captures, exporting FBX/glTF"',
+        'network = "receiving live face capture from Live Link Face or Face Cap"',
         "",
     ]
     return "\n".join(lines)

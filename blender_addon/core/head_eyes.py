@@ -251,6 +251,23 @@ def apply_head_eye_frame(
     return done
 
 
+def live_pose_hook(targets: HeadEyeTargets):
+    """A ``live_receiver.on_pose`` callable that sets each live frame's head/eye pose on ``targets``.
+
+    Head position is taken relative to the stream's first sample (a phone's absolute position is
+    meaningless in the scene), so the head starts where the artist put it.
+    """
+    reference: dict[str, np.ndarray] = {}
+
+    def hook(obj, head_rot, head_pos, eye_l, eye_r) -> None:
+        if head_pos is not None:
+            pos = np.asarray(head_pos, dtype=np.float64)
+            head_pos = pos - reference.setdefault("head_pos", pos.copy())
+        apply_head_eye_frame(targets, head_rot, head_pos, eye_l, eye_r)
+
+    return hook
+
+
 def import_capture(
     obj,
     path,

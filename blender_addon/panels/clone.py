@@ -32,6 +32,7 @@ class FACE_SKINNING_PT_clone(SidebarPanel, bpy.types.Panel):
         row.prop(s, "smoothing")
         col.operator("face_skinning.import_arkit", icon="IMPORT")
         _draw_head_eyes(layout.box(), s)
+        _draw_live(layout, s)
 
 
 def _draw_head_eyes(box, s) -> None:
@@ -51,6 +52,35 @@ def _draw_head_eyes(box, s) -> None:
     row.prop(s, "capture_use_head_position", toggle=True)
     row.prop(s, "capture_use_eyes", toggle=True)
     box.prop(s, "capture_mirror")
+
+
+def _draw_live(layout, s) -> None:
+    """Live capture box: settings, start/stop, receiver status."""
+    from ..core import live_receiver
+
+    box = layout.box()
+    box.label(text="Live capture", icon="LINKED")
+    st = live_receiver.status()
+    col = box.column()
+    col.enabled = st is None  # settings apply at Start
+    col.prop(s, "live_protocol")
+    row = col.row(align=True)
+    row.prop(s, "live_address")
+    row.prop(s, "live_port")
+    box.prop(s, "live_record")
+    if st is None:
+        box.operator("face_skinning.live_start", icon="PLAY")
+        return
+    box.operator("face_skinning.live_stop", icon="PAUSE")
+    info = box.column(align=True)
+    info.label(text=f"{st['listen']} -> {st['target']}")
+    info.label(text=f"Received {st['received']}, applied {st['applied']}, keyed {st['keyed_frames']}")
+    info.label(text=f"Dropped {st['dropped']}, skipped {st['skipped']}")
+    info.label(text=f"Source: {st['source'] or 'waiting for packets...'}")
+    if st["apply_error"]:
+        info.label(text=st["apply_error"], icon="ERROR")
+    elif st["last_error"]:
+        info.label(text=f"Last bad packet: {st['last_error']}", icon="INFO")
 
 
 classes = (FACE_SKINNING_PT_clone,)

@@ -139,6 +139,35 @@ class NFS_PG_settings(bpy.types.PropertyGroup):
         items=[("FBX", "FBX", ""), ("GLB", "glTF Binary", ""), ("GLTF", "glTF Separate", "")],
         default="FBX",
     )
+    # live capture (core/live_receiver.py)
+    live_protocol: EnumProperty(
+        name="Protocol",
+        items=[
+            ("LIVE_LINK_FACE", "Live Link Face", "Epic's iOS app, Live Link streaming (UDP, port 11111)"),
+            ("FACE_CAP", "Face Cap (OSC)", "Bannaflak's iOS app, OSC streaming (port set in the app)"),
+        ],
+        default="LIVE_LINK_FACE",
+    )
+    live_address: StringProperty(
+        name="Listen On",
+        default="0.0.0.0",
+        description="Local address to receive on: 0.0.0.0 = every network interface (the phone "
+        "sends over the LAN), 127.0.0.1 = this computer only",
+    )
+    live_port: IntProperty(
+        name="Port",
+        default=11111,
+        min=0,
+        max=65535,
+        description="UDP port the app sends to (Live Link Face: 11111; Face Cap: the port its live "
+        "mode sends to)",
+    )
+    live_record: BoolProperty(
+        name="Record",
+        default=False,
+        description="While the animation plays, key the FACS sliders at each frame from the stream "
+        "(replaces keys on those frames)",
+    )
 
 
 classes = (NFS_PG_settings,)

@@ -113,7 +113,7 @@ def test_manifest_fields(tree, tmp_path):
     # Blender's rules for terse strings: <= 64 characters, no trailing punctuation
     for text in (m["tagline"], *m["permissions"].values()):
         assert len(text) <= 64 and text[-1].isalnum(), text
-    assert set(m["permissions"]) == {"files"}
+    assert set(m["permissions"]) == {"files", "network"}  # network: live capture (UDP receive)
 
 
 def test_same_tree_same_bytes(tree, tmp_path):
