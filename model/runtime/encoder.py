@@ -1,8 +1,10 @@
 """Normal equations and the boxed code solve of the expression encoder, in numpy.
 
 The numpy twins of :func:`model.nn.encoder.normal_equations`, ``combine_normal_equations`` and
-``solve_codes`` (inference only: the boxed solve; see those for the maths). Arrays keep their
-dtype (float32 at inference).
+``solve_codes`` (inference only: the boxed solve; see those for the maths). The normal equations
+and the solve run in float64 whatever the basis' dtype: they are 53x53 (cheap), and the
+shapes' overlaps make them ill-conditioned (condition ~1e4), which turns float32 rounding of the
+basis into 1e-4 errors of the codes.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ Analysis = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 def normal_equations(basis: np.ndarray, mass: np.ndarray, ridge: float) -> Analysis:
     """basis (53, V, 3), mass (V,) -> (basis * mass / total mass (53, V, 3), normal matrix
     (53, 53) + ``ridge`` x its mean diagonal, that matrix's inverse, the plain normal matrix)."""
+    basis = np.asarray(basis, dtype=np.float64)
+    mass = np.asarray(mass, dtype=np.float64)
     w = mass / max(float(mass.sum()), 1e-12)
     weighted = basis * w[None, :, None]
     n = basis.shape[0]
@@ -39,12 +43,12 @@ def solve_codes(
     iterations: int = 300,
     l1_power: float = 0.5,
 ) -> np.ndarray:
-    """Codes (B, 53) of canonical displacements (B, V, 3): the ridge least squares
+    """Codes (B, 53) float64 of canonical displacements (B, V, 3): the ridge least squares
     (``box=False``) or FISTA on [0, 1]^53 with the per-unit L1 cost (``box=True``), exactly as
     :func:`model.nn.encoder.solve_codes`."""
     weighted, regularised, inv, gram = analysis
     n = gram.shape[0]
-    disp = np.asarray(displacement).reshape(displacement.shape[0], -1)
+    disp = np.asarray(displacement, dtype=np.float64).reshape(displacement.shape[0], -1)
     # stacked bases (joint fit): their read-outs add
     read_out = (
         weighted.reshape(-1, n, disp.shape[1]).sum(0) if weighted.ndim == 4 else weighted.reshape(n, -1)

@@ -68,10 +68,12 @@ def spectral_diffusion(x: np.ndarray, mesh: MeshArrays, time: np.ndarray) -> np.
 
 def heat_kernel_signature(mesh: MeshArrays, times: tuple[float, ...]) -> np.ndarray:
     """log of the heat kernel signature at ``times``, each normalised by its mass-weighted mean;
-    (V, len(times)) float32 (as ``model.nn.diffusion.heat_kernel_signature``)."""
-    t = np.asarray(times, dtype=mesh.evals.dtype)
-    hks = (mesh.evecs**2) @ np.exp(-mesh.evals[:, None] * t[None, :])
-    mean = (mesh.mass[:, None] * hks).sum(0) / max(float(mesh.mass.sum()), 1e-12)
+    (V, len(times)) float64 (as ``model.nn.diffusion.heat_kernel_signature``; computed in
+    float64 because it is cheap and is the network's input)."""
+    t = np.asarray(times, dtype=np.float64)
+    evals, mass = mesh.evals.astype(np.float64), mesh.mass.astype(np.float64)
+    hks = (mesh.evecs.astype(np.float64) ** 2) @ np.exp(-evals[:, None] * t[None, :])
+    mean = (mass[:, None] * hks).sum(0) / max(float(mass.sum()), 1e-12)
     return np.log(np.maximum(hks, 1e-12) / np.maximum(mean, 1e-12))
 
 

@@ -29,6 +29,12 @@ class MeshArrays:
     def num_vertices(self) -> int:
         return int(self.positions.shape[0])
 
+    def astype(self, dtype: type) -> MeshArrays:
+        """These operators in ``dtype`` (self when they already are)."""
+        if self.positions.dtype == dtype:
+            return self
+        return MeshArrays(*(getattr(self, k).astype(dtype) for k in self.__dataclass_fields__))
+
     @classmethod
     def from_numpy(
         cls, positions, normals, mass, evals, evecs, grad_x, grad_y, dtype: type = np.float32

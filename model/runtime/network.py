@@ -92,6 +92,9 @@ class NumpyFaceNet:
 
     def __init__(self, config: NetConfig, arrays: Mapping[str, np.ndarray], dtype: type = np.float32):
         self.config = c = config
+        self.dtype = np.dtype(dtype)
+        self._arrays = dict(arrays)
+        self._float64: NumpyFaceNet | None = None
         k = len(c.region_names)
         geo_in = 6 + len(c.hks_times) + 6 * len(c.pos_freqs)
         p = _Params(arrays, dtype)
@@ -112,10 +115,16 @@ class NumpyFaceNet:
     # ---- target side -------------------------------------------------------------------------
     def geometric_input(self, mesh: MeshArrays) -> np.ndarray:
         """(V, 6 + S + 6F): canonical position, normal, log-HKS, Fourier features of position."""
-        parts = [mesh.positions, mesh.normals, heat_kernel_signature(mesh, self.config.hks_times)]
+        # log-HKS and sines in float64: cheap (V x ~40), and the sines of 32 x position lose
+        # digits in float32
+        parts = [
+            mesh.positions,
+            mesh.normals,
+            heat_kernel_signature(mesh, self.config.hks_times),
+        ]
         if self.config.pos_freqs:
-            f = np.asarray(self.config.pos_freqs, dtype=mesh.positions.dtype)
-            ang = (mesh.positions[:, :, None] * f).reshape(mesh.num_vertices, -1)
+            f = np.asarray(self.config.pos_freqs, dtype=np.float64)
+            ang = (mesh.positions.astype(np.float64)[:, :, None] * f).reshape(mesh.num_vertices, -1)
             parts += [np.sin(ang), np.cos(ang)]
         return np.concatenate(parts, axis=1).astype(mesh.positions.dtype, copy=False)
 
@@ -164,6 +173,16 @@ class NumpyFaceNet:
         return np.ascontiguousarray((rig["mask"][..., None] * rig["basis"]).transpose(1, 0, 2))
 
     # ---- source side -------------------------------------------------------------------------
+    # The source's bases feed 53x53 normal equations whose condition (~1e4, overlapping shapes)
+    # turns float32 rounding of a basis into ~1e-4 code errors; a source is analysed once per
+    # sequence, so its bases are computed in float64.
+    def _source_net(self) -> NumpyFaceNet:
+        if self.dtype == np.float64:
+            return self
+        if self._float64 is None:
+            self._float64 = NumpyFaceNet(self.config, self._arrays, np.float64)
+        return self._float64
+
     def encoder_basis(self, source: MeshArrays) -> np.ndarray:
         """The learned encoder's analysis basis (53, V, 3) of a source neutral."""
         g = self.enc_net(self.geometric_input(source), source)
@@ -172,12 +191,14 @@ class NumpyFaceNet:
         return np.ascontiguousarray(basis.transpose(1, 0, 2))
 
     def encoder_features(self, source: MeshArrays) -> enc.Analysis:
-        """Source neutral -> the learned encoder's normal equations."""
-        return enc.normal_equations(self.encoder_basis(source), source.mass, self.config.ridge)
+        """Source neutral -> the learned encoder's normal equations (float64)."""
+        source = source.astype(np.float64)
+        return enc.normal_equations(self._source_net().encoder_basis(source), source.mass, self.config.ridge)
 
     def analysis(self, source: MeshArrays) -> enc.Analysis:
-        """Normal equations of the network's own bake of the source (``method="fit"``)."""
-        return enc.normal_equations(self.bake(self.rig(source)), source.mass, self.config.ridge)
+        """Normal equations of the network's own bake of the source (``method="fit"``; float64)."""
+        source, net = source.astype(np.float64), self._source_net()
+        return enc.normal_equations(net.bake(net.rig(source)), source.mass, self.config.ridge)
 
     def encode_with(self, analysis: enc.Analysis, displacement: np.ndarray, box: bool = False) -> np.ndarray:
         """Codes (B, 53) of canonical displacements (B, V, 3) given normal equations."""
