@@ -21,7 +21,6 @@ from ``model.npz``); :meth:`FaceModel.load` picks torch when it is installed unl
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -297,7 +296,9 @@ class FaceModel:
         Raises :class:`model.errors.WeightsError` for a missing, corrupt or mismatched folder.
         """
         if runtime is None:
-            runtime = "torch" if importlib.util.find_spec("torch") is not None else "numpy"
+            from .devices import torch_installed
+
+            runtime = "torch" if torch_installed() else "numpy"
         if runtime not in RUNTIMES:
             raise ValueError(f"unknown runtime {runtime!r}; use one of {RUNTIMES}")
         if runtime == "numpy":

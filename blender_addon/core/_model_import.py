@@ -42,7 +42,10 @@ RUNTIME_PACKAGES: dict[str, str] = {
 
 def torch_available() -> bool:
     """True when torch could be imported in this Python (informational: the add-on never uses it)."""
-    return importlib.util.find_spec("torch") is not None
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):  # an import hook refusing torch: absent
+        return False
 
 
 def missing_dependencies() -> list[str]:

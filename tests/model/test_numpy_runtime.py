@@ -240,3 +240,31 @@ def test_shipped_npz_matches_the_shipped_model_pt():
     net_t, _ = load_model()
     w = net_t.state_dict()["trunk.inp.weight"].numpy()
     assert np.array_equal(net_n.trunk.inp.weight, w.T)
+
+
+_NO_TORCH_CLI = r"""
+import runpy, sys
+sys.path.insert(0, {root!r})
+
+class _NoTorch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError("torch is blocked in this test")
+        return None
+
+sys.meta_path.insert(0, _NoTorch())
+sys.argv = ["python -m model", "bake", {demo!r}, "-o", {out!r}]
+try:
+    runpy.run_module("model", run_name="__main__")
+except SystemExit as exc:
+    print("EXIT", exc.code, "TORCH" if "torch" in sys.modules else "NO_TORCH")
+"""
+
+
+def test_cli_bake_runs_without_torch(tmp_path):
+    out_path = tmp_path / "rig.npz"
+    code = _NO_TORCH_CLI.format(root=str(ROOT), demo=str(DEMO), out=str(out_path))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert "EXIT 0 NO_TORCH" in out.stdout, out.stdout + out.stderr
+    with np.load(out_path, allow_pickle=False) as rig:
+        assert any(rig[k].ndim == 3 and rig[k].shape[0] == 53 for k in rig.files)
