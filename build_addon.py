@@ -19,16 +19,19 @@ generated from it, and ``pyproject.toml`` and the add-on's ``bl_info`` are check
 ``blender_addon/blender_manifest.toml`` (for running the add-on from a checkout) must equal the
 generated manifest; ``--write-manifest`` rewrites it.
 
-The weights' sha256 is verified against their ``config.json``; a mismatch fails the build.
+The weights' sha256 is verified against their ``config.json``; a mismatch fails the build. The
+add-on runs the torch-free numpy runtime (:mod:`model.runtime`) from ``model.npz``, which is
+verified the same way (and must be exported from the shipped ``model.pt``).
 
 The archive is deterministic: sorted entries, fixed timestamps and permissions, fixed
 compression, so the same tree gives the same bytes.
 
-``--wheels PLATFORM`` (``linux-x64``, ``windows-x64``, ``macos-arm64``) bundles the CPU torch
-wheel and the other runtime wheels for Blender's Python 3.11 (downloaded with ``pip download
---only-binary=:all:``, or taken from ``--wheel-dir``), lists them in the manifest's ``wheels``
-and sets ``platforms``; the output is ``dist/neural_face_skinning-<version>-<platform>.zip``.
-Without wheels, the add-on needs torch installed into Blender's Python and says how.
+``--wheels PLATFORM`` (``linux-x64``, ``windows-x64``, ``macos-arm64``) bundles the runtime
+wheels for Blender's Python 3.11 (scipy, robust-laplacian and what they need, except numpy, which
+Blender ships; never torch), downloaded with ``pip download --only-binary=:all:`` or taken from
+``--wheel-dir``, lists them in the manifest's ``wheels`` and sets ``platforms``; the output is
+``dist/neural_face_skinning-<version>-<platform>.zip``. Without wheels, the add-on needs scipy
+and robust-laplacian installed into Blender's Python and says how.
 """
 
 from __future__ import annotations
@@ -55,15 +58,25 @@ PLATFORMS: dict[str, tuple[str, ...]] = {
     "windows-x64": ("win_amd64",),
     "macos-arm64": ("macosx_14_0_arm64", "macosx_13_0_arm64", "macosx_12_0_arm64", "macosx_11_0_arm64"),
 }
-# PyPI's Linux torch is the CUDA build (GBs of nvidia-* wheels); the CPU build has a local tag.
-TORCH_REQUIREMENT = {"linux-x64": "torch==2.13.0+cpu"}
-RUNTIME_REQUIREMENTS = ("torch==2.13.0", "numpy>=1.24,<2", "scipy>=1.10", "robust-laplacian>=0.2.7")
-TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+# What the numpy runtime needs beyond Blender's own numpy (no torch: model.runtime)
+# (scipy < 1.16: 1.16 needs numpy >= 1.25.2, newer than some Blender 4.x ship)
+RUNTIME_REQUIREMENTS = ("scipy>=1.10,<1.16", "robust-laplacian>=0.2.7")
+# Blender ships these: a bundled copy would shadow Blender's own
+PROVIDED_BY_BLENDER = {"numpy"}
+# never bundled: the add-on does not use it, and it is gigabytes
+NOT_BUNDLED = {"torch"}
 
 # Fixed metadata of every archive entry: the earliest time a zip can hold, rw-r--r--.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644
-WEIGHT_FILES = ("model.pt", "config.json", "model.pt.sha256", "MODEL_CARD.md")
+WEIGHT_FILES = (
+    "model.pt",
+    "config.json",
+    "model.pt.sha256",
+    "model.npz",
+    "model.npz.sha256",
+    "MODEL_CARD.md",
+)
 # Never shipped, wherever they appear.
 EXCLUDED_DIRS = {"__pycache__", "tests", ".pytest_cache", ".ruff_cache", ".mypy_cache"}
 EXCLUDED_SUFFIXES = (".pyc", ".pyo", ".orig", ".rej", ".swp", ".blend1")
@@ -192,7 +205,26 @@ def verify_weights(weights_dir: pathlib.Path) -> list[pathlib.Path]:
     sha_file = weights_dir / "model.pt.sha256"
     if sha_file.is_file() and sha_file.read_text().split()[:1] != [digest]:
         raise BuildError(f"{sha_file} disagrees with model.pt: restore the weights folder or retrain")
+    _verify_numpy_weights(weights_dir, config, digest)
     return [weights_dir / f for f in WEIGHT_FILES if (weights_dir / f).is_file()]
+
+
+def _verify_numpy_weights(weights_dir: pathlib.Path, config: dict, pt_digest: str) -> None:
+    """``model.npz`` (what the add-on runs) must exist, match its sha256 in ``config.json`` and
+    ``model.npz.sha256``, and come from this ``model.pt``."""
+    fix = "run `python -m model export-numpy --weights DIR` (needs torch) and commit the result"
+    entry = config.get("numpy_weights")
+    npz = weights_dir / "model.npz"
+    if not isinstance(entry, dict) or not npz.is_file():
+        raise BuildError(f"{weights_dir} has no numpy weights (model.npz) for the add-on's runtime: {fix}")
+    if entry.get("source_sha256") != pt_digest:
+        raise BuildError(f"{npz} was exported from another model.pt: {fix}")
+    digest = hashlib.sha256(npz.read_bytes()).hexdigest()
+    if entry.get("sha256") != digest:
+        raise BuildError(f"{npz} has sha256 {digest[:16]}... but config.json says otherwise: {fix}")
+    sha_file = weights_dir / "model.npz.sha256"
+    if sha_file.is_file() and sha_file.read_text().split()[:1] != [digest]:
+        raise BuildError(f"{sha_file} disagrees with model.npz: {fix}")
 
 
 def _walk(base: pathlib.Path, skip_top: set[str]) -> list[pathlib.Path]:
@@ -258,9 +290,8 @@ def write_zip(path: pathlib.Path, files: dict[str, bytes]) -> None:
 
 
 # Marker environment of Blender's Python on each platform. pip download evaluates dependency
-# markers against the Python running it, not the --platform target: left alone, a Windows torch
-# would pull Linux-only CUDA wheels. So torch is fetched without dependencies and its
-# requirements are filtered with these environments.
+# markers against the Python running it, not the --platform target, so wheels are fetched
+# without dependencies and their requirements are filtered with these environments.
 MARKER_ENV = {
     "linux-x64": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64"},
     "windows-x64": {"sys_platform": "win32", "platform_system": "Windows", "platform_machine": "AMD64"},
@@ -302,38 +333,44 @@ def wheel_requirements(wheel: pathlib.Path, platform: str) -> list[str]:
     return out
 
 
-def download_wheels(platform: str, dest: pathlib.Path, torch_index: str | None) -> None:
-    """``pip download`` the runtime wheels for ``platform`` and Python 3.11 into ``dest``:
-    torch (CPU build) without its dependencies, then everything else with theirs, torch's
-    own requirements filtered for the target platform (see :data:`MARKER_ENV`)."""
-    torch_req = TORCH_REQUIREMENT.get(
-        platform, next(r for r in RUNTIME_REQUIREMENTS if r.startswith("torch"))
-    )
-    others = [r for r in RUNTIME_REQUIREMENTS if not r.startswith("torch")]
+def _dist_name(wheel_or_requirement: str) -> str:
+    """Normalised distribution name of a wheel file name or a requirement string."""
+    if wheel_or_requirement.endswith(".whl"):  # name-version-...: names use "_" for "-"
+        name = wheel_or_requirement.split("-", 1)[0]
+    else:
+        name = re.split(r"[<>=!~ ;\[(]", wheel_or_requirement, maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def download_wheels(platform: str, dest: pathlib.Path) -> None:
+    """``pip download`` the runtime wheels for ``platform`` and Python 3.11 into ``dest``, one
+    at a time without dependencies, then their requirements filtered for the target platform
+    (see :data:`MARKER_ENV`), except what Blender ships (numpy) and torch."""
     cmd = [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "--python-version", PYTHON_VERSION]
-    cmd += ["--implementation", "cp", "--dest", str(dest)]
+    cmd += ["--implementation", "cp", "--dest", str(dest), "--no-deps"]
     for tag in PLATFORMS[platform]:
         cmd += ["--platform", tag]
-    if torch_index:
-        cmd += ["--extra-index-url", torch_index]
     dest.mkdir(parents=True, exist_ok=True)
     for stale in dest.glob("*.whl"):  # wheels of an older build must not ship with this one
         stale.unlink()
-
-    def pip(args: list[str]) -> None:
-        print("running:", " ".join(cmd + args))
-        result = subprocess.run(cmd + args)
+    queue, seen = list(RUNTIME_REQUIREMENTS), set()
+    while queue:
+        req = queue.pop(0)
+        name = _dist_name(req)
+        if name in seen or name in PROVIDED_BY_BLENDER | NOT_BUNDLED:
+            continue
+        seen.add(name)
+        print("running:", " ".join([*cmd, req]))
+        result = subprocess.run([*cmd, req])
         if result.returncode != 0:
             raise BuildError(
-                f"pip download of the {platform} wheels failed (exit {result.returncode}): check the "
-                "network/index, or download them yourself and pass --wheel-dir DIR"
+                f"pip download of {req} for {platform} failed (exit {result.returncode}): check the "
+                "network/index, or download the wheels yourself and pass --wheel-dir DIR"
             )
-
-    pip(["--no-deps", torch_req])
-    torch_wheel = next(iter(sorted(dest.glob("torch-*.whl"))), None)
-    if torch_wheel is None:
-        raise BuildError(f"pip did not download a torch wheel for {platform}: pass --wheel-dir DIR")
-    pip(others + wheel_requirements(torch_wheel, platform))
+        wheel = next((w for w in sorted(dest.glob("*.whl")) if _dist_name(w.name) == name), None)
+        if wheel is None:
+            raise BuildError(f"pip did not download a {name} wheel for {platform}: pass --wheel-dir DIR")
+        queue += wheel_requirements(wheel, platform)
 
 
 def wheels_from_dir(wheel_dir: pathlib.Path) -> list[pathlib.Path]:
@@ -344,9 +381,19 @@ def wheels_from_dir(wheel_dir: pathlib.Path) -> list[pathlib.Path]:
     for w in wheels:
         if not 5 <= len(w.name[:-4].split("-")) <= 6:
             raise BuildError(f"{w.name} is not a valid wheel filename; use wheels as pip downloads them")
-    names = {w.name.split("-")[0].lower().replace("_", "-") for w in wheels}
-    if "torch" not in names:
-        raise BuildError(f"{wheel_dir} has no torch wheel: the add-on cannot run without it")
+    names = {_dist_name(w.name) for w in wheels}
+    needed = {_dist_name(r) for r in RUNTIME_REQUIREMENTS}
+    if not needed <= names:
+        raise BuildError(
+            f"{wheel_dir} lacks {', '.join(sorted(needed - names))} wheels: the add-on cannot run "
+            "without them"
+        )
+    unwanted = names & (PROVIDED_BY_BLENDER | NOT_BUNDLED)
+    if unwanted:
+        raise BuildError(
+            f"{wheel_dir} holds {', '.join(sorted(unwanted))} wheels: Blender ships numpy and the add-on "
+            "never uses torch; remove them"
+        )
     return wheels
 
 
@@ -396,11 +443,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wheels", choices=sorted(PLATFORMS), help="bundle runtime wheels for PLATFORM")
     parser.add_argument("--wheel-dir", help="take the wheels from this folder instead of pip download")
     parser.add_argument(
-        "--torch-index",
-        default=TORCH_CPU_INDEX,
-        help="extra index for the CPU torch wheel ('' to use only your pip configuration)",
-    )
-    parser.add_argument(
         "--write-manifest", action="store_true", help="rewrite blender_addon/blender_manifest.toml and exit"
     )
     args = parser.parse_args(argv)
@@ -416,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
                 wheel_files = wheels_from_dir(pathlib.Path(args.wheel_dir))
             else:
                 dest = ROOT / "build" / "wheels" / args.wheels
-                download_wheels(args.wheels, dest, args.torch_index)
+                download_wheels(args.wheels, dest)
                 wheel_files = wheels_from_dir(dest)
         elif args.wheel_dir:
             raise BuildError("--wheel-dir needs --wheels PLATFORM (the platform the wheels are for)")

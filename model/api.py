@@ -12,10 +12,15 @@ Inputs keep their vertex order and count; every per-vertex output is index-align
 Internally meshes are moved into the canonical frame (:mod:`model.frame`: Y up, face to +Z,
 translation and scale removed) and the network works there; deltas come back through the
 inverse rotation and scale (no translation, they are vectors).
+
+The network runs in torch (:mod:`model.nn`) or, without torch, in numpy (:mod:`model.runtime`,
+from ``model.npz``); :meth:`FaceModel.load` picks torch when it is installed unless told
+``runtime="numpy"`` (the Blender add-on always). Importing this module does not import torch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +31,8 @@ from .errors import MeshError
 from .facs import ICT_NAMES
 from .frame import is_auto
 
+# the network's implementations: torch (model.nn; training, GPUs) or numpy (model.runtime)
+RUNTIMES = ("torch", "numpy")
 # frames per forward pass of the expression encoder: bounds memory at (chunk * V * width) floats
 _ENCODE_CHUNK = 64
 # FaceModel.encode methods: the learned expression encoder, analysis by synthesis with the
@@ -151,6 +158,17 @@ class PreparedMesh:
         if analysis is not None:
             self._tensors["rig_analysis"] = analysis
 
+    def arrays(self):
+        """The operators as :class:`model.runtime.mesh.MeshArrays` (numpy runtime; built once)."""
+        if "numpy" not in self._tensors:
+            from .runtime.mesh import MeshArrays
+
+            ops = self.operators
+            self._tensors["numpy"] = MeshArrays.from_numpy(
+                self.canonical, ops.normals, ops.mass, ops.evals, ops.evecs, ops.grad_x, ops.grad_y
+            )
+        return self._tensors["numpy"]
+
     def tensors(self, device: str = "cpu"):
         """The operators as :class:`model.nn.diffusion.MeshTensors` (built once per device)."""
         if device not in self._tensors:
@@ -253,6 +271,8 @@ class FaceModel:
         self.net = net
         self.config = config
         self.device = device
+        # which implementation ``net`` is: "numpy" (model.runtime.network.NumpyFaceNet) or "torch"
+        self.runtime: str = getattr(net, "runtime", "torch")
         meta = config.get("metadata", {})
         self.name: str = str(meta.get("name", "neural-face-skinning"))
         self.version: str = str(meta.get("version", "0"))
@@ -266,15 +286,62 @@ class FaceModel:
         self.eyelids: bool = bool(config.get("eyelids", True))
 
     @classmethod
-    def load(cls, path: str | os.PathLike | None = None, device: str = "cpu") -> FaceModel:
+    def load(
+        cls, path: str | os.PathLike | None = None, device: str = "cpu", runtime: str | None = None
+    ) -> FaceModel:
         """Load a weights folder (None: the shipped ``weights/``); verifies its sha256.
 
+        ``runtime`` (:data:`RUNTIMES`): ``"torch"`` (``model.pt``), ``"numpy"`` (``model.npz``,
+        no torch import, CPU only), None: torch when it is installed, else numpy.
         Raises :class:`model.errors.WeightsError` for a missing, corrupt or mismatched folder.
         """
+        if runtime is None:
+            from .devices import torch_installed
+
+            runtime = "torch" if torch_installed() else "numpy"
+        if runtime not in RUNTIMES:
+            raise ValueError(f"unknown runtime {runtime!r}; use one of {RUNTIMES}")
+        if runtime == "numpy":
+            if device != "cpu":
+                from .errors import DeviceError
+
+                raise DeviceError(
+                    f"device {device!r}: the numpy runtime computes on the CPU; use --device cpu"
+                )
+            from .runtime.weights import load_numpy_model
+
+            net, config = load_numpy_model(path)
+            return cls(net, config, device)
         from .weights import load_model
 
         net, config = load_model(path, device=device)
         return cls(net, config, device)
+
+    # ---- the runtime boundary: numpy in and out, whichever implementation runs ---------------
+    def _mesh(self, prepared: PreparedMesh):
+        """The prepared mesh's operators in the runtime's form."""
+        return prepared.arrays() if self.runtime == "numpy" else prepared.tensors(self.device)
+
+    def _to_net(self, array: np.ndarray):
+        """A float32 numpy array as the runtime's array type (a torch tensor on the device)."""
+        array = np.ascontiguousarray(array, dtype=np.float32)
+        if self.runtime == "numpy":
+            return array
+        import torch
+
+        return torch.from_numpy(array).to(self.device)
+
+    @staticmethod
+    def _to_numpy(value) -> np.ndarray:
+        """A runtime array (numpy, or a torch tensor on any device) as numpy."""
+        return value if isinstance(value, np.ndarray) else value.detach().cpu().numpy()
+
+    def _no_grad(self):
+        if self.runtime == "numpy":
+            return contextlib.nullcontext()
+        import torch
+
+        return torch.no_grad()
 
     # ------------------------------------------------------------------------------------------
     def prepare(
@@ -300,7 +367,7 @@ class FaceModel:
     def _region_fit(self, prepared: PreparedMesh):
         from .orientation import fit_regions
 
-        skin = self._rig(prepared, None)["skin"].cpu().numpy()
+        skin = self._to_numpy(self._rig(prepared, None)["skin"])
         return fit_regions(prepared.canonical, prepared.operators.mass, skin, self.region_names)
 
     def _refine_pitch(self, prepared: PreparedMesh) -> PreparedMesh:
@@ -370,9 +437,7 @@ class FaceModel:
         return prepared
 
     def _rig(self, prepared: PreparedMesh, skin_weights: np.ndarray | None):
-        import torch
-
-        mesh = prepared.tensors(self.device)
+        mesh = self._mesh(prepared)
         skin = None
         if skin_weights is not None:
             skin_np = np.asarray(skin_weights, dtype=np.float32)
@@ -383,8 +448,8 @@ class FaceModel:
                 )
             if not np.all(np.isfinite(skin_np)):
                 raise MeshError("skin_weights contain NaN/inf; repaint or reset them to the predicted ones")
-            skin = torch.from_numpy(np.ascontiguousarray(prepared.network_rows(skin_np))).to(self.device)
-        with torch.no_grad():
+            skin = self._to_net(prepared.network_rows(skin_np))
+        with self._no_grad():
             # the trunk is the expensive part: run it once per mesh and model, so predicting
             # the skin and baking (with predicted or repainted skin) share it
             key = ("features", id(self.net), self.device)
@@ -395,7 +460,7 @@ class FaceModel:
     def predict_skin_weights(self, prepared: PreparedMesh) -> np.ndarray:
         """(V, K) float32 softmax weights over :attr:`region_names`; rows sum to 1."""
         rig = self._rig(prepared, None)
-        skin = rig["skin"].cpu().numpy().astype(np.float32)
+        skin = self._to_numpy(rig["skin"]).astype(np.float32)
         # below the head nothing moves: those vertices go to the neck region (rows sum to 1)
         rest = np.full(skin.shape[1], 1.0 / skin.shape[1], dtype=np.float32)
         if "neck" in self.region_names:
@@ -446,13 +511,13 @@ class FaceModel:
             raise ValueError(f"unknown bake method {method!r}; use one of {BAKE_METHODS}")
         rig = self._rig(prepared, skin_weights)  # one trunk + skin pass for shapes and post-process
         if method == "network":
-            canonical = self.net.bake(rig).cpu().numpy()
+            canonical = self._to_numpy(self.net.bake(rig))
         else:
             reg_deltas, residual = self._registration_deltas(prepared, ict)
             if method == "registration":
                 canonical = reg_deltas
             else:
-                net = self.net.bake(rig).cpu().numpy()
+                net = self._to_numpy(self.net.bake(rig))
                 w = np.exp(-((residual / HYBRID_DISTANCE) ** 2)).astype(np.float32)[None, :, None]
                 canonical = w * reg_deltas + (1.0 - w) * net
         # the reach mask only for the network: the registered template already fades away from
@@ -461,7 +526,7 @@ class FaceModel:
         if locality or self.shape_symmetry:
             from .shape_locality import post_process
 
-            skin = rig["skin"].cpu().numpy()
+            skin = self._to_numpy(rig["skin"])
             canonical = post_process(
                 canonical, prepared.canonical, prepared.triangles_seen, skin, locality, self.shape_symmetry
             )
@@ -520,8 +585,6 @@ class FaceModel:
         valid FACS range [0, 1]); ``"fit"`` analysis by synthesis: the same fit against the
         network's bake of the source; ``"joint"``: one fit by both bases at once.
         """
-        import torch
-
         if method is None:
             method = self.net.config.encode_method
         if method not in ENCODE_METHODS:
@@ -536,25 +599,23 @@ class FaceModel:
             )
         if not np.all(np.isfinite(frames)):
             raise MeshError("some frame vertices are NaN/inf; fix or drop those frames")
-        mesh = neutral.tensors(self.device)
+        mesh = self._mesh(neutral)
         out = []
-        with torch.no_grad():
+        with self._no_grad():
             # the source neutral is analysed once per source and model (kept on the PreparedMesh)
             analysis = self._normal_equations(neutral, mesh, method)
             for start in range(0, frames.shape[0], _ENCODE_CHUNK):
                 chunk = neutral.network_rows(frames[start : start + _ENCODE_CHUNK], axis=1)
                 disp = np.asarray(neutral.frame.to_canonical(chunk.reshape(-1, 3)), dtype=np.float32)
-                disp_t = torch.from_numpy(disp.reshape(chunk.shape) - neutral.canonical[None]).to(self.device)
+                disp_t = self._to_net(disp.reshape(chunk.shape) - neutral.canonical[None])
                 # every method solves the (cached) normal equations of the source's basis: the
                 # learned encoder's own, the network's bake ("fit"), or both ("joint")
                 codes = self.net.encode_with(analysis, disp_t, box=True)
-                out.append(codes.cpu().numpy())
+                out.append(self._to_numpy(codes))
         return np.concatenate(out, 0).astype(np.float32)
 
     def _normal_equations(self, neutral: PreparedMesh, mesh, method: str):
         """The source's normal equations for ``method``, cached on the PreparedMesh per model."""
-        from .nn.encoder import combine_normal_equations
-
         key = (method, id(self.net), self.device)
         if key not in neutral._tensors:
             if method == "learned":
@@ -566,7 +627,12 @@ class FaceModel:
                 neutral._tensors[key] = self.net.analysis(mesh)
             else:
                 parts = [self._normal_equations(neutral, mesh, m) for m in ("learned", "fit")]
-                neutral._tensors[key] = combine_normal_equations(*parts)
+                if self.runtime == "numpy":
+                    neutral._tensors[key] = self.net.combine_normal_equations(*parts)
+                else:
+                    from .nn.encoder import combine_normal_equations
+
+                    neutral._tensors[key] = combine_normal_equations(*parts)
         return neutral._tensors[key]
 
     def retarget(self, source_neutral: PreparedMesh, target: PreparedMesh, frames: np.ndarray) -> np.ndarray:

@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "segment": "segment",
     "inspect": "inspect",
     "demo": "demo",
+    "export-numpy": "export_numpy",
 }
 
 

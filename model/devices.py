@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 from .errors import DeviceError
 
 
+def torch_installed() -> bool:
+    """True when torch can be found in this Python (without importing it); an import hook that
+    refuses torch counts as absent."""
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def check_device(device: str) -> str:
-    """Return ``device`` if torch can compute on it here.
+    """Return ``device`` if torch can compute on it here (without torch: only ``"cpu"``).
 
     Args:
         device: a torch device string: ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or ``"mps"``.
@@ -14,9 +25,14 @@ def check_device(device: str) -> str:
     Raises:
         DeviceError: unknown name, or no such GPU on this machine (the message names the fix).
     """
+    fix = "use --device cpu"
+    if not torch_installed():
+        # without torch the network runs in numpy (model.runtime), on the CPU only
+        if device == "cpu":
+            return device
+        raise DeviceError(f"device {device!r}: torch is not installed, so only the CPU is available; {fix}")
     import torch
 
-    fix = "use --device cpu"
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError, ValueError):

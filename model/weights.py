@@ -1,5 +1,6 @@
 """Save and load the network: ``model.pt`` (torch ``state_dict``), ``config.json`` (every
-hyperparameter, the sha256 of ``model.pt``, training provenance) and ``model.pt.sha256``.
+hyperparameter, the sha256 of ``model.pt``, training provenance) and ``model.pt.sha256``; saving
+also writes the torch-free runtime's ``model.npz`` (:mod:`model.runtime.weights`).
 
 Loading verifies the hash before torch reads a byte, and uses ``torch.load(weights_only=True)``
 so a weights file can never execute code. Any problem is a :class:`model.errors.WeightsError`
@@ -73,6 +74,10 @@ def save_model(net, directory: str | os.PathLike, metadata: dict[str, Any] | Non
     }
     write_text_atomic(out / CONFIG_FILE, json.dumps(config, indent=2, sort_keys=True) + "\n")
     write_text_atomic(out / HASH_FILE, f"{digest}  {WEIGHTS_FILE}\n")
+    # the torch-free runtime's copy (model.npz), so every saved folder also runs without torch
+    from .runtime.weights import write_numpy_weights
+
+    write_numpy_weights(out, {k: v.numpy() for k, v in state.items()})
     return out
 
 

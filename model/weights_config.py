@@ -63,7 +63,7 @@ def _field_problem(name: str, kind: str, value: Any) -> str | None:
 def check_network_section(network: Any, config_path: pathlib.Path) -> None:
     """Raise WeightsError if the ``network`` section has a missing, unknown or invalid value."""
     from .api import ENCODE_METHODS
-    from .nn.network import NetConfig
+    from .nn.config import NetConfig
 
     if not isinstance(network, dict):
         raise WeightsError(f"{config_path}: 'network' must be a JSON object; {_FIX}")
@@ -98,4 +98,24 @@ def check_config(config: dict, config_path: pathlib.Path) -> None:
         raise WeightsError(f"{config_path}: sha256 must be a hex string; {_FIX}")
     if not isinstance(config.get("metadata", {}), dict):
         raise WeightsError(f"{config_path}: metadata must be a JSON object; {_FIX}")
+    _check_numpy_entry(config.get("numpy_weights"), config_path)
     check_network_section(config.get("network"), config_path)
+
+
+def _check_numpy_entry(entry: Any, config_path: pathlib.Path) -> None:
+    """The optional ``numpy_weights`` reference (:mod:`model.runtime.weights`): a plain file
+    name and two hex hashes."""
+    if entry is None:
+        return
+    fix = "run `python -m model export-numpy --weights FOLDER` again"
+    if not isinstance(entry, dict):
+        raise WeightsError(f"{config_path}: numpy_weights must be a JSON object; {fix}")
+    name = entry.get("file")
+    plain = isinstance(name, str) and pathlib.PurePath(name).name == name
+    if not plain or name in ("", ".", "..") or "\\" in name:
+        raise WeightsError(
+            f"{config_path}: numpy_weights.file = {name!r} must be a file name in the folder; {fix}"
+        )
+    for key in ("sha256", "source_sha256"):
+        if not isinstance(entry.get(key), str):
+            raise WeightsError(f"{config_path}: numpy_weights.{key} must be a hex string; {fix}")

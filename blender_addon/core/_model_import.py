@@ -2,8 +2,9 @@
 
 Packaged, the extension zip vendors ``model`` as a subpackage (``neural_face_skinning/model``);
 in the dev checkout it is the top-level package next to ``blender_addon``. Every other module of
-the add-on imports ``model`` through here. ``model.api`` pulls torch, so it is only imported on
-demand by :func:`api`.
+the add-on imports ``model`` through here. The add-on runs the network in numpy
+(:mod:`model.runtime`): nothing it imports reaches torch. ``model.api`` needs scipy and
+robust-laplacian, so it is only imported on demand by :func:`api`.
 """
 
 from __future__ import annotations
@@ -26,47 +27,41 @@ errors = importlib.import_module(f"{model.__name__}.errors")
 
 
 def submodule(name: str) -> ModuleType:
-    """Import ``model.<name>`` from wherever ``model`` lives (may import torch for some names)."""
+    """Import ``model.<name>`` from wherever ``model`` lives (the add-on never asks for the torch
+    modules ``nn``, ``training`` or ``weights.load_model``'s torch path)."""
     return importlib.import_module(f"{model.__name__}.{name}")
 
 
-# import name -> pip requirement. Stock Blender ships numpy but none of these.
+# import name -> pip requirement. Stock Blender ships numpy but none of these; torch is not
+# needed (the add-on runs the numpy runtime, model.runtime).
 RUNTIME_PACKAGES: dict[str, str] = {
-    "torch": "torch==2.13.0",
     "scipy": "scipy",
     "robust_laplacian": "robust-laplacian",
 }
 
 
 def torch_available() -> bool:
-    """True when torch can be imported in this Python (Blender's own, for the add-on)."""
-    return importlib.util.find_spec("torch") is not None
+    """True when torch could be imported in this Python (informational: the add-on never uses it)."""
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):  # an import hook refusing torch: absent
+        return False
 
 
 def missing_dependencies() -> list[str]:
     """pip requirements of the runtime packages this Python lacks (empty when all are there)."""
-    missing = [
-        req
-        for name, req in RUNTIME_PACKAGES.items()
-        if name != "torch" and importlib.util.find_spec(name) is None
-    ]
-    if not torch_available():
-        missing.insert(0, RUNTIME_PACKAGES["torch"])
-    return missing
+    return [req for name, req in RUNTIME_PACKAGES.items() if importlib.util.find_spec(name) is None]
 
 
 def install_command(missing: list[str]) -> str:
-    """The pip command line that installs ``missing`` into Blender's Python (CPU torch index)."""
-    return (
-        "<blender python> -m pip install "
-        + " ".join(missing)
-        + " --extra-index-url https://download.pytorch.org/whl/cpu"
-    )
+    """The pip command line that installs ``missing`` into Blender's Python."""
+    return "<blender python> -m pip install " + " ".join(missing)
 
 
 def api() -> ModuleType:
-    """``model.api`` (imports torch). Raises :class:`core.errors.DependencyError` when torch,
-    scipy or robust-laplacian is missing, naming all of them and the install command."""
+    """``model.api`` (torch-free; the add-on loads models with ``runtime="numpy"``). Raises
+    :class:`core.errors.DependencyError` when scipy or robust-laplacian is missing, naming them
+    and the install command."""
     missing = missing_dependencies()
     if missing:
         from .errors import DependencyError

@@ -1,6 +1,7 @@
 """The loaded :class:`model.api.FaceModel`, kept once per Blender session, plus prepared meshes.
 
-Loading imports torch, so nothing here runs at add-on registration. Preparing a mesh (canonical
+Loading needs scipy and robust-laplacian (never torch: the network runs in numpy,
+:mod:`model.runtime`), so nothing here runs at add-on registration. Preparing a mesh (canonical
 frame + Laplacian eigenbasis) is the expensive step shared by predict and bake, so the last few
 prepared meshes are kept in memory keyed by their content.
 """
@@ -32,7 +33,7 @@ class _State:
 
 def shipped_weights_dir() -> pathlib.Path:
     """Where the shipped weights are looked up (``model/data/weights`` when packaged, else the
-    repository's ``weights/``; ``NFS_WEIGHTS`` overrides). Does not import torch."""
+    repository's ``weights/``; ``NFS_WEIGHTS`` overrides)."""
     return submodule("weights").shipped_weights_dir()
 
 
@@ -40,7 +41,8 @@ def load(path: str | os.PathLike | None = None):
     """Load the network from a weights folder (or a file inside one); None: the shipped weights.
 
     Replaces any model loaded before. Raises :class:`WeightsError` (missing/corrupt files) or
-    :class:`~core.errors.DependencyError` (no torch).
+    :class:`~core.errors.DependencyError` (no scipy / robust-laplacian). Runs the numpy runtime
+    (``model.npz``), never torch.
     """
     api_mod = api()
     folder = None
@@ -48,7 +50,7 @@ def load(path: str | os.PathLike | None = None):
         p = pathlib.Path(os.path.expanduser(str(path)))
         folder = p.parent if p.is_file() else p
     try:
-        fm = api_mod.FaceModel.load(folder)
+        fm = api_mod.FaceModel.load(folder, runtime="numpy")
     except model.errors.FaceSkinningError as exc:
         _State.error = str(exc)
         raise

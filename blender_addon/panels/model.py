@@ -1,4 +1,4 @@
-"""Model panel: the loaded network's name/version/status, or how to get torch."""
+"""Model panel: the loaded network's name/version/status, or how to get its dependencies."""
 
 from __future__ import annotations
 
@@ -15,13 +15,12 @@ class FACE_SKINNING_PT_model(SidebarPanel, bpy.types.Panel):
     def draw(self, context):
         layout = self.layout
         st = model_cache.status()
-        missing = st.get("missing") or ([] if st["torch"] else ["torch==2.13.0"])
+        missing = st.get("missing")
         if missing:
             box = layout.box()
             box.label(text=f"Missing from Blender's Python: {', '.join(missing)}", icon="ERROR")
             box.label(text="Install the add-on zip with bundled wheels, or run:")
             box.label(text="<blender python> -m pip install " + " ".join(missing))
-            box.label(text="  --extra-index-url https://download.pytorch.org/whl/cpu")
             return
         if st["loaded"]:
             col = layout.column(align=True)

@@ -80,9 +80,10 @@ def test_missing_weights_folder(addon, tmp_path):
 def test_corrupt_weights_file(addon, weights_dir, tmp_path):
     bad = tmp_path / "bad-weights"
     shutil.copytree(weights_dir, bad)
-    data = bytearray((bad / "model.pt").read_bytes())
+    # the add-on runs the numpy runtime: model.npz is what it reads and verifies
+    data = bytearray((bad / "model.npz").read_bytes())
     data[len(data) // 2] ^= 0xFF
-    (bad / "model.pt").write_bytes(bytes(data))
+    (bad / "model.npz").write_bytes(bytes(data))
     with pytest.raises(RuntimeError) as info:
         bpy.ops.face_skinning.load_model(filepath=str(bad))
     msg = _no_traceback(info.value)

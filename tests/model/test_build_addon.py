@@ -34,9 +34,18 @@ def _write(path: pathlib.Path, text: str | bytes) -> None:
 
 def _fake_weights(d: pathlib.Path, payload: bytes = b"not really a torch file" * 100) -> pathlib.Path:
     digest = hashlib.sha256(payload).hexdigest()
+    npz = b"not really an npz" * 50
+    npz_digest = hashlib.sha256(npz).hexdigest()
     _write(d / "model.pt", payload)
-    _write(d / "config.json", json.dumps({"format": "neural-face-skinning-weights/1", "sha256": digest}))
+    _write(d / "model.npz", npz)
+    config = {
+        "format": "neural-face-skinning-weights/1",
+        "sha256": digest,
+        "numpy_weights": {"file": "model.npz", "sha256": npz_digest, "source_sha256": digest},
+    }
+    _write(d / "config.json", json.dumps(config))
     _write(d / "model.pt.sha256", f"{digest}  model.pt\n")
+    _write(d / "model.npz.sha256", f"{npz_digest}  model.npz\n")
     return d
 
 
@@ -80,6 +89,7 @@ def test_zip_layout(tree, tmp_path):
     for required in ("__init__.py", "blender_manifest.toml", "core/glue.py", "model/__init__.py",
                      "model/facs.py", "model/data/weights/model.pt", "model/data/weights/config.json",
                      "model/data/weights/model.pt.sha256", "model/data/ict_template.npz",
+                     "model/data/weights/model.npz", "model/data/weights/model.npz.sha256",
                      "model/data/ICT_TEMPLATE_LICENSE.txt"):  # fmt: skip
         assert required in rel, required
     assert not [n for n in rel if "__pycache__" in n or n.endswith(".pyc")]
@@ -133,6 +143,19 @@ def test_same_tree_same_bytes(tree, tmp_path):
     assert ba.build(tree, tmp_path / "d").read_bytes() != a
 
 
+def test_numpy_weights_missing_or_tampered_fail(tree, tmp_path):
+    npz = tree / "weights" / "model.npz"
+    good = npz.read_bytes()
+    npz.write_bytes(b"tampered")
+    with pytest.raises(ba.BuildError, match="model.npz has sha256"):
+        ba.build(tree, tmp_path / "dist")
+    npz.unlink()
+    with pytest.raises(ba.BuildError, match="export-numpy"):
+        ba.build(tree, tmp_path / "dist")
+    npz.write_bytes(good)
+    assert ba.build(tree, tmp_path / "dist").is_file()
+
+
 def test_weights_hash_mismatch_fails(tree, tmp_path):
     (tree / "weights" / "model.pt").write_bytes(b"tampered")
     with pytest.raises(ba.BuildError, match="sha256"):
@@ -166,10 +189,9 @@ def test_stale_checked_in_manifest_fails(tree, tmp_path):
 
 
 FAKE_WHEELS = (
-    "torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl",
-    "numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+    "scipy-1.14.1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
     "robust_laplacian-1.0.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
-    "sympy-1.13.3-py3-none-any.whl",
+    "polyscope-2.3.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
 )
 
 
@@ -189,10 +211,17 @@ def test_bundled_wheels_are_listed(tree, tmp_path):
         assert zf.getinfo(TOP + "wheels/" + FAKE_WHEELS[0]).compress_type == zipfile.ZIP_STORED
 
 
-def test_wheel_dir_without_torch_or_with_bad_names_fails(tmp_path):
-    _write(tmp_path / "a" / "numpy-1.26.4-cp311-cp311-win_amd64.whl", b"x")
-    with pytest.raises(ba.BuildError, match="torch"):
+def test_wheel_dir_without_the_runtime_with_torch_or_numpy_or_bad_names_fails(tmp_path):
+    _write(tmp_path / "a" / "scipy-1.14.1-cp311-cp311-win_amd64.whl", b"x")
+    with pytest.raises(ba.BuildError, match="lacks robust-laplacian"):
         ba.wheels_from_dir(tmp_path / "a")
+    _write(tmp_path / "a" / "robust_laplacian-1.0.0-cp311-cp311-win_amd64.whl", b"x")
+    assert len(ba.wheels_from_dir(tmp_path / "a")) == 2
+    for unwanted in ("torch-2.13.0-cp311-cp311-win_amd64.whl", "numpy-1.26.4-cp311-cp311-win_amd64.whl"):
+        _write(tmp_path / "a" / unwanted, b"x")
+        with pytest.raises(ba.BuildError, match=unwanted.split("-")[0]):
+            ba.wheels_from_dir(tmp_path / "a")
+        (tmp_path / "a" / unwanted).unlink()
     _write(tmp_path / "b" / "torch.whl", b"x")
     with pytest.raises(ba.BuildError, match="wheel filename"):
         ba.wheels_from_dir(tmp_path / "b")

@@ -106,8 +106,9 @@ def test_shipped_weights_load_and_are_small(tmp_path):
     assert (d / WEIGHTS_FILE).stat().st_size <= 50 * 2**20
     assert (d / HASH_FILE).read_text().split()[0] == cfg["sha256"]
     # hyperparameters live in the config, never in file names
-    assert sorted(p.name for p in d.iterdir() if p.suffix in (".pt", ".json", ".sha256")) == sorted(
-        [WEIGHTS_FILE, CONFIG_FILE, HASH_FILE]
+    suffixes = (".pt", ".npz", ".json", ".sha256")
+    assert sorted(p.name for p in d.iterdir() if p.suffix in suffixes) == sorted(
+        [WEIGHTS_FILE, CONFIG_FILE, HASH_FILE, "model.npz", "model.npz.sha256"]
     )
     copy = tmp_path / "copy"
     shutil.copytree(d, copy)
