@@ -1,5 +1,5 @@
 """Operators (``face_skinning.*``): poll, gather settings, call one core function, report."""
 
-from . import analysis, clone, export, model, rig_check, skinning, sliders
+from . import analysis, clone, export, gains, model, rig_check, skinning, sliders, visemes
 
-modules = (model, analysis, skinning, rig_check, sliders, clone, export)
+modules = (model, analysis, skinning, rig_check, sliders, clone, export, gains, visemes)

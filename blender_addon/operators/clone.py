@@ -8,6 +8,7 @@ import bpy
 from bpy.props import StringProperty
 
 from ..core import capture_import, clone
+from ._capture_options import capture_options
 from ._common import ActiveMeshOperator, Progress, ensure_model, mesh_object_poll, run
 
 
@@ -76,12 +77,13 @@ class FACE_SKINNING_OT_import_arkit(bpy.types.Operator):
         obj = context.active_object
         scene_fps = scene.render.fps / scene.render.fps_base
         source_fps = None if s.capture_fps == "AUTO" else float(s.capture_fps)
+        options = capture_options(scene, s.smoothing)  # calibration, regions (Scene.nfs_capture)
 
         def work() -> str:
             with Progress(context):
                 path = bpy.path.abspath(self.filepath)
                 frames, cap = capture_import.import_capture(
-                    obj, path, scene_fps, scene.frame_start, s.smoothing, source_fps
+                    obj, path, scene_fps, scene.frame_start, s.smoothing, source_fps, options
                 )
             for note in cap.notes:  # what was repaired on the way (clipped values, closed gaps)
                 self.report({"WARNING"}, note)
