@@ -462,6 +462,21 @@ class ImportOptions:
             )
         return facs.region_mask(self.regions)
 
+    def describe(self) -> str:
+        """One line on what differs from a plain import (empty when nothing does)."""
+        parts = []
+        if self.neutral == "FRAME":
+            parts.append(f"neutral = capture sample {self.neutral_frame}")
+        elif self.neutral == "MINIMUM":
+            parts.append("neutral = per-channel minimum")
+        if self.neutral != "NONE" and self.rescale:
+            parts.append("rescaled to reach 1")
+        if set(self.regions) != set(facs.REGION_NAMES):
+            parts.append(f"only the {', '.join(self.regions)} sliders keyed")
+        if self.region_smoothing:
+            parts.append("smoothing per region")
+        return ("Capture options: " + "; ".join(parts)) if parts else ""
+
     def windows(self) -> np.ndarray:
         """``(53,)`` smoothing window per ICT unit."""
         per_region = dict.fromkeys(facs.REGION_NAMES, self.smoothing)

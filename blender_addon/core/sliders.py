@@ -139,7 +139,7 @@ def refresh_drivers(obj) -> int:
     number of drivers made."""
     require_slider_target(obj)
     key = obj.data.shape_keys
-    if key is None or not owned_keys(obj):
+    if key is None or not owned_keys(obj, DEFAULT_GROUP):
         raise ObjectError(
             f"'{obj.name}' has no shape keys baked by Face Skinning: run 'Bake Shape Keys' first."
         )

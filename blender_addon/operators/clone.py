@@ -87,6 +87,8 @@ class FACE_SKINNING_OT_import_arkit(bpy.types.Operator):
                 )
             for note in cap.notes:  # what was repaired on the way (clipped values, closed gaps)
                 self.report({"WARNING"}, note)
+            if options.describe():
+                self.report({"INFO"}, options.describe())
             rate = f"{cap.source_fps:g} fps capture" if cap.source_fps else "capture"
             return (
                 f"Keyed {len(frames)} frames ({int(frames[0])}-{int(frames[-1])}) on '{obj.name}' from "

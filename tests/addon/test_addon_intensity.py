@@ -245,3 +245,16 @@ def test_smoothing_per_region(addon, tmp_path):
     np.testing.assert_allclose(got[:, mouth], capture_import.smooth(ict[:, mouth], 5), atol=1e-5)
     np.testing.assert_allclose(got[:, ~mouth], ict[:, ~mouth], atol=1e-5)
     assert np.abs(got[:, mouth] - ict[:, mouth]).max() > 0.05  # smoothing did something
+
+
+def test_import_options_windows_units_and_summary():
+    o = capture_import.ImportOptions(smoothing=3, region_smoothing={"mouth": 7, "brows": 0})
+    w = o.windows()
+    assert w[ICT_NAMES.index("mouthPucker")] == 7 and w[ICT_NAMES.index("browDown_L")] == 0
+    assert w[ICT_NAMES.index("jawOpen")] == 3 and w[ICT_NAMES.index("eyeBlink_L")] == 3
+    assert o.units().all() and capture_import.ImportOptions().describe() == ""
+    o = capture_import.ImportOptions(neutral="FRAME", neutral_frame=2, rescale=True, regions=("jaw",))
+    assert o.units().sum() == 4
+    assert o.describe() == (
+        "Capture options: neutral = capture sample 2; rescaled to reach 1; only the jaw sliders keyed"
+    )
