@@ -143,3 +143,14 @@ def test_arkit_named_keys_give_the_same_visemes(addon):
         np.testing.assert_allclose(
             _co(obj, f"viseme_{name}") - basis, np.tensordot(w[i], ict, axes=1), atol=2e-6
         )
+
+
+def test_check_rig_reads_the_facs_keys_not_the_visemes(loaded):
+    from blender_addon.core import rig_check
+
+    obj = _baked()
+    before = rig_check.check_object(obj)
+    assert bpy.ops.face_skinning.bake_visemes() == {"FINISHED"}
+    after = rig_check.check_object(obj)
+    assert [s.name for s in after.shapes] == [s.name for s in before.shapes] == list(ICT_NAMES)
+    assert after.verdicts == before.verdicts
