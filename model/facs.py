@@ -122,3 +122,25 @@ def ict_to_arkit_shapes(deltas: np.ndarray) -> np.ndarray:
     if deltas.shape[0] != NUM_EXPRESSIONS:
         raise ValueError(f"expected {NUM_EXPRESSIONS} shapes in the first axis, got {deltas.shape}")
     return np.tensordot(ARKIT_TO_ICT.T.astype(deltas.dtype), deltas, axes=1)
+
+
+# Region of every unit, in ICT order: the one grouping of units for per-region gains, the capture
+# import's region filter and per-region smoothing (each unit is in exactly one FACS_GROUPS entry).
+REGION_NAMES: tuple[str, ...] = tuple(FACS_GROUPS)
+UNIT_REGION: tuple[str, ...] = tuple(
+    next(g for g, names in FACS_GROUPS.items() if n in names) for n in ICT_NAMES
+)
+
+
+def region_mask(regions) -> np.ndarray:
+    """``(53,)`` bool: True for the ICT units in any of ``regions`` (names of :data:`FACS_GROUPS`).
+
+    Raises ValueError naming an unknown region and the valid ones.
+    """
+    regions = set(regions)
+    unknown = sorted(regions - set(REGION_NAMES))
+    if unknown:
+        raise ValueError(
+            f"unknown face region(s) {', '.join(unknown)}; the regions are {', '.join(REGION_NAMES)}"
+        )
+    return np.array([r in regions for r in UNIT_REGION], dtype=bool)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import capture_pose
-from ._model_import import facs
+from ._model_import import facs, submodule
 from .errors import CaptureFormatError
 
 # Live Link Face columns that are not blendshapes and are deliberately ignored.
@@ -441,17 +441,87 @@ def to_scene_frames(
     return start_frame + np.arange(n, dtype=np.float64), values.astype(np.float32)
 
 
+def smooth_channels(weights: np.ndarray, windows: np.ndarray) -> np.ndarray:
+    """:func:`smooth` with its own window per channel: ``windows`` (C,) ints for ``(T, C)`` weights
+    (channels sharing a window are smoothed together)."""
+    windows = np.asarray(windows, dtype=np.int64)
+    out = weights.copy()
+    for w in np.unique(windows):
+        cols = np.flatnonzero(windows == w)
+        out[:, cols] = smooth(weights[:, cols], int(w))
+    return out
+
+
+@dataclass
+class ImportOptions:
+    """How captured weights become slider keys, beyond the frame rate.
+
+    ``neutral``: ``"NONE"``, ``"FRAME"`` (capture sample ``neutral_frame``, 0-based in time order)
+    or ``"MINIMUM"`` (per-channel minimum), subtracted and clamped at 0, divided by
+    ``1 - neutral`` with ``rescale`` (``model.calibration``). Applied to the capture's samples in
+    ICT units, before resampling onto scene frames. ``regions``: the face regions
+    (``facs.REGION_NAMES``) whose sliders are keyed; the others keep their keys. ``smoothing``:
+    moving-average window in scene frames for every channel; ``region_smoothing`` overrides it
+    per region (region name -> window).
+    """
+
+    neutral: str = "NONE"
+    neutral_frame: int = 0
+    rescale: bool = False
+    regions: tuple[str, ...] = facs.REGION_NAMES
+    smoothing: int = 0
+    region_smoothing: dict[str, int] | None = None
+
+    def units(self) -> np.ndarray:
+        """``(53,)`` bool: the sliders to key."""
+        if not self.regions:
+            raise ValueError(
+                "No face region is selected for the import, so nothing would be keyed. Fix: tick at "
+                "least one region (brows, eyes, cheeks, nose, jaw, mouth)."
+            )
+        return facs.region_mask(self.regions)
+
+    def describe(self) -> str:
+        """One line on what differs from a plain import (empty when nothing does)."""
+        parts = []
+        if self.neutral == "FRAME":
+            parts.append(f"neutral = capture sample {self.neutral_frame}")
+        elif self.neutral == "MINIMUM":
+            parts.append("neutral = per-channel minimum")
+        if self.neutral != "NONE" and self.rescale:
+            parts.append("rescaled to reach 1")
+        if set(self.regions) != set(facs.REGION_NAMES):
+            parts.append(f"only the {', '.join(self.regions)} sliders keyed")
+        if self.region_smoothing:
+            parts.append("smoothing per region")
+        return ("Capture options: " + "; ".join(parts)) if parts else ""
+
+    def windows(self) -> np.ndarray:
+        """``(53,)`` smoothing window per ICT unit."""
+        per_region = dict.fromkeys(facs.REGION_NAMES, self.smoothing)
+        per_region.update(self.region_smoothing or {})
+        return np.array([per_region[r] for r in facs.UNIT_REGION], dtype=np.int64)
+
+
 def capture_to_frames(
     path: str | pathlib.Path,
     scene_fps: float,
     start_frame: int,
     smoothing: int = 0,
     source_fps: float | None = None,
+    options: ImportOptions | None = None,
 ) -> tuple[np.ndarray, np.ndarray, Capture]:
-    """Read a capture and return ``(frames (F,), ict weights (F, 53) float32, capture)``."""
+    """Read a capture and return ``(frames (F,), ict weights (F, 53) float32, capture)``.
+
+    ``options`` (calibration, per-region smoothing) replaces ``smoothing`` when given."""
     cap = read_capture(path, source_fps)
-    frames, ict = to_scene_frames(cap.times, cap.ict(), scene_fps, start_frame)
-    return frames, smooth(ict, smoothing), cap
+    if options is None:
+        frames, ict = to_scene_frames(cap.times, cap.ict(), scene_fps, start_frame)
+        return frames, smooth(ict, smoothing), cap
+    calibration = submodule("calibration")
+    ict = calibration.calibrate(cap.ict(), options.neutral, options.neutral_frame, options.rescale)
+    frames, ict = to_scene_frames(cap.times, ict, scene_fps, start_frame)
+    return frames, smooth_channels(ict, options.windows()), cap
 
 
 def pose_to_frames(
@@ -473,15 +543,18 @@ def import_capture(
     start_frame: int,
     smoothing: int = 0,
     source_fps: float | None = None,
+    options: ImportOptions | None = None,
 ) -> tuple[np.ndarray, Capture]:
     """Read a capture and key ``obj``'s FACS sliders with it from ``start_frame`` on.
 
-    Keys inside the capture's frame range are replaced, others kept. Returns
-    ``(frames (F,) keyed, capture)``. (The only function here that touches Blender data.)
+    Keys inside the capture's frame range are replaced, others kept; with ``options``, only the
+    sliders of ``options.regions`` are keyed. Returns ``(frames (F,) keyed, capture)``. (The only
+    function here that touches Blender data.)
     """
     from . import sliders  # bpy-dependent: imported here so parsing stays bpy-free
 
     sliders.require_slider_target(obj)  # before reading a possibly long file
-    frames, weights, cap = capture_to_frames(path, scene_fps, start_frame, smoothing, source_fps)
-    sliders.key_sliders(obj, frames, weights)
+    units = options.units() if options is not None else None  # refuse an empty filter up front
+    frames, weights, cap = capture_to_frames(path, scene_fps, start_frame, smoothing, source_fps, options)
+    sliders.key_sliders(obj, frames, weights, units)
     return frames, cap

@@ -13,7 +13,7 @@ import pathlib
 import bpy
 import numpy as np
 
-from . import animation, mesh_io, shape_keys, sliders
+from . import animation, gains, mesh_io, shape_keys, sliders
 from ._model_import import facs
 from .errors import ExportError, ObjectError
 from .export_path import FORMAT_LABELS, ExportTarget, resolve_export_target
@@ -76,7 +76,7 @@ def bake_for_export(
             )
         frame_start, frame_end = rng
     frames = np.arange(frame_start, frame_end + 1, dtype=np.float64)
-    values = slider_values(obj, frames)
+    values = slider_values(obj, frames) * gains.effective_gains(obj)  # what the drivers compute
     names = sliders.key_names(naming, prefix)
     key = obj.data.shape_keys
     for name, src in zip(names, sliders.driver_sources(naming), strict=True):

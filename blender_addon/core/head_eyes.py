@@ -276,17 +276,21 @@ def import_capture(
     smoothing: int = 0,
     source_fps: float | None = None,
     targets: HeadEyeTargets | None = None,
+    options: capture_import.ImportOptions | None = None,
 ) -> tuple[np.ndarray, capture_import.Capture, list[str]]:
     """Key ``obj``'s FACS sliders from a capture (:func:`capture_import.import_capture`) and the
-    capture's head/eye pose on ``targets``. Every target is checked before anything is keyed.
+    capture's head/eye pose on ``targets``. ``options``: calibration, region filter and per-region
+    smoothing of the weights (:class:`capture_import.ImportOptions`); the pose uses ``smoothing``.
+    Every target is checked before anything is keyed.
     Returns ``(frames (F,), capture, one line per pose channel keyed)``."""
     sliders.require_slider_target(obj)
     if targets is not None and targets.any_set():
         plan(targets)  # refuse bad targets before a long read and before the sliders are keyed
+    units = options.units() if options is not None else None  # refuse an empty filter up front
     frames, weights, cap = capture_import.capture_to_frames(
-        path, scene_fps, start_frame, smoothing, source_fps
+        path, scene_fps, start_frame, smoothing, source_fps, options
     )
-    sliders.key_sliders(obj, frames, weights)
+    sliders.key_sliders(obj, frames, weights, units)
     done: list[str] = []
     if targets is not None and targets.any_set():
         pose = capture_import.pose_to_frames(cap, scene_fps, start_frame, smoothing)

@@ -22,7 +22,7 @@ SUMMARY_PROP = "nfs_check_summary"
 def _ict_names(obj) -> tuple[list[str], list[str]]:
     """(key names on the mesh, the ICT-style names the check reads them as)."""
     key = obj.data.shape_keys
-    owned = shape_keys.owned_keys(obj)
+    owned = shape_keys.owned_keys(obj, shape_keys.DEFAULT_GROUP)  # not the viseme keys
     if key is None or not owned:
         raise ObjectError(
             f"'{obj.name}' has no Face Skinning shape keys to check: bake them first "

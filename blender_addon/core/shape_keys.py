@@ -28,6 +28,8 @@ MARKED_PROP = "nfs_marked"  # set once our keys carry OWNER_MARK
 OWNER_MARK = "KEY_BSPLINE"
 NAMING_PROP = "nfs_naming"  # "ICT" or "ARKIT": the scheme of our keys (for export baking)
 PREFIX_PROP = "nfs_prefix"
+GROUPS_PROP = "nfs_key_groups"  # JSON {key name: group} for our keys outside the default group
+DEFAULT_GROUP = "facs"  # the FACS bake's keys; other bakes (visemes) record their own group
 
 
 def _recorded(key) -> list[str]:
@@ -38,14 +40,35 @@ def _recorded(key) -> list[str]:
     return names if isinstance(names, list) else []
 
 
-def owned_keys(obj) -> list[str]:
-    """Names of the shape keys made by the add-on that still exist on ``obj``'s mesh."""
+def _groups(key) -> dict[str, str]:
+    try:
+        groups = json.loads(key.get(GROUPS_PROP, "{}"))
+    except (TypeError, ValueError):
+        groups = {}
+    return groups if isinstance(groups, dict) else {}
+
+
+def owned_keys(obj, group: str | None = None) -> list[str]:
+    """Names of the shape keys made by the add-on that still exist on ``obj``'s mesh; with
+    ``group``, only those written with that group (:func:`write_keys`; keys from before groups
+    existed are in :data:`DEFAULT_GROUP`)."""
     key = obj.data.shape_keys
     if key is None:
         return []
     legacy = not key.get(MARKED_PROP, False)
     blocks = key.key_blocks
-    return [n for n in _recorded(key) if n in blocks and (legacy or blocks[n].interpolation == OWNER_MARK)]
+    names = [n for n in _recorded(key) if n in blocks and (legacy or blocks[n].interpolation == OWNER_MARK)]
+    if group is None:
+        return names
+    groups = _groups(key)
+    return [n for n in names if groups.get(n, DEFAULT_GROUP) == group]
+
+
+def _set_group(key, names, group: str) -> None:
+    groups = {n: g for n, g in _groups(key).items() if n not in names}
+    if group != DEFAULT_GROUP:
+        groups.update(dict.fromkeys(names, group))
+    key[GROUPS_PROP] = json.dumps(groups)
 
 
 def _set_owned(obj, names: list[str]) -> None:
@@ -75,13 +98,14 @@ def ensure_basis(obj) -> None:
         obj.shape_key_add(name="Basis", from_mix=False)
 
 
-def write_keys(obj, names: list[str], local_deltas: np.ndarray) -> list[str]:
+def write_keys(obj, names: list[str], local_deltas: np.ndarray, group: str = DEFAULT_GROUP) -> list[str]:
     """Write shape keys ``names`` = Basis + ``local_deltas``.
 
     ``local_deltas``: ``(K, V, 3)`` float, object-space displacements (object units, the mesh's
     own axes). Our existing keys are overwritten in place (their drivers and order kept), new ones
-    are appended with the Basis as relative key, and our keys not in ``names`` are removed. The
-    artist's keys are never modified. Returns ``names``.
+    are appended with the Basis as relative key, and our keys of the same ``group`` not in
+    ``names`` are removed (the FACS bake and the viseme bake each replace only their own keys).
+    The artist's keys are never modified. Returns ``names``.
     """
     me = obj.data
     n = len(me.vertices)
@@ -95,7 +119,7 @@ def write_keys(obj, names: list[str], local_deltas: np.ndarray) -> list[str]:
     basis = np.empty(n * 3, dtype=np.float32)
     basis_kb.data.foreach_get("co", basis)
     basis = basis.astype(np.float64)
-    stale = [k for k in owned_keys(obj) if k not in names]
+    stale = [k for k in owned_keys(obj, group) if k not in names]
     remove_keys(obj, stale)
     owned = owned_keys(obj)
     for name, delta in zip(names, local_deltas, strict=True):
@@ -112,6 +136,7 @@ def write_keys(obj, names: list[str], local_deltas: np.ndarray) -> list[str]:
         key.key_blocks[name].interpolation = OWNER_MARK
     key[MARKED_PROP] = True
     _set_owned(obj, owned)
+    _set_group(key, names, group)
     me.update()
     return list(names)
 
@@ -153,4 +178,5 @@ def remove_keys(obj, names: list[str]) -> int:
         obj.shape_key_remove(key.key_blocks[name])
     if obj.data.shape_keys is not None:
         _set_owned(obj, [n for n in ours if n not in doomed])
+        _set_group(obj.data.shape_keys, doomed, DEFAULT_GROUP)
     return len(doomed)

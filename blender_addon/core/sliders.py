@@ -1,17 +1,21 @@
 """FACS sliders (``Object.nfs_facs``, 53 floats 0..1, ICT names) and the drivers they feed.
 
-Every shape key we bake is driven by the sliders with a *simple-expression* driver (the
-expression is a variable name or a plain average of two), which Blender evaluates without Python,
-so no auto-run-scripts prompt. Clone and capture import write their keyframes on the sliders.
+Every shape key we bake is driven by the sliders with a *simple-expression* driver
+(``s0 * u0 * r0``: slider x unit gain x region gain, or the average of two such products for a
+split ARKit unit), which Blender evaluates without Python, so no auto-run-scripts prompt. Rigs
+baked before the gains existed have drivers without them (``a``): they keep working, ignoring the
+gains, until :func:`refresh_drivers` (the Update Drivers operator) rebuilds them. Clone and
+capture import write their keyframes on the sliders.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import animation, mesh_io
+from . import animation, gains, mesh_io
 from ._model_import import facs
-from .shape_keys import key_data_path, owned_keys
+from .errors import ObjectError
+from .shape_keys import DEFAULT_GROUP, NAMING_PROP, PREFIX_PROP, key_data_path, owned_keys
 
 SLIDER_PROP = "nfs_facs"  # the Object PointerProperty holding the sliders (properties/sliders.py)
 ACTION_GROUP = "FACS sliders"
@@ -72,9 +76,20 @@ def mirror_values(values: np.ndarray) -> np.ndarray:
     return np.asarray(values)[..., perm]
 
 
+def _new_var(drv, name: str, obj, path: str) -> None:
+    var = drv.variables.new()
+    var.name = name
+    var.type = "SINGLE_PROP"
+    var.targets[0].id_type = "OBJECT"
+    var.targets[0].id = obj
+    var.targets[0].data_path = path
+
+
 def add_drivers(obj, names: list[str], naming: str) -> int:
     """(Re)create the drivers of our shape keys ``names`` (built by :func:`key_names` for
-    ``naming``) from ``obj``'s sliders. Only our keys' drivers are touched. Returns the count."""
+    ``naming``) from ``obj``'s sliders and gains. Only our keys' drivers are touched. The keys'
+    ``slider_max`` is raised to :data:`gains.KEY_VALUE_MAX` so a gain above 1 is not clamped.
+    Returns the count."""
     key = obj.data.shape_keys
     ours = set(owned_keys(obj))
     sources = driver_sources(naming)
@@ -89,35 +104,66 @@ def add_drivers(obj, names: list[str], naming: str) -> int:
             ad.drivers.remove(old)
         if not src:
             continue
-        fc = key.key_blocks[name].driver_add("value")
-        drv = fc.driver
+        kb = key.key_blocks[name]
+        kb.slider_max = gains.KEY_VALUE_MAX
+        drv = kb.driver_add("value").driver
         drv.type = "SCRIPTED"
-        var_names = [chr(ord("a") + i) for i in range(len(src))]
-        for var_name, ict in zip(var_names, src, strict=True):
-            var = drv.variables.new()
-            var.name = var_name
-            var.type = "SINGLE_PROP"
-            var.targets[0].id_type = "OBJECT"
-            var.targets[0].id = obj
-            var.targets[0].data_path = slider_path(ict)
-        drv.expression = var_names[0] if len(var_names) == 1 else f"({' + '.join(var_names)}) / {len(src)}"
+        terms = []
+        for k, ict in enumerate(src):
+            _new_var(drv, f"s{k}", obj, slider_path(ict))
+            _new_var(drv, f"u{k}", obj, gains.unit_gain_path(ict))
+            _new_var(drv, f"r{k}", obj, gains.region_gain_path(ict))
+            terms.append(f"s{k} * u{k} * r{k}")
+        drv.expression = terms[0] if len(terms) == 1 else f"({' + '.join(terms)}) / {len(terms)}"
         made += 1
     return made
 
 
-def key_sliders(obj, frames: np.ndarray, weights: np.ndarray) -> int:
+def drivers_have_gains(obj) -> bool:
+    """False when one of our keys' drivers predates the gains (reads no gain variable)."""
+    key = obj.data.shape_keys
+    if key is None or key.animation_data is None:
+        return True
+    paths = {key_data_path(n) for n in owned_keys(obj, DEFAULT_GROUP)}  # viseme keys read no gains
+    for fc in key.animation_data.drivers:
+        if fc.data_path in paths and not any(
+            v.targets[0].data_path.startswith(gains.GAINS_PROP + ".") for v in fc.driver.variables
+        ):
+            return False
+    return True
+
+
+def refresh_drivers(obj) -> int:
+    """Rebuild the drivers of ``obj``'s baked FACS keys (naming and prefix as recorded by the
+    bake), e.g. to give a rig baked before the gains existed its gain-aware drivers. Returns the
+    number of drivers made."""
+    require_slider_target(obj)
+    key = obj.data.shape_keys
+    if key is None or not owned_keys(obj, DEFAULT_GROUP):
+        raise ObjectError(
+            f"'{obj.name}' has no shape keys baked by Face Skinning: run 'Bake Shape Keys' first."
+        )
+    naming = str(key.get(NAMING_PROP, "ICT"))
+    prefix = str(key.get(PREFIX_PROP, ""))
+    return add_drivers(obj, key_names(naming, prefix), naming)
+
+
+def key_sliders(obj, frames: np.ndarray, weights: np.ndarray, units: np.ndarray | None = None) -> int:
     """Keyframe the sliders: ``frames`` (T,) scene frames, ``weights`` (T, 53) ICT order, clipped
     to 0..1. Keys of each slider inside ``[frames.min(), frames.max()]`` are replaced, others kept.
-    Returns the number of keys written."""
+    ``units``: optional ``(53,)`` bool, only those sliders are keyed (the others are left as they
+    are, keys included). Returns the number of keys written."""
     require_slider_target(obj)
     weights = np.clip(np.asarray(weights, dtype=np.float64), 0.0, 1.0)
     frames = np.asarray(frames, dtype=np.float64)
     if weights.shape != (len(frames), facs.NUM_EXPRESSIONS):
         raise ValueError(f"weights {weights.shape} do not match ({len(frames)}, {facs.NUM_EXPRESSIONS})")
+    keep = np.ones(facs.NUM_EXPRESSIONS, bool) if units is None else np.asarray(units, dtype=bool)
     for j, name in enumerate(facs.ICT_NAMES):
-        animation.write_keys(obj, slider_path(name), frames, weights[:, j], group=ACTION_GROUP)
+        if keep[j]:
+            animation.write_keys(obj, slider_path(name), frames, weights[:, j], group=ACTION_GROUP)
     obj.update_tag()
-    return weights.size
+    return int(keep.sum()) * len(frames)
 
 
 def key_current(obj, frame: float) -> int:

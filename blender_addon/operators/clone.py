@@ -8,6 +8,7 @@ import bpy
 from bpy.props import StringProperty
 
 from ..core import clone, head_eyes
+from ._capture_options import capture_options
 from ._common import ActiveMeshOperator, Progress, ensure_model, mesh_object_poll, run
 
 
@@ -76,16 +77,19 @@ class FACE_SKINNING_OT_import_arkit(bpy.types.Operator):
         obj = context.active_object
         scene_fps = scene.render.fps / scene.render.fps_base
         source_fps = None if s.capture_fps == "AUTO" else float(s.capture_fps)
+        options = capture_options(scene, s.smoothing)  # calibration, regions (Scene.nfs_capture)
 
         def work() -> str:
             with Progress(context):
                 path = bpy.path.abspath(self.filepath)
                 frames, cap, pose = head_eyes.import_capture(
                     obj, path, scene_fps, scene.frame_start, s.smoothing, source_fps,
-                    head_eyes.targets_from_settings(s),
+                    head_eyes.targets_from_settings(s), options,
                 )  # fmt: skip
             for note in cap.notes:  # what was repaired on the way (clipped values, closed gaps)
                 self.report({"WARNING"}, note)
+            if options.describe():
+                self.report({"INFO"}, options.describe())
             rate = f"{cap.source_fps:g} fps capture" if cap.source_fps else "capture"
             return (
                 f"Keyed {len(frames)} frames ({int(frames[0])}-{int(frames[-1])}) on '{obj.name}' from "

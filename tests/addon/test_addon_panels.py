@@ -12,7 +12,18 @@ from addon_helpers import make_face
 
 from blender_addon.core import model_cache
 
-PANELS = ("model", "analysis", "skinning", "shape_keys", "sliders", "clone", "export")
+PANELS = (
+    "model",
+    "analysis",
+    "skinning",
+    "shape_keys",
+    "sliders",
+    "clone",
+    "export",
+    "gains",
+    "capture_options",
+    "visemes",
+)
 
 
 class RecordingLayout:

@@ -15,8 +15,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 OPERATORS = (
     "load_model", "predict_weights", "bake_shape_keys", "clone_from_mesh", "import_arkit",
     "bake_for_export", "export", "reset_sliders", "mirror_sliders", "key_sliders", "analyze_mesh",
+    "update_drivers", "reset_gains", "bake_visemes", "load_viseme_recipes", "save_viseme_recipes",
+    "reset_viseme_recipes",
 )  # fmt: skip
-PANELS = ("model", "analysis", "skinning", "shape_keys", "sliders", "clone", "export")
+PANELS = ("model", "analysis", "skinning", "shape_keys", "sliders", "clone", "export", "gains", "visemes")
 
 
 def _registered() -> bool:
