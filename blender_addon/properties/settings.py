@@ -5,6 +5,8 @@ from __future__ import annotations
 import bpy
 from bpy.props import BoolProperty, EnumProperty, IntProperty, PointerProperty, StringProperty
 
+from ..core.export_presets import PRESET_ITEMS
+
 _AXES = [(a, a, f"The {a} axis") for a in ("X", "Y", "Z", "-X", "-Y", "-Z")] + [
     ("AUTO", "Auto", "Estimated from the mesh's shape (symmetry plane, face side, face regions)"),
 ]
@@ -108,6 +110,12 @@ class NFS_PG_settings(bpy.types.PropertyGroup):
         description="Format for a file name without extension (an extension given wins)",
         items=[("FBX", "FBX", ""), ("GLB", "glTF Binary", ""), ("GLTF", "glTF Separate", "")],
         default="FBX",
+    )
+    export_preset: EnumProperty(
+        name="Engine",
+        description="Exporter options for the engine the file is for (axes, units, normals)",
+        items=PRESET_ITEMS,
+        default="DEFAULT",
     )
 
 
