@@ -10,9 +10,8 @@ from __future__ import annotations
 import importlib.util
 import re
 
+import blender_versions as bv  # tests/ is on sys.path (rootdir conftest), as for addon_helpers
 import pytest
-
-from tests import blender_versions as bv
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("bpy") is None or importlib.util.find_spec("torch") is None,
