@@ -80,3 +80,30 @@ def test_stale_slider_driver_on_an_artist_key_is_dropped_others_kept(loaded):
     assert shape_keys.key_data_path("MyJaw") not in paths
     assert shape_keys.key_data_path("MyBrow") in paths
     assert len(paths) == ours_before + 1  # every baked key keeps its driver
+
+
+@pytest.mark.parametrize(("preset", "suffix"), [("UNITY", ".fbx"), ("UNREAL", ".fbx"), ("UNITY", ".gltf")])
+def test_arkit_keys_survive_each_engine_preset(loaded, tmp_path, preset, suffix):
+    """52 ARKit-named keys baked, exported with an engine preset, re-imported: the 52 names come
+    back, animated (the ICT-named case is the e2e test, on the packaged zip)."""
+    from model.facs import ARKIT_NAMES
+
+    bpy.context.scene.nfs_settings.naming = "ARKIT"
+    obj = baked_and_animated()
+    assert [kb.name for kb in obj.data.shape_keys.key_blocks[1:]] == list(ARKIT_NAMES)
+    path = tmp_path / f"head{suffix}"
+    assert bpy.ops.face_skinning.export(filepath=str(path), preset=preset) == {"FINISHED"}
+    for o in list(bpy.data.objects):
+        bpy.data.objects.remove(o)
+    if suffix == ".fbx":
+        bpy.ops.import_scene.fbx(filepath=str(path), anim_offset=0.0)
+    else:
+        bpy.ops.import_scene.gltf(filepath=str(path))
+    (mesh,) = [o for o in bpy.data.objects if o.type == "MESH"]
+    key = mesh.data.shape_keys
+    assert [kb.name for kb in key.key_blocks[1:]] == list(ARKIT_NAMES)
+    assert key.animation_data is not None and key.animation_data.action is not None
+    bpy.context.scene.frame_set(5)  # jawOpen keyed to 1 at frame 5 (ARKit jawOpen = ICT jawOpen)
+    assert key.key_blocks["jawOpen"].value == pytest.approx(1.0, abs=1e-3)
+    bpy.context.scene.frame_set(1)
+    assert key.key_blocks["jawOpen"].value == pytest.approx(0.0, abs=1e-3)
