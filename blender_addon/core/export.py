@@ -13,7 +13,7 @@ import pathlib
 import bpy
 import numpy as np
 
-from . import animation, gains, mesh_io, shape_keys, sliders
+from . import animation, export_presets, gains, mesh_io, shape_keys, sliders
 from ._model_import import facs
 from .errors import ExportError, ObjectError
 from .export_path import FORMAT_LABELS, ExportTarget, resolve_export_target
@@ -170,52 +170,35 @@ def _one_line(exc: BaseException) -> str:
     return text.removeprefix("Error: ").removeprefix("Python: ")
 
 
-def _run_exporter(fmt: str, path: pathlib.Path) -> set[str]:
+def _run_exporter(fmt: str, path: pathlib.Path, preset: str) -> set[str]:
     if fmt == "FBX":
         if not hasattr(bpy.ops.export_scene, "fbx"):
             raise ExportError("The FBX exporter add-on is disabled. Fix: enable 'FBX format' in Preferences.")
-        return bpy.ops.export_scene.fbx(
-            filepath=str(path),
-            use_selection=True,
-            object_types={"MESH", "ARMATURE", "EMPTY"},
-            use_mesh_modifiers=False,
-            bake_anim=True,
-            bake_anim_use_all_bones=False,
-            bake_anim_use_nla_strips=False,
-            bake_anim_use_all_actions=False,
-            bake_anim_force_startend_keying=True,
-            bake_anim_simplify_factor=0.0,
-            add_leaf_bones=False,
-        )
+        return bpy.ops.export_scene.fbx(filepath=str(path), **export_presets.fbx_options(preset))
     if not hasattr(bpy.ops.export_scene, "gltf"):
         raise ExportError(
             "The glTF exporter add-on is disabled. Fix: enable 'glTF 2.0 format' in Preferences."
         )
-    return bpy.ops.export_scene.gltf(
-        filepath=str(path),
-        export_format="GLB" if fmt == "GLB" else "GLTF_SEPARATE",
-        use_selection=True,
-        export_apply=False,
-        export_morph=True,
-        export_animations=True,
-        export_frame_range=True,
-        export_force_sampling=True,
-    )
+    return bpy.ops.export_scene.gltf(filepath=str(path), **export_presets.gltf_options(preset, fmt == "GLB"))
 
 
-def export(context, obj, filepath: str, fmt: str, progress: Progress = _noop) -> ExportTarget:
+def export(
+    context, obj, filepath: str, fmt: str, progress: Progress = _noop, preset: str = "DEFAULT"
+) -> ExportTarget:
     """Bake (see :func:`bake_for_export`) then export ``obj`` alone to ``filepath``.
 
     ``fmt``: the requested ``"FBX"`` or ``"GLB"`` / ``"GLTF"`` (glTF binary / separate); the file
     name's extension overrides it (:func:`export_path.resolve_export_target`, which also refuses
     folders, unknown extensions and relative paths of an unsaved file). Shape keys and their
-    animation are exported; modifiers are not applied. Returns the target written (path, format,
-    and a note when the format differs from ``fmt``).
+    animation are exported; modifiers are not applied. ``preset``: the target engine's exporter
+    options (``"DEFAULT" | "UNITY" | "UNREAL"``, :mod:`export_presets`). Returns the target
+    written (path, format, and a note when the format differs from ``fmt``).
 
     On failure the scene is left as it was: the baked shape-key curves (or the action the bake
     made), the frame range, the current frame and the selection are put back, and the error is
     one line (the exporter's traceback goes to the console only).
     """
+    export_presets.get_preset(preset)  # an unknown preset fails before anything is touched
     target = resolve_export_target(filepath, fmt, bpy.data.filepath)
     snapshot = _KeyAnimationSnapshot(obj) if obj.data.shape_keys is not None else None
     scene = context.scene
@@ -228,7 +211,7 @@ def export(context, obj, filepath: str, fmt: str, progress: Progress = _noop) ->
         progress(0.3)
         scene.frame_start, scene.frame_end = start, end
         try:
-            result = _run_exporter(target.fmt, target.path)
+            result = _run_exporter(target.fmt, target.path, preset)
         except RuntimeError as exc:
             raise ExportError(
                 f"The {label} export to '{target.path}' failed ({_one_line(exc)}); the scene is "

@@ -77,6 +77,35 @@ def _set_owned(obj, names: list[str]) -> None:
         key[OWNED_PROP] = json.dumps(list(names))
 
 
+def drop_stale_drivers(obj, slider_prefix: str = "nfs_facs.") -> int:
+    """Remove our slider drivers left on shape keys that are not ours; returns how many.
+
+    Blender before 4.3 keeps a shape key's driver when the key is deleted, and the driver's path
+    (``key_blocks["jawOpen"].value``) then drives whatever key the artist later gives that name.
+    A driver is ours when every variable reads ``obj``'s sliders (``slider_prefix``); the
+    artist's own drivers are never touched.
+    """
+    key = obj.data.shape_keys
+    if key is None or key.animation_data is None:
+        return 0
+    ours = {key_data_path(n) for n in owned_keys(obj)}
+    stale = []
+    for fc in key.animation_data.drivers:
+        if not fc.data_path.startswith("key_blocks[") or fc.data_path in ours:
+            continue
+        variables = list(fc.driver.variables)
+        if variables and all(
+            v.type == "SINGLE_PROP"
+            and v.targets[0].id == obj
+            and v.targets[0].data_path.startswith(slider_prefix)
+            for v in variables
+        ):
+            stale.append(fc)
+    for fc in stale:
+        key.animation_data.drivers.remove(fc)
+    return len(stale)
+
+
 def check_names_free(obj, names: list[str]) -> None:
     """Raise :class:`ObjectError` if any of ``names`` is an existing shape key that is not ours."""
     key = obj.data.shape_keys

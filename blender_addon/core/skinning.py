@@ -149,6 +149,7 @@ def bake_shape_keys(
     if naming not in ("ICT", "ARKIT"):
         raise ValueError(f"naming must be 'ICT' or 'ARKIT', got {naming!r}")
     names = sliders.key_names(naming, prefix)
+    shape_keys.drop_stale_drivers(obj, sliders.SLIDER_PROP + ".")  # bpy < 4.3 keeps deleted keys' drivers
     shape_keys.check_names_free(obj, names)
     fm = model_cache.get()
     # the FSP_head group of Analyze Mesh (as the artist corrected it) is the mask unless one is set

@@ -6,6 +6,7 @@ import bpy
 from bpy.props import EnumProperty, StringProperty
 
 from ..core import export
+from ..core.export_presets import PRESET_ITEMS, PRESETS
 from ._common import ActiveMeshOperator, Progress, run
 
 
@@ -42,20 +43,34 @@ class FACE_SKINNING_OT_export(ActiveMeshOperator, bpy.types.Operator):
         default="PANEL",
         options={"SKIP_SAVE"},
     )
+    preset: EnumProperty(
+        name="Engine",
+        items=[("PANEL", "Panel", "The Export panel's engine")] + PRESET_ITEMS,
+        default="PANEL",
+        options={"SKIP_SAVE"},
+    )
 
     def execute(self, context):
         s = context.scene.nfs_settings
         obj = context.active_object
         path = self.filepath or s.export_path
         fmt = s.export_format if self.export_format == "PANEL" else self.export_format
+        preset = s.export_preset if self.preset == "PANEL" else self.preset
+        written = []
 
         def work() -> str:
             with Progress(context) as progress:
-                target = export.export(context, obj, path, fmt, progress)
+                target = export.export(context, obj, path, fmt, progress, preset=preset)
+            written.append(target)
             note = f" ({target.note})" if target.note else ""
-            return f"Exported '{obj.name}' with its shape-key animation to {target.path}{note}"
+            label = PRESETS[preset].label
+            return f"Exported '{obj.name}' ({label}) with its shape-key animation to {target.path}{note}"
 
-        return run(self, work)
+        result = run(self, work)
+        if written and written[0].fmt != fmt:
+            # the file's extension overrode the Format setting: say so where it is not missed
+            self.report({"WARNING"}, f"{written[0].path.name}: {written[0].note}")
+        return result
 
 
 classes = (FACE_SKINNING_OT_bake_for_export, FACE_SKINNING_OT_export)

@@ -16,6 +16,7 @@ class FACE_SKINNING_PT_export(SidebarPanel, bpy.types.Panel):
         s = context.scene.nfs_settings
         layout.operator("face_skinning.bake_for_export", icon="ACTION")
         layout.prop(s, "export_format")
+        layout.prop(s, "export_preset")
         layout.prop(s, "export_path")
         layout.operator("face_skinning.export", icon="EXPORT")
 

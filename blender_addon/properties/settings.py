@@ -5,6 +5,8 @@ from __future__ import annotations
 import bpy
 from bpy.props import BoolProperty, EnumProperty, IntProperty, PointerProperty, StringProperty
 
+from ..core.export_presets import PRESET_ITEMS
+
 _AXES = [(a, a, f"The {a} axis") for a in ("X", "Y", "Z", "-X", "-Y", "-Z")] + [
     ("AUTO", "Auto", "Estimated from the mesh's shape (symmetry plane, face side, face regions)"),
 ]
@@ -167,6 +169,12 @@ class NFS_PG_settings(bpy.types.PropertyGroup):
         default=False,
         description="While the animation plays, key the FACS sliders at each frame from the stream "
         "(replaces keys on those frames)",
+    )
+    export_preset: EnumProperty(
+        name="Engine",
+        description="Exporter options for the engine the file is for (axes, units, normals)",
+        items=PRESET_ITEMS,
+        default="DEFAULT",
     )
 
 

@@ -30,6 +30,11 @@ import blender_addon  # noqa: E402
 _session = {"exitstatus": None}
 
 
+def pytest_report_header(config) -> str:
+    """Which Blender the add-on tests run on (``python -m tests.blender_versions`` checks it)."""
+    return f"bpy {bpy.app.version_string} from {pathlib.Path(bpy.__file__).parent}"
+
+
 def pytest_sessionfinish(session, exitstatus):
     _session["exitstatus"] = int(exitstatus)
 

@@ -12,6 +12,7 @@ folders, so nothing touches the user's Blender or caches.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import pathlib
@@ -71,6 +72,27 @@ def key_co(obj, name: str) -> np.ndarray:
     return co.reshape(-1, 3)
 
 
+def world_extent(obj) -> list[float]:
+    """World-space bounding-box size (3,) of the undeformed mesh: axes and units after a round trip."""
+    co = np.empty(len(obj.data.vertices) * 3, dtype=np.float64)
+    obj.data.vertices.foreach_get("co", co)
+    m = np.array(obj.matrix_world, dtype=np.float64)
+    world = co.reshape(-1, 3) @ m[:3, :3].T + m[:3, 3]
+    return (world.max(axis=0) - world.min(axis=0)).tolist()
+
+
+def gltf_morph_facts(path: pathlib.Path) -> dict:
+    """From a .gltf JSON: the key names in each morph mesh's extras, and which morph-target
+    attributes were written (NORMAL when morph normals are on)."""
+    gltf = json.loads(path.read_text())
+    meshes = [m for m in gltf["meshes"] if m["primitives"][0].get("targets")]
+    return {
+        "meshes": len(meshes),
+        "target_names": [m.get("extras", {}).get("targetNames") for m in meshes],
+        "target_attributes": sorted({a for m in meshes for t in m["primitives"][0]["targets"] for a in t}),
+    }
+
+
 def imported_morph_values(path: pathlib.Path, importer: str, frames: list[int]) -> dict:
     """Import ``path`` into an empty file; the shape-key names and per-frame values of the mesh
     with the most shape keys."""
@@ -101,6 +123,7 @@ def imported_morph_values(path: pathlib.Path, importer: str, frames: list[int]) 
         "animated": animated,
         "vertices": len(obj.data.vertices),
         "frame_range": [scene.frame_start, scene.frame_end],
+        "world_extent": world_extent(obj),
     }
 
 
@@ -192,6 +215,18 @@ def extension_workflow(facts: dict, zip_path: str, head: str, out_dir: str) -> N
     facts["export_fbx"] = op("export", filepath=str(fbx), export_format="FBX")
     facts["glb_bytes"] = glb.stat().st_size if glb.is_file() else 0
     facts["fbx_bytes"] = fbx.stat().st_size if fbx.is_file() else 0
+    facts["world_extent"] = world_extent(face)
+    # the engine presets, each format; .gltf (not .glb) so the JSON can be read as written
+    preset_files = {}
+    facts["presets"] = {}
+    for preset in ("DEFAULT", "UNITY", "UNREAL"):
+        for fmt, suffix in (("FBX", ".fbx"), ("GLTF", ".gltf")):
+            path = out / f"face_{preset.lower()}{suffix}"
+            preset_files[preset, fmt] = path
+            facts["presets"][f"{preset}/{fmt}"] = {
+                "export": op("export", filepath=str(path), export_format=fmt, preset=preset),
+                "bytes": path.stat().st_size if path.is_file() else 0,
+            }
     lap("export")
 
     # expected morph weights per capture frame: the ICT sliders the capture maps to
@@ -202,6 +237,13 @@ def extension_workflow(facts: dict, zip_path: str, head: str, out_dir: str) -> N
     start = facts["scene_range"][0]
     facts["glb"] = imported_morph_values(glb, "gltf", [start + i for i in sample])
     facts["fbx"] = imported_morph_values(fbx, "fbx", [start + i for i in sample])
+    for (preset, fmt), path in preset_files.items():
+        entry = facts["presets"][f"{preset}/{fmt}"]
+        if fmt == "GLTF":
+            entry["json"] = gltf_morph_facts(path)
+        entry["imported"] = imported_morph_values(
+            path, "gltf" if fmt == "GLTF" else "fbx", [start + i for i in sample]
+        )
     lap("reimport")
 
     # disable, re-enable: nothing stale, everything back
@@ -233,7 +275,7 @@ def legacy_workflow(facts: dict, zip_path: str) -> None:
 def main(argv: list[str]) -> int:
     mode, zip_path = argv[0], argv[1]
     result_path = pathlib.Path(argv[-1])
-    facts: dict = {"ok": False}
+    facts: dict = {"ok": False, "bpy_origin": importlib.util.find_spec("bpy").origin}
     try:
         if mode == "extension":
             extension_workflow(facts, zip_path, argv[2], argv[3])

@@ -12,6 +12,7 @@ import importlib.util
 import json
 import os
 import pathlib
+import site
 import subprocess
 import sys
 
@@ -40,6 +41,16 @@ def addon_zip(tmp_path_factory) -> pathlib.Path:
     return _build_addon().build(ROOT, tmp_path_factory.mktemp("dist"))
 
 
+def _bpy_pythonpath() -> str | None:
+    """The folder holding the ``bpy`` this process imported when it is not the venv's own, e.g.
+    ``.bpy/4.2`` from ``python -m tests.blender_versions`` (a ``pip install --target`` folder put on
+    PYTHONPATH): the workflow must run on the same Blender as the test."""
+    spec = importlib.util.find_spec("bpy")
+    root = pathlib.Path(spec.origin).resolve().parents[1]
+    packages = {pathlib.Path(p).resolve() for p in site.getsitepackages()}
+    return None if root in packages else str(root)
+
+
 def _run(tmp: pathlib.Path, *args: str, timeout: float = 240) -> dict:
     result = tmp / "result.json"
     user = tmp / "blender_user"
@@ -52,7 +63,9 @@ def _run(tmp: pathlib.Path, *args: str, timeout: float = 240) -> dict:
         NFS_CACHE_DIR=str(tmp / "nfs_cache"),
     )
     env.pop("NFS_WEIGHTS", None)  # the weights must come from inside the installed zip
-    env.pop("PYTHONPATH", None)  # and the code too, not from the checkout
+    env.pop("PYTHONPATH", None)  # and the code too, not from the checkout (only bpy may be on it)
+    if _bpy_pythonpath() is not None:
+        env["PYTHONPATH"] = _bpy_pythonpath()
     proc = subprocess.run(
         [sys.executable, str(WORKFLOW), *args, str(result)],
         cwd=str(tmp),
@@ -77,6 +90,8 @@ def extension_facts(addon_zip, tmp_path_factory) -> dict:
 
 def test_installs_as_extension_from_the_zip(extension_facts):
     f = extension_facts
+    # the workflow ran on the Blender this test runs on (python -m tests.blender_versions)
+    assert f["bpy_origin"] == importlib.util.find_spec("bpy").origin
     assert f["install"] == "FINISHED"
     assert "bl_ext.user_default.neural_face_skinning" in f["enabled_modules"]
     assert f["before_install"]["props"] == [] and f["before_install"]["ops"] == []
@@ -136,6 +151,27 @@ def test_fbx_export_round_trip(extension_facts):
     f = extension_facts
     assert f["export_fbx"] == "FINISHED" and f["fbx_bytes"] > 10_000
     _check_morphs(f["fbx"], f, tol=1e-4)
+
+
+@pytest.mark.parametrize("preset", ["DEFAULT", "UNITY", "UNREAL"])
+@pytest.mark.parametrize("fmt", ["FBX", "GLTF"])
+def test_engine_preset_round_trip(extension_facts, preset, fmt):
+    """Each engine preset, re-imported: the 53 named keys, their animation, and the mesh at its
+    size (the preset's axes and units convert back on import)."""
+    f = extension_facts
+    entry = f["presets"][f"{preset}/{fmt}"]
+    assert entry["export"] == "FINISHED" and entry["bytes"] > 1_000
+    _check_morphs(entry["imported"], f, tol=1e-4)
+    if fmt == "FBX":  # (the glTF importer splits vertices at UV seams)
+        assert entry["imported"]["vertices"] == f["vertices"]
+    np.testing.assert_allclose(entry["imported"]["world_extent"], f["world_extent"], rtol=1e-3)
+    if fmt == "GLTF":
+        gltf = entry["json"]
+        assert gltf["meshes"] == 1
+        assert gltf["target_names"] == [f["ict_names"]], "engines need extras.targetNames for key names"
+        # Unreal recomputes morph normals, so its preset leaves them out; the others write them
+        assert ("NORMAL" in gltf["target_attributes"]) == (preset != "UNREAL")
+        assert "POSITION" in gltf["target_attributes"]
 
 
 def test_disable_reenable_leaves_nothing_stale(extension_facts):
