@@ -248,6 +248,8 @@ class FaceModel:
     # bake-time constraints of :mod:`model.shape_locality` (bake, decode, retarget alike)
     shape_locality: bool = True
     shape_symmetry: bool = True
+    # drop each shape's low tail after the locality constraints, every method (model.shape_focus)
+    shape_focus: bool = True
 
     def __init__(self, net, config: dict, device: str = "cpu"):
         self.net = net
@@ -465,6 +467,10 @@ class FaceModel:
             canonical = post_process(
                 canonical, prepared.canonical, prepared.triangles_seen, skin, locality, self.shape_symmetry
             )
+        if self.shape_focus:
+            from .shape_focus import apply_focus
+
+            canonical = apply_focus(canonical, prepared.triangles_seen)
         if self.eyelids:
             from .eyelids import with_eyelids
 
