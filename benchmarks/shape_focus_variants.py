@@ -61,7 +61,9 @@ def realdev_rows(fm, variants, methods) -> dict:
                 for k, name in enumerate(ARKIT_NAMES)
                 if name != "tongueOut" and name in artist and np.abs(artist[name]).max() > 0
             ]
-            out[(variant, method)] = {k: float(np.mean([r[k] for r in rows])) for k in ("cos", "spill", "rel_gain")}
+            out[(variant, method)] = {
+                k: float(np.mean([r[k] for r in rows])) for k in ("cos", "spill", "rel_gain")
+            }
             print(variant, method, out[(variant, method)], file=sys.stderr)
     return out
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from mesh_helpers import grid_face
 
 import model.shape_focus as sf
-from mesh_helpers import grid_face
 
 
 def _shapes(n: int = 61) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
