@@ -27,15 +27,33 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from _realdev import load_mesh, realdev_dir  # noqa: E402
 from realdev_arkit import compare  # noqa: E402
 
+_POST_PROCESS = None
+
 
 def set_variant(fm, variant: str) -> None:
+    """``variant``: ``+``-joined parts: ``off`` (no focus) or ``LOW:HIGH`` (focus thresholds),
+    ``reach`` (the reach mask of :mod:`model.shape_locality` for every method, not only the
+    network), ``region`` (its region mask too)."""
+    global _POST_PROCESS
     import model.shape_focus as sf
+    import model.shape_locality as sl
 
-    if variant == "off":
-        fm.shape_focus = False
-        return
-    fm.shape_focus = True
-    sf.LOW, sf.HIGH = (float(x) for x in variant.split(":"))
+    if _POST_PROCESS is None:
+        _POST_PROCESS = sl.post_process
+    parts = variant.split("+")
+    fm.shape_focus = False
+    force = {"locality": "reach" in parts, "region": "region" in parts}
+
+    def post_process(deltas, canonical, triangles, skin, locality=True, symmetry=True, region_mask=False):
+        return _POST_PROCESS(
+            deltas, canonical, triangles, skin, locality or force["locality"], symmetry, force["region"]
+        )
+
+    sl.post_process = post_process
+    for part in parts:
+        if ":" in part:
+            fm.shape_focus = True
+            sf.LOW, sf.HIGH = (float(x) for x in part.split(":"))
 
 
 def realdev_rows(fm, variants, methods) -> dict:

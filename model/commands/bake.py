@@ -39,6 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "shapes carried over; hybrid: registration where the template fits, network elsewhere",
     )
     parser.add_argument(
+        "--focus",
+        action="store_true",
+        help="local, ARKit-style shapes: drop each shape's low tail (model.shape_focus; "
+        "further from ICT-FaceKit's own shapes)",
+    )
+    parser.add_argument(
         "--ict",
         default=None,
         help="ICT-FaceKit folder for registration/hybrid instead of the shipped template "
@@ -57,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     check_device(args)
     mesh = read_mesh(args.target)
     fm = load_model(args)
+    fm.shape_focus = args.focus
     prep = prepare(fm, mesh, args, args.target)
     skin = fm.predict_skin_weights(prep)
     ict = None  # the shipped template

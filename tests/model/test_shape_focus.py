@@ -100,3 +100,27 @@ def test_ict_loss_is_small_at_the_shipped_thresholds(ict_dir):
     loss = sf.ict_loss(load_ict(ict_dir))
     assert loss["energy_removed"] < 0.05
     assert sf.ict_loss(load_ict(ict_dir), 0.0, 0.0)["relative_l1"] == 0.0
+
+
+def test_bake_focus_is_opt_in_and_keeps_each_shapes_core(tmp_path_factory):
+    """FaceModel.bake: focus off by default; on, every shape only loses motion, keeps its core
+    and moves fewer vertices (demo head, random weights: the contract, not the quality)."""
+    import pathlib
+
+    from model.api import FaceModel
+    from model.mesh_io import read_mesh
+    from model.weights import save_random_model
+
+    fm = FaceModel.load(save_random_model(tmp_path_factory.mktemp("w") / "random", seed=0))
+    assert fm.shape_focus is False
+    mesh = read_mesh(pathlib.Path(__file__).resolve().parents[2] / "model" / "data" / "demo_head.obj")
+    prep = fm.prepare(mesh.vertices, mesh.triangles())
+    off = fm.bake(prep).astype(np.float64)
+    fm.shape_focus = True
+    on = fm.bake(prep).astype(np.float64)
+    m_off, m_on = np.linalg.norm(off, axis=2), np.linalg.norm(on, axis=2)
+    assert (m_on <= m_off + 1e-6 * m_off.max()).all()
+    peak = m_off.max(axis=1, keepdims=True)
+    core = m_off >= 0.6 * peak
+    np.testing.assert_allclose(on[core], off[core], rtol=1e-4, atol=1e-6 * float(peak.max()))
+    assert (m_on > 0.01 * peak).sum() < (m_off > 0.01 * peak).sum()
