@@ -124,3 +124,24 @@ def test_bake_focus_is_opt_in_and_keeps_each_shapes_core(tmp_path_factory):
     core = m_off >= 0.6 * peak
     np.testing.assert_allclose(on[core], off[core], rtol=1e-4, atol=1e-6 * float(peak.max()))
     assert (m_on > 0.01 * peak).sum() < (m_off > 0.01 * peak).sum()
+
+
+def test_cli_bake_focus_flag(tmp_path):
+    """``bake --focus`` writes the focused rig: no shape gains motion, fewer vertices move."""
+    from model.cli import main
+    from model.mesh_io import write_obj
+    from model.weights import save_random_model
+
+    v, t = grid_face(21)
+    write_obj(tmp_path / "face.obj", 10.0 * v, t)
+    w = str(save_random_model(tmp_path / "weights", seed=0))
+    rigs = {}
+    for flag in ([], ["--focus"]):
+        out = tmp_path / f"rig{len(flag)}.npz"
+        assert main(["bake", str(tmp_path / "face.obj"), "-o", str(out), "--weights", w, *flag]) == 0
+        with np.load(out) as z:
+            rigs[len(flag)] = np.linalg.norm(z["deltas"].astype(np.float64), axis=2)
+    plain, focused = rigs[0], rigs[1]
+    peak = plain.max(axis=1, keepdims=True)
+    assert (focused <= plain + 1e-5 * peak).all()
+    assert (focused > 0.01 * peak).sum() < (plain > 0.01 * peak).sum()
