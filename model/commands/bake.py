@@ -33,10 +33,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_weights(parser)
     parser.add_argument(
         "--method",
-        choices=["network", "registration", "hybrid"],
+        choices=["network", "registration", "hybrid", "mixed"],
         default="network",
         help="network (default); registration: the ICT template registered onto the mesh, its "
-        "shapes carried over; hybrid: registration where the template fits, network elsewhere",
+        "shapes carried over; hybrid: registration where the template fits, network elsewhere; "
+        "mixed: hybrid for brows, eyes, cheeks and nose, network for jaw and mouth",
     )
     parser.add_argument(
         "--focus",
