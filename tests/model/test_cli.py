@@ -199,6 +199,7 @@ def test_evaluate_one_table(ict_dir, files, tmp_path, capsys):
             (s, "closest vertex"),
             (s, "registration"),
             (s, "hybrid"),
+            (s, "mixed"),
         } <= got
     for r in result["rows"]:
         if r["method"] == "no motion":
