@@ -255,7 +255,7 @@ class FaceModel:
     shape_symmetry: bool = True
     # opt-in: drop each shape's low tail after the locality constraints, every method
     # (model.shape_focus); off by default: ICT's own shapes have that tail, and removing it
-    # costs held-out accuracy (hard unseen hybrid 0.040 -> 0.080 at 2-10 % of the peak)
+    # costs held-out accuracy (hard unseen hybrid 0.061 -> 0.102 at 2-10 % of the peak)
     shape_focus: bool = False
 
     def __init__(self, net, config: dict, device: str = "cpu"):

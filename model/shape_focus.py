@@ -20,8 +20,8 @@ The mask is a C1 function of a smooth field, so the falloff has no step or seam.
 Opt-in (``FaceModel.shape_focus``, ``python -m model bake --focus``): applied after
 :mod:`model.shape_locality` for every bake method (:meth:`model.api.FaceModel.bake`), before the
 geometric blink (:mod:`model.eyelids`) and the parts constraints. Off by default because ICT's own
-shapes carry that tail: on the hard held-out ICT cases it costs accuracy (4 cases per set,
-``benchmarks/shape_focus_variants.py``: hybrid 0.040 -> 0.141 hard unseen, network 0.098 -> 0.177),
+shapes carry that tail: on the hard held-out ICT cases it costs accuracy (8 cases per set,
+``benchmarks/shape_focus_variants.py``: hard unseen hybrid 0.061 -> 0.163, network 0.110 -> 0.190),
 while on the real-dev avatar it lowers spill only from 0.52 to 0.47 (network) / 0.44 (hybrid):
 most of our motion on the artist's still vertices is at 20-70 % of the shape's peak, where ICT's
 own shapes move too (an aligned ICT copy has spill 0.57 there). The thresholds are set from ICT
