@@ -2,7 +2,7 @@
 
     PYTHONPATH=. .venv/bin/python benchmarks/realdev_arkit.py
 
-Bakes the shipped network, the registration and the hybrid (:meth:`model.api.FaceModel.bake`
+Bakes the shipped network, the registration, the hybrid and the mixed (:meth:`model.api.FaceModel.bake`
 methods, shipped ICT template; one prepared mesh) on the avatar's head (top 0.25 m of the
 full-body mesh, Blender world coordinates: metres, Z up, face to -Y), maps ICT names to ARKit
 (``browInnerUp`` and ``cheekPuff`` halves summed, :func:`model.facs.ict_to_arkit_shapes`) and
@@ -131,9 +131,14 @@ def main() -> int:
             name = m.group(1)[0].lower() + m.group(1)[1:]
             artist[name] = pos[ids] - neutral
     fm = FaceModel.load()
-    methods = ("network", "registration", "hybrid")
+    methods = ("network", "registration", "hybrid", "mixed")
     baked, _ = bake_methods(fm, neutral, data["head_triangles"], data["up"], data["forward"], methods)
-    names = {"network": "shipped network", "registration": "registration", "hybrid": "hybrid"}
+    names = {
+        "network": "shipped network",
+        "registration": "registration",
+        "hybrid": "hybrid",
+        "mixed": "mixed",
+    }
     rigs = {names[m]: ict_to_arkit_shapes(baked[m].astype(np.float64)) for m in methods}
     import os
 

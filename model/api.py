@@ -40,7 +40,12 @@ _ENCODE_CHUNK = 64
 ENCODE_METHODS = ("learned", "fit", "joint")
 # FaceModel.bake methods: the network; the classical registration of the ICT template with
 # closest-point transfer of its shapes (:mod:`model.classical_rig`); both blended per vertex
-BAKE_METHODS = ("network", "registration", "hybrid")
+BAKE_METHODS = ("network", "registration", "hybrid", "mixed")
+# mixed: the hybrid's shapes for the upper face (brows, eyes, cheeks, nose: there the network is
+# weakest on real meshes, e.g. brow cosine 0.26-0.34 against 0.46-0.48 on the Rocketbox artist's
+# shapes) and the network's for the jaw and mouth (where the registered template, which has no
+# mouth socket, drags an avatar's inner mouth out between the lips as a flat slab)
+MIXED_NETWORK_GROUPS = ("jaw", "mouth")
 # hybrid: a vertex takes the registration's shapes with weight exp(-(r / HYBRID_DISTANCE)^2),
 # r = its distance to the registered template in canonical units (1 = the mesh's RMS radius,
 # so 0.02 is about 2 mm on a head); elsewhere the network's. 0.02 was the best of
@@ -266,6 +271,10 @@ class FaceModel:
     # bake-time constraints of :mod:`model.shape_locality` (bake, decode, retarget alike)
     shape_locality: bool = True
     shape_symmetry: bool = True
+    # opt-in: drop each shape's low tail after the locality constraints, every method
+    # (model.shape_focus); off by default: ICT's own shapes have that tail, and removing it
+    # costs held-out accuracy (hard unseen hybrid 0.061 -> 0.102 at 2-10 % of the peak)
+    shape_focus: bool = False
 
     def __init__(self, net, config: dict, device: str = "cpu"):
         self.net = net
@@ -485,7 +494,9 @@ class FaceModel:
         ICP with eye/mouth landmarks) and its shapes carried over by closest point
         (:mod:`model.classical_rig`); ``"hybrid"`` the registration's shapes where the template
         fits the mesh closely (within about :data:`HYBRID_DISTANCE` canonical units), the
-        network's elsewhere. The two classical methods use ICT-FaceKit's template: ``ict`` None
+        network's elsewhere; ``"mixed"`` the hybrid's shapes for brows, eyes, cheeks and nose,
+        the network's for jaw and mouth (:data:`MIXED_NETWORK_GROUPS`). The methods but the
+        network use ICT-FaceKit's template: ``ict`` None
         (default) for the one shipped in ``model/data/ict_template.npz``
         (:mod:`model.ict_template`), or an :class:`model.ict.ICTModel` / ICT-FaceKit folder to use
         the original data (development, evaluation; results differ by < 1e-3 relative).
@@ -520,9 +531,15 @@ class FaceModel:
                 net = self._to_numpy(self.net.bake(rig))
                 w = np.exp(-((residual / HYBRID_DISTANCE) ** 2)).astype(np.float32)[None, :, None]
                 canonical = w * reg_deltas + (1.0 - w) * net
-        # the reach mask only for the network: the registered template already fades away from
-        # the face, and the mask cost it accuracy on held-out ICT (0.049 -> 0.069, session 3)
-        locality = self.shape_locality and method == "network"
+                if method == "mixed":
+                    from .facs import FACS_GROUPS
+
+                    keep = [ICT_NAMES.index(n) for g in MIXED_NETWORK_GROUPS for n in FACS_GROUPS[g]]
+                    canonical[keep] = net[keep]
+        # the reach mask only for the network (and the network's half of mixed): the registered
+        # template already fades away from the face, and the mask cost it accuracy on held-out
+        # ICT (0.049 -> 0.069, session 3)
+        locality = self.shape_locality and method in ("network", "mixed")
         if locality or self.shape_symmetry:
             from .shape_locality import post_process
 
@@ -530,6 +547,10 @@ class FaceModel:
             canonical = post_process(
                 canonical, prepared.canonical, prepared.triangles_seen, skin, locality, self.shape_symmetry
             )
+        if self.shape_focus:
+            from .shape_focus import apply_focus
+
+            canonical = apply_focus(canonical, prepared.triangles_seen)
         if self.eyelids:
             from .eyelids import with_eyelids
 

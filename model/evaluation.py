@@ -12,7 +12,8 @@ warp). Metrics, with ``e = ||pred - gt||`` per vertex and shape (Euclidean):
   case by the exact known similarity (same crop and eyeballs as the case);
 * the classical bake paths of :meth:`model.api.FaceModel.bake`: ``registration`` (ICT template
   registered by similarity + non-rigid ICP, shapes by closest point; knows nothing of the case's
-  similarity) and ``hybrid`` (registration where the template fits, network elsewhere);
+  similarity), ``hybrid`` (registration where the template fits, network elsewhere) and
+  ``mixed`` (hybrid for brows, eyes, cheeks and nose, the network for jaw and mouth);
 * expression encoder: relative L1 ``sum |code - w| / sum |w|`` of recovered FACS weights on
   frames posed on ``unseen`` cases (their topology never seen in training);
 * segmentation accuracy: fraction of vertices whose argmax skinning weight is the case's
@@ -142,7 +143,7 @@ def evaluate(
 ) -> dict:
     """Run every metric. ``fm``: :class:`model.api.FaceModel`. Returns a JSON-able dict.
 
-    ``classical``: also score the ``registration`` and ``hybrid`` bake methods."""
+    ``classical``: also score the ``registration``, ``hybrid`` and ``mixed`` bake methods."""
     from .mesh_io import read_mesh
     from .training import sample_codes
 
@@ -178,6 +179,8 @@ def evaluate(
                 rows.setdefault((kind, "registration"), _Acc()).add(reg, gt, scale, keep)
                 hyb = fm.bake(prep, method="hybrid", ict=ict).astype(np.float64)
                 rows.setdefault((kind, "hybrid"), _Acc()).add(hyb, gt, scale, keep)
+                mix = fm.bake(prep, method="mixed", ict=ict).astype(np.float64)
+                rows.setdefault((kind, "mixed"), _Acc()).add(mix, gt, scale, keep)
             if kind == "unseen":
                 seg_hit += int((rig_skin.argmax(1) == labels).sum())
                 seg_total += int(labels.size)

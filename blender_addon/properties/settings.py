@@ -66,6 +66,11 @@ class NFS_PG_settings(bpy.types.PropertyGroup):
                 "Hybrid",
                 "Registration where the template fits the mesh closely, the network elsewhere",
             ),
+            (
+                "MIXED",
+                "Mixed",
+                "Hybrid for brows, eyes, cheeks and nose; the network for jaw and mouth",
+            ),
         ],
         default="NETWORK",
     )

@@ -33,10 +33,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_weights(parser)
     parser.add_argument(
         "--method",
-        choices=["network", "registration", "hybrid"],
+        choices=["network", "registration", "hybrid", "mixed"],
         default="network",
         help="network (default); registration: the ICT template registered onto the mesh, its "
-        "shapes carried over; hybrid: registration where the template fits, network elsewhere",
+        "shapes carried over; hybrid: registration where the template fits, network elsewhere; "
+        "mixed: hybrid for brows, eyes, cheeks and nose, network for jaw and mouth",
+    )
+    parser.add_argument(
+        "--focus",
+        action="store_true",
+        help="local, ARKit-style shapes: drop each shape's low tail (model.shape_focus; "
+        "further from ICT-FaceKit's own shapes)",
     )
     parser.add_argument(
         "--ict",
@@ -57,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     check_device(args)
     mesh = read_mesh(args.target)
     fm = load_model(args)
+    fm.shape_focus = args.focus
     prep = prepare(fm, mesh, args, args.target)
     skin = fm.predict_skin_weights(prep)
     ict = None  # the shipped template

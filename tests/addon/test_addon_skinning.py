@@ -187,7 +187,7 @@ def test_ict_face_predict_and_bake(loaded, ict_dir):
     assert d.shape == (53, len(obj.data.vertices), 3) and np.all(np.isfinite(d))
 
 
-@pytest.mark.parametrize("method", ["NETWORK", "REGISTRATION", "HYBRID"])
+@pytest.mark.parametrize("method", ["NETWORK", "REGISTRATION", "HYBRID", "MIXED"])
 def test_each_bake_method_bakes_53_keys(loaded, method, monkeypatch, tmp_path):
     """The classical methods use the template shipped with the add-on: no ICT-FaceKit needed."""
     monkeypatch.setenv("ICT_FACEKIT", str(tmp_path / "nowhere"))

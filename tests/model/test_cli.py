@@ -199,6 +199,7 @@ def test_evaluate_one_table(ict_dir, files, tmp_path, capsys):
             (s, "closest vertex"),
             (s, "registration"),
             (s, "hybrid"),
+            (s, "mixed"),
         } <= got
     for r in result["rows"]:
         if r["method"] == "no motion":
@@ -209,7 +210,7 @@ def test_evaluate_one_table(ict_dir, files, tmp_path, capsys):
     assert np.isfinite(result["encoder_relative_l1"])
     assert set(result["encoder_relative_l1_by_method"]) == {"learned", "fit", "joint"}
     # 5 bake rows, the learned encoder, fit and joint encoder rows, segmentation
-    assert table.count("| unseen |") == 9 and table.count("| stylized |") == 5
+    assert table.count("| unseen |") == 10 and table.count("| stylized |") == 6
 
 
 def test_train_children_get_the_parent_arguments_minus_part_and_export():
