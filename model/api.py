@@ -248,6 +248,10 @@ class FaceModel:
     # bake-time constraints of :mod:`model.shape_locality` (bake, decode, retarget alike)
     shape_locality: bool = True
     shape_symmetry: bool = True
+    # :mod:`model.static_area`: static skin (scalp, back of head, ears, neck base) held still
+    static_area: bool = True
+    # :mod:`model.flip_repair`: smooth the deltas around triangles that flip at weight 1.0
+    flip_repair: bool = True
 
     def __init__(self, net, config: dict, device: str = "cpu"):
         self.net = net
@@ -434,7 +438,35 @@ class FaceModel:
             from .rig_constraints import apply_rig_constraints
 
             deltas = apply_rig_constraints(deltas, prepared.vertices, prepared.rig_analysis(), ICT_NAMES)
+        if self.flip_repair:
+            deltas = self._repair_flips(prepared, deltas)
         return deltas
+
+    @staticmethod
+    def _repair_flips(prepared: PreparedMesh, deltas: np.ndarray) -> np.ndarray:
+        """(53, V, 3) deltas with no triangle flipping at weight 1.0 (:mod:`model.flip_repair`),
+        on the welded surface (a seam's duplicates move together), rigid parts untouched."""
+        from .flip_repair import repair_flips
+        from .parts import PART_INDEX
+
+        rigid = ("eyeball_L", "eyeball_R", "upper_teeth", "lower_teeth", "tongue")
+        fixed = np.isin(prepared.rig_analysis().parts.labels, [PART_INDEX[n] for n in rigid])
+        welding = prepared.welding
+        if welding is None:
+            repaired, _ = repair_flips(deltas, prepared.vertices, prepared.triangles, ICT_NAMES, fixed)
+            return repaired
+        welded = welding.gather(deltas, axis=1)
+        repaired, counts = repair_flips(
+            welded, welding.vertices, welding.triangles, ICT_NAMES, welding.gather(fixed)
+        )
+        if not counts:
+            return deltas
+        # only the vertices the repair moved take the welded value (duplicates of one group
+        # may carry different deltas elsewhere, e.g. a lash strip welded to a lid)
+        changed = np.any(repaired != welded, axis=(0, 2))[welding.index]
+        out = np.array(deltas)
+        out[:, changed] = welding.spread(repaired, axis=1)[:, changed]
+        return out
 
     def _bake_network(
         self, prepared: PreparedMesh, skin_weights: np.ndarray | None, method: str = "network", ict=None
@@ -469,6 +501,12 @@ class FaceModel:
             from .eyelids import with_eyelids
 
             canonical = with_eyelids(prepared, canonical)
+        if self.static_area:
+            # every method: the scalp, back of the head, ears and neck base never move
+            from .static_area import apply_static
+
+            skin = rig["skin"].cpu().numpy()
+            canonical = apply_static(canonical, prepared.canonical, prepared.triangles_seen, skin)
         return np.asarray(canonical, dtype=np.float32)
 
     def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray]:
