@@ -51,7 +51,8 @@ weight 1.0 (numpy in, :class:`RigReport` out):
   membership of a vertex on an arbitrary mesh = its skin weights (the network's, or repainted
   ones); not measured without skin weights. Separate eyeballs are left out: they rotate in
   ``eyeLook*`` by design, and the skin weights give them no region of their own on most meshes
-  (the check used to count that rotation as 96-98 % reach outside on the demo head).
+  (the check used to count that rotation as 96-98 % reach outside on the demo head); the other
+  shells of an eye (cornea, iris: pieces within 1.1 radii of the eyeball's centre) with them.
 * **eyeball stretch** (meshes with separate eyeballs): the largest relative change of an eyeball
   edge's length, in %: eyeballs are rigid (they may rotate, never deform). Eyeballs are never
   static vertices (not in the heuristic zones, and taken out of a given mask).
@@ -514,6 +515,13 @@ def check_rig(
     eyeball = np.zeros(n_v, dtype=bool)
     for ball in eyeballs.values():
         eyeball[ball.vertices] = True
+        # the other shells of the same eye (cornea, iris, pupil: separate pieces inside or on
+        # the ball) rotate with it
+        inside = np.linalg.norm(canon - ball.center, axis=1) <= 1.1 * ball.radius
+        for c in np.unique(comp[inside & ~skin]):
+            members = comp == c
+            if inside[members].all():
+                eyeball |= members
     if static is not None:
         static = static & ~eyeball
     info["static_vertices"] = 0 if static is None else int(static.sum())
