@@ -11,12 +11,11 @@ the shape points against its neutral normal. Here every shape's delta field is r
 3. repeat; every :data:`GROW_EVERY` rounds without success the neighbourhood grows one ring
    (a fold wider than the first neighbourhood), up to :data:`MAX_ROUNDS`;
 4. what still flips then (two lips pushed through each other, a face sliding over its own
-   nostrils) is damped: the deltas around the flips shrink by :data:`DAMP` per round, never
-   below :data:`DAMP_FLOOR` of their motion, with the damping field smoothed over
-   :data:`DAMP_SMOOTH` half-steps so no crease appears at its edge, and only while the repair
-   has changed less than :data:`DAMP_BUDGET` of the shape's motion. Folds that survive that are
-   left (and counted, and the rig check reports them): erasing or crumpling a shape to hide a
-   fold is worse than the fold.
+   nostrils) is damped: the deltas around the flips shrink by :data:`DAMP` per round (the
+   damping factor smoothed one ring outward, so no step appears) until nothing flips. When that
+   changes more than :data:`DAMP_BUDGET` of the shape's motion (L2), the fold is the shape
+   itself and the smoothed field of step 3 is kept, its folds left (and reported by the rig
+   check): erasing or crumpling a shape to hide a fold is worse than the fold.
 
 Smoothing a displacement field locally cannot move a vertex far from its neighbours' mean
 motion, which is what unfolds a fold; away from folds the shape is untouched (exactly). Vertices
@@ -35,15 +34,13 @@ from .facs import ICT_NAMES
 RINGS = 1  # neighbourhood of a flipped triangle's vertices that is smoothed
 GROW_EVERY = 8  # rounds without success before the neighbourhood grows one ring
 MAX_ROUNDS = 64  # smoothing rounds per shape before damping
-MAX_RING = 3  # the neighbourhood grows to at most this many rings
+MAX_RING = 6  # the neighbourhood grows to at most this many rings
 DAMP = 0.8  # per damping round: the neighbourhood keeps this share of its deltas
 MAX_DAMP_ROUNDS = 60
-DAMP_FLOOR = 0.3  # damping never takes a vertex below this share of its motion
-DAMP_SMOOTH = 4  # umbrella half-steps that spread the damping field (no crease at its edge)
 # damping stops before the repair has changed this share of the shape's motion (L2): a fold that
 # needs more is the shape itself being wrong there (measured: the network's jawOpen on a sealed
 # bust slides the whole face; damping it to zero flips crumples the face, seen in renders)
-DAMP_BUDGET = 0.15
+DAMP_BUDGET = 0.35
 # shapes judged on top of another one (corrective -> base), as in the rig check
 COMBINED: dict[str, str] = {"mouthClose": "jawOpen"}
 
@@ -98,6 +95,8 @@ def repair_field(
     d = np.array(field, dtype=np.float64)
     original = d.copy()
     norm = float(np.linalg.norm(original))
+    original = d.copy()
+    norm = float(np.linalg.norm(original))
     t = topo.t
     free = np.ones(topo.n, bool) if fixed is None else ~np.asarray(fixed, bool)
 
@@ -123,30 +122,23 @@ def repair_field(
         flips = flipped_among(topo.triangles_of(topo.grow(region, 1)))
         if flips.size == 0:
             return d, before, 0
-    # last resort: damp the neighbourhood's motion, with a damping field smoothed over a few
-    # rings (a sharp edge between damped and kept motion is a crease of its own) and a floor
-    # (a shape is never erased to remove a fold: what still flips then is reported)
-    smoothed = d.copy()
-    keep = np.ones(topo.n)
+    # last resort: damp the motion around the flips (the damping factor is smoothed one ring
+    # outward, so no step appears) until nothing flips; if that takes more than DAMP_BUDGET of
+    # the shape's motion, the fold is the shape itself and the smoothed field is kept instead
+    smoothed, smoothed_flips = d.copy(), flips
     for _ in range(MAX_DAMP_ROUNDS):
         seed = np.zeros(topo.n, bool)
         seed[t[flips].ravel()] = True
-        region = topo.grow(seed, 1) & free
-        if not (keep[region] > DAMP_FLOOR + 1e-9).any():
-            break
-        keep[region] = np.maximum(keep[region] * DAMP, DAMP_FLOOR)
-        factor = keep.copy()
-        for _ in range(DAMP_SMOOTH):
-            factor = 0.5 * factor + 0.5 * (topo.umbrella @ factor)
+        region = topo.grow(seed, rings)
+        factor = 1.0 - (1.0 - DAMP) * region.astype(np.float64)
+        factor = 0.5 * factor + 0.5 * (topo.umbrella @ factor)
         factor[~free] = 1.0
-        damped = smoothed * factor[:, None]
-        if np.linalg.norm(damped - original) > DAMP_BUDGET * norm:
-            break  # the fold is the shape itself: damping more would crumple it (see module doc)
-        d = damped
-        changed = factor < 1.0
-        flips = flipped_among(topo.triangles_of(topo.grow(changed, 1)))
+        d *= factor[:, None]
+        flips = flipped_among(topo.triangles_of(topo.grow(region, 2)))
         if flips.size == 0:
             break
+    if np.linalg.norm(d - original) > DAMP_BUDGET * norm:
+        return smoothed, before, int(smoothed_flips.size)
     return d, before, int(flips.size)
 
 

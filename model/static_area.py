@@ -30,8 +30,8 @@ weighted by :data:`DEPTH_WEIGHT`),
 ``w = smoothstep((s - FADE_START) / FADE_WIDTH)``. Vertices beyond ICT's head (a crown, a
 taller skull, the shoulders) are far from every moving point and come out static. Every shape
 keeps ``(1 - w)`` of its delta. The fade is centred on the edge of ICT's moving skin (where ICT
-moves it by about 6 % of ``jawOpen``) and spans :data:`FADE_WIDTH` eye distances (~1.5 cm on a human head), so the motion that
-is removed is small and removed gradually: no seam, no fold.
+moves it by about 6 % of ``jawOpen``) and spans :data:`FADE_WIDTH` eye distances (~1.5 cm on a
+human head), so the motion that is removed is small and removed gradually: no seam, no fold.
 
 Eyeballs, teeth, lashes and brows are pieces: :mod:`model.rig_constraints` sets their motion
 after this (rigid eyeballs rotating for ``eyeLook*``, lashes following the lids), so the mask
