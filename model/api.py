@@ -430,16 +430,26 @@ class FaceModel:
         the original data (development, evaluation; results differ by < 1e-3 relative).
         ``constraints`` (None: :attr:`rig_constraints`): post-process the shapes with
         :mod:`model.rig_constraints` (only the head moves, rigid eyeballs rotating for eyeLook,
-        lower teeth and tongue rigid with the jaw, upper teeth / hair / other pieces still).
+        lower teeth and tongue rigid with the jaw, upper teeth / hair / other pieces still), the
+        static skin (scalp, back of head, ears, neck base) held still before them
+        (:mod:`model.static_area`, when :attr:`static_area`) and triangles that flip repaired
+        after them (:mod:`model.flip_repair`, when :attr:`flip_repair`).
         """
         canonical = self._bake_network(prepared, skin_weights, method, ict)
+        constrain = self.rig_constraints if constraints is None else constraints
+        if constrain and self.static_area:
+            # every method: the scalp, back of the head, ears and neck base never move
+            from .static_area import apply_static
+
+            skin = self._rig(prepared, skin_weights)["skin"].cpu().numpy()
+            canonical = apply_static(canonical, prepared.canonical, prepared.triangles_seen, skin)
         deltas = prepared.scatter(self._from_canonical(prepared, canonical), axis=1)
-        if self.rig_constraints if constraints is None else constraints:
+        if constrain:
             from .rig_constraints import apply_rig_constraints
 
             deltas = apply_rig_constraints(deltas, prepared.vertices, prepared.rig_analysis(), ICT_NAMES)
-        if self.flip_repair:
-            deltas = self._repair_flips(prepared, deltas)
+            if self.flip_repair:  # part of the constraints: after them, on the final shapes
+                deltas = self._repair_flips(prepared, deltas)
         return deltas
 
     @staticmethod
@@ -501,12 +511,6 @@ class FaceModel:
             from .eyelids import with_eyelids
 
             canonical = with_eyelids(prepared, canonical)
-        if self.static_area:
-            # every method: the scalp, back of the head, ears and neck base never move
-            from .static_area import apply_static
-
-            skin = rig["skin"].cpu().numpy()
-            canonical = apply_static(canonical, prepared.canonical, prepared.triangles_seen, skin)
         return np.asarray(canonical, dtype=np.float32)
 
     def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray]:
