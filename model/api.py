@@ -276,6 +276,11 @@ class FaceModel:
     # costs held-out accuracy (hard unseen hybrid 0.061 -> 0.102 at 2-10 % of the peak)
     shape_focus: bool = False
 
+    # :mod:`model.static_area`: static skin (scalp, back of head, ears, neck base) held still
+    static_area: bool = True
+    # :mod:`model.flip_repair`: smooth the deltas around triangles that flip at weight 1.0
+    flip_repair: bool = True
+
     def __init__(self, net, config: dict, device: str = "cpu"):
         self.net = net
         self.config = config
@@ -502,15 +507,53 @@ class FaceModel:
         the original data (development, evaluation; results differ by < 1e-3 relative).
         ``constraints`` (None: :attr:`rig_constraints`): post-process the shapes with
         :mod:`model.rig_constraints` (only the head moves, rigid eyeballs rotating for eyeLook,
-        lower teeth and tongue rigid with the jaw, upper teeth / hair / other pieces still).
+        lower teeth and tongue rigid with the jaw, upper teeth / hair / other pieces still), the
+        static skin (scalp, back of head, ears, neck base) held still before them
+        (:mod:`model.static_area`, when :attr:`static_area`) and triangles that flip repaired
+        after them (:mod:`model.flip_repair`, when :attr:`flip_repair`).
         """
         canonical = self._bake_network(prepared, skin_weights, method, ict)
+        constrain = self.rig_constraints if constraints is None else constraints
+        if constrain and self.static_area:
+            # every method: the scalp, back of the head, ears and neck base never move
+            from .static_area import apply_static
+
+            skin = self._to_numpy(self._rig(prepared, skin_weights)["skin"])
+            canonical = apply_static(canonical, prepared.canonical, prepared.triangles_seen, skin)
         deltas = prepared.scatter(self._from_canonical(prepared, canonical), axis=1)
-        if self.rig_constraints if constraints is None else constraints:
+        if constrain:
             from .rig_constraints import apply_rig_constraints
 
             deltas = apply_rig_constraints(deltas, prepared.vertices, prepared.rig_analysis(), ICT_NAMES)
+            if self.flip_repair:  # part of the constraints: after them, on the final shapes
+                deltas = self._repair_flips(prepared, deltas)
         return deltas
+
+    @staticmethod
+    def _repair_flips(prepared: PreparedMesh, deltas: np.ndarray) -> np.ndarray:
+        """(53, V, 3) deltas with no triangle flipping at weight 1.0 (:mod:`model.flip_repair`),
+        on the welded surface (a seam's duplicates move together), rigid parts untouched."""
+        from .flip_repair import repair_flips
+        from .parts import PART_INDEX
+
+        rigid = ("eyeball_L", "eyeball_R", "upper_teeth", "lower_teeth", "tongue")
+        fixed = np.isin(prepared.rig_analysis().parts.labels, [PART_INDEX[n] for n in rigid])
+        welding = prepared.welding
+        if welding is None:
+            repaired, _ = repair_flips(deltas, prepared.vertices, prepared.triangles, ICT_NAMES, fixed)
+            return repaired
+        welded = welding.gather(deltas, axis=1)
+        repaired, counts = repair_flips(
+            welded, welding.vertices, welding.triangles, ICT_NAMES, welding.gather(fixed)
+        )
+        if not counts:
+            return deltas
+        # only the vertices the repair moved take the welded value (duplicates of one group
+        # may carry different deltas elsewhere, e.g. a lash strip welded to a lid)
+        changed = np.any(repaired != welded, axis=(0, 2))[welding.index]
+        out = np.array(deltas)
+        out[:, changed] = welding.spread(repaired, axis=1)[:, changed]
+        return out
 
     def _bake_network(
         self, prepared: PreparedMesh, skin_weights: np.ndarray | None, method: str = "network", ict=None

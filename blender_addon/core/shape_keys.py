@@ -77,13 +77,13 @@ def _set_owned(obj, names: list[str]) -> None:
         key[OWNED_PROP] = json.dumps(list(names))
 
 
-def drop_stale_drivers(obj, slider_prefix: str = "nfs_facs.") -> int:
+def drop_stale_drivers(obj, slider_prefixes: tuple[str, ...] = ("nfs_facs.",)) -> int:
     """Remove our slider drivers left on shape keys that are not ours; returns how many.
 
     Blender before 4.3 keeps a shape key's driver when the key is deleted, and the driver's path
     (``key_blocks["jawOpen"].value``) then drives whatever key the artist later gives that name.
-    A driver is ours when every variable reads ``obj``'s sliders (``slider_prefix``); the
-    artist's own drivers are never touched.
+    A driver is ours when every variable reads ``obj``'s sliders or gains (a data path starting
+    with one of ``slider_prefixes``); the artist's own drivers are never touched.
     """
     key = obj.data.shape_keys
     if key is None or key.animation_data is None:
@@ -97,7 +97,7 @@ def drop_stale_drivers(obj, slider_prefix: str = "nfs_facs.") -> int:
         if variables and all(
             v.type == "SINGLE_PROP"
             and v.targets[0].id == obj
-            and v.targets[0].data_path.startswith(slider_prefix)
+            and v.targets[0].data_path.startswith(slider_prefixes)
             for v in variables
         ):
             stale.append(fc)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import analysis, mesh_io, model_cache, shape_keys, sliders, vertex_groups
+from . import analysis, gains, mesh_io, model_cache, shape_keys, sliders, vertex_groups
 from ._model_import import facs
 from .errors import MeshError, ObjectError
 
@@ -149,7 +149,8 @@ def bake_shape_keys(
     if naming not in ("ICT", "ARKIT"):
         raise ValueError(f"naming must be 'ICT' or 'ARKIT', got {naming!r}")
     names = sliders.key_names(naming, prefix)
-    shape_keys.drop_stale_drivers(obj, sliders.SLIDER_PROP + ".")  # bpy < 4.3 keeps deleted keys' drivers
+    # bpy < 4.3 keeps deleted keys' drivers; ours read the sliders and the gains
+    shape_keys.drop_stale_drivers(obj, (sliders.SLIDER_PROP + ".", gains.GAINS_PROP + "."))
     shape_keys.check_names_free(obj, names)
     fm = model_cache.get()
     # the FSP_head group of Analyze Mesh (as the artist corrected it) is the mask unless one is set

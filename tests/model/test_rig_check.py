@@ -303,3 +303,39 @@ def test_reference_table_matches_ict(ict_dir):
     assert fresh["names"] == committed["names"] and fresh["regions"] == committed["regions"]
     for key in ("ripple", "region_share", "region_density"):
         np.testing.assert_allclose(fresh[key], committed[key], rtol=1e-4, atol=1e-6)
+
+
+def test_rotating_eyeball_is_not_reach_or_static_but_a_stretched_one_is_flagged(face):
+    """Eyeballs rotate for eyeLook* by design: the check leaves them out of reach and static
+    counting (it used to count the rotation as ~97 % reach outside), but flags one that deforms."""
+    from model.regions import REGION_NAMES
+
+    v0, t0, _ = face
+    v, t = with_eyeballs(v0, t0)
+    deltas = sensible_rig(v)
+    ball = np.arange(len(v0), len(v))
+    ball = np.intersect1d(ball[v[ball, 0] > 0], t)  # the +X (left) eyeball's vertices
+    centre = v[ball].mean(axis=0)
+    a = np.radians(25.0)
+    rot = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
+    look = ict_index("eyeLookUp_L")
+    deltas[look, ball] = (v[ball] - centre) @ rot.T + centre - v[ball]
+    weights = np.zeros((len(v), len(REGION_NAMES)))
+    weights[:, REGION_NAMES.index("upper_lid_L")] = 1.0
+    weights[ball] = 0.0
+    weights[ball, REGION_NAMES.index("scalp")] = 1.0  # the rig's regions say "scalp" there
+    everything_static = np.ones(len(v), dtype=bool)
+    report = check_rig(
+        v, t, deltas, skin_weights=weights, region_names=REGION_NAMES, static_mask=everything_static
+    )
+    rep = _shape(report, "eyeLookUp_L")
+    assert report.info["eyeballs_found"]
+    assert rep.reach_outside_pct == pytest.approx(0.0, abs=1e-6)
+    assert rep.static_leakage_pct == pytest.approx(0.0, abs=1e-9)
+    assert rep.eyeball_stretch_pct < 1e-6
+    assert not any(line.startswith("eyeLookUp_L") for line in report.verdicts)
+    squashed = deltas.copy()
+    squashed[look, ball, 2] = -0.3 * (v[ball, 2] - centre[2])  # flattens the ball by 30 %
+    report = check_rig(v, t, squashed)
+    assert _shape(report, "eyeLookUp_L").eyeball_stretch_pct > 5.0
+    assert any(line.startswith("eyeLookUp_L: an eyeball deforms") for line in report.verdicts)

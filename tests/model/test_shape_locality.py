@@ -150,6 +150,9 @@ def test_demo_head_motion_outside_the_regions_drops(demo, monkeypatch):
     skin = fm.predict_skin_weights(prep)
     monkeypatch.setattr(type(fm), "shape_symmetry", False)
     monkeypatch.setattr(type(fm), "shape_locality", False)
+    # the region mask's own effect: without the static area and flip repair on either side
+    monkeypatch.setattr(type(fm), "static_area", False)
+    monkeypatch.setattr(type(fm), "flip_repair", False)
     before = fm.bake(prep)
     canonical = fm._bake_network(prep, None)
     after = fm._from_canonical(
@@ -180,6 +183,7 @@ def test_demo_head_static_parts_stay_still(demo, monkeypatch):
         mag = np.linalg.norm(fm.bake(prep), axis=2)
         return float(mag[jaw, static].max() / mag[jaw].max())
 
+    monkeypatch.setattr(type(fm), "static_area", False)  # the reach mask's own effect
     monkeypatch.setattr(type(fm), "shape_locality", False)
     before = leak()
     monkeypatch.setattr(type(fm), "shape_locality", True)
