@@ -137,12 +137,17 @@ class PreparedMesh:
 
     @property
     def warnings(self) -> list[str]:
-        """Every warning about this input (axes that look wrong, a surface in many pieces), one
-        line each; empty when the input looks fine."""
+        """Every warning about this input (axes that look wrong, a surface in many pieces, lips
+        sealed into one surface), one line each; empty when the input looks fine."""
         if "warnings" not in self._tensors:
             from .input_warnings import fragmentation_warning
+            from .inspect import sealed_lips_warning
 
-            found = [self.axes_warning, fragmentation_warning(self.canonical, self.triangles_seen)]
+            found = [
+                self.axes_warning,
+                fragmentation_warning(self.canonical, self.triangles_seen),
+                sealed_lips_warning(self.vertices, self.triangles, self.rig_analysis()),
+            ]
             self._tensors["warnings"] = [w for w in found if w]
         return list(self._tensors["warnings"])
 

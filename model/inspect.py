@@ -214,17 +214,8 @@ def inspect_mesh(
         )
     )
 
-    head_mask = head.weights > 0.5
-    skin = parts.mask("skin") & head_mask
-    skin_tris = t[skin[t].all(1)]
+    skin, skin_tris, mid_x = _face_skin(c, t, analysis)
     eyes = _eye_openings(c, skin_tris, parts, frame, head, face_h, findings)
-    mid_x = (
-        float(np.mean([frame.to_canonical(e.center[None])[0, 0] for e in parts.eyeballs.values()]))
-        if len(parts.eyeballs) == 2
-        else float(np.average(c[skin, 0]))
-        if skin.any()
-        else 0.0
-    )
     lips = _lips(c, skin_tris, parts, frame, head, face_h, mid_x, findings)
     sym = _symmetry(c, skin_tris, mid_x, face_h)
     findings.append(
@@ -260,7 +251,7 @@ def inspect_mesh(
         )
     head_pieces, islands = 0, 0
     if parts.piece_labels is not None:
-        on_skin = head_mask & (parts.labels == PART_INDEX["skin"])
+        on_skin = (head.weights > 0.5) & (parts.labels == PART_INDEX["skin"])
         head_pieces = int(np.unique(parts.piece_labels[on_skin]).size)
         islands = int(np.unique(_islands(t, v.shape[0])[on_skin]).size)
     if head_pieces > 4:
@@ -388,6 +379,43 @@ def _eye_holes(c, skin_tris, head, face_h) -> bool:
             ):
                 return True
     return False
+
+
+def _face_skin(c: np.ndarray, t: np.ndarray, analysis) -> tuple[np.ndarray, np.ndarray, float]:
+    """The head's skin (V,) bool, its triangles (n, 3), and the face's middle line x (canonical):
+    between the eyeballs when both are found, else the skin's mean."""
+    frame, head, parts = analysis.frame, analysis.head, analysis.parts
+    skin = parts.mask("skin") & (head.weights > 0.5)
+    skin_tris = t[skin[t].all(1)]
+    mid_x = (
+        float(np.mean([frame.to_canonical(e.center[None])[0, 0] for e in parts.eyeballs.values()]))
+        if len(parts.eyeballs) == 2
+        else float(np.average(c[skin, 0]))
+        if skin.any()
+        else 0.0
+    )
+    return skin, skin_tris, mid_x
+
+
+def sealed_lips_warning(vertices: np.ndarray, triangles: np.ndarray, analysis) -> str | None:
+    """One line when the lips are one sealed surface (``jawOpen`` cannot part them), else None.
+
+    ``vertices`` (V, 3) and ``triangles`` (T, 3) as given; ``analysis``: their
+    :func:`model.rig_constraints.analyze_rig` (head region, parts, frame). Same test as
+    :func:`inspect_mesh`'s lips finding.
+    """
+    t = np.asarray(triangles, dtype=np.int64)
+    c = analysis.frame.to_canonical(np.asarray(vertices, dtype=np.float64))
+    head = analysis.head
+    face_h = max(head.top - head.narrowest, 1e-12)
+    _, skin_tris, mid_x = _face_skin(c, t, analysis)
+    if _lips(c, skin_tris, analysis.parts, analysis.frame, head, face_h, mid_x, []) != "sealed":
+        return None
+    return (
+        "the lips are sealed (one surface runs from the upper to the lower lip): jawOpen and the "
+        "other mouth shapes stretch the face instead of opening the mouth; cut the lip line in the "
+        "mesh and bake again"
+    )
 
 
 def _lips(c, skin_tris, parts, frame, head, face_h, mid_x, findings) -> str:

@@ -170,3 +170,21 @@ def test_orientation_is_reported_and_wrong_axes_are_a_problem(demo):
     message = next(f.message for f in found.findings if f.topic == "orientation")
     assert "up Z" in message and "forward -Y" in message and "confidence" in message
     assert levels(inspect_mesh(v, t), "orientation") == ["ok"]
+
+
+def test_bake_warns_when_the_lips_are_sealed(demo, tmp_path, capsys):
+    """Issue 9: a mesh whose lips are one surface gets a warning with the fix (CLI and API), and
+    the same mesh with its lip line cut does not."""
+    from model.api import FaceModel
+
+    v, t = demo
+    fm = FaceModel.load(runtime="numpy")
+    assert not any("sealed" in w for w in fm.prepare(v, t).warnings)
+    sv, st = weld_lip_line(v, t, _holes(v, t)["mouth"])
+    found = [w for w in fm.prepare(sv, st).warnings if "sealed" in w]
+    assert len(found) == 1 and "cut the lip line" in found[0]
+    path = tmp_path / "sealed.obj"
+    write_obj(path, sv, st)
+    assert main(["bake", str(path), "-o", str(tmp_path / "rig.npz")]) == 0
+    err = capsys.readouterr().err
+    assert "warning:" in err and "lips are sealed" in err
