@@ -100,6 +100,36 @@ def read_config(directory: str | os.PathLike) -> dict[str, Any]:
     return config
 
 
+def verify_file(path: pathlib.Path, expected: Any, hash_file: pathlib.Path, fix: str) -> str:
+    """The sha256 of ``path`` after checking it against ``expected`` (from the config) and, when
+    present, the first word of ``hash_file``; raises WeightsError ending with ``fix``."""
+    digest = file_sha256(path)
+    if digest != expected:
+        raise WeightsError(
+            f"{path} is corrupt or does not belong to its config (sha256 {digest[:12]}... != "
+            f"{str(expected)[:12]}...); {fix}"
+        )
+    if hash_file.is_file():
+        listed = hash_file.read_text().split()
+        if not listed or listed[0] != digest:
+            raise WeightsError(f"{hash_file} disagrees with {path.name}; {fix}")
+    return digest
+
+
+def network_config(config: dict[str, Any], directory: pathlib.Path):
+    """The :class:`model.nn.config.NetConfig` of a weights folder's config, checked to be this
+    version's 53 ICT expressions; raises WeightsError naming the fix."""
+    from .nn.config import NetConfig
+
+    try:
+        net_config = NetConfig.from_json(config["network"])
+    except (KeyError, TypeError) as exc:
+        raise WeightsError(f"{directory / CONFIG_FILE} has a bad network section ({exc}); retrain") from exc
+    if tuple(net_config.expression_names) != ICT_NAMES:
+        raise WeightsError(f"{directory} was trained for other expression names; use weights of this version")
+    return net_config
+
+
 def load_model(directory: str | os.PathLike | None = None, device: str = "cpu"):
     """Load and verify a weights folder. Returns ``(net, config_dict)``; ``net`` is in eval mode.
 
@@ -111,7 +141,7 @@ def load_model(directory: str | os.PathLike | None = None, device: str = "cpu"):
     import torch
 
     from .devices import check_device
-    from .nn.network import FaceSkinningNet, NetConfig
+    from .nn.network import FaceSkinningNet
     from .weights_config import check_config
 
     check_device(device)
@@ -121,24 +151,8 @@ def load_model(directory: str | os.PathLike | None = None, device: str = "cpu"):
     wpath = d / config.get("weights_file", WEIGHTS_FILE)
     if not wpath.is_file():
         raise WeightsError(f"{wpath} is missing; copy the whole weights folder or retrain")
-    digest = file_sha256(wpath)
-    if digest != config.get("sha256"):
-        raise WeightsError(
-            f"{wpath} is corrupt or does not belong to its config (sha256 {digest[:12]}... != "
-            f"{str(config.get('sha256'))[:12]}...); restore the weights folder or retrain"
-        )
-    hpath = d / HASH_FILE
-    if hpath.is_file():
-        listed = hpath.read_text().split()
-        if not listed or listed[0] != digest:
-            raise WeightsError(f"{hpath} disagrees with {wpath.name}; restore the weights folder or retrain")
-    try:
-        net_config = NetConfig.from_json(config["network"])
-    except (KeyError, TypeError) as exc:
-        raise WeightsError(f"{d / CONFIG_FILE} has a bad network section ({exc}); retrain") from exc
-    if tuple(net_config.expression_names) != ICT_NAMES:
-        raise WeightsError(f"{d} was trained for other expression names; use weights of this version")
-    net = FaceSkinningNet(net_config)
+    verify_file(wpath, config.get("sha256"), d / HASH_FILE, "restore the weights folder or retrain")
+    net = FaceSkinningNet(network_config(config, d))
     try:
         state = torch.load(wpath, map_location="cpu", weights_only=True)
         net.load_state_dict(state, strict=True)

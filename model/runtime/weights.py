@@ -21,7 +21,6 @@ import numpy as np
 
 from ..atomic_write import atomic_open, write_text_atomic
 from ..errors import WeightsError
-from ..facs import ICT_NAMES
 
 NUMPY_FILE = "model.npz"
 NUMPY_HASH_FILE = NUMPY_FILE + ".sha256"
@@ -69,8 +68,7 @@ def load_numpy_model(directory: str | os.PathLike | None = None):
     Returns ``(NumpyFaceNet, config_dict)``. Raises WeightsError when the folder has no (or a
     stale, corrupt, mismatched) ``model.npz``, naming the fix.
     """
-    from ..nn.config import NetConfig
-    from ..weights import CONFIG_FILE, file_sha256, read_config, shipped_weights_dir
+    from ..weights import CONFIG_FILE, network_config, read_config, shipped_weights_dir, verify_file
     from ..weights_config import check_config
     from .network import NumpyFaceNet
 
@@ -85,23 +83,8 @@ def load_numpy_model(directory: str | os.PathLike | None = None):
         raise WeightsError(f"{path} is missing; {_EXPORT_FIX}")
     if entry.get("source_sha256") != config["sha256"]:
         raise WeightsError(f"{path} was exported from another model.pt than this folder's; {_EXPORT_FIX}")
-    digest = file_sha256(path)
-    if digest != entry["sha256"]:
-        raise WeightsError(
-            f"{path} is corrupt or does not belong to its config (sha256 {digest[:12]}... != "
-            f"{entry['sha256'][:12]}...); {_EXPORT_FIX}"
-        )
-    hpath = d / NUMPY_HASH_FILE
-    if hpath.is_file():
-        listed = hpath.read_text().split()
-        if not listed or listed[0] != digest:
-            raise WeightsError(f"{hpath} disagrees with {path.name}; {_EXPORT_FIX}")
-    try:
-        net_config = NetConfig.from_json(config["network"])
-    except (KeyError, TypeError) as exc:
-        raise WeightsError(f"{d / CONFIG_FILE} has a bad network section ({exc}); retrain") from exc
-    if tuple(net_config.expression_names) != ICT_NAMES:
-        raise WeightsError(f"{d} was trained for other expression names; use weights of this version")
+    verify_file(path, entry["sha256"], d / NUMPY_HASH_FILE, _EXPORT_FIX)
+    net_config = network_config(config, d)
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
