@@ -21,6 +21,7 @@ from ``model.npz``); :meth:`FaceModel.load` picks torch when it is installed unl
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -517,14 +518,22 @@ class FaceModel:
         (:mod:`model.static_area`, when :attr:`static_area`) and triangles that flip repaired
         after them (:mod:`model.flip_repair`, when :attr:`flip_repair`).
         """
-        canonical = self._bake_network(prepared, skin_weights, method, ict)
+        skin = self._to_numpy(self._rig(prepared, skin_weights)["skin"])
+
+        @functools.cache
+        def anchors():
+            # eyes and scale, found once per bake for the reach mask and the static area
+            from .shape_locality import skin_anchors
+
+            return skin_anchors(prepared.canonical, prepared.triangles_seen, skin)
+
+        canonical = self._bake_network(prepared, skin_weights, method, ict, anchors)
         constrain = self.rig_constraints if constraints is None else constraints
         if constrain and self.static_area:
             # every method: the scalp, back of the head, ears and neck base never move
             from .static_area import apply_static
 
-            skin = self._to_numpy(self._rig(prepared, skin_weights)["skin"])
-            canonical = apply_static(canonical, prepared.canonical, prepared.triangles_seen, skin)
+            canonical = apply_static(canonical, prepared.canonical, prepared.triangles_seen, skin, anchors())
         deltas = prepared.scatter(self._from_canonical(prepared, canonical), axis=1)
         if constrain:
             from .rig_constraints import apply_rig_constraints
@@ -561,7 +570,12 @@ class FaceModel:
         return out
 
     def _bake_network(
-        self, prepared: PreparedMesh, skin_weights: np.ndarray | None, method: str = "network", ict=None
+        self,
+        prepared: PreparedMesh,
+        skin_weights: np.ndarray | None,
+        method: str = "network",
+        ict=None,
+        anchors=None,
     ) -> np.ndarray:
         """Canonical (53, S, 3) float32 shapes on the vertices the network sees: the ``method``'s
         shapes, then the bake-time constraints of :mod:`model.shape_locality` (reach, mirror
@@ -592,9 +606,11 @@ class FaceModel:
             from .shape_locality import post_process
 
             skin = self._to_numpy(rig["skin"])
+            found = anchors() if anchors is not None and locality else None
             canonical = post_process(
-                canonical, prepared.canonical, prepared.triangles_seen, skin, locality, self.shape_symmetry
-            )
+                canonical, prepared.canonical, prepared.triangles_seen, skin, locality, self.shape_symmetry,
+                anchors=found,
+            )  # fmt: skip
         if self.shape_focus:
             from .shape_focus import apply_focus
 

@@ -201,15 +201,28 @@ def reach_masks(
     return out
 
 
-def apply_reach(
-    deltas: np.ndarray, canonical: np.ndarray, triangles: np.ndarray, skin_weights: np.ndarray | None = None
-) -> np.ndarray:
-    """deltas (53, V, 3) canonical times :func:`reach_masks` placed by the face anchors of
-    :func:`model.rig_check.face_anchors`; unchanged when no eyes are found."""
+def skin_anchors(canonical: np.ndarray, triangles: np.ndarray, skin_weights: np.ndarray | None = None):
+    """:func:`model.rig_check.face_anchors` of a canonical mesh, helped by the network's skin
+    weights (V, K) over :data:`model.regions.REGION_NAMES`; the placement shared by the reach
+    mask here and the static area of :mod:`model.static_area`."""
     from .regions import REGION_NAMES
     from .rig_check import face_anchors
 
-    anchors = face_anchors(canonical, triangles, skin_weights=skin_weights, region_names=REGION_NAMES)
+    return face_anchors(canonical, triangles, skin_weights=skin_weights, region_names=REGION_NAMES)
+
+
+def apply_reach(
+    deltas: np.ndarray,
+    canonical: np.ndarray,
+    triangles: np.ndarray,
+    skin_weights: np.ndarray | None = None,
+    anchors=None,
+) -> np.ndarray:
+    """deltas (53, V, 3) canonical times :func:`reach_masks` placed by the face anchors of
+    :func:`model.rig_check.face_anchors` (``anchors``: already found for this mesh, else found
+    here); unchanged when no eyes are found."""
+    if anchors is None:
+        anchors = skin_anchors(canonical, triangles, skin_weights)
     if anchors.mid is None or not anchors.eye_distance:
         return deltas
     masks = reach_masks(anchors.canonical, anchors.mid, anchors.eye_distance)
@@ -313,15 +326,17 @@ def post_process(
     locality: bool = True,
     symmetry: bool = True,
     region_mask: bool = False,
+    anchors=None,
 ) -> np.ndarray:
     """The bake-time constraints in order (region mask, reach, symmetry) on canonical deltas
-    (53, V, 3). ``locality`` is the reach mask; the region mask is off by default: measured, it
-    adds little to the reach on real meshes and costs accuracy on ICT-like heads (measured in
+    (53, V, 3); ``anchors``: this mesh's :func:`skin_anchors` when already found. ``locality``
+    is the reach mask; the region mask is off by default: measured, it adds little to the reach
+    on real meshes and costs accuracy on ICT-like heads (measured in
     session 3: held-out ICT 0.097 -> 0.102 relative error)."""
     if region_mask:
         deltas = apply_locality(deltas, triangles, skin_weights)
     if locality:
-        deltas = apply_reach(deltas, canonical, triangles, skin_weights)
+        deltas = apply_reach(deltas, canonical, triangles, skin_weights, anchors)
     if symmetry:
         deltas = symmetrize(deltas, canonical, triangles)
     return deltas

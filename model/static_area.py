@@ -131,15 +131,20 @@ def static_weights(
 
 
 def apply_static(
-    deltas: np.ndarray, canonical: np.ndarray, triangles: np.ndarray, skin_weights: np.ndarray | None = None
+    deltas: np.ndarray,
+    canonical: np.ndarray,
+    triangles: np.ndarray,
+    skin_weights: np.ndarray | None = None,
+    anchors=None,
 ) -> np.ndarray:
     """deltas (S, V, 3) canonical times ``1 -`` :func:`static_weights`, placed by the face
-    anchors of :func:`model.rig_check.face_anchors` (``skin_weights`` (V, K) only help find the
-    eyes); unchanged when no eyes are found. Same shape and dtype."""
-    from .regions import REGION_NAMES
-    from .rig_check import face_anchors
+    anchors of :func:`model.shape_locality.skin_anchors` (``skin_weights`` (V, K) only help find
+    the eyes; ``anchors``: already found for this mesh, else found here); unchanged when no eyes
+    are found. Same shape and dtype."""
+    if anchors is None:
+        from .shape_locality import skin_anchors
 
-    anchors = face_anchors(canonical, triangles, skin_weights=skin_weights, region_names=REGION_NAMES)
+        anchors = skin_anchors(canonical, triangles, skin_weights)
     if anchors.mid is None or not anchors.eye_distance:
         return deltas
     keep = 1.0 - static_weights(anchors.canonical, anchors.mid, anchors.eye_distance)
