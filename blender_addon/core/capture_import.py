@@ -141,13 +141,7 @@ def validate_weights(
     note (empty tuple when none) counting the values outside 0..1 per column, which the caller
     clips (ARKit trackers overshoot slightly; silently clipping would hide a broken file).
     """
-    finite = np.isfinite(values)
-    if not finite.all():
-        r, c = np.argwhere(~finite)[0]
-        raise CaptureFormatError(
-            f"The {source} has NaN or infinite blendshape values (first: {columns[c]} = {values[r, c]} "
-            f"at line {int(lines[r])}). Fix: export the capture again, or repair or delete that line."
-        )
+    capture_pose.refuse_non_finite(values, columns, lines, source, "blendshape")
     low, high = values < 0.0, values > 1.0
     outside = low | high
     if not outside.any():

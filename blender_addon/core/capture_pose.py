@@ -56,16 +56,24 @@ FACE_CAP_POSITION_TO_M = 0.01  # Face Cap head position: centimetres (its generi
 FACE_CAP_TRANSFORM_VALUES = 10  # head pos xyz, head rot xyz, left eye rot xy, right eye rot xy
 
 
-def validate_pose(values: np.ndarray, columns: Sequence[str], lines: np.ndarray, source: str) -> None:
-    """Refuse NaN/infinite head or eye values: ``values`` (T, C) as read, ``columns`` (C,) their
-    names for the message, ``lines`` (T,) file line numbers."""
+def refuse_non_finite(
+    values: np.ndarray, columns: Sequence[str], lines: np.ndarray, source: str, what: str
+) -> None:
+    """Refuse NaN/infinite capture values, naming the first one: ``values`` (T, C) as read,
+    ``columns`` (C,) their names, ``lines`` (T,) file line numbers, ``source`` the format's name,
+    ``what`` the kind of values ("blendshape", "head/eye")."""
     finite = np.isfinite(values)
     if not finite.all():
         r, c = np.argwhere(~finite)[0]
         raise CaptureFormatError(
-            f"The {source} has NaN or infinite head/eye values (first: {columns[c]} = {values[r, c]} "
+            f"The {source} has NaN or infinite {what} values (first: {columns[c]} = {values[r, c]} "
             f"at line {int(lines[r])}). Fix: export the capture again, or repair or delete that line."
         )
+
+
+def validate_pose(values: np.ndarray, columns: Sequence[str], lines: np.ndarray, source: str) -> None:
+    """Refuse NaN/infinite head or eye values (see :func:`refuse_non_finite`)."""
+    refuse_non_finite(values, columns, lines, source, "head/eye")
 
 
 def live_link_pose(
