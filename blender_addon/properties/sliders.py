@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import bpy
 from bpy.props import FloatProperty, PointerProperty
 
@@ -15,11 +17,13 @@ def _tag_owner(self, _context) -> None:
     self.id_data.update_tag()
 
 
-def _annotations() -> dict:
+def weight_annotations(names: Sequence[str], describe: Callable[[str], str]) -> dict:
+    """One keyframable 0..1 weight property per name (``describe(name)``: its tooltip) that
+    re-evaluates its object's drivers when set; the FACS sliders and the viseme sliders."""
     return {
         name: FloatProperty(
             name=name,
-            description=f"Weight of the FACS unit {name} (0 = neutral, 1 = full expression)",
+            description=describe(name),
             min=0.0,
             max=1.0,
             default=0.0,
@@ -27,7 +31,7 @@ def _annotations() -> dict:
             override={"LIBRARY_OVERRIDABLE"},
             update=_tag_owner,
         )
-        for name in facs.ICT_NAMES
+        for name in names
     }
 
 
@@ -35,7 +39,12 @@ def _annotations() -> dict:
 FacsSliders = type(
     "NFS_PG_facs_sliders",
     (bpy.types.PropertyGroup,),
-    {"__annotations__": _annotations(), "__doc__": "The 53 FACS sliders of one object"},
+    {
+        "__annotations__": weight_annotations(
+            facs.ICT_NAMES, lambda n: f"Weight of the FACS unit {n} (0 = neutral, 1 = full expression)"
+        ),
+        "__doc__": "The 53 FACS sliders of one object",
+    },
 )
 
 classes = (FacsSliders,)

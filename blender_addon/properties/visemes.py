@@ -4,35 +4,20 @@ the artist's recipe table as JSON (empty: the built-in table of model/visemes.py
 from __future__ import annotations
 
 import bpy
-from bpy.props import FloatProperty, PointerProperty, StringProperty
+from bpy.props import PointerProperty, StringProperty
 
 from ..core._model_import import submodule
 from ..core.visemes import RECIPES_PROP, VISEME_PROP
+from .sliders import weight_annotations
 
 _NAMES = submodule("visemes").VISEME_NAMES
-
-
-def _tag_owner(self, _context) -> None:
-    self.id_data.update_tag()  # re-evaluate the viseme keys' drivers
 
 
 VisemeSliders = type(
     "NFS_PG_viseme_sliders",
     (bpy.types.PropertyGroup,),
     {
-        "__annotations__": {
-            n: FloatProperty(
-                name=n,
-                description=f"Weight of the viseme key viseme_{n}",
-                min=0.0,
-                max=1.0,
-                default=0.0,
-                options={"ANIMATABLE", "LIBRARY_EDITABLE"},
-                override={"LIBRARY_OVERRIDABLE"},
-                update=_tag_owner,
-            )
-            for n in _NAMES
-        },
+        "__annotations__": weight_annotations(_NAMES, lambda n: f"Weight of the viseme key viseme_{n}"),
         "__doc__": "The viseme sliders of one object",
     },
 )
