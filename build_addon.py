@@ -81,7 +81,7 @@ WEIGHT_FILES = (
 EXCLUDED_DIRS = {"__pycache__", "tests", ".pytest_cache", ".ruff_cache", ".mypy_cache"}
 EXCLUDED_SUFFIXES = (".pyc", ".pyo", ".orig", ".rej", ".swp", ".blend1")
 # Development-only parts of the source tree that the add-on never imports.
-ADDON_DEV_ONLY = {"demo_scene.py", MANIFEST}
+ADDON_DEV_ONLY = {MANIFEST}  # the demo renderer lives outside the add-on (demo/)
 MODEL_DEV_ONLY = {"data"}  # model/data: the demo head and its license (weights are added apart)
 # ... except what the add-on reads at run time: the ICT template of the classical bake methods
 # (derived from ICT-FaceKit, MIT) and its licence notice
@@ -185,7 +185,7 @@ def verify_weights(weights_dir: pathlib.Path) -> list[pathlib.Path]:
     if missing:
         raise BuildError(
             f"weights folder {weights_dir} lacks {', '.join(missing)}: pass --weights DIR with a "
-            "folder written by `python -m model train` (or model.weights.save_random_model)"
+            "folder written by `python -m training train` (or training.torch_weights.save_random_model)"
         )
     try:
         config = json.loads((weights_dir / "config.json").read_text())
@@ -212,7 +212,7 @@ def verify_weights(weights_dir: pathlib.Path) -> list[pathlib.Path]:
 def _verify_numpy_weights(weights_dir: pathlib.Path, config: dict, pt_digest: str) -> None:
     """``model.npz`` (what the add-on runs) must exist, match its sha256 in ``config.json`` and
     ``model.npz.sha256``, and come from this ``model.pt``."""
-    fix = "run `python -m model export-numpy --weights DIR` (needs torch) and commit the result"
+    fix = "run `python -m training export-numpy --weights DIR` (needs torch) and commit the result"
     entry = config.get("numpy_weights")
     npz = weights_dir / "model.npz"
     if not isinstance(entry, dict) or not npz.is_file():

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 
     weights = args.weights
     if not weights:
-        from model.weights import save_random_model
+        from training.torch_weights import save_random_model
 
         weights = str(save_random_model(tmp / "weights", seed=0))
 

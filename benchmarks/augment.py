@@ -16,8 +16,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from model.augment import make_sample  # noqa: E402
 from model.ict import load_ict  # noqa: E402
+from training.augment import make_sample  # noqa: E402
 
 
 def main() -> None:

@@ -40,7 +40,7 @@ def child(weights: str | None) -> dict:
 
     marks["import bpy"] = time.time()
     import blender_addon
-    from blender_addon.demo_scene import import_head, make_active
+    from demo.scene import import_head, make_active
 
     bpy.ops.wm.read_factory_settings(use_empty=True)
     blender_addon.register()

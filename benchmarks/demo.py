@@ -1,4 +1,4 @@
-"""Wall time of ``python -m model demo`` per stage, with a cold and a warm geometry cache.
+"""Wall time of ``python -m demo`` per stage, with a cold and a warm geometry cache.
 
     python benchmarks/demo.py [--weights DIR] [--runs 2]
 
@@ -33,7 +33,7 @@ STAGES = (
 
 
 def run_once(out: pathlib.Path, cache: pathlib.Path, weights: str | None) -> tuple[dict[str, float], float]:
-    cmd = [sys.executable, "-m", "model", "demo", "--out", str(out)]
+    cmd = [sys.executable, "-m", "demo", "--out", str(out)]
     if weights:
         cmd += ["--weights", weights]
     env = dict(os.environ, NFS_CACHE_DIR=str(cache))

@@ -56,7 +56,7 @@ def main() -> int:
 
     import blender_addon
     from blender_addon.core import sliders
-    from model.weights import save_random_model
+    from training.torch_weights import save_random_model
 
     weights = str(save_random_model(tmp / "weights", seed=0))
     bpy.ops.wm.read_factory_settings(use_empty=True)

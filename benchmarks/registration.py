@@ -31,10 +31,10 @@ def main() -> int:
     import numpy as np
 
     from model.api import FaceModel
-    from model.augment import make_sample
     from model.classical_rig import register_ict, transfer_expressions
     from model.ict import load_ict
-    from model.split import TEST_SEED_START
+    from training.augment import make_sample
+    from training.split import TEST_SEED_START
 
     ict = load_ict()
     fm = FaceModel.load(args.weights)

@@ -29,6 +29,7 @@ from mesh_helpers import face_patch  # noqa: E402 - the test meshes, so the numb
 
 from model.api import FaceModel  # noqa: E402
 from model.mesh_io import read_mesh  # noqa: E402
+from training.torch_weights import load_face_model  # noqa: E402
 
 
 def _clear(prepared, fm) -> None:
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    fms = {"torch": FaceModel.load(runtime="torch"), "numpy": FaceModel.load(runtime="numpy")}
+    fms = {"torch": load_face_model(), "numpy": FaceModel.load(runtime="numpy")}
     demo = read_mesh(ROOT / "model" / "data" / "demo_head.obj")
     patch_v, patch_t = face_patch(20000, seed=0)
     meshes = {"demo head": (demo.vertices, demo.triangles()), "20k patch": (patch_v, patch_t)}

@@ -17,9 +17,9 @@ import numpy as np
 import torch
 
 from model.ict import load_ict
-from model.nn.encoder import combine_normal_equations
-from model.training import load_pool_item, sample_codes
-from model.weights import load_model
+from training.loop import load_pool_item, sample_codes
+from training.nn.encoder import combine_normal_equations
+from training.torch_weights import load_model
 
 torch.set_num_threads(1)
 

@@ -7,7 +7,7 @@
 One row per (variant, bake method): on the Rocketbox avatar's 52 artist ARKit shapes
 (``benchmarks/realdev_arkit.py``'s metrics: mean cosine, spill, gain-corrected relative error)
 and the relative error of the full bake (:meth:`model.api.FaceModel.bake`, constraints on) on the
-held-out case sets (:mod:`model.evaluation`'s metric; cases written by ``python -m model evaluate
+held-out case sets (:mod:`training.evaluation`'s metric; cases written by ``python -m training evaluate
 --harder`` into ``--cases`` if missing). Each mesh is prepared once; every variant bakes it anew
 with ``model.shape_focus.LOW/HIGH`` set. A variant is ``off`` or ``LOW:HIGH`` (peak fractions).
 """
@@ -87,9 +87,9 @@ def realdev_rows(fm, variants, methods) -> dict:
 
 
 def ict_rows(fm, variants, methods, cases_dir: pathlib.Path, num_cases: int, kinds) -> dict:
-    from model.evaluation import _Acc, ensure_cases, scored_vertices
     from model.ict import load_ict
     from model.mesh_io import read_mesh
+    from training.evaluation import _Acc, ensure_cases, scored_vertices
 
     ict = load_ict()
     cases = ensure_cases(ict, cases_dir, num_cases, 40000, kinds=tuple(kinds))

@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     import bpy
 
     import blender_addon
-    from blender_addon.demo_scene import import_head
+    from demo.scene import import_head
     from model.facs import ICT_NAMES
 
     bpy.ops.wm.read_factory_settings(use_empty=True)

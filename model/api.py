@@ -13,14 +13,15 @@ Internally meshes are moved into the canonical frame (:mod:`model.frame`: Y up, 
 translation and scale removed) and the network works there; deltas come back through the
 inverse rotation and scale (no translation, they are vectors).
 
-The network runs in torch (:mod:`model.nn`) or, without torch, in numpy (:mod:`model.runtime`,
-from ``model.npz``); :meth:`FaceModel.load` picks torch when it is installed unless told
-``runtime="numpy"`` (the Blender add-on always). Importing this module does not import torch.
+:meth:`FaceModel.load` runs the network in numpy (:mod:`model.runtime`, from ``model.npz``); this
+package never imports torch. Training builds the same FaceModel around its torch network
+(:func:`training.torch_weights.load_face_model`): the net object supplies the few
+implementation-specific steps (``mesh_input``, ``as_input``, ``inference_context``,
+``combine_normal_equations``), so nothing here depends on which one runs.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 from dataclasses import dataclass, field
@@ -32,7 +33,8 @@ from .errors import MeshError
 from .facs import ICT_NAMES
 from .frame import is_auto
 
-# the network's implementations: torch (model.nn; training, GPUs) or numpy (model.runtime)
+# the network's implementations: numpy (model.runtime, what ships) or torch (training.nn, built by
+# training.torch_weights.load_face_model; never imported from here)
 RUNTIMES = ("torch", "numpy")
 # frames per forward pass of the expression encoder: bounds memory at (chunk * V * width) floats
 _ENCODE_CHUNK = 64
@@ -180,17 +182,6 @@ class PreparedMesh:
             )
         return self._tensors["numpy"]
 
-    def tensors(self, device: str = "cpu"):
-        """The operators as :class:`model.nn.diffusion.MeshTensors` (built once per device)."""
-        if device not in self._tensors:
-            from .nn.diffusion import MeshTensors
-
-            ops = self.operators
-            self._tensors[device] = MeshTensors.from_numpy(
-                self.canonical, ops.normals, ops.mass, ops.evals, ops.evecs, ops.grad_x, ops.grad_y, device
-            )
-        return self._tensors[device]
-
 
 def prepare_mesh(
     vertices: np.ndarray,
@@ -292,7 +283,7 @@ class FaceModel:
         self.config = config
         self.device = device
         # which implementation ``net`` is: "numpy" (model.runtime.network.NumpyFaceNet) or "torch"
-        self.runtime: str = getattr(net, "runtime", "torch")
+        self.runtime: str = net.runtime
         meta = config.get("metadata", {})
         self.name: str = str(meta.get("name", "neural-face-skinning"))
         self.version: str = str(meta.get("version", "0"))
@@ -307,61 +298,50 @@ class FaceModel:
 
     @classmethod
     def load(
-        cls, path: str | os.PathLike | None = None, device: str = "cpu", runtime: str | None = None
+        cls, path: str | os.PathLike | None = None, device: str = "cpu", runtime: str = "numpy"
     ) -> FaceModel:
-        """Load a weights folder (None: the shipped ``weights/``); verifies its sha256.
+        """Load a weights folder (None: the shipped ``weights/``) for the numpy runtime; verifies
+        the sha256 of ``model.npz``.
 
-        ``runtime`` (:data:`RUNTIMES`): ``"torch"`` (``model.pt``), ``"numpy"`` (``model.npz``,
-        no torch import, CPU only), None: torch when it is installed, else numpy.
+        The numpy runtime computes on the CPU (``device`` other than ``"cpu"`` is a DeviceError).
+        ``runtime="torch"`` is refused with the fix: the torch network is part of training
+        (:func:`training.torch_weights.load_face_model`), which this package never imports.
         Raises :class:`model.errors.WeightsError` for a missing, corrupt or mismatched folder.
         """
-        if runtime is None:
-            from .devices import torch_installed
+        from .errors import DeviceError
 
-            runtime = "torch" if torch_installed() else "numpy"
-        if runtime not in RUNTIMES:
+        if runtime == "torch":
+            raise ValueError(
+                "the torch network is part of training: use training.torch_weights.load_face_model"
+            )
+        if runtime != "numpy":
             raise ValueError(f"unknown runtime {runtime!r}; use one of {RUNTIMES}")
-        if runtime == "numpy":
-            if device != "cpu":
-                from .errors import DeviceError
+        if device != "cpu":
+            raise DeviceError(
+                f"device {device!r}: the runtime computes on the CPU in numpy; use --device cpu "
+                "(GPU inference and training: python -m training ... --device cuda)"
+            )
+        from .runtime.weights import load_numpy_model
 
-                raise DeviceError(
-                    f"device {device!r}: the numpy runtime computes on the CPU; use --device cpu"
-                )
-            from .runtime.weights import load_numpy_model
-
-            net, config = load_numpy_model(path)
-            return cls(net, config, device)
-        from .weights import load_model
-
-        net, config = load_model(path, device=device)
+        net, config = load_numpy_model(path)
         return cls(net, config, device)
 
     # ---- the runtime boundary: numpy in and out, whichever implementation runs ---------------
     def _mesh(self, prepared: PreparedMesh):
-        """The prepared mesh's operators in the runtime's form."""
-        return prepared.arrays() if self.runtime == "numpy" else prepared.tensors(self.device)
+        """The prepared mesh's operators in the net's form (built once per mesh and device)."""
+        return self.net.mesh_input(prepared, self.device)
 
     def _to_net(self, array: np.ndarray):
-        """A float32 numpy array as the runtime's array type (a torch tensor on the device)."""
-        array = np.ascontiguousarray(array, dtype=np.float32)
-        if self.runtime == "numpy":
-            return array
-        import torch
-
-        return torch.from_numpy(array).to(self.device)
+        """A float32 numpy array as the net's array type (e.g. a torch tensor on the device)."""
+        return self.net.as_input(np.ascontiguousarray(array, dtype=np.float32), self.device)
 
     @staticmethod
     def _to_numpy(value) -> np.ndarray:
-        """A runtime array (numpy, or a torch tensor on any device) as numpy."""
+        """A net's array (numpy, or a torch tensor on any device) as numpy."""
         return value if isinstance(value, np.ndarray) else value.detach().cpu().numpy()
 
     def _no_grad(self):
-        if self.runtime == "numpy":
-            return contextlib.nullcontext()
-        import torch
-
-        return torch.no_grad()
+        return self.net.inference_context()
 
     # ------------------------------------------------------------------------------------------
     def prepare(
@@ -666,7 +646,7 @@ class FaceModel:
         as the neutral. Returns (T, 53) float32 in [0, 1].
 
         ``method`` (None: the weights' ``encode_method``): ``"learned"`` the expression encoder
-        (:mod:`model.nn.encoder`: its own analysis basis of the source, a sparse fit boxed to the
+        (:mod:`training.nn.encoder`: its own analysis basis of the source, a sparse fit boxed to the
         valid FACS range [0, 1]); ``"fit"`` analysis by synthesis: the same fit against the
         network's bake of the source; ``"joint"``: one fit by both bases at once.
         """
@@ -712,12 +692,7 @@ class FaceModel:
                 neutral._tensors[key] = self.net.analysis(mesh)
             else:
                 parts = [self._normal_equations(neutral, mesh, m) for m in ("learned", "fit")]
-                if self.runtime == "numpy":
-                    neutral._tensors[key] = self.net.combine_normal_equations(*parts)
-                else:
-                    from .nn.encoder import combine_normal_equations
-
-                    neutral._tensors[key] = combine_normal_equations(*parts)
+                neutral._tensors[key] = self.net.combine_normal_equations(*parts)
         return neutral._tensors[key]
 
     def retarget(self, source_neutral: PreparedMesh, target: PreparedMesh, frames: np.ndarray) -> np.ndarray:

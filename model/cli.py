@@ -1,6 +1,9 @@
 """``python -m model <command>``: the headless command line, a stable contract for pipelines.
 
-Each command lives in ``model/commands/<name>.py`` and exposes::
+The runtime's commands (bake, encode, retarget, check, inspect) live in ``model/commands/``;
+training and evaluation have their own command line, ``python -m training`` (same machinery:
+:func:`main` with another command table), and the demo is ``python -m demo``. Each command
+module exposes::
 
     HELP: str                                   # one line for ``--help``
     def add_arguments(parser: argparse.ArgumentParser) -> None
@@ -26,13 +29,16 @@ COMMANDS: dict[str, str] = {
     "encode": "encode",
     "retarget": "retarget",
     "check": "check",
-    "train": "train",
-    "evaluate": "evaluate",
-    "make-eval": "make_eval",
-    "segment": "segment",
     "inspect": "inspect",
-    "demo": "demo",
-    "export-numpy": "export_numpy",
+}
+# commands that moved out of the runtime package: the one-line answer says where they are now
+MOVED: dict[str, str] = {
+    "train": "python -m training train",
+    "evaluate": "python -m training evaluate",
+    "make-eval": "python -m training make-eval",
+    "segment": "python -m training segment",
+    "export-numpy": "python -m training export-numpy",
+    "demo": "python -m demo",
 }
 
 
@@ -43,19 +49,23 @@ class _OneLineErrorParser(argparse.ArgumentParser):
         self.exit(2, f"error: {message}; see {self.prog} --help\n")
 
 
-def _load(name: str):
-    return importlib.import_module(f"{__package__}.commands.{COMMANDS[name]}")
-
-
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    parser = _OneLineErrorParser(prog="python -m model", description=__doc__.splitlines()[0])
+def build_parser(
+    only: str | None = None,
+    commands: dict[str, str] | None = None,
+    package: str = "model.commands",
+    prog: str = "python -m model",
+    description: str | None = None,
+) -> argparse.ArgumentParser:
+    """The parser of ``commands`` (name -> module under ``package``; default: this runtime's)."""
+    commands = COMMANDS if commands is None else commands
+    parser = _OneLineErrorParser(prog=prog, description=description or __doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
+    for name in commands:
         if only is not None and name != only:
             sub.add_parser(name)  # listed, not loaded
             continue
         try:
-            module = _load(name)
+            module = importlib.import_module(f"{package}.{commands[name]}")
         except ModuleNotFoundError as exc:  # a command not built yet in this checkout
             sub.add_parser(name, help=f"(unavailable: {exc})")
             continue
@@ -92,10 +102,24 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
     print(f"warning: {message}", file=sys.stderr)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(
+    argv: list[str] | None = None,
+    commands: dict[str, str] | None = None,
+    package: str = "model.commands",
+    prog: str = "python -m model",
+    description: str | None = None,
+    moved: dict[str, str] | None = None,
+) -> int:
+    """Run one command of ``commands`` (default: the runtime's) with the CLI contract: errors are
+    one ``error:`` line and exit code 2, warnings one ``warning:`` line each."""
+    commands = COMMANDS if commands is None else commands
+    moved = MOVED if moved is None and commands is COMMANDS else (moved or {})
     argv = join_signed_values(list(sys.argv[1:] if argv is None else argv))
     chosen = next((a for a in argv if not a.startswith("-")), None)
-    parser = build_parser(only=chosen if chosen in COMMANDS else None)
+    if chosen in moved:
+        print(f"error: {chosen!r} is not a runtime command; run `{moved[chosen]}`", file=sys.stderr)
+        return 2
+    parser = build_parser(chosen if chosen in commands else None, commands, package, prog, description)
     args = parser.parse_args(argv)
     run = getattr(args, "_run", None)
     if run is None:

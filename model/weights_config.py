@@ -63,7 +63,7 @@ def _field_problem(name: str, kind: str, value: Any) -> str | None:
 def check_network_section(network: Any, config_path: pathlib.Path) -> None:
     """Raise WeightsError if the ``network`` section has a missing, unknown or invalid value."""
     from .api import ENCODE_METHODS
-    from .nn.config import NetConfig
+    from .runtime.config import NetConfig
 
     if not isinstance(network, dict):
         raise WeightsError(f"{config_path}: 'network' must be a JSON object; {_FIX}")
@@ -107,7 +107,7 @@ def _check_numpy_entry(entry: Any, config_path: pathlib.Path) -> None:
     name and two hex hashes."""
     if entry is None:
         return
-    fix = "run `python -m model export-numpy --weights FOLDER` again"
+    fix = "run `python -m training export-numpy --weights FOLDER` again"
     if not isinstance(entry, dict):
         raise WeightsError(f"{config_path}: numpy_weights must be a JSON object; {fix}")
     name = entry.get("file")

@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import bpy
 
-    from blender_addon.demo_scene import _run_op, enable_addon, import_head, make_active
+    from demo.scene import _run_op, enable_addon, import_head, make_active
 
     bpy.ops.wm.read_factory_settings(use_empty=True)
     enable_addon()

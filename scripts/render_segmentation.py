@@ -56,7 +56,8 @@ def main() -> int:
     import bpy
 
     from model.ict import CROPS, load_ict
-    from model.regions import REGION_NAMES, compute_region_labels, ict_region_labels, load_region_table
+    from model.regions import REGION_NAMES, ict_region_labels, load_region_table
+    from training.regions_derivation import compute_region_labels
 
     ict = load_ict(args.ict)
     if args.recompute:

@@ -27,8 +27,8 @@ errors = importlib.import_module(f"{model.__name__}.errors")
 
 
 def submodule(name: str) -> ModuleType:
-    """Import ``model.<name>`` from wherever ``model`` lives (the add-on never asks for the torch
-    modules ``nn``, ``training`` or ``weights.load_model``'s torch path)."""
+    """Import ``model.<name>`` from wherever ``model`` lives (the runtime package: no torch in it;
+    training, which has the torch network, is never shipped)."""
     return importlib.import_module(f"{model.__name__}.{name}")
 
 

@@ -59,7 +59,7 @@ def load(path: str | os.PathLike | None = None):
         _State.error = f"{type(exc).__name__}: {exc}"
         raise WeightsError(
             f"Could not read the weights in '{folder or shipped_weights_dir()}' ({type(exc).__name__}: "
-            f"{exc}). Fix: pick a weights folder written by 'python -m model train' (config.json + "
+            f"{exc}). Fix: pick a weights folder written by 'python -m training train' (config.json + "
             "model.pt), or reinstall the add-on."
         ) from exc
     _State.model = fm

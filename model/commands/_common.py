@@ -65,7 +65,11 @@ def prepare(fm, mesh, args: argparse.Namespace, label: str):
 
 def add_weights(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weights", default=None, help="weights folder (default: the shipped weights/)")
-    parser.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda")
+    parser.add_argument(
+        "--device",
+        default="cpu",
+        help="cpu (the runtime computes in numpy on the CPU; GPUs: python -m training)",
+    )
 
 
 def load_model(args: argparse.Namespace):
@@ -75,10 +79,15 @@ def load_model(args: argparse.Namespace):
 
 
 def check_device(args: argparse.Namespace) -> None:
-    """Refuse an unknown or absent ``--device`` before any work (DeviceError, one line)."""
-    from ..devices import check_device as check
+    """Refuse any ``--device`` but ``cpu`` before any work (DeviceError, one line): the runtime
+    is numpy; torch devices are training's (``python -m training ... --device cuda``)."""
+    if args.device != "cpu":
+        from ..errors import DeviceError
 
-    check(args.device)
+        raise DeviceError(
+            f"device {args.device!r}: the runtime computes on the CPU in numpy; use --device cpu "
+            "(GPU evaluation and training: python -m training ... --device cuda)"
+        )
 
 
 def _writable_folder(folder: pathlib.Path, option: str) -> None:

@@ -1,6 +1,6 @@
 """Normal equations and the boxed code solve of the expression encoder, in numpy.
 
-The numpy twins of :func:`model.nn.encoder.normal_equations`, ``combine_normal_equations`` and
+The numpy twins of :func:`training.nn.encoder.normal_equations`, ``combine_normal_equations`` and
 ``solve_codes`` (inference only: the boxed solve; see those for the maths). The normal equations
 and the solve run in float64 whatever the basis' dtype: they are 53x53 (cheap), and the
 shapes' overlaps make them ill-conditioned (condition ~1e4), which turns float32 rounding of the
@@ -45,7 +45,7 @@ def solve_codes(
 ) -> np.ndarray:
     """Codes (B, 53) float64 of canonical displacements (B, V, 3): the ridge least squares
     (``box=False``) or FISTA on [0, 1]^53 with the per-unit L1 cost (``box=True``), exactly as
-    :func:`model.nn.encoder.solve_codes`."""
+    :func:`training.nn.encoder.solve_codes`."""
     weighted, regularised, inv, gram = analysis
     n = gram.shape[0]
     disp = np.asarray(displacement, dtype=np.float64).reshape(displacement.shape[0], -1)

@@ -1,6 +1,6 @@
 """Layers of the network as float32 numpy functions on per-vertex features (V, C).
 
-Each mirrors a torch layer of :mod:`model.nn` (``nn.Linear``, exact-erf ``nn.GELU``,
+Each mirrors a torch layer of :mod:`training.nn` (``nn.Linear``, exact-erf ``nn.GELU``,
 ``nn.LayerNorm``, the DiffusionNet block); weights are held pre-transposed, (C_in, C_out).
 """
 
@@ -68,7 +68,7 @@ def spectral_diffusion(x: np.ndarray, mesh: MeshArrays, time: np.ndarray) -> np.
 
 def heat_kernel_signature(mesh: MeshArrays, times: tuple[float, ...]) -> np.ndarray:
     """log of the heat kernel signature at ``times``, each normalised by its mass-weighted mean;
-    (V, len(times)) float64 (as ``model.nn.diffusion.heat_kernel_signature``; computed in
+    (V, len(times)) float64 (as ``training.nn.diffusion.heat_kernel_signature``; computed in
     float64 because it is cheap and is the network's input)."""
     t = np.asarray(times, dtype=np.float64)
     evals, mass = mesh.evals.astype(np.float64), mesh.mass.astype(np.float64)

@@ -1,4 +1,4 @@
-"""One mesh's operators as numpy arrays, the numpy counterpart of ``model.nn.diffusion.MeshTensors``."""
+"""One mesh's operators as numpy arrays, the numpy counterpart of ``training.nn.diffusion.MeshTensors``."""
 
 from __future__ import annotations
 

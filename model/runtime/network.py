@@ -1,12 +1,13 @@
 """The face-skinning network's inference in numpy: :class:`NumpyFaceNet`.
 
-Same methods, inputs and outputs as :class:`model.nn.network.FaceSkinningNet` (see its module
+Same methods, inputs and outputs as :class:`training.nn.network.FaceSkinningNet` (see its module
 docstring for the data flow), on numpy float32 arrays and :class:`MeshArrays`, built from the
 torch ``state_dict`` names and arrays of ``model.npz`` (:mod:`model.runtime.weights`).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 
 import numpy as np
@@ -14,8 +15,8 @@ from scipy.special import expit
 
 from ..errors import WeightsError
 from ..facs import NUM_EXPRESSIONS as NUM_FACS
-from ..nn.config import NetConfig
 from . import encoder as enc
+from .config import NetConfig
 from .layers import MLP, DiffusionBlock, DiffusionNet, Linear, gelu, heat_kernel_signature
 from .mesh import MeshArrays
 
@@ -81,7 +82,7 @@ class _Params:
 
 
 class NumpyFaceNet:
-    """Inference of :class:`model.nn.network.FaceSkinningNet` from its state_dict arrays.
+    """Inference of :class:`training.nn.network.FaceSkinningNet` from its state_dict arrays.
 
     ``arrays``: name -> array as in the torch ``state_dict``. ``dtype``: float32 (inference) or
     float64 (the parity tests' exact comparison; give it float64 :class:`MeshArrays` too).
@@ -204,6 +205,22 @@ class NumpyFaceNet:
         """Codes (B, 53) of canonical displacements (B, V, 3) given normal equations."""
         c = self.config
         return enc.solve_codes(analysis, displacement, box, c.code_l1, c.code_iterations, c.code_l1_power)
+
+    # ---- what model.api.FaceModel asks of any net (the torch one answers the same) -----------
+    @staticmethod
+    def mesh_input(prepared, device: str = "cpu") -> MeshArrays:
+        """``prepared``'s (a :class:`model.api.PreparedMesh`) operators as :class:`MeshArrays`."""
+        return prepared.arrays()
+
+    @staticmethod
+    def as_input(array: np.ndarray, device: str = "cpu") -> np.ndarray:
+        """A float32 numpy array as this net's input (itself)."""
+        return array
+
+    @staticmethod
+    def inference_context() -> contextlib.AbstractContextManager:
+        """Nothing to switch off in numpy (torch: no autograd)."""
+        return contextlib.nullcontext()
 
     @staticmethod
     def combine_normal_equations(*analyses: enc.Analysis) -> enc.Analysis:

@@ -25,7 +25,7 @@ from ..errors import WeightsError
 NUMPY_FILE = "model.npz"
 NUMPY_HASH_FILE = NUMPY_FILE + ".sha256"
 CONFIG_KEY = "numpy_weights"
-_EXPORT_FIX = "run `python -m model export-numpy --weights FOLDER` (needs torch) or restore the folder"
+_EXPORT_FIX = "run `python -m training export-numpy --weights FOLDER` (needs torch) or restore the folder"
 
 
 def write_numpy_weights(directory: str | os.PathLike, arrays: Mapping[str, np.ndarray]) -> dict[str, Any]:
@@ -48,18 +48,6 @@ def write_numpy_weights(directory: str | os.PathLike, arrays: Mapping[str, np.nd
     write_text_atomic(d / CONFIG_FILE, json.dumps(config, indent=2, sort_keys=True) + "\n")
     write_text_atomic(d / NUMPY_HASH_FILE, f"{digest}  {NUMPY_FILE}\n")
     return entry
-
-
-def export_numpy(directory: str | os.PathLike | None = None) -> pathlib.Path:
-    """Export a weights folder's verified ``model.pt`` (None: the shipped ``weights/``) to
-    ``model.npz`` in the same folder (needs torch). Returns the npz path."""
-    from ..weights import load_model, shipped_weights_dir
-
-    d = pathlib.Path(directory) if directory is not None else shipped_weights_dir()
-    net, _ = load_model(d)
-    state = {k: v.detach().cpu().numpy() for k, v in net.state_dict().items()}
-    write_numpy_weights(d, state)
-    return d / NUMPY_FILE
 
 
 def load_numpy_model(directory: str | os.PathLike | None = None):

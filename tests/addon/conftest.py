@@ -63,7 +63,7 @@ def addon():
 @pytest.fixture(scope="session")
 def weights_dir(tmp_path_factory) -> pathlib.Path:
     """A tiny randomly initialised weights folder (config.json + model.pt + model.npz)."""
-    from model.weights import save_random_model
+    from training.torch_weights import save_random_model
 
     d = tmp_path_factory.mktemp("random-weights")
     save_random_model(d, seed=0)

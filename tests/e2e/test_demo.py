@@ -1,4 +1,4 @@
-"""``python -m model demo``: the one-command demo, and what it tells a user who lacks bpy."""
+"""``python -m demo``: the one-command demo, and what it tells a user who lacks bpy."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import sys
 
 import pytest
 
-from model import cli
-from model.commands import demo
+from demo import run as demo
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -30,14 +29,14 @@ def read_glb_json(path: pathlib.Path) -> dict:
 def test_demo_without_bpy_says_how_to_get_it(tmp_path, monkeypatch, capsys):
     real = importlib.util.find_spec
     monkeypatch.setattr(demo.importlib.util, "find_spec", lambda n, *a: None if n == "bpy" else real(n, *a))
-    rc = cli.main(["demo", "--out", str(tmp_path / "out")])
+    rc = demo.main(["--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert rc == 2
     assert "bpy" in err and ".[blender]" in err
 
 
 def test_demo_with_missing_head_fails_clearly(tmp_path, capsys):
-    rc = cli.main(["demo", "--out", str(tmp_path / "out"), "--head", str(tmp_path / "nope.obj")])
+    rc = demo.main(["--out", str(tmp_path / "out"), "--head", str(tmp_path / "nope.obj")])
     assert rc == 2
     assert "--head" in capsys.readouterr().err
 
@@ -49,7 +48,7 @@ def test_demo_with_missing_head_fails_clearly(tmp_path, capsys):
 def test_demo_end_to_end(tmp_path):
     out = tmp_path / "demo_out"
     proc = subprocess.run(
-        [sys.executable, "-m", "model", "demo", "--out", str(out)],
+        [sys.executable, "-m", "demo", "--out", str(out)],
         cwd=str(ROOT),
         capture_output=True,
         text=True,

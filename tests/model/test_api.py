@@ -13,7 +13,8 @@ from model.api import FaceModel
 from model.errors import MeshError
 from model.facs import FACS_GROUPS, ICT_NAMES
 from model.regions import REGION_NAMES
-from model.weights import save_random_model, shipped_weights_dir
+from model.weights import shipped_weights_dir
+from training.torch_weights import save_random_model
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -113,7 +114,7 @@ def test_resolution_robustness(fm, weights):
     assert np.abs(sc - sf).sum(1).mean() < 0.1, np.abs(sc - sf).sum(1).mean()
     # the expression encoder pools surface integrals: the same expressions posed on both
     # resolutions (the fine frame is the subdivided coarse frame) read as close FACS codes
-    from model.training import sample_codes
+    from training.loop import sample_codes
 
     w = sample_codes(np.random.default_rng(0), 8)
     # posed by the network's own shapes: the fixed eyeball turns of the rig constraints are a

@@ -13,7 +13,7 @@ from mesh_helpers import grid_face
 
 from model.cli import main
 from model.mesh_io import write_obj
-from model.weights import save_random_model
+from training.torch_weights import save_random_model
 
 OLD = b"the artist's good file\n" * 3
 
@@ -106,7 +106,7 @@ def _write_region_table(path):
 
 
 def _save_npz_deterministic(path):
-    from model.split import save_npz_deterministic
+    from training.split import save_npz_deterministic
 
     save_npz_deterministic(path, a=np.arange(1000.0))
 

@@ -5,8 +5,8 @@ import pytest
 
 pytest.importorskip("pymeshlab")
 
-from model.augment import make_sample  # noqa: E402
 from model.ict import CROPS, load_ict  # noqa: E402
+from training.augment import make_sample  # noqa: E402
 
 pytestmark = pytest.mark.ict
 N = CROPS["narrow"]
@@ -163,7 +163,7 @@ def test_default_labels_come_from_the_region_table(ict):
 
 
 def test_test_split_uses_test_only_identity_modes_and_topologies(ict):
-    from model.split import TEST_TOPOLOGIES, TRAIN_IDENTITY_BASIS
+    from training.split import TEST_TOPOLOGIES, TRAIN_IDENTITY_BASIS
 
     s = make_sample(ict, 1_000_000_123, split="test", crop="narrow", eyeballs=False, max_vertices=3000)
     assert s.meta["topology"]["op"] in TEST_TOPOLOGIES

@@ -12,7 +12,7 @@ from model.errors import ICTDataError
 from model.facs import ICT_NAMES
 from model.ict import load_ict
 from model.mesh_io import read_mesh
-from model.weights import save_random_model
+from training.torch_weights import save_random_model
 
 DEMO = pathlib.Path(__file__).resolve().parents[2] / "model" / "data" / "demo_head.obj"
 

@@ -10,7 +10,7 @@ import pytest
 from model.api import MIXED_NETWORK_GROUPS, FaceModel
 from model.facs import FACS_GROUPS, ICT_NAMES
 from model.mesh_io import read_mesh
-from model.weights import save_random_model
+from training.torch_weights import save_random_model
 
 DEMO = pathlib.Path(__file__).resolve().parents[2] / "model" / "data" / "demo_head.obj"
 

@@ -62,7 +62,6 @@ def tree(tmp_path) -> pathlib.Path:
     _write(root / "blender_addon" / "core" / "glue.py", "X = 1\n")
     _write(root / "blender_addon" / "core" / "__pycache__" / "glue.cpython-311.pyc", b"junk")
     _write(root / "blender_addon" / "tests" / "test_glue.py", "def test(): pass\n")
-    _write(root / "blender_addon" / "demo_scene.py", "# dev only\n")
     _write(root / "blender_addon" / ".hidden", "x")
     _write(root / "blender_addon" / ba.MANIFEST, ba.manifest_text(version))
     _fake_weights(root / "weights")
@@ -94,7 +93,7 @@ def test_zip_layout(tree, tmp_path):
         assert required in rel, required
     assert not [n for n in rel if "__pycache__" in n or n.endswith(".pyc")]
     assert not [n for n in rel if n.startswith("tests/") or "/tests/" in n]
-    assert "demo_scene.py" not in rel and ".hidden" not in rel
+    assert ".hidden" not in rel
     shipped_data = {f"model/data/{name}" for name in ba.MODEL_DATA_SHIPPED}
     data = {n for n in rel if n.startswith("model/data/") and not n.startswith("model/data/weights/")}
     assert data == shipped_data

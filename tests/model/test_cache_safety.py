@@ -18,8 +18,9 @@ import pytest
 from mesh_helpers import face_patch, fake_ict, grid_face
 
 import model.cache
-from model import geometry, ict, training
+from model import geometry, ict
 from model.geometry import compute_operators
+from training import loop as training
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -76,7 +77,7 @@ def test_unwritable_cache_computes_and_warns_once(unusable_cache, tmp_path, monk
 
 def test_cli_bake_with_unwritable_cache_succeeds_with_one_warning_line(tmp_path):
     from model.mesh_io import write_obj
-    from model.weights import save_random_model
+    from training.torch_weights import save_random_model
 
     v, t = grid_face(13)
     write_obj(tmp_path / "face.obj", 10.0 * v, t)

@@ -10,13 +10,13 @@ import sys
 
 import numpy as np
 import pytest
+from cli_helpers import main, package_of
 from mesh_helpers import grid_face
 
-from model.cli import main
 from model.facs import ICT_NAMES
 from model.mesh_io import read_mesh, write_obj
 from model.regions import REGION_NAMES
-from model.weights import save_random_model
+from training.torch_weights import save_random_model
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -136,7 +136,11 @@ def test_retarget_round_trip(files, tmp_path):
 def _cli(*args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.run(
-        [sys.executable, "-m", "model", *args], capture_output=True, text=True, env=env, cwd=ROOT
+        [sys.executable, "-m", package_of(args[0]), *args[package_of(args[0]) == "demo" :]],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
     )
 
 
@@ -173,7 +177,7 @@ def test_corrupt_weights_exit_2(files, tmp_path):
     d, _, w = files
     broken = tmp_path / "broken"
     shutil.copytree(w, broken)
-    (broken / "model.pt").write_bytes(b"garbage")
+    (broken / "model.npz").write_bytes(b"garbage")  # what the runtime reads (model.pt: training)
     r = _cli("bake", str(d / "target.obj"), "-o", str(tmp_path / "x.npz"), "--weights", str(broken))
     assert r.returncode == 2
     assert "corrupt" in r.stderr and len(r.stderr.strip().splitlines()) == 1
@@ -215,8 +219,9 @@ def test_evaluate_one_table(ict_dir, files, tmp_path, capsys):
 
 def test_train_children_get_the_parent_arguments_minus_part_and_export():
     """``train`` (all parts) re-runs itself once per part; the children must not export or recurse."""
-    from model.cli import build_parser
-    from model.commands.train import child_arguments
+    from cli_helpers import build_parser
+
+    from training.commands.train import child_arguments
 
     argv = ["train", "--ict", "X", "--out", "runs/a", "--export", "weights", "--sequential", "--minutes", "5"]
     args = build_parser("train").parse_args([*argv, "--resume"])

@@ -8,12 +8,12 @@ import json
 import shutil
 
 import pytest
+from cli_helpers import main
 from interrupt_helpers import listing, unwritable_folder
 from mesh_helpers import grid_face
 
-from model.cli import main
 from model.mesh_io import read_mesh, write_obj
-from model.weights import save_random_model
+from training.torch_weights import save_random_model
 
 
 @pytest.fixture(scope="module")
@@ -29,18 +29,18 @@ def files(tmp_path_factory):
 @pytest.fixture
 def no_computation(monkeypatch):
     """Any mesh read, ICT load or capture synthesis fails the test: the command must stop first."""
-    import model.commands.demo
-    import model.commands.segment
     import model.ict
     import model.mesh_io
+    import training.commands.segment
+    from demo import run as demo
 
     def computed(*args, **kwargs):
         raise AssertionError("the command started computing before refusing")
 
     monkeypatch.setattr(model.mesh_io, "read_mesh", computed)
     monkeypatch.setattr(model.ict, "load_ict", computed)
-    monkeypatch.setattr(model.commands.segment, "load_ict", computed)
-    monkeypatch.setattr(model.commands.demo, "write_demo_capture", computed)
+    monkeypatch.setattr(training.commands.segment, "load_ict", computed)
+    monkeypatch.setattr(demo, "write_demo_capture", computed)
 
 
 def _one_line_exit_2(capsys, argv: list[str]) -> str:

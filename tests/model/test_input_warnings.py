@@ -16,7 +16,7 @@ import pytest
 from model.api import FaceModel
 from model.input_warnings import fragmentation_warning
 from model.mesh_io import Mesh, read_mesh, write_obj
-from model.weights import save_random_model
+from training.torch_weights import save_random_model
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEMO = ROOT / "model" / "data" / "demo_head.obj"

@@ -7,9 +7,9 @@ import torch
 from mesh_helpers import grid_face
 
 from model.facs import ICT_NAMES
-from model.nn.diffusion import MeshTensors, heat_kernel_signature, spectral_diffusion
-from model.nn.network import FaceSkinningNet, NetConfig
 from model.regions import REGION_NAMES
+from training.nn.diffusion import MeshTensors, heat_kernel_signature, spectral_diffusion
+from training.nn.network import FaceSkinningNet, NetConfig
 
 
 def tiny_config() -> NetConfig:
@@ -24,7 +24,7 @@ def mesh() -> MeshTensors:
     from model.api import prepare_mesh
 
     v, t = grid_face()
-    return prepare_mesh(v, t, k=24, cache=False).tensors("cpu")
+    return FaceSkinningNet.mesh_input(prepare_mesh(v, t, k=24, cache=False), "cpu")
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +162,7 @@ def test_learned_encoder_ignores_the_trunk(mesh):
 def test_solve_codes_recovers_weights_of_a_well_conditioned_basis():
     """The pooled solve reads back the weights of a frame built from the basis: nearly exactly
     with the small ridge, and boxed to [0, 1] (without L1) exactly for weights inside the box."""
-    from model.nn.encoder import normal_equations, solve_codes
+    from training.nn.encoder import normal_equations, solve_codes
 
     g = torch.Generator().manual_seed(4)
     basis = torch.randn(53, 400, 3, generator=g, dtype=torch.float64)
@@ -175,7 +175,7 @@ def test_solve_codes_recovers_weights_of_a_well_conditioned_basis():
     torch.testing.assert_close(solve_codes(analysis, disp), w, atol=1e-4, rtol=0)
     torch.testing.assert_close(solve_codes(analysis, disp, box=True, iterations=500), w, atol=1e-3, rtol=0)
     # a joint fit by two bases: the same basis twice reads the same weights
-    from model.nn.encoder import combine_normal_equations
+    from training.nn.encoder import combine_normal_equations
 
     twice = combine_normal_equations(analysis, analysis)
     torch.testing.assert_close(solve_codes(twice, disp), w, atol=1e-4, rtol=0)
@@ -186,7 +186,7 @@ def test_solve_codes_recovers_weights_of_a_well_conditioned_basis():
 def test_normal_equations_are_surface_integrals():
     """Splitting a vertex into two with half its mass each (a refined mesh) or scaling every
     area leaves the encoder's normal equations unchanged."""
-    from model.nn.encoder import normal_equations
+    from training.nn.encoder import normal_equations
 
     g = torch.Generator().manual_seed(3)
     basis = torch.randn(53, 80, 3, generator=g, dtype=torch.float64)
@@ -201,7 +201,7 @@ def test_normal_equations_are_surface_integrals():
 
 
 def test_trunk_and_encoder_parameters_are_disjoint(net):
-    from model.training import part_parameters
+    from training.loop import part_parameters
 
     trunk = {id(p) for p in part_parameters(net, "trunk")}
     enc = {id(p) for p in part_parameters(net, "encoder")}
@@ -212,7 +212,7 @@ def test_trunk_and_encoder_parameters_are_disjoint(net):
 def test_per_unit_l1_cost_keeps_small_units():
     """A unit with 1e-4 of the others' motion energy: a uniform L1 cost (power 0) zeroes it,
     a cost relative to its own energy (power 1) recovers its weight."""
-    from model.nn.encoder import normal_equations, solve_codes
+    from training.nn.encoder import normal_equations, solve_codes
 
     g = torch.Generator().manual_seed(5)
     basis = torch.randn(53, 400, 3, generator=g, dtype=torch.float64)

@@ -17,6 +17,8 @@ from mesh_helpers import face_patch
 from model.api import FaceModel
 from model.errors import WeightsError
 from model.mesh_io import read_mesh
+from training.nn.network import FaceSkinningNet
+from training.torch_weights import load_face_model
 
 torch = pytest.importorskip("torch")
 
@@ -34,13 +36,13 @@ REL_TOL = 1e-5
 
 @pytest.fixture(scope="module")
 def models():
-    return FaceModel.load(runtime="torch"), FaceModel.load(runtime="numpy")
+    return load_face_model(), FaceModel.load(runtime="numpy")
 
 
 @pytest.fixture(scope="module")
 def net64():
     """The shipped torch network in float64: the exact reference of the float32 runtimes."""
-    return FaceModel.load(runtime="torch").net.double()
+    return load_face_model().net.double()
 
 
 def _frames(vertices: np.ndarray, baked: np.ndarray, seed: int, n: int = 12) -> np.ndarray:
@@ -52,10 +54,10 @@ def _frames(vertices: np.ndarray, baked: np.ndarray, seed: int, n: int = 12) -> 
 
 def _float64_reference(net64, prepared, frames):
     """Skin (S, K) and codes {method: (T, 53)} of the float64 torch network, as FaceModel does."""
-    from model.nn.diffusion import MeshTensors
-    from model.nn.encoder import combine_normal_equations
+    from training.nn.diffusion import MeshTensors
+    from training.nn.encoder import combine_normal_equations
 
-    mesh = prepared.tensors()
+    mesh = FaceSkinningNet.mesh_input(prepared)
     mesh = MeshTensors(**{k: getattr(mesh, k).double() for k in MeshTensors.__dataclass_fields__})
     chunk = prepared.network_rows(np.asarray(frames, np.float64), axis=1)
     disp = prepared.frame.to_canonical(chunk.reshape(-1, 3)).reshape(chunk.shape) - prepared.canonical[None]
@@ -119,22 +121,22 @@ def test_parity_on_an_ict_head(models, net64, ict_dir):
 
 def test_float64_runtime_is_the_same_maths(models):
     """In float64 both runtimes agree to rounding (1e-9): every layer is the same function."""
-    from model.nn.diffusion import MeshTensors
-    from model.nn.encoder import normal_equations as torch_normal_equations
     from model.runtime.encoder import normal_equations
     from model.runtime.mesh import MeshArrays
     from model.runtime.network import NumpyFaceNet
+    from training.nn.diffusion import MeshTensors
+    from training.nn.encoder import normal_equations as torch_normal_equations
 
     fm_t, _ = models
     v, t = face_patch(1500, seed=3)
     prepared = fm_t.prepare(v, t)
-    net_t = FaceModel.load(runtime="torch").net.double()
+    net_t = load_face_model().net.double()
     state = {k: p.numpy() for k, p in net_t.state_dict().items()}
     net_n = NumpyFaceNet(net_t.config, state, dtype=np.float64)
     ops = prepared.operators
     args = (prepared.canonical, ops.normals, ops.mass, ops.evals, ops.evecs, ops.grad_x, ops.grad_y)
     mesh_n = MeshArrays.from_numpy(*args, dtype=np.float64)
-    mesh_t = prepared.tensors()
+    mesh_t = FaceSkinningNet.mesh_input(prepared)
     mesh_t = MeshTensors(**{k: getattr(mesh_t, k).double() for k in MeshTensors.__dataclass_fields__})
     disp = np.random.default_rng(0).normal(0.0, 0.01, (4, *prepared.canonical.shape))
     with torch.no_grad():
@@ -195,8 +197,9 @@ def test_addon_inference_runs_without_torch():
 
 
 def test_npz_hash_discipline(tmp_path):
-    from model.runtime.weights import NUMPY_FILE, export_numpy, load_numpy_model
-    from model.weights import file_sha256, save_random_model
+    from model.runtime.weights import NUMPY_FILE, load_numpy_model
+    from model.weights import file_sha256
+    from training.torch_weights import export_numpy, save_random_model
 
     folder = save_random_model(tmp_path / "w", seed=2)
     first = file_sha256(folder / NUMPY_FILE)
@@ -232,7 +235,7 @@ def test_npz_hash_discipline(tmp_path):
 
 def test_shipped_npz_matches_the_shipped_model_pt():
     from model.runtime.weights import load_numpy_model
-    from model.weights import load_model
+    from training.torch_weights import load_model
 
     net_n, config = load_numpy_model()
     assert config["numpy_weights"]["source_sha256"] == config["sha256"]

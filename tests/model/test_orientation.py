@@ -15,8 +15,8 @@ from model.api import FaceModel
 from model.frame import axis_rotation
 from model.mesh_io import read_mesh, write_obj
 from model.orientation import estimate_orientation
-from model.weights import save_random_model
 from model.weld import weld
+from training.torch_weights import save_random_model
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEMO = ROOT / "model" / "data" / "demo_head.obj"
@@ -168,8 +168,8 @@ def test_cli_bake_warns_on_stderr_for_wrong_axes(demo, tmp_path):
 
 @pytest.mark.parametrize("crop", ["narrow", "face", "head"])
 def test_ict_heads_under_random_rotation(ict_dir, shipped, crop):
-    from model.augment import make_sample
     from model.ict import load_ict
+    from training.augment import make_sample
 
     ict = load_ict(ict_dir)
     seed = 1_000_000_000 + ["narrow", "face", "head"].index(crop)

@@ -240,7 +240,7 @@ def test_constraints_on_ict_shapes(ict):
 @pytest.fixture(scope="module")
 def fm(tmp_path_factory):
     from model.api import FaceModel
-    from model.weights import save_random_model
+    from training.torch_weights import save_random_model
 
     return FaceModel.load(save_random_model(tmp_path_factory.mktemp("w") / "random", seed=0))
 

@@ -9,6 +9,7 @@ from model import regions
 from model.errors import ICTDataError
 from model.facs import ICT_NAMES
 from model.regions import REGION_NAMES
+from training import regions_derivation
 
 SIDED = [n for n in REGION_NAMES if n.endswith("_L")]
 EXPRESSIVE = (
@@ -26,7 +27,7 @@ def ict(ict_dir):
 
 @pytest.fixture(scope="module")
 def computed(ict):
-    return regions.compute_region_labels(ict)
+    return regions_derivation.compute_region_labels(ict)
 
 
 def test_names():
@@ -58,7 +59,7 @@ def test_regeneration_matches_committed_table(ict, computed):
 
 
 def test_segment_command_writes_the_same_table(ict_dir, tmp_path, capsys):
-    from model.cli import main
+    from cli_helpers import main
 
     out = tmp_path / "regions.npz"
     orig = regions.TABLE_PATH
@@ -116,5 +117,5 @@ def test_regions_follow_blendshape_influence(ict, computed):
 
 def test_missing_table_without_ict_raises(tmp_path, monkeypatch):
     monkeypatch.setattr(regions, "TABLE_PATH", tmp_path / "none.npz")
-    with pytest.raises(ICTDataError, match="python -m model segment"):
+    with pytest.raises(ICTDataError, match="python -m training segment"):
         regions.ict_region_labels()

@@ -7,11 +7,11 @@ import pathlib
 import numpy as np
 import pytest
 
-from model.augment import ict_landmarks, random_rotation, random_warp
 from model.classical_rig import register_ict, skin_mask, transfer_expressions
 from model.frame import fit_frame
 from model.ict import load_ict
 from model.registration import Similarity, umeyama
+from training.augment import ict_landmarks, random_rotation, random_warp
 
 DEMO = pathlib.Path(__file__).resolve().parents[2] / "model" / "data" / "demo_head.obj"
 

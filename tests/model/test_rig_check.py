@@ -297,7 +297,8 @@ def test_a_turned_symmetric_mesh_is_still_symmetric(face):
 
 def test_reference_table_matches_ict(ict_dir):
     from model.ict import load_ict
-    from model.rig_check_reference import compute_reference, load_reference
+    from model.rig_check_reference import load_reference
+    from training.rig_check_reference import compute_reference
 
     fresh, committed = compute_reference(load_ict(ict_dir)), load_reference()
     assert fresh["names"] == committed["names"] and fresh["regions"] == committed["regions"]

@@ -109,7 +109,7 @@ def test_bake_focus_is_opt_in_and_keeps_each_shapes_core(tmp_path_factory):
 
     from model.api import FaceModel
     from model.mesh_io import read_mesh
-    from model.weights import save_random_model
+    from training.torch_weights import save_random_model
 
     fm = FaceModel.load(save_random_model(tmp_path_factory.mktemp("w") / "random", seed=0))
     assert fm.shape_focus is False
@@ -130,7 +130,7 @@ def test_cli_bake_focus_flag(tmp_path):
     """``bake --focus`` writes the focused rig: no shape gains motion, fewer vertices move."""
     from model.cli import main
     from model.mesh_io import write_obj
-    from model.weights import save_random_model
+    from training.torch_weights import save_random_model
 
     v, t = grid_face(21)
     write_obj(tmp_path / "face.obj", 10.0 * v, t)

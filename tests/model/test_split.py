@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from model import split
+from training import split
 
 
 def test_identity_bases_partition_the_modes_and_both_vary():
@@ -78,7 +78,7 @@ def test_eval_cases_roundtrip_and_are_byte_identical(ict_dir, tmp_path):
 @pytest.mark.ict
 def test_make_eval_command(ict_dir, tmp_path, capsys):
     pytest.importorskip("pymeshlab")
-    from model.cli import main
+    from cli_helpers import main
 
     rc = main(["make-eval", "--ict", str(ict_dir), "-o", str(tmp_path), "--cases", "1", "--kind", "unseen",
                "--max-vertices", "2500"])  # fmt: skip

@@ -12,7 +12,8 @@ from mesh_helpers import grid_face
 
 from model.api import prepare_mesh
 from model.regions import REGION_NAMES
-from model.training import PoolItem, TrainConfig, lr_at, merge_parts, sample_codes, train, unique_edges
+from training.loop import PoolItem, TrainConfig, lr_at, merge_parts, sample_codes, train, unique_edges
+from training.nn.network import FaceSkinningNet
 
 TINY = dict(
     width=16,
@@ -44,7 +45,7 @@ def synthetic_item(n: int, bump: float) -> PoolItem:
     sector = ((np.arctan2(v[:, 1], v[:, 0]) + np.pi) / (2 * np.pi) * len(REGION_NAMES)).astype(np.int64)
     labels = np.clip(sector, 0, len(REGION_NAMES) - 1)
     return PoolItem(
-        prep.tensors("cpu"),
+        FaceSkinningNet.mesh_input(prep, "cpu"),
         torch.from_numpy(deltas.astype(np.float32)),
         torch.from_numpy(labels),
         torch.from_numpy(unique_edges(t)),

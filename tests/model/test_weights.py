@@ -9,15 +9,8 @@ import pytest
 import torch
 
 from model.errors import WeightsError
-from model.weights import (
-    CONFIG_FILE,
-    HASH_FILE,
-    WEIGHTS_FILE,
-    file_sha256,
-    load_model,
-    save_random_model,
-    shipped_weights_dir,
-)
+from model.weights import CONFIG_FILE, HASH_FILE, WEIGHTS_FILE, file_sha256, shipped_weights_dir
+from training.torch_weights import load_model, save_random_model
 
 
 @pytest.fixture()

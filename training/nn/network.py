@@ -11,7 +11,7 @@ Data flow (Cha et al. 2025, our implementation)::
 
 The decoder is linear in ``z_local`` because ICT-FaceKit expressions are linear blendshapes;
 baking shape ``i`` is decoding the one-hot code ``e_i``. The expression encoder
-(:mod:`model.nn.encoder`: its own analysis basis of the source, pooled by mass-weighted normal
+(:mod:`training.nn.encoder`: its own analysis basis of the source, pooled by mass-weighted normal
 equations) has its own parameters and losses, so the trunk and the encoder train side by side
 (one per core). The same normal equations built on the network's own bake of the source give
 the analysis-by-synthesis encoder (``method="fit"``); ``"joint"`` uses both bases.
@@ -25,7 +25,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .config import NetConfig
+from model.runtime.config import NetConfig
+
 from .diffusion import DiffusionNet, MeshTensors, heat_kernel_signature
 from .encoder import NUM_FACS, ExpressionEncoder, normal_equations, solve_codes
 
@@ -34,6 +35,8 @@ __all__ = ["FaceSkinningNet", "NetConfig"]
 
 class FaceSkinningNet(nn.Module):
     """See the module docstring. Methods take one mesh's :class:`MeshTensors`."""
+
+    runtime = "torch"
 
     def __init__(self, config: NetConfig):
         super().__init__()
@@ -148,7 +151,7 @@ class FaceSkinningNet(nn.Module):
         self, analysis: tuple[torch.Tensor, ...], displacement: torch.Tensor, box: bool = False
     ) -> torch.Tensor:
         """Codes (B, 53) of canonical displacements (B, V, 3) given normal equations
-        (:func:`model.nn.encoder.solve_codes`; ``box=True`` uses the configured L1 weight)."""
+        (:func:`training.nn.encoder.solve_codes`; ``box=True`` uses the configured L1 weight)."""
         c = self.config
         return solve_codes(analysis, displacement, box, c.code_l1, c.code_iterations, c.code_l1_power)
 
@@ -158,3 +161,40 @@ class FaceSkinningNet(nn.Module):
         """Analysis by synthesis (``method="fit"``): source neutral operators + displacements
         (B, V, 3) canonical -> codes (B, 53) (see :meth:`encode_with` for ``box``)."""
         return self.encode_with(self.analysis(source), displacement, box=box)
+
+    # ---- what model.api.FaceModel asks of any net (model.runtime.network.NumpyFaceNet too) ------
+    @staticmethod
+    def mesh_input(prepared, device: str = "cpu") -> MeshTensors:
+        """``prepared``'s (a :class:`model.api.PreparedMesh`) operators as :class:`MeshTensors`
+        on ``device``, built once per mesh and device (cached on the prepared mesh)."""
+        cache = prepared._tensors
+        if device not in cache:
+            ops = prepared.operators
+            cache[device] = MeshTensors.from_numpy(
+                prepared.canonical,
+                ops.normals,
+                ops.mass,
+                ops.evals,
+                ops.evecs,
+                ops.grad_x,
+                ops.grad_y,
+                device,
+            )
+        return cache[device]
+
+    @staticmethod
+    def as_input(array, device: str = "cpu") -> torch.Tensor:
+        """A float32 numpy array as a tensor on ``device``."""
+        return torch.from_numpy(array).to(device)
+
+    @staticmethod
+    def inference_context():
+        """Inference needs no autograd."""
+        return torch.no_grad()
+
+    @staticmethod
+    def combine_normal_equations(*analyses):
+        """See :func:`training.nn.encoder.combine_normal_equations`."""
+        from .encoder import combine_normal_equations
+
+        return combine_normal_equations(*analyses)

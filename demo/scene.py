@@ -1,4 +1,4 @@
-"""The Blender half of ``python -m model demo`` (run as ``python -m blender_addon.demo_scene``).
+"""The Blender half of ``python -m demo`` (run as ``python -m demo.scene``).
 
 Registers the add-on from the checkout, imports the demo head, drives the add-on only through
 its operators (load model -> predict weights -> bake shape keys -> import the ARKit capture ->
@@ -59,7 +59,7 @@ def _log(t0: float, what: str) -> None:
 
 def atomic_path(path: pathlib.Path):
     """:func:`model.atomic_write.atomic_path`, from wherever ``model`` lives (checkout or zip)."""
-    from .core._model_import import submodule
+    from blender_addon.core._model_import import submodule
 
     return submodule("atomic_write").atomic_path(path)
 
@@ -111,8 +111,8 @@ def make_active(obj) -> None:
 
 def _key_lookup(obj) -> dict[str, str]:
     """ICT name -> shape-key name on ``obj`` (our baked keys, any prefix; ICT or ARKit naming)."""
-    from .core import shape_keys
-    from .core._model_import import facs
+    from blender_addon.core import shape_keys
+    from blender_addon.core._model_import import facs
 
     owned = shape_keys.owned_keys(obj)
     out = {}
@@ -146,7 +146,7 @@ def posed_vertices(obj, weights: dict[str, float]) -> np.ndarray:
 def region_colours(obj) -> np.ndarray:
     """``(V, 4)`` RGBA: the ``FS_`` skinning weights mixing one saturated colour per region, so
     crisp regions show flat colours and blended boundaries show gradients."""
-    from .core import vertex_groups
+    from blender_addon.core import vertex_groups
 
     names = sorted(vertex_groups.owned_groups(obj))
     if not names:
@@ -365,9 +365,7 @@ def render_sheet(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m blender_addon.demo_scene", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m demo.scene", description=__doc__.splitlines()[0])
     parser.add_argument("--head", required=True, help="face mesh OBJ")
     parser.add_argument("--capture", required=True, help="Live Link Face CSV")
     parser.add_argument("--out", required=True, help="output folder")
@@ -398,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     _run_op(ops.bake_shape_keys)
     _log(t0, f"shape keys baked: {len(face.data.shape_keys.key_blocks) - 1}")
     _run_op(ops.import_arkit, filepath=str(pathlib.Path(args.capture).resolve()))
-    from .core.export import slider_range
+    from blender_addon.core.export import slider_range
 
     keyed = slider_range(face)
     if keyed is not None:  # play exactly the capture in the saved .blend

@@ -29,14 +29,14 @@ class NetConfig:
     # ridge of the encoder's least squares, relative to the mean diagonal of its normal matrix
     ridge: float = 1e-3
     # inference-time encoder: least squares with codes boxed to [0, 1] and this L1 weight
-    # (per-unit cost, see code_l1_power and model.nn.encoder.solve_codes); sparse, valid weights
+    # (per-unit cost, see code_l1_power and training.nn.encoder.solve_codes); sparse, valid weights
     code_l1: float = 0.03
     code_iterations: int = 300
-    # exponent p of the per-unit L1 cost N_ii^p mean(N)^(1-p) (model.nn.encoder.solve_codes)
+    # exponent p of the per-unit L1 cost N_ii^p mean(N)^(1-p) (training.nn.encoder.solve_codes)
     code_l1_power: float = 0.0
     # default method of FaceModel.encode (chosen on training meshes by benchmarks/select_code_l1.py)
     encode_method: str = "learned"
-    # learned expression encoder (model.nn.encoder): DiffusionNet width and depth, MLP width
+    # learned expression encoder (training.nn.encoder): DiffusionNet width and depth, MLP width
     enc_width: int = 64
     enc_depth: int = 4
     enc_hidden: int = 128

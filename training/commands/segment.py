@@ -1,4 +1,4 @@
-"""``python -m model segment``: regenerate the ICT face-region table from ICT-FaceKit.
+"""``python -m training segment``: regenerate the ICT face-region table from ICT-FaceKit.
 
 Derives :func:`model.regions.compute_region_labels` from the ICT geometry and blendshapes and
 writes ``model/data/ict_regions.npz`` (or ``-o FILE``): int8 labels (26719,), region names and the
@@ -12,9 +12,10 @@ import argparse
 
 import numpy as np
 
-from ..ict import load_ict
-from ..regions import REGION_NAMES, TABLE_PATH, compute_region_labels, load_region_table, write_region_table
-from ._common import output_path, reporting_write_errors
+from model.commands._common import output_path, reporting_write_errors
+from model.ict import load_ict
+from model.regions import REGION_NAMES, TABLE_PATH, load_region_table, write_region_table
+from training.regions_derivation import compute_region_labels
 
 HELP = "regenerate the ICT face-region segmentation table (model/data/ict_regions.npz)"
 

@@ -1,7 +1,7 @@
-"""``python -m model make-eval``: write held-out evaluation cases (unseen identities/topologies).
+"""``python -m training make-eval``: write held-out evaluation cases (unseen identities/topologies).
 
 Each case is ``NAME.obj`` (neutral) + ``NAME.npz`` (ground-truth deltas (53, V, 3), labels,
-similarity transform, meta JSON), plus ``index.json``; see :func:`model.split.write_eval_cases`.
+similarity transform, meta JSON), plus ``index.json``; see :func:`training.split.write_eval_cases`.
 Needs ICT-FaceKit (``--ict PATH`` or ``ICT_FACEKIT``) and pymeshlab (``pip install -e .[train]``).
 Deterministic: the same arguments write byte-identical files.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import positive_int
+from model.commands._common import positive_int
 
 HELP = "write held-out evaluation cases (OBJ + ground-truth npz + index.json) from ICT-FaceKit"
 
@@ -33,9 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..ict import load_ict
+    from model.commands._common import output_folder, reporting_write_errors
+    from model.ict import load_ict
+
     from ..split import write_eval_cases
-    from ._common import output_folder, reporting_write_errors
 
     out = output_folder(args.out)  # refused before any work
     ict = load_ict(args.ict)

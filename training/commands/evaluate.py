@@ -1,14 +1,14 @@
-"""``python -m model evaluate --ict PATH [--weights W]``: one table on the held-out split.
+"""``python -m training evaluate --ict PATH [--weights W]``: one table on the held-out split.
 
-Cases are written once by :func:`model.split.write_eval_cases` into ``--cases`` (default
-``eval_cases/``, git-ignored) and reused. See :mod:`model.evaluation` for the metrics.
+Cases are written once by :func:`training.split.write_eval_cases` into ``--cases`` (default
+``eval_cases/``, git-ignored) and reused. See :mod:`training.evaluation` for the metrics.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from ._common import positive_int
+from model.commands._common import positive_int
 
 HELP = "evaluate weights on held-out identities/topologies and stylized warps (one table)"
 
@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--harder",
         action="store_true",
         help="also evaluate the hard sets (hard_unseen, hard_stylized: m/cm/mm units, +-6 deg, "
-        "caricature warps, ~3k vertices; see model.split.hard_sample)",
+        "caricature warps, ~3k vertices; see training.split.hard_sample)",
     )
     parser.add_argument(
         "--no-classical",
@@ -41,20 +41,27 @@ def run(args: argparse.Namespace) -> int:
     import pathlib
     import sys
 
-    from ..api import FaceModel
-    from ..atomic_write import write_text_atomic
+    from model.api import FaceModel
+    from model.atomic_write import write_text_atomic
+    from model.commands._common import output_folder, output_path, reporting_write_errors
+    from model.ict import load_ict
+    from training.devices import check_device
+
     from ..evaluation import ensure_cases, evaluate, format_table
-    from ..ict import load_ict
-    from ._common import check_device, output_folder, output_path, reporting_write_errors
 
     # everything the user can fix is refused before any work
     json_path = output_path(args.json, option="--json") if args.json else None
     cases_dir = pathlib.Path(args.cases)
     if not cases_dir.is_dir():  # an existing case folder is only read; a new one is written
         output_folder(args.cases, option="--cases")
-    check_device(args)
+    check_device(args.device)
     ict = load_ict(args.ict)
-    fm = FaceModel.load(args.weights, device=args.device)
+    if args.device == "cpu":
+        fm = FaceModel.load(args.weights)  # the numpy runtime: what the add-on runs
+    else:
+        from training.torch_weights import load_face_model
+
+        fm = load_face_model(args.weights, device=args.device)
     kinds = ("unseen", "stylized") + (("hard_unseen", "hard_stylized") if args.harder else ())
     with reporting_write_errors(cases_dir, option="--cases"):
         cases = ensure_cases(ict, cases_dir, args.num_cases, args.max_vertices, kinds=kinds)

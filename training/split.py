@@ -13,7 +13,7 @@ triangle sizes) and midpoint subdivision followed by quadric decimation
 (``subdivide_decimate``, irregular valences on a subset of subdivided points).
 
 Seeds: training seeds are ``[0, TEST_SEED_START)``, test seeds ``[TEST_SEED_START, 2**62)``;
-:func:`model.augment.make_sample` refuses a seed outside its split's range, and it also salts the
+:func:`training.augment.make_sample` refuses a seed outside its split's range, and it also salts the
 random stream with the split, so the two splits never share a sample.
 """
 
@@ -26,8 +26,8 @@ import zipfile
 
 import numpy as np
 
-from .atomic_write import atomic_open, write_text_atomic
-from .errors import FaceSkinningError
+from model.atomic_write import atomic_open, write_text_atomic
+from model.errors import FaceSkinningError
 
 NUM_IDENTITY_MODES = 100
 TEST_IDENTITY_BASIS: tuple[int, ...] = tuple(range(2, NUM_IDENTITY_MODES, 5))
@@ -51,7 +51,7 @@ SPLITS = ("train", "test")
 EVAL_KINDS = ("unseen", "stylized", "hard_unseen", "hard_stylized")
 # the "hard" kinds (closer to what users bring): unit scale m, cm or mm (times 0.8-1.25),
 # rotation up to HARD_ROTATION_DEGREES, quadric decimation to ~HARD_VERTICES, and for
-# hard_stylized a caricature warp (model.augment.caricature_warp)
+# hard_stylized a caricature warp (training.augment.caricature_warp)
 HARD_UNITS = (0.01, 1.0, 10.0)
 HARD_ROTATION_DEGREES = 6.0
 HARD_VERTICES = 3000
@@ -118,8 +118,8 @@ def hard_sample(ict, seed: int, stylized: bool):
     vertices, optionally a caricature warp, then a similarity in a random unit (m/cm/mm of
     ICT's centimetres) with a rotation up to :data:`HARD_ROTATION_DEGREES`.
 
-    Returns a :class:`model.augment.TrainingSample` whose ``meta["similarity"]`` is the applied
-    transform (like :func:`model.augment.make_sample`'s) and ``meta["warp"]`` the caricature.
+    Returns a :class:`training.augment.TrainingSample` whose ``meta["similarity"]`` is the applied
+    transform (like :func:`training.augment.make_sample`'s) and ``meta["warp"]`` the caricature.
     """
     from .augment import caricature_warp, make_sample, random_rotation
 
@@ -171,8 +171,9 @@ def write_eval_cases(
     ``meta`` (a JSON string). Also writes ``index.json`` listing the cases. Same arguments give
     byte-identical files. Returns the index entries.
     """
+    from model.mesh_io import write_obj
+
     from .augment import make_sample
-    from .mesh_io import write_obj
 
     if kind not in EVAL_KINDS:
         raise ValueError(f"unknown evaluation kind {kind!r}; use one of {EVAL_KINDS}")

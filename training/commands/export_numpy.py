@@ -1,4 +1,4 @@
-"""``python -m model export-numpy``: write a weights folder's ``model.npz`` for the torch-free
+"""``python -m training export-numpy``: write a weights folder's ``model.npz`` for the torch-free
 runtime (:mod:`model.runtime`) from its verified ``model.pt`` (needs torch).
 
 Writes ``model.npz``, ``model.npz.sha256`` and the ``numpy_weights`` entry of ``config.json``
@@ -17,8 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..runtime.weights import export_numpy
-    from ..weights import file_sha256
+    from model.weights import file_sha256
+    from training.torch_weights import export_numpy
 
     path = export_numpy(args.weights)
     print(f"{path} {path.stat().st_size} bytes sha256 {file_sha256(path)}")

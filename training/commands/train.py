@@ -1,4 +1,4 @@
-"""``python -m model train --ict PATH``: train the network; reproduces the shipped weights.
+"""``python -m training train --ict PATH``: train the network; reproduces the shipped weights.
 
 The network's two parts (the trunk: skinning, identity, decoder; and the expression encoder)
 have separate parameters and losses, so by default they train side by side in two processes
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import positive_float, positive_int
+from model.commands._common import positive_float, positive_int
 
 HELP = "train the network on ICT-FaceKit derived meshes (reproduces the shipped weights)"
 
@@ -54,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _config(args: argparse.Namespace):
     import dataclasses
 
-    from ..training import SHIPPED
+    from ..loop import SHIPPED
 
     cfg = SHIPPED
     if args.steps is not None:
@@ -86,14 +86,14 @@ def _run_parallel(args: argparse.Namespace, argv_rest: list[str]) -> int:
     import sys
     import time
 
-    from ..training import PARTS
+    from ..loop import PARTS
 
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     children = {}
     for part in PARTS:
         log = open(out / f"{part}.log", "a")
-        cmd = [sys.executable, "-m", "model", "train", *argv_rest, "--part", part]
+        cmd = [sys.executable, "-m", "training", "train", *argv_rest, "--part", part]
         children[part] = (subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), log)
     try:
         while any(p.poll() is None for p, _ in children.values()):
@@ -122,16 +122,18 @@ def run(args: argparse.Namespace) -> int:
     import pathlib
     import shutil
 
-    from ..atomic_write import copy_file_atomic
-    from ..ict import load_ict
-    from ..training import PARTS, build_pool, make_net, merge_parts, train
-    from ._common import check_device, output_folder, reporting_write_errors
+    from model.atomic_write import copy_file_atomic
+    from model.commands._common import output_folder, reporting_write_errors
+    from model.ict import load_ict
+    from training.devices import check_device
+
+    from ..loop import PARTS, build_pool, make_net, merge_parts, train
 
     # everything the user can fix is refused before any work
     output_folder(args.out, option="--out")
     if args.export:
         output_folder(args.export, option="--export")
-    check_device(args)
+    check_device(args.device)
     cfg = _config(args)
     threads = args.threads if args.threads is not None else (1 if args.device == "cpu" else None)
     ict = load_ict(args.ict)

@@ -1,17 +1,17 @@
-"""Training of :class:`model.nn.network.FaceSkinningNet` on ICT-FaceKit derived meshes.
+"""Training of :class:`training.nn.network.FaceSkinningNet` on ICT-FaceKit derived meshes.
 
-Data: a pool of training meshes (``model.augment.make_sample`` on the train split: held-in
+Data: a pool of training meshes (``training.augment.make_sample`` on the train split: held-in
 identities, remeshed/decimated/subdivided topologies, crops, stylizing warps, similarity
 transforms), each moved into its canonical frame with its operators precomputed and cached on
 disk. The network has two parts with separate parameters and separate losses, so they train
-independently (``python -m model train`` runs them side by side, one process per core):
+independently (``python -m training train`` runs them side by side, one process per core):
 
 * ``trunk`` (everything but the expression encoder). Each step draws a target T and
   ``batch_codes`` FACS weight vectors w (half one-hot, half sparse random in [0, 1]) and:
   bakes all 53 one-hot codes on T -> ``bake`` loss (mass-weighted vertex L1, per-shape weights)
   and ``edge`` loss (L1 of edge-vector differences); decodes w on T against
   ``sum_i w_i delta_T,i`` -> ``decode`` loss; skinning NLL with label smoothing -> ``seg`` loss.
-* ``encoder`` (:mod:`model.nn.encoder`). Each step draws a source S, poses it with
+* ``encoder`` (:mod:`training.nn.encoder`). Each step draws a source S, poses it with
   ``encoder_batch`` weight vectors w and encodes the frames -> ``code`` loss
   ``mean |z_exp - w|`` (FACS-code supervision), plus the dense ``basis`` loss of the encoder's
   analysis basis against the source's true shapes.
@@ -36,10 +36,11 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
-from .atomic_write import atomic_open, write_text_atomic
-from .cache import array_digest, entry_path, load_entry, save_entry
-from .errors import FaceSkinningError
-from .facs import ICT_NAMES
+from model.atomic_write import atomic_open, write_text_atomic
+from model.cache import array_digest, entry_path, load_entry, save_entry
+from model.errors import FaceSkinningError
+from model.facs import ICT_NAMES
+
 from .nn.diffusion import MeshTensors
 from .nn.encoder import normal_equations
 from .nn.network import FaceSkinningNet, NetConfig
@@ -133,8 +134,8 @@ def _raw_sample(
 
 def load_pool_item(ict, seed: int, k: int, split: str = "train", max_vertices: int = 12000) -> PoolItem:
     """Make (or read from the ``pool`` disk cache) one canonical training mesh with operators."""
-    from .api import prepare_mesh
-    from .regions import REGION_NAMES
+    from model.api import prepare_mesh
+    from model.regions import REGION_NAMES
 
     # region names in the key: a sample cached under another segmentation has stale labels
     tag = f"{POOL_VERSION}|{seed}|{split}|{max_vertices}|{ict.num_vertices}|{','.join(REGION_NAMES)}"
@@ -167,7 +168,7 @@ def load_pool_item(ict, seed: int, k: int, split: str = "train", max_vertices: i
     )
     meta = dict(meta, seed=seed, num_vertices=int(vertices.shape[0]))
     return PoolItem(
-        prep.tensors("cpu"),
+        FaceSkinningNet.mesh_input(prep, "cpu"),
         torch.from_numpy(d_can),
         torch.from_numpy(labels.astype(np.int64)),
         torch.from_numpy(unique_edges(triangles)),
@@ -317,7 +318,7 @@ def lr_at(step: int, cfg: TrainConfig, part: str = "trunk") -> float:
 
 def make_net(cfg: TrainConfig) -> FaceSkinningNet:
     """A freshly initialised network (seeded by ``cfg.seed``) with ``cfg.net`` overrides."""
-    from .weights import default_region_names
+    from model.weights import default_region_names
 
     torch.manual_seed(cfg.seed)
     net_cfg = NetConfig(region_names=default_region_names(), expression_names=ICT_NAMES, **cfg.net)
@@ -491,7 +492,7 @@ def train_part(
 def merge_parts(cfg: TrainConfig, out_dir: str | os.PathLike) -> pathlib.Path:
     """Combine the trunk part's and the encoder part's checkpoints under ``out_dir`` into one
     weights folder ``out_dir/weights`` (state_dict + config with both parts' summaries)."""
-    from .weights import save_model
+    from .torch_weights import save_model
 
     out = pathlib.Path(out_dir)
     net = make_net(cfg)
@@ -524,5 +525,5 @@ def merge_parts(cfg: TrainConfig, out_dir: str | os.PathLike) -> pathlib.Path:
     return out / "weights"
 
 
-# The configuration of the shipped weights (``python -m model train`` with no overrides).
+# The configuration of the shipped weights (``python -m training train`` with no overrides).
 SHIPPED = TrainConfig()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from .errors import DeviceError
+from model.errors import DeviceError
 
 
 def torch_installed() -> bool:
@@ -27,7 +27,7 @@ def check_device(device: str) -> str:
     """
     fix = "use --device cpu"
     if not torch_installed():
-        # without torch the network runs in numpy (model.runtime), on the CPU only
+        # without torch only the CPU (the numpy runtime) is there
         if device == "cpu":
             return device
         raise DeviceError(f"device {device!r}: torch is not installed, so only the CPU is available; {fix}")

@@ -23,7 +23,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..facs import NUM_EXPRESSIONS as NUM_FACS
+from model.facs import NUM_EXPRESSIONS as NUM_FACS
+
 from .diffusion import DiffusionNet, MeshTensors
 
 

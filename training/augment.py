@@ -6,7 +6,7 @@ deltas) and the face-region labels carried onto its vertices. Pipeline (each ste
 skipped), all in ICT centimetres until the last step:
 
 1. identity: ``neutral + c @ identities`` with ``c`` drawn from the split's identity modes
-   (:mod:`model.split`), or the generic neutral.
+   (:mod:`training.split`), or the generic neutral.
 2. crop: a vertex prefix of :data:`model.ict.CROPS`, optionally plus both eyeballs as separate
    components (multi-component robustness).
 3. topology: ``none``, isotropic remeshing, quadric decimation, decimation + one Loop/midpoint
@@ -35,10 +35,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from model.errors import MissingDependencyError
+from model.ict import CROPS, PARTS, sample_identity
+from model.transfer import closest_points, dominant_vertex, transfer
+
 from . import split as _split
-from .errors import MissingDependencyError
-from .ict import CROPS, PARTS, sample_identity
-from .transfer import closest_points, dominant_vertex, transfer
 
 MIN_VERTICES = 2000
 MAX_VERTICES = 40000
@@ -318,7 +319,7 @@ def _max_target(op: str, source_vertices: int) -> int:
 
 
 def _ict_labels(ict) -> np.ndarray:
-    from .regions import ict_region_labels
+    from model.regions import ict_region_labels
 
     return np.asarray(ict_region_labels(ict), dtype=np.int64)
 
@@ -356,7 +357,7 @@ def make_sample(
 ) -> TrainingSample:
     """Build one augmented training (or test) sample; deterministic in ``(seed, split, options)``.
 
-    ict: :class:`model.ict.ICTModel`. seed: int in the split's range (:func:`model.split.seed_range`).
+    ict: :class:`model.ict.ICTModel`. seed: int in the split's range (:func:`training.split.seed_range`).
     Every option left None is drawn at random from the split's distribution; give it to fix or
     skip a step: ``identity="generic"`` (or a (100,) coefficient array), ``crop`` in
     ``CROPS``, ``eyeballs``, ``topology="none"`` (see :data:`TOPOLOGY_OPS`), ``target_vertices``

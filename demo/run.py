@@ -1,7 +1,7 @@
-"""``python -m model demo``: the one-command demo on the bundled head.
+"""``python -m demo``: the one-command demo on the bundled head.
 
 The numpy part runs here (synthesize the ARKit capture, check the weights); the Blender part runs
-in a subprocess, ``python -m blender_addon.demo_scene``, because ``model`` never imports ``bpy``.
+in a subprocess, ``python -m demo.scene``, because ``model`` never imports ``bpy``.
 That part registers the add-on from the checkout, imports the demo head, runs the operators
 (load model, predict weights, bake shape keys, import the capture, export glTF) and renders a
 contact sheet. Outputs in ``--out``: ``capture.csv``, ``demo.blend``, ``demo.glb``,
@@ -18,15 +18,15 @@ import subprocess
 import sys
 import time
 
-from ..demo_capture import write_demo_capture
-from ..weights import read_config, shipped_weights_dir
-from ._common import output_folder, output_path, positive_float, reporting_write_errors
+from model.commands._common import output_folder, output_path, positive_float, reporting_write_errors
+from model.demo_capture import write_demo_capture
+from model.weights import read_config, shipped_weights_dir
 
 HELP = "run the demo on the bundled head: rig, ARKit capture, glb + .blend + contact sheet"
 
 _HERE = pathlib.Path(__file__).resolve()
-_DEMO_HEAD = _HERE.parents[1] / "data" / "demo_head.obj"
-_REPO = _HERE.parents[2]  # the checkout holding both ``model`` and ``blender_addon``
+_REPO = _HERE.parents[1]  # the checkout holding ``model``, ``blender_addon`` and ``demo``
+_DEMO_HEAD = _REPO / "model" / "data" / "demo_head.obj"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     name = config.get("metadata", {}).get("name", "?")
     print(f"weights: {weights} ({name})")
 
-    cmd = [sys.executable, "-m", "blender_addon.demo_scene", "--head", str(head), "--capture", str(capture)]
+    cmd = [sys.executable, "-m", "demo.scene", "--head", str(head), "--capture", str(capture)]
     cmd += ["--out", str(out), "--weights", str(weights)]
     if args.no_render:
         cmd.append("--no-render")
@@ -87,3 +87,10 @@ def run(args: argparse.Namespace) -> int:
         return result.returncode if result.returncode > 0 else 1
     print(f"demo done in {time.perf_counter() - t0:.1f} s; outputs in {out}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m demo [--out DIR] ...`` with the CLI contract of ``python -m model``."""
+    from model.cli import main as cli_main
+
+    return cli_main(["demo", *(sys.argv[1:] if argv is None else argv)], {"demo": "run"}, "demo", "python -m")

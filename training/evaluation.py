@@ -1,6 +1,6 @@
-"""Evaluation on the held-out split (:mod:`model.split`): one table, every row from one run.
+"""Evaluation on the held-out split (:mod:`training.split`): one table, every row from one run.
 
-Case sets (written by :func:`model.split.write_eval_cases`, unseen identities on test-only
+Case sets (written by :func:`training.split.write_eval_cases`, unseen identities on test-only
 topologies): ``unseen`` (similarity transform only) and ``stylized`` (plus a smooth stylizing
 warp). Metrics, with ``e = ||pred - gt||`` per vertex and shape (Euclidean):
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .facs import FACS_GROUPS, ICT_NAMES
+from model.facs import FACS_GROUPS, ICT_NAMES
 
 GROUP_INDEX = {g: np.array([ICT_NAMES.index(n) for n in names]) for g, names in FACS_GROUPS.items()}
 
@@ -86,7 +86,7 @@ def ensure_cases(
     max_vertices: int,
     kinds: tuple[str, ...] = ("unseen", "stylized"),
 ) -> dict[str, list[dict]]:
-    """The case lists of ``kinds`` (:data:`model.split.EVAL_KINDS`) under ``folder``, written
+    """The case lists of ``kinds`` (:data:`training.split.EVAL_KINDS`) under ``folder``, written
     if missing."""
     from .split import write_eval_cases
 
@@ -102,9 +102,10 @@ def ensure_cases(
 def closest_vertex_baseline(ict, meta: dict, case_vertices: np.ndarray) -> np.ndarray:
     """(53, V, 3) deltas: each case vertex copies the deltas of the closest vertex of the generic
     ICT neutral (same crop and eyeballs) placed by the case's exact similarity transform."""
+    from model.ict import CROPS
+    from model.transfer import nearest_vertices
+
     from .augment import EYEBALL_PARTS
-    from .ict import CROPS
-    from .transfer import nearest_vertices
 
     ids = [np.arange(CROPS[meta["crop"]])]
     if meta.get("eyeballs"):
@@ -144,11 +145,12 @@ def evaluate(
     """Run every metric. ``fm``: :class:`model.api.FaceModel`. Returns a JSON-able dict.
 
     ``classical``: also score the ``registration``, ``hybrid`` and ``mixed`` bake methods."""
-    from .mesh_io import read_mesh
-    from .training import sample_codes
+    from model.mesh_io import read_mesh
+
+    from .loop import sample_codes
 
     rows: dict[tuple[str, str], _Acc] = {}
-    from .api import ENCODE_METHODS
+    from model.api import ENCODE_METHODS
 
     enc_err = {m: 0.0 for m in ENCODE_METHODS}
     enc_ref = 0.0

@@ -1,0 +1,1 @@
+"""One module per ``python -m training`` command (see :mod:`training.cli`)."""
