@@ -50,6 +50,7 @@ from .face_landmarks import (
     visible_eyeball,
 )
 from .facs import ICT_NAMES
+from .lid_margin import socket_edges
 
 # the blink shapes this module replaces, and the side (the subject's) each closes
 BLINK_SIDES = {"eyeBlink_L": "L", "eyeBlink_R": "R"}
@@ -120,88 +121,33 @@ def _edges_from_opening(canonical: np.ndarray, eye: EyeOpening, centre: np.ndarr
     return xs, edge(eye.upper), edge(eye.lower)
 
 
-def _cross_sections(pts: np.ndarray, tris: np.ndarray, xs: np.ndarray, keep: np.ndarray):
-    """Where the surface's edges cross the planes ``X = xs[i]``: ``(column (m,) int, points (m, 3))``.
-
-    A low-poly lid has a handful of margin vertices across the eye; sampling the surface itself
-    (its edges cut by each column's plane) gives an edge that is piecewise linear between them,
-    where picking the vertices near each column jumps to whatever vertex happens to lie there
-    (the brow fold above a sparse margin: a zig-zag lid). ``keep (V,) bool``: the vertices whose
-    edges count (both ends).
-    """
-    e = np.concatenate([tris[:, [0, 1]], tris[:, [1, 2]], tris[:, [2, 0]]])
-    e = np.unique(np.sort(e, axis=1), axis=0)
-    e = e[keep[e].all(axis=1)]
-    a, b = pts[e[:, 0]], pts[e[:, 1]]
-    lo, hi = np.minimum(a[:, 0], b[:, 0]), np.maximum(a[:, 0], b[:, 0])
-    cross = (lo[None, :] <= xs[:, None]) & (hi[None, :] >= xs[:, None]) & (hi > lo)[None, :]
-    col, edge = np.nonzero(cross)
-    s = (xs[col] - a[edge, 0]) / (b[edge, 0] - a[edge, 0])
-    return col, a[edge] + s[:, None] * (b[edge] - a[edge])
-
-
 def _edges_from_socket(
     canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray, ball, centre: np.ndarray, radius: float
 ):
-    """Lid edge angles of a closed socket: over each column of the eyeball's front, the lowest
-    angle of the skin surface covering it from above and the highest covering it from below
-    (the surface's cross-sections, :func:`_cross_sections`)."""
+    """Lid edge angles of a closed socket (:func:`model.lid_margin.socket_edges`: the surface's
+    cross-sections where the eyeball shows), tapered to the canthi past the trusted columns."""
     pts = canonical.astype(np.float64)
-    xs = centre[0] + radius * np.linspace(-1.3, 1.3, 53)
-    near = skin & (np.linalg.norm(pts - centre, axis=1) < 2.0 * radius)
-    col, p = _cross_sections(pts, np.asarray(triangles, dtype=np.int64), xs, near)
-    dx, dy = p[:, 0] - centre[0], p[:, 1] - centre[1]
-    inside = dx**2 + dy**2 < radius**2
-    front = np.sqrt(np.clip(radius**2 - dx**2 - dy**2, 0.0, None))
-    # skin in front of the eyeball (over its disk), or around its rim in front of its centre;
-    # the socket lining behind the eyeball is not a lid edge
-    near_rim = ~inside & (dx**2 + dy**2 < (1.4 * radius) ** 2) & (p[:, 2] > centre[2])
-    covering = (inside & (p[:, 2] - centre[2] > front - 0.02 * radius)) | near_rim
-    _, phi = _angles(p, centre)
-    dist = np.linalg.norm(p - centre, axis=1)
-    edge_dist: list[float] = []
-    top, bot, ok = np.zeros(len(xs)), np.zeros(len(xs)), np.zeros(len(xs), dtype=bool)
-    for i in range(len(xs)):
-        here = covering & (col == i)
-        up, low = np.flatnonzero(here & (dy > 0)), np.flatnonzero(here & (dy <= 0))
-        if len(up) and len(low):
-            iu, il = up[np.argmin(phi[up])], low[np.argmax(phi[low])]
-            top[i], bot[i], ok[i] = phi[iu], phi[il], True
-            edge_dist += [dist[iu], dist[il]]
-    # trust the columns where the eyeball shows between the lids (seen from the front, with half
-    # a sample to spare); past them lies the lids' corner, whose skin (the socket lining wrapping
-    # the eyeball's side) gives no lid edge: the opening tapers from the last column it shows in
-    # to nothing at the canthus instead
-    seen = visible_eyeball(pts, triangles, skin, ball)
-    samples = np.linspace(-1.0, 1.0, seen.shape[1])
-    shown = samples[seen.any(axis=0)]
-    if len(shown) == 0:
+    found = socket_edges(pts, triangles, skin, centre, radius, visible_eyeball(pts, triangles, skin, ball))
+    if found is None:
         return None
-    half = 0.5 * (samples[1] - samples[0])
-    x0, x1 = centre[0] + radius * (shown.min() - half), centre[0] + radius * (shown.max() + half)
-    ok &= (xs >= x0) & (xs <= x1)
-    # ... and where the cross-section still meets the lids: the run of columns around the widest
-    # one whose opening keeps a quarter of its height (a column's section that jumps to the
-    # lining at the eyeball's side has next to no opening)
-    gap = np.where(ok, top - bot, 0.0)
-    if ok.sum() < 3 or gap.max() <= 0.0:
-        return None
-    wide = gap >= 0.25 * gap.max()
-    widest = int(np.argmax(gap))
-    run = np.cumsum(~wide)
-    ok &= wide & (run == run[widest])
-    if ok.sum() < 3:
-        return None
-    x0, x1 = xs[ok].min(), xs[ok].max()
-    xs, top, bot = xs[ok], top[ok], bot[ok]
-    bot = np.minimum(bot, top)
+    ok = found.trusted
+    xs, top, bot = found.xs[ok], found.top[ok], np.minimum(found.bot[ok], found.top[ok])
+    # the sections follow the mesh's edges: a margin that steps along grid edges (a staircase)
+    # gives a sawtooth a few columns long; the lids turn by the smooth line through it
+    kernel = np.exp(-0.5 * (np.arange(-6, 7) / 1.5) ** 2)
+    kernel /= kernel.sum()
+    top = np.convolve(np.pad(top, 6, mode="edge"), kernel, mode="valid")
+    bot = np.convolve(np.pad(bot, 6, mode="edge"), kernel, mode="valid")
+    x0, x1 = xs[0], xs[-1]
+    # past the trusted columns lies the lids' corner: the opening tapers from the last column it
+    # shows in to nothing at the canthus, over a third of the eyeball's radius
     corner = 0.35 * radius
     even = np.linspace(x0 - corner, x1 + corner, 41)
     top, bot = np.interp(even, xs, top), np.interp(even, xs, bot)  # held at the last column outside
     taper = 1.0 - _smoothstep(np.maximum(x0 - even, even - x1) / corner)
     mid = 0.5 * (top + bot)
     top, bot = mid + taper * (top - mid), mid + taper * (bot - mid)
-    return even, top, bot, float(np.percentile(edge_dist, 90))
+    return even, top, bot, float(np.percentile(found.dist[ok], 90))
 
 
 def lid_frame(canonical: np.ndarray, triangles: np.ndarray, side: str) -> LidFrame | str:
@@ -423,17 +369,20 @@ def blink_deltas(canonical: np.ndarray, triangles: np.ndarray, side: str) -> tup
 
 def _close_socket(canonical, triangles, frame: LidFrame, deltas: np.ndarray, rounds: int = 20) -> np.ndarray:
     """A closed socket's lid edges are estimated from the skin in front of the eyeball, and
-    the lids' thickness varies: where a column of the eyeball still shows between the closed
-    lids (seen from the front), turn both lids a little further there and solve again."""
-    from .face_landmarks import visible_eyeball
+    the lids' thickness varies: where a column of the eyeball's opening (what shows at neutral)
+    still shows between the closed lids (seen from the front), turn both lids a little further
+    there and solve again."""
 
     pts = np.asarray(canonical, dtype=np.float64)
     tris = np.asarray(triangles, dtype=np.int64)
     skin = largest_component_mask(len(pts), tris)
     gap = frame.phi_top - frame.phi_bot
     frame.extra = np.zeros_like(frame.xs)
+    # only the opening counts: where a stretched lid lets the eyeball show elsewhere (a coarse
+    # lid's long triangles dipping behind it), turning the lids further would not close that
+    opening = visible_eyeball(pts, tris, skin, frame.ball)
     for _ in range(rounds):
-        shown = visible_eyeball(pts + deltas, tris, skin, frame.ball)
+        shown = visible_eyeball(pts + deltas, tris, skin, frame.ball) & opening
         # a slit one sample high is closed (the rig check's rule)
         shown[1:-1] &= shown[:-2] & shown[2:]
         shown[[0, -1]] = False
