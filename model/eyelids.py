@@ -50,7 +50,7 @@ from .face_landmarks import (
     visible_eyeball,
 )
 from .facs import ICT_NAMES
-from .lid_margin import socket_edges
+from .lid_margin import socket_edges, socket_margin
 
 # the blink shapes this module replaces, and the side (the subject's) each closes
 BLINK_SIDES = {"eyeBlink_L": "L", "eyeBlink_R": "R"}
@@ -84,6 +84,8 @@ class LidFrame:
     ball: object = None
     extra: np.ndarray | None = None  # (n,) extra closing turn per X sample (radians), socket fit
     edge_distance: float = 0.0  # how far the lid edges lie from the centre (the falloff starts past it)
+    upper_margin: np.ndarray | None = None  # (m,) int64 upper lid margin vertices across the eye
+    lower_margin: np.ndarray | None = None  # (m,) int64 lower lid margin vertices
 
 
 def _angles(points: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -147,7 +149,8 @@ def _edges_from_socket(
     taper = 1.0 - _smoothstep(np.maximum(x0 - even, even - x1) / corner)
     mid = 0.5 * (top + bot)
     top, bot = mid + taper * (top - mid), mid + taper * (bot - mid)
-    return even, top, bot, float(np.percentile(found.dist[ok], 90))
+    margins = (socket_margin(found), socket_margin(found, upper=False))
+    return even, top, bot, float(np.percentile(found.dist[ok], 90)), margins
 
 
 def lid_frame(canonical: np.ndarray, triangles: np.ndarray, side: str) -> LidFrame | str:
@@ -184,13 +187,17 @@ def lid_frame(canonical: np.ndarray, triangles: np.ndarray, side: str) -> LidFra
         xs, top, bot = _edges_from_opening(canonical, eye, centre)
         edge_distance = float(np.percentile(np.linalg.norm(canonical[eye.loop] - centre, axis=1), 90))
         socket = False
+        margins = (np.asarray(eye.upper[1:-1]), np.asarray(eye.lower[1:-1]))
     else:
         edges = _edges_from_socket(canonical, triangles, skin, ball, centre, radius)
         if edges is None:
             return f"the {side} eyeball is not visible between the lids; the network's blink is kept"
-        xs, top, bot, edge_distance = edges
+        xs, top, bot, edge_distance, margins = edges
         socket = True
-    return LidFrame(centre, radius, xs, top, bot, socket, eyeball, ball, edge_distance=edge_distance)
+    return LidFrame(
+        centre, radius, xs, top, bot, socket, eyeball, ball, edge_distance=edge_distance,
+        upper_margin=margins[0], lower_margin=margins[1],
+    )  # fmt: skip
 
 
 def _smoothstep(t: np.ndarray) -> np.ndarray:
@@ -423,8 +430,12 @@ def apply_eyelids(
 
 def with_eyelids(prepared, deltas: np.ndarray) -> np.ndarray:
     """:func:`apply_eyelids` on a :class:`model.api.PreparedMesh`'s canonical mesh, for the
-    network's bake ``deltas (53, V, 3)`` (canonical frame). The blinks are solved once per mesh
-    (kept on the prepared mesh; the notes under ``prepared._tensors["eyelid_notes"]``)."""
+    network's bake ``deltas (53, V, 3)`` (canonical frame), then the lids made to follow the
+    eyes in ``eyeLookUp/Down`` and ``eyeWide`` (:func:`model.lid_follow.follow_lids`). The
+    blinks and lid frames are solved once per mesh (kept on the prepared mesh; the notes under
+    ``prepared._tensors["eyelid_notes"]``)."""
+    from .lid_follow import follow_lids
+
     key = "eyelid_blinks"
     if key not in prepared._tensors:
         fixed, notes = apply_eyelids(prepared.canonical, prepared.triangles_seen, deltas)
@@ -434,4 +445,5 @@ def with_eyelids(prepared, deltas: np.ndarray) -> np.ndarray:
     rows, blinks = prepared._tensors[key]
     out = np.array(deltas, dtype=np.float32, copy=True)
     out[rows] = blinks
-    return out
+    frames = prepared._tensors.setdefault("eyelid_frames", {})
+    return follow_lids(prepared.canonical, prepared.triangles_seen, out, ICT_NAMES, frames)

@@ -245,3 +245,47 @@ def test_coarse_socket_lid_edges_follow_the_margin():
         assert shape.eyeball_cover_pct >= 90.0 and shape.eyeball_cover_min_pct >= 90.0, shape
         assert shape.lid_zigzag_pct <= THRESHOLDS["lid_zigzag_pct"], shape
         assert shape.flipped_triangles == 0, shape
+
+
+def test_lids_follow_the_look_on_a_socket_and_stay_on_the_demo_head(demo):
+    """eyeLookDown / eyeLookUp / eyeWide whose lids hardly move get the lids turned to the
+    targets (the eyeballs never move, no flips, the other eye and other shapes untouched); shapes
+    that already turn the lids as far keep what they have."""
+    from model.eyelids import lid_deltas, lid_frame
+    from model.lid_follow import LID_FOLLOW, follow_lids, margin_turn
+
+    v, t = coarse_socket()
+    names = ["eyeLookDown_L", "eyeLookUp_L", "eyeWide_L", "eyeSquint_L", "eyeLookDown_R"]
+    still = np.zeros((len(names), len(v), 3), dtype=np.float32)
+    out = follow_lids(v, t, still, names)
+    frame = lid_frame(v, t, "L")
+    for i, name in enumerate(names[:2]):
+        up, low = LID_FOLLOW[name[:-2]]
+        assert abs(np.degrees(margin_turn(v, frame, out[i], upper=True)) - up) < 1.5, name
+        assert abs(np.degrees(margin_turn(v, frame, out[i], upper=False)) - low) < 1.5, name
+    assert np.degrees(margin_turn(v, frame, out[2], upper=True)) > 3.0  # eyeWide lifts the upper lid
+    np.testing.assert_array_equal(out[3], still[3])  # squint is not a follow shape
+    left = v[:, 0] > 0
+    assert np.abs(out[:3][:, ~left]).max() == 0.0 and np.abs(out[4][left]).max() == 0.0
+    assert np.abs(out[:, frame.eyeball]).max() == 0.0
+    for d in out:
+        assert _flipped(v, v + d, t) == 0
+    # a look that already drops the upper lid further than the target is left alone
+    far = (out[0] + lid_deltas(v, frame, t, upper=0.2, lower=-0.2))[None]
+    assert np.degrees(margin_turn(v, frame, far[0], upper=True)) < LID_FOLLOW["eyeLookDown"][0] - 1.0
+    assert np.degrees(margin_turn(v, frame, far[0], upper=False)) < LID_FOLLOW["eyeLookDown"][1] - 1.0
+    np.testing.assert_array_equal(follow_lids(v, t, far, ["eyeLookDown_L"]), far)
+    # the network's own eyeLook / eyeWide on the demo head follow the look already: unchanged
+    from model.api import FaceModel
+
+    canonical, tris, _, _ = demo
+    mesh = read_mesh(DEMO)
+    fm = FaceModel.load()
+    fm.eyelids = False
+    plain = fm.bake(fm.prepare(mesh.vertices, mesh.triangles()), constraints=False)
+    rows = [ICT_NAMES.index(n) for n in ("eyeLookDown_L", "eyeLookUp_R", "eyeWide_L")]
+    back = np.asarray(
+        fit_frame(mesh.vertices, mesh.triangles(), up="Y", forward="Z").vectors_to_canonical(np.eye(3))
+    )
+    shapes = (plain[rows] @ back).astype(np.float32)
+    np.testing.assert_array_equal(follow_lids(canonical, tris, shapes, [ICT_NAMES[r] for r in rows]), shapes)
