@@ -16,7 +16,11 @@ How the lids move
   through it.
 * The **lid edges** ``phi_top(x)`` / ``phi_bot(x)`` across the eye: the lid margins of the skin's
   eye opening when there is one; on meshes whose lids fold into a closed socket (game avatars)
-  the lowest / highest skin points that cover the eyeball, seen from the front.
+  the lowest / highest points of the skin surface's cross-sections that cover the eyeball, seen
+  from the front (:func:`model.lid_margin.socket_edges`: sections of the surface, not the
+  vertices near each column, which on a low-poly lid jump to the brow fold between the few
+  margin vertices and close the lids along a zig-zag), over the columns where the eyeball shows
+  and tapered to the canthi past them.
 * The lids **meet** at ``phi_meet = phi_bot + meet * (phi_top - phi_bot)`` (a third of the
   opening above the lower margin, like ICT-FaceKit's blink): the upper lid rotates down by
   ``phi_top - phi_meet``, the lower lid up by ``phi_meet - phi_bot``. The rotation is largest at
