@@ -49,7 +49,8 @@ def summary(name: str, report) -> str:
         f"{flips} in {flip_shapes} | "
         f"{'yes' if report.info['symmetric'] else 'no'} ({100 * report.info['symmetric_share']:.0f} %) | "
         f"{f(max(mirrors) if mirrors else None)} | {ripple:.2f} | "
-        f"{f(max(reach) if reach else None)} | {len(report.verdicts)} |"
+        f"{f(max(reach) if reach else None)} | {len(report.verdicts)} | "
+        f"{f(s['eyeBlink_L'].lid_zigzag_pct, '.2f')} / {f(s['eyeBlink_R'].lid_zigzag_pct, '.2f')} |"
     )
 
 
@@ -156,9 +157,9 @@ def main() -> int:
         "| mesh | V (head) | eyes | blink L lid closure mean/min % | blink R lid closure | "
         "blink L eyeball cover mean/min % | blink R eyeball cover | jawOpen static % | "
         "worst static % | flipped tris | symmetric | worst mirror % | worst ripple x ICT | "
-        "worst reach % | verdicts |"
+        "worst reach % | verdicts | blink L / R lid zig-zag % |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     for name, report, secs in details:
         print(f"\n## {name} ({secs:.1f} s): {report.info}")

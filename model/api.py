@@ -559,7 +559,8 @@ class FaceModel:
     ) -> np.ndarray:
         """Canonical (53, S, 3) float32 shapes on the vertices the network sees: the ``method``'s
         shapes, then the bake-time constraints of :mod:`model.shape_locality` (reach, mirror
-        symmetry) and the geometric blink of :mod:`model.eyelids`."""
+        symmetry) and the geometric blink of :mod:`model.eyelids` (with lids that follow the
+        eyes in eyeLookUp/Down and eyeWide, :mod:`model.lid_follow`)."""
         if method not in BAKE_METHODS:
             raise ValueError(f"unknown bake method {method!r}; use one of {BAKE_METHODS}")
         rig = self._rig(prepared, skin_weights)  # one trunk + skin pass for shapes and post-process

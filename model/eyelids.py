@@ -16,7 +16,11 @@ How the lids move
   through it.
 * The **lid edges** ``phi_top(x)`` / ``phi_bot(x)`` across the eye: the lid margins of the skin's
   eye opening when there is one; on meshes whose lids fold into a closed socket (game avatars)
-  the lowest / highest skin points that cover the eyeball, seen from the front.
+  the lowest / highest points of the skin surface's cross-sections that cover the eyeball, seen
+  from the front (:func:`model.lid_margin.socket_edges`: sections of the surface, not the
+  vertices near each column, which on a low-poly lid jump to the brow fold between the few
+  margin vertices and close the lids along a zig-zag), over the columns where the eyeball shows
+  and tapered to the canthi past them.
 * The lids **meet** at ``phi_meet = phi_bot + meet * (phi_top - phi_bot)`` (a third of the
   opening above the lower margin, like ICT-FaceKit's blink): the upper lid rotates down by
   ``phi_top - phi_meet``, the lower lid up by ``phi_meet - phi_bot``. The rotation is largest at
@@ -47,8 +51,10 @@ from .face_landmarks import (
     find_eyeballs,
     fit_sphere,
     largest_component_mask,
+    visible_eyeball,
 )
 from .facs import ICT_NAMES
+from .lid_margin import socket_edges, socket_margin
 
 # the blink shapes this module replaces, and the side (the subject's) each closes
 BLINK_SIDES = {"eyeBlink_L": "L", "eyeBlink_R": "R"}
@@ -82,6 +88,8 @@ class LidFrame:
     ball: object = None
     extra: np.ndarray | None = None  # (n,) extra closing turn per X sample (radians), socket fit
     edge_distance: float = 0.0  # how far the lid edges lie from the centre (the falloff starts past it)
+    upper_margin: np.ndarray | None = None  # (m,) int64 upper lid margin vertices across the eye
+    lower_margin: np.ndarray | None = None  # (m,) int64 lower lid margin vertices
 
 
 def _angles(points: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -119,46 +127,34 @@ def _edges_from_opening(canonical: np.ndarray, eye: EyeOpening, centre: np.ndarr
     return xs, edge(eye.upper), edge(eye.lower)
 
 
-def _edges_from_socket(canonical: np.ndarray, skin: np.ndarray, centre: np.ndarray, radius: float):
-    """Lid edge angles of a closed socket: over each column of the eyeball's front, the lowest
-    angle of the skin covering it from above and the highest covering it from below."""
+def _edges_from_socket(
+    canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray, ball, centre: np.ndarray, radius: float
+):
+    """Lid edge angles of a closed socket (:func:`model.lid_margin.socket_edges`: the surface's
+    cross-sections where the eyeball shows), tapered to the canthi past the trusted columns."""
     pts = canonical.astype(np.float64)
-    dx, dy = pts[:, 0] - centre[0], pts[:, 1] - centre[1]
-    inside = dx**2 + dy**2 < radius**2
-    front = np.sqrt(np.clip(radius**2 - dx**2 - dy**2, 0.0, None))
-    # skin in front of the eyeball (over its disk), or around its rim in front of its centre;
-    # the socket lining behind the eyeball is not a lid edge
-    near_rim = ~inside & (dx**2 + dy**2 < (1.4 * radius) ** 2) & (pts[:, 2] > centre[2])
-    covering = skin & ((inside & (pts[:, 2] - centre[2] > front - 0.02 * radius)) | near_rim)
-    xs = centre[0] + radius * np.linspace(-1.3, 1.3, 53)
-    half = 1.5 * (xs[1] - xs[0])
-    _, phi = _angles(pts, centre)
-    dist = np.linalg.norm(pts - centre, axis=1)
-    edge_dist: list[float] = []
-    top, bot, ok = np.zeros(len(xs)), np.zeros(len(xs)), np.zeros(len(xs), dtype=bool)
-    for i, x in enumerate(xs):
-        col = covering & (np.abs(pts[:, 0] - x) < half)
-        up, low = col & (dy > 0), col & (dy <= 0)
-        if up.any() and low.any():
-            top[i], bot[i], ok[i] = phi[up].min(), phi[low].max(), True
-            edge_dist.append(dist[np.flatnonzero(up)[np.argmin(phi[up])]])
-            edge_dist.append(dist[np.flatnonzero(low)[np.argmax(phi[low])]])
-    if ok.sum() < 3:
+    found = socket_edges(pts, triangles, skin, centre, radius, visible_eyeball(pts, triangles, skin, ball))
+    if found is None:
         return None
-    xs, top, bot = xs[ok], top[ok], bot[ok]
-    # only where the lids leave the eyeball visible between them; smooth out single columns
-    kernel = np.array([0.25, 0.5, 0.25])
-    top = np.convolve(np.pad(top, 1, mode="edge"), kernel, mode="valid")
-    bot = np.convolve(np.pad(bot, 1, mode="edge"), kernel, mode="valid")
-    bot = np.minimum(bot, top)
-    # past the eyeball's rim the skin above and below is the lid's corner: taper the opening to
-    # the canthi there instead of trusting single columns
-    taper = 1.0 - _smoothstep((np.abs(xs - centre[0]) - radius) / (0.3 * radius))
+    ok = found.trusted
+    xs, top, bot = found.xs[ok], found.top[ok], np.minimum(found.bot[ok], found.top[ok])
+    # the sections follow the mesh's edges: a margin that steps along grid edges (a staircase)
+    # gives a sawtooth a few columns long; the lids turn by the smooth line through it
+    kernel = np.exp(-0.5 * (np.arange(-6, 7) / 1.5) ** 2)
+    kernel /= kernel.sum()
+    top = np.convolve(np.pad(top, 6, mode="edge"), kernel, mode="valid")
+    bot = np.convolve(np.pad(bot, 6, mode="edge"), kernel, mode="valid")
+    x0, x1 = xs[0], xs[-1]
+    # past the trusted columns lies the lids' corner: the opening tapers from the last column it
+    # shows in to nothing at the canthus, over a third of the eyeball's radius
+    corner = 0.35 * radius
+    even = np.linspace(x0 - corner, x1 + corner, 41)
+    top, bot = np.interp(even, xs, top), np.interp(even, xs, bot)  # held at the last column outside
+    taper = 1.0 - _smoothstep(np.maximum(x0 - even, even - x1) / corner)
     mid = 0.5 * (top + bot)
     top, bot = mid + taper * (top - mid), mid + taper * (bot - mid)
-    # on an even grid (columns without skin on both sides are interpolated)
-    even = np.linspace(xs[0], xs[-1], 41)
-    return even, np.interp(even, xs, top), np.interp(even, xs, bot), float(np.percentile(edge_dist, 90))
+    margins = (socket_margin(found), socket_margin(found, upper=False))
+    return even, top, bot, float(np.percentile(found.dist[ok], 90)), margins
 
 
 def lid_frame(canonical: np.ndarray, triangles: np.ndarray, side: str) -> LidFrame | str:
@@ -195,13 +191,17 @@ def lid_frame(canonical: np.ndarray, triangles: np.ndarray, side: str) -> LidFra
         xs, top, bot = _edges_from_opening(canonical, eye, centre)
         edge_distance = float(np.percentile(np.linalg.norm(canonical[eye.loop] - centre, axis=1), 90))
         socket = False
+        margins = (np.asarray(eye.upper[1:-1]), np.asarray(eye.lower[1:-1]))
     else:
-        edges = _edges_from_socket(canonical, skin, centre, radius)
+        edges = _edges_from_socket(canonical, triangles, skin, ball, centre, radius)
         if edges is None:
             return f"the {side} eyeball is not visible between the lids; the network's blink is kept"
-        xs, top, bot, edge_distance = edges
+        xs, top, bot, edge_distance, margins = edges
         socket = True
-    return LidFrame(centre, radius, xs, top, bot, socket, eyeball, ball, edge_distance=edge_distance)
+    return LidFrame(
+        centre, radius, xs, top, bot, socket, eyeball, ball, edge_distance=edge_distance,
+        upper_margin=margins[0], lower_margin=margins[1],
+    )  # fmt: skip
 
 
 def _smoothstep(t: np.ndarray) -> np.ndarray:
@@ -380,17 +380,20 @@ def blink_deltas(canonical: np.ndarray, triangles: np.ndarray, side: str) -> tup
 
 def _close_socket(canonical, triangles, frame: LidFrame, deltas: np.ndarray, rounds: int = 20) -> np.ndarray:
     """A closed socket's lid edges are estimated from the skin in front of the eyeball, and
-    the lids' thickness varies: where a column of the eyeball still shows between the closed
-    lids (seen from the front), turn both lids a little further there and solve again."""
-    from .face_landmarks import visible_eyeball
+    the lids' thickness varies: where a column of the eyeball's opening (what shows at neutral)
+    still shows between the closed lids (seen from the front), turn both lids a little further
+    there and solve again."""
 
     pts = np.asarray(canonical, dtype=np.float64)
     tris = np.asarray(triangles, dtype=np.int64)
     skin = largest_component_mask(len(pts), tris)
     gap = frame.phi_top - frame.phi_bot
     frame.extra = np.zeros_like(frame.xs)
+    # only the opening counts: where a stretched lid lets the eyeball show elsewhere (a coarse
+    # lid's long triangles dipping behind it), turning the lids further would not close that
+    opening = visible_eyeball(pts, tris, skin, frame.ball)
     for _ in range(rounds):
-        shown = visible_eyeball(pts + deltas, tris, skin, frame.ball)
+        shown = visible_eyeball(pts + deltas, tris, skin, frame.ball) & opening
         # a slit one sample high is closed (the rig check's rule)
         shown[1:-1] &= shown[:-2] & shown[2:]
         shown[[0, -1]] = False
@@ -431,8 +434,12 @@ def apply_eyelids(
 
 def with_eyelids(prepared, deltas: np.ndarray) -> np.ndarray:
     """:func:`apply_eyelids` on a :class:`model.api.PreparedMesh`'s canonical mesh, for the
-    network's bake ``deltas (53, V, 3)`` (canonical frame). The blinks are solved once per mesh
-    (kept on the prepared mesh; the notes under ``prepared._tensors["eyelid_notes"]``)."""
+    network's bake ``deltas (53, V, 3)`` (canonical frame), then the lids made to follow the
+    eyes in ``eyeLookUp/Down`` and ``eyeWide`` (:func:`model.lid_follow.follow_lids`). The
+    blinks and lid frames are solved once per mesh (kept on the prepared mesh; the notes under
+    ``prepared._tensors["eyelid_notes"]``)."""
+    from .lid_follow import follow_lids
+
     key = "eyelid_blinks"
     if key not in prepared._tensors:
         fixed, notes = apply_eyelids(prepared.canonical, prepared.triangles_seen, deltas)
@@ -442,4 +449,5 @@ def with_eyelids(prepared, deltas: np.ndarray) -> np.ndarray:
     rows, blinks = prepared._tensors[key]
     out = np.array(deltas, dtype=np.float32, copy=True)
     out[rows] = blinks
-    return out
+    frames = prepared._tensors.setdefault("eyelid_frames", {})
+    return follow_lids(prepared.canonical, prepared.triangles_seen, out, ICT_NAMES, frames)

@@ -21,6 +21,17 @@ weight 1.0 (numpy in, :class:`RigReport` out):
   (~0.6 mm on a human eye) counts as closed. On skins without an
   opening loop (the lids fold into a closed socket, as on game avatars) this decides the blink
   verdict with the same 90 % threshold; not measured when less than 5 % of the disk is visible.
+* **lid-margin zig-zag** (``eyeBlink_L/R``): how smooth a line the closed lids meet along
+  (:mod:`model.lid_margin`). The upper and lower margin vertices (the opening's margin chains;
+  on a closed socket the vertices bounding the visible eyeball from above and below) at weight
+  1.0, seen from the front as an edge across the eye (per column of vertices, the upper lid's
+  lowest and the lower lid's highest): for each three columns in a row, how far the middle one
+  lies above or below the line through its neighbours (a second difference); where two in a
+  row bend opposite ways,
+  the smaller of the two is a zig. The largest zig of either margin, in % of the eye's width
+  (the opening's canthus-to-canthus width; on a socket the width of the visible eyeball). An
+  arc, even one curling at the corners, scores 0; a lid closed along a zig-zag or with a notch
+  scores high. The number at neutral is in ``info["lid_zigzag_neutral"]``.
 * **static leakage**: the largest displacement of a static vertex over the largest displacement
   of ``jawOpen``, in %. Static vertices are ``static_mask`` when given, else a heuristic in the
   canonical frame, in units of the distance ``u`` between the eye centres ``E`` (eye openings,
@@ -58,6 +69,8 @@ weight 1.0 (numpy in, :class:`RigReport` out):
   static vertices (not in the heuristic zones, and taken out of a given mask).
 
 Thresholds (:data:`THRESHOLDS`): blink closure >= 90 % (mean and min) where the eyes are open,
+lid zig-zag <= 2 % (provisional: the demo head's blinks score < 1 %, the Rocketbox avatars'
+geometric blinks 0.5-1.6 %, and 2.9-3.7 % where they met along a zig-zag before session 5's fix),
 static leakage <= 1 %, zero flipped triangles, mirror error <= 5 % on symmetric meshes (the
 issue's targets), eyeball stretch <= 1 %; ripple <= 3x ICT and reach <= 25 % are provisional,
 set so that ICT's own shapes pass them with room.
@@ -79,9 +92,11 @@ from .face_landmarks import (
     visible_eyeball,
 )
 from .facs import ICT_NAMES
+from .lid_margin import margin_zigzag, socket_edges, socket_margin
 
 THRESHOLDS: dict[str, float] = {
     "blink_closure_pct": 90.0,  # min
+    "lid_zigzag_pct": 2.0,  # max, provisional
     "static_leakage_pct": 1.0,  # max
     "flipped_triangles": 0,  # max
     "mirror_error_pct": 5.0,  # max
@@ -120,6 +135,7 @@ class ShapeReport:
     lid_closure_min_pct: float | None = None
     eyeball_cover_pct: float | None = None
     eyeball_cover_min_pct: float | None = None
+    lid_zigzag_pct: float | None = None
     static_leakage_pct: float | None = None
     flipped_triangles: int = 0
     mirror_error_pct: float | None = None
@@ -413,6 +429,31 @@ def _eyeball_cover(before: np.ndarray, after: np.ndarray) -> tuple[float, float]
     return mean, worst
 
 
+def _lid_margins(canon, t, skin, eyes, eyeballs, visible0) -> dict[str, tuple[np.ndarray, np.ndarray, float]]:
+    """{side: (upper, lower lid margin vertices in order across the eye, the eye's width)}: the
+    opening's margin chains, else (a closed socket) the margins around the visible eyeball."""
+    out = {}
+    for side in ("L", "R"):
+        eye = eyes.get(side)
+        if eye is not None:
+            if eye.max_gap >= _CLOSED_EYE * eye.width:
+                out[side] = (np.asarray(eye.upper), np.asarray(eye.lower), float(eye.width))
+        elif side in visible0:
+            ball = eyeballs[side]
+            edges = socket_edges(canon, t, skin, ball.center, ball.radius, visible0[side])
+            if edges is not None:
+                shown = np.flatnonzero(visible0[side].any(axis=0))
+                width = 2.0 * ball.radius * (shown.max() - shown.min() + 1) / visible0[side].shape[1]
+                out[side] = (socket_margin(edges), socket_margin(edges, upper=False), float(width))
+    return out
+
+
+def _zigzag(points: np.ndarray, margins: tuple[np.ndarray, np.ndarray, float]) -> float:
+    """The larger zig-zag of the two lid margins (:func:`model.lid_margin.margin_zigzag`), %."""
+    upper, lower, width = margins
+    return max(margin_zigzag(points[upper], width), margin_zigzag(points[lower], width, upper=False))
+
+
 def _skin_near(canonical: np.ndarray, skin: np.ndarray, ball) -> np.ndarray:
     """Skin vertices within 1.6 radii of an eyeball's centre (the lids), as indices."""
     d = np.linalg.norm(canonical - ball.center, axis=1)
@@ -558,6 +599,8 @@ def check_rig(
         if vis.sum() >= _OPEN_EYEBALL * np.pi * (vis.shape[0] / 2) ** 2:
             visible0[side] = vis
     info["eyeballs_visible"] = sorted(visible0)
+    margins = _lid_margins(canon, t, skin, eyes, eyeballs, visible0)
+    info["lid_zigzag_neutral"] = {side: round(_zigzag(canon, m), 2) for side, m in margins.items()}
 
     n0 = _face_normals(canon, t)
     area0 = np.linalg.norm(n0, axis=1)
@@ -607,6 +650,17 @@ def check_rig(
                     )
                     ring = _skin_near(canon, skin, ball)
                     problem[ring] = np.maximum(problem[ring], 1.0 - min(cover) / 100.0)
+        # lid-margin zig-zag
+        if name in BLINKS and BLINKS[name] in margins:
+            rep.lid_zigzag_pct = round(_zigzag(canon + ds, margins[BLINKS[name]]), 2)
+            if rep.lid_zigzag_pct > THRESHOLDS["lid_zigzag_pct"]:
+                verdicts.append(
+                    f"{name}: the closed {BLINKS[name]} lids meet along a zig-zag of "
+                    f"{rep.lid_zigzag_pct:.1f} % of the eye's width"
+                    f" (needs <= {THRESHOLDS['lid_zigzag_pct']:.0f} %)"
+                )
+                upper, lower, _ = margins[BLINKS[name]]
+                problem[upper] = problem[lower] = 1.0
         # static leakage
         if static is not None and static.any() and jaw_max > 0:
             leak = mag[s] * static / jaw_max

@@ -148,6 +148,59 @@ def test_half_blink_and_notched_blink_are_flagged(face):
     assert report.problem[v[:, 0] > 0].max() > 0 and report.problem[v[:, 0] < 0].max() > 0
 
 
+def zig(v: np.ndarray, side: float, amount: float, near: np.ndarray) -> np.ndarray:
+    """Alternate grid columns of the eye at x = side * EYE_X pushed up and down by ``amount``
+    (only the vertices in ``near``): a lid that closes along a zig-zag."""
+    d = np.zeros_like(v)
+    k = np.round((v[:, 0] - side * EYE_X) / 0.1).astype(int)
+    inside = near & (np.abs(v[:, 0] - side * EYE_X) < EYE_A - 0.15)
+    d[inside, 1] = np.where(k[inside] % 2 == 0, amount, -amount)
+    return d
+
+
+def test_zigzag_blink_is_flagged(face):
+    """A blink that closes (100 %) along a zig-zag: the margin columns alternate +-0.04 (4 % of
+    the opening's width of 1.0) about the meeting line."""
+    v, t, deltas = face
+    report = check_rig(v, t, deltas)
+    for name in ("eyeBlink_L", "eyeBlink_R"):  # the straight closed line: no zig
+        assert _shape(report, name).lid_zigzag_pct <= 0.5
+    assert set(report.info["lid_zigzag_neutral"]) == {"L", "R"}
+    broken = deltas.copy()
+    margin = np.abs(v[:, 1]) < 0.3  # the lid edges and the row next to them
+    broken[ict_index("eyeBlink_L")] += zig(v, 1.0, 0.04, margin)
+    report = check_rig(v, t, broken)
+    zigzag = _shape(report, "eyeBlink_L")
+    assert zigzag.lid_closure_pct >= 90.0  # closed by the numbers ...
+    assert zigzag.lid_zigzag_pct > THRESHOLDS["lid_zigzag_pct"]  # ... along a zig-zag
+    assert 6.0 < zigzag.lid_zigzag_pct < 10.0  # two opposite bends of 2 x 0.04 each, over a width of 1
+    assert any(line.startswith("eyeBlink_L:") and "zig-zag" in line for line in report.verdicts)
+    assert not any(line.startswith("eyeBlink_R:") for line in report.verdicts)
+    assert report.problem[v[:, 0] > 0].max() == 1.0
+
+
+def test_zigzag_blink_is_flagged_on_a_closed_socket(face):
+    """The same on a skin without an opening loop: the margins are found around the eyeball."""
+    v, t, _ = face
+    v2, t2 = with_eyeballs(v, t, socket=True)
+    rig = np.zeros((2, len(v2), 3))
+    for i, side in enumerate((1.0, -1.0)):
+        rig[i] = lid_slab(v2, side, 1.0, len(v))
+    sheet = np.zeros(len(v2), dtype=bool)
+    sheet[: len(v)] = True
+    upper_edge = sheet & (v2[:, 1] > 0) & (v2[:, 1] < 0.35)
+    names = ["eyeBlink_L", "eyeBlink_R"]
+    report = check_rig(v2, t2, rig, names=names)
+    assert report.info["eyes_found"] == [] and report.info["eyeballs_visible"] == ["L", "R"]
+    assert all(s.lid_zigzag_pct <= THRESHOLDS["lid_zigzag_pct"] for s in report.shapes)
+    rig[0] += zig(v2, 1.0, 0.04, upper_edge)
+    report = check_rig(v2, t2, rig, names=names)
+    assert _shape(report, "eyeBlink_L").eyeball_cover_pct >= 90.0
+    assert _shape(report, "eyeBlink_L").lid_zigzag_pct > THRESHOLDS["lid_zigzag_pct"]
+    assert _shape(report, "eyeBlink_R").lid_zigzag_pct <= THRESHOLDS["lid_zigzag_pct"]
+    assert any(line.startswith("eyeBlink_L:") and "zig-zag" in line for line in report.verdicts)
+
+
 def lid_slab(v: np.ndarray, side: float, amount: float, n_sheet: int) -> np.ndarray:
     """The sheet above an opening moved down by ``0.55 * amount`` and 0.4 forward, tapering above
     (only the first ``n_sheet`` vertices: never the eyeballs or the socket floor)."""
@@ -281,6 +334,8 @@ def test_demo_head_with_the_shipped_rig():
     assert 5.0 < report.info["eye_distance"] < 7.5  # centimetres, a human face
     for name in ("eyeBlink_L", "eyeBlink_R"):
         assert 0.0 < _shape(report, name).lid_closure_pct <= 100.0
+        # the geometric blink closes along a smooth line (session 5: 0.9 %)
+        assert _shape(report, name).lid_zigzag_pct <= THRESHOLDS["lid_zigzag_pct"]
     assert report.info["static_vertices"] > 0
     assert all(s.reach_outside_pct is not None for s in report.shapes)
     assert report.problem.shape == (mesh.num_vertices,)
