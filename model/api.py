@@ -284,7 +284,7 @@ class FaceModel:
 
     # :mod:`model.static_area`: static skin (scalp, back of head, ears, neck base) held still
     static_area: bool = True
-    # :mod:`model.flip_repair`: smooth the deltas around triangles that flip at weight 1.0
+    # :mod:`model.flip_repair`: open the triangles that flip at weight 1.0 with the least change
     flip_repair: bool = True
 
     def __init__(self, net, config: dict, device: str = "cpu"):
