@@ -557,11 +557,9 @@ class FaceModel:
             repaired, _ = repair_flips(deltas, prepared.vertices, prepared.triangles, ICT_NAMES, fixed)
             return repaired
         welded = welding.gather(deltas, axis=1)
-        repaired, counts = repair_flips(
+        repaired, _ = repair_flips(
             welded, welding.vertices, welding.triangles, ICT_NAMES, welding.gather(fixed)
         )
-        if not counts:
-            return deltas
         # only the vertices the repair moved take the welded value (duplicates of one group
         # may carry different deltas elsewhere, e.g. a lash strip welded to a lid)
         changed = np.any(repaired != welded, axis=(0, 2))[welding.index]

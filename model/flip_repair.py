@@ -43,7 +43,12 @@ STIFFEN = 2.0
 MAX_WEIGHT = 1e8  # the pull stops growing here (well conditioned in float64)
 GROW_EVERY = 10  # rounds before the free neighbourhood grows one ring
 MAX_ROUNDS = 40  # solves per shape
+# rings around the pulled triangles' vertices solved for at first: with none, a vertex joining
+# the free set moved the repair by up to 7x the runtimes' tolerance on an ICT head
+SPREAD = 1
 MAX_RING = 6  # the free neighbourhood grows to at most this many rings
+ANCHOR = 1.0  # hold of a free vertex to its own delta, against 1 per edge
+BAND = 0.05  # the pull fades out between SAFE_COS and SAFE_COS + BAND
 # a repaired triangle must end clearly unflipped (cosine of its turn from the neutral normal above
 # this), not barely: a barely unflipped one can flip back when the keys are stored in float32,
 # and the stop decision would hang on rounding (numpy and torch runtimes baked different repairs
@@ -92,22 +97,23 @@ def _edges_of(t: np.ndarray) -> np.ndarray:
     return np.stack([t[:, [0, 1]], t[:, [1, 2]], t[:, [2, 0]]], axis=1).reshape(-1, 2)
 
 
-def _solve(
-    d: np.ndarray, original: np.ndarray, topo: _Topology, free: np.ndarray, rigid_weight: np.ndarray
-) -> np.ndarray:
+def _solve(original: np.ndarray, topo: _Topology, free: np.ndarray, pull: np.ndarray) -> np.ndarray:
     """The delta field (V, 3) with the ``free`` vertices re-solved, the others kept.
 
     Least squares over the edges of the triangles touching a free vertex: each edge keeps its
-    ``original`` difference (weight 1), except in triangles with ``rigid_weight`` > 0 (T,), whose
-    edges are pulled to no difference (the triangle moves by a translation, which never turns it)
-    with that weight. A vertex is thus moved only as far as unfolding its triangles needs."""
+    ``original`` difference (weight 1) and, in a triangle with ``pull`` > 0 (T,), is also drawn
+    to no difference with that weight (a triangle that only translates never turns); each free
+    vertex is held to its original value with weight :data:`ANCHOR`, so the change fades within
+    a ring or two. Every term is continuous in ``pull`` and the anchor keeps the solution from
+    depending much on a vertex joining the free set: nearly equal inputs (the numpy and torch
+    runtimes) give nearly equal repairs."""
     import scipy.sparse as sp
     import scipy.sparse.linalg as spla
 
     tri = topo.triangles_of(free)
     e = _edges_of(topo.t[tri])
-    w = np.repeat(np.where(rigid_weight[tri] > 0, rigid_weight[tri], 1.0), 3)
-    target = np.where((rigid_weight[tri] > 0).repeat(3)[:, None], 0.0, original[e[:, 0]] - original[e[:, 1]])
+    w = 1.0 + np.repeat(pull[tri], 3)
+    target = (original[e[:, 0]] - original[e[:, 1]]) / w[:, None]
     ids = np.flatnonzero(free)
     col = np.full(topo.n, -1)
     col[ids] = np.arange(ids.size)
@@ -121,18 +127,22 @@ def _solve(
         entries_r.append(rows[is_free])
         entries_c.append(col[e[is_free, k]])
         entries_v.append(np.full(int(is_free.sum()), sign[k]))
-        known[~is_free] -= sign[k] * d[e[~is_free, k]]
+        known[~is_free] -= sign[k] * original[e[~is_free, k]]
     b = sp.csr_matrix(
         (np.concatenate(entries_v), (np.concatenate(entries_r), np.concatenate(entries_c))),
         shape=(len(e), ids.size),
     )
     bw = b.T.multiply(w[None, :]).tocsr()
-    # a small pull to the current value: a free patch without kept vertices stays where it is
-    eps = 1e-8
-    a = (bw @ b + eps * sp.identity(ids.size)).tocsc()
-    out = np.array(d)
-    out[ids] = spla.splu(a).solve(bw @ known + eps * d[ids])
+    a = (bw @ b + ANCHOR * sp.identity(ids.size)).tocsc()
+    out = np.array(original)
+    out[ids] = spla.splu(a).solve(bw @ known + ANCHOR * original[ids])
     return out
+
+
+def _ramp(cos: np.ndarray) -> np.ndarray:
+    """How much a triangle turned this far from its neutral normal is pulled: 1 at and under
+    :data:`SAFE_COS`, fading linearly to 0 at ``SAFE_COS + BAND`` (no step to land near)."""
+    return np.clip((SAFE_COS + BAND - cos) / BAND, 0.0, 1.0)
 
 
 def repair_field(
@@ -151,44 +161,45 @@ def repair_field(
     original = np.array(field, dtype=np.float64)
     t = topo.t
     movable = np.ones(topo.n, bool) if fixed is None else ~np.asarray(fixed, bool)
+    n0_len = np.linalg.norm(n0, axis=1)
 
-    def flipped_among(d: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        if ids.size == 0:
-            return ids
+    def cosines(d: np.ndarray, ids: np.ndarray) -> np.ndarray:
         n1 = _normals(vertices + d, t[ids])
-        dot = np.einsum("ij,ij->i", n0[ids], n1)
-        return ids[
-            valid[ids] & (dot < SAFE_COS * np.linalg.norm(n0[ids], axis=1) * np.linalg.norm(n1, axis=1))
-        ]
+        c = np.einsum("ij,ij->i", n0[ids], n1) / np.maximum(n0_len[ids] * np.linalg.norm(n1, axis=1), 1e-300)
+        return np.where(valid[ids], c, 1.0)  # degenerate triangles are not judged, as in the check
 
-    flips = flipped_among(original, np.arange(len(t)))
-    before = int(flips.size)
-    if before == 0:
+    every = np.arange(len(t))
+    cos = cosines(original, every)
+    before = int((cos < 0.0).sum())
+    ramp = np.zeros(len(t))
+    ramp[every] = _ramp(cos)
+    if not ramp.any():
         return original, 0, 0
     d = original
-    rigid = np.zeros(len(t))  # per triangle: how hard its edges are pulled to no difference
-    rings = 0
+    pull = np.zeros(len(t))
+    rings = SPREAD
     for round_ in range(MAX_ROUNDS):
-        # a triangle once found folding stays pulled (harder each time it folds again), so the
-        # rounds cannot cycle; the free neighbourhood grows only when that is not enough
-        rigid[flips] = np.where(
-            rigid[flips] > 0, np.minimum(rigid[flips] * STIFFEN, MAX_WEIGHT), RIGID_WEIGHT
-        )
+        # a triangle still (nearly) folding is pulled harder: doubled at full ramp, unchanged at
+        # none; a newcomer starts at RIGID_WEIGHT times its ramp. Never a yes/no decision
+        pull = np.maximum(pull * STIFFEN**ramp, RIGID_WEIGHT * ramp)
+        pull = np.minimum(pull, MAX_WEIGHT)
         if round_ and round_ % GROW_EVERY == 0:
             rings = min(rings + 1, MAX_RING)
         seed = np.zeros(topo.n, bool)
-        seed[t[rigid > 0].ravel()] = True
+        seed[t[pull > 0].ravel()] = True
         region = topo.grow(seed, rings) & movable
         if not region.any():
             break
-        # always solved from the network's field: the result depends on the pulled triangles
-        # and the region only, not on the path through the rounds
-        d = _solve(original, original, topo, region, rigid)
-        flips = flipped_among(d, topo.triangles_of(topo.grow(region, 1)))
-        if flips.size == 0:
-            return d, before, 0
-    # what is left is a fold among rigid parts (eyeballs, teeth), which the rig moves rigidly
-    return d, before, int(flips.size)
+        # always solved from the network's field: the result depends on the pulls and the
+        # region only, not on the path through the rounds
+        d = _solve(original, topo, region, pull)
+        check = topo.triangles_of(topo.grow(region, 1))
+        ramp = np.zeros(len(t))
+        ramp[check] = _ramp(cosines(d, check))
+        if not ramp.any():
+            break
+    after = int((cosines(d, every) < 0.0).sum())
+    return d, before, after
 
 
 def repair_flips(
@@ -225,8 +236,12 @@ def repair_flips(
     for s in order:
         base = names.index(COMBINED[names[s]]) if COMBINED.get(names[s]) in names else None
         offset = d[base] if base is not None else 0.0
-        fixed_d, before, after = repair_field(d[s] + offset, v, topo, valid, n0, fixed)
+        field = d[s] + offset
+        fixed_d, before, after = repair_field(field, v, topo, valid, n0, fixed)
+        # the nearly folding triangles are eased too, also where none flips yet (no yes/no step
+        # for nearly equal inputs); only the re-solved vertices change, bit for bit
+        moved = np.any(fixed_d != field, axis=1)
+        d[s, moved] = fixed_d[moved] - (offset[moved] if base is not None else 0.0)
         if before:
-            d[s] = fixed_d - offset
             counts[names[s]] = (before, after)
     return d.astype(np.asarray(deltas).dtype), counts

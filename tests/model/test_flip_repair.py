@@ -82,21 +82,22 @@ def _folded_triangle_vertices(v: np.ndarray, t: np.ndarray, d: np.ndarray) -> np
     return mask
 
 
-def test_only_the_folding_triangles_move():
-    # the least change that opens the fold: the vertices of the folding triangles are re-solved,
-    # their neighbours keep the network's motion exactly (the earlier umbrella smoothing moved two
-    # rings around them and kept 67 % of the pushed row's motion)
+def test_the_fold_is_opened_next_to_it_and_the_motion_kept():
+    # about the least change that opens the fold: the folding triangles' vertices and one ring
+    # around them are re-solved, everything else keeps the network's motion exactly, and the
+    # pushed row keeps most of its motion (the umbrella smoothing used before kept 67 %)
     v, t = _grid()
     deltas = np.zeros((len(ICT_NAMES), len(v), 3))
     s = ict_index("mouthSmile_L")
     deltas[s] = _folding_shape(v)
-    folded = _folded_triangle_vertices(v, t, deltas[s])
+    near = _folded_triangle_vertices(v, t, deltas[s])
+    near[t[near[t].any(axis=1)].ravel()] = True  # one ring more
     out, _ = repair_flips(deltas, v, t)
     assert _flips(v, t, out[s]) == 0
     moved = np.any(out[s] != deltas[s], axis=1)
-    assert moved.any() and not (moved & ~folded).any()
+    assert moved.any() and not (moved & ~near).any()
     row = np.isclose(v[:, 1], 1.0) & (np.abs(v[:, 0] - 1.0) < 0.45)
-    assert out[s][row, 1].sum() > 0.72 * deltas[s][row, 1].sum()
+    assert out[s][row, 1].sum() > 0.75 * deltas[s][row, 1].sum()
 
 
 def _slit_grid(n: int = 21) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -137,7 +138,7 @@ def test_a_folding_lip_corner_is_opened_and_the_mouth_still_opens():
     gap = lambda d: (v[upper, 1] + d[upper, 1]) - (v[lower, 1] + d[lower, 1])  # noqa: E731
     middle = np.abs(v[upper, 0] - 1.0) < 0.15  # x = 0.9 .. 1.1
     np.testing.assert_array_equal(gap(out[s])[middle], gap(jaw)[middle])
-    far = np.linalg.norm(v - v[lip].mean(axis=0), axis=1) > 0.2  # two rows from the fold
+    far = np.linalg.norm(v - v[lip].mean(axis=0), axis=1) > 0.35
     np.testing.assert_array_equal(out[s][far], jaw[far])
     # the folded lip still moves down (the fold is opened, not the motion removed)
     assert np.all(out[s][lip, 1] < 0.3 * jaw[lip, 1])
