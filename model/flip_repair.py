@@ -5,23 +5,27 @@ lip corners (the upper lip row slides over the lower one), the eye corners, thin
 strips. The rig check (:mod:`model.rig_check`) counts a triangle as flipped when its normal after
 the shape points against its neutral normal. Here every shape's delta field is repaired locally:
 
-1. find the folding triangles (non-degenerate ones only, as the check; "folding" with a small
-   margin, :data:`SAFE_COS`);
-2. re-solve the delta field on their vertices (a sparse least-squares solve, :func:`_solve`):
-   every edge of a triangle touching them keeps the network's difference between its two ends,
-   except the folding triangles' edges, which are pulled towards no difference (a triangle that
-   only translates never turns) with a gentle weight;
-3. re-check the triangles around; a triangle found folding again is pulled twice as hard, new
-   folds join; every :data:`GROW_EVERY` rounds the solved vertices grow one ring (a fold that
-   the first ones cannot open), up to :data:`MAX_ROUNDS` solves.
+1. find the triangles that fold or nearly do: each gets a pull that ramps from 0 at a cosine
+   of SAFE_COS + BAND (of its turn from the neutral normal) to :data:`RIGID_WEIGHT` at
+   :data:`SAFE_COS` and under (non-degenerate triangles only, as the check);
+2. re-solve the delta field on their vertices and :data:`SPREAD` ring around (a sparse
+   least-squares solve, :func:`_solve`): every edge keeps the network's difference between its
+   two ends, and a pulled triangle's edges are also drawn to no difference (a triangle that only
+   translates never turns); each solved vertex is anchored to its own delta;
+3. re-check the triangles around; a triangle still (nearly) folding is pulled harder (up to
+   twice per round), new ones join; every :data:`GROW_EVERY` rounds the solved vertices grow one
+   ring (a fold the first ones cannot open), up to :data:`MAX_ROUNDS` solves.
 
-This is about the least change that opens a fold: only the folding triangles' vertices move
-(on the real meshes and held-out ICT heads almost always), their neighbours keep the network's
-motion exactly, so a lip that folds at the mouth corner still opens with the jaw everywhere else
-(the umbrella smoothing used before changed ~370 vertices of the avatars' jawOpen, took 11-13 %
-of its motion, made new folds and left 25-86 per real mesh, and cost held-out accuracy: hard sets
-+0.023 / +0.027 relative error, 4 cases; this changes 15-25 vertices, keeps 99.8 % of the motion,
-leaves no fold on the real meshes and costs +0.0004 / +0.0003).
+Every step is continuous in the input (no yes/no decision: ramps instead of thresholds), so the
+numpy and torch runtimes, whose bakes differ by float32 rounding, bake the same repair.
+
+This is about the least change that opens a fold: the folding triangles and a ring around them
+move, everything else keeps the network's motion exactly, so a lip that folds at the mouth corner
+still opens with the jaw everywhere else (the umbrella smoothing used before changed ~370
+vertices of each avatar's jawOpen, took 11-13 % of its motion on the moving vertices, made new
+folds, left 25-86 per real mesh and cost held-out accuracy: hard sets +0.023 / +0.027 relative
+error, 4 cases; this changes 76-88 vertices, keeps 99.6-100 % of the motion, leaves no fold on
+the real meshes and costs at most +0.0002).
 Vertices listed as ``fixed`` (rigid parts: eyeballs, teeth) are never changed. ``mouthClose`` is
 judged and repaired on top of ``jawOpen`` (it is a corrective of it), as the rig check does.
 
@@ -34,10 +38,10 @@ import numpy as np
 
 from .facs import ICT_NAMES
 
-# pull of a folding triangle's edges to no difference, against 1 for every other edge keeping its
-# own; it starts gentle and doubles each time the triangle is found folding again, so a fold is
-# opened with about the least change (starting at 10 or 100 cascaded: neighbours folded in turn
-# and were stiffened too, held-out ICT error +0.004 / +0.03 instead of +0.0004)
+# pull of a folding triangle's edges to no difference, against 1 for every edge keeping its own;
+# it starts gentle and doubles each round the triangle still folds, so a fold is opened with
+# about the least change (starting at 10 or 100 cascaded: neighbours folded in turn and were
+# stiffened too, held-out ICT error on the hard sets +0.004 / +0.03 instead of +0.0004)
 RIGID_WEIGHT = 1.0
 STIFFEN = 2.0
 MAX_WEIGHT = 1e8  # the pull stops growing here (well conditioned in float64)
@@ -63,7 +67,7 @@ def _normals(v: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 class _Topology:
-    """Umbrella operator, vertex-triangle incidence and ring growth of one triangle mesh."""
+    """Vertex adjacency, vertex-triangle incidence and ring growth of one triangle mesh."""
 
     def __init__(self, num_vertices: int, triangles: np.ndarray):
         import scipy.sparse as sp
@@ -76,8 +80,6 @@ class _Topology:
         adj = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(num_vertices, num_vertices)).tocsr()
         adj.data[:] = 1.0
         self.adj = adj
-        degree = np.asarray(adj.sum(axis=1)).ravel()
-        self.umbrella = sp.diags(1.0 / np.maximum(degree, 1.0)) @ adj
         tri_ids = np.repeat(np.arange(len(t)), 3)
         self.incidence = sp.csr_matrix(
             (np.ones(tri_ids.size), (t.ravel(), tri_ids)), shape=(num_vertices, len(t))
