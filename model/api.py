@@ -275,7 +275,7 @@ class FaceModel:
 
     # :mod:`model.static_area`: static skin (scalp, back of head, ears, neck base) held still
     static_area: bool = True
-    # :mod:`model.flip_repair`: smooth the deltas around triangles that flip at weight 1.0
+    # :mod:`model.flip_repair`: open the triangles that flip at weight 1.0 with the least change
     flip_repair: bool = True
 
     def __init__(self, net, config: dict, device: str = "cpu"):
@@ -537,11 +537,9 @@ class FaceModel:
             repaired, _ = repair_flips(deltas, prepared.vertices, prepared.triangles, ICT_NAMES, fixed)
             return repaired
         welded = welding.gather(deltas, axis=1)
-        repaired, counts = repair_flips(
+        repaired, _ = repair_flips(
             welded, welding.vertices, welding.triangles, ICT_NAMES, welding.gather(fixed)
         )
-        if not counts:
-            return deltas
         # only the vertices the repair moved take the welded value (duplicates of one group
         # may carry different deltas elsewhere, e.g. a lash strip welded to a lid)
         changed = np.any(repaired != welded, axis=(0, 2))[welding.index]
