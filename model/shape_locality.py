@@ -70,6 +70,7 @@ REACH_MARGIN = 0.6  # eye distances (~3.5 cm) beyond that over which it fades ou
 SYMMETRY_TOL = 0.02
 SYMMETRY_FADE = 0.05  # canonical units (~5 mm): a mirror point this far is not the same feature
 SYMMETRIC_SHARE = 0.95  # share of the motion on vertices with a partner within SYMMETRY_FADE
+MIRROR_FACING = 0.5  # cosine: a mirror partner's surface faces the mirrored normal within 60 deg
 
 
 # ---- the table ---------------------------------------------------------------------------------
@@ -264,9 +265,10 @@ def mirror_map(canonical: np.ndarray, triangles: np.ndarray, weights: np.ndarray
     ``weights`` (V,) >= 0: how much each vertex counts in the share (None: all alike).
     Returns (hits: :class:`model.transfer.ClosestHits` of each reflected vertex on the mesh, or
     None when the mesh is clearly asymmetric (checked on vertices first: a closest-point pass
-    costs seconds on a dense mesh); ok (V,) bool, the hit is within :data:`SYMMETRY_FADE`; the
-    reflection (3, 3) of vectors; the weighted share of vertices that are ok, an upper bound
-    when hits is None).
+    costs seconds on a dense mesh); ok (V,) bool, the hit is within :data:`SYMMETRY_FADE` on
+    surface facing the mirrored vertex normal (:data:`MIRROR_FACING`); the reflection (3, 3) of
+    vectors; the weighted share of vertices with a hit within :data:`SYMMETRY_FADE`, an upper
+    bound when hits is None).
     """
     from scipy.spatial import cKDTree
 
@@ -300,8 +302,27 @@ def mirror_map(canonical: np.ndarray, triangles: np.ndarray, weights: np.ndarray
     from .rig_check import _mirror_hits
 
     hits = _mirror_hits(v, t, components(len(v), t), normal, float(offset))
-    ok = hits.distance <= SYMMETRY_FADE
-    return hits, ok, reflection, float(weight[ok].sum())
+    # a hit on another sheet of surface facing the other way (an inner lip on the mouth bag,
+    # a lid on the eyeball) is no mirror partner: within SYMMETRY_FADE such sheets do meet
+    vn = _vertex_normals(v, t)
+    at_hit = np.einsum("vk,vkc->vc", hits.barycentric, vn[hits.corners])
+    facing = np.einsum("vc,vc->v", vn @ reflection.T, at_hit) >= MIRROR_FACING * np.linalg.norm(
+        at_hit, axis=1
+    )
+    near = hits.distance <= SYMMETRY_FADE  # the share judges the shape; facing, the pairing
+    return hits, near & facing, reflection, float(weight[near].sum())
+
+
+def _vertex_normals(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """(V, 3) unit area-weighted vertex normals (zero for vertices in no triangle)."""
+    fn = np.cross(
+        vertices[triangles[:, 1]] - vertices[triangles[:, 0]],
+        vertices[triangles[:, 2]] - vertices[triangles[:, 0]],
+    )
+    out = np.zeros_like(vertices)
+    for k in range(3):
+        np.add.at(out, triangles[:, k], fn)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-300)
 
 
 def mirror_blend(distance: np.ndarray) -> np.ndarray:
