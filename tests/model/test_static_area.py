@@ -23,6 +23,11 @@ def test_table_regenerates_from_ict(ict_dir):
     # a point exactly at the STATIC_REL boundary may flip with float32 rounding, no more
     assert (shipped["static"] != fresh["static"]).mean() < 1e-3
     assert (shipped["moving"] != fresh["moving"]).mean() < 1e-3
+    if (shipped["static"] == fresh["static"]).all():
+        # ICT's own motion at the static points, quantized: one step of rounding at most
+        diff = np.abs(shipped["motion"].astype(int) - fresh["motion"].astype(int))
+        assert diff.max() <= 1
+    assert shipped["motion"].shape == (len(sa.load_table()["motion"]), shipped["static"].sum())
 
 
 def test_static_weights_on_the_table_points():
@@ -45,6 +50,101 @@ def test_static_weights_on_the_table_points():
     # above the top of ICT's head and far below its neck everything is static
     beyond = sa.static_weights(np.array([[0.0, 3.0, -1.0], [0.0, -6.0, -1.0]]), np.zeros(3), 1.0)
     np.testing.assert_array_equal(beyond, 1.0)
+
+
+def _table_mesh():
+    """The table's own points as a mesh in face units (eyes at the origin, eye distance 1) and
+    deltas (53, P, 3): jawOpen peaks at 1 on one moving point, every shape moves every static
+    point straight up by ``scale`` times ICT's own motion there (:func:`sa.static_caps`)."""
+    table = sa.load_table()
+    p = table["points"]
+    caps = sa.static_caps(p, np.zeros(3), 1.0)
+    jaw = ict_index("jawOpen")
+    deltas = np.zeros((len(caps), len(p), 3))
+    peak = int(np.flatnonzero(table["moving"])[0])
+    deltas[jaw, peak, 1] = 1.0
+    return table, p, caps, deltas, jaw
+
+
+@pytest.mark.parametrize("scale", [0.9, 10.0])
+def test_static_skin_keeps_icts_own_motion_and_no_more(scale):
+    """A cap, not a zero (issue 9 items 2/5): motion ICT itself has on its static skin (brows up
+    to the hairline, a smile in front of the ears) is kept; more than that is shortened to it, and
+    in the rig check's static parts (ears, back of the head, scalp top, neck base) to
+    STRICT_REL of jawOpen's peak."""
+    table, p, caps, deltas, jaw = _table_mesh()
+    static = table["static"]
+    deltas[:, static, 1] += scale * caps[:, static]
+    out = sa.apply_static(deltas, p, np.zeros((0, 3), int), anchors=_Anchors(p))
+    moved = np.linalg.norm(out, axis=2)
+    zone = sa.strict_zone(p)
+    # the jawOpen peak (a moving point) is untouched, so the cap's unit is the same before/after
+    assert moved[jaw].max() == pytest.approx(1.0)
+    free = static & (zone == 0) & (caps.max(axis=0) > 0.005)
+    assert free.sum() > 100  # ICT moves a good part of its static skin by > 0.5 % of jawOpen
+    if scale < 1.0:  # within ICT's own motion: kept whole outside the strict parts
+        np.testing.assert_allclose(moved[:, free], np.linalg.norm(deltas[:, free], axis=2), rtol=1e-9)
+    # wholly static (outside the fade): no more than the cap, the strict one in the strict parts
+    whole = static & (np.maximum(sa.static_weights(p, np.zeros(3), 1.0), zone) >= 1.0)
+    assert whole.sum() > 0.5 * static.sum()
+    limit = (1.0 - zone) * caps + zone * np.minimum(caps, sa.STRICT_REL)
+    assert np.all(moved[:, whole] <= limit[:, whole] * (1 + 1e-9) + 1e-12)
+    if scale > 1.0:  # ten times ICT's motion: shortened to the cap exactly
+        np.testing.assert_allclose(moved[:, whole], limit[:, whole], rtol=1e-9, atol=1e-12)
+    assert np.all(moved[:, static & (zone >= 1)] <= sa.STRICT_REL + 1e-12)
+
+
+class _Anchors:
+    """Face anchors of a mesh already in face units."""
+
+    def __init__(self, canonical):
+        self.canonical, self.mid, self.eye_distance = canonical, np.zeros(3), 1.0
+
+
+def _ict_head(ict_dir):
+    from model.frame import fit_frame
+    from model.ict import load_ict
+    from model.rig_check import face_anchors
+
+    ict = load_ict(ict_dir)
+    n, tris = ict.crop("head")
+    frame = fit_frame(ict.neutral[:n], tris)
+    canonical = frame.to_canonical(ict.neutral[:n].astype(np.float64))
+    deltas = frame.vectors_to_canonical(np.asarray(ict.expressions[:, :n], dtype=np.float64))
+    return canonical, tris, deltas, face_anchors(canonical, tris)
+
+
+def test_icts_own_brow_motion_near_the_hairline_is_kept(ict_dir):
+    """ICT's brows move the forehead up to the hairline (static skin by the 6 % rule); the old
+    hard zero removed 95 % of that motion (and 11 % of browInnerUp's motion over the head)."""
+    canonical, tris, deltas, a = _ict_head(ict_dir)
+    keep = sa.static_keep(deltas, canonical, a.mid, a.eye_distance)
+    w = sa.static_weights(canonical, a.mid, a.eye_distance)
+    local = (canonical - a.mid) / a.eye_distance
+    hairline = (w > 0.5) & (local[:, 1] > 0.8) & (local[:, 2] > -1.0) & (sa.strict_zone(local) == 0)
+    assert hairline.sum() > 50
+    for name in ("browInnerUp_L", "browInnerUp_R"):
+        mag = np.linalg.norm(deltas[ict_index(name)], axis=1)
+        kept = (mag * keep[ict_index(name)])[hairline].sum() / mag[hairline].sum()
+        assert kept > 0.9, (name, kept)
+        removed = (mag * (1 - keep[ict_index(name)])).sum() / mag.sum()
+        assert removed < 0.02, (name, removed)
+
+
+def test_icts_own_shapes_leave_the_checks_static_parts_still(ict_dir):
+    """ICT's capture moves the skin in front of its ears by up to 3.8 % of jawOpen (mouthSmile);
+    through the static area no shape, jawOpen included, moves the rig check's static parts (ears,
+    scalp, neck base) by more than 1 %."""
+    from model.rig_check import check_rig
+
+    canonical, tris, deltas, a = _ict_head(ict_dir)
+    before = check_rig(canonical, tris, deltas, up="Y", forward="Z")
+    assert max(r.static_leakage_pct for r in before.shapes) > 3.0
+    out = sa.apply_static(deltas, canonical, tris, anchors=a)
+    report = check_rig(canonical, tris, out, up="Y", forward="Z")
+    by = {r.name: r.static_leakage_pct for r in report.shapes}
+    assert max(by.values()) <= 1.0, sorted(by.items(), key=lambda kv: kv[1])[-3:]
+    assert by["jawOpen"] <= 100 * sa.STRICT_REL + 0.05
 
 
 @pytest.fixture(scope="module")
