@@ -18,10 +18,10 @@ decimations, separate eyeballs, smooth and caricature warps, m/cm/mm units, rota
    ``--checkpoint-seconds`` and at the end, ``OUT/loss.csv`` and ``OUT/summary.json`` (steps,
    times, validation relative error of the initial and final trunk).
 
-Example (what ran on the H200, see weights/MODEL_CARD.md)::
+Example (run 1 on the H200; the measurements are in weights/MODEL_CARD.md)::
 
     python scripts/device_train.py --pack PACK --init weights --out $OUT --device cuda \\
-        --workers 16 --pool-size 320 --pool-minutes 2 --minutes 5.5
+        --workers 15 --pool-size 320 --pool-minutes 1.75 --minutes 5.5
 
 On CPU: the same with ``--device cpu --workers 2`` (about 2.6 steps/s on one core).
 """
