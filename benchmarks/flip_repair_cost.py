@@ -51,6 +51,7 @@ def repaired(fm, prepared, deltas: np.ndarray) -> tuple[np.ndarray, float]:
 
 def ict_rows(fm, cases_dir: pathlib.Path, num_cases: int) -> None:
     from model.evaluation import ensure_cases, scored_vertices
+
     from model.ict import load_ict
     from model.mesh_io import read_mesh
 

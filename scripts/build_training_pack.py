@@ -1,7 +1,7 @@
 """Write the compact training data for a machine without pymeshlab: ICT pack + topology bank.
 
 Usage: ``ICT_FACEKIT=... python scripts/build_training_pack.py OUT_DIR [--entries 160] [--seed 0]``
-writes ``OUT_DIR/ict_pack.npz`` and ``OUT_DIR/bank.npz`` (see :mod:`model.topology_bank`) and
+writes ``OUT_DIR/ict_pack.npz`` and ``OUT_DIR/bank.npz`` (see :mod:`training.topology_bank`) and
 prints their sizes. ``scripts/device_train.py --pack OUT_DIR`` trains from them. Needs pymeshlab
 (here) but not on the training machine. Never commit the output: it is derived from ICT-FaceKit.
 """
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from model.ict import load_ict
-    from model.topology_bank import draw_entries, make_entry, save_bank, write_ict_pack
+    from training.topology_bank import draw_entries, make_entry, save_bank, write_ict_pack
 
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

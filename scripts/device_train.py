@@ -2,7 +2,7 @@
 
 For a rented accelerator without pymeshlab and with a small upload: the training meshes come
 from ``PACK/ict_pack.npz`` + ``PACK/bank.npz`` (``scripts/build_training_pack.py``,
-:mod:`model.topology_bank`: train identities, training topologies incl. ~3k-vertex
+:mod:`training.topology_bank`: train identities, training topologies incl. ~3k-vertex
 decimations, separate eyeballs, smooth and caricature warps, m/cm/mm units, rotations up to
 8 degrees). Steps:
 
@@ -11,7 +11,7 @@ decimations, separate eyeballs, smooth and caricature warps, m/cm/mm units, rota
 2. build ``--pool-size`` meshes (operators included) with ``--workers`` processes, stopping
    early at ``--pool-minutes``; ``--val-size`` more meshes (other train seeds) for validation;
 3. load ``--init`` (a weights folder; the trunk starts there, the expression encoder is kept
-   as is) and train the trunk's parameters with the trunk losses of :mod:`model.training` for
+   as is) and train the trunk's parameters with the trunk losses of :mod:`training.loop` for
    ``--minutes`` of loop time, learning rate: linear warm-up then cosine *in elapsed time* to
    ``--lr-final`` (the number of steps a device manages is not known in advance);
 4. write ``OUT/weights`` (model.pt, model.npz, config.json, sha256 files) every
@@ -77,7 +77,7 @@ def _worker_init(pack: str) -> None:
     import torch
 
     torch.set_num_threads(1)
-    from model.topology_bank import load_bank, load_ict_pack
+    from training.topology_bank import load_bank, load_ict_pack
 
     ict, labels = load_ict_pack(pathlib.Path(pack) / "ict_pack.npz")
     _STATE.update(ict=ict, labels=labels, entries=load_bank(pathlib.Path(pack) / "bank.npz"))
@@ -88,8 +88,8 @@ def _make_item(job: tuple[int, int]):
     import numpy as np
 
     from model.api import prepare_mesh
-    from model.topology_bank import bank_sample
-    from model.training import unique_edges
+    from training.loop import unique_edges
+    from training.topology_bank import bank_sample
 
     seed, k = job
     try:
@@ -112,8 +112,8 @@ def _make_item(job: tuple[int, int]):
 def _to_item(d: dict, device: str):
     import torch
 
-    from model.nn.diffusion import MeshTensors
-    from model.training import PoolItem
+    from training.loop import PoolItem
+    from training.nn.diffusion import MeshTensors
 
     mesh = MeshTensors.from_numpy(
         d["positions"], d["normals"], d["mass"], d["evals"], d["evecs"], d["grad_x"], d["grad_y"], device
@@ -207,8 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     import torch
 
-    from model.training import SHIPPED, part_parameters, sample_codes, trunk_losses
-    from model.weights import load_model, read_config, save_model
+    from model.weights import read_config
+    from training.loop import SHIPPED, part_parameters, sample_codes, trunk_losses
+    from training.torch_weights import load_model, save_model
 
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

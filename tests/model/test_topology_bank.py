@@ -1,4 +1,4 @@
-"""The compact training data (model.topology_bank): the pack reproduces ICT's arrays, a bank
+"""The compact training data (training.topology_bank): the pack reproduces ICT's arrays, a bank
 re-triangulation carries over to other identities exactly, and samples stay on the train split."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import split
-from model import topology_bank as tb
 from model.transfer import closest_points
+from training import split
+from training import topology_bank as tb
 
 
 @pytest.fixture(scope="module")

@@ -1,15 +1,15 @@
 """Training samples without a remesher: a compact ICT pack plus a bank of re-triangulations.
 
 Why: the GPU machine has no pymeshlab and takes at most 64 MiB per call, while
-:func:`model.augment.make_sample` re-triangulates every sample with pymeshlab. The
-re-triangulation of :func:`model.augment.make_sample` lands every new vertex on the ICT surface
+:func:`training.augment.make_sample` re-triangulates every sample with pymeshlab. The
+re-triangulation of :func:`training.augment.make_sample` lands every new vertex on the ICT surface
 at barycentric coordinates of an ICT triangle, and ICT's identities share one parametrization,
 so a re-triangulation made once (here, on the generic head's separation pose) carries over to
 any identity exactly: the new vertex of identity ``c`` is the same barycentric combination of
 ``neutral + c @ identities``. A *bank* stores, per re-triangulation, the ICT corners and
 barycentric weights of each new vertex and the new triangles; a *pack* stores the ICT arrays
 those samples read (head prefix and eyeballs only, train identity modes only, so the held-out
-modes of :mod:`model.split` never leave this machine). :func:`bank_sample` then draws identity,
+modes of :mod:`training.split` never leave this machine). :func:`bank_sample` then draws identity,
 warp (none, smooth, or caricature strength), unit and rotation per sample, as cheaply as numpy.
 
 Sizes: the pack is ~15 MB (float16 identity modes, float32 expressions), a bank entry ~26 bytes
@@ -24,6 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.ict import CROPS, PARTS, ICTModel, sample_identity
+from model.transfer import ClosestHits, closest_points, dominant_vertex, transfer
+
 from . import split as _split
 from .augment import (
     EYEBALL_PARTS,
@@ -35,14 +38,12 @@ from .augment import (
     random_warp,
     retriangulate,
 )
-from .ict import CROPS, PARTS, ICTModel, sample_identity
-from .transfer import ClosestHits, closest_points, dominant_vertex, transfer
 
 PACK_FORMAT = "nfs-ict-pack/1"
 BANK_FORMAT = "nfs-topology-bank/1"
 # vertices kept in a pack: the largest crop (a vertex prefix) and both eyeballs
 KEPT_RANGES = ((0, CROPS["head"]), PARTS["eyeball_left"], PARTS["eyeball_right"])
-# training-only topology ops with their bank weights; the test ops of model.split stay out
+# training-only topology ops with their bank weights; the test ops of training.split stay out
 BANK_TOPOLOGIES = {
     "none": 0.1,
     "isotropic": 0.3,
@@ -50,7 +51,7 @@ BANK_TOPOLOGIES = {
     "decimate_midpoint": 0.1,
     "decimate_loop": 0.15,
 }
-HARD_TARGET = (2500, 3600)  # ~ model.split.HARD_VERTICES: what decimated user meshes look like
+HARD_TARGET = (2500, 3600)  # ~ training.split.HARD_VERTICES: what decimated user meshes look like
 HARD_TARGET_PROBABILITY = 0.4
 
 
@@ -63,10 +64,10 @@ def write_ict_pack(ict: ICTModel, path: str | pathlib.Path) -> pathlib.Path:
     """Write the arrays that :func:`bank_sample` needs (see module docstring) as an npz.
 
     Holds: ``neutral (K, 3) float32``, ``identities (80, K, 3) float16`` (train modes of
-    :data:`model.split.TRAIN_IDENTITY_BASIS` only), ``expressions (53, K, 3) float32``,
+    :data:`training.split.TRAIN_IDENTITY_BASIS` only), ``expressions (53, K, 3) float32``,
     ``labels (K,) int16`` (model.regions labels), ``kept (K,)`` ICT vertex ids, the polygons.
     """
-    from .regions import ict_region_labels
+    from model.regions import ict_region_labels
 
     kept = kept_vertices()
     modes = np.asarray(_split.TRAIN_IDENTITY_BASIS, np.int64)
@@ -158,7 +159,7 @@ def _parts(ict: ICTModel, crop: str, eyeballs: bool) -> list[tuple[np.ndarray, n
 
 
 def make_entry(ict: ICTModel, crop: str, eyeballs: bool, op: str, target: int) -> BankEntry:
-    """Re-triangulate the generic head's separation pose (as :func:`model.augment.make_sample`
+    """Re-triangulate the generic head's separation pose (as :func:`training.augment.make_sample`
     does) and record where each new vertex lies on the ICT surface."""
     full = ict.neutral.astype(np.float64)
     jaw = ict.expressions[ict.expression_names.index("jawOpen")].astype(np.float64)
@@ -257,9 +258,9 @@ UNITS = (0.01, 1.0, 10.0)  # m, cm, mm of ICT centimetres
 
 def bank_sample(ict: ICTModel, labels: np.ndarray, entries: list[BankEntry], seed: int) -> TrainingSample:
     """A train-split sample from a random bank entry: train identity, warp (none, smooth with
-    strength 0.5-1.5, or :func:`model.augment.caricature_warp`), unit m/cm/mm times 0.5-2 and a
+    strength 0.5-1.5, or :func:`training.augment.caricature_warp`), unit m/cm/mm times 0.5-2 and a
     rotation up to :data:`MAX_ROTATION_DEGREES`. Deterministic in ``seed`` (train range only).
-    Same fields as :func:`model.augment.make_sample`'s result."""
+    Same fields as :func:`training.augment.make_sample`'s result."""
     _split.check_seed(seed, "train")
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xBA4C]))
     entry = entries[int(rng.integers(len(entries)))]
