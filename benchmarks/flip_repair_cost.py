@@ -5,8 +5,8 @@ leaves folded there and on the real-dev meshes.
         [--cases eval_cases] [--num-cases 4] [--no-realdev]
 
 Each mesh is baked once with the repair off (network method, every other constraint on), then
-repaired as :meth:`model.api.FaceModel.bake` does. Per held-out set (:mod:`model.evaluation`'s
-relative error, cases written by ``python -m model evaluate --harder`` into ``--cases`` if
+repaired as :meth:`model.api.FaceModel.bake` does. Per held-out set (:mod:`training.evaluation`'s
+relative error, cases written by ``python -m training evaluate --harder`` into ``--cases`` if
 missing): the error without and with the repair, the triangles flipped at weight 1.0 in ICT's
 ground truth, in the bake and after the repair (``mouthClose`` judged on top of ``jawOpen``, as
 the rig check does), and the repair's seconds. Per real-dev mesh: the same flip counts.
@@ -50,10 +50,9 @@ def repaired(fm, prepared, deltas: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def ict_rows(fm, cases_dir: pathlib.Path, num_cases: int) -> None:
-    from model.evaluation import ensure_cases, scored_vertices
-
     from model.ict import load_ict
     from model.mesh_io import read_mesh
+    from training.evaluation import ensure_cases, scored_vertices
 
     kinds = ("unseen", "stylized", "hard_unseen", "hard_stylized")
     cases = ensure_cases(load_ict(), cases_dir, num_cases, 40000, kinds=kinds)

@@ -59,13 +59,12 @@ def main() -> int:
     if not os.environ.get("ICT_FACEKIT"):
         print("SKIP: set ICT_FACEKIT (the evaluation cases come from ICT-FaceKit)")
         return 0
-    from model.evaluation import ensure_cases, scored_vertices
-
     from model.api import FaceModel
     from model.facs import ICT_NAMES
     from model.ict import load_ict
     from model.mesh_io import read_mesh
     from model.regions import REGION_NAMES
+    from training.evaluation import ensure_cases, scored_vertices
 
     fm = FaceModel.load()
     fm.static_area = False
