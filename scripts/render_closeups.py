@@ -13,7 +13,10 @@ Without anchors the top of the mesh frames the face (busts: the head is the top 
 Without ``--rig`` the shipped network bakes the rig (``--methods``: the bake method(s) of
 :meth:`model.api.FaceModel.bake`; one sheet per method). ``--realdev`` renders today's rig on
 every mesh of ../shared/real-dev (FBX avatars: the head, the top 0.25 m; ``--match``: only
-meshes whose name contains it) into OUT_DIR as ``<mesh>_<method>.png`` (never commit).
+meshes whose name contains it) into OUT_DIR as ``<mesh>_<method>.png`` (never commit);
+``--rigs DIR`` draws rigs baked elsewhere (an older commit, on the OBJs of
+``scripts/export_realdev_neutrals.py``) instead; ``--docs LABEL`` writes the README's
+before/after sheets ``realdev_<mesh>_<LABEL>.jpg`` (rows: :data:`DOCS_SHAPES`).
 Headless Workbench (``bpy``); each tile is rendered alone and the tiles are pasted into one PNG.
 """
 
@@ -31,6 +34,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_SHAPES = ("neutral", "eyeBlink_L", "eyeBlink_R", "jawOpen", "mouthSmile_L", "mouthPucker")
+# the README's before/after sheets (docs/images/realdev_<mesh>_<label>.jpg); browInnerUp is the sum
+# of ICT's browInnerUp_L and _R (ARKit's one shape)
+DOCS_SHAPES = ("neutral", "eyeBlink_L", "jawOpen", "mouthSmile_L", "eyeLookUp_L", "browInnerUp")
+JPEG_QUALITY = 80
 TILE = 320
 SKIN = (0.80, 0.66, 0.58, 1.0)
 BACKGROUND = (0.16, 0.17, 0.19)
@@ -38,12 +45,21 @@ BACKGROUND = (0.16, 0.17, 0.19)
 
 def _views(anchors, canonical: np.ndarray) -> list[tuple[str, np.ndarray, float, str]]:
     """(name, canonical centre, ortho width, direction) per view."""
+    if anchors.mid is not None and "estimate" in anchors.source:
+        # sealed eyes: the nose-tip estimate can sit half an eye distance below the eyes (a
+        # long nose, Demosthenes), so the tiles are wider and reach higher to keep both in view
+        e, u = anchors.mid, anchors.eye_distance
+        return [
+            ("eyes", e + np.array([0.0, 0.3 * u, 0.0]), 2.6 * u, "front"),
+            ("mouth", e + np.array([0.0, -1.0 * u, 0.0]), 2.0 * u, "front"),
+            ("side", e + np.array([0.0, -0.5 * u, -1.1 * u]), 5.0 * u, "left"),
+        ]
     if anchors.mid is not None:
         e, u = anchors.mid, anchors.eye_distance
         return [
             ("eyes", e.copy(), 1.9 * u, "front"),
             ("mouth", e + np.array([0.0, -1.2 * u, 0.0]), 1.4 * u, "front"),
-            ("side", e + np.array([0.0, -0.9 * u, -0.9 * u]), 4.2 * u, "left"),
+            ("side", e + np.array([0.0, -0.9 * u, -1.0 * u]), 4.5 * u, "left"),
         ]
     y = canonical[:, 1]
     top = canonical[y > y.max() - 0.35 * (y.max() - y.min())]
@@ -80,10 +96,13 @@ def render_closeups(
     up: str = "Y",
     forward: str = "Z",
     title: str = "",
+    legend: bool = True,
 ) -> pathlib.Path:
-    """Render ``shapes`` (name -> (V, 3) deltas; ``"neutral"`` may map to zeros) to one PNG.
+    """Render ``shapes`` (name -> (V, 3) deltas; ``"neutral"`` may map to zeros) to one image.
 
-    vertices (V, 3) any units/axes named by up/forward; triangles (T, 3).
+    vertices (V, 3) any units/axes named by up/forward; triangles (T, 3). ``out`` ending in
+    .jpg/.jpeg is written as JPEG (quality 80), else PNG; ``legend`` also writes ``out`` .txt
+    (rows, columns, how the face was found).
     """
     import bpy
 
@@ -139,8 +158,14 @@ def render_closeups(
     img.pixels.foreach_set(sheet.ravel())
     out.parent.mkdir(parents=True, exist_ok=True)
     img.filepath_raw = str(out)
-    img.file_format = "PNG"
-    img.save()
+    if out.suffix.lower() in (".jpg", ".jpeg"):
+        img.file_format = "JPEG"
+        img.save(quality=JPEG_QUALITY)
+    else:
+        img.file_format = "PNG"
+        img.save()
+    if not legend:
+        return out
     legend = f"{title}rows: {', '.join(names)}; columns: {', '.join(v[0] for v in views)}"
     out.with_suffix(".txt").write_text(legend + f"\nanchors: {anchors.source}\n")
     return out
@@ -160,7 +185,15 @@ def _pick(deltas, names, wanted):
     from model.facs import ICT_NAMES
 
     index = {n: i for i, n in enumerate(names or ICT_NAMES)}
-    return {w: (np.zeros_like(deltas[0]) if w == "neutral" else deltas[index[w]]) for w in wanted}
+    out = {}
+    for w in wanted:
+        if w == "neutral":
+            out[w] = np.zeros_like(deltas[0])
+        elif w in index:
+            out[w] = deltas[index[w]]
+        else:  # an ARKit name with ICT halves (browInnerUp): both sides together
+            out[w] = deltas[index[f"{w}_L"]] + deltas[index[f"{w}_R"]]
+    return out
 
 
 def _artist_shapes(data: dict, wanted) -> dict | None:
@@ -200,7 +233,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--methods", nargs="+", default=["network"], choices=["network", "registration", "hybrid"]
     )
+    parser.add_argument(
+        "--rigs",
+        help="--realdev: draw DIR/<mesh>.npz (baked on scripts/export_realdev_neutrals.py's OBJ, "
+        "same vertex order) instead of baking now",
+    )
+    parser.add_argument(
+        "--docs",
+        metavar="LABEL",
+        help="--realdev: the README's sheets: OUT/realdev_<mesh>_<LABEL>.jpg with the README's "
+        "shapes, no legend or artist sheet (e.g. --realdev docs/images --docs after)",
+    )
     args = parser.parse_args(argv)
+    if args.docs and args.shapes == list(DEFAULT_SHAPES):
+        args.shapes = list(DOCS_SHAPES)
     if args.realdev:
         sys.path.insert(0, str(ROOT / "benchmarks"))
         from _realdev import load_mesh, require_realdev
@@ -219,11 +265,25 @@ def main(argv: list[str] | None = None) -> int:
                 data = load_mesh(path)
                 v, t = data["vertices"][data["head_ids"]], data["head_triangles"]
                 up, fwd = data["up"], data["forward"]
-            for method, deltas in _bake(v, t, up, fwd, args.methods).items():
+            if args.rigs:
+                with np.load(pathlib.Path(args.rigs) / f"{path.stem}.npz") as z:
+                    names, baked = [str(n) for n in z["names"]], {"rig": z["deltas"]}
+                if baked["rig"].shape[1] != len(v):
+                    sys.exit(f"{path.stem}.npz has {baked['rig'].shape[1]} vertices, the mesh {len(v)}: "
+                             "bake it on scripts/export_realdev_neutrals.py's OBJ")  # fmt: skip
+            else:
+                names, baked = None, _bake(v, t, up, fwd, args.methods)
+            for method, deltas in baked.items():
                 out = pathlib.Path(args.realdev) / f"{path.stem}_{method}.png"
+                if args.docs:
+                    suffix = "" if len(baked) == 1 else f"_{method}"
+                    out = pathlib.Path(args.realdev) / f"realdev_{path.stem}_{args.docs}{suffix}.jpg"
                 title = f"{path.name} ({method}): "
-                render_closeups(v, t, _pick(deltas, None, args.shapes), out, up, fwd, title=title)
+                shapes = _pick(deltas, names, args.shapes)
+                render_closeups(v, t, shapes, out, up, fwd, title=title, legend=not args.docs)
                 print(f"wrote {out}")
+            if args.docs:
+                continue
             artist = _artist_shapes(data, args.shapes) if path.suffix.lower() == ".fbx" else None
             if artist:  # what the artist made, for comparison
                 out = pathlib.Path(args.realdev) / f"{path.stem}_artist.png"
