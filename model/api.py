@@ -603,13 +603,17 @@ class FaceModel:
         # ICT (0.049 -> 0.069, session 3)
         locality = self.shape_locality and method in ("network", "mixed")
         if locality or self.shape_symmetry:
-            from .shape_locality import post_process
+            from .shape_locality import mirror_map, post_process
 
             skin = self._to_numpy(rig["skin"])
             found = anchors() if anchors is not None and locality else None
+            if self.shape_symmetry and "mirror_map" not in prepared._tensors:
+                # geometry only (closest points on the mirrored mesh, the costliest constraint):
+                # found once per prepared mesh, reused by every later bake of it
+                prepared._tensors["mirror_map"] = mirror_map(prepared.canonical, prepared.triangles_seen)
             canonical = post_process(
                 canonical, prepared.canonical, prepared.triangles_seen, skin, locality, self.shape_symmetry,
-                anchors=found,
+                anchors=found, mirror=prepared._tensors.get("mirror_map"),
             )  # fmt: skip
         if self.shape_focus:
             from .shape_focus import apply_focus

@@ -289,18 +289,23 @@ def mirror_map(canonical: np.ndarray, triangles: np.ndarray):
 
 
 def symmetrize(
-    deltas: np.ndarray, canonical: np.ndarray, triangles: np.ndarray, names: tuple[str, ...] = ICT_NAMES
+    deltas: np.ndarray,
+    canonical: np.ndarray,
+    triangles: np.ndarray,
+    names: tuple[str, ...] = ICT_NAMES,
+    mirror: tuple | None = None,
 ) -> np.ndarray:
     """Mirror-symmetric shapes on a mirror-symmetric mesh; ``deltas`` itself otherwise.
 
     deltas (S, V, 3) in the canonical frame of ``canonical`` (V, 3) with ``triangles`` (T, 3);
     names (S,) the shape names that pair left and right shapes. The mirror image of a field is
     interpolated at each vertex's mirror point (barycentric); vertices without a mirror point
-    within :data:`SYMMETRY_TOL` keep their deltas.
+    within :data:`SYMMETRY_TOL` keep their deltas. ``mirror``: :func:`mirror_map` of this mesh
+    when already found (it depends on the geometry only; the bake keeps it per prepared mesh).
     """
     from .transfer import transfer
 
-    hits, ok, reflection, share = mirror_map(canonical, triangles)
+    hits, ok, reflection, share = mirror_map(canonical, triangles) if mirror is None else mirror
     if hits is None or share < SYMMETRIC_SHARE:
         return deltas
     d = np.asarray(deltas, dtype=np.float64)
@@ -327,9 +332,11 @@ def post_process(
     symmetry: bool = True,
     region_mask: bool = False,
     anchors=None,
+    mirror: tuple | None = None,
 ) -> np.ndarray:
     """The bake-time constraints in order (region mask, reach, symmetry) on canonical deltas
-    (53, V, 3); ``anchors``: this mesh's :func:`skin_anchors` when already found. ``locality``
+    (53, V, 3); ``anchors``: this mesh's :func:`skin_anchors` when already found; ``mirror``:
+    its :func:`mirror_map` when already found. ``locality``
     is the reach mask; the region mask is off by default: measured, it adds little to the reach
     on real meshes and costs accuracy on ICT-like heads (measured in
     session 3: held-out ICT 0.097 -> 0.102 relative error)."""
@@ -338,7 +345,7 @@ def post_process(
     if locality:
         deltas = apply_reach(deltas, canonical, triangles, skin_weights, anchors)
     if symmetry:
-        deltas = symmetrize(deltas, canonical, triangles)
+        deltas = symmetrize(deltas, canonical, triangles, mirror=mirror)
     return deltas
 
 
