@@ -518,7 +518,8 @@ class FaceModel:
         (:mod:`model.static_area`, when :attr:`static_area`) and triangles that flip repaired
         after them (:mod:`model.flip_repair`, when :attr:`flip_repair`).
         """
-        skin = self._to_numpy(self._rig(prepared, skin_weights)["skin"])
+        rig = self._rig(prepared, skin_weights)  # one skin + decoder pass for the whole bake
+        skin = self._to_numpy(rig["skin"])
 
         @functools.cache
         def anchors():
@@ -527,7 +528,7 @@ class FaceModel:
 
             return skin_anchors(prepared.canonical, prepared.triangles_seen, skin)
 
-        canonical = self._bake_network(prepared, skin_weights, method, ict, anchors)
+        canonical = self._bake_network(prepared, skin_weights, method, ict, anchors, rig)
         constrain = self.rig_constraints if constraints is None else constraints
         if constrain and self.static_area:
             # every method: the scalp, back of the head, ears and neck base never move
@@ -576,13 +577,16 @@ class FaceModel:
         method: str = "network",
         ict=None,
         anchors=None,
+        rig=None,
     ) -> np.ndarray:
         """Canonical (53, S, 3) float32 shapes on the vertices the network sees: the ``method``'s
         shapes, then the bake-time constraints of :mod:`model.shape_locality` (reach, mirror
-        symmetry) and the geometric blink of :mod:`model.eyelids`."""
+        symmetry) and the geometric blink of :mod:`model.eyelids`. ``rig``: the network's pass
+        for these skin weights when the caller already ran it."""
         if method not in BAKE_METHODS:
             raise ValueError(f"unknown bake method {method!r}; use one of {BAKE_METHODS}")
-        rig = self._rig(prepared, skin_weights)  # one trunk + skin pass for shapes and post-process
+        if rig is None:  # one trunk + skin pass for shapes and post-process
+            rig = self._rig(prepared, skin_weights)
         if method == "network":
             canonical = self._to_numpy(self.net.bake(rig))
         else:
