@@ -153,14 +153,18 @@ class PreparedMesh:
         return list(self._tensors["warnings"])
 
     def rig_analysis(self):
-        """Head region and parts of this mesh (:func:`model.rig_constraints.analyze_rig`), once."""
-        if "rig_analysis" not in self._tensors:
+        """Head region and parts of this mesh: the one given to :meth:`set_rig_analysis`, else
+        the automatic one (:func:`model.rig_constraints.analyze_rig`, found once)."""
+        if "rig_analysis" in self._tensors:
+            return self._tensors["rig_analysis"]
+        # kept apart from a given one, so going back to automatic does not redo it
+        if "rig_analysis_auto" not in self._tensors:
             from .rig_constraints import analyze_rig
 
             frame = self._tensors.get("input_frame", self.frame)
             head = self._tensors.get("head_region")
-            self._tensors["rig_analysis"] = analyze_rig(self.vertices, self.triangles, frame, head)
-        return self._tensors["rig_analysis"]
+            self._tensors["rig_analysis_auto"] = analyze_rig(self.vertices, self.triangles, frame, head)
+        return self._tensors["rig_analysis_auto"]
 
     def set_rig_analysis(self, analysis) -> None:
         """Use ``analysis`` (e.g. :func:`model.rig_constraints.analysis_from_groups`, from groups
@@ -387,7 +391,7 @@ class FaceModel:
     def _region_fit(self, prepared: PreparedMesh):
         from .orientation import fit_regions
 
-        skin = self._to_numpy(self._rig(prepared, None)["skin"])
+        skin = self._to_numpy(self._rig(prepared, None, skin_only=True)["skin"])
         return fit_regions(prepared.canonical, prepared.operators.mass, skin, self.region_names)
 
     def _refine_pitch(self, prepared: PreparedMesh) -> PreparedMesh:
@@ -456,7 +460,9 @@ class FaceModel:
         )
         return prepared
 
-    def _rig(self, prepared: PreparedMesh, skin_weights: np.ndarray | None):
+    def _rig(self, prepared: PreparedMesh, skin_weights: np.ndarray | None, skin_only: bool = False):
+        """The network's rig on ``prepared`` (the trunk once per mesh and model); ``skin_only``:
+        only ``"skin"`` is needed (the numpy runtime then skips the decoder pass)."""
         mesh = self._mesh(prepared)
         skin = None
         if skin_weights is not None:
@@ -475,11 +481,13 @@ class FaceModel:
             key = ("features", id(self.net), self.device)
             if key not in prepared._tensors:
                 prepared._tensors[key] = self.net.target_features(mesh)
+            if skin_only and skin is None and self.runtime == "numpy":
+                return {"skin": self.net.skin_weights(prepared._tensors[key])}
             return self.net.rig(mesh, skin=skin, features=prepared._tensors[key])
 
     def predict_skin_weights(self, prepared: PreparedMesh) -> np.ndarray:
         """(V, K) float32 softmax weights over :attr:`region_names`; rows sum to 1."""
-        rig = self._rig(prepared, None)
+        rig = self._rig(prepared, None, skin_only=True)
         skin = self._to_numpy(rig["skin"]).astype(np.float32)
         # below the head nothing moves: those vertices go to the neck region (rows sum to 1)
         rest = np.full(skin.shape[1], 1.0 / skin.shape[1], dtype=np.float32)
