@@ -91,7 +91,6 @@ class Timer:
 
 def one_run(obj, timer: Timer, tmp: pathlib.Path) -> dict[str, dict[str, float]]:
     import bpy
-
     from vs_surface_deform import _make_active
 
     assert bpy.ops.face_skinning.load_model(filepath="") == {"FINISHED"}  # empties the prepared meshes
@@ -120,10 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import bpy
+    from vs_surface_deform import DEMO_HEAD, build_target
 
     import blender_addon
     from blender_addon.demo_scene import import_head
-    from vs_surface_deform import DEMO_HEAD, build_target
 
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="nfs-breakdown-"))
     bpy.ops.wm.read_factory_settings(use_empty=True)
@@ -140,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         obj = build_target(base, size, f"T{size}")
         runs = [one_run(obj, timer, tmp) for _ in range(args.runs)]
         results[len(obj.data.vertices)] = runs
-        print(f"{len(obj.data.vertices)} vertices: cold totals {[round(r['cold']['total'], 2) for r in runs]}", flush=True)
+        totals = [round(r["cold"]["total"], 2) for r in runs]
+        print(f"{len(obj.data.vertices)} vertices: cold totals {totals}", flush=True)
         me = obj.data
         bpy.data.objects.remove(obj)
         bpy.data.meshes.remove(me)
@@ -148,17 +148,19 @@ def main(argv: list[str] | None = None) -> int:
     def med(runs, phase, key) -> float:
         return statistics.median(r[phase].get(key, 0.0) for r in runs)
 
+    def cells(key: str, digits: int) -> str:
+        pairs = [(med(results[n], "cold", key), med(results[n], "warm", key)) for n in sizes]
+        return " | ".join(f"{c:.{digits}f} | {w:.{digits}f}" for c, w in pairs)
+
     sizes = list(results)
     print(f"\nbpy {bpy.app.version_string}, {os.cpu_count()} CPU cores, median of {args.runs} runs, wall s")
     print("| stage | " + " | ".join(f"{n} cold | {n} warm" for n in sizes) + " |")
     print("|---|" + "---:|---:|" * len(sizes))
     for label in labels:
-        cells = " | ".join(f"{med(results[n], 'cold', label):.3f} | {med(results[n], 'warm', label):.3f}" for n in sizes)
-        print(f"| {label} | {cells} |")
+        print(f"| {label} | {cells(label, 3)} |")
     for key in ("predict", "bake", "total", "cpu"):
         name = {"cpu": "total, process CPU s"}.get(key, key)
-        cells = " | ".join(f"{med(results[n], 'cold', key):.2f} | {med(results[n], 'warm', key):.2f}" for n in sizes)
-        print(f"| **{name}** | {cells} |")
+        print(f"| **{name}** | {cells(key, 2)} |")
     blender_addon.unregister()
     return 0
 
