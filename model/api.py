@@ -155,14 +155,18 @@ class PreparedMesh:
         return list(self._tensors["warnings"])
 
     def rig_analysis(self):
-        """Head region and parts of this mesh (:func:`model.rig_constraints.analyze_rig`), once."""
-        if "rig_analysis" not in self._tensors:
+        """Head region and parts of this mesh: the one given to :meth:`set_rig_analysis`, else
+        the automatic one (:func:`model.rig_constraints.analyze_rig`, found once)."""
+        if "rig_analysis" in self._tensors:
+            return self._tensors["rig_analysis"]
+        # kept apart from a given one, so going back to automatic does not redo it
+        if "rig_analysis_auto" not in self._tensors:
             from .rig_constraints import analyze_rig
 
             frame = self._tensors.get("input_frame", self.frame)
             head = self._tensors.get("head_region")
-            self._tensors["rig_analysis"] = analyze_rig(self.vertices, self.triangles, frame, head)
-        return self._tensors["rig_analysis"]
+            self._tensors["rig_analysis_auto"] = analyze_rig(self.vertices, self.triangles, frame, head)
+        return self._tensors["rig_analysis_auto"]
 
     def set_rig_analysis(self, analysis) -> None:
         """Use ``analysis`` (e.g. :func:`model.rig_constraints.analysis_from_groups`, from groups
@@ -367,7 +371,7 @@ class FaceModel:
     def _region_fit(self, prepared: PreparedMesh):
         from .orientation import fit_regions
 
-        skin = self._to_numpy(self._rig(prepared, None)["skin"])
+        skin = self._to_numpy(self._rig(prepared, None, skin_only=True)["skin"])
         return fit_regions(prepared.canonical, prepared.operators.mass, skin, self.region_names)
 
     def _refine_pitch(self, prepared: PreparedMesh) -> PreparedMesh:
@@ -436,7 +440,9 @@ class FaceModel:
         )
         return prepared
 
-    def _rig(self, prepared: PreparedMesh, skin_weights: np.ndarray | None):
+    def _rig(self, prepared: PreparedMesh, skin_weights: np.ndarray | None, skin_only: bool = False):
+        """The network's rig on ``prepared`` (the trunk once per mesh and model); ``skin_only``:
+        only ``"skin"`` is needed (the numpy runtime then skips the decoder pass)."""
         mesh = self._mesh(prepared)
         skin = None
         if skin_weights is not None:
@@ -455,11 +461,13 @@ class FaceModel:
             key = ("features", id(self.net), self.device)
             if key not in prepared._tensors:
                 prepared._tensors[key] = self.net.target_features(mesh)
+            if skin_only and skin is None and self.runtime == "numpy":
+                return {"skin": self.net.skin_weights(prepared._tensors[key])}
             return self.net.rig(mesh, skin=skin, features=prepared._tensors[key])
 
     def predict_skin_weights(self, prepared: PreparedMesh) -> np.ndarray:
         """(V, K) float32 softmax weights over :attr:`region_names`; rows sum to 1."""
-        rig = self._rig(prepared, None)
+        rig = self._rig(prepared, None, skin_only=True)
         skin = self._to_numpy(rig["skin"]).astype(np.float32)
         # below the head nothing moves: those vertices go to the neck region (rows sum to 1)
         rest = np.full(skin.shape[1], 1.0 / skin.shape[1], dtype=np.float32)
@@ -498,7 +506,8 @@ class FaceModel:
         (:mod:`model.static_area`, when :attr:`static_area`) and triangles that flip repaired
         after them (:mod:`model.flip_repair`, when :attr:`flip_repair`).
         """
-        skin = self._to_numpy(self._rig(prepared, skin_weights)["skin"])
+        rig = self._rig(prepared, skin_weights)  # one skin + decoder pass for the whole bake
+        skin = self._to_numpy(rig["skin"])
 
         @functools.cache
         def anchors():
@@ -507,7 +516,7 @@ class FaceModel:
 
             return skin_anchors(prepared.canonical, prepared.triangles_seen, skin)
 
-        canonical = self._bake_network(prepared, skin_weights, method, ict, anchors)
+        canonical = self._bake_network(prepared, skin_weights, method, ict, anchors, rig)
         constrain = self.rig_constraints if constraints is None else constraints
         if constrain and self.static_area:
             # every method: the scalp, back of the head, ears and neck base never move
@@ -554,14 +563,17 @@ class FaceModel:
         method: str = "network",
         ict=None,
         anchors=None,
+        rig=None,
     ) -> np.ndarray:
         """Canonical (53, S, 3) float32 shapes on the vertices the network sees: the ``method``'s
         shapes, then the bake-time constraints of :mod:`model.shape_locality` (reach, mirror
         symmetry) and the geometric blink of :mod:`model.eyelids` (with lids that follow the
-        eyes in eyeLookUp/Down and eyeWide, :mod:`model.lid_follow`)."""
+        eyes in eyeLookUp/Down and eyeWide, :mod:`model.lid_follow`). ``rig``: the network's pass
+        for these skin weights when the caller already ran it."""
         if method not in BAKE_METHODS:
             raise ValueError(f"unknown bake method {method!r}; use one of {BAKE_METHODS}")
-        rig = self._rig(prepared, skin_weights)  # one trunk + skin pass for shapes and post-process
+        if rig is None:  # one trunk + skin pass for shapes and post-process
+            rig = self._rig(prepared, skin_weights)
         if method == "network":
             canonical = self._to_numpy(self.net.bake(rig))
         else:
@@ -586,9 +598,12 @@ class FaceModel:
 
             skin = self._to_numpy(rig["skin"])
             found = anchors() if anchors is not None and locality else None
+            # the mirror plane and closest points depend on the geometry only (the costliest
+            # constraint): kept per prepared mesh, reused by every later bake of it
+            mirror = prepared._tensors.setdefault("mirror_map", {})
             canonical = post_process(
                 canonical, prepared.canonical, prepared.triangles_seen, skin, locality, self.shape_symmetry,
-                anchors=found,
+                anchors=found, mirror=mirror,
             )  # fmt: skip
         if self.shape_focus:
             from .shape_focus import apply_focus

@@ -22,6 +22,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from .rows import unique_rows
+
 
 @dataclass
 class Eyeball:
@@ -82,7 +84,7 @@ def boundary_loops(triangles: np.ndarray) -> list[np.ndarray]:
     t = np.asarray(triangles, dtype=np.int64)
     edges = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [2, 0]]])
     key = np.sort(edges, axis=1)
-    uniq, inverse, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    uniq, inverse, counts = unique_rows(key, return_inverse=True, return_counts=True)
     boundary = edges[counts[inverse.ravel()] == 1]
     if len(boundary) == 0:
         return []

@@ -35,6 +35,7 @@ import scipy.sparse as sp
 
 from .cache import array_digest, entry_path, load_entry, save_entry
 from .mesh_io import validate
+from .rows import unique_rows
 
 # Bump when the algorithm changes so stale cache entries are recomputed, never reused.
 ALGORITHM_VERSION = "geometry-v2"
@@ -161,7 +162,7 @@ def gradient_operators(
     nv = v.shape[0]
     e = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [2, 0]]])
     e = e[e[:, 0] != e[:, 1]]
-    e = np.unique(np.sort(e, axis=1), axis=0)
+    e = unique_rows(np.sort(e, axis=1))
     src = np.concatenate([e[:, 0], e[:, 1]])
     dst = np.concatenate([e[:, 1], e[:, 0]])
     d = v[dst] - v[src]

@@ -38,10 +38,12 @@ the tolerance fades because real near-symmetric heads failed a 1 mm test on all 
 scan's back of the head or its shoulders are asymmetric, a low-poly avatar's mirrored surfaces
 lie 2-7 mm apart where its quads are split the other way (share within 1 mm: Demosthenes 25 %,
 Nefertiti 73 %, the Rocketbox heads 52-54 %; of the motion within 5 mm: 98-100 %), and their
-bakes came out 43-62 % asymmetric (the rig check's mirror error, median over pairs; 7-14 % now).
-It costs held-out ICT error (4 cases, static mask and flip repair off; unseen / stylized / hard
-unseen / hard stylized 0.115 / 0.128 / 0.098 / 0.168 -> 0.117 / 0.135 / 0.101 / 0.173): ICT's
-identities and the stylizing warps are a few mm asymmetric and so are their true shapes.
+bakes came out 43-62 % asymmetric (the rig check's mirror error, median over pairs; now
+Demosthenes 12 %, Nefertiti 12 %, the Rocketbox heads 22-24 %, the demo head 2 -> 4 %: hits on
+another sheet, :data:`MIRROR_FACING`, keep their own deltas, around the lips too). It costs
+held-out ICT error (4 cases a set, flip repair off; unseen / stylized / hard unseen / hard
+stylized 0.117 / 0.130 / 0.098 / 0.170 -> 0.117 / 0.134 / 0.102 / 0.172): ICT's identities and
+the stylizing warps are a few mm asymmetric and so are their true shapes.
 """
 
 from __future__ import annotations
@@ -66,11 +68,12 @@ MOVING_REL = 0.10  # an ICT point moves in a shape from this share of its peak (
 REACH_INNER = 0.15  # eye distances (~1 cm) around ICT's moving area where a shape acts fully
 REACH_MARGIN = 0.6  # eye distances (~3.5 cm) beyond that over which it fades out (no folds)
 # canonical units (the mesh's RMS radius is 1): a mirror point within ~2 mm on a head is the same
-# feature (0.01 instead: same held-out error, real meshes' median mirror error 8-19 % not 7-14 %)
+# feature (0.01 instead: same held-out error, the real meshes came out less symmetric)
 SYMMETRY_TOL = 0.02
 SYMMETRY_FADE = 0.05  # canonical units (~5 mm): a mirror point this far is not the same feature
 SYMMETRIC_SHARE = 0.95  # share of the motion on vertices with a partner within SYMMETRY_FADE
 MIRROR_FACING = 0.5  # cosine: a mirror partner's surface faces the mirrored normal within 60 deg
+BLEND_SMOOTH_STEPS = 8  # half umbrella steps on the symmetrize blend (a few rings wide)
 
 
 # ---- the table ---------------------------------------------------------------------------------
@@ -209,7 +212,12 @@ def reach_masks(
     for s, moving in enumerate(table["moving"]):
         if moving.any():
             far = REACH_INNER + REACH_MARGIN
-            dist, _ = cKDTree(table["points"][moving]).query(local, distance_upper_bound=far)
+            points = table["points"][moving]
+            # a vertex outside the moving points' box grown by ``far`` is at least ``far`` from
+            # them (mask 0, as a query would give): only the vertices inside are queried
+            inside = np.all((local >= points.min(0) - far) & (local <= points.max(0) + far), axis=1)
+            dist = np.full(len(local), np.inf)
+            dist[inside] = cKDTree(points).query(local[inside], distance_upper_bound=far)[0]
             t = np.clip((far - np.minimum(dist, far)) / REACH_MARGIN, 0.0, 1.0)
             out[s] = t * t * (3.0 - 2.0 * t)
     return out
@@ -257,7 +265,9 @@ def mirror_pairs(names: tuple[str, ...] = ICT_NAMES) -> tuple[list[tuple[int, in
     return pairs, [i for i in range(len(names)) if i not in paired]
 
 
-def mirror_map(canonical: np.ndarray, triangles: np.ndarray, weights: np.ndarray | None = None):
+def mirror_map(
+    canonical: np.ndarray, triangles: np.ndarray, weights: np.ndarray | None = None, cache: dict | None = None
+):
     """Mirror correspondence of the canonical mesh across its symmetry plane, on the surface
     (the mesh need not have mirrored vertices, only a mirrored shape).
 
@@ -268,14 +278,32 @@ def mirror_map(canonical: np.ndarray, triangles: np.ndarray, weights: np.ndarray
     costs seconds on a dense mesh); ok (V,) bool, the hit is within :data:`SYMMETRY_FADE` on
     surface facing the mirrored vertex normal (:data:`MIRROR_FACING`); the reflection (3, 3) of
     vectors; the weighted share of vertices with a hit within :data:`SYMMETRY_FADE`, an upper
-    bound when hits is None).
+    bound when hits is None). ``cache``: a dict kept per mesh (the bake keeps one per prepared
+    mesh): the plane and the closest points depend on the geometry only, so a re-bake (other
+    weights) reuses them.
     """
-    from scipy.spatial import cKDTree
-
     v = np.asarray(canonical, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
     weight = np.ones(len(v)) if weights is None else np.asarray(weights, dtype=np.float64)
     weight = weight / max(float(weight.sum()), 1e-300)
+    cache = {} if cache is None else cache
+    if "plane" not in cache:
+        cache["plane"] = _mirror_plane(v, t)
+    normal, offset, reflection, near = cache["plane"]
+    if float(weight[near].sum()) < SYMMETRIC_SHARE:
+        return None, np.zeros(len(v), bool), reflection, float(weight[near].sum())
+    if "hits" not in cache:
+        cache["hits"] = _mirror_partners(v, t, normal, offset, reflection)
+    hits, facing = cache["hits"]
+    near = hits.distance <= SYMMETRY_FADE  # the share judges the shape; facing, the pairing
+    return hits, near & facing, reflection, float(weight[near].sum())
+
+
+def _mirror_plane(v: np.ndarray, t: np.ndarray):
+    """(normal, offset, reflection (3, 3), near (V,) bool: a vertex lies within SYMMETRY_FADE
+    of the reflected mesh) of the mesh's symmetry plane, from nearest-vertex pairs."""
+    from scipy.spatial import cKDTree
+
     tree = cKDTree(v)
     normal, offset = np.array([1.0, 0.0, 0.0]), 0.0
     for it in range(3):
@@ -293,9 +321,11 @@ def mirror_map(canonical: np.ndarray, triangles: np.ndarray, weights: np.ndarray
     reflection = np.eye(3) - 2.0 * np.outer(normal, normal)
     # a surface point within SYMMETRY_FADE has a vertex within SYMMETRY_FADE + an edge length
     edge = float(np.median(np.linalg.norm(v[t[:, 0]] - v[t[:, 1]], axis=1))) if len(t) else 0.0
-    near = dist <= SYMMETRY_FADE + edge
-    if float(weight[near].sum()) < SYMMETRIC_SHARE:
-        return None, np.zeros(len(v), bool), reflection, float(weight[near].sum())
+    return normal, float(offset), reflection, dist <= SYMMETRY_FADE + edge
+
+
+def _mirror_partners(v: np.ndarray, t: np.ndarray, normal: np.ndarray, offset: float, reflection: np.ndarray):
+    """(hits of each reflected vertex on its mirror component, facing (V,) bool)."""
     # each component matched on its mirror partner only (the rig check's matching), so an
     # eyeball never takes the motion of the lid that hugs it
     from .face_landmarks import components
@@ -309,8 +339,7 @@ def mirror_map(canonical: np.ndarray, triangles: np.ndarray, weights: np.ndarray
     facing = np.einsum("vc,vc->v", vn @ reflection.T, at_hit) >= MIRROR_FACING * np.linalg.norm(
         at_hit, axis=1
     )
-    near = hits.distance <= SYMMETRY_FADE  # the share judges the shape; facing, the pairing
-    return hits, near & facing, reflection, float(weight[near].sum())
+    return hits, facing
 
 
 def _vertex_normals(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
@@ -334,7 +363,11 @@ def mirror_blend(distance: np.ndarray) -> np.ndarray:
 
 
 def symmetrize(
-    deltas: np.ndarray, canonical: np.ndarray, triangles: np.ndarray, names: tuple[str, ...] = ICT_NAMES
+    deltas: np.ndarray,
+    canonical: np.ndarray,
+    triangles: np.ndarray,
+    names: tuple[str, ...] = ICT_NAMES,
+    mirror: dict | None = None,
 ) -> np.ndarray:
     """Mirror-symmetric shapes on a mirror-symmetric mesh; ``deltas`` itself otherwise.
 
@@ -344,6 +377,7 @@ def symmetrize(
     when nothing moves) lies on vertices with a mirror point within :data:`SYMMETRY_FADE`. The
     mirror image of a field is interpolated at each vertex's mirror point (barycentric); each
     vertex takes :func:`mirror_blend` of the symmetric result, the rest of its own delta.
+    ``mirror``: the mesh's :func:`mirror_map` cache (geometry only; the bake keeps one per mesh).
     """
     from .transfer import transfer
 
@@ -351,10 +385,19 @@ def symmetrize(
     motion = np.sqrt(np.einsum("svc,svc->v", d, d))
     # a floor so a mesh with no motion yet (or a vertex the shapes leave still) is judged by its shape
     motion = motion + 1e-3 * max(float(motion.mean()), 1e-300)
-    hits, ok, reflection, share = mirror_map(canonical, triangles, motion)
+    hits, ok, reflection, share = mirror_map(canonical, triangles, motion, mirror)
     if hits is None or share < SYMMETRIC_SHARE:
         return deltas
-    blend = np.where(ok, mirror_blend(hits.distance), 0.0)[:, None]
+    # the mirror distance jumps from vertex to vertex with the triangulation (a low-poly head's
+    # quads split the other way), and so does whether a hit faces the right way: smoothed, so the
+    # blend adds no ripple to the shapes; a vertex whose hit is no partner (ok False: another
+    # sheet) keeps its own delta
+    blend = np.where(ok, mirror_blend(hits.distance), 0.0)
+    step = _umbrella(len(blend), triangles)
+    for _ in range(BLEND_SMOOTH_STEPS):
+        blend = 0.5 * blend + 0.5 * (step @ blend)
+    blend = np.where(ok, blend, 0.0)
+    blend = blend[:, None]
 
     def mirrored(field: np.ndarray) -> np.ndarray:  # (V, 3): the mirror image of a field
         return np.where(ok[:, None], transfer(field, hits) @ reflection.T, field)
@@ -366,6 +409,7 @@ def symmetrize(
         full[right] = mirrored(full[left])
     for s in single:
         full[s] = 0.5 * (d[s] + mirrored(d[s]))
+    full = np.where(ok[None, :, None], full, d)  # never an average with an unmirrored field
     out = blend * full + (1.0 - blend) * d
     return out.astype(np.asarray(deltas).dtype)
 
@@ -379,9 +423,11 @@ def post_process(
     symmetry: bool = True,
     region_mask: bool = False,
     anchors=None,
+    mirror: dict | None = None,
 ) -> np.ndarray:
     """The bake-time constraints in order (region mask, reach, symmetry) on canonical deltas
-    (53, V, 3); ``anchors``: this mesh's :func:`skin_anchors` when already found. ``locality``
+    (53, V, 3); ``anchors``: this mesh's :func:`skin_anchors` when already found; ``mirror``:
+    the mesh's :func:`mirror_map` cache (a dict kept per mesh). ``locality``
     is the reach mask; the region mask is off by default: measured, it adds little to the reach
     on real meshes and costs accuracy on ICT-like heads (measured in
     session 3: held-out ICT 0.097 -> 0.102 relative error)."""
@@ -390,7 +436,7 @@ def post_process(
     if locality:
         deltas = apply_reach(deltas, canonical, triangles, skin_weights, anchors)
     if symmetry:
-        deltas = symmetrize(deltas, canonical, triangles)
+        deltas = symmetrize(deltas, canonical, triangles, mirror=mirror)
     return deltas
 
 

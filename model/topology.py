@@ -13,6 +13,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from .rows import unique_rows
+
 # positions closer than this fraction of the bounding-box diagonal are the same point
 _MERGE_TOL = 1e-6
 
@@ -29,7 +31,7 @@ def position_ids(vertices: np.ndarray, tol: float = _MERGE_TOL) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     diag = float(np.linalg.norm(v.max(0) - v.min(0))) or 1.0
     keys = np.round((v - v.min(0)) / (diag * tol)).astype(np.int64)
-    _, ids = np.unique(keys, axis=0, return_inverse=True)
+    _, ids = unique_rows(keys, return_inverse=True)
     return ids.reshape(-1).astype(np.int64)
 
 
@@ -43,7 +45,7 @@ def unique_edges(triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     e = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [2, 0]]])
     e = np.sort(e, axis=1)
     e = e[e[:, 0] != e[:, 1]]
-    edges, counts = np.unique(e, axis=0, return_counts=True)
+    edges, counts = unique_rows(e, return_counts=True)
     return edges, counts
 
 
@@ -67,7 +69,7 @@ def components(vertices: np.ndarray, triangles: np.ndarray) -> tuple[int, np.nda
     edges, counts = unique_edges(t)
     open_edges = edges[counts == 1]
     pos_pair = np.sort(pid[open_edges], axis=1)
-    _, inverse, seen = np.unique(pos_pair, axis=0, return_inverse=True, return_counts=True)
+    _, inverse, seen = unique_rows(pos_pair, return_inverse=True, return_counts=True)
     seam = open_edges[seen[inverse.reshape(-1)] >= 2]  # an open edge with a twin at its position
     seam_v = np.unique(seam.ravel())
     rows = np.concatenate([t[:, 0], t[:, 1], t[:, 2], seam_v])

@@ -167,9 +167,13 @@ def bake_shape_keys(
     prepared.set_rig_analysis(painted)
     deltas = fm.bake(prepared, skin_weights=skin, method=method)  # (53, S, 3) world
     progress(0.8)
-    local = mesh_io.deltas_to_local(deltas.astype(np.float64), geo.matrix) * geo.mask[None, :, None]
-    full = np.zeros((facs.NUM_EXPRESSIONS, geo.num_vertices, 3), dtype=np.float64)
-    full[:, geo.index] = local
+    full = mesh_io.deltas_to_local(deltas.astype(np.float64), geo.matrix)
+    if geo.index.size != geo.num_vertices or not np.all(geo.mask == 1.0):
+        # a mask: its weight scales the deltas, vertices outside it stay still (without one,
+        # every vertex at weight 1: skip two copies of 53 x V x 3)
+        local = full * geo.mask[None, :, None]
+        full = np.zeros((facs.NUM_EXPRESSIONS, geo.num_vertices, 3), dtype=np.float64)
+        full[:, geo.index] = local
     if naming == "ARKIT":
         full = facs.ict_to_arkit_shapes(full)
     shape_keys.write_keys(obj, names, full)

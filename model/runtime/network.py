@@ -136,6 +136,13 @@ class NumpyFaceNet:
         pooled = (mesh.mass[:, None] * gelu(self.id_point(f))).sum(0) / max(float(mesh.mass.sum()), 1e-12)
         return f, self.id_head(pooled[None])[0], self.skin_head(f)
 
+    @staticmethod
+    def skin_weights(features: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+        """(V, K) predicted skin weights (softmax of the logits) from :meth:`target_features`."""
+        f, _, logits = features
+        e = np.exp(logits - logits.max(1, keepdims=True))
+        return np.asarray(e / e.sum(1, keepdims=True), dtype=f.dtype)
+
     def localization_mask(self, skin: np.ndarray) -> np.ndarray:
         """(V, K) skin weights -> (V, 53) in (0, 1)."""
         floor = float(self.config.mask_floor)
@@ -155,10 +162,7 @@ class NumpyFaceNet:
     ) -> Rig:
         """features, z_id, logits, skin (softmax, or the given (V, K)), mask (V, 53), basis."""
         f, z_id, logits = self.target_features(mesh) if features is None else features
-        if skin is None:
-            e = np.exp(logits - logits.max(1, keepdims=True))
-            skin = e / e.sum(1, keepdims=True)
-        skin = np.asarray(skin, dtype=f.dtype)
+        skin = self.skin_weights((f, z_id, logits)) if skin is None else np.asarray(skin, dtype=f.dtype)
         mask = self.localization_mask(skin)
         basis = self.basis(f, z_id, skin)
         return {"features": f, "z_id": z_id, "logits": logits, "skin": skin, "mask": mask, "basis": basis}

@@ -1,0 +1,180 @@
+"""Where the time of Predict Weights + Bake Shape Keys (53 keys) goes, through the add-on's operators.
+
+    .venv/bin/python benchmarks/bake_breakdown.py [--sizes 5000 20000 100000] [--runs 3]
+
+Targets: the bundled demo head subdivided and decimated to about each size (as
+``benchmarks/vs_surface_deform.py``). Each run: Load Model (not timed, it also empties the
+in-memory prepared meshes), a fresh ``NFS_CACHE_DIR``, then ``face_skinning.predict_weights`` and
+``face_skinning.bake_shape_keys`` (cold: eigenbasis computed), then both again on the same mesh
+(warm: the prepared mesh kept in memory). The stages are the functions listed in ``STAGES``,
+timed by wrapping them; each stage's time is exclusive (a stage called inside another is
+subtracted from the outer one), "rest" is what no stage covers. Prints the median over the runs
+of wall seconds per stage, and the process CPU seconds of the cold predict + bake.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import functools
+import importlib
+import os
+import pathlib
+import statistics
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+# (label, module, attribute path): the stages of the operator path, in pipeline order
+STAGES = [
+    ("read mesh (Blender)", "blender_addon.core.mesh_io", "read_rest_world"),
+    ("weld", "model.weld", "weld"),
+    ("canonical frame + axes check", "model.api", "_fit"),
+    ("head region", "model.head_region", "find_head_region"),
+    ("eigenbasis + operators", "model.geometry", "compute_operators"),
+    ("network trunk (features)", "model.runtime.network", "NumpyFaceNet.target_features"),
+    ("network skin + decoder", "model.runtime.network", "NumpyFaceNet.rig"),
+    ("rig analysis (parts, head)", "model.rig_constraints", "analyze_rig"),
+    ("input warnings (pieces, lips)", "model.input_warnings", "fragmentation_warning"),
+    ("input warnings (pieces, lips)", "model.inspect", "sealed_lips_warning"),
+    ("write FS_ vertex groups", "blender_addon.core.vertex_groups", "replace_owned_groups"),
+    ("read painted FS_/FSP_ groups", "blender_addon.core.skinning", "painted_weights"),
+    ("read painted FS_/FSP_ groups", "blender_addon.core.analysis", "painted_analysis"),
+    ("face anchors", "model.shape_locality", "skin_anchors"),
+    ("reach mask", "model.shape_locality", "reach_masks"),
+    ("mirror map", "model.shape_locality", "mirror_map"),
+    ("symmetrize (without map)", "model.shape_locality", "symmetrize"),
+    ("eyelids (geometric blink)", "model.eyelids", "with_eyelids"),
+    ("static area", "model.static_area", "apply_static"),
+    ("part constraints", "model.rig_constraints", "apply_rig_constraints"),
+    ("flip repair", "model.flip_repair", "repair_flips"),
+    ("deltas to object space", "blender_addon.core.mesh_io", "deltas_to_local"),
+    ("write 53 shape keys", "blender_addon.core.shape_keys", "write_keys"),
+    ("slider drivers", "blender_addon.core.sliders", "add_drivers"),
+]
+
+
+class Timer:
+    """Exclusive wall time per label of the wrapped functions (nested calls subtracted)."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, float] = collections.defaultdict(float)
+        self._stack: list[list[float]] = []  # [start, time spent in nested stages]
+
+    def wrap(self, label: str, fn):
+        @functools.wraps(fn)
+        def timed(*args, **kwargs):
+            self._stack.append([time.perf_counter(), 0.0])
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                start, nested = self._stack.pop()
+                spent = time.perf_counter() - start
+                self.totals[label] += spent - nested
+                if self._stack:
+                    self._stack[-1][1] += spent
+
+        return timed
+
+    def install(self) -> None:
+        for label, module, path in STAGES:
+            owner = importlib.import_module(module)
+            *outer, name = path.split(".")
+            for part in outer:
+                owner = getattr(owner, part)
+            setattr(owner, name, self.wrap(label, getattr(owner, name)))
+
+
+def one_run(obj, timer: Timer, tmp: pathlib.Path) -> dict[str, dict[str, float]]:
+    import bpy
+    from vs_surface_deform import _make_active
+
+    assert bpy.ops.face_skinning.load_model(filepath="") == {"FINISHED"}  # empties the prepared meshes
+    os.environ["NFS_CACHE_DIR"] = tempfile.mkdtemp(dir=tmp)
+    _make_active(obj)
+    out = {}
+    for phase in ("cold", "warm"):
+        timer.totals.clear()
+        c0, t0 = time.process_time(), time.perf_counter()
+        assert bpy.ops.face_skinning.predict_weights() == {"FINISHED"}
+        t1 = time.perf_counter()
+        assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
+        t2 = time.perf_counter()
+        row = dict(timer.totals)
+        row["total"], row["predict"], row["bake"] = t2 - t0, t1 - t0, t2 - t1
+        row["cpu"] = time.process_time() - c0
+        row["rest"] = row["total"] - sum(timer.totals.values())
+        out[phase] = row
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 20000, 100000])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    import bpy
+    from blender_addon.demo_scene import import_head
+    from vs_surface_deform import DEMO_HEAD, build_target
+
+    import blender_addon
+
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="nfs-breakdown-"))
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    blender_addon.register()
+    timer = Timer()
+    timer.install()
+    base, extras = import_head(DEMO_HEAD)
+    for o in extras:
+        bpy.data.objects.remove(o)
+    base.hide_set(True)
+    labels = list(dict.fromkeys(label for label, _, _ in STAGES)) + ["rest"]
+    results = {}
+    for size in args.sizes:
+        obj = build_target(base, size, f"T{size}")
+        runs = [one_run(obj, timer, tmp) for _ in range(args.runs)]
+        results[len(obj.data.vertices)] = runs
+        totals = [round(r["cold"]["total"], 2) for r in runs]
+        print(f"{len(obj.data.vertices)} vertices: cold totals {totals}", flush=True)
+        me = obj.data
+        bpy.data.objects.remove(obj)
+        bpy.data.meshes.remove(me)
+
+    def med(runs, phase, key) -> float:
+        return statistics.median(r[phase].get(key, 0.0) for r in runs)
+
+    def cells(key: str, digits: int) -> str:
+        pairs = [(med(results[n], "cold", key), med(results[n], "warm", key)) for n in sizes]
+        return " | ".join(f"{c:.{digits}f} | {w:.{digits}f}" for c, w in pairs)
+
+    sizes = list(results)
+    print(f"\nbpy {bpy.app.version_string}, {os.cpu_count()} CPU cores, median of {args.runs} runs, wall s")
+    print("| stage | " + " | ".join(f"{n} cold | {n} warm" for n in sizes) + " |")
+    print("|---|" + "---:|---:|" * len(sizes))
+    for label in labels:
+        print(f"| {label} | {cells(label, 3)} |")
+    for key in ("predict", "bake", "total", "cpu"):
+        name = {"cpu": "total, process CPU s"}.get(key, key)
+        print(f"| **{name}** | {cells(key, 2)} |")
+    blender_addon.unregister()
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        code = main()
+    except BaseException:  # print it: the exit below skips the interpreter's own report
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    sys.stderr.flush()
+    sys.stdout.flush()
+    # bpy 4.5 as a module can deadlock in its C++ static destructors at exit (see
+    # tests/addon/conftest.py): leave without running them.
+    os._exit(code)
