@@ -71,6 +71,7 @@ SYMMETRY_TOL = 0.02
 SYMMETRY_FADE = 0.05  # canonical units (~5 mm): a mirror point this far is not the same feature
 SYMMETRIC_SHARE = 0.95  # share of the motion on vertices with a partner within SYMMETRY_FADE
 MIRROR_FACING = 0.5  # cosine: a mirror partner's surface faces the mirrored normal within 60 deg
+BLEND_SMOOTH_STEPS = 8  # half umbrella steps on the symmetrize blend (a few rings wide)
 
 
 # ---- the table ---------------------------------------------------------------------------------
@@ -354,7 +355,13 @@ def symmetrize(
     hits, ok, reflection, share = mirror_map(canonical, triangles, motion)
     if hits is None or share < SYMMETRIC_SHARE:
         return deltas
-    blend = np.where(ok, mirror_blend(hits.distance), 0.0)[:, None]
+    blend = np.where(ok, mirror_blend(hits.distance), 0.0)
+    # the mirror distance jumps from vertex to vertex with the triangulation (a low-poly head's
+    # quads split the other way): smoothed, so the blend adds no ripple to the shapes
+    step = _umbrella(len(blend), triangles)
+    for _ in range(BLEND_SMOOTH_STEPS):
+        blend = 0.5 * blend + 0.5 * (step @ blend)
+    blend = blend[:, None]
 
     def mirrored(field: np.ndarray) -> np.ndarray:  # (V, 3): the mirror image of a field
         return np.where(ok[:, None], transfer(field, hits) @ reflection.T, field)
