@@ -355,12 +355,15 @@ def symmetrize(
     hits, ok, reflection, share = mirror_map(canonical, triangles, motion)
     if hits is None or share < SYMMETRIC_SHARE:
         return deltas
-    blend = np.where(ok, mirror_blend(hits.distance), 0.0)
     # the mirror distance jumps from vertex to vertex with the triangulation (a low-poly head's
-    # quads split the other way): smoothed, so the blend adds no ripple to the shapes
+    # quads split the other way), and so does whether a hit faces the right way: smoothed, so the
+    # blend adds no ripple to the shapes; a vertex whose hit is no partner (ok False: another
+    # sheet) keeps its own delta
+    blend = np.where(ok, mirror_blend(hits.distance), 0.0)
     step = _umbrella(len(blend), triangles)
     for _ in range(BLEND_SMOOTH_STEPS):
         blend = 0.5 * blend + 0.5 * (step @ blend)
+    blend = np.where(ok, blend, 0.0)
     blend = blend[:, None]
 
     def mirrored(field: np.ndarray) -> np.ndarray:  # (V, 3): the mirror image of a field
@@ -373,6 +376,7 @@ def symmetrize(
         full[right] = mirrored(full[left])
     for s in single:
         full[s] = 0.5 * (d[s] + mirrored(d[s]))
+    full = np.where(ok[None, :, None], full, d)  # never an average with an unmirrored field
     out = blend * full + (1.0 - blend) * d
     return out.astype(np.asarray(deltas).dtype)
 
