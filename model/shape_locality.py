@@ -38,10 +38,12 @@ the tolerance fades because real near-symmetric heads failed a 1 mm test on all 
 scan's back of the head or its shoulders are asymmetric, a low-poly avatar's mirrored surfaces
 lie 2-7 mm apart where its quads are split the other way (share within 1 mm: Demosthenes 25 %,
 Nefertiti 73 %, the Rocketbox heads 52-54 %; of the motion within 5 mm: 98-100 %), and their
-bakes came out 43-62 % asymmetric (the rig check's mirror error, median over pairs; 7-14 % now).
-It costs held-out ICT error (4 cases, static mask and flip repair off; unseen / stylized / hard
-unseen / hard stylized 0.115 / 0.128 / 0.098 / 0.168 -> 0.117 / 0.135 / 0.101 / 0.173): ICT's
-identities and the stylizing warps are a few mm asymmetric and so are their true shapes.
+bakes came out 43-62 % asymmetric (the rig check's mirror error, median over pairs; now
+Demosthenes 12 %, Nefertiti 12 %, the Rocketbox heads 22-24 %, the demo head 2 -> 4 %: hits on
+another sheet, :data:`MIRROR_FACING`, keep their own deltas, around the lips too). It costs
+held-out ICT error (4 cases a set, flip repair off; unseen / stylized / hard unseen / hard
+stylized 0.117 / 0.130 / 0.098 / 0.170 -> 0.117 / 0.134 / 0.102 / 0.172): ICT's identities and
+the stylizing warps are a few mm asymmetric and so are their true shapes.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ MOVING_REL = 0.10  # an ICT point moves in a shape from this share of its peak (
 REACH_INNER = 0.15  # eye distances (~1 cm) around ICT's moving area where a shape acts fully
 REACH_MARGIN = 0.6  # eye distances (~3.5 cm) beyond that over which it fades out (no folds)
 # canonical units (the mesh's RMS radius is 1): a mirror point within ~2 mm on a head is the same
-# feature (0.01 instead: same held-out error, real meshes' median mirror error 8-19 % not 7-14 %)
+# feature (0.01 instead: same held-out error, the real meshes came out less symmetric)
 SYMMETRY_TOL = 0.02
 SYMMETRY_FADE = 0.05  # canonical units (~5 mm): a mirror point this far is not the same feature
 SYMMETRIC_SHARE = 0.95  # share of the motion on vertices with a partner within SYMMETRY_FADE
