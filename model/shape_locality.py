@@ -11,7 +11,7 @@ ships it; 40 KB) holds
   origin between the eyes, eye distance 1), and ``moving (53, P)``: the point moves by at least
   :data:`MOVING_REL` (10 %) of the shape's largest displacement.
 
-Regenerate with ``python -m model.shape_locality --ict PATH`` (or :func:`write_table`);
+Regenerate with ``python -m training tables --ict PATH`` (or :func:`write_table`);
 ``tests/model/test_shape_locality.py`` checks the committed table against a fresh derivation.
 
 **Reach** (:func:`apply_reach`, on by default): the mesh's eye midpoint and eye distance (the rig
@@ -50,10 +50,8 @@ the stylizing warps are a few mm asymmetric and so are their true shapes.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import pathlib
-import sys
 
 import numpy as np
 
@@ -80,66 +78,17 @@ BLEND_SMOOTH_STEPS = 8  # half umbrella steps on the symmetrize blend (a few rin
 
 
 # ---- the table ---------------------------------------------------------------------------------
-def compute_table(ict) -> dict[str, np.ndarray]:
-    """The locality table from a loaded ICT model (:func:`model.ict.load_ict`).
-
-    ``allowed (53, K)`` float64 in [0, 1] (region motion, see the module docstring);
-    ``points (P, 3)`` float64: every :data:`POINT_STRIDE`-th vertex of ICT's ``head`` crop in
-    face units (canonical frame, origin between the eyes, eye distance 1); ``moving (53, P)``
-    bool: the point moves by at least :data:`MOVING_REL` of the shape's largest displacement.
-    """
-    from .frame import fit_frame
-    from .regions import NUM_REGIONS, ict_region_labels
-    from .rig_check import face_anchors
-
-    labels = ict_region_labels(ict)
-    magnitude = np.linalg.norm(np.asarray(ict.expressions, dtype=np.float64), axis=2)  # (53, N)
-    allowed = np.zeros((magnitude.shape[0], NUM_REGIONS))
-    for r in range(NUM_REGIONS):
-        allowed[:, r] = np.percentile(magnitude[:, labels == r], REGION_PERCENTILE, axis=1)
-    n, tris = ict.crop("head")
-    canonical = fit_frame(ict.neutral[:n], tris).to_canonical(ict.neutral[:n].astype(np.float64))
-    anchors = face_anchors(canonical, tris)
-    keep = np.arange(0, n, POINT_STRIDE)
-    head = magnitude[:, :n]
-    return {
-        "allowed": allowed / allowed.max(axis=1, keepdims=True),
-        "points": (canonical[keep] - anchors.mid) / anchors.eye_distance,
-        "moving": head[:, keep] >= MOVING_REL * head.max(axis=1, keepdims=True),
-    }
-
-
-def write_table(ict, path: str | pathlib.Path = TABLE_PATH) -> pathlib.Path:
-    """Derive the table from ICT and write it (float32, with the region and shape names)."""
-    from .atomic_write import save_npz
-    from .regions import REGION_NAMES
-
-    table = compute_table(ict)
-    save_npz(
-        pathlib.Path(path),
-        dict(
-            allowed=table["allowed"].astype(np.float32),
-            points=table["points"].astype(np.float32),
-            moving=table["moving"],
-            regions=np.array(REGION_NAMES),
-            shapes=np.array(ICT_NAMES),
-        ),
-        compress=True,
-    )
-    return pathlib.Path(path)
-
-
 @functools.lru_cache(maxsize=4)
 def load_table(path: str | pathlib.Path = TABLE_PATH) -> dict[str, np.ndarray]:
-    """The committed table (as :func:`compute_table`, read once per path; do not modify the
-    arrays); raises ValueError if its names are stale."""
+    """The committed table (as :func:`training.tables.shape_locality_table`, read once per
+    path; do not modify the arrays); raises ValueError if its names are stale."""
     from .regions import REGION_NAMES
 
     with np.load(path, allow_pickle=False) as z:
         if tuple(z["regions"]) != REGION_NAMES or tuple(z["shapes"]) != ICT_NAMES:
             raise ValueError(
                 f"{path} was derived for other region or shape names; regenerate it with "
-                "`python -m model.shape_locality --ict PATH`"
+                "`python -m training tables --ict PATH`"
             )
         return {
             "allowed": z["allowed"].astype(np.float64),
@@ -449,19 +398,3 @@ def post_process(
     if symmetry:
         deltas = symmetrize(deltas, canonical, triangles, mirror=mirror)
     return deltas
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m model.shape_locality --ict PATH``: regenerate the committed table."""
-    parser = argparse.ArgumentParser(prog="python -m model.shape_locality", description=main.__doc__)
-    parser.add_argument("--ict", default=None, help="ICT-FaceKit folder (default: $ICT_FACEKIT)")
-    parser.add_argument("--out", default=str(TABLE_PATH), help="where to write the table")
-    args = parser.parse_args(argv)
-    from .ict import load_ict
-
-    print(write_table(load_ict(args.ict), args.out))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,7 +9,7 @@ seam appears at its edge.
 
 Where the static skin lies, and how much ICT itself moves it, is derived from ICT-FaceKit once
 (``model/static_area.npz`` beside this module, ~85 KB; regenerate with ``python -m
-model.static_area --ict PATH``):
+training tables --ict PATH``):
 
 * ``points (P, 3)``: every :data:`POINT_STRIDE`-th vertex of ICT's ``head`` crop in face units
   (canonical frame, origin between the eyes, eye distance 1; as :mod:`model.shape_locality`);
@@ -60,10 +60,8 @@ never reaches them.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import pathlib
-import sys
 
 import numpy as np
 
@@ -109,61 +107,9 @@ def strict_zone(points: np.ndarray) -> np.ndarray:
     return np.maximum.reduce([back, step((y - _SCALP_Y + m) / m), step((_NECK_Y + m - y) / m)])
 
 
-def compute_table(ict) -> dict[str, np.ndarray]:
-    """The static-area table from a loaded ICT model (:func:`model.ict.load_ict`).
-
-    Returns ``points (P, 3)`` float64 in face units, ``static (P,)`` and ``moving (P,)`` bool,
-    ``motion (53, Ps)`` uint8 for the ``Ps`` static points in order (module docstring).
-    """
-    from .facs import ICT_NAMES
-    from .frame import fit_frame
-    from .regions import REGION_NAMES, STATIC_REGIONS, ict_region_labels
-    from .rig_check import face_anchors
-
-    n, tris = ict.crop("head")
-    canonical = fit_frame(ict.neutral[:n], tris).to_canonical(ict.neutral[:n].astype(np.float64))
-    anchors = face_anchors(canonical, tris)
-    magnitude = np.linalg.norm(np.asarray(ict.expressions[:, :n], dtype=np.float64), axis=2)  # (53, n)
-    jaw_peak = float(magnitude[ICT_NAMES.index("jawOpen")].max())
-    still = magnitude.max(axis=0) < STATIC_REL * jaw_peak
-    labels = ict_region_labels(ict)[:n]
-    region = np.isin(labels, [REGION_NAMES.index(r) for r in STATIC_REGIONS])
-    keep = np.arange(0, n, POINT_STRIDE)
-    static = (still & region)[keep]
-    points = (canonical[keep] - anchors.mid) / anchors.eye_distance
-    own = magnitude[:, keep][:, static] / jaw_peak  # < STATIC_REL: the points are still
-    motion = own / MOTION_STEP
-    return {
-        "points": points,
-        "static": static,
-        "moving": ~still[keep],
-        "motion": np.round(np.clip(motion, 0, 255)).astype(np.uint8),
-    }
-
-
-def write_table(ict, path: str | pathlib.Path = TABLE_PATH) -> pathlib.Path:
-    """Derive the table from ICT and write it (float32 points, with the shape names)."""
-    from .atomic_write import save_npz
-    from .facs import ICT_NAMES
-
-    table = compute_table(ict)
-    save_npz(
-        pathlib.Path(path),
-        dict(
-            points=table["points"].astype(np.float32),
-            static=table["static"],
-            moving=table["moving"],
-            motion=table["motion"],
-            shapes=np.array(ICT_NAMES),
-        ),
-        compress=True,
-    )
-    return pathlib.Path(path)
-
-
 @functools.lru_cache(maxsize=4)
 def load_table(path: str | pathlib.Path = TABLE_PATH) -> dict[str, np.ndarray]:
-    """The committed table (as :func:`compute_table`; read once per path, do not modify);
+    """The committed table (as :func:`training.tables.static_area_table`; read once per path, do not modify);
     raises ValueError when it predates the ``motion`` caps or has other shape names."""
     from .facs import ICT_NAMES
 
@@ -171,7 +117,7 @@ def load_table(path: str | pathlib.Path = TABLE_PATH) -> dict[str, np.ndarray]:
         if "motion" not in z.files or tuple(z["shapes"]) != ICT_NAMES:
             raise ValueError(
                 f"{path} is stale (no per-shape motion caps, or other shape names); regenerate it "
-                "with `python -m model.static_area --ict PATH`"
+                "with `python -m training tables --ict PATH`"
             )
         return {
             "points": z["points"].astype(np.float64),
@@ -274,19 +220,3 @@ def apply_static(
     d = np.asarray(deltas)
     keep = static_keep(d, anchors.canonical, anchors.mid, anchors.eye_distance)
     return (d * keep[..., None]).astype(d.dtype)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m model.static_area --ict PATH``: regenerate the committed table."""
-    parser = argparse.ArgumentParser(prog="python -m model.static_area", description=main.__doc__)
-    parser.add_argument("--ict", default=None, help="ICT-FaceKit folder (default: $ICT_FACEKIT)")
-    parser.add_argument("--out", default=str(TABLE_PATH), help="where to write the table")
-    args = parser.parse_args(argv)
-    from .ict import load_ict
-
-    print(write_table(load_ict(args.ict), args.out))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -14,6 +14,7 @@ COMMANDS: dict[str, str] = {
     "evaluate": "evaluate",
     "make-eval": "make_eval",
     "segment": "segment",
+    "tables": "tables",
     "export-numpy": "export_numpy",
 }
 

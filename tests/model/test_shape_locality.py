@@ -10,6 +10,7 @@ import pytest
 import model.shape_locality as sl
 from model.facs import ICT_NAMES
 from model.regions import REGION_NAMES
+from training import tables
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEMO = ROOT / "model" / "data" / "demo_head.obj"
@@ -36,7 +37,7 @@ def _mirror_error(deltas: np.ndarray, canonical: np.ndarray, triangles, left: in
 def test_table_regenerates_from_ict(ict_dir):
     from model.ict import load_ict
 
-    fresh = sl.compute_table(load_ict(ict_dir))
+    fresh = tables.shape_locality_table(load_ict(ict_dir))
     shipped = sl.load_table()
     np.testing.assert_allclose(shipped["allowed"], fresh["allowed"], atol=1e-4)
     np.testing.assert_allclose(shipped["points"], fresh["points"], atol=1e-4)
