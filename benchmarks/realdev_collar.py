@@ -4,7 +4,7 @@ neck skin: one connected, smooth surface, so neither the parts nor the static ar
 
     PYTHONPATH=. .venv/bin/python benchmarks/realdev_collar.py
 
-Prints, for the skin the artist's ``AK_25_JawOpen`` moves by < 0.5 % of its peak and that lies
+Prints, for the skin the artist's ``AK_25_JawOpen`` moves by < 0.5 % of its peak and that
 lies under and behind the jaw (more than 1 eye distance below the eyes and more than 0.6
 eye distances behind them), the bake's ``jawOpen`` displacement as a share of its own peak (max,
 95th percentile) and the vertex count; with ``ICT_FACEKIT`` set, also how far ICT's own
