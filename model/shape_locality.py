@@ -74,11 +74,12 @@ SYMMETRY_FADE = 0.05  # canonical units (~5 mm): a mirror point this far is not 
 SYMMETRIC_SHARE = 0.95  # share of the motion on vertices with a partner within SYMMETRY_FADE
 SYMMETRY_EXACT = 0.01  # canonical units (~1 mm): a mesh this symmetric takes the exact rule
 MIRROR_FACING = 0.5  # cosine: a mirror partner's surface faces the mirrored normal within 60 deg
-# mirror_mismatch above which a mirror point is no partner (0.3: one of the two moves about a
-# quarter of the other's motion); measured on Rocketbox Adult_01's network bake with the floor
-# below, only the lip-slit rows pass 0.3 (9 vertices), the brows and lids stay under it (a 0.10
-# floor let brow vertices through)
+# mirror_mismatch above which a mirror point with a second sheet by it is no partner (0.3: one
+# of the two moves about a quarter of the other's motion); measured on Rocketbox Adult_01's
+# network bake with the floor below, only the lip-slit rows pass 0.3 (9 vertices), the brows
+# and lids stay under it (a 0.10 floor let brow vertices through)
 MIRROR_MISMATCH = 0.3
+MIRROR_RINGS = 3  # edge rings: a vertex further from the hit triangle is on another sheet
 MIRROR_MOTION_FLOOR = 0.15  # share of the largest motion (rms over the shapes) in the denominator
 BLEND_SMOOTH_STEPS = 8  # half umbrella steps on the symmetrize blend (a few rings wide)
 
@@ -363,7 +364,11 @@ def symmetrize(
         # at the corners) a not quite mirror-built mesh's mirror point can land on the other
         # lip's row, facing the same way, and the lower lip took half of the still upper lip's
         # jawOpen, folding into spikes inside the open mouth (Rocketbox avatars)
-        ok = ok & (mirror_mismatch(d, hits, ok, reflection, names) <= MIRROR_MISMATCH)
+        # (only where another sheet of surface passes by the mirror point: on one sheet a
+        # swapped-looking motion is asymmetry to even out, however large)
+        suspect = np.flatnonzero(mirror_mismatch(d, hits, ok, reflection, names) > MIRROR_MISMATCH)
+        ok = ok.copy()
+        ok[suspect[_two_sheets(canonical, triangles, hits, suspect)]] = False
         blend = np.where(ok, mirror_blend(hits.distance), 0.0)
         step = _umbrella(len(blend), triangles)
         for _ in range(BLEND_SMOOTH_STEPS):
@@ -412,6 +417,29 @@ def mirror_mismatch(
     # halved by a wrong partner; small ones (a brow's few-percent asymmetry) stay averaged
     floor = (MIRROR_MOTION_FLOOR * float(np.sqrt(total.max(initial=0.0)))) ** 2
     return np.where(ok, diff / np.maximum(total + floor, 1e-300), 0.0)
+
+
+def _two_sheets(canonical: np.ndarray, triangles: np.ndarray, hits, ids: np.ndarray) -> np.ndarray:
+    """(len(ids),) bool: a vertex within a median edge length of the mirror point of each of
+    ``ids`` lies more than :data:`MIRROR_RINGS` edge rings from the hit triangle's corners (a
+    second sheet of the same piece passes by: the other lip across a closed mouth's slit)."""
+    import scipy.sparse as sp
+    from scipy.spatial import cKDTree
+
+    v = np.asarray(canonical, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    if ids.size == 0 or len(t) == 0:
+        return np.zeros(ids.size, bool)
+    edge = float(np.median(np.linalg.norm(v[t[:, 0]] - v[t[:, 1]], axis=1)))
+    step = (_umbrella(len(v), t) != 0).astype(np.int8).tocsr()
+    out = np.zeros(ids.size, bool)
+    near = cKDTree(v).query_ball_point(np.asarray(hits.points)[ids], edge)
+    for k, (i, found) in enumerate(zip(ids, near, strict=True)):
+        ring = sp.csr_matrix((np.ones(3, np.int8), (np.zeros(3, int), hits.corners[i])), shape=(1, len(v)))
+        for _ in range(MIRROR_RINGS):
+            ring = ring + ring @ step
+        out[k] = bool(np.setdiff1d(found, ring.indices).size)
+    return out
 
 
 def post_process(
