@@ -74,11 +74,11 @@ SYMMETRY_FADE = 0.05  # canonical units (~5 mm): a mirror point this far is not 
 SYMMETRIC_SHARE = 0.95  # share of the motion on vertices with a partner within SYMMETRY_FADE
 SYMMETRY_EXACT = 0.01  # canonical units (~1 mm): a mesh this symmetric takes the exact rule
 MIRROR_FACING = 0.5  # cosine: a mirror partner's surface faces the mirrored normal within 60 deg
-# mirror_mismatch above which a mirror point with a second sheet by it is no partner (0.3: one
-# of the two moves about a quarter of the other's motion); measured on Rocketbox Adult_01's
-# network bake with the floor below, only the lip-slit rows pass 0.3 (9 vertices), the brows
-# and lids stay under it (a 0.10 floor let brow vertices through)
-MIRROR_MISMATCH = 0.3
+# mirror_mismatch over which a mirror point with a second sheet by it fades from partner (0.2)
+# to none (0.35; 0.3: one of the two moves about a quarter of the other's motion); measured on
+# Rocketbox Adult_01's network bake with the floor below, only lip-slit rows pass 0.3 (9
+# vertices), the brows and lids stay under it (a 0.10 floor let brow vertices through)
+MIRROR_MISMATCH = (0.2, 0.35)
 MIRROR_RINGS = 3  # edge rings: a vertex further from the hit triangle is on another sheet
 MIRROR_MOTION_FLOOR = 0.15  # share of the largest motion (rms over the shapes) in the denominator
 BLEND_SMOOTH_STEPS = 8  # half umbrella steps on the symmetrize blend (a few rings wide)
@@ -366,14 +366,20 @@ def symmetrize(
         # jawOpen, folding into spikes inside the open mouth (Rocketbox avatars)
         # (only where another sheet of surface passes by the mirror point: on one sheet a
         # swapped-looking motion is asymmetry to even out, however large)
-        suspect = np.flatnonzero(mirror_mismatch(d, hits, ok, reflection, names) > MIRROR_MISMATCH)
-        ok = ok.copy()
-        ok[suspect[_two_sheets(canonical, triangles, hits, suspect)]] = False
-        blend = np.where(ok, mirror_blend(hits.distance), 0.0)
+        # (a ramp, not a cut: the shapes of the numpy and torch runtimes differ by float noise)
+        mismatch = mirror_mismatch(d, hits, ok, reflection, names)
+        suspect = np.flatnonzero(mismatch > MIRROR_MISMATCH[0])
+        suspect = suspect[_two_sheets(canonical, triangles, hits, suspect)]
+        low, high = MIRROR_MISMATCH
+        ramp = np.clip((mismatch[suspect] - low) / (high - low), 0.0, 1.0)
+        partner = np.ones(len(ok))
+        partner[suspect] = 1.0 - ramp * ramp * (3.0 - 2.0 * ramp)
+        ok = ok & (partner > 0.0)
+        blend = np.where(ok, mirror_blend(hits.distance) * partner, 0.0)
         step = _umbrella(len(blend), triangles)
         for _ in range(BLEND_SMOOTH_STEPS):
             blend = 0.5 * blend + 0.5 * (step @ blend)
-        blend = np.where(ok, blend, 0.0)
+        blend = np.where(ok, blend * partner, 0.0)
     blend = blend[:, None]
 
     def mirrored(field: np.ndarray) -> np.ndarray:  # (V, 3): the mirror image of a field
