@@ -61,8 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     from model.facs import ICT_NAMES
 
     jaw = ICT_NAMES.index("jawOpen")
-    print("| mesh | symmetry | flip repair | dihedral change > 60 / > 90 deg | max deg | flipped |"
-          " repair moved max mm |")
+    print(
+        "| mesh | symmetry | flip repair | dihedral change > 60 / > 90 deg | max deg | flipped |"
+        " repair moved max mm |"
+    )
     print("|---|---|---|---|---|---|---|")
     for path in sorted((realdev / "meshes").glob("*.fbx")):
         if args.match not in path.name:
