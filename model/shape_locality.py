@@ -74,6 +74,13 @@ SYMMETRY_FADE = 0.05  # canonical units (~5 mm): a mirror point this far is not 
 SYMMETRIC_SHARE = 0.95  # share of the motion on vertices with a partner within SYMMETRY_FADE
 SYMMETRY_EXACT = 0.01  # canonical units (~1 mm): a mesh this symmetric takes the exact rule
 MIRROR_FACING = 0.5  # cosine: a mirror partner's surface faces the mirrored normal within 60 deg
+# mirror_mismatch over which a mirror point with a second sheet by it fades from partner (0.2)
+# to none (0.35; 0.3: one of the two moves about a quarter of the other's motion); measured on
+# Rocketbox Adult_01's network bake with the floor below, only lip-slit rows pass 0.3 (9
+# vertices), the brows and lids stay under it (a 0.10 floor let brow vertices through)
+MIRROR_MISMATCH = (0.2, 0.35)
+MIRROR_RINGS = 3  # edge rings: a vertex further from the hit triangle is on another sheet
+MIRROR_MOTION_FLOOR = 0.15  # share of the largest motion (rms over the shapes) in the denominator
 BLEND_SMOOTH_STEPS = 8  # half umbrella steps on the symmetrize blend (a few rings wide)
 
 
@@ -352,11 +359,27 @@ def symmetrize(
         # are exact, the rest keep their deltas, no blend
         ok, blend = exact, exact.astype(np.float64)
     else:
-        blend = np.where(ok, mirror_blend(hits.distance), 0.0)
+        # a pairing that swaps the motion is no partner: where two sheets of one piece meet
+        # within a fraction of a mm (the inner rows of closed lips at the mouth slit, joined only
+        # at the corners) a not quite mirror-built mesh's mirror point can land on the other
+        # lip's row, facing the same way, and the lower lip took half of the still upper lip's
+        # jawOpen, folding into spikes inside the open mouth (Rocketbox avatars)
+        # (only where another sheet of surface passes by the mirror point: on one sheet a
+        # swapped-looking motion is asymmetry to even out, however large)
+        # (a ramp, not a cut: the shapes of the numpy and torch runtimes differ by float noise)
+        mismatch = mirror_mismatch(d, hits, ok, reflection, names)
+        suspect = np.flatnonzero(mismatch > MIRROR_MISMATCH[0])
+        suspect = suspect[_two_sheets(canonical, triangles, hits, suspect)]
+        low, high = MIRROR_MISMATCH
+        ramp = np.clip((mismatch[suspect] - low) / (high - low), 0.0, 1.0)
+        partner = np.ones(len(ok))
+        partner[suspect] = 1.0 - ramp * ramp * (3.0 - 2.0 * ramp)
+        ok = ok & (partner > 0.0)
+        blend = np.where(ok, mirror_blend(hits.distance) * partner, 0.0)
         step = _umbrella(len(blend), triangles)
         for _ in range(BLEND_SMOOTH_STEPS):
             blend = 0.5 * blend + 0.5 * (step @ blend)
-        blend = np.where(ok, blend, 0.0)
+        blend = np.where(ok, blend * partner, 0.0)
     blend = blend[:, None]
 
     def mirrored(field: np.ndarray) -> np.ndarray:  # (V, 3): the mirror image of a field
@@ -372,6 +395,57 @@ def symmetrize(
     full = np.where(ok[None, :, None], full, d)  # never an average with an unmirrored field
     out = blend * full + (1.0 - blend) * d
     return out.astype(np.asarray(deltas).dtype)
+
+
+def mirror_mismatch(
+    deltas: np.ndarray, hits, ok: np.ndarray, reflection: np.ndarray, names: tuple[str, ...] = ICT_NAMES
+) -> np.ndarray:
+    """(V,) float64 in [0, 1]: how much each vertex's shapes disagree with their mirror images
+    at its mirror point, ``sum |own - mirror|^2 / sum (|own|^2 + |mirror|^2)`` over the shapes
+    (a left shape against its right partner's image, an unpaired shape against its own): about
+    0 for a true partner (the symmetrize only evens out small differences), 1 and above when the
+    partner moves quite differently (another sheet: it would average two different motions);
+    the denominator takes a floor of :data:`MIRROR_MOTION_FLOOR` of the largest motion (a vertex
+    moving little counts little).
+    deltas (S, V, 3) canonical; ``hits``, ``ok``, ``reflection`` from :func:`mirror_map`;
+    a vertex with ``ok`` False gets 0."""
+    from .transfer import transfer
+
+    d = np.asarray(deltas, dtype=np.float64)
+    pairs, single = mirror_pairs(names)
+    diff = np.zeros(d.shape[1])
+    total = np.zeros(d.shape[1])
+    for own, other in [*pairs, *[(r, left) for left, r in pairs], *[(s, s) for s in single]]:
+        image = transfer(d[other], hits) @ reflection.T
+        diff += np.einsum("vc,vc->v", d[own] - image, d[own] - image)
+        total += np.einsum("vc,vc->v", d[own], d[own]) + np.einsum("vc,vc->v", image, image)
+    # a floor of MIRROR_MOTION_FLOOR of the largest motion: the gate is for large motions
+    # halved by a wrong partner; small ones (a brow's few-percent asymmetry) stay averaged
+    floor = (MIRROR_MOTION_FLOOR * float(np.sqrt(total.max(initial=0.0)))) ** 2
+    return np.where(ok, diff / np.maximum(total + floor, 1e-300), 0.0)
+
+
+def _two_sheets(canonical: np.ndarray, triangles: np.ndarray, hits, ids: np.ndarray) -> np.ndarray:
+    """(len(ids),) bool: a vertex within a median edge length of the mirror point of each of
+    ``ids`` lies more than :data:`MIRROR_RINGS` edge rings from the hit triangle's corners (a
+    second sheet of the same piece passes by: the other lip across a closed mouth's slit)."""
+    import scipy.sparse as sp
+    from scipy.spatial import cKDTree
+
+    v = np.asarray(canonical, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    if ids.size == 0 or len(t) == 0:
+        return np.zeros(ids.size, bool)
+    edge = float(np.median(np.linalg.norm(v[t[:, 0]] - v[t[:, 1]], axis=1)))
+    step = (_umbrella(len(v), t) != 0).astype(np.int8).tocsr()
+    out = np.zeros(ids.size, bool)
+    near = cKDTree(v).query_ball_point(np.asarray(hits.points)[ids], edge)
+    for k, (i, found) in enumerate(zip(ids, near, strict=True)):
+        ring = sp.csr_matrix((np.ones(3, np.int8), (np.zeros(3, int), hits.corners[i])), shape=(1, len(v)))
+        for _ in range(MIRROR_RINGS):
+            ring = ring + ring @ step
+        out[k] = bool(np.setdiff1d(found, ring.indices).size)
+    return out
 
 
 def post_process(
