@@ -175,17 +175,6 @@ class PreparedMesh:
         if analysis is not None:
             self._tensors["rig_analysis"] = analysis
 
-    def arrays(self):
-        """The operators as :class:`model.runtime.mesh.MeshArrays` (numpy runtime; built once)."""
-        if "numpy" not in self._tensors:
-            from .runtime.mesh import MeshArrays
-
-            ops = self.operators
-            self._tensors["numpy"] = MeshArrays.from_numpy(
-                self.canonical, ops.normals, ops.mass, ops.evals, ops.evecs, ops.grad_x, ops.grad_y
-            )
-        return self._tensors["numpy"]
-
 
 def prepare_mesh(
     vertices: np.ndarray,

@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from model.weights import read_config
-    from training.loop import SHIPPED, part_parameters, sample_codes, trunk_losses
+    from training.loop import SHIPPED, optimisation_step, part_parameters, trunk_losses
     from training.torch_weights import load_model, save_model
 
     out = pathlib.Path(args.out)
@@ -269,16 +269,10 @@ def main(argv: list[str] | None = None) -> int:
         if elapsed > args.minutes * 60 or (args.max_steps is not None and step >= args.max_steps):
             break
         rng = np.random.default_rng([args.seed, 0, step])
-        item = pool[int(rng.integers(len(pool)))]
-        codes = torch.from_numpy(sample_codes(rng, cfg.batch_codes)).to(args.device)
         lr = lr_at(elapsed, step, args)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        losses = trunk_losses(net, item, codes, cfg)
-        opt.zero_grad(set_to_none=True)
-        losses["total"].backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
+        losses = optimisation_step(
+            net, opt, params, pool, rng, cfg.batch_codes, args.device, trunk_losses, cfg, lr
+        )
         step += 1
         if step % 10 == 0:
             vals = {kk: float(losses[kk].detach()) for kk in keys}

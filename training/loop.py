@@ -296,6 +296,23 @@ def part_parameters(net: FaceSkinningNet, part: str) -> list[torch.nn.Parameter]
     return [p for n, p in net.named_parameters() if n.startswith("encoder.") == (part == "encoder")]
 
 
+def optimisation_step(net, opt, params, pool, rng, batch: int, device, losses_fn, cfg, lr: float) -> dict:
+    """One optimisation step: a pool item and ``batch`` code vectors drawn from ``rng`` (in that
+    order), the learning rate set to ``lr``, ``losses_fn(net, item, codes, cfg)["total"]``
+    back-propagated, gradients of ``params`` clipped to norm 1. Returns the losses (tensors).
+    Shared by :func:`train_part` and the GPU script (``scripts/device_train.py``)."""
+    item = pool[int(rng.integers(len(pool)))]
+    codes = torch.from_numpy(sample_codes(rng, batch)).to(device)
+    for g in opt.param_groups:
+        g["lr"] = lr
+    losses = losses_fn(net, item, codes, cfg)
+    opt.zero_grad(set_to_none=True)
+    losses["total"].backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    opt.step()
+    return losses
+
+
 def lr_at(step: int, cfg: TrainConfig, part: str = "trunk") -> float:
     """Linear warm-up, cosine decay from ``lr`` to ``lr_final`` by ``steps - restart_steps``,
     then (if ``restart_steps``) one more cosine cycle from ``restart_lr`` to ``lr_final``.
@@ -443,15 +460,9 @@ def train_part(
             print(f"\n{part}: stopping at step {step}: --minutes {minutes} reached", file=sys.stderr)
             break
         rng = np.random.default_rng([cfg.seed, part_id, step])
-        item = pool[int(rng.integers(len(pool)))]
-        codes = torch.from_numpy(sample_codes(rng, batch)).to(device)
-        for g in opt.param_groups:
-            g["lr"] = lr_at(step, cfg, part)
-        losses = losses_fn(net, item, codes, cfg)
-        opt.zero_grad(set_to_none=True)
-        losses["total"].backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
+        losses = optimisation_step(
+            net, opt, params, pool, rng, batch, device, losses_fn, cfg, lr_at(step, cfg, part)
+        )
         step += 1
         vals = {k: float(losses[k].detach()) for k in keys}
         for k, v in vals.items():

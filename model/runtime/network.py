@@ -213,8 +213,15 @@ class NumpyFaceNet:
     # ---- what model.api.FaceModel asks of any net (the torch one answers the same) -----------
     @staticmethod
     def mesh_input(prepared, device: str = "cpu") -> MeshArrays:
-        """``prepared``'s (a :class:`model.api.PreparedMesh`) operators as :class:`MeshArrays`."""
-        return prepared.arrays()
+        """``prepared``'s (a :class:`model.api.PreparedMesh`) operators as :class:`MeshArrays`,
+        built once per mesh (cached on the prepared mesh, as the torch net caches its tensors)."""
+        cache = prepared._tensors
+        if "numpy" not in cache:
+            ops = prepared.operators
+            cache["numpy"] = MeshArrays.from_numpy(
+                prepared.canonical, ops.normals, ops.mass, ops.evals, ops.evecs, ops.grad_x, ops.grad_y
+            )
+        return cache["numpy"]
 
     @staticmethod
     def as_input(array: np.ndarray, device: str = "cpu") -> np.ndarray:
