@@ -122,6 +122,14 @@ _BACK_Z, _BACK_Y = -1.5, -0.7
 _SCALP_Y = 1.6
 _NECK_Y = -3.3
 _WIDTH_PER_EYE_DISTANCE = 2.86  # skin width at the nose tip's height / eye distance (ICT, demo head)
+# eye centres from skin weights are trusted when (eye distances): level within 0.2, their midpoint
+# within 0.1 of the symmetry plane, and, against the nose-tip estimate, the eye distance within a
+# factor 1.5 and the midpoint within 0.5. Measured margins in the module's tests and in
+# benchmarks/anchor_check.py (ICT-like heads: < 0.05 level, < 0.03 off-plane)
+_EYE_LEVEL = 0.2
+_EYE_CENTRE = 0.1
+_EYE_SCALE = 1.5
+_EYE_OFFSET = 0.5
 _EYE_DISTANCE_PER_SCALE = 0.5  # eye distance / RMS radius on a head crop, when no eyes are found
 
 
@@ -222,6 +230,33 @@ def _nose_tip_anchor(canonical: np.ndarray, skin: np.ndarray):
     return tip + u * np.array([0.0, 0.5, -0.64]), u
 
 
+def _plausible_eyes(centres: dict, nose_estimate: tuple) -> bool:
+    """Whether eye centres (``{"L": (3,), "R": (3,)}`` canonical) taken from skin weights look like
+    a pair of eyes. The network's eye regions on a sealed-eye bust can land on a cheek and a brow
+    (Nefertiti: the two centres 0.31 eye distances apart in height, their midpoint 0.13 off the
+    symmetry plane, the eye distance twice the nose-tip estimate), and every placement that
+    hangs on the anchors (reach mask, static area, rig check zones) then lands in the wrong place:
+    ``jawOpen`` slid the whole face, eyes included. Eyes sit level (:data:`_EYE_LEVEL`), either
+    side of the canonical ``x = 0`` plane (:data:`_EYE_CENTRE`), left on +x; with a nose-tip
+    estimate ``(mid (3,), u)`` the eye distance agrees with it within :data:`_EYE_SCALE` and the
+    midpoint within :data:`_EYE_OFFSET` of its eye distance."""
+    left, right = np.asarray(centres["L"]), np.asarray(centres["R"])
+    u = float(np.linalg.norm(left - right))
+    if u <= 0 or left[0] <= right[0]:
+        return False
+    mid = (left + right) / 2.0
+    if abs(left[1] - right[1]) > _EYE_LEVEL * u or abs(mid[0]) > _EYE_CENTRE * u:
+        return False
+    nose_mid, nose_u = nose_estimate
+    if nose_mid is None:
+        return True
+    ratio = u / nose_u
+    return (
+        1.0 / _EYE_SCALE <= ratio <= _EYE_SCALE
+        and float(np.linalg.norm(mid - nose_mid)) <= _EYE_OFFSET * nose_u
+    )
+
+
 def _anchors(canonical, eyes, eyeballs, skin_weights, region_names, skin=None):
     """Eye midpoint and distance from the openings, else the eyeball components, else the skin
     weights, else the nose tip. Returns (mid (3,) | None, u | None, source)."""
@@ -239,6 +274,10 @@ def _anchors(canonical, eyes, eyeballs, skin_weights, region_names, skin=None):
                 if w.sum() > 0:
                     centres[side] = (w[:, None] * canonical).sum(axis=0) / w.sum()
             source = "skin weights" if len(centres) == 2 else None
+            if source is not None and not _plausible_eyes(
+                centres, _nose_tip_anchor(canonical, skin) if skin is not None else (None, None)
+            ):
+                centres, source = {}, None
     if source is None:
         if skin is not None:
             mid, u = _nose_tip_anchor(canonical, skin)
