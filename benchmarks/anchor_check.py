@@ -47,6 +47,7 @@ def meshes():
 
 def main() -> int:
     from model.api import FaceModel
+    from model.face_landmarks import largest_component_mask
     from model.regions import REGION_NAMES
     from model.rig_check import (
         EYE_REGIONS,
@@ -58,22 +59,22 @@ def main() -> int:
     from model.shape_locality import skin_anchors
 
     fm = FaceModel.load()
-    print("| mesh | openings / eyeballs (mid, u) | skin weights: level, off-plane, u ratio, offset | nose tip (mid, u) | used |")
+    print(
+        "| mesh | openings / eyeballs (mid, u) | skin weights: level, off-plane, u ratio, offset "
+        "| nose tip (mid, u) | used |"
+    )
     print("|---|---|---|---|---|")
     for name, v, t, up, forward in meshes():
         prep = fm.prepare(v, t, up=up, forward=forward)
         skin = prep.network_rows(fm.predict_skin_weights(prep))
         c, tri = prep.canonical, prep.triangles_seen
-        mask = np.zeros(len(c), bool)
-        mask[np.unique(tri)] = True
-        from model.face_landmarks import largest_component_mask
-
         comp = largest_component_mask(len(c), tri)
         eyes, balls = find_eye_openings(c, tri, comp), find_eyeballs(c, tri, comp)
         geo = "-"
         for label, found in (("openings", eyes), ("eyeballs", balls)):
             if len(found) == 2:
-                mid, u, _ = _anchors(c, found if label == "openings" else {}, found if label == "eyeballs" else {}, None, None)
+                openings, eyeballs = (found, {}) if label == "openings" else ({}, found)
+                mid, u, _ = _anchors(c, openings, eyeballs, None, None)
                 geo = f"{label}: {np.round(mid, 3).tolist()}, {u:.3f}"
                 break
         names = list(REGION_NAMES)
@@ -94,7 +95,8 @@ def main() -> int:
                 sw += f", {u / nose_u:.2f}, {np.linalg.norm(mid - nose_mid) / nose_u:.2f}"
         nose = "-" if nose_mid is None else f"{np.round(nose_mid, 3).tolist()}, {nose_u:.3f}"
         used = skin_anchors(c, tri, skin)
-        print(f"| {name} | {geo} | {sw} | {nose} | {used.source}: {np.round(used.mid, 3).tolist()}, {used.eye_distance:.3f} |")
+        used_text = f"{used.source}: {np.round(used.mid, 3).tolist()}, {used.eye_distance:.3f}"
+        print(f"| {name} | {geo} | {sw} | {nose} | {used_text} |")
     return 0
 
 
