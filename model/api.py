@@ -187,9 +187,10 @@ def prepare_mesh(
     weld: bool = True,
     check_axes: bool = True,
     rotation: np.ndarray | None = None,
+    place_face: bool = True,
 ) -> PreparedMesh:
-    """Validate, weld, fit the canonical frame, isolate the head, compute ``k`` eigenpairs +
-    gradients.
+    """Validate, weld, fit the canonical frame, isolate the head, place the face, compute ``k``
+    eigenpairs + gradients.
 
     vertices (V, 3) float in any units/position; triangles (T, 3) int. ``up``/``forward``:
     axis names or ``"auto"`` (estimated from the geometry, :mod:`model.orientation`).
@@ -199,7 +200,9 @@ def prepare_mesh(
     ``rotation``: a (3, 3) proper rotation input -> model axes that replaces the axes (the frame
     counts as estimated, ``frame.auto``). With ``isolate_head``, a bust or a body
     (:func:`model.head_region.find_head_region`) is cut to its head for the network (the
-    vertices with a head weight above 0). Raises the typed mesh errors of :mod:`model.errors`.
+    vertices with a head weight above 0). ``place_face``: move and scale the frame so the eyes lie
+    where the network saw them in training (:mod:`model.face_placement`; a no-op for ICT-like
+    heads). Raises the typed mesh errors of :mod:`model.errors`.
     """
     from .geometry import compute_operators
     from .mesh_io import validate
@@ -231,11 +234,18 @@ def prepare_mesh(
             net_frame = _fit(net_vertices, net_triangles, up, forward, False, rotation)
             if frame.orientation is not None and net_frame.orientation is None:
                 net_frame.orientation = frame.orientation
+    placement = None
+    if place_face:
+        from .face_placement import place_face as place
+
+        # the face where the network learned to find it (a crown or back hair moves the centroid)
+        net_frame, placement = place(net_frame, net_vertices, net_triangles)
     canonical = np.asarray(net_frame.to_canonical(net_vertices), dtype=np.float32)
     ops = compute_operators(canonical, net_triangles, k=k, cache=cache)
     prepared = PreparedMesh(vertices, triangles, net_frame, canonical, ops, subset=subset, welding=welding)
     prepared._tensors["input_frame"] = frame
     prepared._tensors["network_triangles"] = net_triangles
+    prepared._tensors["face_placement"] = placement
     if head is not None:
         if welding is not None:  # the analysis works on the input vertices
             from dataclasses import replace
@@ -270,6 +280,9 @@ class FaceModel:
     static_area: bool = True
     # :mod:`model.flip_repair`: open the triangles that flip at weight 1.0 with the least change
     flip_repair: bool = True
+    # :mod:`model.face_placement`: a face outside the training placement (a crown, back hair, a
+    # bust's collar moving the centroid) is moved and scaled into it before the network sees it
+    face_placement: bool = True
 
     def __init__(self, net, config: dict, device: str = "cpu"):
         self.net = net
@@ -352,7 +365,10 @@ class FaceModel:
         the reference face and the mesh is prepared again in the corrected frame
         (:func:`model.orientation.fit_regions`; one more trunk pass and operator solve).
         """
-        prepared = prepare_mesh(vertices, triangles, self.k_eig, up=up, forward=forward, isolate_head=True)
+        prepared = prepare_mesh(
+            vertices, triangles, self.k_eig, up=up, forward=forward, isolate_head=True,
+            place_face=self.face_placement,
+        )  # fmt: skip
         if prepared.frame.auto and is_auto(up) and is_auto(forward):
             prepared = self._refine_pitch(prepared)
         return prepared
@@ -388,6 +404,7 @@ class FaceModel:
                     rotation=flip @ prepared.frame.rotation,
                     check_axes=False,
                     isolate_head=True,
+                    place_face=self.face_placement,
                 )
                 alt_fit = self._region_fit(alt)
                 if alt_fit is not None and alt_fit.residual < _REGION_FIT_FLIP_RESIDUAL:
@@ -415,6 +432,7 @@ class FaceModel:
                 rotation=rotation,
                 check_axes=False,
                 isolate_head=True,
+                place_face=self.face_placement,
             )
             notes.append(
                 f"pitch {np.degrees(fit.pitch):+.1f} deg from the face regions (fit {fit.residual:.2f})"
