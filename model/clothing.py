@@ -18,8 +18,8 @@ geometry alone:
 * **held materials**: the others (body, shirt, hair cards). Their vertices are held still,
   except inside the core (``1 - core``: lashes that share a material with a ponytail still
   follow the lids), and the hold fades into the skin nearby over :data:`FADE` eye distances
-  (straight-line distance, ``smoothstep``), so no crease appears at the seam and the neck
-  inside a collar does not move through it.
+  (straight-line distance, ``smoothstep``; a held vertex inside the core holds nothing around
+  it), so no crease appears at the seam and the neck inside a collar does not move through it.
 
 A mesh with one material (a scan, most OBJ exports) is unchanged; so is one whose eyes, teeth
 and lashes have their own materials but whose skin and clothing share one.
@@ -44,6 +44,8 @@ CORE_FADE = 0.3
 FACE_SHARE = 0.25
 # eye distances (~2 cm) over which the hold fades into the skin near the held material
 FADE = 0.35
+# nearest held vertices a weight is taken from (the strongest of them)
+SOURCE_NEIGHBOURS = 16
 
 
 @dataclass
@@ -129,9 +131,18 @@ def clothing_hold(
     # straight-line distance, not along the surface: a collar is often welded to the neck only
     # below the head (or not at all), and the neck skin inside it must not move through it
     sources = np.unique(t[np.isin(m, held)])
-    dist, _ = cKDTree(local[sources]).query(local, distance_upper_bound=FADE)
-    along = _smoothstep(1.0 - dist / FADE)  # 1 on the held material, 0 beyond FADE (dist inf)
-    weights = along * (1.0 - core)
+    sources = sources[core[sources] < 1.0]  # held material inside the core holds nothing
+    if sources.size == 0:
+        return ClothingHold(none.weights, face, held, shares)
+    # w(v) = (1 - core(v)) * max over nearby sources u of (1 - core(u)) * fade(|v - u|):
+    # continuous where a held material crosses the core's edge (lashes on a hair-card material)
+    k = min(SOURCE_NEIGHBOURS, sources.size)
+    dist, idx = cKDTree(local[sources]).query(local, k=k, distance_upper_bound=FADE)
+    dist, idx = dist.reshape(len(v), k), idx.reshape(len(v), k)
+    found = idx < sources.size  # beyond FADE: dist inf, idx == sources.size
+    strength = np.where(found, 1.0 - core[sources[np.minimum(idx, sources.size - 1)]], 0.0)
+    along = np.where(found, _smoothstep(1.0 - dist / FADE), 0.0)
+    weights = (along * strength).max(axis=1) * (1.0 - core)
     return ClothingHold(weights, face, held, shares)
 
 
