@@ -16,8 +16,8 @@ geometry alone:
   with :data:`FACE_SHARE` or more of its area in the core (lips, lashes, a mouth bag, a beard):
   never held;
 * **held materials**: the others (body, shirt, hair cards). Their vertices are held still,
-  except inside the core (``1 - core``: lashes that share a material with a ponytail still
-  follow the lids), and the hold fades into the skin nearby over :data:`FADE` eye distances
+  except inside the core (weight ``(1 - core)**2``: lashes that share a material with a ponytail
+  still follow the lids), and the hold fades into the skin nearby over :data:`FADE` eye distances
   (straight-line distance, ``smoothstep``; a held vertex inside the core holds nothing around
   it), so no crease appears at the seam and the neck inside a collar does not move through it.
 
