@@ -46,7 +46,8 @@ def require_realdev() -> pathlib.Path:
 def load_fbx(path: pathlib.Path) -> dict:
     """The first mesh object of an FBX, rest pose, world coordinates (metres, Z up, face to -Y).
 
-    Returns ``{"vertices" (V,3), "triangles" (T,3), "shape_keys" {name: (V,3) positions}}``.
+    Returns ``{"vertices" (V,3), "triangles" (T,3), "materials" (T,) material index of each
+    triangle, "shape_keys" {name: (V,3) positions}}``.
     """
     import bpy
 
@@ -66,13 +67,20 @@ def load_fbx(path: pathlib.Path) -> dict:
     me.calc_loop_triangles()
     tris = np.empty(len(me.loop_triangles) * 3, dtype=np.int64)
     me.loop_triangles.foreach_get("vertices", tris)
+    materials = np.empty(len(me.loop_triangles), dtype=np.int64)
+    me.loop_triangles.foreach_get("material_index", materials)
     keys = {}
     if me.shape_keys:
         for kb in me.shape_keys.key_blocks:
             k = np.empty(n * 3)
             kb.data.foreach_get("co", k)
             keys[kb.name] = world(k)
-    return {"vertices": world(co), "triangles": tris.reshape(-1, 3), "shape_keys": keys}
+    return {
+        "vertices": world(co),
+        "triangles": tris.reshape(-1, 3),
+        "materials": materials,
+        "shape_keys": keys,
+    }
 
 
 def head_submesh(vertices: np.ndarray, triangles: np.ndarray, up_axis: int = 2, height: float = HEAD_HEIGHT):
@@ -91,12 +99,16 @@ def head_submesh(vertices: np.ndarray, triangles: np.ndarray, up_axis: int = 2, 
 
 def load_mesh(path: pathlib.Path) -> dict:
     """Any real-dev mesh: ``vertices, triangles, shape_keys, up, forward, head_ids`` (the face
-    part the rig is baked on; the whole mesh for the busts)."""
+    part the rig is baked on; the whole mesh for the busts), ``head_triangles`` and
+    ``head_materials`` (their per-triangle material indices; None for an OBJ without ``usemtl``)."""
     up, forward = AXES[path.name]
     if path.suffix.lower() == ".fbx":
         data = load_fbx(path)
         ids, tris = head_submesh(data["vertices"], data["triangles"])
+        top = data["vertices"][:, 2].max()  # the same cut as head_submesh (Z up)
+        kept = (data["vertices"][:, 2] > top - HEAD_HEIGHT)[data["triangles"]].all(axis=1)
         data.update(up=up, forward=forward, head_ids=ids, head_triangles=tris)
+        data["head_materials"] = data["materials"][kept]
         return data
     from model.mesh_io import read_mesh
 
@@ -109,6 +121,7 @@ def load_mesh(path: pathlib.Path) -> dict:
         "forward": forward,
         "head_ids": np.arange(mesh.num_vertices),
         "head_triangles": mesh.triangles(),
+        "head_materials": mesh.triangle_materials(),
     }
 
 
@@ -118,10 +131,12 @@ def bake(fm, vertices: np.ndarray, triangles: np.ndarray, up: str, forward: str)
     return deltas["network"], skin
 
 
-def bake_methods(fm, vertices: np.ndarray, triangles: np.ndarray, up: str, forward: str, methods):
+def bake_methods(
+    fm, vertices: np.ndarray, triangles: np.ndarray, up: str, forward: str, methods, materials=None
+):
     """({method: deltas (53,V,3)}, skin (V,K)) for the bake methods of :meth:`FaceModel.bake`
     from one prepared mesh (the registration runs once; the classical methods use the shipped
     ICT template)."""
-    prep = fm.prepare(vertices, triangles, up=up, forward=forward)
+    prep = fm.prepare(vertices, triangles, up=up, forward=forward, materials=materials)
     skin = fm.predict_skin_weights(prep)
     return {m: fm.bake(prep, skin, method=m) for m in methods}, skin

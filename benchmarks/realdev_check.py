@@ -139,7 +139,9 @@ def main() -> int:
         data = load_mesh(item) if isinstance(item, pathlib.Path) else item
         v = data["vertices"] if data["head_ids"] is None else data["vertices"][data["head_ids"]]
         t = data["head_triangles"]
-        baked, skin = bake_methods(fm, v, t, data["up"], data["forward"], methods)
+        # the FBX materials: clothing welded into the skin is held still (model.clothing)
+        materials = data.get("head_materials")
+        baked, skin = bake_methods(fm, v, t, data["up"], data["forward"], methods, materials)
         for method, deltas in baked.items():
             report = check_rig(
                 v,

@@ -8,8 +8,10 @@ Prints, for the skin the artist's ``AK_25_JawOpen`` moves by < 0.5 % of its peak
 lies under and behind the jaw (more than 1 eye distance below the eyes and more than 0.6
 eye distances behind them), the bake's ``jawOpen`` displacement as a share of its own peak (max,
 95th percentile) and the vertex count; with ``ICT_FACEKIT`` set, also how far ICT's own
-``jawOpen`` moves the nearest ICT points (same share of ICT's peak). Skips (exit 0) without
-../shared/real-dev.
+``jawOpen`` moves the nearest ICT points (same share of ICT's peak). Then the same for the
+vertices of the FBX's non-face materials in the head (the shirt ``f002_body``, the hair cards
+``f002_opacity``), baked with the per-triangle materials (:mod:`model.clothing`) and without,
+and the chin's ``jawOpen`` peak both ways. Skips (exit 0) without ../shared/real-dev.
 """
 
 from __future__ import annotations
@@ -38,9 +40,14 @@ def main() -> int:
     v, t = data["vertices"][ids], data["head_triangles"]
     artist = np.linalg.norm(data["shape_keys"]["AK_25_JawOpen"][ids] - v, axis=1)
     fm = FaceModel.load()
-    prep = fm.prepare(v, t, up=data["up"], forward=data["forward"])
+    materials = data["head_materials"]
+    prep = fm.prepare(v, t, up=data["up"], forward=data["forward"], materials=materials)
     skin_w = fm.predict_skin_weights(prep)
-    baked = np.linalg.norm(fm.bake(prep, skin_w)[ICT_NAMES.index("jawOpen")], axis=1)
+    jaw = ICT_NAMES.index("jawOpen")
+    baked = np.linalg.norm(fm.bake(prep, skin_w)[jaw], axis=1)
+    prep.materials = None
+    without = np.linalg.norm(fm.bake(prep, skin_w)[jaw], axis=1)
+    prep.materials = materials
     anchors = skin_anchors(prep.canonical, prep.triangles_seen, skin_w)
     local = (prep.canonical - anchors.mid) / anchors.eye_distance  # network vertices, face units
     net, art = prep.network_rows(baked), prep.network_rows(artist)
@@ -68,6 +75,21 @@ def main() -> int:
         own = mag[idx].mean(1) / mag.max()
         print(f"  ICT's own jawOpen at the nearest ICT points: max {100 * own.max():.1f} %, "
               f"p95 {100 * np.percentile(own, 95):.1f} % of its peak")  # fmt: skip
+    hold = fm.clothing(prep)
+    print(f"  materials: face {hold.face_material}, held {hold.held}; share in the face core "
+          + ", ".join(f"{k}: {100 * s:.0f} %" for k, s in hold.shares.items()))  # fmt: skip
+
+    def share(move: np.ndarray, ids_k: np.ndarray) -> str:
+        rel = 100 * move[ids_k] / move.max()
+        return f"{rel.max():.1f}/{np.percentile(rel, 95):.1f}"
+
+    for k in np.unique(materials):
+        ids_k = np.unique(t[materials == k])
+        print(f"  material {k} ({ids_k.size} vertices) jawOpen max/p95 % of peak: "
+              f"with materials {share(baked, ids_k)}, without {share(without, ids_k)}")  # fmt: skip
+    print(f"  jawOpen peak: with materials {baked.max():.5f}, without {without.max():.5f} (m)")
+    changed = np.abs(baked - without) > 1e-3 * without.max()
+    print(f"  vertices whose jawOpen changed by > 0.1 % of its peak: {int(changed.sum())}")
     return 0
 
 

@@ -77,7 +77,8 @@ class PreparedMesh:
     frame: the fitted canonical frame of the network's vertices (``frame.orientation``: the
     geometric orientation estimate when one was made); canonical: (S, 3) float32 those vertices
     in that frame; operators: the geometry operators of ``canonical``
-    (:class:`model.geometry.Operators`).
+    (:class:`model.geometry.Operators`). materials: None, or (T,) int64 per-triangle material
+    indices of the input (:mod:`model.clothing` holds clothing welded into the skin still).
     """
 
     vertices: np.ndarray
@@ -88,6 +89,7 @@ class PreparedMesh:
     _tensors: dict = field(default_factory=dict, repr=False)
     subset: np.ndarray | None = None
     welding: Any = None
+    materials: np.ndarray | None = None
 
     @property
     def num_vertices(self) -> int:
@@ -278,6 +280,8 @@ class FaceModel:
 
     # :mod:`model.static_area`: static skin (scalp, back of head, ears, neck base) held still
     static_area: bool = True
+    # :mod:`model.clothing`: clothing welded into the skin (told apart by material) held still
+    clothing_hold: bool = True
     # :mod:`model.flip_repair`: open the triangles that flip at weight 1.0 with the least change
     flip_repair: bool = True
     # :mod:`model.face_placement`: a face outside the training placement (a crown, back hair, a
@@ -351,7 +355,12 @@ class FaceModel:
 
     # ------------------------------------------------------------------------------------------
     def prepare(
-        self, vertices: np.ndarray, triangles: np.ndarray, up: str = "Y", forward: str = "Z"
+        self,
+        vertices: np.ndarray,
+        triangles: np.ndarray,
+        up: str = "Y",
+        forward: str = "Z",
+        materials: np.ndarray | None = None,
     ) -> PreparedMesh:
         """Prepare a mesh: (V, 3) vertices in any units/position, (T, 3) triangles; ``up`` and
         ``forward`` name the input's axes ("X", "-Y", ...) or are ``"auto"`` (estimated from
@@ -364,13 +373,21 @@ class FaceModel:
         plane leaves free) is refined by the network: the predicted face regions are fitted to
         the reference face and the mesh is prepared again in the corrected frame
         (:func:`model.orientation.fit_regions`; one more trunk pass and operator solve).
+
+        ``materials``: optional (T,) int per-triangle material indices (any numbering, e.g.
+        Blender's ``material_index`` triangulated with the faces); clothing welded into the skin
+        with its own material is then held still by :meth:`bake` (:mod:`model.clothing`).
         """
+        from .clothing import check_materials
+
+        materials = check_materials(materials, int(np.shape(triangles)[0]))
         prepared = prepare_mesh(
             vertices, triangles, self.k_eig, up=up, forward=forward, isolate_head=True,
             place_face=self.face_placement,
         )  # fmt: skip
         if prepared.frame.auto and is_auto(up) and is_auto(forward):
             prepared = self._refine_pitch(prepared)
+        prepared.materials = materials
         return prepared
 
     def _region_fit(self, prepared: PreparedMesh):
@@ -510,7 +527,9 @@ class FaceModel:
         :mod:`model.rig_constraints` (only the head moves, rigid eyeballs rotating for eyeLook,
         lower teeth and tongue rigid with the jaw, upper teeth / hair / other pieces still), the
         static skin (scalp, back of head, ears, neck base) held still before them
-        (:mod:`model.static_area`, when :attr:`static_area`) and triangles that flip repaired
+        (:mod:`model.static_area`, when :attr:`static_area`), clothing welded into the skin held
+        still by its material (:mod:`model.clothing`, when :attr:`clothing_hold` and the mesh was
+        prepared with ``materials``) and triangles that flip repaired
         after them (:mod:`model.flip_repair`, when :attr:`flip_repair`).
         """
         rig = self._rig(prepared, skin_weights)  # one skin + decoder pass for the whole bake
@@ -531,6 +550,11 @@ class FaceModel:
 
             canonical = apply_static(canonical, prepared.canonical, prepared.triangles_seen, skin, anchors())
         deltas = prepared.scatter(self._from_canonical(prepared, canonical), axis=1)
+        if constrain and self.clothing_hold and prepared.materials is not None:
+            # a collar welded into the neck skin: still, told apart by its material
+            from .clothing import apply_clothing
+
+            deltas = apply_clothing(deltas, self.clothing(prepared, anchors()))
         if constrain:
             from .rig_constraints import apply_rig_constraints
 
@@ -538,6 +562,26 @@ class FaceModel:
             if self.flip_repair:  # part of the constraints: after them, on the final shapes
                 deltas = self._repair_flips(prepared, deltas)
         return deltas
+
+    def clothing(self, prepared: PreparedMesh, anchors=None):
+        """The :class:`model.clothing.ClothingHold` of ``prepared`` (nothing held without
+        materials): which materials :meth:`bake` holds still and how much, per input vertex.
+        ``anchors``: the face anchors of :func:`model.shape_locality.skin_anchors` when already
+        found (else found here with the predicted skin weights)."""
+        from .clothing import clothing_hold
+
+        if anchors is None:
+            from .shape_locality import skin_anchors
+
+            skin = self._to_numpy(self._rig(prepared, None, skin_only=True)["skin"])
+            anchors = skin_anchors(prepared.canonical, prepared.triangles_seen, skin)
+        return clothing_hold(
+            prepared.frame.to_canonical(prepared.vertices),
+            prepared.triangles,
+            prepared.materials,
+            anchors.mid,
+            anchors.eye_distance,
+        )
 
     @staticmethod
     def _repair_flips(prepared: PreparedMesh, deltas: np.ndarray) -> np.ndarray:

@@ -37,11 +37,17 @@ class Mesh:
         vertices: ``(V, 3)`` float64, in file order and file units/axes.
         face_indices: ``(N,)`` int64, 0-based vertex indices of all polygons concatenated.
         face_sizes: ``(F,)`` int64, number of corners of each polygon (>= 3), ``sum == N``.
+        face_materials: ``(F,)`` int64 material of each polygon (index into
+            ``material_names``), or None when the file names no materials (OBJ ``usemtl``).
+        material_names: the material names in order of first use (``""``: faces before any
+            ``usemtl``).
     """
 
     vertices: np.ndarray
     face_indices: np.ndarray
     face_sizes: np.ndarray
+    face_materials: np.ndarray | None = None
+    material_names: tuple[str, ...] = ()
 
     @property
     def num_vertices(self) -> int:
@@ -64,6 +70,12 @@ class Mesh:
         polygon's winding, so normals keep their orientation.
         """
         return fan_triangulate(self.face_indices, self.face_sizes)
+
+    def triangle_materials(self) -> np.ndarray | None:
+        """``(T,)`` int64 material of each triangle of :meth:`triangles` (None without materials)."""
+        if self.face_materials is None:
+            return None
+        return np.repeat(self.face_materials, self.face_sizes - 2)
 
 
 def fan_triangulate(face_indices: np.ndarray, face_sizes: np.ndarray) -> np.ndarray:
@@ -171,8 +183,9 @@ def validate(vertices: np.ndarray, triangles: np.ndarray) -> None:
 def read_mesh(path: str | pathlib.Path, check: bool = True) -> Mesh:
     """Read an OBJ or PLY (ASCII, binary little/big endian) file.
 
-    Vertex order and count are exactly those of the file. Only positions and polygons are read
-    (texture coordinates, normals, colours, groups and materials are ignored).
+    Vertex order and count are exactly those of the file. Only positions, polygons and OBJ
+    materials (``usemtl``, :attr:`Mesh.face_materials`) are read (texture coordinates, normals,
+    colours and groups are ignored).
 
     Args:
         path: ``.obj`` or ``.ply`` file.
@@ -312,7 +325,23 @@ def _parse_obj(data: bytes, name: str) -> Mesh:
             f"{name}, line {numbers[fidx[k]]}: face index {int(idx[c])} is out of range "
             f"(the file has {nv} vertices); fix or re-export the file"
         )
-    return Mesh(vertices=verts, face_indices=out.astype(np.int64), face_sizes=sizes)
+    materials, names = _obj_materials(lines, fidx)
+    return Mesh(verts, out.astype(np.int64), sizes, materials, names)
+
+
+def _obj_materials(lines: list[str], fidx: np.ndarray) -> tuple[np.ndarray | None, tuple[str, ...]]:
+    """Each face's material (the last ``usemtl`` line before it) and the names in order of
+    first use; (None, ()) when no line names one."""
+    uidx = [i for i, ln in enumerate(lines) if ln[:7] in ("usemtl ", "usemtl\t")]
+    if not uidx or fidx.size == 0:
+        return None, ()
+    used = [lines[i][7:].strip() for i in uidx]
+    before = np.searchsorted(np.asarray(uidx), fidx) - 1  # -1: a face before any usemtl
+    names = ([""] if (before < 0).any() else []) + list(dict.fromkeys(used))
+    code = {n: k for k, n in enumerate(names)}
+    per_line = np.array([code[n] for n in used], dtype=np.int64)
+    # "" (faces before any usemtl) is material 0 when there are such faces
+    return np.where(before < 0, 0, per_line[np.maximum(before, 0)]).astype(np.int64), tuple(names)
 
 
 _PLY_TYPES = {

@@ -171,12 +171,13 @@ def render_closeups(
     return out
 
 
-def _bake(vertices, triangles, up, forward, methods=("network",)) -> dict:
-    """{method: (53, V, 3) deltas} from one prepared mesh."""
+def _bake(vertices, triangles, up, forward, methods=("network",), materials=None) -> dict:
+    """{method: (53, V, 3) deltas} from one prepared mesh (``materials``: (T,) per-triangle
+    material indices or None)."""
     from model.api import FaceModel
 
     fm = FaceModel.load()
-    prep = fm.prepare(vertices, triangles, up=up, forward=forward)
+    prep = fm.prepare(vertices, triangles, up=up, forward=forward, materials=materials)
     skin = fm.predict_skin_weights(prep)
     return {m: fm.bake(prep, skin, method=m) for m in methods}
 
@@ -261,10 +262,12 @@ def main(argv: list[str] | None = None) -> int:
 
                 m = read_mesh(path)
                 v, t, up, fwd = m.vertices, m.triangles(), "Y", "Z"
+                materials = m.triangle_materials()
             else:
                 data = load_mesh(path)
                 v, t = data["vertices"][data["head_ids"]], data["head_triangles"]
                 up, fwd = data["up"], data["forward"]
+                materials = data["head_materials"]
             if args.rigs:
                 with np.load(pathlib.Path(args.rigs) / f"{path.stem}.npz") as z:
                     names, baked = [str(n) for n in z["names"]], {"rig": z["deltas"]}
@@ -272,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
                     sys.exit(f"{path.stem}.npz has {baked['rig'].shape[1]} vertices, the mesh {len(v)}: "
                              "bake it on scripts/export_realdev_neutrals.py's OBJ")  # fmt: skip
             else:
-                names, baked = None, _bake(v, t, up, fwd, args.methods)
+                names, baked = None, _bake(v, t, up, fwd, args.methods, materials)
             for method, deltas in baked.items():
                 out = pathlib.Path(args.realdev) / f"{path.stem}_{method}.png"
                 if args.docs:
@@ -299,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         with np.load(args.rig) as z:
             deltas, names = z["deltas"], [str(n) for n in z["names"]]
     else:
-        baked = _bake(m.vertices, m.triangles(), args.up, args.forward, args.methods)
+        baked = _bake(m.vertices, m.triangles(), args.up, args.forward, args.methods, m.triangle_materials())
         out = pathlib.Path(args.out)
         for method, deltas in baked.items():
             path = out if len(baked) == 1 else out.with_name(f"{out.stem}_{method}{out.suffix}")

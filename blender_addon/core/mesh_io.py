@@ -101,6 +101,15 @@ def _triangles(me, matrix: np.ndarray) -> np.ndarray:
     return tris
 
 
+def triangle_materials(me) -> np.ndarray:
+    """``(T,)`` int64 material slot index of each loop triangle of mesh ``me`` (the polygons'
+    ``material_index``, in the order of :func:`read_rest_world`'s triangles)."""
+    me.calc_loop_triangles()
+    materials = np.empty(len(me.loop_triangles), dtype=np.int32)
+    me.loop_triangles.foreach_get("material_index", materials)
+    return materials.astype(np.int64)
+
+
 def rest_coordinates(obj) -> np.ndarray:
     """``(V, 3)`` float64 object-space rest positions: the Basis shape key if any, else the vertices."""
     me = obj.data

@@ -105,12 +105,14 @@ def unload() -> None:
     _State.prepared.clear()
 
 
-def prepare(vertices: np.ndarray, triangles: np.ndarray, up: str, forward: str):
+def prepare(vertices: np.ndarray, triangles: np.ndarray, up: str, forward: str, materials=None):
     """``FaceModel.prepare`` with an in-memory cache keyed by content and axes.
 
     vertices (V,3) float (any units), triangles (T,3) int64, ``up``/``forward`` axis names of the
-    input ("Z", "-Y" for Blender world space).
+    input ("Z", "-Y" for Blender world space); materials: None or (T,) per-triangle material
+    indices (they change the bake, not the preparation: set on the cached mesh on every call).
     """
+    materials = submodule("clothing").check_materials(materials, int(np.shape(triangles)[0]))
     fm = get()
     digest = submodule("cache").array_digest(
         np.asarray(vertices, np.float64), np.asarray(triangles, np.int64), extra=f"{up}{forward}{id(fm)}"
@@ -119,8 +121,9 @@ def prepare(vertices: np.ndarray, triangles: np.ndarray, up: str, forward: str):
     if hit is not None:
         _State.prepared.move_to_end(digest)
         _note_orientation(hit)
+        hit.materials = materials
         return hit
-    prepared = fm.prepare(vertices, triangles, up=up, forward=forward)
+    prepared = fm.prepare(vertices, triangles, up=up, forward=forward, materials=materials)
     _State.prepared[digest] = prepared
     while len(_State.prepared) > _MAX_PREPARED:
         _State.prepared.popitem(last=False)

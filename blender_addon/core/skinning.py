@@ -32,7 +32,8 @@ class FaceGeometry:
     ``vertices``: (S, 3) float64 world-space rest positions of the S selected vertices;
     ``triangles``: (T, 3) int64 indices into them; ``index``: (S,) int64 indices of the selected
     vertices in the object's mesh; ``mask``: (S,) float32 mask weights (1 without a mask);
-    ``num_vertices``: V of the whole mesh; ``matrix``: (4, 4) object-to-world.
+    ``num_vertices``: V of the whole mesh; ``matrix``: (4, 4) object-to-world; ``materials``:
+    (T,) int64 material slot of each triangle (None when unknown).
     """
 
     vertices: np.ndarray
@@ -41,14 +42,18 @@ class FaceGeometry:
     mask: np.ndarray
     num_vertices: int
     matrix: np.ndarray
+    materials: np.ndarray | None = None
 
 
 def gather(obj, mask_group: str = "") -> FaceGeometry:
     """Rest geometry of ``obj`` (world space), restricted to ``mask_group`` when given."""
     world, tris = mesh_io.read_rest_world(obj)
+    # the material of each triangle: clothing welded into the skin is held still by it
+    materials = mesh_io.triangle_materials(obj.data)
     n = len(world)
     if not mask_group:
-        return FaceGeometry(world, tris, np.arange(n), np.ones(n, np.float32), n, mesh_io.world_matrix(obj))
+        matrix = mesh_io.world_matrix(obj)
+        return FaceGeometry(world, tris, np.arange(n), np.ones(n, np.float32), n, matrix, materials)
     if mask_group not in obj.vertex_groups:
         raise ObjectError(
             f"The mask vertex group '{mask_group}' does not exist on '{obj.name}': pick an existing "
@@ -65,7 +70,8 @@ def gather(obj, mask_group: str = "") -> FaceGeometry:
     index = np.flatnonzero(inside)
     remap = np.full(n, -1, dtype=np.int64)
     remap[index] = np.arange(len(index))
-    return FaceGeometry(world[index], remap[tris[keep]], index, w[index], n, mesh_io.world_matrix(obj))
+    matrix = mesh_io.world_matrix(obj)
+    return FaceGeometry(world[index], remap[tris[keep]], index, w[index], n, matrix, materials[keep])
 
 
 def region_groups() -> list[str]:
@@ -89,7 +95,7 @@ def predict_weights(
     vertex_groups.check_names_free(obj, names)
     geo = gather(obj, mask_group or analysis.head_mask(obj))
     progress(0.1)
-    prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward)
+    prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward, geo.materials)
     progress(0.5)
     w = fm.predict_skin_weights(prepared)
     progress(0.8)
@@ -157,7 +163,7 @@ def bake_shape_keys(
     head_mask = "" if mask_group else analysis.head_mask(obj)
     geo = gather(obj, mask_group or head_mask)
     progress(0.1)
-    prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward)
+    prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward, geo.materials)
     progress(0.4)
     skin = painted_weights(obj, geo) if use_painted else None
     # the parts (and head) as corrected in the FSP_ groups, else the automatic ones

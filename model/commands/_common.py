@@ -52,7 +52,9 @@ def add_axes(parser: argparse.ArgumentParser) -> None:
 def prepare(fm, mesh, args: argparse.Namespace, label: str):
     """``fm.prepare`` with the command's axes; says on stderr which orientation ``auto`` found
     and warns when given axes disagree with a confident estimate (the bake still runs)."""
-    prep = fm.prepare(mesh.vertices, mesh.triangles(), up=args.up, forward=args.forward)
+    # OBJ materials (usemtl): clothing welded into the skin is held still by its material
+    materials = mesh.triangle_materials()
+    prep = fm.prepare(mesh.vertices, mesh.triangles(), up=args.up, forward=args.forward, materials=materials)
     est = prep.orientation
     if prep.frame.auto and est is not None:
         from ..orientation import describe

@@ -112,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
         from ..facs import ICT_NAMES
 
         fm = load_model(args)
-        prep = fm.prepare(mesh.vertices, tris, up=args.up, forward=args.forward)
+        materials = mesh.triangle_materials()  # OBJ usemtl: clothing held still by its material
+        prep = fm.prepare(mesh.vertices, tris, up=args.up, forward=args.forward, materials=materials)
         skin = fm.predict_skin_weights(prep)
         deltas = fm.bake(prep, skin)
         names, regions = list(ICT_NAMES), list(fm.region_names)
