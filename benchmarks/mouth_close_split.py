@@ -56,12 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--match", default="Adult", help="real-dev meshes whose name contains this")
     args = parser.parse_args(argv)
-    from tests.conftest import ict_path
+    import os
 
-    if ict_path() is not None:
+    ict = os.environ.get("ICT_FACEKIT")
+    if ict and (pathlib.Path(ict) / "FaceXModel").is_dir():
         from model.ict import PARTS, load_ict
 
-        m = load_ict(ict_path())
+        m = load_ict(ict)
         end = PARTS["mouth_socket"][1]  # face, head and neck, mouth socket: one skin surface
         tri = m.triangles()
         tri = tri[(tri < end).all(1)]
