@@ -521,6 +521,23 @@ class FaceModel:
                 deltas = self._repair_flips(prepared, deltas)
         return deltas
 
+    def bake_split(
+        self,
+        prepared: PreparedMesh,
+        skin_weights: np.ndarray | None = None,
+        constraints: bool | None = None,
+        method: str = "network",
+        ict=None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`bake` with ``mouthClose`` split (:mod:`model.mouth_close`): ``(deltas (53, V, 3),
+        corrective (V, 3))`` float32, input units and axes. ``deltas[mouthClose]`` is what
+        mouthClose does alone (the lips' press, never through the upper lip); ``corrective``
+        (:data:`model.mouth_close.CORRECTIVE_SHAPE`) is added with weight ``min(jawOpen,
+        mouthClose)``. :func:`model.mouth_close.fold` gives back :meth:`bake`'s shapes."""
+        from .mouth_close import split_baked
+
+        return split_baked(self.bake(prepared, skin_weights, constraints, method, ict))
+
     @staticmethod
     def _repair_flips(prepared: PreparedMesh, deltas: np.ndarray) -> np.ndarray:
         """(53, V, 3) deltas with no triangle flipping at weight 1.0 (:mod:`model.flip_repair`),

@@ -11,11 +11,22 @@ lips on top of ``jawOpen`` and stay behind the upper lip alone; the two uses nee
 
 * ``alone``: the mouthClose delta with, per vertex, the part that undoes ``jawOpen`` removed (its
   component along ``-jawOpen``, at most ``|jawOpen|``): the lips' own pressing motion;
-* ``corrective``: the removed part, to be applied with weight ``jawOpen * mouthClose`` (a shape key
-  driven by the product of the two sliders). For any jaw weight ``w`` and mouthClose weight ``c``,
-  ``w jawOpen + c alone + w c corrective``: at ``w = 1`` it is the original ``jawOpen +
-  c mouthClose`` exactly; at ``w = 0`` nothing undoes a jaw that did not open; between, the
-  corrective brings back ``w`` of the undo, matching the ``w`` of jawOpen it undoes.
+* ``corrective`` (:data:`CORRECTIVE_SHAPE`, ``jawOpen_mouthClose``): the removed part, applied with
+  weight ``min(jawOpen, mouthClose)`` (:func:`corrective_weight`; in Blender a shape key driven by
+  the simple expression ``min(a, b)`` of the two sliders).
+
+For a jaw weight ``w`` and a mouthClose weight ``c`` the split rig shows ``w jawOpen + c alone +
+min(w, c) corrective``. Where ``c <= w`` (the range ARKit defines mouthClose in: the lips meet at
+``c = w``; in the real Live Link take of real-dev mouthClose never exceeds jawOpen by more than
+0.044, and by more than 0.01 in 2 % of the frames) that *is* the linear ``w
+jawOpen + c mouthClose`` of the unsplit shapes, exactly, so captures, retargeting, visemes and
+engines that mix the 52 linear shapes all see the same seal. Where ``c > w`` the undo stops at
+the jaw's own opening (sealed lips, never pushed through the upper lip); at ``w = 0`` only the
+lips' press is left. A product ``w c`` would agree at ``w = 1`` or ``c = 1`` only: at ``w = c =
+0.3`` it undoes 0.09 of a 0.3 opening and leaves captured closed lips 0.21 open.
+
+:func:`fold` puts the corrective back into mouthClose: the unsplit shape, for consumers that drive
+only the 52 ARKit names.
 
 numpy only; deltas in any units and axes (the split is per vertex and rotation invariant).
 """
@@ -28,8 +39,16 @@ from .facs import ICT_NAMES
 
 CLOSE_SHAPE = "mouthClose"
 JAW_SHAPE = "jawOpen"
-# the name of the corrective shape (driven by jawOpen * mouthClose)
+# the name of the corrective shape, and the two shapes whose weights drive it (by their minimum)
 CORRECTIVE_SHAPE = "jawOpen_mouthClose"
+CORRECTIVE_SOURCES = (JAW_SHAPE, CLOSE_SHAPE)
+
+
+def corrective_weight(jaw: np.ndarray | float, close: np.ndarray | float) -> np.ndarray:
+    """The corrective's weight for jawOpen weights ``jaw`` and mouthClose weights ``close``
+    (any broadcastable shapes): ``min(jaw, close)``, the part of the jaw opening that mouthClose
+    closes."""
+    return np.minimum(np.asarray(jaw, dtype=np.float64), np.asarray(close, dtype=np.float64))
 
 
 def split_mouth_close(close: np.ndarray, jaw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -80,7 +99,8 @@ def mix(
     weights: np.ndarray,
     names: tuple[str, ...] = ICT_NAMES,
 ) -> np.ndarray:
-    """``(V, 3)`` the mix of split shapes: ``weights @ deltas + w_jawOpen * w_mouthClose * corrective``.
+    """``(V, 3)`` the mix of split shapes: ``weights @ deltas + min(w_jawOpen, w_mouthClose) *
+    corrective`` (float64).
 
     Args:
         deltas: ``(S, V, 3)`` from :func:`split_baked`; corrective: ``(V, 3)``;
@@ -88,5 +108,14 @@ def mix(
     """
     names = tuple(names)
     w = np.asarray(weights, dtype=np.float64)
-    product = w[names.index(JAW_SHAPE)] * w[names.index(CLOSE_SHAPE)]
-    return np.tensordot(w, np.asarray(deltas, dtype=np.float64), axes=1) + product * corrective
+    both = corrective_weight(w[names.index(JAW_SHAPE)], w[names.index(CLOSE_SHAPE)])
+    return np.tensordot(w, np.asarray(deltas, dtype=np.float64), axes=1) + both * corrective
+
+
+def fold(deltas: np.ndarray, corrective: np.ndarray, names: tuple[str, ...] = ICT_NAMES) -> np.ndarray:
+    """Split ``(S, V, 3)`` deltas with the ``(V, 3)`` corrective added back into mouthClose: the
+    unsplit (ICT / ARKit) shapes, for a consumer that mixes the named shapes linearly (float32
+    copy; ``deltas`` is not modified)."""
+    out = np.array(deltas, dtype=np.float32)
+    out[tuple(names).index(CLOSE_SHAPE)] += np.asarray(corrective, dtype=np.float32)
+    return out

@@ -109,3 +109,107 @@ def test_ict_mouth_close_alone_is_small_and_the_mix_exact(ict_dir):
     assert before > 3.5  # cm: the lower lip rises by the whole jaw opening
     assert after < 0.2 * before
     np.testing.assert_allclose(split[CI] + split[JI] + corr, e[CI] + e[JI], atol=1e-4)
+
+
+def test_arkit_range_mix_is_the_linear_mix_and_fold_gives_back_the_bake():
+    """Where mouthClose <= jawOpen (ARKit's range) the split rig is exactly the unsplit linear mix:
+    captures and engines that mix the 52 shapes see the same seal; above it the undo stops."""
+    from model.mouth_close import corrective_weight, fold
+
+    v, d, is_up, is_lo, is_bag = _synthetic_mouth(2)
+    split, corr = split_baked(d)
+    np.testing.assert_allclose(fold(split, corr), d, atol=1e-6)
+    rng = np.random.default_rng(4)
+    for jaw_w, close_w in ((0.3, 0.3), (0.6, 0.2), (1.0, 1.0), (0.45, 0.45)):
+        w = rng.uniform(0.0, 0.3, len(ICT_NAMES))
+        w[JI], w[CI] = jaw_w, close_w
+        np.testing.assert_allclose(mix(split, corr, w), np.tensordot(w, d.astype(np.float64), 1), atol=1e-6)
+    # closed lips of a captured frame (mouthClose = jawOpen = 0.3): sealed, lower lip at rest
+    w = np.zeros(len(ICT_NAMES))
+    w[JI], w[CI] = 0.3, 0.3
+    np.testing.assert_allclose(mix(split, corr, w)[is_lo], 0.0, atol=1e-6)
+    # mouthClose beyond the jaw: the lower lip stops at rest instead of rising past it
+    w[CI] = 0.9
+    assert np.abs(mix(split, corr, w)[is_lo]).max() < 1e-6
+    assert np.abs(np.tensordot(w, d.astype(np.float64), 1)[is_lo, 1]).max() > 0.5 * GAP
+    assert corrective_weight(0.3, 0.9) == pytest.approx(0.3)
+
+
+def _lip_arcs(vertices: np.ndarray, loop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mouth loop cut at its two corners (extreme x) into (upper, lower) vertex arcs."""
+    x = vertices[loop, 0]
+    a, b = sorted((int(np.argmin(x)), int(np.argmax(x))))
+    one, two = loop[a : b + 1], np.concatenate([loop[b:], loop[: a + 1]])
+    if vertices[one, 1].mean() > vertices[two, 1].mean():
+        return one, two
+    return two, one
+
+
+def _lower_above_upper(vertices: np.ndarray, upper: np.ndarray, lower: np.ndarray) -> float:
+    """How far the lower lip's edge rises above the upper lip's edge at the same x (largest, over
+    the middle 80 % of the mouth width; <= 0: no crossing). Canonical units."""
+    xu, yu = vertices[upper, 0], vertices[upper, 1]
+    order = np.argsort(xu)
+    lo, hi = xu.min(), xu.max()
+    inner = lower[np.abs(vertices[lower, 0] - 0.5 * (lo + hi)) < 0.4 * (hi - lo)]
+    return float((vertices[inner, 1] - np.interp(vertices[inner, 0], xu[order], yu[order])).max())
+
+
+def test_demo_head_mouth_close_alone_stays_below_the_upper_lip():
+    """The shipped model's bake of the demo head: mouthClose as baked lifts the lower lip far above
+    the upper lip; the split's alone part keeps it below; the split's mix at full jaw is the bake."""
+    import pathlib
+
+    from model.api import FaceModel
+    from model.mesh_io import read_mesh
+    from model.openings import find_openings
+
+    mesh = read_mesh(pathlib.Path(__file__).resolve().parents[2] / "model" / "data" / "demo_head.obj")
+    fm = FaceModel.load()
+    prep = fm.prepare(mesh.vertices, mesh.triangles())
+    baked = fm.bake(prep)
+    split, corr = fm.bake_split(prep)
+    np.testing.assert_allclose(split[CI] + corr, baked[CI], atol=1e-6)
+    others = np.arange(len(ICT_NAMES)) != CI
+    np.testing.assert_array_equal(split[others], baked[others])
+    canon = prep.canonical.astype(np.float64)
+    to_canon = np.linalg.inv(np.asarray(prep.frame.vectors_from_canonical(np.eye(3)), dtype=np.float64))
+    upper, lower = _lip_arcs(canon, find_openings(canon, prep.triangles_seen)["mouth"])
+    gap = _lower_above_upper(canon, upper, lower)
+    assert gap < 0.0  # the demo head's lips are parted at rest
+
+    def posed(delta):
+        return canon + prep.network_rows(delta.astype(np.float64)) @ to_canon
+
+    assert _lower_above_upper(posed(baked[CI]), upper, lower) > 0.1  # as baked: far through
+    assert _lower_above_upper(posed(split[CI]), upper, lower) <= 0.0  # alone: never through
+    sealed = _lower_above_upper(posed(split[JI] + split[CI] + corr), upper, lower)
+    np.testing.assert_allclose(
+        sealed, _lower_above_upper(posed(baked[JI] + baked[CI]), upper, lower), atol=1e-5
+    )
+
+
+def test_bake_command_writes_the_linear_shapes_and_the_corrective(tmp_path):
+    """``python -m model bake``: ``deltas`` stay the linear shapes (``weights @ deltas``), the
+    corrective rides along with its name and the two shapes whose minimum drives it."""
+    import pathlib
+
+    from model.api import FaceModel
+    from model.cli import main
+    from model.mesh_io import read_mesh
+    from model.mouth_close import CORRECTIVE_SHAPE
+
+    demo = pathlib.Path(__file__).resolve().parents[2] / "model" / "data" / "demo_head.obj"
+    out = tmp_path / "rig.npz"
+    assert main(["bake", str(demo), "-o", str(out)]) == 0
+    rig = np.load(out)
+    assert list(rig["corrective_names"]) == [CORRECTIVE_SHAPE]
+    assert [list(s) for s in rig["corrective_sources"]] == [[JAW_SHAPE, CLOSE_SHAPE]]
+    n = rig["deltas"].shape[1]
+    assert rig["corrective_deltas"].shape == (1, n, 3) and rig["corrective_deltas"].dtype == np.float32
+    mesh = read_mesh(demo)
+    fm = FaceModel.load()
+    split, corr = fm.bake_split(fm.prepare(mesh.vertices, mesh.triangles()))
+    np.testing.assert_allclose(rig["corrective_deltas"][0], corr, atol=1e-6)
+    np.testing.assert_allclose(rig["deltas"][CI] - rig["corrective_deltas"][0], split[CI], atol=1e-6)
+    assert np.abs(corr).max() > 0.1 * np.abs(rig["deltas"][CI]).max()  # a real part of mouthClose
