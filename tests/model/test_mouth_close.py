@@ -213,3 +213,25 @@ def test_bake_command_writes_the_linear_shapes_and_the_corrective(tmp_path):
     np.testing.assert_allclose(rig["corrective_deltas"][0], corr, atol=1e-6)
     np.testing.assert_allclose(rig["deltas"][CI] - rig["corrective_deltas"][0], split[CI], atol=1e-6)
     assert np.abs(corr).max() > 0.1 * np.abs(rig["deltas"][CI]).max()  # a real part of mouthClose
+
+
+def test_render_sheet_rows():
+    """scripts/render_mouth_close.py's rows: the split where it must equal the bake, and not alone."""
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "scripts" / "render_mouth_close.py"
+    spec = importlib.util.spec_from_file_location("render_mouth_close", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    _, d, _, is_lo, _ = _synthetic_mouth(5)
+    rows = module.sheet_shapes(d)
+    np.testing.assert_allclose(
+        rows["after: jawOpen + mouthClose"], rows["before: jawOpen + mouthClose"], atol=1e-6
+    )
+    np.testing.assert_allclose(rows["after: jawOpen .5 + mouthClose .5"], 0.5 * (d[JI] + d[CI]), atol=1e-6)
+    assert (
+        np.abs(rows["after: mouthClose alone"][is_lo]).max()
+        < 1e-6
+        < np.abs(rows["before: mouthClose"][is_lo]).max()
+    )
