@@ -649,7 +649,8 @@ class FaceModel:
 
         The network's decoder is linear in the codes, and so are the constraints: this is
         ``codes @`` :meth:`bake` (with the same ``constraints``), what Blender's shape keys show
-        for the same slider values.
+        for the same slider values wherever mouthClose <= jawOpen (ARKit's range; above it the
+        add-on's split mouthClose stops at the jaw's opening, :mod:`model.mouth_close`).
         """
         codes = np.asarray(codes, dtype=np.float32)
         if codes.ndim != 2 or codes.shape[1] != len(ICT_NAMES):
