@@ -182,7 +182,7 @@ def test_ict_face_predict_and_bake(loaded, ict_dir):
     obj = ict_face(ict_dir)
     assert bpy.ops.face_skinning.predict_weights() == {"FINISHED"}
     assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
-    assert len(obj.data.shape_keys.key_blocks) == 54
+    assert len(obj.data.shape_keys.key_blocks) == 55  # Basis + 53 + the mouthClose corrective
     d = _deltas(obj)
     assert d.shape == (53, len(obj.data.vertices), 3) and np.all(np.isfinite(d))
 
