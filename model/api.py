@@ -583,6 +583,23 @@ class FaceModel:
             anchors.eye_distance,
         )
 
+    def bake_split(
+        self,
+        prepared: PreparedMesh,
+        skin_weights: np.ndarray | None = None,
+        constraints: bool | None = None,
+        method: str = "network",
+        ict=None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`bake` with ``mouthClose`` split (:mod:`model.mouth_close`): ``(deltas (53, V, 3),
+        corrective (V, 3))`` float32, input units and axes. ``deltas[mouthClose]`` is what
+        mouthClose does alone (the lips' press, never through the upper lip); ``corrective``
+        (:data:`model.mouth_close.CORRECTIVE_SHAPE`) is added with weight ``min(jawOpen,
+        mouthClose)``. :func:`model.mouth_close.fold` gives back :meth:`bake`'s shapes."""
+        from .mouth_close import split_baked
+
+        return split_baked(self.bake(prepared, skin_weights, constraints, method, ict))
+
     @staticmethod
     def _repair_flips(prepared: PreparedMesh, deltas: np.ndarray) -> np.ndarray:
         """(53, V, 3) deltas with no triangle flipping at weight 1.0 (:mod:`model.flip_repair`),
@@ -694,7 +711,8 @@ class FaceModel:
 
         The network's decoder is linear in the codes, and so are the constraints: this is
         ``codes @`` :meth:`bake` (with the same ``constraints``), what Blender's shape keys show
-        for the same slider values.
+        for the same slider values wherever mouthClose <= jawOpen (ARKit's range; above it the
+        add-on's split mouthClose stops at the jaw's opening, :mod:`model.mouth_close`).
         """
         codes = np.asarray(codes, dtype=np.float32)
         if codes.ndim != 2 or codes.shape[1] != len(ICT_NAMES):

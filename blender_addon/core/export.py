@@ -8,12 +8,13 @@ drop the shape keys) and only include the chosen object.
 
 from __future__ import annotations
 
+import contextlib
 import pathlib
 
 import bpy
 import numpy as np
 
-from . import animation, export_presets, gains, mesh_io, shape_keys, sliders
+from . import animation, corrective_keys, export_fold, export_presets, gains, mesh_io, shape_keys, sliders
 from ._model_import import facs
 from .errors import ExportError, ObjectError
 from .export_path import FORMAT_LABELS, ExportTarget, resolve_export_target
@@ -82,6 +83,10 @@ def bake_for_export(
     for name, src in zip(names, sliders.driver_sources(naming), strict=True):
         col = values[:, [facs.ict_index(s) for s in src]].mean(axis=1) if src else np.zeros(len(frames))
         animation.write_keys(key, shape_keys.key_data_path(name), frames, col)
+    if corrective_keys.has_corrective(obj):  # min(jawOpen, mouthClose), as its driver
+        path = shape_keys.key_data_path(corrective_keys.key_name(prefix))
+        animation.write_keys(key, path, frames, corrective_keys.values(values))
+        return frame_start, frame_end, len(names) + 1
     return frame_start, frame_end, len(names)
 
 
@@ -130,7 +135,8 @@ class _KeyAnimationSnapshot:
         self.key = obj.data.shape_keys
         found = owned_naming(obj)
         naming, prefix = found if found is not None else ("ICT", "")
-        self.paths = [shape_keys.key_data_path(n) for n in sliders.key_names(naming, prefix)]
+        names = [*sliders.key_names(naming, prefix), corrective_keys.key_name(prefix)]
+        self.paths = [shape_keys.key_data_path(n) for n in names]
         ad = self.key.animation_data
         self.had_animation_data = ad is not None
         self.action = ad.action if ad is not None else None
@@ -183,7 +189,13 @@ def _run_exporter(fmt: str, path: pathlib.Path, preset: str) -> set[str]:
 
 
 def export(
-    context, obj, filepath: str, fmt: str, progress: Progress = _noop, preset: str = "DEFAULT"
+    context,
+    obj,
+    filepath: str,
+    fmt: str,
+    progress: Progress = _noop,
+    preset: str = "DEFAULT",
+    mouth_close: str = "FOLD",
 ) -> ExportTarget:
     """Bake (see :func:`bake_for_export`) then export ``obj`` alone to ``filepath``.
 
@@ -194,11 +206,19 @@ def export(
     options (``"DEFAULT" | "UNITY" | "UNREAL"``, :mod:`export_presets`). Returns the target
     written (path, format, and a note when the format differs from ``fmt``).
 
+    ``mouth_close`` (:data:`export_fold.MOUTH_CLOSE_MODES`, for a rig with the ``jawOpen_mouthClose``
+    corrective): ``"FOLD"`` (default) exports mouthClose as the unsplit ARKit shape and no
+    corrective, what an engine that drives only the 52 ARKit names needs to seal closed lips
+    (:mod:`export_fold`; the object itself is not changed); ``"CORRECTIVE"`` exports the split
+    keys as in Blender, the corrective with its baked animation.
+
     On failure the scene is left as it was: the baked shape-key curves (or the action the bake
     made), the frame range, the current frame and the selection are put back, and the error is
     one line (the exporter's traceback goes to the console only).
     """
     export_presets.get_preset(preset)  # an unknown preset fails before anything is touched
+    if mouth_close not in export_fold.MOUTH_CLOSE_MODES:
+        raise ValueError(f"mouth_close must be one of {export_fold.MOUTH_CLOSE_MODES}, got {mouth_close!r}")
     target = resolve_export_target(filepath, fmt, bpy.data.filepath)
     snapshot = _KeyAnimationSnapshot(obj) if obj.data.shape_keys is not None else None
     scene = context.scene
@@ -211,7 +231,14 @@ def export(
         progress(0.3)
         scene.frame_start, scene.frame_end = start, end
         try:
-            result = _run_exporter(target.fmt, target.path, preset)
+            with contextlib.ExitStack() as stack:
+                if mouth_close == "FOLD":
+                    out = stack.enter_context(export_fold.folded_copy(obj))
+                    if out is not obj:
+                        obj.select_set(False)
+                        out.select_set(True)
+                        context.view_layer.objects.active = out
+                result = _run_exporter(target.fmt, target.path, preset)
         except RuntimeError as exc:
             raise ExportError(
                 f"The {label} export to '{target.path}' failed ({_one_line(exc)}); the scene is "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import mesh_io, shape_keys, vertex_groups
+from . import corrective_keys, mesh_io, shape_keys, vertex_groups
 from ._model_import import facs, submodule
 from .errors import ObjectError
 
@@ -33,6 +33,8 @@ def _ict_names(obj) -> tuple[list[str], list[str]]:
     keys, names = [], []
     for name in owned:
         bare = name[len(prefix) :] if prefix and name.startswith(prefix) else name
+        if bare == corrective_keys.CORRECTIVE:
+            continue  # read folded into mouthClose (the check's mouthClose is ICT's, unsplit)
         if naming == "ARKIT":
             # the check knows ICT names; an ARKit key reads as the ICT unit it comes from
             # (browInnerUp and cheekPuff have no side and are checked without a mirror pair)
@@ -53,7 +55,7 @@ def check_object(obj, *, mask_group: str = "", up: str = "Z", forward: str = "-Y
     mesh_io.require_writable(obj)
     keys, names = _ict_names(obj)
     geo = gather(obj, mask_group)
-    local = shape_keys.read_key_deltas(obj, keys).astype(np.float64)[:, geo.index]
+    local = corrective_keys.read_folded(obj, keys).astype(np.float64)[:, geo.index]
     world = local @ geo.matrix[:3, :3].T  # vectors: the linear part only
     regions = submodule("regions").REGION_NAMES
     groups = [vertex_groups.group_name(r) for r in regions]

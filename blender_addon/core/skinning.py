@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import analysis, gains, mesh_io, model_cache, shape_keys, sliders, vertex_groups
+from . import analysis, corrective_keys, gains, mesh_io, model_cache, shape_keys, sliders, vertex_groups
 from ._model_import import facs
 from .errors import MeshError, ObjectError
 
@@ -147,6 +147,8 @@ def bake_shape_keys(
     Mesh, as the artist left them, replace the automatic parts, and ``FSP_head`` is the mask when
     no mask group is set. Our previous keys are replaced
     in place; the artist's keys are never touched (a name clash is refused).
+    ``mouthClose`` is split (:mod:`corrective_keys`): the key holds what it does alone, and one more
+    key, ``<prefix>jawOpen_mouthClose``, driven by ``min(jawOpen, mouthClose)``, the rest.
     ``method``: ``"network"``, ``"registration"`` or ``"hybrid"`` (:meth:`model.api.FaceModel.bake`;
     the classical two use the ICT template shipped with the add-on).
     """
@@ -155,9 +157,10 @@ def bake_shape_keys(
     if naming not in ("ICT", "ARKIT"):
         raise ValueError(f"naming must be 'ICT' or 'ARKIT', got {naming!r}")
     names = sliders.key_names(naming, prefix)
+    corrective = corrective_keys.key_name(prefix)
     # bpy < 4.3 keeps deleted keys' drivers; ours read the sliders and the gains
     shape_keys.drop_stale_drivers(obj, (sliders.SLIDER_PROP + ".", gains.GAINS_PROP + "."))
-    shape_keys.check_names_free(obj, names)
+    shape_keys.check_names_free(obj, [*names, corrective])
     fm = model_cache.get()
     # the FSP_head group of Analyze Mesh (as the artist corrected it) is the mask unless one is set
     head_mask = "" if mask_group else analysis.head_mask(obj)
@@ -172,20 +175,22 @@ def bake_shape_keys(
     )
     prepared.set_rig_analysis(painted)
     deltas = fm.bake(prepared, skin_weights=skin, method=method)  # (53, S, 3) world
+    split, corrective_delta = corrective_keys.split(deltas)
+    deltas = np.concatenate([split, corrective_delta[None]])  # (54, S, 3): the corrective last
     progress(0.8)
     full = mesh_io.deltas_to_local(deltas.astype(np.float64), geo.matrix)
     if geo.index.size != geo.num_vertices or not np.all(geo.mask == 1.0):
         # a mask: its weight scales the deltas, vertices outside it stay still (without one,
         # every vertex at weight 1: skip two copies of 53 x V x 3)
         local = full * geo.mask[None, :, None]
-        full = np.zeros((facs.NUM_EXPRESSIONS, geo.num_vertices, 3), dtype=np.float64)
+        full = np.zeros((len(deltas), geo.num_vertices, 3), dtype=np.float64)
         full[:, geo.index] = local
     if naming == "ARKIT":
-        full = facs.ict_to_arkit_shapes(full)
-    shape_keys.write_keys(obj, names, full)
+        full = np.concatenate([facs.ict_to_arkit_shapes(full[:-1]), full[-1:]])
+    shape_keys.write_keys(obj, [*names, corrective], full)
     key = obj.data.shape_keys
     key[shape_keys.NAMING_PROP] = naming
     key[shape_keys.PREFIX_PROP] = prefix
-    made = sliders.add_drivers(obj, names, naming)
+    made = sliders.add_drivers(obj, names, naming) + corrective_keys.add_driver(obj)
     progress(1.0)
     return BakeResult(names, skin is not None, made)

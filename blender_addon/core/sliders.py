@@ -145,7 +145,9 @@ def refresh_drivers(obj) -> int:
         )
     naming = str(key.get(NAMING_PROP, "ICT"))
     prefix = str(key.get(PREFIX_PROP, ""))
-    return add_drivers(obj, key_names(naming, prefix), naming)
+    from . import corrective_keys  # it builds on this module's driver helpers
+
+    return add_drivers(obj, key_names(naming, prefix), naming) + corrective_keys.add_driver(obj)
 
 
 def key_sliders(obj, frames: np.ndarray, weights: np.ndarray, units: np.ndarray | None = None) -> int:

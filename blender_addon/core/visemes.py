@@ -14,7 +14,7 @@ import pathlib
 
 import numpy as np
 
-from . import mesh_io, shape_keys, sliders
+from . import corrective_keys, mesh_io, shape_keys, sliders
 from ._model_import import facs, submodule
 from .errors import ObjectError
 
@@ -100,7 +100,8 @@ def bake_visemes(obj, recipes: dict[str, dict[str, float]]) -> list[str]:
         )
     names = viseme_key_names(prefix)
     shape_keys.check_names_free(obj, names)  # an artist's viseme_aa is refused before any change
-    deltas = viseme_deltas(shape_keys.read_key_deltas(obj, facs_names), recipes, naming)
+    # the recipes mix the linear (unsplit) shapes: mouthClose with its corrective folded back in
+    deltas = viseme_deltas(corrective_keys.read_folded(obj, facs_names), recipes, naming)
     shape_keys.write_keys(obj, names, deltas, group=GROUP)
     ad = key.animation_data or key.animation_data_create()
     for name, viseme in zip(names, _table().VISEME_NAMES, strict=True):

@@ -6,6 +6,7 @@ import bpy
 from bpy.props import EnumProperty, StringProperty
 
 from ..core import export
+from ..core.export_fold import MOUTH_CLOSE_ITEMS
 from ..core.export_presets import PRESET_ITEMS, PRESETS
 from ._common import ActiveMeshOperator, Progress, run
 
@@ -49,6 +50,12 @@ class FACE_SKINNING_OT_export(ActiveMeshOperator, bpy.types.Operator):
         default="PANEL",
         options={"SKIP_SAVE"},
     )
+    mouth_close: EnumProperty(
+        name="mouthClose",
+        items=[("PANEL", "Panel", "The Export panel's mouthClose setting")] + MOUTH_CLOSE_ITEMS,
+        default="PANEL",
+        options={"SKIP_SAVE"},
+    )
 
     def execute(self, context):
         s = context.scene.nfs_settings
@@ -56,11 +63,14 @@ class FACE_SKINNING_OT_export(ActiveMeshOperator, bpy.types.Operator):
         path = self.filepath or s.export_path
         fmt = s.export_format if self.export_format == "PANEL" else self.export_format
         preset = s.export_preset if self.preset == "PANEL" else self.preset
+        mouth_close = s.export_mouth_close if self.mouth_close == "PANEL" else self.mouth_close
         written = []
 
         def work() -> str:
             with Progress(context) as progress:
-                target = export.export(context, obj, path, fmt, progress, preset=preset)
+                target = export.export(
+                    context, obj, path, fmt, progress, preset=preset, mouth_close=mouth_close
+                )
             written.append(target)
             note = f" ({target.note})" if target.note else ""
             label = PRESETS[preset].label

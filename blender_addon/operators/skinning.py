@@ -60,8 +60,8 @@ class FACE_SKINNING_OT_bake_shape_keys(ActiveMeshOperator, bpy.types.Operator):
                 if s.bake_method == "HYBRID":
                     source += " and the registered ICT template"
             return (
-                f"Baked {len(res.names)} shape keys on '{obj.name}' from {source}; "
-                f"{res.drivers} driven by the FACS sliders"
+                f"Baked {len(res.names)} shape keys + the jawOpen_mouthClose corrective on '{obj.name}' "
+                f"from {source}; {res.drivers} driven by the FACS sliders"
             )
 
         return run(self, work)

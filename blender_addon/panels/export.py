@@ -17,6 +17,7 @@ class FACE_SKINNING_PT_export(SidebarPanel, bpy.types.Panel):
         layout.operator("face_skinning.bake_for_export", icon="ACTION")
         layout.prop(s, "export_format")
         layout.prop(s, "export_preset")
+        layout.prop(s, "export_mouth_close")
         layout.prop(s, "export_path")
         layout.operator("face_skinning.export", icon="EXPORT")
 

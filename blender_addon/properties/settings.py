@@ -5,6 +5,7 @@ from __future__ import annotations
 import bpy
 from bpy.props import BoolProperty, EnumProperty, IntProperty, PointerProperty, StringProperty
 
+from ..core.export_fold import MOUTH_CLOSE_ITEMS
 from ..core.export_presets import PRESET_ITEMS
 
 _AXES = [(a, a, f"The {a} axis") for a in ("X", "Y", "Z", "-X", "-Y", "-Z")] + [
@@ -180,6 +181,12 @@ class NFS_PG_settings(bpy.types.PropertyGroup):
         description="Exporter options for the engine the file is for (axes, units, normals)",
         items=PRESET_ITEMS,
         default="DEFAULT",
+    )
+    export_mouth_close: EnumProperty(
+        name="mouthClose",
+        description="How the jawOpen_mouthClose corrective is exported (FBX/glTF carry no drivers)",
+        items=MOUTH_CLOSE_ITEMS,
+        default="FOLD",
     )
 
 

@@ -4,6 +4,13 @@ expression shapes of any face mesh.
 Output npz: ``names (53,)`` ICT names, ``deltas (53, V, 3) float32`` additive deltas in the
 input's units and axes, index-aligned with the file's vertices (every vertex, loose parts too),
 ``skin_weights (V, K) float32`` (rows sum to 1), ``regions (K,)`` region names.
+``deltas`` are the linear ICT / ARKit shapes (``weights @ deltas``; ``mouthClose`` as ICT and ARKit
+define it: a corrective of ``jawOpen`` that alone lifts the lower lip through the upper lip). For a
+rig with correctives (:mod:`model.mouth_close`) the file also carries ``corrective_names (C,)``
+(``jawOpen_mouthClose``), ``corrective_deltas (C, V, 3) float32`` and ``corrective_sources (C, 2)``
+(the two shapes whose *minimum* weight drives each): such a rig uses ``mouthClose - corrective``
+as the mouthClose shape and adds the corrective at ``min(w_jawOpen, w_mouthClose)``, which equals
+the linear mix wherever ``w_mouthClose <= w_jawOpen`` and keeps mouthClose alone behind the lips.
 ``--method registration|hybrid`` bakes by registering the ICT template instead of (or blended
 with) the network (:meth:`model.api.FaceModel.bake`); those use the shipped ICT template
 (``model/data/ict_template.npz``), or ICT-FaceKit itself with ``--ict DIR`` (development).
@@ -72,7 +79,10 @@ def run(args: argparse.Namespace) -> int:
         from ..ict import load_ict
 
         ict = load_ict(args.ict)  # typed ICTDataError (one line, exit 2) when missing
-    deltas = fm.bake(prep, skin, method=args.method, ict=ict)
+    from ..mouth_close import CORRECTIVE_SHAPE, CORRECTIVE_SOURCES, fold
+
+    split, corrective = fm.bake_split(prep, skin, method=args.method, ict=ict)
+    deltas = fold(split, corrective)  # the linear shapes; the corrective rides along
     with reporting_write_errors(out):  # atomic: an interruption keeps the old rig
         save_npz(
             out,
@@ -81,6 +91,9 @@ def run(args: argparse.Namespace) -> int:
                 deltas=deltas.astype(np.float32),
                 skin_weights=skin.astype(np.float32),
                 regions=np.array(fm.region_names),
+                corrective_names=np.array([CORRECTIVE_SHAPE]),
+                corrective_deltas=corrective[None].astype(np.float32),
+                corrective_sources=np.array([CORRECTIVE_SOURCES]),
             ),
         )
     print(f"baked {len(ICT_NAMES)} shapes on {mesh.num_vertices} vertices ({args.method}) -> {out}")

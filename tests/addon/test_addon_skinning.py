@@ -57,8 +57,8 @@ def test_bake_adds_basis_and_53_driven_keys_and_keeps_artist_keys(loaded):
     assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
     key = obj.data.shape_keys
     names = [kb.name for kb in key.key_blocks]
-    assert names == ["Basis", "MyKey", *ICT_NAMES]
-    assert len(key.animation_data.drivers) == 54
+    assert names == ["Basis", "MyKey", *ICT_NAMES, "jawOpen_mouthClose"]  # + the mouthClose corrective
+    assert len(key.animation_data.drivers) == 55
     d = _deltas(obj)
     assert np.abs(d).max() > 0  # the network moved something
     assert np.all(np.isfinite(d))
@@ -82,7 +82,7 @@ def test_arkit_naming(loaded):
     from model.facs import ARKIT_NAMES
 
     key = obj.data.shape_keys
-    assert [kb.name for kb in key.key_blocks][1:] == list(ARKIT_NAMES)
+    assert [kb.name for kb in key.key_blocks][1:] == [*ARKIT_NAMES, "jawOpen_mouthClose"]
     d = shape_keys.read_key_deltas(obj, ["browInnerUp", "tongueOut"])
     assert np.abs(d[1]).max() == 0.0 and np.abs(d[0]).max() > 0
 
@@ -161,7 +161,7 @@ def test_undo_restores_previous_state(loaded):
     bpy.ops.ed.undo()
     assert bpy.data.objects["Face"].data.shape_keys is None
     bpy.ops.ed.redo()
-    assert len(bpy.data.objects["Face"].data.shape_keys.key_blocks) == 54
+    assert len(bpy.data.objects["Face"].data.shape_keys.key_blocks) == 55
     del obj
     bpy.ops.ed.undo_push(message="before predict")
     assert bpy.ops.face_skinning.predict_weights("EXEC_DEFAULT", True) == {"FINISHED"}
@@ -174,7 +174,7 @@ def test_modifiers_are_kept_and_applied_after_keys(loaded):
     obj = make_face()
     obj.modifiers.new("Subsurf", "SUBSURF")
     assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
-    assert len(obj.data.shape_keys.key_blocks) == 54 and len(obj.modifiers) == 1
+    assert len(obj.data.shape_keys.key_blocks) == 55 and len(obj.modifiers) == 1
 
 
 @pytest.mark.ict
@@ -182,7 +182,7 @@ def test_ict_face_predict_and_bake(loaded, ict_dir):
     obj = ict_face(ict_dir)
     assert bpy.ops.face_skinning.predict_weights() == {"FINISHED"}
     assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
-    assert len(obj.data.shape_keys.key_blocks) == 54
+    assert len(obj.data.shape_keys.key_blocks) == 55  # Basis + 53 + the mouthClose corrective
     d = _deltas(obj)
     assert d.shape == (53, len(obj.data.vertices), 3) and np.all(np.isfinite(d))
 
@@ -199,7 +199,7 @@ def test_each_bake_method_bakes_53_keys(loaded, method, monkeypatch, tmp_path):
     finally:
         settings.bake_method = "NETWORK"
     names = [kb.name for kb in obj.data.shape_keys.key_blocks]
-    assert names == ["Basis", *ICT_NAMES]
+    assert names == ["Basis", *ICT_NAMES, "jawOpen_mouthClose"]
     d = _deltas(obj)
     assert np.all(np.isfinite(d)) and np.abs(d).max() > 0
     if method != "NETWORK":

@@ -59,12 +59,12 @@ def test_rerun_replaces_and_facs_rebake_keeps_the_visemes(loaded):
     assert bpy.ops.face_skinning.bake_visemes() == {"FINISHED"}
     count = len(obj.data.shape_keys.key_blocks)
     assert bpy.ops.face_skinning.bake_visemes() == {"FINISHED"}
-    assert len(obj.data.shape_keys.key_blocks) == count == 1 + 53 + 15
-    assert len(obj.data.shape_keys.animation_data.drivers) == 53 + 15
+    assert len(obj.data.shape_keys.key_blocks) == count == 1 + 53 + 1 + 15  # + the corrective
+    assert len(obj.data.shape_keys.animation_data.drivers) == 53 + 1 + 15
     assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}  # the FACS bake replaces only its keys
     assert len(_viseme_keys(obj)) == 15 and len(obj.data.shape_keys.key_blocks) == count
     assert len(shape_keys.owned_keys(obj, "visemes")) == 15
-    assert len(shape_keys.owned_keys(obj, shape_keys.DEFAULT_GROUP)) == 53
+    assert len(shape_keys.owned_keys(obj, shape_keys.DEFAULT_GROUP)) == 54  # + the mouthClose corrective
     assert sliders.drivers_have_gains(obj)
 
 
@@ -93,7 +93,7 @@ def test_bake_visemes_undo(loaded):
     bpy.ops.ed.undo()
     obj = bpy.data.objects["Head"]
     assert _viseme_keys(obj) == []
-    assert len(shape_keys.owned_keys(obj)) == 53
+    assert len(shape_keys.owned_keys(obj)) == 54  # 53 + the mouthClose corrective
     bpy.ops.ed.redo()
     assert len(_viseme_keys(bpy.data.objects["Head"])) == 15
 

@@ -119,8 +119,8 @@ def test_predict_and_bake_through_operators(extension_facts):
     lo, hi = f["weight_row_sums"]
     assert abs(lo - 1) < 1e-3 and abs(hi - 1) < 1e-3, "skinning weights must be a partition of unity"
     assert f["bake_shape_keys"] == "FINISHED"
-    assert len(f["shape_keys"]) == 1 + 53
-    assert f["shape_keys"][1:] == f["ict_names"]
+    assert len(f["shape_keys"]) == 1 + 53 + 1  # + the jawOpen_mouthClose corrective
+    assert f["shape_keys"][1:] == [*f["ict_names"], "jawOpen_mouthClose"]
 
 
 def test_sliders_drive_the_shape_keys(extension_facts):
