@@ -64,6 +64,9 @@ MEET = 0.3
 # between the edges (the socket lining, the fold of a closed socket) is squeezed, never turned
 # inside out; the slit left is ~1 % of the opening's height
 SHORTFALL = 0.02
+# the lid's skin next to its edge: this many radians of angle past it (the plateau of the
+# falloff, where the lid turns fully)
+_LID_BAND = 0.12
 # an eye with a neutral gap below this share of its width is closed already
 _CLOSED_EYE = 0.05
 
@@ -198,10 +201,33 @@ def lid_frame(canonical: np.ndarray, triangles: np.ndarray, side: str) -> LidFra
             return f"the {side} eyeball is not visible between the lids; the network's blink is kept"
         xs, top, bot, edge_distance, margins = edges
         socket = True
+    # a thick lid (a game avatar's: the margin touches the eyeball, the lid's front bulges ~0.4
+    # radius further out) turns as one piece: the distance falloff starts past its front, else
+    # the front lags the margin and the closed lid folds into a crease above it
+    edge_distance = max(edge_distance, _lid_front_distance(canonical, skin, centre, radius, xs, top, bot))
     return LidFrame(
         centre, radius, xs, top, bot, socket, eyeball, ball, edge_distance=edge_distance,
         upper_margin=margins[0], lower_margin=margins[1],
     )  # fmt: skip
+
+
+def _lid_front_distance(
+    canonical: np.ndarray, skin: np.ndarray, centre: np.ndarray, radius: float, xs: np.ndarray,
+    top: np.ndarray, bot: np.ndarray,
+) -> float:  # fmt: skip
+    """How far the lids' skin next to their edges lies from the eyeball's centre: the furthest
+    skin vertex within :data:`_LID_BAND` radians of an edge on its lid's side, across the eye,
+    closer than 2 radii (the front of the thicker lid), 0 when there is none."""
+    pts = canonical[skin]
+    _, phi = _angles(pts, centre)
+    dist = np.linalg.norm(pts - centre, axis=1)
+    x = pts[:, 0]
+    top_x, bot_x = np.interp(x, xs, top), np.interp(x, xs, bot)
+    across = (x > xs[0]) & (x < xs[-1]) & (dist < 2.0 * radius)
+    upper = (phi >= top_x) & (phi <= top_x + _LID_BAND)
+    lower = (phi <= bot_x) & (phi >= bot_x - _LID_BAND)
+    near = across & (upper | lower)
+    return float(dist[near].max()) if near.any() else 0.0
 
 
 def _smoothstep(t: np.ndarray) -> np.ndarray:
