@@ -67,6 +67,8 @@ SHORTFALL = 0.02
 # the lid's skin next to its edge: this many radians of angle past it (the plateau of the
 # falloff, where the lid turns fully)
 _LID_BAND = 0.12
+# rounds of evening out the turn over the falloff bands along the mesh (:func:`_spread_band`)
+_SPREAD_ROUNDS = 3
 # an eye with a neutral gap below this share of its width is closed already
 _CLOSED_EYE = 0.05
 
@@ -317,8 +319,38 @@ def lid_deltas(
     angle *= 1.0 - _smoothstep((dist - start) / (0.8 * r))
     angle[frame.eyeball] = 0.0
     if triangles is not None:
+        # on a coarse lid one row of vertices carries the falloff from the turning lid to the
+        # still brow and creases there (an avatar's closed upper lid): spread it along the mesh
+        band = (above & (phi > top + plateau)) | (below & (phi < bot - plateau))
+        angle = _spread_band(np.asarray(triangles, dtype=np.int64), angle, band & (angle != 0.0))
+    if triangles is not None:
         angle = _unflip(pts, np.asarray(triangles, dtype=np.int64), rho, phi, c, angle, frame.eyeball)
     return _rotate(pts, rho, phi, c, angle).astype(np.float32)
+
+
+def _spread_band(
+    tris: np.ndarray, angle: np.ndarray, band: np.ndarray, rounds: int = _SPREAD_ROUNDS
+) -> np.ndarray:
+    """The turn ``angle (V,)`` over the falloff bands (``band (V,) bool``: moving vertices past
+    the plateau) evened out along the mesh: ``rounds`` of setting each band vertex to the mean
+    of its neighbours (the plateau, the lid edges and the still skin around hold). The analytic
+    falloff is smooth in space, but where the skin bulges (a thick lid under a brow ridge) it
+    falls from full to none across one row of a coarse mesh, and the closed lid creases there
+    (the largest growth of an edge's fold above the closed lid, Rocketbox 01 / 02: 28 / 30
+    degrees before, 11 / 19 after)."""
+    import scipy.sparse as sp
+
+    n = len(angle)
+    rows = np.concatenate([tris[:, 0], tris[:, 1], tris[:, 2]])
+    cols = np.concatenate([tris[:, 1], tris[:, 2], tris[:, 0]])
+    adj = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
+    adj = ((adj + adj.T) > 0).astype(np.float64)
+    degree = np.maximum(np.asarray(adj.sum(axis=1)).ravel(), 1.0)
+    out = angle.copy()
+    for _ in range(rounds):
+        mean = (adj @ out) / degree
+        out[band] = mean[band]
+    return out
 
 
 def _rotate(pts, rho, phi, centre, angle) -> np.ndarray:

@@ -75,3 +75,22 @@ def test_shapes_that_do_not_act_on_the_lids_keep_the_weights(eyes):
     wrong[ICT_NAMES.index("jawOpen")] = deltas[ICT_NAMES.index("eyeBlink_L")]
     report = check_rig(v, t, wrong, skin_weights=weights, region_names=REGION_NAMES)
     assert _shape(report, "jawOpen").reach_outside_pct == pytest.approx(100.0, abs=1e-6)
+
+
+def test_a_shape_that_barely_moves_gets_no_reach(eyes):
+    """The eye shapes on busts with sealed eyes move a thousandth of jawOpen: where those specks
+    lie says nothing about the shape (the old check called them 90-98 % outside). Shapes that
+    move as little as ICT-FaceKit's smallest (5.9 % of jawOpen) are still measured."""
+    v, t, deltas, _ = eyes
+    weights = np.zeros((len(v), len(REGION_NAMES)))
+    weights[:, REGION_NAMES.index("nose")] = 1.0
+    rig = np.zeros_like(deltas)
+    rig[ICT_NAMES.index("jawOpen"), :, 1] = -1.0 * (v[:, 1] < -2.0)
+    specks = np.zeros((len(v), 3))
+    specks[v[:, 1] > 2.0, 1] = 1e-4  # on the forehead, far from the eyes
+    rig[ICT_NAMES.index("eyeBlink_L")] = specks
+    rig[ICT_NAMES.index("eyeBlink_R")] = specks * 600.0  # 6 % of jawOpen
+    report = check_rig(v, t, rig, skin_weights=weights, region_names=REGION_NAMES)
+    assert _shape(report, "eyeBlink_L").reach_outside_pct is None
+    assert report.info["still_shapes"] == ["eyeBlink_L"]
+    assert _shape(report, "eyeBlink_R").reach_outside_pct == pytest.approx(100.0, abs=1e-6)

@@ -14,8 +14,7 @@ from model.rig_check import THRESHOLDS, check_rig
 FRONT = 1.5  # the lids' front ring lies this far from the eyeball's centre (eyeball radius 1)
 
 
-@pytest.fixture(scope="module")
-def thick():
+def thick_socket() -> tuple[np.ndarray, np.ndarray]:
     """:func:`test_eyelids.coarse_socket` with the ring of the lids' front (the second ring
     around each opening) pushed out from the eyeball's centre to :data:`FRONT` radii: the
     margin at 1.2, the front 0.3 further out, like the Rocketbox avatars' upper lids."""
@@ -28,6 +27,11 @@ def thick():
         off = v[ring] - centre
         v[ring] = centre + off * (FRONT / np.linalg.norm(off, axis=1))[:, None]
     return v, t
+
+
+@pytest.fixture(scope="module")
+def thick():
+    return thick_socket()
 
 
 def _turn(v, frame, d, idx):
