@@ -322,6 +322,9 @@ def lid_deltas(
         # on a coarse lid one row of vertices carries the falloff from the turning lid to the
         # still brow and creases there (an avatar's closed upper lid): spread it along the mesh
         band = (above & (phi > top + plateau)) | (below & (phi < bot - plateau))
+        for margin in (frame.upper_margin, frame.lower_margin):  # the lid edges hold their line
+            if margin is not None:
+                band[margin] = False
         angle = _spread_band(np.asarray(triangles, dtype=np.int64), angle, band & (angle != 0.0))
     if triangles is not None:
         angle = _unflip(pts, np.asarray(triangles, dtype=np.int64), rho, phi, c, angle, frame.eyeball)
