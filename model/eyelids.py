@@ -27,6 +27,12 @@ How the lids move
   the edge and falls off smoothly (a smoothstep in ``phi`` towards the brow and the cheek and in
   the distance from the eyeball's centre); it vanishes at the canthi, where the opening has no
   height, so the corners stay put.
+* The falloff in the distance from the eyeball's centre starts past the lids' front: a thick
+  lid (the avatars': the margin rests on the eyeball, the front bulges 0.4 radius further out)
+  turns as one piece (:func:`_lid_front_distance`). On a coarse mesh the falloff can drop from
+  the full turn to none across one row of vertices where the skin bulges, creasing the skin
+  above a closed lid: the turn over the falloff bands is evened out along the mesh
+  (:func:`_spread_band`; the lid margins keep theirs).
 * The warp ``phi -> phi - angle(x, rho, phi)`` keeps ``x`` and ``rho``; its Jacobian is
   ``1 - d angle / d phi``, and the falloff bands are at least twice the rotation wide, so the
   warp is a smooth orientation-preserving map of space: no folds, no flipped triangles.
