@@ -27,12 +27,13 @@ How the lids move
   the edge and falls off smoothly (a smoothstep in ``phi`` towards the brow and the cheek and in
   the distance from the eyeball's centre); it vanishes at the canthi, where the opening has no
   height, so the corners stay put.
-* The falloff in the distance from the eyeball's centre starts past the lids' front: a thick
-  lid (the avatars': the margin rests on the eyeball, the front bulges 0.4 radius further out)
-  turns as one piece (:func:`_lid_front_distance`). On a coarse mesh the falloff can drop from
-  the full turn to none across one row of vertices where the skin bulges, creasing the skin
-  above a closed lid: the turn over the falloff bands is evened out along the mesh
-  (:func:`_spread_band`; the lid margins keep theirs).
+* On a closed socket the falloff in the distance from the eyeball's centre starts past the
+  lids' front: a thick lid (the avatars': the margin rests on the eyeball, the front bulges 0.4
+  radius further out) turns as one piece (:func:`_lid_front_distance`). On such a coarse mesh
+  the falloff can drop from the full turn to none across one row of vertices where the skin
+  bulges, creasing the skin above a closed lid: the turn over the falloff bands is evened out
+  along the mesh (:func:`_spread_band`; the lid margins keep theirs). The lids of an eye
+  opening (meshes like ICT-FaceKit's) keep the analytic falloff.
 * The warp ``phi -> phi - angle(x, rho, phi)`` keeps ``x`` and ``rho``; its Jacobian is
   ``1 - d angle / d phi``, and the falloff bands are at least twice the rotation wide, so the
   warp is a smooth orientation-preserving map of space: no folds, no flipped triangles.
@@ -209,10 +210,11 @@ def lid_frame(canonical: np.ndarray, triangles: np.ndarray, side: str) -> LidFra
             return f"the {side} eyeball is not visible between the lids; the network's blink is kept"
         xs, top, bot, edge_distance, margins = edges
         socket = True
-    # a thick lid (a game avatar's: the margin touches the eyeball, the lid's front bulges ~0.4
-    # radius further out) turns as one piece: the distance falloff starts past its front, else
-    # the front lags the margin and the closed lid folds into a crease above it
-    edge_distance = max(edge_distance, _lid_front_distance(canonical, skin, centre, radius, xs, top, bot))
+        # the socket's lid edges are where the lids touch the eyeball; a thick lid (a game
+        # avatar's: its front bulges ~0.4 radius further out) turns as one piece: the distance
+        # falloff starts past its front, else the front lags the margin and the closed lid
+        # folds into a crease above it (an opening's margins are the lids' front already)
+        edge_distance = max(edge_distance, _lid_front_distance(canonical, skin, centre, radius, xs, top, bot))
     return LidFrame(
         centre, radius, xs, top, bot, socket, eyeball, ball, edge_distance=edge_distance,
         upper_margin=margins[0], lower_margin=margins[1],
@@ -324,9 +326,10 @@ def lid_deltas(
     start = max(1.15 * r, 1.02 * frame.edge_distance)
     angle *= 1.0 - _smoothstep((dist - start) / (0.8 * r))
     angle[frame.eyeball] = 0.0
-    if triangles is not None:
+    if triangles is not None and frame.socket:
         # on a coarse lid one row of vertices carries the falloff from the turning lid to the
         # still brow and creases there (an avatar's closed upper lid): spread it along the mesh
+        # (the lids of an opening, on meshes like ICT-FaceKit's, keep the analytic falloff)
         band = (above & (phi > top + plateau)) | (below & (phi < bot - plateau))
         for margin in (frame.upper_margin, frame.lower_margin):  # the lid edges hold their line
             if margin is not None:
