@@ -64,6 +64,13 @@ weight 1.0 (numpy in, :class:`RigReport` out):
   ``eyeLook*`` by design, and the skin weights give them no region of their own on most meshes
   (the check used to count that rotation as 96-98 % reach outside on the demo head); the other
   shells of an eye (cornea, iris: pieces within 1.1 radii of the eyeball's centre) with them.
+  For the shapes that act on an eye's lids (ICT's ``upper_lid``/``lower_lid`` regions expected),
+  everything within 1.4 eyeball radii of that eye's centre counts as inside where the eye is
+  known (a separate eyeball, or an opening): predicted skin weights label avatar lids as nose,
+  brow or eye, and lid shapes that moved nothing but the lids counted 82-98 % outside
+  (:func:`_lid_zones`). Not measured for a shape that barely moves (largest displacement
+  below 1 % of ``jawOpen``'s; listed in ``info["still_shapes"]``): the eye shapes on busts
+  with sealed eyes counted 90-98 % outside for motion a thousandth of ``jawOpen``'s.
 * **eyeball stretch** (meshes with separate eyeballs): the largest relative change of an eyeball
   edge's length, in %: eyeballs are rigid (they may rotate, never deform). Eyeballs are never
   static vertices (not in the heuristic zones, and taken out of a given mask).
@@ -117,6 +124,13 @@ _SYMMETRY_SHARE = 0.95
 # a region is "expected" for a shape when ICT's mean displacement there is at least this share
 # of its mean in the region that moves most
 _REGION_DENSITY = 0.05
+# the lid regions of ICT-FaceKit, and how far they reach from the eyeball's centre (eyeball
+# radii, :func:`_lid_zones`)
+_LID_REGIONS = ("upper_lid_L", "lower_lid_L", "upper_lid_R", "lower_lid_R")
+_LID_ZONE = 1.4
+# a shape whose largest displacement is below this share of jawOpen's barely moves (ICT-FaceKit's
+# smallest, eyeLookIn, moves 5.9 %; the eye shapes on the sealed-eye busts 0.01-0.5 %)
+_STILL_SHAPE = 0.01
 # heuristic static zones, in eye distances from the eye midpoint (see the module docstring)
 _BACK_Z, _BACK_Y = -1.5, -0.7
 _SCALP_Y = 1.6
@@ -518,6 +532,33 @@ def ripple_number(
     return float(unit**2 * np.sqrt(num / max(den, 1e-300)))
 
 
+def _lid_zones(canonical: np.ndarray, eyes: dict, eyeballs: dict) -> dict[str, np.ndarray]:
+    """``{side: (V,) float}``: 1 within :data:`_LID_ZONE` eyeball radii of an eye's
+    centre, for the eyes whose geometry is known (a separate eyeball, else an eye opening with
+    the human proportions of :func:`model.eyelids` (radius = width / 2.4, centre 0.8 radius
+    behind the opening)).
+
+    The reach check reads region membership from skin weights; where they are the rig's own
+    prediction, on meshes unlike ICT-FaceKit they label lid skin as nose, brow or eye (the
+    Rocketbox avatars' right lids: 0.77 nose), and a blink that moves nothing but the lids
+    counted 97 % outside. The lids' place follows from the eye itself: on ICT-FaceKit 82-88 % of
+    the skin within 1.4 eyeball radii of the centre is labelled ``upper_lid`` / ``lower_lid``
+    (the rest: the inner canthus, labelled nose), beyond 1.4 radii brow, cheek and nose take over,
+    and its lid shapes put 99.8 % of their motion within 1.6 radii.
+    """
+    zones = {}
+    for side in ("L", "R"):
+        if side in eyeballs:
+            centre, radius = eyeballs[side].center, float(eyeballs[side].radius)
+        elif side in eyes:
+            radius = float(eyes[side].width) / 2.4
+            centre = eyes[side].center - np.array([0.0, 0.0, 0.8 * radius])
+        else:
+            continue
+        zones[side] = (np.linalg.norm(canonical - centre, axis=1) <= _LID_ZONE * radius).astype(np.float64)
+    return zones
+
+
 def _reference():
     from .rig_check_reference import load_reference
 
@@ -651,6 +692,8 @@ def check_rig(
     margins = _lid_margins(canon, t, skin, eyes, eyeballs, visible0)
     info["lid_zigzag_neutral"] = {side: round(_zigzag(canon, m), 2) for side, m in margins.items()}
 
+    lid_zones = _lid_zones(canon, eyes, eyeballs) if region_idx is not None else {}
+
     n0 = _face_normals(canon, t)
     area0 = np.linalg.norm(n0, axis=1)
     valid_tri = area0 > 1e-12 * max(float(area0.max()), 1e-300)
@@ -757,13 +800,20 @@ def check_rig(
                     problem,
                     np.clip(rough / max(rough.max(), 1e-300), 0, 1) * (rough > np.percentile(rough, 95)),
                 )
-        # reach outside the region
-        if region_idx is not None and name in ref["names"]:
+        # reach outside the region (not for a shape that barely moves: where its specks of
+        # motion lie says nothing about where it acts)
+        if peak < _STILL_SHAPE * jaw_max:
+            info.setdefault("still_shapes", []).append(name)
+        elif region_idx is not None and name in ref["names"]:
             density = ref["region_density"][ref["names"].index(name)]
-            expected = [
-                region_idx[k] for k in np.flatnonzero(density >= _REGION_DENSITY) if region_idx[k] is not None
-            ]
+            wanted = np.flatnonzero(density >= _REGION_DENSITY)
+            expected = [region_idx[k] for k in wanted if region_idx[k] is not None]
             inside = sw[:, expected].sum(axis=1) if expected else np.zeros(n_v)
+            # the lids of an eye whose geometry is known are where its lid regions are, whatever
+            # the skin weights say (see _lid_zones)
+            for side in {ref["regions"][k][-1] for k in wanted if ref["regions"][k] in _LID_REGIONS}:
+                if side in lid_zones:
+                    inside = np.maximum(inside, lid_zones[side])
             motion = mass * mag[s] ** 2 * ~eyeball
             outside = motion * np.clip(1.0 - inside, 0.0, 1.0)
             rep.reach_outside_pct = round(100.0 * float(outside.sum() / max(motion.sum(), 1e-300)), 2)

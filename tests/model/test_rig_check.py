@@ -298,7 +298,9 @@ def test_reach_outside_uses_skin_weights(face):
     weights[:, REGION_NAMES.index("chin_jaw")] = 1.0  # the whole sheet is "jaw"
     report = check_rig(v, t, deltas, skin_weights=weights, region_names=REGION_NAMES)
     assert _shape(report, "jawOpen").reach_outside_pct == pytest.approx(0.0, abs=1e-6)
-    assert _shape(report, "eyeBlink_L").reach_outside_pct == pytest.approx(100.0, abs=1e-6)
+    # the blink's motion on the lids (within 1.4 eyeball radii of the eye, test_lid_reach.py)
+    # counts inside whatever the weights say; its fall-off further up the brow is outside
+    assert 5.0 < _shape(report, "eyeBlink_L").reach_outside_pct < 95.0
 
 
 def test_cli_exit_codes(face, tmp_path: pathlib.Path, capsys):
