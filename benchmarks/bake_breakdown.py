@@ -27,7 +27,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.append(str(ROOT / "benchmarks"))  # after ROOT: benchmarks/demo.py must not shadow demo/
 
 # (label, module, attribute path): the stages of the operator path, in pipeline order
 STAGES = [
@@ -119,10 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import bpy
-    from blender_addon.demo_scene import import_head
     from vs_surface_deform import DEMO_HEAD, build_target
 
     import blender_addon
+    from demo.scene import import_head
 
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="nfs-breakdown-"))
     bpy.ops.wm.read_factory_settings(use_empty=True)

@@ -307,39 +307,60 @@ def _rotate(pts, rho, phi, centre, angle) -> np.ndarray:
 
 def _flipped(pts: np.ndarray, moved: np.ndarray, tris: np.ndarray) -> np.ndarray:
     """Triangles whose normal turns by more than 90 degrees (degenerate ones skipped)."""
+    return _Flips(pts, tris)(moved)
 
-    def normals(p):
-        return np.cross(p[tris[:, 1]] - p[tris[:, 0]], p[tris[:, 2]] - p[tris[:, 0]])
 
-    n0, n1 = normals(pts), normals(moved)
-    area = np.linalg.norm(n0, axis=1)
-    ok = area > 1e-12 * max(float(area.max()), 1e-30)
-    return ok & ((n0 * n1).sum(axis=1) < 0.0)
+class _Flips:
+    """:func:`_flipped` for many moved copies of one ``pts (n, 3)`` and ``tris (T, 3)``: the
+    neutral normals and the degenerate test are computed once."""
+
+    def __init__(self, pts: np.ndarray, tris: np.ndarray):
+        self.tris = tris
+        self.n0 = self._normals(pts)
+        area = np.linalg.norm(self.n0, axis=1)
+        self.ok = area > 1e-12 * max(float(area.max()), 1e-30)
+
+    def _normals(self, p: np.ndarray) -> np.ndarray:
+        t = self.tris
+        return np.cross(p[t[:, 1]] - p[t[:, 0]], p[t[:, 2]] - p[t[:, 0]])
+
+    def __call__(self, moved: np.ndarray) -> np.ndarray:
+        return self.ok & ((self.n0 * self._normals(moved)).sum(axis=1) < 0.0)
 
 
 def _unflip(pts, tris, rho, phi, centre, angle, fixed, iterations: int = 200) -> np.ndarray:
     """Where a triangle is too coarse for the warp (it straddles the squeezed band between the
     lid edges, or a canthus) and flips, smooth the rotation over its vertices and their
-    neighbours until none flips: the continuous warp never folds, only its sampling can."""
+    neighbours until none flips: the continuous warp never folds, only its sampling can.
+
+    Only the triangles touching a turning vertex can flip and only their vertices change, so
+    the rounds run on that patch (its vertices renumbered in order: the same sums in the same
+    order as on the whole mesh, bit for bit), not on the whole head."""
     import scipy.sparse as sp
 
     moving = np.flatnonzero(angle != 0.0)
     if len(moving) == 0:
         return angle
     active = np.isin(tris, moving).any(axis=1)
-    sub = tris[active]
-    n = len(pts)
+    patch = np.unique(tris[active])  # sorted: the renumbering keeps every order
+    sub = np.searchsorted(patch, tris[active])
+    n = len(patch)
+    p, rho_p, phi_p = pts[patch], rho[patch], phi[patch]
     rows = np.concatenate([sub[:, 0], sub[:, 1], sub[:, 2]])
     cols = np.concatenate([sub[:, 1], sub[:, 2], sub[:, 0]])
     adj = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
     adj = ((adj + adj.T) > 0).astype(np.float64)
     degree = np.asarray(adj.sum(axis=1)).ravel()
-    angle = angle.copy()
+    full = angle
+    angle = angle[patch]  # a copy
     # what the warp leaves still (the canthi, everything outside the orbit) stays still
     frozen = angle == 0.0
-    frozen[fixed] = True
+    still = np.zeros(len(full), dtype=bool)
+    still[fixed] = True
+    frozen |= still[patch]
+    flipped = _Flips(p, sub)
     for _ in range(iterations):
-        bad = _flipped(pts, pts + _rotate(pts, rho, phi, centre, angle), sub)
+        bad = flipped(p + _rotate(p, rho_p, phi_p, centre, angle))
         if not bad.any():
             break
         region = np.zeros(n, dtype=bool)
@@ -353,13 +374,15 @@ def _unflip(pts, tris, rho, phi, centre, angle, fixed, iterations: int = 200) ->
         angle[region] = 0.5 * angle[region] + 0.5 * mean[region]
     for _ in range(20):
         # slivers that still flip: turn each one rigidly (its vertices share one angle)
-        bad = _flipped(pts, pts + _rotate(pts, rho, phi, centre, angle), sub)
+        bad = flipped(p + _rotate(p, rho_p, phi_p, centre, angle))
         if not bad.any():
             break
         for tri in sub[bad]:
             free = tri[~frozen[tri]]
             angle[free] = angle[tri].mean()
-    return angle
+    out = full.copy()
+    out[patch] = angle
+    return out
 
 
 def blink_deltas(canonical: np.ndarray, triangles: np.ndarray, side: str) -> tuple[np.ndarray | None, str]:
