@@ -40,7 +40,7 @@ keeps the network's shape there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -385,16 +385,21 @@ def _unflip(pts, tris, rho, phi, centre, angle, fixed, iterations: int = 200) ->
     return out
 
 
-def blink_deltas(canonical: np.ndarray, triangles: np.ndarray, side: str) -> tuple[np.ndarray | None, str]:
+def blink_deltas(
+    canonical: np.ndarray, triangles: np.ndarray, side: str, frame: LidFrame | str | None = None
+) -> tuple[np.ndarray | None, str]:
     """The geometric blink of one eye.
 
     canonical: ``(V, 3)`` float vertices in the canonical frame; triangles ``(T, 3)`` int;
-    side: ``"L"`` (+X, the subject's left) or ``"R"``. Returns ``(deltas (V, 3) float32, "")``, or
-    ``(None, reason)`` when the eye has no lid to close (closed at neutral, no eyeball).
+    side: ``"L"`` (+X, the subject's left) or ``"R"``; frame: that eye's :func:`lid_frame`
+    when already found (it is not changed), else found here. Returns ``(deltas (V, 3) float32,
+    "")``, or ``(None, reason)`` when the eye has no lid to close (closed at neutral, no eyeball).
     """
-    frame = lid_frame(canonical, triangles, side)
+    if frame is None:
+        frame = lid_frame(canonical, triangles, side)
     if isinstance(frame, str):
         return None, frame
+    frame = replace(frame)  # closing a socket sets its extra turn: on a copy
     deltas = lid_deltas(canonical, frame, triangles)
     if frame.socket and frame.ball is not None:
         deltas = _close_socket(canonical, triangles, frame, deltas)
@@ -433,21 +438,27 @@ def _close_socket(canonical, triangles, frame: LidFrame, deltas: np.ndarray, rou
 
 
 def apply_eyelids(
-    canonical: np.ndarray, triangles: np.ndarray, deltas: np.ndarray, names: tuple[str, ...] = ICT_NAMES
+    canonical: np.ndarray,
+    triangles: np.ndarray,
+    deltas: np.ndarray,
+    names: tuple[str, ...] = ICT_NAMES,
+    frames: dict | None = None,
 ) -> tuple[np.ndarray, list[str]]:
     """Replace the blink shapes of a baked rig by the geometric blink.
 
     canonical: ``(V, 3)``; triangles ``(T, 3)``; deltas: ``(S, V, 3)`` additive shapes in the
-    canonical frame, named by ``names``. Returns ``(deltas (S, V, 3) float32, notes)``: a copy
-    with ``eyeBlink_L/R`` replaced where the eye can be closed geometrically (else the network's
-    shape is kept), and one note per eye that was kept and why.
+    canonical frame, named by ``names``; frames: ``{side: LidFrame | str}`` already found by
+    :func:`lid_frame` (the missing ones are found here). Returns ``(deltas (S, V, 3) float32,
+    notes)``: a copy with ``eyeBlink_L/R`` replaced where the eye can be closed geometrically
+    (else the network's shape is kept), and one note per eye that was kept and why.
     """
+    frames = {} if frames is None else frames
     out = np.array(deltas, dtype=np.float32, copy=True)
     notes = []
     for name, side in BLINK_SIDES.items():
         if name not in names:
             continue
-        blink, reason = blink_deltas(canonical, triangles, side)
+        blink, reason = blink_deltas(canonical, triangles, side, frames.get(side))
         if blink is None:
             notes.append(f"{name}: {reason}")
             continue
@@ -464,13 +475,17 @@ def with_eyelids(prepared, deltas: np.ndarray) -> np.ndarray:
     from .lid_follow import follow_lids
 
     key = "eyelid_blinks"
+    # one lid frame per eye for the blinks and the lid follow (found once: ~40 ms at 20k)
+    frames = prepared._tensors.setdefault("eyelid_frames", {})
     if key not in prepared._tensors:
-        fixed, notes = apply_eyelids(prepared.canonical, prepared.triangles_seen, deltas)
+        for side in BLINK_SIDES.values():
+            if side not in frames:
+                frames[side] = lid_frame(prepared.canonical, prepared.triangles_seen, side)
+        fixed, notes = apply_eyelids(prepared.canonical, prepared.triangles_seen, deltas, frames=frames)
         rows = [ICT_NAMES.index(n) for n in BLINK_SIDES if not any(note.startswith(n) for note in notes)]
         prepared._tensors[key] = (rows, fixed[rows])
         prepared._tensors["eyelid_notes"] = notes
     rows, blinks = prepared._tensors[key]
     out = np.array(deltas, dtype=np.float32, copy=True)
     out[rows] = blinks
-    frames = prepared._tensors.setdefault("eyelid_frames", {})
     return follow_lids(prepared.canonical, prepared.triangles_seen, out, ICT_NAMES, frames)
