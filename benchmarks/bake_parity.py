@@ -13,7 +13,10 @@ Each is baked through the model API (``prepare`` + ``predict_skin_weights`` + ``
 method, fresh ``NFS_CACHE_DIR``). ``--compare`` prints, per mesh, whether the skin weights and
 the deltas are bit-identical, and the largest delta difference relative to the head size (the
 diagonal of the vertices' bounding box); exit 1 when any exceeds ``--tolerance`` (1e-6).
-The saved file holds deltas of third-party meshes: keep it outside the repository.
+Bit-identity needs both checkouts to start ARPACK from the same vector (``model/geometry.py``
+does since it starts from a fixed one; before that two runs of one checkout differed by up to
+~6e-6 of the head size). The saved file holds deltas of third-party meshes: keep it outside the
+repository.
 """
 
 from __future__ import annotations
