@@ -47,7 +47,7 @@ keeps the network's shape there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -377,39 +377,60 @@ def _rotate(pts, rho, phi, centre, angle) -> np.ndarray:
 
 def _flipped(pts: np.ndarray, moved: np.ndarray, tris: np.ndarray) -> np.ndarray:
     """Triangles whose normal turns by more than 90 degrees (degenerate ones skipped)."""
+    return _Flips(pts, tris)(moved)
 
-    def normals(p):
-        return np.cross(p[tris[:, 1]] - p[tris[:, 0]], p[tris[:, 2]] - p[tris[:, 0]])
 
-    n0, n1 = normals(pts), normals(moved)
-    area = np.linalg.norm(n0, axis=1)
-    ok = area > 1e-12 * max(float(area.max()), 1e-30)
-    return ok & ((n0 * n1).sum(axis=1) < 0.0)
+class _Flips:
+    """:func:`_flipped` for many moved copies of one ``pts (n, 3)`` and ``tris (T, 3)``: the
+    neutral normals and the degenerate test are computed once."""
+
+    def __init__(self, pts: np.ndarray, tris: np.ndarray):
+        self.tris = tris
+        self.n0 = self._normals(pts)
+        area = np.linalg.norm(self.n0, axis=1)
+        self.ok = area > 1e-12 * max(float(area.max()), 1e-30)
+
+    def _normals(self, p: np.ndarray) -> np.ndarray:
+        t = self.tris
+        return np.cross(p[t[:, 1]] - p[t[:, 0]], p[t[:, 2]] - p[t[:, 0]])
+
+    def __call__(self, moved: np.ndarray) -> np.ndarray:
+        return self.ok & ((self.n0 * self._normals(moved)).sum(axis=1) < 0.0)
 
 
 def _unflip(pts, tris, rho, phi, centre, angle, fixed, iterations: int = 200) -> np.ndarray:
     """Where a triangle is too coarse for the warp (it straddles the squeezed band between the
     lid edges, or a canthus) and flips, smooth the rotation over its vertices and their
-    neighbours until none flips: the continuous warp never folds, only its sampling can."""
+    neighbours until none flips: the continuous warp never folds, only its sampling can.
+
+    Only the triangles touching a turning vertex can flip and only their vertices change, so
+    the rounds run on that patch (its vertices renumbered in order: the same sums in the same
+    order as on the whole mesh, bit for bit), not on the whole head."""
     import scipy.sparse as sp
 
     moving = np.flatnonzero(angle != 0.0)
     if len(moving) == 0:
         return angle
     active = np.isin(tris, moving).any(axis=1)
-    sub = tris[active]
-    n = len(pts)
+    patch = np.unique(tris[active])  # sorted: the renumbering keeps every order
+    sub = np.searchsorted(patch, tris[active])
+    n = len(patch)
+    p, rho_p, phi_p = pts[patch], rho[patch], phi[patch]
     rows = np.concatenate([sub[:, 0], sub[:, 1], sub[:, 2]])
     cols = np.concatenate([sub[:, 1], sub[:, 2], sub[:, 0]])
     adj = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
     adj = ((adj + adj.T) > 0).astype(np.float64)
     degree = np.asarray(adj.sum(axis=1)).ravel()
-    angle = angle.copy()
+    full = angle
+    angle = angle[patch]  # a copy
     # what the warp leaves still (the canthi, everything outside the orbit) stays still
     frozen = angle == 0.0
-    frozen[fixed] = True
+    still = np.zeros(len(full), dtype=bool)
+    still[fixed] = True
+    frozen |= still[patch]
+    flipped = _Flips(p, sub)
     for _ in range(iterations):
-        bad = _flipped(pts, pts + _rotate(pts, rho, phi, centre, angle), sub)
+        bad = flipped(p + _rotate(p, rho_p, phi_p, centre, angle))
         if not bad.any():
             break
         region = np.zeros(n, dtype=bool)
@@ -423,25 +444,32 @@ def _unflip(pts, tris, rho, phi, centre, angle, fixed, iterations: int = 200) ->
         angle[region] = 0.5 * angle[region] + 0.5 * mean[region]
     for _ in range(20):
         # slivers that still flip: turn each one rigidly (its vertices share one angle)
-        bad = _flipped(pts, pts + _rotate(pts, rho, phi, centre, angle), sub)
+        bad = flipped(p + _rotate(p, rho_p, phi_p, centre, angle))
         if not bad.any():
             break
         for tri in sub[bad]:
             free = tri[~frozen[tri]]
             angle[free] = angle[tri].mean()
-    return angle
+    out = full.copy()
+    out[patch] = angle
+    return out
 
 
-def blink_deltas(canonical: np.ndarray, triangles: np.ndarray, side: str) -> tuple[np.ndarray | None, str]:
+def blink_deltas(
+    canonical: np.ndarray, triangles: np.ndarray, side: str, frame: LidFrame | str | None = None
+) -> tuple[np.ndarray | None, str]:
     """The geometric blink of one eye.
 
     canonical: ``(V, 3)`` float vertices in the canonical frame; triangles ``(T, 3)`` int;
-    side: ``"L"`` (+X, the subject's left) or ``"R"``. Returns ``(deltas (V, 3) float32, "")``, or
-    ``(None, reason)`` when the eye has no lid to close (closed at neutral, no eyeball).
+    side: ``"L"`` (+X, the subject's left) or ``"R"``; frame: that eye's :func:`lid_frame`
+    when already found (it is not changed), else found here. Returns ``(deltas (V, 3) float32,
+    "")``, or ``(None, reason)`` when the eye has no lid to close (closed at neutral, no eyeball).
     """
-    frame = lid_frame(canonical, triangles, side)
+    if frame is None:
+        frame = lid_frame(canonical, triangles, side)
     if isinstance(frame, str):
         return None, frame
+    frame = replace(frame)  # closing a socket sets its extra turn: on a copy
     deltas = lid_deltas(canonical, frame, triangles)
     if frame.socket and frame.ball is not None:
         deltas = _close_socket(canonical, triangles, frame, deltas)
@@ -480,21 +508,27 @@ def _close_socket(canonical, triangles, frame: LidFrame, deltas: np.ndarray, rou
 
 
 def apply_eyelids(
-    canonical: np.ndarray, triangles: np.ndarray, deltas: np.ndarray, names: tuple[str, ...] = ICT_NAMES
+    canonical: np.ndarray,
+    triangles: np.ndarray,
+    deltas: np.ndarray,
+    names: tuple[str, ...] = ICT_NAMES,
+    frames: dict | None = None,
 ) -> tuple[np.ndarray, list[str]]:
     """Replace the blink shapes of a baked rig by the geometric blink.
 
     canonical: ``(V, 3)``; triangles ``(T, 3)``; deltas: ``(S, V, 3)`` additive shapes in the
-    canonical frame, named by ``names``. Returns ``(deltas (S, V, 3) float32, notes)``: a copy
-    with ``eyeBlink_L/R`` replaced where the eye can be closed geometrically (else the network's
-    shape is kept), and one note per eye that was kept and why.
+    canonical frame, named by ``names``; frames: ``{side: LidFrame | str}`` already found by
+    :func:`lid_frame` (the missing ones are found here). Returns ``(deltas (S, V, 3) float32,
+    notes)``: a copy with ``eyeBlink_L/R`` replaced where the eye can be closed geometrically
+    (else the network's shape is kept), and one note per eye that was kept and why.
     """
+    frames = {} if frames is None else frames
     out = np.array(deltas, dtype=np.float32, copy=True)
     notes = []
     for name, side in BLINK_SIDES.items():
         if name not in names:
             continue
-        blink, reason = blink_deltas(canonical, triangles, side)
+        blink, reason = blink_deltas(canonical, triangles, side, frames.get(side))
         if blink is None:
             notes.append(f"{name}: {reason}")
             continue
@@ -511,13 +545,17 @@ def with_eyelids(prepared, deltas: np.ndarray) -> np.ndarray:
     from .lid_follow import follow_lids
 
     key = "eyelid_blinks"
+    # one lid frame per eye for the blinks and the lid follow (found once: ~40 ms at 20k)
+    frames = prepared._tensors.setdefault("eyelid_frames", {})
     if key not in prepared._tensors:
-        fixed, notes = apply_eyelids(prepared.canonical, prepared.triangles_seen, deltas)
+        for side in BLINK_SIDES.values():
+            if side not in frames:
+                frames[side] = lid_frame(prepared.canonical, prepared.triangles_seen, side)
+        fixed, notes = apply_eyelids(prepared.canonical, prepared.triangles_seen, deltas, frames=frames)
         rows = [ICT_NAMES.index(n) for n in BLINK_SIDES if not any(note.startswith(n) for note in notes)]
         prepared._tensors[key] = (rows, fixed[rows])
         prepared._tensors["eyelid_notes"] = notes
     rows, blinks = prepared._tensors[key]
     out = np.array(deltas, dtype=np.float32, copy=True)
     out[rows] = blinks
-    frames = prepared._tensors.setdefault("eyelid_frames", {})
     return follow_lids(prepared.canonical, prepared.triangles_seen, out, ICT_NAMES, frames)

@@ -142,3 +142,30 @@ def test_a_folding_lip_corner_is_opened_and_the_mouth_still_opens():
     np.testing.assert_array_equal(out[s][far], jaw[far])
     # the folded lip still moves down (the fold is opened, not the motion removed)
     assert np.all(out[s][lip, 1] < 0.3 * jaw[lip, 1])
+
+
+def test_topology_walks_match_the_sparse_products():
+    """Ring growth and the triangles of a vertex set, walked from the touched rows only, are
+    the sparse-product definitions (adjacency and incidence), also with a repeated corner."""
+    import scipy.sparse as sp
+
+    from model.flip_repair import _Topology
+
+    v, t = _grid(9)
+    t = np.concatenate([t, [[3, 3, 12]]])  # a degenerate triangle, as welding can leave
+    topo = _Topology(len(v), t)
+    rows = np.concatenate([t[:, 0], t[:, 1], t[:, 2], t[:, 1], t[:, 2], t[:, 0]])
+    cols = np.concatenate([t[:, 1], t[:, 2], t[:, 0], t[:, 0], t[:, 1], t[:, 2]])
+    adj = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(v), len(v)))
+    incidence = sp.csr_matrix((np.ones(t.size), (t.ravel(), np.repeat(np.arange(len(t)), 3))))
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        mask = rng.random(len(v)) < rng.choice([0.01, 0.05, 0.3])
+        rings = int(rng.integers(0, 4))
+        expected = mask.copy()
+        for _ in range(rings):
+            expected = expected | (adj @ expected.astype(float) > 0)
+        np.testing.assert_array_equal(topo.grow(mask, rings), expected)
+        np.testing.assert_array_equal(
+            topo.triangles_of(mask), np.flatnonzero(incidence.T @ mask.astype(float) > 0)
+        )

@@ -315,3 +315,16 @@ def test_ritz_retries_with_less_smoothing_then_falls_back(monkeypatch):
     L, mass = geometry.laplacian(v, t)
     w, _ = geometry._eigs_exact(L, mass, 16)
     np.testing.assert_allclose(ops.evals, w, rtol=1e-4, atol=1e-6)
+
+
+def test_eigenbasis_is_the_same_every_time():
+    """ARPACK starts from a fixed vector: the same mesh gives the same bits (the bake too; from
+    a random start the float64 eigenvectors differed run to run, up to a sign)."""
+    v, t = face_patch(2000, seed=4)
+    L, mass = geometry.laplacian(v, t)
+    assert L.shape[0] > geometry.DENSE_MAX  # shift-invert Lanczos, not the dense solver
+    a, b = geometry._eigs_exact(L, mass, 24), geometry._eigs_exact(L, mass, 24)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    ops = [compute_operators(v, t, k=24, cache=False) for _ in range(2)]
+    np.testing.assert_array_equal(ops[0].evecs, ops[1].evecs)
