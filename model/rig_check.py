@@ -112,8 +112,13 @@ EYE_REGIONS = {
 _CLOSED_EYE = 0.05  # neutral gap / opening width below which the eye counts as closed
 _OPEN_EYEBALL = 0.05  # visible share of an eyeball's disk below which the eye counts as closed
 _NOTCH_GAP = 0.25  # samples with a neutral gap below this share of the largest are not "notches"
-_SYMMETRY_TOL = 0.02  # mirror distance, in eye distances
-_SYMMETRY_SHARE = 0.95
+# a vertex's mirror partner: the closest point of its reflection on surface facing the mirrored
+# way, within this many eye distances (~5 mm on a human face, the bake's SYMMETRY_FADE): a real
+# mesh's mirrored surfaces lie 2-7 mm apart where a low-poly head's quads are split the other
+# way or a scan's two sides differ by a millimetre or two, still the same feature to an artist
+_SYMMETRY_TOL = 0.08
+_SYMMETRY_SHARE = 0.95  # of the face's area (skin outside the static zones) with a mirror partner
+_MIRROR_FACING = 0.5  # cosine: a partner's surface faces the mirrored normal within 60 degrees
 # a region is "expected" for a shape when ICT's mean displacement there is at least this share
 # of its mean in the region that moves most
 _REGION_DENSITY = 0.05
@@ -356,26 +361,35 @@ def _mirror_hits(canonical, triangles, comp, normal, offset):
 def _mirror(canonical: np.ndarray, triangles: np.ndarray, u: float, comp: np.ndarray):
     """Mirror correspondence across the fitted symmetry plane.
 
-    Starts from ``x = 0`` of the canonical frame and refits the plane (normal and offset) twice
-    from the matched pairs, so a head turned or tilted by a few degrees is still recognized as
-    symmetric. Returns (hits of each mirrored vertex on the mesh, normal (3,), offset, share of
-    vertices within ``_SYMMETRY_TOL * u`` of their mirror image).
+    The plane is fitted to nearest-vertex pairs (:func:`model.mirror_match.mirror_plane`, the
+    bake's: from ``x = 0`` of the canonical frame, refitted twice, so a head turned or tilted by
+    a few degrees is still recognized as symmetric); a hit on surface facing away from the
+    vertex's mirror image (the other lip across a mouth's slit, an eyeball under a lid) is
+    searched again on surface facing the mirrored way (:func:`model.mirror_match.facing_hits`).
+    Returns (hits of each mirrored vertex on the mesh, normal (3,), offset, matched (V,) bool:
+    the hit lies within ``_SYMMETRY_TOL * u`` on surface facing like the vertex's mirror image,
+    the vertex's mirror partner).
     """
-    normal, offset = np.array([1.0, 0.0, 0.0]), 0.0
-    for _ in range(3):
-        hits = _mirror_hits(canonical, triangles, comp, normal, offset)
-        if _ == 2:
-            break
-        # pairs (p, its mirror partner q): q - p is along the normal, (p + q) / 2 on the plane
-        diff = canonical - hits.points
-        far = np.linalg.norm(diff, axis=1) > 0.1 * u  # pairs near the plane carry no direction
-        if far.sum() >= 3:
-            signs = np.sign(diff[far] @ normal)[:, None]
-            n = np.median(diff[far] * signs, axis=0)
-            normal = n / np.linalg.norm(n)
-        offset = float(np.median(((canonical + hits.points) / 2.0) @ normal))
-    share = float(np.mean(hits.distance < _SYMMETRY_TOL * u))
-    return hits, normal, offset, share
+    from .mirror_match import facing_hits, mirror_plane
+
+    normal, offset, reflection, _ = mirror_plane(canonical, triangles, _SYMMETRY_TOL * u)
+    hits = _mirror_hits(canonical, triangles, comp, normal, offset)
+    hits, facing = facing_hits(
+        canonical, triangles, _reflect(canonical, normal, offset), hits, reflection, _MIRROR_FACING,
+        _SYMMETRY_TOL * u, comp[triangles[:, 0]],
+    )  # fmt: skip
+    return hits, normal, offset, facing & (hits.distance <= _SYMMETRY_TOL * u)
+
+
+def _face_zone(canonical: np.ndarray, mid: np.ndarray | None, u: float, skin: np.ndarray) -> np.ndarray:
+    """(V,) bool: the skin outside the heuristic static zones (the face an artist rigs; the
+    whole skin when no eyes are found)."""
+    if mid is None:
+        return skin
+    y = (canonical[:, 1] - mid[1]) / u
+    z = (canonical[:, 2] - mid[2]) / u
+    zone = ((z < _BACK_Z) & (y > _BACK_Y)) | (y > _SCALP_Y) | (y < _NECK_Y)
+    return skin & ~zone
 
 
 def _lid_closure(canonical: np.ndarray, delta: np.ndarray, eye: EyeOpening, neighbourhoods):
@@ -591,7 +605,9 @@ def check_rig(
     inv_mass = np.where(mass > 0, 1.0 / np.maximum(mass, 1e-300), 0.0)
 
     # mirror correspondence
-    hits, plane_normal, plane, sym_share = _mirror(canon, t, unit, comp)
+    hits, plane_normal, plane, matched = _mirror(canon, t, unit, comp)
+    face = _face_zone(canon, mid, unit, skin)
+    sym_share = float(mass[face & matched].sum() / max(float(mass[face].sum()), 1e-300))
     symmetric = sym_share >= _SYMMETRY_SHARE
     info["symmetric"] = bool(symmetric)
     info["symmetric_share"] = round(sym_share, 4)
@@ -747,8 +763,9 @@ def check_rig(
         r = names.index(name[:-2] + "_R")
         mirrored = np.einsum("nk,nkc->nc", hits.barycentric, d[s][hits.corners])
         mirrored -= 2.0 * (mirrored @ plane_normal)[:, None] * plane_normal[None, :]
-        diff = mirrored - d[r]
-        norm_r = np.sqrt((mass * (d[r] ** 2).sum(axis=1)).sum())
+        # on the vertices with a mirror partner: elsewhere the mesh has no mirror image to match
+        diff = np.where(matched[:, None], mirrored - d[r], 0.0)
+        norm_r = np.sqrt((mass * matched * (d[r] ** 2).sum(axis=1)).sum())
         if norm_r <= 0:
             continue
         err = 100.0 * float(np.sqrt((mass * (diff**2).sum(axis=1)).sum()) / norm_r)

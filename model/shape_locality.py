@@ -260,27 +260,14 @@ def mirror_map(
 
 def _mirror_plane(v: np.ndarray, t: np.ndarray):
     """(normal, offset, reflection (3, 3), near (V,) bool: a vertex lies within SYMMETRY_FADE
-    of the reflected mesh) of the mesh's symmetry plane, from nearest-vertex pairs."""
-    from scipy.spatial import cKDTree
+    of the reflected mesh) of the mesh's symmetry plane, from nearest-vertex pairs
+    (:func:`model.mirror_match.mirror_plane`)."""
+    from .mirror_match import mirror_plane
 
-    tree = cKDTree(v)
-    normal, offset = np.array([1.0, 0.0, 0.0]), 0.0
-    for it in range(3):
-        reflected = v - 2.0 * ((v @ normal) - offset)[:, None] * normal[None]
-        dist, idx = tree.query(reflected)
-        if it == 2:
-            break
-        diff = v - v[idx]
-        # pairs far from the plane give its direction; pairs that found no partner give nothing
-        far = (np.linalg.norm(diff, axis=1) > 0.1) & (dist < 2 * SYMMETRY_FADE)
-        if far.sum() >= 3:
-            n = np.median(diff[far] * np.sign(diff[far] @ normal)[:, None], axis=0)
-            normal = n / np.linalg.norm(n)
-        offset = float(np.median(((v + v[idx]) / 2.0) @ normal))
-    reflection = np.eye(3) - 2.0 * np.outer(normal, normal)
+    normal, offset, reflection, dist = mirror_plane(v, t, SYMMETRY_FADE)
     # a surface point within SYMMETRY_FADE has a vertex within SYMMETRY_FADE + an edge length
     edge = float(np.median(np.linalg.norm(v[t[:, 0]] - v[t[:, 1]], axis=1))) if len(t) else 0.0
-    return normal, float(offset), reflection, dist <= SYMMETRY_FADE + edge
+    return normal, offset, reflection, dist <= SYMMETRY_FADE + edge
 
 
 def _mirror_partners(v: np.ndarray, t: np.ndarray, normal: np.ndarray, offset: float, reflection: np.ndarray):
@@ -288,29 +275,17 @@ def _mirror_partners(v: np.ndarray, t: np.ndarray, normal: np.ndarray, offset: f
     # each component matched on its mirror partner only (the rig check's matching), so an
     # eyeball never takes the motion of the lid that hugs it
     from .face_landmarks import components
+    from .mirror_match import facing_hits
     from .rig_check import _mirror_hits
 
-    hits = _mirror_hits(v, t, components(len(v), t), normal, float(offset))
+    comp = components(len(v), t)
+    hits = _mirror_hits(v, t, comp, normal, float(offset))
     # a hit on another sheet of surface facing the other way (an inner lip on the mouth bag,
-    # a lid on the eyeball) is no mirror partner: within SYMMETRY_FADE such sheets do meet
-    vn = _vertex_normals(v, t)
-    at_hit = np.einsum("vk,vkc->vc", hits.barycentric, vn[hits.corners])
-    facing = np.einsum("vc,vc->v", vn @ reflection.T, at_hit) >= MIRROR_FACING * np.linalg.norm(
-        at_hit, axis=1
-    )
-    return hits, facing
-
-
-def _vertex_normals(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
-    """(V, 3) unit area-weighted vertex normals (zero for vertices in no triangle)."""
-    fn = np.cross(
-        vertices[triangles[:, 1]] - vertices[triangles[:, 0]],
-        vertices[triangles[:, 2]] - vertices[triangles[:, 0]],
-    )
-    out = np.zeros_like(vertices)
-    for k in range(3):
-        np.add.at(out, triangles[:, k], fn)
-    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-300)
+    # a lid on the eyeball) is no mirror partner: within SYMMETRY_FADE such sheets do meet; the
+    # partner is then the closest surface of the same piece facing the mirrored way
+    # (model.mirror_match), else there is none
+    reflected = v - 2.0 * ((v @ normal) - offset)[:, None] * normal[None]
+    return facing_hits(v, t, reflected, hits, reflection, MIRROR_FACING, SYMMETRY_FADE, comp[t[:, 0]])
 
 
 def mirror_blend(distance: np.ndarray) -> np.ndarray:
