@@ -74,6 +74,10 @@ SYMMETRY_FADE = 0.05  # canonical units (~5 mm): a mirror point this far is not 
 SYMMETRIC_SHARE = 0.95  # share of the motion on vertices with a partner within SYMMETRY_FADE
 SYMMETRY_EXACT = 0.01  # canonical units (~1 mm): a mesh this symmetric takes the exact rule
 MIRROR_FACING = 0.5  # cosine: a mirror partner's surface faces the mirrored normal within 60 deg
+# canonical units (~2 mm): how far a partner facing the mirrored way is searched for when the
+# closest point faces away; further, inside a mouth bag, another sheet facing the same way lies
+# within SYMMETRY_FADE (Rocketbox Adult_01: an inner upper-lip vertex took the lower lip's jawOpen)
+MIRROR_RESEARCH = 0.02
 # mirror_mismatch over which a mirror point with a second sheet by it fades from partner (0.2)
 # to none (0.35; 0.3: one of the two moves about a quarter of the other's motion); measured on
 # Rocketbox Adult_01's network bake with the floor below, only lip-slit rows pass 0.3 (9
@@ -285,7 +289,7 @@ def _mirror_partners(v: np.ndarray, t: np.ndarray, normal: np.ndarray, offset: f
     # partner is then the closest surface of the same piece facing the mirrored way
     # (model.mirror_match), else there is none
     reflected = v - 2.0 * ((v @ normal) - offset)[:, None] * normal[None]
-    return facing_hits(v, t, reflected, hits, reflection, MIRROR_FACING, SYMMETRY_FADE, comp[t[:, 0]])
+    return facing_hits(v, t, reflected, hits, reflection, MIRROR_FACING, MIRROR_RESEARCH, comp[t[:, 0]])
 
 
 def mirror_blend(distance: np.ndarray) -> np.ndarray:
