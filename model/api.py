@@ -602,6 +602,14 @@ class FaceModel:
             from .eyelids import with_eyelids
 
             canonical = with_eyelids(prepared, canonical)
+            if self.shape_symmetry:
+                # the lid solver and the lid follow work on each eye's own geometry: on a
+                # mirror-symmetric mesh their left and right shapes are evened out too (Rocketbox
+                # avatars: eyeBlink 19-30 % mirror error otherwise)
+                from .shape_locality import symmetrize
+
+                mirror = prepared._tensors.setdefault("mirror_map", {})
+                canonical = symmetrize(canonical, prepared.canonical, prepared.triangles_seen, mirror=mirror)
         return np.asarray(canonical, dtype=np.float32)
 
     def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray]:

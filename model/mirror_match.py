@@ -67,7 +67,7 @@ def vertex_normals(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     return np.divide(out, norm, out=np.zeros_like(out), where=norm > 0)
 
 
-def _face_normals(v: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def face_normals(v: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(T, 3) unit face normals (zero for degenerate faces), (T,) twice the areas."""
     fn = np.cross(v[t[:, 1]] - v[t[:, 0]], v[t[:, 2]] - v[t[:, 0]])
     area2 = np.linalg.norm(fn, axis=1)
@@ -79,7 +79,7 @@ def _best_own_face(
 ) -> np.ndarray:
     """(V,) the largest cosine between ``directions`` (V, 3) and the mirrored face normals of
     each vertex's own triangles (-inf for a vertex in none)."""
-    fn, _ = _face_normals(v, t)
+    fn, _ = face_normals(v, t)
     mirrored = fn @ np.asarray(reflection, np.float64).T
     out = np.full(len(v), -np.inf)
     for k in range(3):
@@ -101,7 +101,7 @@ def facing(
     vn = vertex_normals(v, t)
     at_hit = np.einsum("vk,vkc->vc", hits.barycentric, vn[hits.corners])
     smooth = np.einsum("vc,vc->v", vn @ reflection.T, at_hit) >= min_cos * np.linalg.norm(at_hit, axis=1)
-    fn, _ = _face_normals(v, t)
+    fn, _ = face_normals(v, t)
     return smooth | (_best_own_face(v, t, reflection, fn[hits.triangle]) >= min_cos)
 
 
@@ -129,7 +129,7 @@ def facing_hits(
         return hits, ok
     from scipy.spatial import cKDTree
 
-    fn, area2 = _face_normals(v, t)
+    fn, area2 = face_normals(v, t)
     centroid = v[t].mean(axis=1)
     # a triangle whose closest point is within ``radius`` has its centroid within radius plus
     # its own circumradius: the longest edge bounds that
@@ -158,3 +158,109 @@ def facing_hits(
             out[i] = value[0]
     new = ClosestHits(*fields)
     return new, facing(v, t, new, reflection, min_cos)
+
+
+def _ring_reach(num_vertices: int, triangles: np.ndarray, rings: int):
+    """(V, V) sparse bool: vertex pairs within ``rings`` edge rings of each other."""
+    import scipy.sparse as sp
+
+    t = np.asarray(triangles, dtype=np.int64)
+    rows = np.concatenate([t[:, 0], t[:, 1], t[:, 2], t[:, 1], t[:, 2], t[:, 0], np.arange(num_vertices)])
+    cols = np.concatenate([t[:, 1], t[:, 2], t[:, 0], t[:, 0], t[:, 1], t[:, 2], np.arange(num_vertices)])
+    step = sp.csr_matrix((np.ones(len(rows), np.int32), (rows, cols)), shape=(num_vertices, num_vertices))
+    step.data[:] = 1
+    reach = step
+    for _ in range(rings - 1):
+        reach = reach @ step
+        reach.data[:] = 1
+    return reach.tocsr()
+
+
+def _near_any(reach, corners: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """(n,) bool: vertex ``others[n]`` is within reach of one of ``corners[n]`` (n, 3)."""
+    out = np.zeros(len(others), bool)
+    for k in range(corners.shape[1]):
+        out |= np.asarray(reach[corners[:, k], others]).ravel() != 0
+    return out
+
+
+def sheet_consistent_hits(
+    vertices: np.ndarray,
+    triangles: np.ndarray,
+    reflected: np.ndarray,
+    hits: ClosestHits,
+    reflection: np.ndarray,
+    min_cos: float,
+    radius: float,
+    rings: int = 3,
+) -> tuple[ClosestHits, np.ndarray]:
+    """(hits, ambiguous (V,) bool): where a second sheet of surface passes within an edge
+    length of a vertex's mirror point (a vertex there lies more than ``rings`` edge rings from
+    the hit triangle's corners: the other lip across a closed mouth's slit, both facing the
+    same way), the hit on the sheet its neighbours' mirror points lie on. Geometry only: the
+    mirror map is continuous on the surface, so the lower lip's row maps next to where the
+    lower lip's next row maps. ``ambiguous``: a second sheet was there (replaced or not).
+
+    Each hit of such a vertex gets a rival: the closest point facing the vertex's mirror image
+    (``min_cos``, as :func:`facing`) more than ``rings`` rings from the hit, within ``radius``;
+    and no further than the hit plus the mean edge length at the vertex; it wins when more of the vertex's
+    neighbours (one ring, those with no second sheet
+    by their own mirror point; two rings when none) have their hit within ``rings`` rings of
+    it than of the current hit.
+    """
+    from scipy.spatial import cKDTree
+
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    q = np.asarray(reflected, dtype=np.float64)
+    n = len(v)
+    ambiguous = np.zeros(n, bool)
+    if len(t) == 0:
+        return hits, ambiguous
+    reach = _ring_reach(n, t, rings)
+    edge = float(np.median(np.linalg.norm(v[t[:, 0]] - v[t[:, 1]], axis=1)))
+    near = cKDTree(v).query_ball_point(hits.points, edge)
+    owner = np.repeat(np.arange(n), [len(x) for x in near])
+    other = np.fromiter((k for x in near for k in x), dtype=np.int64, count=len(owner))
+    far = ~_near_any(reach, hits.corners[owner], other)
+    ambiguous[owner[far]] = True
+    ids = np.flatnonzero(ambiguous)
+    if ids.size == 0:
+        return hits, ambiguous
+    one_ring = _ring_reach(n, t, 1)
+    fn, area2 = face_normals(v, t)
+    mirrored = fn @ np.asarray(reflection, np.float64).T
+    centroid = v[t].mean(axis=1)
+    grow = radius + float(np.linalg.norm(v[t] - centroid[:, None], axis=2).max())
+    tree = cKDTree(centroid)
+    fields = [np.array(f, copy=True) for f in hits]
+    for i, cand in zip(ids, tree.query_ball_point(q[ids], grow), strict=True):
+        cand = np.asarray(cand, dtype=np.int64)
+        own = np.flatnonzero((t == i).any(axis=1))
+        like = (fn[cand] @ mirrored[own].T).max(axis=1, initial=-np.inf) >= min_cos
+        apart = ~_near_any(reach, t[cand], np.full(len(cand), hits.corners[i, 0]))
+        apart &= ~_near_any(reach, t[cand], np.full(len(cand), hits.corners[i, 1]))
+        apart &= ~_near_any(reach, t[cand], np.full(len(cand), hits.corners[i, 2]))
+        cand = cand[like & apart & (area2[cand] > 0)]
+        if cand.size == 0:
+            continue
+        found = closest_points(v, t[cand], q[i : i + 1])
+        # the rival must be about as close as the hit, within the mesh's resolution: a hit on
+        # a mirror-built mesh's mirrored vertex is exact, however the neighbours vote
+        local = float(np.linalg.norm(v[t[own]] - v[i], axis=2).sum() / max(2 * len(own), 1))
+        if found.distance[0] > min(radius, hits.distance[i] + local):
+            continue
+        neighbours = one_ring[i].indices
+        sure = neighbours[~ambiguous[neighbours]]
+        if sure.size == 0:
+            two = (one_ring @ one_ring[i].T).nonzero()[0]
+            sure = two[~ambiguous[two]]
+        if sure.size == 0:
+            continue
+        witness = hits.corners[sure, 0]
+        keep = _near_any(reach, np.repeat(hits.corners[i : i + 1], len(sure), 0), witness).sum()
+        rival = _near_any(reach, np.repeat(found.corners, len(sure), 0), witness).sum()
+        if rival > keep:
+            for out, value in zip(fields, (cand[found.triangle], *found[1:]), strict=True):
+                out[i] = value[0]
+    return ClosestHits(*fields), ambiguous

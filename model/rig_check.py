@@ -370,15 +370,21 @@ def _mirror(canonical: np.ndarray, triangles: np.ndarray, u: float, comp: np.nda
     the hit lies within ``_SYMMETRY_TOL * u`` on surface facing like the vertex's mirror image,
     the vertex's mirror partner).
     """
-    from .mirror_match import facing_hits, mirror_plane
+    from .mirror_match import facing, facing_hits, mirror_plane, sheet_consistent_hits
 
     normal, offset, reflection, _ = mirror_plane(canonical, triangles, _SYMMETRY_TOL * u)
     hits = _mirror_hits(canonical, triangles, comp, normal, offset)
-    hits, facing = facing_hits(
-        canonical, triangles, _reflect(canonical, normal, offset), hits, reflection, _MIRROR_FACING,
-        _SYMMETRY_TOL * u, comp[triangles[:, 0]],
+    reflected = _reflect(canonical, normal, offset)
+    hits, _ = facing_hits(
+        canonical, triangles, reflected, hits, reflection, _MIRROR_FACING, _SYMMETRY_TOL * u,
+        comp[triangles[:, 0]],
     )  # fmt: skip
-    return hits, normal, offset, facing & (hits.distance <= _SYMMETRY_TOL * u)
+    # at a closed mouth's slit the mirror point of a lip's row lands on the other lip, facing
+    # the same way: the partner is on the sheet the neighbours' mirror points lie on
+    hits, _ = sheet_consistent_hits(canonical, triangles, reflected, hits, reflection, _MIRROR_FACING,
+                                    _SYMMETRY_TOL * u)  # fmt: skip
+    matched = facing(canonical, triangles, hits, reflection, _MIRROR_FACING)
+    return hits, normal, offset, matched & (hits.distance <= _SYMMETRY_TOL * u)
 
 
 def _face_zone(canonical: np.ndarray, mid: np.ndarray | None, u: float, skin: np.ndarray) -> np.ndarray:

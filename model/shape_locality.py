@@ -325,6 +325,8 @@ def symmetrize(
     motion = np.sqrt(np.einsum("svc,svc->v", d, d))
     # a floor so a mesh with no motion yet (or a vertex the shapes leave still) is judged by its shape
     motion = motion + 1e-3 * max(float(motion.mean()), 1e-300)
+    mirror = {} if mirror is None else mirror
+    canonical = np.asarray(canonical, dtype=np.float64)
     hits, ok, reflection, share = mirror_map(canonical, triangles, motion, mirror)
     if hits is None or share < SYMMETRIC_SHARE:
         return deltas
@@ -349,6 +351,17 @@ def symmetrize(
         mismatch = mirror_mismatch(d, hits, ok, reflection, names)
         suspect = np.flatnonzero(mismatch > MIRROR_MISMATCH[0])
         suspect = suspect[_two_sheets(canonical, triangles, hits, suspect)]
+        # the partner on the vertex's own lip: the other sheet by the mirror point, when its
+        # motion matches (before this, the slit rows kept their own asymmetric deltas: the lower
+        # lip's inner row folded unevenly in jawOpen, mouthLowerDown stayed 20 % asymmetric)
+        normal, offset = mirror["plane"][:2]
+        reflected = canonical - 2.0 * ((canonical @ normal) - offset)[:, None] * normal[None]
+        total = _mismatch_terms(d, hits, reflection, names)[1]
+        hits, replaced = _same_sheet_hits(
+            canonical, triangles, d, hits, suspect, reflected, reflection, names, _mismatch_floor(total)
+        )
+        mismatch[suspect[replaced]] = 0.0
+        suspect = suspect[~replaced]
         low, high = MIRROR_MISMATCH
         ramp = np.clip((mismatch[suspect] - low) / (high - low), 0.0, 1.0)
         partner = np.ones(len(ok))
@@ -388,20 +401,91 @@ def mirror_mismatch(
     moving little counts little).
     deltas (S, V, 3) canonical; ``hits``, ``ok``, ``reflection`` from :func:`mirror_map`;
     a vertex with ``ok`` False gets 0."""
+    diff, total = _mismatch_terms(np.asarray(deltas, dtype=np.float64), hits, reflection, names)
+    return np.where(ok, diff / np.maximum(total + _mismatch_floor(total), 1e-300), 0.0)
+
+
+def _mismatch_floor(total: np.ndarray) -> float:
+    """The denominator's floor: :data:`MIRROR_MOTION_FLOOR` of the largest motion. The gate is
+    for large motions halved by a wrong partner; small ones (a brow's few-percent asymmetry)
+    stay averaged."""
+    return (MIRROR_MOTION_FLOOR * float(np.sqrt(total.max(initial=0.0)))) ** 2
+
+
+def _mismatch_terms(d: np.ndarray, hits, reflection: np.ndarray, names, ids: np.ndarray | None = None):
+    """(diff, total) of :func:`mirror_mismatch` for the vertices ``ids`` (all: None), read at
+    ``hits`` (one row per vertex of ``ids``)."""
     from .transfer import transfer
 
-    d = np.asarray(deltas, dtype=np.float64)
     pairs, single = mirror_pairs(names)
-    diff = np.zeros(d.shape[1])
-    total = np.zeros(d.shape[1])
+    rows = slice(None) if ids is None else ids
+    n = d.shape[1] if ids is None else len(ids)
+    diff, total = np.zeros(n), np.zeros(n)
     for own, other in [*pairs, *[(r, left) for left, r in pairs], *[(s, s) for s in single]]:
         image = transfer(d[other], hits) @ reflection.T
-        diff += np.einsum("vc,vc->v", d[own] - image, d[own] - image)
-        total += np.einsum("vc,vc->v", d[own], d[own]) + np.einsum("vc,vc->v", image, image)
-    # a floor of MIRROR_MOTION_FLOOR of the largest motion: the gate is for large motions
-    # halved by a wrong partner; small ones (a brow's few-percent asymmetry) stay averaged
-    floor = (MIRROR_MOTION_FLOOR * float(np.sqrt(total.max(initial=0.0)))) ** 2
-    return np.where(ok, diff / np.maximum(total + floor, 1e-300), 0.0)
+        mine = d[own][rows]
+        diff += np.einsum("vc,vc->v", mine - image, mine - image)
+        total += np.einsum("vc,vc->v", mine, mine) + np.einsum("vc,vc->v", image, image)
+    return diff, total
+
+
+def _ring_sets(v: np.ndarray, t: np.ndarray, seeds: list[np.ndarray]) -> list[np.ndarray]:
+    """For each array of seed vertices, the vertices within :data:`MIRROR_RINGS` edge rings."""
+    import scipy.sparse as sp
+
+    step = (_umbrella(len(v), t) != 0).astype(np.int8).tocsr()
+    out = []
+    for seed in seeds:
+        ones = np.ones(len(seed), np.int8)
+        ring = sp.csr_matrix((ones, (np.zeros(len(seed), int), seed)), shape=(1, len(v)))
+        for _ in range(MIRROR_RINGS):
+            ring = ring + ring @ step
+        out.append(ring.indices)
+    return out
+
+
+def _same_sheet_hits(canonical, triangles, d, hits, ids, reflected, reflection, names, floor):
+    """Hits (a copy) where each vertex of ``ids`` (mirror point by a second sheet, motion
+    mismatched) takes the closest point on surface facing its mirror image more than
+    :data:`MIRROR_RINGS` rings from its hit, within :data:`SYMMETRY_FADE`, when the motion
+    there matches (mismatch under ``MIRROR_MISMATCH[0]``); and (len(ids),) bool: replaced.
+
+    At a closed mouth's slit the reflected lower-lip row lands on the upper lip (or the other
+    way round): two sheets a fraction of a mm apart, both facing the same way, so neither
+    distance nor facing tells them apart; the sheet whose motion matches is the same lip."""
+    from scipy.spatial import cKDTree
+
+    from .mirror_match import face_normals
+    from .transfer import ClosestHits, closest_points
+
+    v = np.asarray(canonical, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    fn, area2 = face_normals(v, t)
+    mirrored = fn @ reflection.T
+    centroid = v[t].mean(axis=1)
+    reach = SYMMETRY_FADE + float(np.linalg.norm(v[t] - centroid[:, None], axis=2).max())
+    tree = cKDTree(centroid)
+    fields = [np.array(f, copy=True) for f in hits]
+    replaced = np.zeros(len(ids), bool)
+    rings = _ring_sets(v, t, [hits.corners[i] for i in ids])
+    for k, (i, near) in enumerate(zip(ids, tree.query_ball_point(reflected[ids], reach), strict=True)):
+        near = np.asarray(near, dtype=np.int64)
+        own = np.flatnonzero((t == i).any(axis=1))
+        like = (fn[near] @ mirrored[own].T).max(axis=1, initial=-np.inf) >= MIRROR_FACING
+        other = ~np.isin(t[near], rings[k]).any(axis=1)
+        near = near[like & other & (area2[near] > 0)]
+        if near.size == 0:
+            continue
+        found = closest_points(v, t[near], reflected[i : i + 1])
+        if found.distance[0] > SYMMETRY_FADE:
+            continue
+        alt = ClosestHits(near[found.triangle], *found[1:])
+        diff, total = _mismatch_terms(d, alt, reflection, names, np.array([i]))
+        if diff[0] / max(total[0] + floor, 1e-300) < MIRROR_MISMATCH[0]:
+            replaced[k] = True
+            for out, value in zip(fields, alt, strict=True):
+                out[i] = value[0]
+    return ClosestHits(*fields), replaced
 
 
 def _two_sheets(canonical: np.ndarray, triangles: np.ndarray, hits, ids: np.ndarray) -> np.ndarray:
