@@ -388,14 +388,16 @@ def _mirror(canonical: np.ndarray, triangles: np.ndarray, u: float, comp: np.nda
 
 
 def _face_zone(canonical: np.ndarray, mid: np.ndarray | None, u: float, skin: np.ndarray) -> np.ndarray:
-    """(V,) bool: the skin outside the heuristic static zones (the face an artist rigs; the
-    whole skin when no eyes are found)."""
+    """(V,) bool: the face an artist rigs, the skin in front of the ears' line (``z > E_z +
+    _BACK_Z u``) between the scalp top and the neck base of the static zones (the whole skin
+    when no eyes are found). The back of the head and neck is left out: a ponytail's root or a
+    bust's hair makes it asymmetric on heads whose faces are mirror images (Rocketbox Adult_02:
+    7 % of its skin area there, behind the neck)."""
     if mid is None:
         return skin
     y = (canonical[:, 1] - mid[1]) / u
     z = (canonical[:, 2] - mid[2]) / u
-    zone = ((z < _BACK_Z) & (y > _BACK_Y)) | (y > _SCALP_Y) | (y < _NECK_Y)
-    return skin & ~zone
+    return skin & (z > _BACK_Z) & (y < _SCALP_Y) & (y > _NECK_Y)
 
 
 def _lid_closure(canonical: np.ndarray, delta: np.ndarray, eye: EyeOpening, neighbourhoods):

@@ -338,7 +338,10 @@ def symmetrize(
     if exact.mean() >= SYMMETRIC_SHARE:
         # symmetric to ~1 mm nearly everywhere (a mirror-built mesh): the partners within that
         # are exact, the rest keep their deltas, no blend
-        ok, blend = exact, exact.astype(np.float64)
+        # (and, facing the right way, fading out to SYMMETRY_FADE: the demo head's neck under
+        # the chin is a few mm off its mirror image, mouthStretch stayed 6 % asymmetric there)
+        ok = exact | ok
+        blend = np.where(exact, 1.0, np.where(ok, mirror_blend(hits.distance), 0.0))
     else:
         # a pairing that swaps the motion is no partner: where two sheets of one piece meet
         # within a fraction of a mm (the inner rows of closed lips at the mouth slit, joined only
