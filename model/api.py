@@ -601,16 +601,36 @@ class FaceModel:
         if self.eyelids:
             from .eyelids import with_eyelids
 
+            before = canonical
             canonical = with_eyelids(prepared, canonical)
             if self.shape_symmetry:
-                # the lid solver and the lid follow work on each eye's own geometry: on a
-                # mirror-symmetric mesh their left and right shapes are evened out too (Rocketbox
-                # avatars: eyeBlink 19-30 % mirror error otherwise)
-                from .shape_locality import symmetrize
-
-                mirror = prepared._tensors.setdefault("mirror_map", {})
-                canonical = symmetrize(canonical, prepared.canonical, prepared.triangles_seen, mirror=mirror)
+                canonical = self._symmetrize_changed(prepared, before, canonical)
         return np.asarray(canonical, dtype=np.float32)
+
+    @staticmethod
+    def _symmetrize_changed(prepared: PreparedMesh, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+        """``after`` (53, S, 3) canonical with the shapes that differ from ``before`` (and their
+        mirror partners) symmetrized again (:func:`model.shape_locality.symmetrize`): the lid
+        solver and the lid follow work on each eye's own geometry, so on a mirror-symmetric mesh
+        their left and right shapes came out 19-30 % apart (Rocketbox avatars' eyeBlink); the
+        other shapes are left as the first pass made them."""
+        from .shape_locality import mirror_pairs, symmetrize
+
+        changed = set(np.flatnonzero(np.any(np.asarray(before) != np.asarray(after), axis=(1, 2))).tolist())
+        if not changed:
+            return after
+        pairs, _ = mirror_pairs(ICT_NAMES)
+        for left, right in pairs:
+            if left in changed or right in changed:
+                changed |= {left, right}
+        rows = sorted(changed)
+        mirror = prepared._tensors.setdefault("mirror_map", {})
+        out = np.array(after, copy=True)
+        out[rows] = symmetrize(
+            np.asarray(after)[rows], prepared.canonical, prepared.triangles_seen,
+            tuple(ICT_NAMES[r] for r in rows), mirror=mirror,
+        )  # fmt: skip
+        return out
 
     def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray]:
         """Canonical (53, S, 3) float32 deltas of the classical rig and (S,) residuals, cached
