@@ -626,10 +626,8 @@ class FaceModel:
         rows = sorted(changed)
         mirror = prepared._tensors.setdefault("mirror_map", {})
         out = np.array(after, copy=True)
-        out[rows] = symmetrize(
-            np.asarray(after)[rows], prepared.canonical, prepared.triangles_seen,
-            tuple(ICT_NAMES[r] for r in rows), mirror=mirror,
-        )  # fmt: skip
+        # all shapes in, so the symmetry share and the lip-slit gate see the whole bake's motion
+        out[rows] = symmetrize(after, prepared.canonical, prepared.triangles_seen, mirror=mirror)[rows]
         return out
 
     def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray]:
