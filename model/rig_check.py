@@ -358,7 +358,13 @@ def _mirror_hits(canonical, triangles, comp, normal, offset):
     return ClosestHits(*fields)
 
 
-def _mirror(canonical: np.ndarray, triangles: np.ndarray, u: float, comp: np.ndarray):
+def _mirror(
+    canonical: np.ndarray,
+    triangles: np.ndarray,
+    u: float,
+    comp: np.ndarray,
+    eyeball: np.ndarray | None = None,
+):
     """Mirror correspondence across the fitted symmetry plane.
 
     The plane is fitted to nearest-vertex pairs (:func:`model.mirror_match.mirror_plane`, the
@@ -374,7 +380,7 @@ def _mirror(canonical: np.ndarray, triangles: np.ndarray, u: float, comp: np.nda
 
     normal, offset, reflection, _ = mirror_plane(canonical, triangles, _SYMMETRY_TOL * u)
     hits = _mirror_hits(canonical, triangles, comp, normal, offset)
-    reflected = _reflect(canonical, normal, offset)
+    hits, reflected = _part_hits(canonical, triangles, comp, hits, normal, offset, eyeball)
     hits, _ = facing_hits(
         canonical, triangles, reflected, hits, reflection, _MIRROR_FACING, _SYMMETRY_TOL * u,
         comp[triangles[:, 0]],
@@ -385,6 +391,40 @@ def _mirror(canonical: np.ndarray, triangles: np.ndarray, u: float, comp: np.nda
                                     _SYMMETRY_TOL * u)  # fmt: skip
     matched = facing(canonical, triangles, hits, reflection, _MIRROR_FACING)
     return hits, normal, offset, matched & (hits.distance <= _SYMMETRY_TOL * u)
+
+
+def _part_hits(canonical, triangles, comp, hits, normal, offset, eyeball=None):
+    """(hits, reflected points): each eyeball piece (``eyeball`` (V,) bool: the eyeballs and
+    their shells; None: none) whose mirror partner is another piece is reflected across its
+    own plane, the one midway between the two pieces' centroids, and matched on that piece. A part is the
+    mirror image of its partner even when the pair sits off the face's plane: the Rocketbox
+    avatars' eyeballs lie 2.4 / 3.2 mm to one side of it, so each eye's eyeLook rotation about
+    its own centre read 14-19 % asymmetric against the other eye's surface shifted by that.
+    Other vertices keep ``hits`` and the face plane's reflection (lash strips too: they follow
+    the lids, which mirror across the face's plane)."""
+    from .transfer import ClosestHits, closest_points
+
+    reflected = _reflect(canonical, normal, offset)
+    sizes = np.bincount(comp)
+    tri_comp = comp[triangles[:, 0]]
+    landed = tri_comp[hits.triangle]
+    fields = [np.array(f, copy=True) for f in hits]
+    if eyeball is None:
+        return hits, reflected
+    for c in np.unique(comp[eyeball]):
+        members = np.flatnonzero(comp == c)
+        if members.size < 4 or not eyeball[members].all():
+            continue
+        partner = int(np.argmax(np.bincount(landed[members])))
+        if partner == c or partner == np.argmax(sizes) or not 0.5 <= sizes[partner] / sizes[c] <= 2.0:
+            continue  # a piece across the plane (teeth, tongue), or matched on the skin: the face's
+        centre = 0.5 * (canonical[members].mean(axis=0) + canonical[comp == partner].mean(axis=0))
+        reflected[members] = _reflect(canonical[members], normal, float(centre @ normal))
+        tri_ids = np.flatnonzero(tri_comp == partner)
+        found = closest_points(canonical, triangles[tri_ids], reflected[members])
+        for out, value in zip(fields, (tri_ids[found.triangle], *found[1:]), strict=True):
+            out[members] = value
+    return ClosestHits(*fields), reflected
 
 
 def _face_zone(canonical: np.ndarray, mid: np.ndarray | None, u: float, skin: np.ndarray) -> np.ndarray:
@@ -613,7 +653,7 @@ def check_rig(
     inv_mass = np.where(mass > 0, 1.0 / np.maximum(mass, 1e-300), 0.0)
 
     # mirror correspondence
-    hits, plane_normal, plane, matched = _mirror(canon, t, unit, comp)
+    hits, plane_normal, plane, matched = _mirror(canon, t, unit, comp, eyeball)
     face = _face_zone(canon, mid, unit, skin)
     sym_share = float(mass[face & matched].sum() / max(float(mass[face].sum()), 1e-300))
     symmetric = sym_share >= _SYMMETRY_SHARE

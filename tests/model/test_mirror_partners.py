@@ -98,3 +98,28 @@ def test_an_asymmetric_pair_on_a_near_symmetric_face_is_flagged():
     report = check_rig(v, t, broken)
     assert report.info["symmetric"]
     assert any(line.startswith("mouthSmile_L/mouthSmile_R") for line in report.verdicts)
+
+
+def test_eyeballs_off_the_face_plane_rotate_as_mirror_images():
+    """Both eyeballs 0.1 units (~3 mm) to one side of the face's plane, as on the Rocketbox
+    avatars, each turning about its own centre: the eyeLook pairs are mirror images part for
+    part (before: read against the other eye shifted by 0.2, 14-19 % on the avatars)."""
+    from model.rig_constraints import eye_look_rotation
+    from tests.model.test_rig_check import EYE_X, with_eyeballs
+
+    face, t_face = eyed_face()
+    v, t = with_eyeballs(face, t_face)
+    balls = np.arange(len(face), len(v))
+    v[balls, 0] += 0.1
+    rig = np.zeros((len(ICT_NAMES), len(v), 3))
+    rig[:, : len(face)] = sensible_rig(face)
+    for side, sign in (("L", 1.0), ("R", -1.0)):
+        ids = balls[np.sign(v[balls, 0] - 0.1) == sign]
+        rel = v[ids] - [sign * EYE_X + 0.1, 0.0, -0.35]
+        for name in ("eyeLookIn", "eyeLookOut", "eyeLookUp", "eyeLookDown"):
+            rot = eye_look_rotation(f"{name}_{side}", side)
+            rig[ict_index(f"{name}_{side}"), ids] = rel @ rot.T - rel
+    report = check_rig(v, t, rig)
+    assert report.info["symmetric"]
+    for name in ("eyeLookIn_L", "eyeLookOut_L", "eyeLookUp_L"):
+        assert next(s for s in report.shapes if s.name == name).mirror_error_pct < 1.0
