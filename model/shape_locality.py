@@ -38,11 +38,19 @@ the tolerance fades because real near-symmetric heads failed a 1 mm test on all 
 scan's back of the head or its shoulders are asymmetric, a low-poly avatar's mirrored surfaces
 lie 2-7 mm apart where its quads are split the other way (share within 1 mm: Demosthenes 25 %,
 Nefertiti 73 %, the Rocketbox heads 52-54 %; of the motion within 5 mm: 98-100 %), and their
-bakes came out 43-62 % asymmetric (the rig check's mirror error, median over pairs; now
-Demosthenes 12 %, Nefertiti 12 %, the Rocketbox heads 22-24 %: hits on another sheet,
-:data:`MIRROR_FACING`, keep their own deltas, around the lips too). A mesh symmetric to
-:data:`SYMMETRY_EXACT` at 95 % of its vertices (the demo head) keeps the exact rule: partners
-within that tolerance averaged whole, the rest unchanged. It costs
+bakes came out 43-62 % asymmetric (the rig check's mirror error, median over pairs, session 5).
+A partner is found on surface facing the mirrored way (:data:`MIRROR_FACING`; where the closest
+point faces away, a lip's underside or an eyeball, the closest facing point within
+:data:`MIRROR_RESEARCH`, :func:`model.mirror_match.facing_hits`; before, such vertices kept
+their own deltas: 8-12 % of a Rocketbox head, most of its lips); at a closed mouth's slit,
+where the mirror point lands on the other lip facing the same way, the other sheet whose motion
+matches (:func:`_same_sheet_hits`; the rest of :func:`mirror_mismatch`'s gate as before). The
+bake symmetrizes again the shapes the eyelid solver changes (:meth:`model.api.FaceModel.bake`).
+Mirror error now (the session-6 rig check, median over pairs): demo head 1.0 %, Nefertiti
+4.6 %, Rocketbox Adult_01 6.4 %, Adult_02 2.9 %; Demosthenes 8.7 %, judged asymmetric. A mesh
+symmetric to :data:`SYMMETRY_EXACT` at 95 % of its vertices (the demo head) keeps the exact
+rule: partners within that tolerance averaged whole, the others facing the mirrored way fading
+out to :data:`SYMMETRY_FADE` like the near-symmetric rule (its neck under the chin). It costs
 held-out ICT error (4 cases a set, flip repair off; unseen / stylized / hard unseen / hard
 stylized 0.117 / 0.130 / 0.098 / 0.170 -> 0.117 / 0.134 / 0.102 / 0.172): ICT's identities and
 the stylizing warps are a few mm asymmetric and so are their true shapes.
