@@ -265,7 +265,7 @@ def mirror_map(
         return None, np.zeros(len(v), bool), reflection, float(weight[near].sum())
     if "hits" not in cache:
         cache["hits"] = _mirror_partners(v, t, normal, offset, reflection)
-    hits, facing = cache["hits"]
+    hits, facing, _ = cache["hits"]
     near = hits.distance <= SYMMETRY_FADE  # the share judges the shape; facing, the pairing
     return hits, near & facing, reflection, float(weight[near].sum())
 
@@ -283,7 +283,8 @@ def _mirror_plane(v: np.ndarray, t: np.ndarray):
 
 
 def _mirror_partners(v: np.ndarray, t: np.ndarray, normal: np.ndarray, offset: float, reflection: np.ndarray):
-    """(hits of each reflected vertex on its mirror component, facing (V,) bool)."""
+    """(hits of each reflected vertex on its mirror component, facing (V,) bool, the plain
+    closest points before the search for facing partners)."""
     # each component matched on its mirror partner only (the rig check's matching), so an
     # eyeball never takes the motion of the lid that hugs it
     from .face_landmarks import components
@@ -297,7 +298,9 @@ def _mirror_partners(v: np.ndarray, t: np.ndarray, normal: np.ndarray, offset: f
     # partner is then the closest surface of the same piece facing the mirrored way
     # (model.mirror_match), else there is none
     reflected = v - 2.0 * ((v @ normal) - offset)[:, None] * normal[None]
-    return facing_hits(v, t, reflected, hits, reflection, MIRROR_FACING, MIRROR_RESEARCH, comp[t[:, 0]])
+    groups = comp[t[:, 0]]
+    found, facing = facing_hits(v, t, reflected, hits, reflection, MIRROR_FACING, MIRROR_RESEARCH, groups)
+    return found, facing, hits
 
 
 def mirror_blend(distance: np.ndarray) -> np.ndarray:
@@ -342,14 +345,15 @@ def symmetrize(
     # quads split the other way), and so does whether a hit faces the right way: smoothed, so the
     # blend adds no ripple to the shapes; a vertex whose hit is no partner (ok False: another
     # sheet) keeps its own delta
-    exact = hits.distance <= SYMMETRY_EXACT
+    plain = mirror["hits"][2]  # the closest points, before the search for facing partners
+    exact = plain.distance <= SYMMETRY_EXACT
     if exact.mean() >= SYMMETRIC_SHARE:
         # symmetric to ~1 mm nearly everywhere (a mirror-built mesh): the partners within that
         # are exact, the rest keep their deltas, no blend
-        # (and, facing the right way, fading out to SYMMETRY_FADE: the demo head's neck under
-        # the chin is a few mm off its mirror image, mouthStretch stayed 6 % asymmetric there)
-        ok = exact | ok
-        blend = np.where(exact, 1.0, np.where(ok, mirror_blend(hits.distance), 0.0))
+        # (a mirror-built mesh keeps the session-5 rule exactly: its closest points, no search
+        # for facing partners, no fade; measured, either change moved the demo head's shapes at
+        # its lips and cost the resolution-robustness margin, tests/model/test_api.py)
+        hits, ok, blend = plain, exact, exact.astype(np.float64)
     else:
         # a pairing that swaps the motion is no partner: where two sheets of one piece meet
         # within a fraction of a mm (the inner rows of closed lips at the mouth slit, joined only
