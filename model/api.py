@@ -601,33 +601,28 @@ class FaceModel:
         if self.eyelids:
             from .eyelids import with_eyelids
 
-            before = canonical
             canonical = with_eyelids(prepared, canonical)
             if self.shape_symmetry:
-                canonical = self._symmetrize_changed(prepared, before, canonical)
+                canonical = self._symmetrize_lids(prepared, canonical)
         return np.asarray(canonical, dtype=np.float32)
 
     @staticmethod
-    def _symmetrize_changed(prepared: PreparedMesh, before: np.ndarray, after: np.ndarray) -> np.ndarray:
-        """``after`` (53, S, 3) canonical with the shapes that differ from ``before`` (and their
-        mirror partners) symmetrized again (:func:`model.shape_locality.symmetrize`): the lid
-        solver and the lid follow work on each eye's own geometry, so on a mirror-symmetric mesh
-        their left and right shapes came out 19-30 % apart (Rocketbox avatars' eyeBlink); the
-        other shapes are left as the first pass made them."""
-        from .shape_locality import mirror_pairs, symmetrize
+    def _symmetrize_lids(prepared: PreparedMesh, deltas: np.ndarray) -> np.ndarray:
+        """``deltas`` (53, S, 3) canonical with the shapes the eyelid stage may change (the
+        blinks, ``eyeLookUp/Down``, ``eyeWide``; by name, so float noise never decides) symmetrized
+        again (:func:`model.shape_locality.symmetrize`): the lid solver and the lid follow work on
+        each eye's own geometry, so on a mirror-symmetric mesh their left and right shapes came
+        out 19-30 % apart (Rocketbox avatars' eyeBlink); the other shapes are left as the first
+        pass made them."""
+        from .lid_follow import LID_FOLLOW
+        from .shape_locality import symmetrize
 
-        changed = set(np.flatnonzero(np.any(np.asarray(before) != np.asarray(after), axis=(1, 2))).tolist())
-        if not changed:
-            return after
-        pairs, _ = mirror_pairs(ICT_NAMES)
-        for left, right in pairs:
-            if left in changed or right in changed:
-                changed |= {left, right}
-        rows = sorted(changed)
+        kinds = ("eyeBlink", "eyeWide", *LID_FOLLOW)
+        rows = [i for i, n in enumerate(ICT_NAMES) if n[:-2] in kinds and n[-2:] in ("_L", "_R")]
         mirror = prepared._tensors.setdefault("mirror_map", {})
-        out = np.array(after, copy=True)
+        out = np.array(deltas, copy=True)
         # all shapes in, so the symmetry share and the lip-slit gate see the whole bake's motion
-        out[rows] = symmetrize(after, prepared.canonical, prepared.triangles_seen, mirror=mirror)[rows]
+        out[rows] = symmetrize(deltas, prepared.canonical, prepared.triangles_seen, mirror=mirror)[rows]
         return out
 
     def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray]:

@@ -354,6 +354,7 @@ def symmetrize(
         # for facing partners, no fade; measured, either change moved the demo head's shapes at
         # its lips and cost the resolution-robustness margin, tests/model/test_api.py)
         hits, ok, blend = plain, exact, exact.astype(np.float64)
+        other, partner = np.zeros(0, np.int64), np.ones(len(ok))
     else:
         # a pairing that swaps the motion is no partner: where two sheets of one piece meet
         # within a fraction of a mm (the inner rows of closed lips at the mouth slit, joined only
@@ -372,25 +373,38 @@ def symmetrize(
         normal, offset = mirror["plane"][:2]
         reflected = canonical - 2.0 * ((canonical @ normal) - offset)[:, None] * normal[None]
         total = _mismatch_terms(d, hits, reflection, names)[1]
-        hits, replaced = _same_sheet_hits(
+        alt, alt_mismatch = _same_sheet_hits(
             canonical, triangles, d, hits, suspect, reflected, reflection, names, _mismatch_floor(total)
         )
-        mismatch[suspect[replaced]] = 0.0
-        suspect = suspect[~replaced]
         low, high = MIRROR_MISMATCH
         ramp = np.clip((mismatch[suspect] - low) / (high - low), 0.0, 1.0)
+        gate = ramp * ramp * (3.0 - 2.0 * ramp)
+        # the other sheet takes over as the gate closes, as far as its motion matches (ramps,
+        # not cuts: the numpy and torch runtimes' shapes differ by float noise)
+        a = np.clip((low - alt_mismatch) / (0.5 * low), 0.0, 1.0)
+        take = np.zeros(len(ok))
+        take[suspect] = gate * a * a * (3.0 - 2.0 * a)
         partner = np.ones(len(ok))
-        partner[suspect] = 1.0 - ramp * ramp * (3.0 - 2.0 * ramp)
-        ok = ok & (partner > 0.0)
-        blend = np.where(ok, mirror_blend(hits.distance) * partner, 0.0)
+        partner[suspect] = 1.0 - gate + take[suspect]
+        distance = (1.0 - take) * hits.distance + take * alt.distance
+        blend = np.where(ok, mirror_blend(distance) * partner, 0.0)
         step = _umbrella(len(blend), triangles)
         for _ in range(BLEND_SMOOTH_STEPS):
             blend = 0.5 * blend + 0.5 * (step @ blend)
         blend = np.where(ok, blend * partner, 0.0)
+        other = np.flatnonzero(take > 0.0)
     blend = blend[:, None]
 
     def mirrored(field: np.ndarray) -> np.ndarray:  # (V, 3): the mirror image of a field
-        return np.where(ok[:, None], transfer(field, hits) @ reflection.T, field)
+        image = transfer(field, hits)
+        if other.size:
+            w = take[other, None]
+            image[other] = (1.0 - w) * image[other] + w * transfer(field, _rows(alt, other))
+        # a vertex whose partner fades out (the gate) reads its own field in the same measure, so
+        # the averages its neighbours read near it change smoothly too
+        return np.where(
+            ok[:, None], partner[:, None] * (image @ reflection.T) + (1.0 - partner[:, None]) * field, field
+        )
 
     full = d.copy()
     pairs, single = mirror_pairs(names)
@@ -460,10 +474,10 @@ def _ring_sets(v: np.ndarray, t: np.ndarray, seeds: list[np.ndarray]) -> list[np
 
 
 def _same_sheet_hits(canonical, triangles, d, hits, ids, reflected, reflection, names, floor):
-    """Hits (a copy) where each vertex of ``ids`` (mirror point by a second sheet, motion
-    mismatched) takes the closest point on surface facing its mirror image more than
-    :data:`MIRROR_RINGS` rings from its hit, within :data:`SYMMETRY_FADE`, when the motion
-    there matches (mismatch under ``MIRROR_MISMATCH[0]``); and (len(ids),) bool: replaced.
+    """(alt, mismatch (len(ids),)): ``alt`` a copy of ``hits`` where each vertex of ``ids``
+    (mirror point by a second sheet, motion mismatched) has the closest point on surface facing
+    its mirror image more than :data:`MIRROR_RINGS` rings from its hit, within
+    :data:`SYMMETRY_FADE`; ``mismatch`` the motion mismatch there (inf where none is found).
 
     At a closed mouth's slit the reflected lower-lip row lands on the upper lip (or the other
     way round): two sheets a fraction of a mm apart, both facing the same way, so neither
@@ -481,7 +495,7 @@ def _same_sheet_hits(canonical, triangles, d, hits, ids, reflected, reflection, 
     reach = SYMMETRY_FADE + float(np.linalg.norm(v[t] - centroid[:, None], axis=2).max())
     tree = cKDTree(centroid)
     fields = [np.array(f, copy=True) for f in hits]
-    replaced = np.zeros(len(ids), bool)
+    found_mismatch = np.full(len(ids), np.inf)
     rings = _ring_sets(v, t, [hits.corners[i] for i in ids])
     for k, (i, near) in enumerate(zip(ids, tree.query_ball_point(reflected[ids], reach), strict=True)):
         near = np.asarray(near, dtype=np.int64)
@@ -496,11 +510,10 @@ def _same_sheet_hits(canonical, triangles, d, hits, ids, reflected, reflection, 
             continue
         alt = ClosestHits(near[found.triangle], *found[1:])
         diff, total = _mismatch_terms(d, alt, reflection, names, np.array([i]))
-        if diff[0] / max(total[0] + floor, 1e-300) < MIRROR_MISMATCH[0]:
-            replaced[k] = True
-            for out, value in zip(fields, alt, strict=True):
-                out[i] = value[0]
-    return ClosestHits(*fields), replaced
+        found_mismatch[k] = diff[0] / max(total[0] + floor, 1e-300)
+        for out, value in zip(fields, alt, strict=True):
+            out[i] = value[0]
+    return ClosestHits(*fields), found_mismatch
 
 
 def _two_sheets(canonical: np.ndarray, triangles: np.ndarray, hits, ids: np.ndarray) -> np.ndarray:
@@ -524,6 +537,11 @@ def _two_sheets(canonical: np.ndarray, triangles: np.ndarray, hits, ids: np.ndar
             ring = ring + ring @ step
         out[k] = bool(np.setdiff1d(found, ring.indices).size)
     return out
+
+
+def _rows(hits, rows: np.ndarray):
+    """The ``rows`` of :class:`model.transfer.ClosestHits` ``hits``."""
+    return type(hits)(*(np.asarray(f)[rows] for f in hits))
 
 
 def post_process(
