@@ -681,7 +681,28 @@ class FaceModel:
             from .eyelids import with_eyelids
 
             canonical = with_eyelids(prepared, canonical)
+            if self.shape_symmetry:
+                canonical = self._symmetrize_lids(prepared, canonical)
         return np.asarray(canonical, dtype=np.float32)
+
+    @staticmethod
+    def _symmetrize_lids(prepared: PreparedMesh, deltas: np.ndarray) -> np.ndarray:
+        """``deltas`` (53, S, 3) canonical with the shapes the eyelid stage may change (the
+        blinks, ``eyeLookUp/Down``, ``eyeWide``; by name, so float noise never decides) symmetrized
+        again (:func:`model.shape_locality.symmetrize`): the lid solver and the lid follow work on
+        each eye's own geometry, so on a mirror-symmetric mesh their left and right shapes came
+        out 19-30 % apart (Rocketbox avatars' eyeBlink); the other shapes are left as the first
+        pass made them."""
+        from .lid_follow import LID_FOLLOW
+        from .shape_locality import symmetrize
+
+        kinds = ("eyeBlink", "eyeWide", *LID_FOLLOW)
+        rows = [i for i, n in enumerate(ICT_NAMES) if n[:-2] in kinds and n[-2:] in ("_L", "_R")]
+        mirror = prepared._tensors.setdefault("mirror_map", {})
+        out = np.array(deltas, copy=True)
+        # all shapes in, so the symmetry share and the lip-slit gate see the whole bake's motion
+        out[rows] = symmetrize(deltas, prepared.canonical, prepared.triangles_seen, mirror=mirror)[rows]
+        return out
 
     def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray]:
         """Canonical (53, S, 3) float32 deltas of the classical rig and (S,) residuals, cached

@@ -93,7 +93,7 @@ def format_report(report) -> str:
     lines.append(
         f"eyes found: {','.join(info['eyes_found']) or 'none'}; static: {info['static_source']} "
         f"({info['static_vertices']} vertices); symmetric: {info['symmetric']} "
-        f"({100 * info['symmetric_share']:.0f} % of vertices on their mirror image)"
+        f"({100 * info['symmetric_share']:.0f} % of the face's area with a mirror partner)"
     )
     lines.extend(f"FAIL {v}" for v in report.verdicts)
     lines.append("PASS: every check passes" if report.passed else f"{len(report.verdicts)} problems")
