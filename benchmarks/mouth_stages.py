@@ -35,6 +35,8 @@ from mouth_shards import fold_stats  # noqa: E402
 _FRONT_HALF_WIDTH = 0.05  # the lips' middle column, for the slit height and lower-lip motion
 _MOUTH_HALF_WIDTH = 0.3  # mouth interior, either side of the mid-plane
 _BEHIND_LIPS = 0.04  # interior: this far behind the lips' front
+_LIP_DEPTH = 0.12  # the lips' front: this deep behind the front-most column vertex
+_MOUTH_DEPTH = 0.7  # and at most this far (the mouth bag's back; the neck lies behind)
 _BELOW_SLIT = (0.015, 0.25)  # interior vertices this far below the slit (min, max)
 _LAG = 0.25  # a lagging vertex moves less than this share of the lower lip
 
@@ -47,19 +49,20 @@ def welded_tongue(canonical: np.ndarray, skin: np.ndarray, jaw: np.ndarray) -> t
     slit height (canonical), found where the lips' middle column's motion jumps."""
     move = np.linalg.norm(jaw, axis=1)
     c = canonical
-    middle = skin & (np.abs(c[:, 0]) < _FRONT_HALF_WIDTH)
-    column = np.flatnonzero(middle & (c[:, 1] < -0.1) & (c[:, 1] > -0.6))
-    front_z = float(c[column, 2].max())
-    front = column[c[column, 2] > front_z - 0.1]
-    lip = float(np.percentile(move[front], 95))
-    lower = front[move[front] > 0.75 * lip]
-    upper = front[(move[front] < _LAG * lip) & (c[front, 1] > c[lower, 1].min())]
-    top = float(c[lower, 1].max())
-    slit_y = 0.5 * (top + float(c[upper, 1].min())) if upper.size else top
+    middle = np.flatnonzero(
+        skin & (np.abs(c[:, 0]) < _FRONT_HALF_WIDTH) & (c[:, 1] < -0.15) & (c[:, 1] > -0.5)
+    )
+    front_z = float(c[middle, 2].max())
+    front = middle[c[middle, 2] > front_z - _LIP_DEPTH]
+    front = front[np.argsort(-c[front, 1])]  # top down: upper lip, slit, lower lip
+    jump = int(np.argmax(np.diff(move[front])))  # the lower lip moves most more than the upper
+    slit_y = 0.5 * float(c[front[jump], 1] + c[front[jump + 1], 1])
+    lip = float(move[front[jump + 1 :]].max())
     inside = (
         skin
         & (np.abs(c[:, 0]) < _MOUTH_HALF_WIDTH)
         & (c[:, 2] < front_z - _BEHIND_LIPS)
+        & (c[:, 2] > front_z - _MOUTH_DEPTH)
         & (c[:, 1] < slit_y - _BELOW_SLIT[0])
         & (c[:, 1] > slit_y - _BELOW_SLIT[1])
     )
