@@ -1,6 +1,6 @@
 """The welded tongue of the Rocketbox game avatars (../shared/real-dev; skipped where it is
 absent) opens with the jaw: before :mod:`model.welded_tongue` it stayed at the upper lip (median
-0.7 / 0.0 mm in jawOpen while the lower lip moved 31 / 46 mm) and showed as a V-shaped shard."""
+1.0 / 2.4 mm in jawOpen while the lower lip moved about 30 mm) and showed as a V-shaped shard."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from model.facs import ICT_NAMES
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 AVATARS = ("rocketbox_Female_Adult_01.fbx", "rocketbox_Female_Adult_02_ARKit.fbx")
-# the tongue's median jawOpen motion over the lower lip's: 0.02 / 0.0 before, 0.6 / 0.5 after
-MIN_SHARE = 0.3
+# the tongue's median jawOpen motion over the most any vertex moves: 0.03 / 0.05 before, / 0.28 after
+MIN_SHARE = 0.15
 
 
 @pytest.fixture(scope="module", params=AVATARS)
