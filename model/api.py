@@ -284,6 +284,8 @@ class FaceModel:
     clothing_hold: bool = True
     # :mod:`model.flip_repair`: open the triangles that flip at weight 1.0 with the least change
     flip_repair: bool = True
+    # :mod:`model.welded_tongue`: a tongue welded into the mouth bag moves with the jaw
+    welded_tongue: bool = True
     # :mod:`model.face_placement`: a face outside the training placement (a crown, back hair, a
     # bust's collar moving the centroid) is moved and scaled into it before the network sees it
     face_placement: bool = True
@@ -558,7 +560,10 @@ class FaceModel:
         if constrain:
             from .rig_constraints import apply_rig_constraints
 
-            deltas = apply_rig_constraints(deltas, prepared.vertices, prepared.rig_analysis(), ICT_NAMES)
+            analysis = prepared.rig_analysis()
+            if self.welded_tongue:
+                analysis = self._with_welded_tongue(prepared, analysis, deltas)
+            deltas = apply_rig_constraints(deltas, prepared.vertices, analysis, ICT_NAMES)
             if self.flip_repair:  # part of the constraints: after them, on the final shapes
                 deltas = self._repair_flips(prepared, deltas)
         return deltas
@@ -599,6 +604,21 @@ class FaceModel:
         from .mouth_close import split_baked
 
         return split_baked(self.bake(prepared, skin_weights, constraints, method, ict))
+
+    @staticmethod
+    def _with_welded_tongue(prepared: PreparedMesh, analysis, deltas: np.ndarray):
+        """``analysis`` with the skin of a tongue welded into the mouth bag labelled ``tongue``
+        (:mod:`model.welded_tongue`), found on ``deltas`` (53, V, 3) jawOpen; unchanged when
+        :mod:`model.parts` found a loose tongue or lower teeth, or no welded tongue is found."""
+        from .parts import PART_INDEX
+        from .welded_tongue import find_welded_tongue, has_loose_jaw_parts, with_tongue
+
+        labels = analysis.parts.labels
+        if has_loose_jaw_parts(labels):
+            return analysis
+        canonical = prepared.frame.to_canonical(prepared.vertices)
+        ids = find_welded_tongue(canonical, labels == PART_INDEX["skin"], deltas[ICT_NAMES.index("jawOpen")])
+        return with_tongue(analysis, ids) if ids.size else analysis
 
     @staticmethod
     def _repair_flips(prepared: PreparedMesh, deltas: np.ndarray) -> np.ndarray:
