@@ -369,9 +369,15 @@ def symmetrize(
         # slit rows, under the chin) kept their own deltas, so mouthLowerDown, mouthUpperUp and
         # mouthStretch came out 6-8 % asymmetric there (the rig check failed them); they take the
         # facing partner (the general rule's search and fade), the exact pairs stay as they were
+        # a closest point within the cut can still be no partner: at the closed mouth's slit a
+        # lip row's mirror point lands on the other lip, facing away (4 vertices of the demo
+        # head; their mouthUpperUp and mouthLowerDown read the other lip's, 6-8 % asymmetric):
+        # those take the facing partner too (facing_hits moved exactly the hits facing away)
         found, facing = mirror["hits"][:2]
-        rest = ~exact & facing & (found.distance <= SYMMETRY_FADE)
+        away = exact & facing & (found.triangle != plain.triangle)
+        rest = (~exact | away) & facing & (found.distance <= SYMMETRY_FADE)
         hits = _merge_hits(plain, found, rest)
+        exact = exact & ~away
         ok = exact | rest
         blend = np.where(exact, 1.0, np.where(rest, mirror_blend(found.distance), 0.0))
         other, partner = np.zeros(0, np.int64), np.ones(len(ok))
