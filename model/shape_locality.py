@@ -52,8 +52,8 @@ under the same check): Nefertiti 4.6 (9.8) %, Rocketbox Adult_01 6.6 (18.0) %, A
 symmetric to :data:`SYMMETRY_EXACT` at 95 % of its vertices (the demo head) keeps the session-5
 exact rule (plain closest points within that tolerance averaged whole, the rest unchanged;
 at a closed mouth's slit, where the closest point is the other lip facing away, the facing
-partner on the same piece instead: the demo head's mouthUpperUp / mouthLowerDown /
-mouthLowerDown mirror error 6-8 % -> 1.5-3 %; the facing search everywhere, or the vertices
+partner on the same piece instead: the demo head's mouthUpperUp / mouthLowerDown mirror
+error 6-8 % -> 1.5-3 %; the facing search everywhere, or the vertices
 past the cut taking their partners, moved its lip and neck shapes and the resolution-robustness
 margin of tests/model/test_api.py, 0.099 -> 0.102 against 0.1). It costs
 held-out ICT error (4 cases a set, flip repair off; unseen / stylized / hard unseen / hard
