@@ -385,8 +385,17 @@ def symmetrize(
         found, facing = mirror["hits"][:2]
         moved = exact & facing & (found.triangle != plain.triangle)
         slit = moved & _own_piece(len(canonical), triangles, plain)
-        hits = _merge_hits(plain, found, slit)
-        ok, blend = exact, exact.astype(np.float64)
+        # the vertices just past the cut that the exact pairs read (their hit triangles' corners,
+        # two steps out) take their facing partners too: an exact pair averaged with a corner
+        # that kept its own delta is no mirror pair (the demo head's neck behind the jaw:
+        # mouthStretch 5.7 % asymmetric)
+        read = np.zeros(len(exact), bool)
+        read[plain.corners[exact].ravel()] = True
+        read[plain.corners[read].ravel()] = True
+        near = read & ~exact & facing & (found.distance <= SYMMETRY_FADE)
+        hits = _merge_hits(plain, found, slit | near)
+        ok = exact | near
+        blend = np.where(exact, 1.0, np.where(near, mirror_blend(found.distance), 0.0))
         other, partner = np.zeros(0, np.int64), np.ones(len(ok))
     else:
         # a pairing that swaps the motion is no partner: where two sheets of one piece meet

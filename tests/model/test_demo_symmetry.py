@@ -1,5 +1,5 @@
 """The bundled demo head is mirror-built (the exact rule of :func:`model.shape_locality.symmetrize`):
-its lip shapes come out mirror images of each other in the rig check."""
+its shapes come out mirror images of each other, and the rig check passes it."""
 
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ def test_demo_head_lip_shapes_are_mirror_images():
     errors = {s.name: s.mirror_error_pct for s in report.shapes}
     for name in ("mouthLowerDown_L", "mouthUpperUp_L"):
         assert errors[name] <= THRESHOLDS["mirror_error_pct"], (name, errors[name])
-    assert not [v for v in report.verdicts if "mouthLowerDown" in v or "mouthUpperUp" in v]
+    # the neck behind the jaw, just past the exact rule's cut, takes its partners where the exact
+    # pairs read it (mouthStretch was 5.7 %): the whole check passes
+    assert report.passed, report.verdicts
     # the whole rig's mirror error, median over the L/R pairs (session 6 before this: 2.9 %)
     assert float(np.median([e for n, e in errors.items() if n.endswith("_L") and e is not None])) < 2.0
