@@ -4,10 +4,10 @@ upper lid has no crease above it, and the rig check's reach finds the lid shapes
 from __future__ import annotations
 
 import pathlib
-import sys
 
 import numpy as np
 import pytest
+from realdev_helpers import load_realdev_mesh
 
 from model.facs import ICT_NAMES
 
@@ -21,17 +21,9 @@ MAX_FOLD_GROWTH = 22.0
 @pytest.fixture(scope="module", params=AVATARS)
 def avatar(request):
     """(FaceModel, PreparedMesh, head vertices, triangles, up, forward) of one avatar's head."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from _realdev import load_mesh, realdev_dir
-
-    realdev = realdev_dir()
-    path = None if realdev is None else realdev / "meshes" / request.param
-    if path is None or not path.is_file():
-        pytest.skip(f"real-dev meshes not available ({request.param}; see ../shared/real-dev/README.md)")
-    pytest.importorskip("bpy")
     from model.api import FaceModel
 
-    data = load_mesh(path)
+    data = load_realdev_mesh(request.param)
     v, t = data["vertices"][data["head_ids"]], data["head_triangles"]
     fm = FaceModel.load()
     return fm, fm.prepare(v, t, up=data["up"], forward=data["forward"]), v, t, data["up"], data["forward"]

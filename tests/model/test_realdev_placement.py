@@ -11,10 +11,10 @@ with (ICT's own jawOpen: under 1 % at the eye line).
 from __future__ import annotations
 
 import pathlib
-import sys
 
 import numpy as np
 import pytest
+from realdev_helpers import load_realdev_mesh
 
 from model.facs import ICT_NAMES
 
@@ -25,14 +25,7 @@ BUSTS = ("nefertiti_bust_scan.obj", "demosthenes_bust_scan.obj")
 @pytest.fixture(scope="module", params=BUSTS)
 def bust(request):
     """(vertices, triangles, up, forward) of one bust scan."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from _realdev import load_mesh, realdev_dir
-
-    realdev = realdev_dir()
-    path = None if realdev is None else realdev / "meshes" / request.param
-    if path is None or not path.is_file():
-        pytest.skip(f"real-dev meshes not available ({request.param}; see ../shared/real-dev/README.md)")
-    data = load_mesh(path)
+    data = load_realdev_mesh(request.param)
     return data["vertices"], data["triangles"], data["up"], data["forward"]
 
 
@@ -71,14 +64,7 @@ def test_jaw_open_leaves_the_eyes_and_nose_of_a_bust(bust):
 
 def test_without_placement_jaw_open_moved_them():
     """The failure placement removes, on Nefertiti (so the test above can fail)."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from _realdev import load_mesh, realdev_dir
-
-    realdev = realdev_dir()
-    path = None if realdev is None else realdev / "meshes" / BUSTS[0]
-    if path is None or not path.is_file():
-        pytest.skip(f"real-dev meshes not available ({BUSTS[0]}; see ../shared/real-dev/README.md)")
-    data = load_mesh(path)
+    data = load_realdev_mesh(BUSTS[0])
     eyes, nose, _ = _jaw_open_on_eyes_and_nose(
         (data["vertices"], data["triangles"], data["up"], data["forward"]), placement=False
     )

@@ -5,10 +5,10 @@ absent) opens with the jaw: before :mod:`model.welded_tongue` it stayed at the u
 from __future__ import annotations
 
 import pathlib
-import sys
 
 import numpy as np
 import pytest
+from realdev_helpers import load_realdev_mesh
 
 from model.facs import ICT_NAMES
 
@@ -20,17 +20,9 @@ MIN_SHARE = 0.15
 
 @pytest.fixture(scope="module", params=AVATARS)
 def avatar(request):
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from _realdev import load_mesh, realdev_dir
-
-    realdev = realdev_dir()
-    path = None if realdev is None else realdev / "meshes" / request.param
-    if path is None or not path.is_file():
-        pytest.skip(f"real-dev meshes not available ({request.param}; see ../shared/real-dev/README.md)")
-    pytest.importorskip("bpy")
     from model.api import FaceModel
 
-    data = load_mesh(path)
+    data = load_realdev_mesh(request.param)
     v, t = data["vertices"][data["head_ids"]], data["head_triangles"]
     fm = FaceModel.load()
     return fm, fm.prepare(v, t, up=data["up"], forward=data["forward"])

@@ -1,0 +1,26 @@
+"""Loading a real-dev mesh in a test (../shared/real-dev), skipping with the reason when absent."""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def load_realdev_mesh(name: str) -> dict:
+    """``benchmarks/_realdev.load_mesh`` of ``meshes/<name>`` (vertices, triangles, head_ids,
+    head_triangles, up, forward); skips the test when the real-dev set or, for an FBX, ``bpy``
+    is missing."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from _realdev import load_mesh, realdev_dir
+
+    realdev = realdev_dir()
+    path = None if realdev is None else realdev / "meshes" / name
+    if path is None or not path.is_file():
+        pytest.skip(f"real-dev meshes not available ({name}; see ../shared/real-dev/README.md)")
+    if path.suffix.lower() == ".fbx":
+        pytest.importorskip("bpy")
+    return load_mesh(path)
