@@ -142,8 +142,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    code = main()
-    sys.stdout.flush()
-    # bpy 4.5 as a module can deadlock in its C++ static destructors at exit (see
-    # tests/addon/conftest.py): leave without running them.
-    os._exit(code)
+    from _bpy_exit import run_and_exit
+
+    run_and_exit(main)

@@ -101,6 +101,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    code = main()
-    sys.stdout.flush()
-    os._exit(code)  # the bpy module (FBX import) can hang at interpreter exit
+    from _bpy_exit import run_and_exit
+
+    run_and_exit(main)

@@ -118,19 +118,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        code = main()
-    except SystemExit as exc:  # sys.exit(message) from run_once: print it, the exit below won't
-        if isinstance(exc.code, str):
-            print(exc.code, file=sys.stderr)
-        code = exc.code if isinstance(exc.code, int) else 1
-    except BaseException:  # print it: the exit below skips the interpreter's own report
-        import traceback
+    from _bpy_exit import run_and_exit
 
-        traceback.print_exc()
-        code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # bpy 4.5 as a module can deadlock in its C++ static destructors at exit (see
-    # tests/addon/conftest.py): leave without running them.
-    os._exit(code)
+    run_and_exit(main)

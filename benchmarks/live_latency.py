@@ -151,8 +151,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    code = main()
-    sys.stdout.flush()
-    import os
+    from _bpy_exit import run_and_exit
 
-    os._exit(code)  # bpy as a module can hang in its static destructors at exit (tests/addon/conftest.py)
+    run_and_exit(main)

@@ -320,15 +320,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        code = main()
-    except BaseException:  # print it: the exit below skips the interpreter's own report
-        import traceback
+    from _bpy_exit import run_and_exit
 
-        traceback.print_exc()
-        code = 1
-    sys.stderr.flush()
-    sys.stdout.flush()
-    # bpy 4.5 as a module can deadlock in its C++ static destructors at exit (see
-    # tests/addon/conftest.py): leave without running them.
-    os._exit(code)
+    run_and_exit(main)
