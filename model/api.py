@@ -100,6 +100,13 @@ class PreparedMesh:
         """(T', 3) int64 triangles of the vertices the network sees (indices into ``canonical``)."""
         return self._tensors["network_triangles"]
 
+    def input_canonical(self) -> np.ndarray:
+        """(V, 3) float64: every input vertex in :attr:`frame` (computed once per mesh; the
+        clothing hold and the welded-tongue search both read it in each bake)."""
+        if "input_canonical" not in self._tensors:
+            self._tensors["input_canonical"] = self.frame.to_canonical(self.vertices)
+        return self._tensors["input_canonical"]
+
     def network_rows(self, array: np.ndarray, axis: int = 0) -> np.ndarray:
         """The rows of a per-input-vertex ``array`` (V along ``axis``) the network sees (S):
         one vertex of each welded group, then the head subset."""
@@ -581,7 +588,7 @@ class FaceModel:
             skin = self._to_numpy(self._rig(prepared, None, skin_only=True)["skin"])
             anchors = skin_anchors(prepared.canonical, prepared.triangles_seen, skin)
         return clothing_hold(
-            prepared.frame.to_canonical(prepared.vertices),
+            prepared.input_canonical(),
             prepared.triangles,
             prepared.materials,
             anchors.mid,
@@ -616,7 +623,7 @@ class FaceModel:
         labels = analysis.parts.labels
         if has_loose_jaw_parts(labels):
             return analysis
-        canonical = prepared.frame.to_canonical(prepared.vertices)
+        canonical = prepared.input_canonical()
         ids = find_welded_tongue(canonical, labels == PART_INDEX["skin"], deltas[ICT_NAMES.index("jawOpen")])
         return with_tongue(analysis, ids) if ids.size else analysis
 
@@ -721,7 +728,8 @@ class FaceModel:
         mirror = prepared._tensors.setdefault("mirror_map", {})
         out = np.array(deltas, copy=True)
         # all shapes in, so the symmetry share and the lip-slit gate see the whole bake's motion
-        out[rows] = symmetrize(deltas, prepared.canonical, prepared.triangles_seen, mirror=mirror)[rows]
+        again = symmetrize(deltas, prepared.canonical, prepared.triangles_seen, mirror=mirror, only=set(rows))
+        out[rows] = again[rows]
         return out
 
     def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray]:

@@ -340,6 +340,7 @@ def symmetrize(
     triangles: np.ndarray,
     names: tuple[str, ...] = ICT_NAMES,
     mirror: dict | None = None,
+    only: set[int] | None = None,
 ) -> np.ndarray:
     """Mirror-symmetric shapes on a mirror-symmetric mesh; ``deltas`` itself otherwise.
 
@@ -352,6 +353,8 @@ def symmetrize(
     facing it), the rest of its own delta; on a mesh symmetric to :data:`SYMMETRY_EXACT` at
     :data:`SYMMETRIC_SHARE` of its vertices, the vertices within it take all, the others none.
     ``mirror``: the mesh's :func:`mirror_map` cache (geometry only; the bake keeps one per mesh).
+    ``only``: the shape indices wanted symmetrized (the rows of the others are not mirrored: do
+    not use them); the symmetry test and the lip-slit gate still read every shape's motion.
     """
     from .transfer import transfer
 
@@ -456,10 +459,12 @@ def symmetrize(
     full = d.copy()
     pairs, single = mirror_pairs(names)
     for left, right in pairs:
-        full[left] = 0.5 * (d[left] + mirrored(d[right]))
-        full[right] = mirrored(full[left])
+        if only is None or left in only or right in only:
+            full[left] = 0.5 * (d[left] + mirrored(d[right]))
+            full[right] = mirrored(full[left])
     for s in single:
-        full[s] = 0.5 * (d[s] + mirrored(d[s]))
+        if only is None or s in only:
+            full[s] = 0.5 * (d[s] + mirrored(d[s]))
     full = np.where(ok[None, :, None], full, d)  # never an average with an unmirrored field
     out = blend * full + (1.0 - blend) * d
     return out.astype(np.asarray(deltas).dtype)
