@@ -281,7 +281,7 @@ def lid_deltas(
     # falloff bands in angle away from each edge: the upper lid's towards the brow, the lower
     # lid's towards the cheek; both stretch the skin (never fold it) for a closing lid, and are
     # kept 1.6x wider than an opening turn (eyeWide), where they compress it
-    plateau = 0.12
+    plateau = _LID_BAND
     band_up = max(0.65, 1.6 * float(np.max(-turn_up_g, initial=0.0)))
     band_low = max(0.55, 1.6 * float(np.max(-turn_low_g, initial=0.0)))
     depth_up = np.clip((phi - top - plateau) / band_up, 0.0, 1.0)
@@ -350,19 +350,34 @@ def _spread_band(
     falls from full to none across one row of a coarse mesh, and the closed lid creases there
     (the largest growth of an edge's fold above the closed lid, Rocketbox 01 / 02: 28 / 30
     degrees before, 11 / 19 after)."""
-    import scipy.sparse as sp
-
-    n = len(angle)
-    rows = np.concatenate([tris[:, 0], tris[:, 1], tris[:, 2]])
-    cols = np.concatenate([tris[:, 1], tris[:, 2], tris[:, 0]])
-    adj = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
-    adj = ((adj + adj.T) > 0).astype(np.float64)
+    if not band.any():
+        return angle.copy()
+    # a band vertex reads only its neighbours, all in the triangles around it: the patch
+    patch, _, adj = _patch_adjacency(tris, band[tris].any(axis=1))
     degree = np.maximum(np.asarray(adj.sum(axis=1)).ravel(), 1.0)
     out = angle.copy()
+    values, inside = out[patch], band[patch]
     for _ in range(rounds):
-        mean = (adj @ out) / degree
-        out[band] = mean[band]
+        mean = (adj @ values) / degree
+        values[inside] = mean[inside]
+    out[patch] = values
     return out
+
+
+def _patch_adjacency(tris: np.ndarray, active: np.ndarray):
+    """``(patch (P,) int64 sorted vertex ids, sub (A, 3) the active triangles renumbered into the
+    patch, adj (P, P) csr float64 0/1 symmetric adjacency)`` of the triangles ``active (T,)
+    bool``. Sorted ids keep every row's column order, so products on the patch sum in the same
+    order as on the whole mesh (bit for bit)."""
+    import scipy.sparse as sp
+
+    patch = np.unique(tris[active])
+    sub = np.searchsorted(patch, tris[active])
+    n = len(patch)
+    rows = np.concatenate([sub[:, 0], sub[:, 1], sub[:, 2]])
+    cols = np.concatenate([sub[:, 1], sub[:, 2], sub[:, 0]])
+    adj = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
+    return patch, sub, ((adj + adj.T) > 0).astype(np.float64)
 
 
 def _rotate(pts, rho, phi, centre, angle) -> np.ndarray:
@@ -375,14 +390,10 @@ def _rotate(pts, rho, phi, centre, angle) -> np.ndarray:
     return out
 
 
-def _flipped(pts: np.ndarray, moved: np.ndarray, tris: np.ndarray) -> np.ndarray:
-    """Triangles whose normal turns by more than 90 degrees (degenerate ones skipped)."""
-    return _Flips(pts, tris)(moved)
-
-
 class _Flips:
-    """:func:`_flipped` for many moved copies of one ``pts (n, 3)`` and ``tris (T, 3)``: the
-    neutral normals and the degenerate test are computed once."""
+    """Triangles whose normal turns by more than 90 degrees (degenerate ones skipped), for many
+    moved copies of one ``pts (n, 3)`` and ``tris (T, 3)``: the neutral normals and the
+    degenerate test are computed once."""
 
     def __init__(self, pts: np.ndarray, tris: np.ndarray):
         self.tris = tris
@@ -406,20 +417,13 @@ def _unflip(pts, tris, rho, phi, centre, angle, fixed, iterations: int = 200) ->
     Only the triangles touching a turning vertex can flip and only their vertices change, so
     the rounds run on that patch (its vertices renumbered in order: the same sums in the same
     order as on the whole mesh, bit for bit), not on the whole head."""
-    import scipy.sparse as sp
 
     moving = np.flatnonzero(angle != 0.0)
     if len(moving) == 0:
         return angle
-    active = np.isin(tris, moving).any(axis=1)
-    patch = np.unique(tris[active])  # sorted: the renumbering keeps every order
-    sub = np.searchsorted(patch, tris[active])
+    patch, sub, adj = _patch_adjacency(tris, np.isin(tris, moving).any(axis=1))
     n = len(patch)
     p, rho_p, phi_p = pts[patch], rho[patch], phi[patch]
-    rows = np.concatenate([sub[:, 0], sub[:, 1], sub[:, 2]])
-    cols = np.concatenate([sub[:, 1], sub[:, 2], sub[:, 0]])
-    adj = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
-    adj = ((adj + adj.T) > 0).astype(np.float64)
     degree = np.asarray(adj.sum(axis=1)).ravel()
     full = angle
     angle = angle[patch]  # a copy

@@ -414,7 +414,9 @@ def symmetrize(
         # (only where another sheet of surface passes by the mirror point: on one sheet a
         # swapped-looking motion is asymmetry to even out, however large)
         # (a ramp, not a cut: the shapes of the numpy and torch runtimes differ by float noise)
-        mismatch = mirror_mismatch(d, hits, ok, reflection, names)
+        # one pass over the shapes' mirror images: the mismatch and, below, its floor
+        diff, total = _mismatch_terms(d, hits, reflection, names)
+        mismatch = _mismatch_ratio(diff, total, ok)
         suspect = np.flatnonzero(mismatch > MIRROR_MISMATCH[0])
         suspect = suspect[_two_sheets(canonical, triangles, hits, suspect)]
         # the partner on the vertex's own lip: the other sheet by the mirror point, when its
@@ -422,7 +424,6 @@ def symmetrize(
         # lip's inner row folded unevenly in jawOpen, mouthLowerDown stayed 20 % asymmetric)
         normal, offset = mirror["plane"][:2]
         reflected = canonical - 2.0 * ((canonical @ normal) - offset)[:, None] * normal[None]
-        total = _mismatch_terms(d, hits, reflection, names)[1]
         alt, alt_mismatch = _same_sheet_hits(
             canonical, triangles, d, hits, suspect, reflected, reflection, names, _mismatch_floor(total)
         )
@@ -483,6 +484,11 @@ def mirror_mismatch(
     deltas (S, V, 3) canonical; ``hits``, ``ok``, ``reflection`` from :func:`mirror_map`;
     a vertex with ``ok`` False gets 0."""
     diff, total = _mismatch_terms(np.asarray(deltas, dtype=np.float64), hits, reflection, names)
+    return _mismatch_ratio(diff, total, ok)
+
+
+def _mismatch_ratio(diff: np.ndarray, total: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """:func:`mirror_mismatch` from its terms (V,) and the partner mask (V,) bool."""
     return np.where(ok, diff / np.maximum(total + _mismatch_floor(total), 1e-300), 0.0)
 
 

@@ -21,7 +21,9 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+# appended: first on the path, benchmarks/demo.py would shadow the demo package for a test
+# session that imports this module (tests/model/test_mouth_close.py)
+sys.path.append(str(ROOT / "benchmarks"))
 
 
 def sheet_shapes(deltas: np.ndarray) -> dict[str, np.ndarray]:

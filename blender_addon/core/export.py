@@ -235,9 +235,7 @@ def export(
                 if mouth_close == "FOLD":
                     out = stack.enter_context(export_fold.folded_copy(obj))
                     if out is not obj:
-                        obj.select_set(False)
-                        out.select_set(True)
-                        context.view_layer.objects.active = out
+                        _select_only(context, out)  # the selection is restored below
                 result = _run_exporter(target.fmt, target.path, preset)
         except RuntimeError as exc:
             raise ExportError(

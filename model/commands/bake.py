@@ -79,10 +79,10 @@ def run(args: argparse.Namespace) -> int:
         from ..ict import load_ict
 
         ict = load_ict(args.ict)  # typed ICTDataError (one line, exit 2) when missing
-    from ..mouth_close import CORRECTIVE_SHAPE, CORRECTIVE_SOURCES, fold
+    from ..mouth_close import CORRECTIVE_SHAPE, CORRECTIVE_SOURCES, split_baked
 
-    split, corrective = fm.bake_split(prep, skin, method=args.method, ict=ict)
-    deltas = fold(split, corrective)  # the linear shapes; the corrective rides along
+    deltas = fm.bake(prep, skin, method=args.method, ict=ict)  # the linear shapes
+    corrective = split_baked(deltas)[1]  # rides along for consumers of the split
     with reporting_write_errors(out):  # atomic: an interruption keeps the old rig
         save_npz(
             out,

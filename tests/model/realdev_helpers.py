@@ -14,7 +14,10 @@ def load_realdev_mesh(name: str) -> dict:
     """``benchmarks/_realdev.load_mesh`` of ``meshes/<name>`` (vertices, triangles, head_ids,
     head_triangles, up, forward); skips the test when the real-dev set or, for an FBX, ``bpy``
     is missing."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
+    # appended, not put first: benchmarks/demo.py would otherwise shadow the demo package for
+    # every later test in the session (test_cli_contract imports demo.run)
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.append(str(ROOT / "benchmarks"))
     from _realdev import load_mesh, realdev_dir
 
     realdev = realdev_dir()
