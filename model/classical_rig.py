@@ -62,7 +62,7 @@ class Registration:
     similarity only; linear_adapted: the same including the non-rigid local linear part;
     hits: (V,) closest points of the target vertices on the deformed template; residual: (V,)
     their distances; landmarks: number of opening loops used (0, 2 or 3); similarity: ICT cm ->
-    canonical; seconds: wall time per stage (``openings``, ``similarity``, ``nonrigid``,
+    canonical; seconds: wall time per stage (``similarity``: openings and ICP, ``nonrigid``,
     ``correspondence``).
     """
 
@@ -156,6 +156,73 @@ def _two_way_distance(a: np.ndarray, b: np.ndarray, trim: float = 0.9) -> float:
     return float(np.mean(np.sort(da)[: int(trim * len(da))]) + np.mean(np.sort(db)[: int(trim * len(db))]))
 
 
+@dataclass
+class SimilarityFit:
+    """The similarity stage of :func:`register_ict`: the ICT crop placed on a canonical mesh.
+
+    similarity: template (ICT cm) -> the mesh's canonical frame; template: the crop used;
+    score: two-way trimmed mean distance between the mesh's skin sample and the placed crop
+    (canonical units; the crop with the lowest wins); landmark_ids / landmark_positions: the
+    opening-loop pairs used (template vertex ids (L,), mesh positions (L, 3)); skin (V,) bool,
+    target (the mesh's skin surface for closest points), openings: what the later stages reuse.
+    """
+
+    similarity: Similarity
+    template: _CropTemplate
+    score: float
+    landmark_ids: np.ndarray
+    landmark_positions: np.ndarray
+    skin: np.ndarray
+    target: _Target
+    openings: dict
+
+
+def fit_similarity(
+    template,
+    vertices: np.ndarray,
+    triangles: np.ndarray,
+    crop: str | None = None,
+    samples: int = _ICP_SAMPLES,
+    iterations: int = 30,
+) -> SimilarityFit:
+    """Similarity ICP of each ICT crop (or ``crop`` only) onto the skin of a canonical mesh
+    (vertices (V, 3) float64, triangles (T, 3) int64), started from the eye/mouth opening loops
+    when both eyes are found, else from the surface moments; the best-fitting crop wins.
+    ``template``: :class:`model.ict_template.ICTTemplate` (``as_template`` already applied);
+    ``samples``: skin points matched per ICP iteration, for at most ``iterations``."""
+    v, t = vertices, triangles
+    skin = skin_mask(v, t)
+    skin_tris = t[skin[t].all(axis=1)]
+    target = _Target(v, skin_tris)
+    t_open = find_openings(v, t)
+    rng = np.random.default_rng(0)
+    skin_ids = np.flatnonzero(skin)
+    # sample in position order, not index order: the result must not depend on vertex order
+    skin_ids = skin_ids[np.lexsort(v[skin_ids].T)]
+    sample = v[skin_ids[rng.choice(len(skin_ids), size=min(samples, len(skin_ids)), replace=False)]]
+    t_center, t_rms = surface_moments(v, skin_tris)
+    best = None
+    for name in [crop] if crop else list(CROPS):
+        tmpl = _crop_template(template, name)
+        tv = tmpl.vertices
+        lm_ids, lm_pos = _landmark_pairs(tmpl.openings, t_open, tv, v)
+        if len(lm_ids) >= 2 * _LOOP_SAMPLES:  # both eyes: landmark initialisation
+            init = umeyama(tv[lm_ids], lm_pos)
+        else:
+            scale = t_rms / tmpl.rms
+            init = Similarity(scale, np.eye(3), t_center - scale * tmpl.center)
+        # ICP moves the target sample onto the template (the template covers the target)
+        landmarks = (lm_pos, tv[lm_ids]) if len(lm_ids) else None
+        inv, _ = similarity_icp(
+            sample, tmpl.surface, init.inverse(), landmarks=landmarks, iterations=iterations
+        )
+        sim = inv.inverse()
+        score = _two_way_distance(sample, sim(tv[tmpl.used]))
+        if best is None or score < best.score:
+            best = SimilarityFit(sim, tmpl, score, lm_ids, lm_pos, skin, target, t_open)
+    return best
+
+
 def register_ict(
     ict,
     vertices: np.ndarray,
@@ -185,40 +252,13 @@ def register_ict(
 
     v = np.asarray(vertices, np.float64)
     t = np.asarray(triangles, np.int64)
-    skin = skin_mask(v, t)
-    skin_tris = t[skin[t].all(axis=1)]
-    target = _Target(v, skin_tris)
-    t_open = find_openings(v, t)
-    rng = np.random.default_rng(0)
-    skin_ids = np.flatnonzero(skin)
-    # sample in position order, not index order: the result must not depend on vertex order
-    skin_ids = skin_ids[np.lexsort(v[skin_ids].T)]
-    sample = v[skin_ids[rng.choice(len(skin_ids), size=min(_ICP_SAMPLES, len(skin_ids)), replace=False)]]
-    t_center, t_rms = surface_moments(v, skin_tris)
-    lap("openings")
-
-    best = None
-    for name in [crop] if crop else list(CROPS):
-        tmpl = _crop_template(template, name)
-        tv = tmpl.vertices
-        lm_ids, lm_pos = _landmark_pairs(tmpl.openings, t_open, tv, v)
-        if len(lm_ids) >= 2 * _LOOP_SAMPLES:  # both eyes: landmark initialisation
-            init = umeyama(tv[lm_ids], lm_pos)
-        else:
-            scale = t_rms / tmpl.rms
-            init = Similarity(scale, np.eye(3), t_center - scale * tmpl.center)
-        # ICP moves the target sample onto the template (the template covers the target)
-        landmarks = (lm_pos, tv[lm_ids]) if len(lm_ids) else None
-        inv, _ = similarity_icp(sample, tmpl.surface, init.inverse(), landmarks=landmarks)
-        sim = inv.inverse()
-        score = _two_way_distance(sample, sim(tv[tmpl.used]))
-        if best is None or score < best[0]:
-            best = (score, tmpl, sim, lm_ids, lm_pos)
-    _, tmpl, sim, lm_ids, lm_pos = best
+    fit = fit_similarity(template, v, t, crop)
+    skin, target, t_open = fit.skin, fit.target, fit.openings
+    tmpl, sim, lm_ids, lm_pos = fit.template, fit.similarity, fit.landmark_ids, fit.landmark_positions
+    lap("similarity")
     name, n, tris = tmpl.name, tmpl.n, tmpl.triangles
     placed = sim(tmpl.vertices)
     n_tmpl = n
-    lap("similarity")
     if nonrigid:
         res = nonrigid_icp(
             placed, tris, target, landmarks=(lm_ids, lm_pos), graph=tmpl.graph(num_nodes), **nicp_options
