@@ -12,13 +12,12 @@ import pathlib
 
 import numpy as np
 import pytest
+from realdev_helpers import load_realdev_mesh
 
 from model.api import FaceModel
 from model.face_alignment import MIN_DEGREES, align_face
 from model.frame import fit_frame
 from model.mesh_io import read_mesh
-
-from realdev_helpers import load_realdev_mesh
 
 DEMO = pathlib.Path(__file__).resolve().parents[2] / "model" / "data" / "demo_head.obj"
 
