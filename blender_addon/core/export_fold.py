@@ -22,7 +22,7 @@ from collections.abc import Iterator
 import bpy
 import numpy as np
 
-from . import animation, corrective_keys, shape_keys
+from . import animation, corrective_keys, drivers, shape_keys
 
 MOUTH_CLOSE_MODES = ("FOLD", "CORRECTIVE")
 MOUTH_CLOSE_ITEMS = [
@@ -78,17 +78,13 @@ def folded_copy(obj) -> Iterator[object]:
         if close in fold_key.key_blocks:
             fold_key.key_blocks[close].data.foreach_get("co", co)
             fold_key.key_blocks[close].data.foreach_set("co", co + delta)
-        path = shape_keys.key_data_path(corrective)
+        drivers.remove_driver(fold_key, corrective)
         ad = fold_key.animation_data
-        if ad is not None:
-            old = ad.drivers.find(path)
-            if old is not None:
-                ad.drivers.remove(old)
-            if ad.action is not None:
-                # the copy shares the artist's action: give it its own, without the corrective
-                action = ad.action.copy()
-                ad.action = action
-                animation.remove_fcurves(fold_key, {path})
+        if ad is not None and ad.action is not None:
+            # the copy shares the artist's action: give it its own, without the corrective
+            action = ad.action.copy()
+            ad.action = action
+            animation.remove_fcurves(fold_key, {shape_keys.key_data_path(corrective)})
         copy.shape_key_remove(fold_key.key_blocks[corrective])
         mesh.update()
         obj.name = _temporary_name(obj_name, bpy.data.objects)
