@@ -39,6 +39,11 @@ def key_name(prefix: str = "") -> str:
     return prefix + CORRECTIVE
 
 
+def close_name(prefix: str = "") -> str:
+    """The mouthClose key's name for a bake with key-name ``prefix``."""
+    return prefix + _mc.CLOSE_SHAPE
+
+
 def split(deltas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(53, V, 3)`` ICT deltas (any units and axes) -> ``(deltas with mouthClose alone,
     corrective (V, 3))`` (:func:`model.mouth_close.split_baked`)."""
@@ -81,7 +86,7 @@ def read_folded(obj, names: list[str]) -> np.ndarray:
     if not has_corrective(obj):
         return deltas
     prefix = str(obj.data.shape_keys.get(shape_keys.PREFIX_PROP, ""))
-    close = prefix + _mc.CLOSE_SHAPE
+    close = close_name(prefix)
     if close in names:
         deltas[names.index(close)] += shape_keys.read_key_deltas(obj, [key_name(prefix)])[0]
     return deltas
