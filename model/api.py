@@ -23,6 +23,7 @@ implementation-specific steps (``mesh_input``, ``as_input``, ``inference_context
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,6 +107,35 @@ class PreparedMesh:
         if "input_canonical" not in self._tensors:
             self._tensors["input_canonical"] = self.frame.to_canonical(self.vertices)
         return self._tensors["input_canonical"]
+
+    def skin_component(self) -> np.ndarray:
+        """(S,) bool: the largest connected component of the network's mesh (the skin the face
+        anchors look for eyes on; topology only, so the one :func:`model.face_placement.place_face`
+        found in :func:`prepare` serves every bake)."""
+        if "skin_component" not in self._tensors:
+            from .face_landmarks import largest_component_mask
+
+            self._tensors["skin_component"] = largest_component_mask(len(self.canonical), self.triangles_seen)
+        return self._tensors["skin_component"]
+
+    def skin_anchors(self, skin_weights: np.ndarray | None):
+        """:func:`model.shape_locality.skin_anchors` of the network's mesh helped by
+        ``skin_weights`` (S, K) (None: geometry alone), found once per mesh and skin weights: a
+        re-bake of a cached mesh (the add-on's) or :meth:`FaceModel.clothing` after a bake reuse
+        them. Not the placement's anchors: those are found before any skin weights exist."""
+        from .shape_locality import skin_anchors
+
+        key = None
+        if skin_weights is not None:
+            w = np.ascontiguousarray(skin_weights)
+            key = (w.shape, w.dtype.str, hashlib.blake2b(w.tobytes(), digest_size=16).digest())
+        hit = self._tensors.get("skin_anchors")
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        skin = self.skin_component()
+        anchors = skin_anchors(self.canonical, self.triangles_seen, skin_weights, skin_mask=skin)
+        self._tensors["skin_anchors"] = (key, anchors)  # the latest only: skin weights may change
+        return anchors
 
     def network_rows(self, array: np.ndarray, axis: int = 0) -> np.ndarray:
         """The rows of a per-input-vertex ``array`` (V along ``axis``) the network sees (S):
@@ -243,18 +273,23 @@ def prepare_mesh(
             net_frame = _fit(net_vertices, net_triangles, up, forward, False, rotation)
             if frame.orientation is not None and net_frame.orientation is None:
                 net_frame.orientation = frame.orientation
-    placement = None
+    placement, skin = None, None
     if place_face:
+        from .face_landmarks import largest_component_mask
         from .face_placement import place_face as place
 
-        # the face where the network learned to find it (a crown or back hair moves the centroid)
-        net_frame, placement = place(net_frame, net_vertices, net_triangles)
+        # the face where the network learned to find it (a crown or back hair moves the centroid);
+        # the skin component depends on the triangles alone: the bake's face anchors reuse it
+        skin = largest_component_mask(len(net_vertices), net_triangles)
+        net_frame, placement = place(net_frame, net_vertices, net_triangles, skin)
     canonical = np.asarray(net_frame.to_canonical(net_vertices), dtype=np.float32)
     ops = compute_operators(canonical, net_triangles, k=k, cache=cache)
     prepared = PreparedMesh(vertices, triangles, net_frame, canonical, ops, subset=subset, welding=welding)
     prepared._tensors["input_frame"] = frame
     prepared._tensors["network_triangles"] = net_triangles
     prepared._tensors["face_placement"] = placement
+    if skin is not None:
+        prepared._tensors["skin_component"] = skin
     if head is not None:
         if welding is not None:  # the analysis works on the input vertices
             from dataclasses import replace
@@ -546,10 +581,9 @@ class FaceModel:
 
         @functools.cache
         def anchors():
-            # eyes and scale, found once per bake for the reach mask and the static area
-            from .shape_locality import skin_anchors
-
-            return skin_anchors(prepared.canonical, prepared.triangles_seen, skin)
+            # eyes and scale for the reach mask, the static area and the clothing hold (found
+            # once per mesh and skin weights)
+            return prepared.skin_anchors(skin)
 
         canonical = self._bake_network(prepared, skin_weights, method, ict, anchors, rig)
         constrain = self.rig_constraints if constraints is None else constraints
@@ -583,10 +617,7 @@ class FaceModel:
         from .clothing import clothing_hold
 
         if anchors is None:
-            from .shape_locality import skin_anchors
-
-            skin = self._to_numpy(self._rig(prepared, None, skin_only=True)["skin"])
-            anchors = skin_anchors(prepared.canonical, prepared.triangles_seen, skin)
+            anchors = prepared.skin_anchors(self._to_numpy(self._rig(prepared, None, skin_only=True)["skin"]))
         return clothing_hold(
             prepared.input_canonical(),
             prepared.triangles,
