@@ -603,7 +603,7 @@ class FaceModel:
 
             analysis = prepared.rig_analysis()
             if self.welded_tongue:
-                analysis = self._with_welded_tongue(prepared, analysis, deltas)
+                analysis = self._with_welded_tongue(prepared, analysis, deltas, anchors)
             deltas = apply_rig_constraints(deltas, prepared.vertices, analysis, ICT_NAMES)
             if self.flip_repair:  # part of the constraints: after them, on the final shapes
                 deltas = self._repair_flips(prepared, deltas)
@@ -644,9 +644,11 @@ class FaceModel:
         return split_baked(self.bake(prepared, skin_weights, constraints, method, ict))
 
     @staticmethod
-    def _with_welded_tongue(prepared: PreparedMesh, analysis, deltas: np.ndarray):
+    def _with_welded_tongue(prepared: PreparedMesh, analysis, deltas: np.ndarray, anchors=None):
         """``analysis`` with the skin of a tongue welded into the mouth bag labelled ``tongue``
-        (:mod:`model.welded_tongue`), found on ``deltas`` (53, V, 3) jawOpen; unchanged when
+        (:mod:`model.welded_tongue`), found on ``deltas`` (53, V, 3) jawOpen and measured in eye
+        distances of the bake's face anchors (``anchors()``: :meth:`PreparedMesh.skin_anchors`,
+        asked only when needed; None or no eyes found: a Rocketbox head's); unchanged when
         :mod:`model.parts` found a loose tongue or lower teeth, or no welded tongue is found."""
         from .parts import PART_INDEX
         from .welded_tongue import find_welded_tongue, has_loose_jaw_parts, with_tongue
@@ -654,8 +656,15 @@ class FaceModel:
         labels = analysis.parts.labels
         if has_loose_jaw_parts(labels):
             return analysis
+        eyes = None
+        found = None if anchors is None else anchors()
+        if found is not None and found.mid is not None and found.eye_distance:
+            # the anchors' own frame (fitted on the network's canonical mesh) -> prepared.frame
+            mid = found.frame.from_canonical(found.mid)
+            eyes = (float(mid[1]), float(found.eye_distance * found.frame.scale))
         canonical = prepared.input_canonical()
-        ids = find_welded_tongue(canonical, labels == PART_INDEX["skin"], deltas[ICT_NAMES.index("jawOpen")])
+        jaw = deltas[ICT_NAMES.index("jawOpen")]
+        ids = find_welded_tongue(canonical, labels == PART_INDEX["skin"], jaw, eyes)
         return with_tongue(analysis, ids) if ids.size else analysis
 
     @staticmethod

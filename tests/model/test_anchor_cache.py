@@ -42,7 +42,7 @@ def test_anchors_are_found_once_per_mesh_and_skin_weights(calls):
     assert calls[1]["skin_weights"] is not None  # the bake's anchors use the skin weights
     np.testing.assert_array_equal(fm.bake(prep, skin), first)  # a re-bake: nothing found again
     assert len(calls) == 2
-    other = np.ascontiguousarray(skin[:, ::-1])  # other skin weights: found again
+    other = np.ascontiguousarray(prep.network_rows(skin)[:, ::-1])  # other skin weights: found again
     prep.skin_anchors(other)
     assert len(calls) == 3
 
@@ -51,7 +51,7 @@ def test_the_reused_skin_component_gives_the_anchors_found_from_scratch(calls):
     fm = FaceModel.load()
     mesh = read_mesh(DEMO_HEAD)
     prep = fm.prepare(mesh.vertices, mesh.triangles(), up="Y", forward="Z")
-    skin = fm.predict_skin_weights(prep)
+    skin = prep.network_rows(fm.predict_skin_weights(prep))  # (S, K): the vertices the network sees
     cached = prep.skin_anchors(skin)
     fresh = skin_anchors(prep.canonical, prep.triangles_seen, skin)  # its own skin component
     assert cached.mid is not None and cached.source == fresh.source
