@@ -23,6 +23,7 @@ implementation-specific steps (``mesh_input``, ``as_input``, ``inference_context
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,6 +107,35 @@ class PreparedMesh:
         if "input_canonical" not in self._tensors:
             self._tensors["input_canonical"] = self.frame.to_canonical(self.vertices)
         return self._tensors["input_canonical"]
+
+    def skin_component(self) -> np.ndarray:
+        """(S,) bool: the largest connected component of the network's mesh (the skin the face
+        anchors look for eyes on; topology only, so the one :func:`model.face_placement.place_face`
+        found in :func:`prepare` serves every bake)."""
+        if "skin_component" not in self._tensors:
+            from .face_landmarks import largest_component_mask
+
+            self._tensors["skin_component"] = largest_component_mask(len(self.canonical), self.triangles_seen)
+        return self._tensors["skin_component"]
+
+    def skin_anchors(self, skin_weights: np.ndarray | None):
+        """:func:`model.shape_locality.skin_anchors` of the network's mesh helped by
+        ``skin_weights`` (S, K) (None: geometry alone), found once per mesh and skin weights: a
+        re-bake of a cached mesh (the add-on's) or :meth:`FaceModel.clothing` after a bake reuse
+        them. Not the placement's anchors: those are found before any skin weights exist."""
+        from .shape_locality import skin_anchors
+
+        key = None
+        if skin_weights is not None:
+            w = np.ascontiguousarray(skin_weights)
+            key = (w.shape, w.dtype.str, hashlib.blake2b(w.tobytes(), digest_size=16).digest())
+        hit = self._tensors.get("skin_anchors")
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        skin = self.skin_component()
+        anchors = skin_anchors(self.canonical, self.triangles_seen, skin_weights, skin_mask=skin)
+        self._tensors["skin_anchors"] = (key, anchors)  # the latest only: skin weights may change
+        return anchors
 
     def network_rows(self, array: np.ndarray, axis: int = 0) -> np.ndarray:
         """The rows of a per-input-vertex ``array`` (V along ``axis``) the network sees (S):
@@ -253,12 +283,15 @@ def prepare_mesh(
         # the orientation the network was trained in (it reads positions: a few degrees of yaw
         # and roll cost a fifth of its held-out accuracy), before the placement (reads the eyes)
         net_frame, alignment = align(net_frame, net_vertices, net_triangles)
-    placement = None
+    placement, skin = None, None
     if place_face:
+        from .face_landmarks import largest_component_mask
         from .face_placement import place_face as place
 
-        # the face where the network learned to find it (a crown or back hair moves the centroid)
-        net_frame, placement = place(net_frame, net_vertices, net_triangles)
+        # the face where the network learned to find it (a crown or back hair moves the centroid);
+        # the skin component depends on the triangles alone: the bake's face anchors reuse it
+        skin = largest_component_mask(len(net_vertices), net_triangles)
+        net_frame, placement = place(net_frame, net_vertices, net_triangles, skin)
     canonical = np.asarray(net_frame.to_canonical(net_vertices), dtype=np.float32)
     ops = compute_operators(canonical, net_triangles, k=k, cache=cache)
     prepared = PreparedMesh(vertices, triangles, net_frame, canonical, ops, subset=subset, welding=welding)
@@ -266,6 +299,8 @@ def prepare_mesh(
     prepared._tensors["network_triangles"] = net_triangles
     prepared._tensors["face_placement"] = placement
     prepared._tensors["face_alignment"] = alignment
+    if skin is not None:
+        prepared._tensors["skin_component"] = skin
     if head is not None:
         if welding is not None:  # the analysis works on the input vertices
             from dataclasses import replace
@@ -562,10 +597,9 @@ class FaceModel:
 
         @functools.cache
         def anchors():
-            # eyes and scale, found once per bake for the reach mask and the static area
-            from .shape_locality import skin_anchors
-
-            return skin_anchors(prepared.canonical, prepared.triangles_seen, skin)
+            # eyes and scale for the reach mask, the static area and the clothing hold (found
+            # once per mesh and skin weights)
+            return prepared.skin_anchors(skin)
 
         canonical = self._bake_network(prepared, skin_weights, method, ict, anchors, rig)
         constrain = self.rig_constraints if constraints is None else constraints
@@ -585,7 +619,7 @@ class FaceModel:
 
             analysis = prepared.rig_analysis()
             if self.welded_tongue:
-                analysis = self._with_welded_tongue(prepared, analysis, deltas)
+                analysis = self._with_welded_tongue(prepared, analysis, deltas, anchors)
             deltas = apply_rig_constraints(deltas, prepared.vertices, analysis, ICT_NAMES)
             if self.flip_repair:  # part of the constraints: after them, on the final shapes
                 deltas = self._repair_flips(prepared, deltas)
@@ -599,10 +633,7 @@ class FaceModel:
         from .clothing import clothing_hold
 
         if anchors is None:
-            from .shape_locality import skin_anchors
-
-            skin = self._to_numpy(self._rig(prepared, None, skin_only=True)["skin"])
-            anchors = skin_anchors(prepared.canonical, prepared.triangles_seen, skin)
+            anchors = prepared.skin_anchors(self._to_numpy(self._rig(prepared, None, skin_only=True)["skin"]))
         return clothing_hold(
             prepared.input_canonical(),
             prepared.triangles,
@@ -629,9 +660,11 @@ class FaceModel:
         return split_baked(self.bake(prepared, skin_weights, constraints, method, ict))
 
     @staticmethod
-    def _with_welded_tongue(prepared: PreparedMesh, analysis, deltas: np.ndarray):
+    def _with_welded_tongue(prepared: PreparedMesh, analysis, deltas: np.ndarray, anchors=None):
         """``analysis`` with the skin of a tongue welded into the mouth bag labelled ``tongue``
-        (:mod:`model.welded_tongue`), found on ``deltas`` (53, V, 3) jawOpen; unchanged when
+        (:mod:`model.welded_tongue`), found on ``deltas`` (53, V, 3) jawOpen and measured in eye
+        distances of the bake's face anchors (``anchors()``: :meth:`PreparedMesh.skin_anchors`,
+        asked only when needed; None or no eyes found: a Rocketbox head's); unchanged when
         :mod:`model.parts` found a loose tongue or lower teeth, or no welded tongue is found."""
         from .parts import PART_INDEX
         from .welded_tongue import find_welded_tongue, has_loose_jaw_parts, with_tongue
@@ -639,8 +672,15 @@ class FaceModel:
         labels = analysis.parts.labels
         if has_loose_jaw_parts(labels):
             return analysis
+        eyes = None
+        found = None if anchors is None else anchors()
+        if found is not None and found.mid is not None and found.eye_distance:
+            # the anchors' own frame (fitted on the network's canonical mesh) -> prepared.frame
+            mid = found.frame.from_canonical(found.mid)
+            eyes = (float(mid[1]), float(found.eye_distance * found.frame.scale))
         canonical = prepared.input_canonical()
-        ids = find_welded_tongue(canonical, labels == PART_INDEX["skin"], deltas[ICT_NAMES.index("jawOpen")])
+        jaw = deltas[ICT_NAMES.index("jawOpen")]
+        ids = find_welded_tongue(canonical, labels == PART_INDEX["skin"], jaw, eyes)
         return with_tongue(analysis, ids) if ids.size else analysis
 
     @staticmethod

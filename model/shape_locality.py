@@ -211,14 +211,22 @@ def reach_masks(
     return out
 
 
-def skin_anchors(canonical: np.ndarray, triangles: np.ndarray, skin_weights: np.ndarray | None = None):
+def skin_anchors(
+    canonical: np.ndarray,
+    triangles: np.ndarray,
+    skin_weights: np.ndarray | None = None,
+    skin_mask: np.ndarray | None = None,
+):
     """:func:`model.rig_check.face_anchors` of a canonical mesh, helped by the network's skin
     weights (V, K) over :data:`model.regions.REGION_NAMES`; the placement shared by the reach
-    mask here and the static area of :mod:`model.static_area`."""
+    mask here and the static area of :mod:`model.static_area`. ``skin_mask``: (V,) bool largest
+    connected component when already known (:meth:`model.api.PreparedMesh.skin_component`)."""
     from .regions import REGION_NAMES
     from .rig_check import face_anchors
 
-    return face_anchors(canonical, triangles, skin_weights=skin_weights, region_names=REGION_NAMES)
+    return face_anchors(
+        canonical, triangles, skin_mask=skin_mask, skin_weights=skin_weights, region_names=REGION_NAMES
+    )
 
 
 def apply_reach(

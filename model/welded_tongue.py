@@ -12,8 +12,12 @@ lower lip in jawOpen; :func:`with_tongue` labels it ``tongue``, so
 :func:`model.rig_constraints.apply_rig_constraints` moves it rigidly with the chin, like a loose
 tongue. A head without a mouth bag (the demo head, the bust scans) has no such skin.
 
-Canonical frame (:mod:`model.frame`: Y up, +Z forward); the sizes below are canonical units
-(about 0.11 m on the Rocketbox heads), looked at on the two Rocketbox heads.
+Canonical frame (:mod:`model.frame`: Y up, +Z forward). The sizes below are in eye distances
+and the heights are measured from the eye line, so a head finds its tongue however much of it
+the frame was fitted on (a face-only mask puts the face at a larger scale in the frame than a
+whole head); the values were looked at on the two Rocketbox heads, whose eye distance is 0.49
+and 0.53 canonical units with the eye line at ``y = 0.27`` (:data:`REFERENCE_EYES`, also what a
+head without eyes found is measured with).
 """
 
 from __future__ import annotations
@@ -24,32 +28,45 @@ import numpy as np
 
 from .parts import PART_INDEX
 
-# the lips' middle column: this close to the mid-plane, between these heights (below the nose,
-# above the chin's underside)
-_COLUMN_HALF_WIDTH = 0.05
-_COLUMN_HEIGHTS = (-0.5, -0.15)
+# the eye line's height and the eye distance, in canonical units, of the Rocketbox heads the
+# sizes below were chosen on (they were 0.05, -0.5 ... canonical units there)
+REFERENCE_EYES = (0.27, 0.51)
+_U = REFERENCE_EYES[1]
+# the lips' middle column: this close to the mid-plane, between these heights below the eye line
+# (below the nose, above the chin's underside)
+_COLUMN_HALF_WIDTH = 0.05 / _U
+_COLUMN_HEIGHTS = ((-0.5 - REFERENCE_EYES[0]) / _U, (-0.15 - REFERENCE_EYES[0]) / _U)
 # the lips' front: column vertices this close behind the front-most one
-_LIP_DEPTH = 0.12
+_LIP_DEPTH = 0.12 / _U
 # the mouth interior: this close to the mid-plane, this far behind the lips' front (at least the
 # lips' thickness, at most the bag's depth; the neck lies behind), this far below the slit
-_MOUTH_HALF_WIDTH = 0.3
-_BEHIND_LIPS = 0.04
-_MOUTH_DEPTH = 0.7
-_BELOW_SLIT = (0.015, 0.25)
+_MOUTH_HALF_WIDTH = 0.3 / _U
+_BEHIND_LIPS = 0.04 / _U
+_MOUTH_DEPTH = 0.7 / _U
+_BELOW_SLIT = (0.015 / _U, 0.25 / _U)
 # a lagging vertex moves less than this share of the lower lip
 _LAG = 0.25
 # the slit is a real one where the lower lip moves at least this many times the upper lip
 _MIN_JUMP = 4.0
 
 
-def find_welded_tongue(canonical: np.ndarray, skin: np.ndarray, jaw: np.ndarray) -> np.ndarray:
+def find_welded_tongue(
+    canonical: np.ndarray,
+    skin: np.ndarray,
+    jaw: np.ndarray,
+    eyes: tuple[float, float] | None = None,
+) -> np.ndarray:
     """``(n,) int64`` skin vertices inside the mouth, below the lip slit, lagging the jaw.
 
     ``canonical`` (V, 3) vertex positions in the canonical frame, ``skin`` (V,) bool the face
-    skin, ``jaw`` (V, 3) jawOpen deltas (any units: only ratios count). The slit is where the
-    motion of the lips' middle column (its front, top down) jumps most; none found (no jump of
-    :data:`_MIN_JUMP` times) gives an empty array."""
+    skin, ``jaw`` (V, 3) jawOpen deltas (any units: only ratios count), ``eyes``: the eye line's
+    height (canonical y) and the eye distance (canonical units) of the face anchors (None:
+    :data:`REFERENCE_EYES`). The slit is where the motion of the lips' middle column (its front,
+    top down) jumps most; none found (no jump of :data:`_MIN_JUMP` times) gives an empty array."""
+    eye_y, u = REFERENCE_EYES if eyes is None else eyes
     c = np.asarray(canonical, dtype=np.float64)
+    # heights from the eye line and every size in eye distances
+    c = np.column_stack([c[:, 0], c[:, 1] - eye_y, c[:, 2]]) / u
     skin = np.asarray(skin, dtype=bool)
     move = np.linalg.norm(np.asarray(jaw, dtype=np.float64), axis=1)
     none = np.zeros(0, dtype=np.int64)

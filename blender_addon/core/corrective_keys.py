@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import gains, shape_keys
+from . import shape_keys, sliders
 from ._model_import import submodule
-from .sliders import _new_var, slider_path
 
 _mc = submodule("mouth_close")
 CORRECTIVE = _mc.CORRECTIVE_SHAPE  # "jawOpen_mouthClose"
@@ -31,9 +30,18 @@ SOURCES = _mc.CORRECTIVE_SOURCES  # ("jawOpen", "mouthClose"): ICT slider names,
 EXPRESSION = "min(s0 * u0 * r0, s1 * u1 * r1)"
 
 
+def _min(terms: list[str]) -> str:
+    return f"min({', '.join(terms)})"
+
+
 def key_name(prefix: str = "") -> str:
     """The corrective key's name for a bake with key-name ``prefix``."""
     return prefix + CORRECTIVE
+
+
+def close_name(prefix: str = "") -> str:
+    """The mouthClose key's name for a bake with key-name ``prefix``."""
+    return prefix + _mc.CLOSE_SHAPE
 
 
 def split(deltas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -57,21 +65,8 @@ def add_driver(obj) -> int:
     corrective key."""
     if not has_corrective(obj):
         return 0
-    key = obj.data.shape_keys
-    name = key_name(str(key.get(shape_keys.PREFIX_PROP, "")))
-    ad = key.animation_data or key.animation_data_create()
-    old = ad.drivers.find(shape_keys.key_data_path(name))
-    if old is not None:
-        ad.drivers.remove(old)
-    kb = key.key_blocks[name]
-    kb.slider_max = gains.KEY_VALUE_MAX
-    drv = kb.driver_add("value").driver
-    drv.type = "SCRIPTED"
-    for k, unit in enumerate(SOURCES):
-        _new_var(drv, f"s{k}", obj, slider_path(unit))
-        _new_var(drv, f"u{k}", obj, gains.unit_gain_path(unit))
-        _new_var(drv, f"r{k}", obj, gains.region_gain_path(unit))
-    drv.expression = EXPRESSION
+    name = key_name(str(obj.data.shape_keys.get(shape_keys.PREFIX_PROP, "")))
+    sliders.add_slider_driver(obj, name, SOURCES, _min)
     return 1
 
 
@@ -91,7 +86,7 @@ def read_folded(obj, names: list[str]) -> np.ndarray:
     if not has_corrective(obj):
         return deltas
     prefix = str(obj.data.shape_keys.get(shape_keys.PREFIX_PROP, ""))
-    close = prefix + _mc.CLOSE_SHAPE
+    close = close_name(prefix)
     if close in names:
         deltas[names.index(close)] += shape_keys.read_key_deltas(obj, [key_name(prefix)])[0]
     return deltas

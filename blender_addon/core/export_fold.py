@@ -20,9 +20,8 @@ import contextlib
 from collections.abc import Iterator
 
 import bpy
-import numpy as np
 
-from . import animation, corrective_keys, shape_keys
+from . import corrective_keys, shape_keys
 
 MOUTH_CLOSE_MODES = ("FOLD", "CORRECTIVE")
 MOUTH_CLOSE_ITEMS = [
@@ -59,7 +58,7 @@ def folded_copy(obj) -> Iterator[object]:
     key = obj.data.shape_keys
     prefix = str(key.get(shape_keys.PREFIX_PROP, ""))
     corrective = corrective_keys.key_name(prefix)
-    close = prefix + "mouthClose"
+    close = corrective_keys.close_name(prefix)
     obj_name, mesh_name = obj.name, obj.data.name
     mesh = obj.data.copy()  # its shape keys (a Key) and their drivers come along
     copy = obj.copy()
@@ -69,27 +68,15 @@ def folded_copy(obj) -> Iterator[object]:
         for collection in obj.users_collection:
             collection.objects.link(copy)
         fold_key = mesh.shape_keys
-        n = len(mesh.vertices)
-        co = np.empty(n * 3, dtype=np.float32)
-        basis = np.empty(n * 3, dtype=np.float32)
-        fold_key.reference_key.data.foreach_get("co", basis)
-        fold_key.key_blocks[corrective].data.foreach_get("co", co)
-        delta = co - basis
         if close in fold_key.key_blocks:
-            fold_key.key_blocks[close].data.foreach_get("co", co)
-            fold_key.key_blocks[close].data.foreach_set("co", co + delta)
-        path = shape_keys.key_data_path(corrective)
+            shape_keys.set_key_deltas(copy, [close], corrective_keys.read_folded(copy, [close]))
         ad = fold_key.animation_data
-        if ad is not None:
-            old = ad.drivers.find(path)
-            if old is not None:
-                ad.drivers.remove(old)
-            if ad.action is not None:
-                # the copy shares the artist's action: give it its own, without the corrective
-                action = ad.action.copy()
-                ad.action = action
-                animation.remove_fcurves(fold_key, {path})
-        copy.shape_key_remove(fold_key.key_blocks[corrective])
+        if ad is not None and ad.action is not None:
+            # the copy shares the artist's action: give it its own before the corrective's
+            # F-curves go
+            action = ad.action.copy()
+            ad.action = action
+        shape_keys.remove_keys(copy, [corrective])  # with its driver and F-curves
         mesh.update()
         obj.name = _temporary_name(obj_name, bpy.data.objects)
         obj.data.name = _temporary_name(mesh_name, bpy.data.meshes)

@@ -85,8 +85,10 @@ def world_matrix(obj) -> np.ndarray:
     return np.array(obj.matrix_world, dtype=np.float64)
 
 
-def _triangles(me, matrix: np.ndarray) -> np.ndarray:
-    """``(T, 3)`` int64 triangles wound for the vertices mapped by ``matrix`` (object-to-world).
+def _loop_triangles(me, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(triangles (T, 3) int64 wound for the vertices mapped by matrix (object-to-world),
+    materials (T,) int64 material slot of each: its polygon's material_index)``, read in one
+    pass over the mesh's loop triangles.
 
     A mirroring transform (negative determinant: an odd number of negative scale axes, left
     unapplied) turns the surface inside out in world space, so the mesh's winding would give the
@@ -95,19 +97,12 @@ def _triangles(me, matrix: np.ndarray) -> np.ndarray:
     me.calc_loop_triangles()
     tris = np.empty(len(me.loop_triangles) * 3, dtype=np.int32)
     me.loop_triangles.foreach_get("vertices", tris)
+    materials = np.empty(len(me.loop_triangles), dtype=np.int32)
+    me.loop_triangles.foreach_get("material_index", materials)
     tris = tris.reshape(-1, 3).astype(np.int64)
     if np.linalg.det(matrix[:3, :3]) < 0:
         tris = tris[:, ::-1].copy()
-    return tris
-
-
-def triangle_materials(me) -> np.ndarray:
-    """``(T,)`` int64 material slot index of each loop triangle of mesh ``me`` (the polygons'
-    ``material_index``, in the order of :func:`read_rest_world`'s triangles)."""
-    me.calc_loop_triangles()
-    materials = np.empty(len(me.loop_triangles), dtype=np.int32)
-    me.loop_triangles.foreach_get("material_index", materials)
-    return materials.astype(np.int64)
+    return tris, materials.astype(np.int64)
 
 
 def rest_coordinates(obj) -> np.ndarray:
@@ -123,18 +118,24 @@ def rest_coordinates(obj) -> np.ndarray:
     return co.reshape(n, 3).astype(np.float64)
 
 
-def read_rest_world(obj) -> tuple[np.ndarray, np.ndarray]:
-    """Rest geometry of a mesh object in world space.
+def read_rest_geometry(obj) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rest geometry of a mesh object in world space, with the material of each triangle.
 
     Returns ``(vertices (V,3) float64, Blender world units, Z up / -Y forward;
-    triangles (T,3) int64, wound so that normals point outward in world space)``, vertex order
-    as in the mesh. Modifiers are not applied: shape keys
-    and vertex groups live on the base mesh.
+    triangles (T,3) int64, wound so that normals point outward in world space;
+    materials (T,) int64 material slot of each triangle)``, vertex order as in the mesh.
+    Modifiers are not applied: shape keys and vertex groups live on the base mesh.
     """
     require_geometry(obj)
     local = rest_coordinates(obj)
     matrix = world_matrix(obj)
-    return to_world(local, matrix), _triangles(obj.data, matrix)
+    return (to_world(local, matrix), *_loop_triangles(obj.data, matrix))
+
+
+def read_rest_world(obj) -> tuple[np.ndarray, np.ndarray]:
+    """``(vertices (V,3), triangles (T,3))`` of :func:`read_rest_geometry` (no materials)."""
+    vertices, triangles, _ = read_rest_geometry(obj)
+    return vertices, triangles
 
 
 def to_world(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
@@ -173,7 +174,8 @@ def read_evaluated_triangles(obj, depsgraph) -> np.ndarray:
         raise EmptyMeshError(f"The evaluated mesh of '{obj.name}' has no vertices: check its modifiers.")
     if len(me.polygons) == 0:
         raise NoFacesError(f"The evaluated mesh of '{obj.name}' has no faces: pick a surface mesh.")
-    return _triangles(me, np.array(ev.matrix_world, dtype=np.float64))
+    triangles, _ = _loop_triangles(me, np.array(ev.matrix_world, dtype=np.float64))
+    return triangles
 
 
 def new_mesh_object(name: str, vertices: np.ndarray, face_indices: np.ndarray, face_sizes: np.ndarray, scene):

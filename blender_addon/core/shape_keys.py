@@ -144,23 +144,19 @@ def write_keys(obj, names: list[str], local_deltas: np.ndarray, group: str = DEF
     check_names_free(obj, names)
     ensure_basis(obj)
     key = me.shape_keys
-    basis_kb = key.reference_key
-    basis = np.empty(n * 3, dtype=np.float32)
-    basis_kb.data.foreach_get("co", basis)
-    basis = basis.astype(np.float64)
     stale = [k for k in owned_keys(obj, group) if k not in names]
     remove_keys(obj, stale)
     owned = owned_keys(obj)
-    for name, delta in zip(names, local_deltas, strict=True):
+    for name in names:
         kb = key.key_blocks.get(name)
         if kb is None:
             kb = obj.shape_key_add(name=name, from_mix=False)
-            kb.relative_key = basis_kb
+            kb.relative_key = key.reference_key
             kb.slider_min, kb.slider_max = 0.0, 1.0
             owned.append(name)
             _set_owned(obj, owned)
         kb.interpolation = OWNER_MARK
-        kb.data.foreach_set("co", (basis + delta.ravel()).astype(np.float32))
+    set_key_deltas(obj, names, local_deltas)
     for name in owned:  # keys of a bake from before the mark (legacy) get it now
         key.key_blocks[name].interpolation = OWNER_MARK
     key[MARKED_PROP] = True
@@ -168,6 +164,18 @@ def write_keys(obj, names: list[str], local_deltas: np.ndarray, group: str = DEF
     _set_group(key, names, group)
     me.update()
     return list(names)
+
+
+def set_key_deltas(obj, names: list[str], local_deltas: np.ndarray) -> None:
+    """Set the existing shape keys ``names`` to Basis + ``local_deltas`` (``(K, V, 3)``,
+    object-space displacements, summed in float64); nothing else about the keys changes."""
+    key = obj.data.shape_keys
+    basis = np.empty(len(obj.data.vertices) * 3, dtype=np.float32)
+    key.reference_key.data.foreach_get("co", basis)
+    basis = basis.astype(np.float64)
+    for name, delta in zip(names, local_deltas, strict=True):
+        co = basis + np.asarray(delta, dtype=np.float64).ravel()
+        key.key_blocks[name].data.foreach_set("co", co.astype(np.float32))
 
 
 def read_key_deltas(obj, names: list[str]) -> np.ndarray:

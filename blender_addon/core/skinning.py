@@ -47,9 +47,8 @@ class FaceGeometry:
 
 def gather(obj, mask_group: str = "") -> FaceGeometry:
     """Rest geometry of ``obj`` (world space), restricted to ``mask_group`` when given."""
-    world, tris = mesh_io.read_rest_world(obj)
     # the material of each triangle: clothing welded into the skin is held still by it
-    materials = mesh_io.triangle_materials(obj.data)
+    world, tris, materials = mesh_io.read_rest_geometry(obj)
     n = len(world)
     if not mask_group:
         matrix = mesh_io.world_matrix(obj)

@@ -10,9 +10,11 @@ capture import write their keyframes on the sliders.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 
-from . import animation, gains, mesh_io
+from . import animation, drivers, gains, mesh_io
 from ._model_import import facs
 from .errors import ObjectError
 from .shape_keys import DEFAULT_GROUP, NAMING_PROP, PREFIX_PROP, key_data_path, owned_keys
@@ -76,45 +78,41 @@ def mirror_values(values: np.ndarray) -> np.ndarray:
     return np.asarray(values)[..., perm]
 
 
-def _new_var(drv, name: str, obj, path: str) -> None:
-    var = drv.variables.new()
-    var.name = name
-    var.type = "SINGLE_PROP"
-    var.targets[0].id_type = "OBJECT"
-    var.targets[0].id = obj
-    var.targets[0].data_path = path
+def add_slider_driver(obj, name: str, units: Sequence[str], combine: Callable[[list[str]], str]) -> None:
+    """(Re)create the driver of shape key ``name`` from ``obj``'s sliders and gains.
+
+    ``units``: the ICT sliders it reads; unit ``k`` gives the variables ``s{k}`` (slider), ``u{k}``
+    (unit gain), ``r{k}`` (region gain) and the term ``"s{k} * u{k} * r{k}"``. ``combine`` makes
+    the expression from those terms (a simple expression, so no auto-run-scripts prompt). The key's
+    ``slider_max`` is raised to :data:`gains.KEY_VALUE_MAX` so a gain above 1 is not clamped.
+    """
+    variables = {}
+    for k, ict in enumerate(units):
+        variables[f"s{k}"] = slider_path(ict)
+        variables[f"u{k}"] = gains.unit_gain_path(ict)
+        variables[f"r{k}"] = gains.region_gain_path(ict)
+    obj.data.shape_keys.key_blocks[name].slider_max = gains.KEY_VALUE_MAX
+    drivers.set_driver(obj, name, variables, combine([f"s{k} * u{k} * r{k}" for k in range(len(units))]))
+
+
+def _mean(terms: list[str]) -> str:
+    return terms[0] if len(terms) == 1 else f"({' + '.join(terms)}) / {len(terms)}"
 
 
 def add_drivers(obj, names: list[str], naming: str) -> int:
     """(Re)create the drivers of our shape keys ``names`` (built by :func:`key_names` for
-    ``naming``) from ``obj``'s sliders and gains. Only our keys' drivers are touched. The keys'
-    ``slider_max`` is raised to :data:`gains.KEY_VALUE_MAX` so a gain above 1 is not clamped.
-    Returns the count."""
+    ``naming``) from ``obj``'s sliders and gains (:func:`add_slider_driver`; a split ARKit unit
+    averages its ICT units). Only our keys' drivers are touched. Returns the count."""
     key = obj.data.shape_keys
     ours = set(owned_keys(obj))
-    sources = driver_sources(naming)
     made = 0
-    ad = key.animation_data or key.animation_data_create()
-    for name, src in zip(names, sources, strict=True):
+    for name, src in zip(names, driver_sources(naming), strict=True):
         if name not in ours:
             continue
-        path = key_data_path(name)
-        old = ad.drivers.find(path)
-        if old is not None:
-            ad.drivers.remove(old)
         if not src:
+            drivers.remove_driver(key, name)
             continue
-        kb = key.key_blocks[name]
-        kb.slider_max = gains.KEY_VALUE_MAX
-        drv = kb.driver_add("value").driver
-        drv.type = "SCRIPTED"
-        terms = []
-        for k, ict in enumerate(src):
-            _new_var(drv, f"s{k}", obj, slider_path(ict))
-            _new_var(drv, f"u{k}", obj, gains.unit_gain_path(ict))
-            _new_var(drv, f"r{k}", obj, gains.region_gain_path(ict))
-            terms.append(f"s{k} * u{k} * r{k}")
-        drv.expression = terms[0] if len(terms) == 1 else f"({' + '.join(terms)}) / {len(terms)}"
+        add_slider_driver(obj, name, src, _mean)
         made += 1
     return made
 

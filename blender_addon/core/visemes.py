@@ -14,7 +14,7 @@ import pathlib
 
 import numpy as np
 
-from . import corrective_keys, mesh_io, shape_keys, sliders
+from . import corrective_keys, drivers, mesh_io, shape_keys, sliders
 from ._model_import import facs, submodule
 from .errors import ObjectError
 
@@ -103,19 +103,7 @@ def bake_visemes(obj, recipes: dict[str, dict[str, float]]) -> list[str]:
     # the recipes mix the linear (unsplit) shapes: mouthClose with its corrective folded back in
     deltas = viseme_deltas(corrective_keys.read_folded(obj, facs_names), recipes, naming)
     shape_keys.write_keys(obj, names, deltas, group=GROUP)
-    ad = key.animation_data or key.animation_data_create()
     for name, viseme in zip(names, _table().VISEME_NAMES, strict=True):
-        old = ad.drivers.find(shape_keys.key_data_path(name))
-        if old is not None:
-            ad.drivers.remove(old)
-        drv = key.key_blocks[name].driver_add("value").driver
-        drv.type = "SCRIPTED"
-        var = drv.variables.new()
-        var.name = "v"
-        var.type = "SINGLE_PROP"
-        var.targets[0].id_type = "OBJECT"
-        var.targets[0].id = obj
-        var.targets[0].data_path = f"{VISEME_PROP}.{viseme}"
-        drv.expression = "v"
+        drivers.set_driver(obj, name, {"v": f"{VISEME_PROP}.{viseme}"}, "v")
     obj.update_tag()
     return names

@@ -64,3 +64,20 @@ def test_with_tongue_labels_a_copy():
     assert out.parts.labels.tolist() == [0, PART_INDEX["tongue"], 0, PART_INDEX["tongue"], 0]
     assert analysis.parts.labels.tolist() == [0] * 5
     assert has_loose_jaw_parts(out.parts.labels) and not has_loose_jaw_parts(analysis.parts.labels)
+
+
+def test_the_tongue_is_measured_in_eye_distances_from_the_eye_line():
+    """A face at another scale and height in the canonical frame (a face-only crop fills more of
+    it) finds the same tongue when its eyes are given."""
+    from model.welded_tongue import REFERENCE_EYES
+
+    c, d, kind = _mouth()
+    eye_y, u = REFERENCE_EYES
+    expected = find_welded_tongue(c, np.ones(len(c), bool), d)
+    assert set(kind[expected]) == {"tongue"}
+    for scale, lift in ((0.7, 0.1), (1.4, -0.2)):
+        moved = c * scale + [0.0, lift, 0.0]
+        eyes = (eye_y * scale + lift, u * scale)
+        np.testing.assert_array_equal(find_welded_tongue(moved, np.ones(len(c), bool), d, eyes), expected)
+        # measured with the Rocketbox heads' eyes instead, the tongue is not found as it is
+        assert not np.array_equal(find_welded_tongue(moved, np.ones(len(c), bool), d), expected)
