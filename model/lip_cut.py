@@ -44,7 +44,11 @@ _MOUTH_RADIUS = 0.35
 # the mouth regions: upper + lower lip + corner weights above this
 _MOUTH_WEIGHT = 0.3
 # the corner lies this far out, as shares of the mouth regions' half width
-_CORNER_BAND = (0.8, 1.0)
+# (the regions reach past the corners onto the cheeks: 0.8-1.0 cut 5 vertices of cheek on each
+# side of the welded demo head)
+_CORNER_BAND = (0.7, 0.9)
+# a path end flatter than this share of the mouth's strong creases is cheek, not lip line
+_END_CREASE = 0.5
 
 
 class LipsNotSealedError(MeshError):
@@ -195,7 +199,15 @@ def find_lip_line(
             path.append(int(pred[path[-1]]))
         paths.append(path[::-1])
     left, right = paths
+    # a seed off the crease: both sides first walk the same way to the valley; the line starts
+    # where they part
+    while len(left) > 1 and len(right) > 1 and left[1] == right[1]:
+        left, right = left[1:], right[1:]
     verts = np.array(left[::-1] + right[1:], dtype=np.int64)
+    # the line ends where its crease does
+    deep = np.flatnonzero(concave[verts] > _END_CREASE * scale)
+    if deep.size >= 2:
+        verts = verts[deep[0] : deep[-1] + 1]
     if np.unique(verts).size != verts.size or verts.size < 3:
         raise MeshError("the lip line found crosses itself or is too short; cut it by hand (Split Edges)")
     pairs = np.stack([verts[:-1], verts[1:]], 1)
