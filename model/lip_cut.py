@@ -43,12 +43,15 @@ BORDER = 1.0
 _MOUTH_RADIUS = 0.35
 # the mouth regions: upper + lower lip + corner weights above this
 _MOUTH_WEIGHT = 0.3
-# the corner lies this far out, as shares of the mouth regions' half width
-# (the regions reach past the corners onto the cheeks: 0.8-1.0 cut 5 vertices of cheek on each
-# side of the welded demo head)
-_CORNER_BAND = (0.7, 0.9)
-# a path end flatter than this share of the mouth's strong creases is cheek, not lip line
-_END_CREASE = 0.5
+# the regions found: a corner region needs this many vertices above _MOUTH_WEIGHT
+_MIN_CORNER_VERTICES = 3
+# the line is searched out to this share of the mouth's half width (:func:`_mouth_half_width`),
+# then cut back to where its crease ends (_END_CREASE): a line searched further follows the
+# crumpled weld of the demo head's corners (or a marionette line) 0.4-0.6 cm down into the cheek
+_CORNER_BAND = (0.9, 1.1)
+# a path end flatter than this share of the mouth's strong creases (the 90th percentile of
+# |concavity| around the mouth) is cheek, not lip line
+_END_CREASE = 0.3
 
 
 class LipsNotSealedError(MeshError):
@@ -106,6 +109,27 @@ def _concavity(c: np.ndarray, t: np.ndarray, edges: np.ndarray) -> np.ndarray:
     lengths = np.linalg.norm(c[edges[:, 0]] - c[edges[:, 1]], axis=1)
     mean_len = np.bincount(edges.ravel(), np.repeat(lengths, 2), minlength=n) / safe
     return np.einsum("ij,ij->i", offset, vertex_normals(c, t)) / np.maximum(mean_len, 1e-12)
+
+
+def _mouth_half_width(w: np.ndarray, names: list[str], around: np.ndarray, dx: np.ndarray) -> float:
+    """Half the mouth's width (canonical units): the mean distance of the two corner regions
+    from the middle when the network found both (the welded demo head: within 0.1 cm of its
+    slit's corners), else the lateral reach of all the mouth regions (a stylized face can miss a
+    corner: Nefertiti's left corner weighs 0.07 at most; the lips' reach ends at its crease's)."""
+    sides = []
+    for side in ("mouth_corner_L", "mouth_corner_R"):
+        cw = w[:, names.index(side)]
+        mask = around & (cw > _MOUTH_WEIGHT)
+        if mask.sum() >= _MIN_CORNER_VERTICES:
+            sides.append(float(np.average(np.abs(dx[mask]), weights=cw[mask])))
+    if len(sides) == 2:
+        return float(np.mean(sides))
+    mouth = sum(w[:, names.index(r)] for r in ("upper_lip", "lower_lip", "mouth_corner_L", "mouth_corner_R"))
+    in_mouth = around & (mouth > _MOUTH_WEIGHT)
+    reach = [np.abs(dx[in_mouth & (np.sign(dx) == s)]) for s in (-1.0, 1.0)]
+    if min(r.size for r in reach) == 0:
+        raise MeshError("no lip regions found on both sides of the mouth: cannot find the mouth corners")
+    return float(np.mean([np.percentile(r, 98) for r in reach]))
 
 
 def find_lip_line(
@@ -172,15 +196,8 @@ def find_lip_line(
     graph = _edge_graph(c.shape[0], edges, cost + 1e-15)
     dist, pred = dijkstra(graph, directed=False, indices=start, return_predecessors=True)
 
-    # the mouth's half width: the lateral reach of the network's mouth regions, averaged over
-    # the two sides (one corner region can be missing on a stylized face: Nefertiti's left)
-    mouth = sum(w[:, names.index(r)] for r in ("upper_lip", "lower_lip", "mouth_corner_L", "mouth_corner_R"))
-    in_mouth = skin & near & (mouth > _MOUTH_WEIGHT)
-    if not in_mouth.any():
-        raise MeshError("no lip regions found around the mouth: cannot find the mouth corners")
     dx = c[:, 0] - c[start, 0]
-    reach = [np.percentile(np.abs(dx[in_mouth & (np.sign(dx) == s)]), 98) for s in (-1.0, 1.0)]
-    half = float(np.mean(reach))
+    half = _mouth_half_width(w, names, skin & near, dx)
     paths = []
     for sign in (-1.0, 1.0):
         # the corner: the cheapest vertex to reach (along the crease) at the mouth's reach
