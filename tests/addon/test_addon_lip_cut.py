@@ -125,6 +125,10 @@ def test_cut_lip_line_keeps_artist_data_and_undoes(addon):
     assert _boundary_edges(obj) == borders
     bpy.ops.ed.redo()
     assert len(bpy.data.objects["Face"].data.vertices) == nv + added
+    # running it again on the cut mouth: refused, nothing duplicated
+    with pytest.raises(RuntimeError, match="not sealed"):
+        bpy.ops.face_skinning.cut_lip_line()
+    assert len(bpy.data.objects["Face"].data.vertices) == nv + added
 
 
 def test_parted_lips_are_refused_and_left_alone(addon):

@@ -168,3 +168,11 @@ def test_cli_cut_lips(sealed, demo, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not sealed" in err[0] and "nothing was cut" in err[0]
     assert not out2.exists()
+
+
+def test_a_cut_mouth_is_not_cut_again(cut, fm):
+    # the cut lips are no longer sealed: the bake's warning is gone and a second run refuses
+    prep = fm.prepare(cut.vertices, cut.triangles)
+    assert not any("sealed" in w for w in prep.warnings)
+    with pytest.raises(LipsNotSealedError, match="nothing was cut"):
+        cut_lip_line(cut.vertices, cut.triangles, fm)
