@@ -414,7 +414,7 @@ def sealed_lips_warning(vertices: np.ndarray, triangles: np.ndarray, analysis) -
     return (
         "the lips are sealed (one surface runs from the upper to the lower lip): jawOpen and the "
         "other mouth shapes stretch the face instead of opening the mouth; cut the lip line in the "
-        "mesh and bake again"
+        "mesh (Cut Lip Line in the Analyze panel, or python -m model cut-lips) and bake again"
     )
 
 
@@ -511,7 +511,8 @@ def _lips(c, skin_tris, parts, frame, head, face_h, mid_x, findings) -> str:
             "problem",
             "lips",
             "the lips are sealed (one surface runs from the upper to the lower lip): jawOpen cannot "
-            "part them, the mouth will stretch instead of opening; cut the lip line",
+            "part them, the mouth will stretch instead of opening; cut the lip line (Cut Lip Line, "
+            "or python -m model cut-lips)",
         )
     )
     return "sealed"

@@ -9,7 +9,7 @@ from ._common import ActiveMeshOperator, ensure_model, run
 
 
 class FACE_SKINNING_OT_cut_lip_line(ActiveMeshOperator, bpy.types.Operator):
-    """Cut sealed lips open along the line between them so jawOpen can part them (keeps shape keys, groups, UVs)"""
+    """Cut sealed lips open along the line between them so jawOpen can part them (keeps keys, groups, UVs)"""
 
     bl_idname = "face_skinning.cut_lip_line"
     bl_label = "Cut Lip Line"
