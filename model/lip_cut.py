@@ -94,6 +94,13 @@ def _edge_graph(num: int, edges: np.ndarray, cost: np.ndarray):
     return sp.coo_matrix((cost, (edges[:, 0], edges[:, 1])), shape=(num, num)).tocsr()
 
 
+def _only(edges: np.ndarray, allowed: np.ndarray, n: int) -> np.ndarray:
+    """The rows of ``edges`` (E, 2) that are in ``allowed`` (A, 2), either direction."""
+    key = np.minimum(edges[:, 0], edges[:, 1]) * n + np.maximum(edges[:, 0], edges[:, 1])
+    ok = np.minimum(allowed[:, 0], allowed[:, 1]) * n + np.maximum(allowed[:, 0], allowed[:, 1])
+    return edges[np.isin(key, ok)]
+
+
 def _concavity(c: np.ndarray, t: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """(V,) how deep each vertex lies in a crease: the neighbours' mean minus the vertex, along
     its outward normal, over the mean edge length (> 0 concave, < 0 convex; canonical)."""
@@ -138,6 +145,7 @@ def find_lip_line(
     skin_weights: np.ndarray,
     region_names: tuple[str, ...] | list[str],
     analysis,
+    mesh_edges: np.ndarray | None = None,
 ) -> LipLine:
     """The lip line of a face with sealed lips.
 
@@ -148,6 +156,9 @@ def find_lip_line(
             predict_skin_weights`), columns named by ``region_names`` (which must hold
             ``upper_lip``, ``lower_lip``, ``mouth_corner_L``, ``mouth_corner_R``).
         analysis: the mesh's :func:`model.rig_constraints.analyze_rig` (frame, head, parts).
+        mesh_edges: None, or (E, 2) int the edges the line may use (a mesh of quads and
+            n-gons: its own edges, not the diagonals its triangulation adds); None: every
+            triangle edge.
 
     Raises:
         LipsNotSealedError: no mouth found on the face's middle line.
@@ -181,6 +192,9 @@ def find_lip_line(
     start = skin_ids[cKDTree(c[skin_ids]).query(mid_point)[1]]
 
     concave = _concavity(c, skin_tris, edges)
+    path_edges = (
+        edges if mesh_edges is None else _only(edges, np.asarray(mesh_edges, dtype=np.int64), c.shape[0])
+    )
     near = np.linalg.norm(c - c[start], axis=1) < _MOUTH_RADIUS * face_h
     scale = np.percentile(np.abs(concave[near & skin]), 90) if (near & skin).any() else 1.0
     # 0 in a deep crease, 1 on flat or convex skin
@@ -191,9 +205,9 @@ def find_lip_line(
     border = np.where(up_w + low_w > 0.2, border, 1.0)
     vertex_cost = FLOOR + crease + BORDER * border
     vertex_cost = np.where(near, vertex_cost, 1e3 * (1.0 + FLOOR + BORDER))
-    lengths = np.linalg.norm(c[edges[:, 0]] - c[edges[:, 1]], axis=1)
-    cost = lengths * (0.5 * (vertex_cost[edges[:, 0]] + vertex_cost[edges[:, 1]])) ** 2
-    graph = _edge_graph(c.shape[0], edges, cost + 1e-15)
+    lengths = np.linalg.norm(c[path_edges[:, 0]] - c[path_edges[:, 1]], axis=1)
+    cost = lengths * (0.5 * (vertex_cost[path_edges[:, 0]] + vertex_cost[path_edges[:, 1]])) ** 2
+    graph = _edge_graph(c.shape[0], path_edges, cost + 1e-15)
     dist, pred = dijkstra(graph, directed=False, indices=start, return_predecessors=True)
 
     dx = c[:, 0] - c[start, 0]
@@ -325,6 +339,7 @@ def cut_lip_line(
     up: str = "Y",
     forward: str = "Z",
     gap: float = GAP,
+    mesh_edges: np.ndarray | None = None,
 ) -> LipCut:
     """Find the lip line of a mesh with sealed lips and cut it open (:func:`find_lip_line`,
     :func:`cut_along`).
@@ -334,6 +349,8 @@ def cut_lip_line(
         model: a :class:`model.api.FaceModel` (None: the shipped one) for the lip regions.
         up, forward: the input's axes (names or ``"auto"``, as :meth:`FaceModel.prepare`).
         gap: the hairline opened, as a share of the head height (:data:`GAP`).
+        mesh_edges: None, or (E, 2) int the mesh's own edges (quads: the line never takes a
+            diagonal of the triangulation, which the mesh does not have to split).
 
     Raises:
         LipsNotSealedError: the lips are not sealed (already parted, or two separate surfaces
@@ -353,10 +370,46 @@ def cut_lip_line(
             "jawOpen can part them as they are; nothing was cut"
         )
     skin = model.predict_skin_weights(prep)
-    line = find_lip_line(prep.vertices, prep.triangles, skin, model.region_names, analysis)
+    line = find_lip_line(prep.vertices, prep.triangles, skin, model.region_names, analysis, mesh_edges)
     head = analysis.head
     head_height = max(head.top - head.narrowest, 1e-12) * float(analysis.frame.scale)
     new_v, new_t, index_map = cut_along(
         prep.vertices, prep.triangles, line.vertices, line.up, gap * head_height
     )
     return LipCut(new_v, new_t, index_map, line)
+
+
+def polygon_edges(face_indices: np.ndarray, face_sizes: np.ndarray) -> np.ndarray:
+    """(N, 2) int64 the edges of concatenated polygons (each corner to the next, around), the
+    ``mesh_edges`` of a quad or n-gon mesh (:class:`model.mesh_io.Mesh`)."""
+    idx = np.asarray(face_indices, dtype=np.int64)
+    sizes = np.asarray(face_sizes, dtype=np.int64)
+    start = np.repeat(np.cumsum(sizes) - sizes, sizes)
+    size = np.repeat(sizes, sizes)
+    pos = np.arange(idx.size) - start
+    return np.stack([idx, idx[start + (pos + 1) % size]], 1)
+
+
+def cut_polygons(
+    face_indices: np.ndarray, face_sizes: np.ndarray, triangles: np.ndarray, cut_triangles: np.ndarray
+) -> np.ndarray:
+    """The polygons of a mesh with the cut of their fan triangulation carried over.
+
+    ``face_indices`` (N,) / ``face_sizes`` (F,) the polygons (:class:`model.mesh_io.Mesh`);
+    ``triangles`` (T, 3) their fan triangulation (``Mesh.triangles()``, T = sum(n_i - 2)) and
+    ``cut_triangles`` (T, 3) the same after :func:`cut_along` along polygon edges only (so each
+    polygon lies on one side). Returns the (N,) int64 polygon corners using the copies.
+    """
+    idx = np.asarray(face_indices, dtype=np.int64)
+    sizes = np.asarray(face_sizes, dtype=np.int64)
+    before = np.asarray(triangles, dtype=np.int64)
+    after = np.asarray(cut_triangles, dtype=np.int64)
+    n = int(max(idx.max(), before.max())) + 1
+    poly_of_tri = np.repeat(np.arange(sizes.size), sizes - 2)
+    rows, cols = np.nonzero(after != before)
+    moved = dict(
+        zip((poly_of_tri[rows] * n + before[rows, cols]).tolist(), after[rows, cols].tolist(), strict=True)
+    )
+    corner_poly = np.repeat(np.arange(sizes.size), sizes)
+    keys = (corner_poly * n + idx).tolist()
+    return np.array([moved.get(k, i) for k, i in zip(keys, idx.tolist(), strict=True)], dtype=np.int64)

@@ -30,7 +30,13 @@ def cut_lip_line(obj, model, up: str = "Z", forward: str = "-Y") -> dict:
     mesh_io.require_mesh_object(obj)
     mesh_io.require_writable(obj)
     world, triangles = mesh_io.read_rest_world(obj)
-    cut = submodule("lip_cut").cut_lip_line(world, triangles, model, up=up, forward=forward)
+    me = obj.data
+    # quads and n-gons: the line keeps to the mesh's own edges (not the triangulation's)
+    edge_pairs = np.empty(len(me.edges) * 2, dtype=np.int32)
+    me.edges.foreach_get("vertices", edge_pairs)
+    cut = submodule("lip_cut").cut_lip_line(
+        world, triangles, model, up=up, forward=forward, mesh_edges=edge_pairs.reshape(-1, 2)
+    )
     line = cut.line
     n = world.shape[0]
     # the hairline offset of each duplicate, world -> object space (a vector: linear part only)
@@ -39,13 +45,12 @@ def cut_lip_line(obj, model, up: str = "Z", forward: str = "-Y") -> dict:
     offset_local = offset_world @ np.linalg.inv(matrix[:3, :3]).T
     up_local = np.linalg.inv(matrix[:3, :3]) @ line.up
 
-    me = obj.data
     bm = bmesh.new()
     try:
         bm.from_mesh(me)
         bm.verts.ensure_lookup_table()
         edges = [bm.edges.get((bm.verts[int(a)], bm.verts[int(b)])) for a, b in line.edges]
-        if any(e is None for e in edges):  # loop triangles come from the polygons: never expected
+        if any(e is None for e in edges):  # the line keeps to mesh_edges: never expected
             raise mesh_io.ObjectError(f"the lip line of '{obj.name}' is not on the mesh's edges")
         bmesh.ops.split_edges(bm, edges=edges)
         bm.verts.ensure_lookup_table()

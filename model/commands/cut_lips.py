@@ -4,9 +4,9 @@ Finds the seam between the upper and the lower lip from one mouth corner to the 
 (:func:`model.lip_cut.find_lip_line`), duplicates its inner vertices so the lower lip gets its
 own edge (the corners stay joined) and opens a hairline gap (:data:`model.lip_cut.GAP`) so the
 bake's welding keeps the lips apart; then ``bake`` can part them with ``jawOpen``. The output
-keeps every input vertex in order (the copies are appended) and the triangle count; it is
-written as triangles. Lips already parted (or two separate surfaces that touch): one line saying
-so on stderr, nothing written, exit code 2.
+keeps every input vertex in order (the copies are appended) and the polygons (quads stay quads:
+the line runs along the polygons' own edges). Lips already parted (or two separate surfaces that
+touch): one line saying so on stderr, nothing written, exit code 2.
 """
 
 from __future__ import annotations
@@ -26,20 +26,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..lip_cut import cut_lip_line
+    import dataclasses
+
+    from ..lip_cut import cut_lip_line, cut_polygons, polygon_edges
     from ..mesh_io import read_mesh, write_obj
 
     out = output_path(args.out, ".obj", option="OUT")  # refused before any work
     check_device(args)
     mesh = read_mesh(args.mesh)
     fm = load_model(args)
-    cut = cut_lip_line(mesh.vertices, mesh.triangles(), fm, up=args.up, forward=args.forward)
+    triangles = mesh.triangles()
+    # the line keeps to the polygons' own edges, so quads and n-gons stay as they are
+    edges = polygon_edges(mesh.face_indices, mesh.face_sizes)
+    cut = cut_lip_line(mesh.vertices, triangles, fm, up=args.up, forward=args.forward, mesh_edges=edges)
+    corners = cut_polygons(mesh.face_indices, mesh.face_sizes, triangles, cut.triangles)
+    result = dataclasses.replace(mesh, vertices=cut.vertices, face_indices=corners)
     with reporting_write_errors(out, option="OUT"):
-        write_obj(out, cut.vertices, cut.triangles)  # atomic: an interruption keeps the old file
+        write_obj(out, cut.vertices, result)  # atomic: an interruption keeps the old file
     line = cut.line
     print(
         f"cut the lip line: {line.vertices.size} vertices ({line.vertices.size - 2} split, the two "
         f"mouth corners kept), {line.length:.4g} units long -> {out} "
-        f"({cut.vertices.shape[0]} vertices, {cut.triangles.shape[0]} triangles)"
+        f"({cut.vertices.shape[0]} vertices, {mesh.num_faces} faces)"
     )
     return 0

@@ -18,7 +18,7 @@ from model.mesh_io import read_mesh
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.append(str(ROOT / "tests" / "model"))  # the sealed demo head (shared with the model tests)
-from lip_helpers import seal_lip_slit  # noqa: E402
+from lip_helpers import pair_into_quads, seal_lip_slit  # noqa: E402
 
 
 def _to_blender(v: np.ndarray) -> np.ndarray:
@@ -157,3 +157,19 @@ def test_jaw_open_parts_the_lips_after_the_cut(addon):
     twin = np.linalg.norm(co[nv:, None] - co[None, :nv], axis=2).argmin(1)
     opened = np.linalg.norm(jaw[nv:] - jaw[twin], axis=1)
     assert np.median(opened) > 0.003  # metres
+
+
+def test_quads_are_cut_along_their_own_edges(addon):
+    m = read_mesh(ROOT / "model" / "data" / "demo_head.obj")
+    v, t, _ = seal_lip_slit(m.vertices, m.triangles())
+    indices, sizes = pair_into_quads(t)
+    assert (sizes == 4).mean() > 0.8
+    obj = new_mesh_object("Face", _to_blender(v), indices, sizes, bpy.context.scene)
+    bpy.context.view_layer.objects.active = obj
+    obj.select_set(True)
+    nv, nf = len(obj.data.vertices), len(obj.data.polygons)
+    borders = _boundary_edges(obj)
+    assert bpy.ops.face_skinning.cut_lip_line() == {"FINISHED"}
+    added = len(obj.data.vertices) - nv
+    assert added >= 10 and len(obj.data.polygons) == nf
+    assert _boundary_edges(obj) == borders + 2 * (added + 1)  # one slit, no quad split

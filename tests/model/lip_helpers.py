@@ -49,3 +49,32 @@ def fill_hole(v, t, loop):
     if owner[(i + 1) % 3] == b:  # the surface runs a -> b: the fan must run b -> a
         fan = fan[:, [1, 0, 2]]
     return np.vstack([v, v[loop].mean(0)]), np.concatenate([t, fan])
+
+
+def pair_into_quads(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pair neighbouring triangles into quads (greedy, across each pair's shared edge; the rest
+    stay triangles): ``(face_indices, face_sizes)`` of a mostly-quad mesh."""
+    owner: dict[tuple[int, int], list[int]] = {}
+    for f, tri in enumerate(t.tolist()):
+        for k in range(3):
+            owner.setdefault(tuple(sorted((tri[k], tri[(k + 1) % 3]))), []).append(f)
+    used = np.zeros(len(t), dtype=bool)
+    indices, sizes = [], []
+    for f, tri in enumerate(t.tolist()):
+        if used[f]:
+            continue
+        used[f] = True
+        for k in range(3):
+            a, b, c = tri[k], tri[(k + 1) % 3], tri[(k + 2) % 3]
+            other = [g for g in owner[tuple(sorted((a, b)))] if g != f and not used[g]]
+            if other:
+                g = other[0]
+                d = next(x for x in t[g].tolist() if x not in (a, b))
+                used[g] = True
+                indices += [a, d, b, c]  # a -> d -> b keeps the winding of a -> b
+                sizes.append(4)
+                break
+        else:
+            indices += tri
+            sizes.append(3)
+    return np.array(indices), np.array(sizes)

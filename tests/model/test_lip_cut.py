@@ -7,7 +7,7 @@ import pathlib
 
 import numpy as np
 import pytest
-from lip_helpers import seal_lip_slit
+from lip_helpers import pair_into_quads, seal_lip_slit
 
 from model.cli import main
 from model.errors import MeshError
@@ -176,3 +176,29 @@ def test_a_cut_mouth_is_not_cut_again(cut, fm):
     assert not any("sealed" in w for w in prep.warnings)
     with pytest.raises(LipsNotSealedError, match="nothing was cut"):
         cut_lip_line(cut.vertices, cut.triangles, fm)
+
+
+def test_cli_keeps_quads(sealed, tmp_path, capsys):
+    from model.lip_cut import polygon_edges
+    from model.mesh_io import Mesh
+
+    v, t, _ = sealed
+    indices, sizes = pair_into_quads(t)
+    assert (sizes == 4).mean() > 0.8
+    src, out = tmp_path / "quads.obj", tmp_path / "cut.obj"
+    write_obj(src, v, Mesh(v, indices, sizes))
+    assert main(["cut-lips", str(src), str(out)]) == 0
+    capsys.readouterr()
+    m = read_mesh(out)
+    np.testing.assert_array_equal(m.face_sizes, sizes)  # every quad is still a quad
+    added = m.num_vertices - v.shape[0]
+    assert added >= 10
+    np.testing.assert_allclose(m.vertices[: v.shape[0]], v, atol=1e-6)
+
+    # the cut runs along quad edges: one slit of 2 * (added + 1) new border edges
+    def borders(idx, sz):
+        e = np.sort(polygon_edges(idx, sz), axis=1)
+        _, count = np.unique(e, axis=0, return_counts=True)
+        return int((count == 1).sum())
+
+    assert borders(m.face_indices, m.face_sizes) == borders(indices, sizes) + 2 * (added + 1)
