@@ -8,9 +8,10 @@ This module does that cut.
 * :func:`find_lip_line` finds the line: a path of mesh edges from one mouth corner to the other
   along the valley between the lips. It starts where the rays along the face's middle line find
   the lips (:func:`model.inspect.mid_line_lips`: the most recessed point between the two lip
-  bumps), ends at the mouth corners (the centres of the network's ``mouth_corner_L/R`` regions,
-  snapped to the valley), and follows the cheapest edges between: edges in a concave crease and
-  on the border between the ``upper_lip`` and ``lower_lip`` regions are cheap.
+  bumps), follows the cheapest edges out to half the mouth's width on each side (the network's
+  ``mouth_corner_L/R`` regions, or the lips' regions' reach when a corner region is missing):
+  edges in a concave crease and on the border between the ``upper_lip`` and ``lower_lip``
+  regions are cheap; and ends at the mouth corners, where its crease ends.
 * :func:`cut_along` duplicates the path's interior vertices; the triangles below the line take
   the copies, the mouth corners stay shared. ``index_map`` (new -> old) carries per-vertex data
   (shape keys, vertex groups, UVs) over.
@@ -35,11 +36,12 @@ from .errors import MeshError
 # the hairline the cut opens, as a share of the head height (crown to the neck's narrowest,
 # ~0.25 m in life): 4e-4 is 0.1 mm; the weld tolerance (model.weld) is 1e-6 of the diagonal
 GAP = 4e-4
-# path cost of an edge: length * (FLOOR + crease + BORDER * region border) ** 2; a flat or
-# convex edge costs ~(1 + FLOOR)^2 / FLOOR^2 = 26 times a deep crease on the lip border
+# path cost of an edge: length * (FLOOR + crease + BORDER * region border) ** 2 (crease and
+# border in 0..1): per unit length a flat edge off the lips' border costs (2.25 / 0.25)^2 = 81
+# times a deep crease on it, a flat edge on the border 25 times
 FLOOR = 0.25
 BORDER = 1.0
-# the valley search stays within this share of the face height of the mouth's middle point
+# the valley search stays within this share of the head height of the mouth's middle point
 _MOUTH_RADIUS = 0.35
 # the mouth regions: upper + lower lip + corner weights above this
 _MOUTH_WEIGHT = 0.3
@@ -120,9 +122,10 @@ def _concavity(c: np.ndarray, t: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
 def _mouth_half_width(w: np.ndarray, names: list[str], around: np.ndarray, dx: np.ndarray) -> float:
     """Half the mouth's width (canonical units): the mean distance of the two corner regions
-    from the middle when the network found both (the welded demo head: within 0.1 cm of its
-    slit's corners), else the lateral reach of all the mouth regions (a stylized face can miss a
-    corner: Nefertiti's left corner weighs 0.07 at most; the lips' reach ends at its crease's)."""
+    from the middle when the network found both (the welded demo head: 0.11-0.12 of the head
+    height, its slit's corners 0.124), else the lateral reach of all the mouth regions (a
+    stylized face can miss a corner: Nefertiti's left corner weighs 0.07 at most; the lips'
+    reach ends where its crease does)."""
     sides = []
     for side in ("mouth_corner_L", "mouth_corner_R"):
         cw = w[:, names.index(side)]
