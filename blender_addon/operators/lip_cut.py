@@ -22,7 +22,8 @@ class FACE_SKINNING_OT_cut_lip_line(ActiveMeshOperator, bpy.types.Operator):
             done = lip_cut.cut_lip_line(obj, ensure_model(context), up=s.up_axis, forward=s.forward_axis)
             return (
                 f"Cut the lip line of '{obj.name}': {done['split']} vertices split "
-                f"({done['length']:.3g} units, mouth corners kept); bake the shape keys again"
+                f"({done['length']:.3g} units, mouth corners kept); bake the shape keys again "
+                "(and Analyze Mesh to refresh the report)"
             )
 
         return run(self, work)
