@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "retarget": "retarget",
     "check": "check",
     "inspect": "inspect",
+    "cut-lips": "cut_lips",
 }
 # commands that moved out of the runtime package: the one-line answer says where they are now
 MOVED: dict[str, str] = {

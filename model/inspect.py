@@ -414,14 +414,20 @@ def sealed_lips_warning(vertices: np.ndarray, triangles: np.ndarray, analysis) -
     return (
         "the lips are sealed (one surface runs from the upper to the lower lip): jawOpen and the "
         "other mouth shapes stretch the face instead of opening the mouth; cut the lip line in the "
-        "mesh and bake again"
+        "mesh (Cut Lip Line in the Analyze panel, or python -m model cut-lips) and bake again"
     )
 
 
-def _lips(c, skin_tris, parts, frame, head, face_h, mid_x, findings) -> str:
-    """ "parted" | "touching" | "sealed" | "unknown" from rays along the face's middle line."""
+def mid_line_lips(c, skin_tris, parts, frame, head, face_h, mid_x, findings=None):
+    """The lips on the face's middle line: rays straight back (canonical -Z) at ``x = mid_x``,
+    one per 1/400 of the face height from the eyes down.
+
+    Returns None (with a note in ``findings``) when no mouth is found, else ``(ys (R,) row
+    heights top down, zf (R,) front surface z per row (-inf: no hit), nose row, upper-lip bump,
+    lower-lip bump)``, the bumps counted from the nose row (canonical units)."""
+    findings = [] if findings is None else findings
     if skin_tris.shape[0] == 0:
-        return "unknown"
+        return None
     tri_pts = c[skin_tris]
     xs = tri_pts[:, :, 0]
     strip = (xs.min(1) <= mid_x) & (xs.max(1) >= mid_x)
@@ -437,7 +443,7 @@ def _lips(c, skin_tris, parts, frame, head, face_h, mid_x, findings) -> str:
     zf = z0 - depth  # front surface height per row (-inf: nothing)
     if not np.isfinite(zf).any():
         findings.append(Finding("note", "lips", "no mouth found on the face's middle line"))
-        return "unknown"
+        return None
     # the nose tip: the most forward point; the lips: the two most forward bumps below it
     nose = int(np.nanargmax(np.where(np.isfinite(zf), zf, -np.inf)))
     below = zf[nose:]
@@ -467,8 +473,18 @@ def _lips(c, skin_tris, parts, frame, head, face_h, mid_x, findings) -> str:
         bumps.append(i)
     if len(bumps) < 2:
         findings.append(Finding("note", "lips", "could not find the lips on the face's middle line"))
+        return None
+    return ys, zf, nose, bumps[0], bumps[1]
+
+
+def _lips(c, skin_tris, parts, frame, head, face_h, mid_x, findings) -> str:
+    """ "parted" | "touching" | "sealed" | "unknown" from rays along the face's middle line."""
+    rows = mid_line_lips(c, skin_tris, parts, frame, head, face_h, mid_x, findings)
+    if rows is None:
         return "unknown"
-    up_i, low_i = bumps[0], bumps[1]
+    ys, zf, nose, up_i, low_i = rows
+    below = zf[nose:]
+    step = face_h / 400.0  # the rows' spacing (mid_line_lips)
     seg = below[up_i : low_i + 1]
     lip_front = min(below[up_i], below[low_i])
     gap_rows = ~np.isfinite(seg) | (seg < lip_front - 0.06 * face_h)
@@ -495,7 +511,8 @@ def _lips(c, skin_tris, parts, frame, head, face_h, mid_x, findings) -> str:
             "problem",
             "lips",
             "the lips are sealed (one surface runs from the upper to the lower lip): jawOpen cannot "
-            "part them, the mouth will stretch instead of opening; cut the lip line",
+            "part them, the mouth will stretch instead of opening; cut the lip line (Cut Lip Line, "
+            "or python -m model cut-lips)",
         )
     )
     return "sealed"

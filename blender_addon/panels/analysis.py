@@ -23,6 +23,8 @@ class FACE_SKINNING_PT_analysis(SidebarPanel, bpy.types.Panel):
             layout.label(text="Select the face mesh", icon="INFO")
             return
         layout.operator("face_skinning.analyze_mesh", icon="VIEWZOOM")
+        # sealed lips (the bake warns too): the fix is one click away
+        layout.operator("face_skinning.cut_lip_line", icon="MOD_EDGESPLIT")
         report = analysis.stored_report(obj)
         if report is None:
             layout.label(text="Not analyzed yet: see what the rig will make of this mesh", icon="INFO")
