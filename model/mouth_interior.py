@@ -6,15 +6,17 @@ reference regions come (:mod:`model.rig_check_reference`), has no mouth interior
 ``mouth_interior`` region moves 0 in every shape there, so the reach check counted every
 millimetre the bag and tongue move as motion "outside the shape's regions" (and the network labels
 Rocketbox Adult_01's bag ``nose``, 0.5-0.74). In ``jawOpen`` the bag's floor and the welded tongue
-(:mod:`model.welded_tongue`) follow the jaw by design: 32-44 % of the motion of Adult_01's jaw
-shapes lies there.
+(:mod:`model.welded_tongue`) follow the jaw by design: 34-43 % of the motion (area-weighted
+``|d|^2``) of Adult_01's jaw shapes lies there, 27-69 % of its lower-lip shapes' (mouthRollLower
+rolls the lip's inner face).
 
 :func:`mouth_interior` takes the skin in the mouth's box (placed by the eye midpoint and eye
 distance of :func:`model.rig_check.face_anchors`) that has skin at least :data:`HIDDEN_DEPTH` eye
 distances in front of it along the face's forward axis (canonical +Z): a ray from the vertex
-toward the viewer hits the lips or the cheeks first (within :data:`MOUTH_DEPTH` of the lips'
-front: a bust's back of the head is hidden by its face too). A head without a mouth bag (the demo head,
-the bust scans) has (almost) none.
+toward the viewer hits the surface (the lips, the cheeks) first (within :data:`MOUTH_DEPTH` of the lips'
+front: a bust's back of the head is hidden by its face too). Found: Rocketbox Adult_01 171 vertices,
+Adult_02 188 (their bags), the demo head 74 (its lips' inner faces, 0.4-0.6 eye distances behind
+the lips' front), Demosthenes 8, Nefertiti 0 (sealed mouths).
 
 Canonical frame (:mod:`model.frame`: Y up, +Z forward).
 """
