@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--realdev", help="render today's rig on every real-dev mesh into this folder")
     parser.add_argument("--match", default="", help="--realdev: only meshes whose file name contains this")
     parser.add_argument(
-        "--methods", nargs="+", default=["network"], choices=["network", "registration", "hybrid"]
+        "--methods", nargs="+", default=["network"], choices=["network", "registration", "hybrid", "mixed"]
     )
     parser.add_argument(
         "--rigs",

@@ -193,7 +193,10 @@ def test_demo_head_motion_outside_the_regions_drops(demo, monkeypatch):
 
 
 def test_demo_head_static_parts_stay_still(demo, monkeypatch):
-    """The reach mask (on by default) stills the check's static zones (ears, scalp, neck base)."""
+    """The bake stills the check's static zones (ears, scalp, neck base): the reach mask alone
+    takes most of the network's leak away, the static area the rest. (Until session 6 the reach
+    alone reached < 1 %; it was widened to keep the low tail of ICT's own shapes, see
+    model.shape_locality.REACH_INNER, and the static area holds these zones since session 5.)"""
     from model.face_landmarks import components
     from model.rig_check import face_anchors, heuristic_static_mask
 
@@ -212,7 +215,9 @@ def test_demo_head_static_parts_stay_still(demo, monkeypatch):
     monkeypatch.setattr(type(fm), "shape_locality", False)
     before = leak()
     monkeypatch.setattr(type(fm), "shape_locality", True)
-    assert before > 0.02 and leak() < 0.01
+    reach_only = leak()
+    monkeypatch.setattr(type(fm), "static_area", True)
+    assert before > 0.02 and reach_only < 0.5 * before and leak() < 0.01
 
 
 def test_decode_agrees_with_bake(demo):
