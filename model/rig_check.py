@@ -637,10 +637,11 @@ def _lid_zones(
     the skin within 1.4 eyeball radii of the centre is labelled ``upper_lid`` / ``lower_lid``
     (the rest: the inner canthus, labelled nose), beyond 1.4 radii brow, cheek and nose take over,
     and its lid shapes put 99.8 % of their motion within 1.6 radii. The sealed eyes of the bust
-    scans: the network labels Nefertiti's right upper lid ``brow_R`` and its lid regions there a
-    thin ring on the carved margin, and Demosthenes' lids half ``brow``; their lid shapes, which
-    move the carved lids and nothing else (renders in the session-7 report), counted 27-77 %
-    outside.
+    scans: the network labels Nefertiti's right upper lid ``brow_R`` (58 of its blink's 77 %
+    outside) and its lid regions there a thin ring on the carved margin, and gives Demosthenes'
+    lids soft lid weights (two thirds of its blinks' 27-32 % outside on skin labelled lid); their
+    lid shapes move the carved lids and nothing else (rendered, vertices coloured by
+    displacement and by membership), and the zones placed this way sit on them.
     """
     zones = {}
     for side in ("L", "R"):
