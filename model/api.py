@@ -330,6 +330,9 @@ class FaceModel:
     # (model.shape_focus); off by default: ICT's own shapes have that tail, and removing it
     # costs held-out accuracy (hard unseen hybrid 0.061 -> 0.102 at 2-10 % of the peak)
     shape_focus: bool = False
+    # :mod:`model.short_edges`: vertices joined by a sub-millimetre edge move together (every
+    # method, before the locality constraints)
+    short_edges: bool = True
 
     # :mod:`model.static_area`: static skin (scalp, back of head, ears, neck base) held still
     static_area: bool = True
@@ -740,6 +743,10 @@ class FaceModel:
 
                     keep = [ICT_NAMES.index(n) for g in MIXED_NETWORK_GROUPS for n in FACS_GROUPS[g]]
                     canonical[keep] = net[keep]
+        if self.short_edges:
+            from .short_edges import move_together
+
+            canonical = move_together(canonical, prepared.canonical, prepared.triangles_seen)
         # the reach mask only for the network (and the network's half of mixed): the registered
         # template already fades away from the face, and the mask cost it accuracy on held-out
         # ICT (0.049 -> 0.069, session 3)
