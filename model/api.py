@@ -255,10 +255,10 @@ def prepare_mesh(
             # and the network sees the vertices that gained weight (same frame)
             from .head_region import with_face_reach
 
-            head = with_face_reach(
-                head, net_frame.to_canonical(w_vertices), w_triangles, placement.mid_after,
-                placement.eye_distance_after,
-            )  # fmt: skip
+            # in the frame the head region was found in (its narrowest section's height)
+            mid = frame.to_canonical(net_frame.from_canonical(placement.mid_after[None]))[0]
+            u = placement.eye_distance_after * net_frame.scale / frame.scale
+            head = with_face_reach(head, frame.to_canonical(w_vertices), w_triangles, mid, u)
             keep = head.weights > 0
             if subset is not None and keep.sum() > subset.size:
                 subset = np.flatnonzero(keep)

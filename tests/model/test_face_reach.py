@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.head_region import FACE_REACH_END, FACE_REACH_START, FACE_SEED_RADIUS, HeadRegion, with_face_reach
+from model.head_region import (
+    FACE_CHIN_DROP,
+    FACE_REACH_END,
+    FACE_REACH_START,
+    FACE_SEED_RADIUS,
+    HeadRegion,
+    with_face_reach,
+)
 from tests.model.realdev_helpers import load_realdev_mesh
 
 
@@ -28,6 +35,9 @@ def test_face_reach_raises_weights_near_the_eyes_only() -> None:
     assert np.all(out.weights[dist < FACE_REACH_START - 0.1] == 1.0)
     assert np.all(out.weights[dist > FACE_REACH_END + 0.1] == 0.0)
     assert np.all(out.weights >= head.weights)
+    # a neck whose narrowest section lies below the chin keeps its ramp (ICT with shoulders)
+    neck = HeadRegion(head.weights, True, 0.0, -1.0, -2.0, 1.0, 1.0, -(FACE_CHIN_DROP + 0.1) * eye)
+    assert with_face_reach(neck, v, t, np.array([0.5, 0.0, 0.0]), eye) is neck
     # a head without a body keeps its weights
     nobody = HeadRegion(np.ones(len(v), np.float32), False, 0.0, -1.0, -2.0, 1.0, 1.0, 0.0)
     assert with_face_reach(nobody, v, t, np.zeros(3), eye) is nobody
