@@ -221,8 +221,8 @@ FACE_REACH_START = 2.3
 FACE_REACH_END = 2.8
 # only where the narrowest section cuts through the face: less than this many eye distances below
 # the eyes (ICT's chin ends ~1.75 below them; Demosthenes' narrowest section lies 1.06 below, at
-# the mouth). Below it (a neck, as on ICT's crops with shoulders) the ramp stays as it is: raising
-# the neck there moved it with the jaw and cost held-out accuracy (unseen 0.108 -> 0.117)
+# the mouth). Below it (a neck under the chin, a standing avatar) the ramp already keeps the face
+# and stays as it is, so only a bent head's bake changes
 FACE_CHIN_DROP = 1.8
 
 
