@@ -10,6 +10,10 @@ jumps is a head (ICT-like, cut at the neck): every weight is 1 and nothing chang
 
 The width is taken left-right (X) because hair hanging behind the neck (a ponytail) adds depth,
 not width. numpy only; the result is index-aligned with the input vertices.
+
+A head bent onto the chest (a bust) can hang its chin below the narrowest section, which then
+cuts through the face; :func:`with_face_reach` (called once the eyes are known) keeps the skin
+within a face's reach of the eyes, along the surface, at weight 1.
 """
 
 from __future__ import annotations
