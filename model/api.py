@@ -292,6 +292,24 @@ def prepare_mesh(
         # the skin component depends on the triangles alone: the bake's face anchors reuse it
         skin = largest_component_mask(len(net_vertices), net_triangles)
         net_frame, placement = place(net_frame, net_vertices, net_triangles, skin)
+        if head is not None and head.has_body and placement is not None and placement.mid_after is not None:
+            # a chin hanging below the neck's narrowest section (a bust's bent head) keeps the
+            # face's motion: the head weights reach as far along the surface as a face does,
+            # and the network sees the vertices that gained weight (same frame)
+            from .head_region import with_face_reach
+
+            # in the frame the head region was found in (its narrowest section's height)
+            mid = frame.to_canonical(net_frame.from_canonical(placement.mid_after[None]))[0]
+            u = placement.eye_distance_after * net_frame.scale / frame.scale
+            head = with_face_reach(head, frame.to_canonical(w_vertices), w_triangles, mid, u)
+            keep = head.weights > 0
+            if subset is not None and keep.sum() > subset.size:
+                subset = np.flatnonzero(keep)
+                remap = np.full(w_vertices.shape[0], -1, dtype=np.int64)
+                remap[subset] = np.arange(subset.size)
+                sub_tris = w_triangles[keep[w_triangles].all(1)]
+                net_vertices, net_triangles = w_vertices[subset], remap[sub_tris]
+                skin = largest_component_mask(len(net_vertices), net_triangles)
     canonical = np.asarray(net_frame.to_canonical(net_vertices), dtype=np.float32)
     ops = compute_operators(canonical, net_triangles, k=k, cache=cache)
     prepared = PreparedMesh(vertices, triangles, net_frame, canonical, ops, subset=subset, welding=welding)

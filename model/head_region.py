@@ -10,6 +10,10 @@ jumps is a head (ICT-like, cut at the neck): every weight is 1 and nothing chang
 
 The width is taken left-right (X) because hair hanging behind the neck (a ponytail) adds depth,
 not width. numpy only; the result is index-aligned with the input vertices.
+
+A head bent onto the chest (a bust) can hang its chin below the narrowest section, which then
+cuts through the face; :func:`with_face_reach` (called once the eyes are known) keeps the skin
+within a face's reach of the eyes, along the surface, at weight 1.
 """
 
 from __future__ import annotations
@@ -208,3 +212,45 @@ def _surface_distance(points: np.ndarray, triangles: np.ndarray, sources: np.nda
         gap, nearest = cKDTree(points[reached]).query(points[~reached])
         dist[~reached] = dist[reached][nearest] + gap
     return dist
+
+
+# the face's own reach along the surface, in eye distances from the eyes (the vertices within
+# FACE_SEED_RADIUS of the eye midpoint: the nose bridge and inner eye corners): a head bent
+# forward on a bust (Demosthenes) hangs its chin below the narrowest section, even below the
+# shoulder line of the width profile, and the ramp above cut the skin under the chin out of
+# jawOpen (a notch at the chin in side view). Measured there: the skin under the chin lies
+# 2.05-2.3 eye distances from the eyes along the surface, the chest >= 2.8
+FACE_SEED_RADIUS = 0.6
+FACE_REACH_START = 2.3
+FACE_REACH_END = 2.8
+# only where the narrowest section cuts through the face: less than this many eye distances below
+# the eyes (ICT's chin ends ~1.75 below them; Demosthenes' narrowest section lies 1.06 below, at
+# the mouth). Below it (a neck under the chin, a standing avatar) the ramp already keeps the face
+# and stays as it is, so only a bent head's bake changes
+FACE_CHIN_DROP = 1.8
+
+
+def with_face_reach(
+    head: HeadRegion, canonical: np.ndarray, triangles: np.ndarray, mid: np.ndarray, eye_distance: float
+) -> HeadRegion:
+    """``head`` with its weights raised to 1 on the skin within :data:`FACE_REACH_START` eye
+    distances of the eyes along the surface, fading to the old weights at :data:`FACE_REACH_END`
+    (smoothstep; weights only grow), when its narrowest section lies less than
+    :data:`FACE_CHIN_DROP` eye distances below the eyes (else, and for a head without a body,
+    ``head`` is returned unchanged). ``canonical`` (V, 3): the vertices in the frame ``head`` was
+    found in (Y up), where ``mid`` (3,) is the eye midpoint and ``eye_distance`` the eye
+    distance (same units); ``triangles`` (T, 3)."""
+    if not head.has_body or eye_distance is None or eye_distance <= 0:
+        return head
+    if (float(mid[1]) - head.narrowest) / eye_distance > FACE_CHIN_DROP:
+        return head  # a neck below the chin: the ramp keeps the face
+    from dataclasses import replace
+
+    c = np.asarray(canonical, dtype=np.float64)
+    seeds = np.linalg.norm(c - np.asarray(mid, dtype=np.float64), axis=1) < FACE_SEED_RADIUS * eye_distance
+    if not seeds.any():
+        return head
+    dist = _surface_distance(c, triangles, seeds) / eye_distance
+    s = np.clip((FACE_REACH_END - dist) / (FACE_REACH_END - FACE_REACH_START), 0.0, 1.0)
+    face = (s * s * (3.0 - 2.0 * s)).astype(np.float32)
+    return replace(head, weights=np.maximum(head.weights, face))
