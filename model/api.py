@@ -60,6 +60,8 @@ _REGION_FIT_MAX_RESIDUAL = 0.25
 _REGION_FIT_FLIP_RESIDUAL = 0.15
 _FLIP_UP = np.diag([-1.0, -1.0, 1.0])
 _FLIP_FORWARD = np.diag([-1.0, 1.0, -1.0])
+# rounds of symmetrize-then-repair after the first flip repair (model.mirror_pass)
+MIRROR_REPAIR_ROUNDS = 2
 # a pitch correction smaller than this is not worth a second operator solve
 _PITCH_MIN_DEGREES = 1.0
 
@@ -501,7 +503,11 @@ class FaceModel:
     def predict_skin_weights(self, prepared: PreparedMesh) -> np.ndarray:
         """(V, K) float32 softmax weights over :attr:`region_names`; rows sum to 1."""
         rig = self._rig(prepared, None, skin_only=True)
-        skin = self._to_numpy(rig["skin"]).astype(np.float32)
+        return self._input_skin(prepared, self._to_numpy(rig["skin"]))
+
+    def _input_skin(self, prepared: PreparedMesh, skin: np.ndarray) -> np.ndarray:
+        """(V, K) float32 per input vertex from the network's (S, K) skin weights."""
+        skin = np.asarray(skin, dtype=np.float32)
         # below the head nothing moves: those vertices go to the neck region (rows sum to 1)
         rest = np.full(skin.shape[1], 1.0 / skin.shape[1], dtype=np.float32)
         if "neck" in self.region_names:
@@ -564,16 +570,51 @@ class FaceModel:
             from .clothing import apply_clothing
 
             deltas = apply_clothing(deltas, self.clothing(prepared, anchors()))
+        # the rig check's mirror partners, when the symmetrize found the mesh mirror-symmetric:
+        # the later stages act on each side's own geometry, so the bake ends symmetrizing on them
+        partners = self._check_partners(prepared, deltas, skin, skin_weights)
         if constrain:
             from .rig_constraints import apply_rig_constraints
 
             analysis = prepared.rig_analysis()
             if self.welded_tongue:
-                analysis = self._with_welded_tongue(prepared, analysis, deltas)
+                analysis = self._with_welded_tongue(prepared, analysis, deltas, partners)
             deltas = apply_rig_constraints(deltas, prepared.vertices, analysis, ICT_NAMES)
-            if self.flip_repair:  # part of the constraints: after them, on the final shapes
-                deltas = self._repair_flips(prepared, deltas)
+        if partners is not None:
+            from .mirror_pass import symmetrize_pairs
+            from .parts import PART_INDEX
+
+            labels = (analysis if constrain else prepared.rig_analysis()).parts.labels
+            # the partners again on the constrained shapes (the slit's sheets are told apart by
+            # the unsided shapes' motion, which the welded tongue's jaw motion changed)
+            partners = self._check_partners(prepared, deltas, skin, skin_weights)
+            # the skin and what follows it (lashes, brows); the rigid parts keep their motion
+            soft = np.isin(labels, [PART_INDEX[n] for n in ("skin", "lashes", "brows")])
+            deltas = symmetrize_pairs(deltas, partners, soft)
+        if constrain and self.flip_repair:  # part of the constraints: after them, on the final shapes
+            deltas = self._repair_flips(prepared, deltas)
+            # each side's folds are opened on its own triangles (a low-poly head's quads split
+            # the other way on the other side): symmetrized again and the few folds that brings
+            # back opened again; the repair has the last word, so nothing flips
+            for _ in range(MIRROR_REPAIR_ROUNDS if partners is not None else 0):
+                deltas = self._repair_flips(prepared, symmetrize_pairs(deltas, partners, soft))
         return deltas
+
+    def _check_partners(self, prepared: PreparedMesh, deltas: np.ndarray, skin: np.ndarray, skin_weights):
+        """:class:`model.mirror_pass.MirrorPartners` of the input mesh (the rig check's), or
+        None when the bake did not symmetrize (:attr:`shape_symmetry` off, or the mesh is not
+        mirror-symmetric). ``deltas`` (53, V, 3) input axes; ``skin`` (S, K) the network's
+        skin weights, ``skin_weights`` (V, K) the painted ones (None: the network's)."""
+        if not (self.shape_symmetry and prepared._tensors.get("mirror_map", {}).get("symmetric")):
+            return None
+        from .mirror_pass import check_partners
+
+        weights = skin_weights if skin_weights is not None else self._input_skin(prepared, skin)
+        frame = prepared._tensors["input_frame"]
+        cache = prepared._tensors.setdefault("check_mirror", {})
+        return check_partners(
+            prepared.vertices, prepared.triangles, frame, deltas, ICT_NAMES, weights, self.region_names, cache
+        )
 
     def clothing(self, prepared: PreparedMesh, anchors=None):
         """The :class:`model.clothing.ClothingHold` of ``prepared`` (nothing held without
@@ -613,10 +654,12 @@ class FaceModel:
         return split_baked(self.bake(prepared, skin_weights, constraints, method, ict))
 
     @staticmethod
-    def _with_welded_tongue(prepared: PreparedMesh, analysis, deltas: np.ndarray):
+    def _with_welded_tongue(prepared: PreparedMesh, analysis, deltas: np.ndarray, partners=None):
         """``analysis`` with the skin of a tongue welded into the mouth bag labelled ``tongue``
         (:mod:`model.welded_tongue`), found on ``deltas`` (53, V, 3) jawOpen; unchanged when
-        :mod:`model.parts` found a loose tongue or lower teeth, or no welded tongue is found."""
+        :mod:`model.parts` found a loose tongue or lower teeth, or no welded tongue is found.
+        ``partners``: the mesh's :class:`model.mirror_pass.MirrorPartners` (a symmetric mesh):
+        the tongue is closed under them, so both sides are held alike."""
         from .parts import PART_INDEX
         from .welded_tongue import find_welded_tongue, has_loose_jaw_parts, with_tongue
 
@@ -624,7 +667,15 @@ class FaceModel:
         if has_loose_jaw_parts(labels):
             return analysis
         canonical = prepared.input_canonical()
-        ids = find_welded_tongue(canonical, labels == PART_INDEX["skin"], deltas[ICT_NAMES.index("jawOpen")])
+        skin = labels == PART_INDEX["skin"]
+        ids = find_welded_tongue(canonical, skin, deltas[ICT_NAMES.index("jawOpen")])
+        if ids.size and partners is not None:
+            # the cut's thresholds split the two halves of the tongue differently: a vertex held
+            # still on one side with its partner moving on the other (Rocketbox Adult_01: 83 % of
+            # cheekPuff's mirror error lay on such pairs)
+            from .mirror_pass import mirror_closed
+
+            ids = mirror_closed(ids, partners, skin)
         return with_tongue(analysis, ids) if ids.size else analysis
 
     @staticmethod

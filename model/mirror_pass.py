@@ -1,0 +1,125 @@
+"""The bake's last symmetrization: each ``_R`` shape the mirror image of its ``_L`` shape on the
+rig check's own mirror partners. Numpy in, numpy out; input vertices, units and axes.
+
+Why a second pass after :func:`model.shape_locality.symmetrize`: that one works on the network's
+vertices early in the bake and fades out where the mirror point lies 2-5 mm off the surface
+(a low-poly head's quads split the other way), while the rig check
+(:func:`model.rig_check.check_rig`) counts every vertex whose partner lies within ~5 mm; and
+the stages after it (the welded tongue and the rigid parts, the lid solver) act on each side's
+own geometry. Measured with ``benchmarks/mirror_stages.py``: Rocketbox Adult_01 left the
+symmetrize at 10 % median pair error and the bake at 11 %; Adult_02's mouth shapes went from
+2-4 % to 5-7 % in the rigid-parts stage. This pass reads the partners of
+:func:`model.rig_check.mirror_correspondence` (the same function the check measures with) and
+edits only the skin whose partner's triangle is skin too (eyeballs, teeth, tongue, hair keep
+the rig constraints' motion); :meth:`model.api.FaceModel.bake` repairs flips after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .facs import ICT_NAMES
+
+
+@dataclass
+class MirrorPartners:
+    """The check's mirror partners of the input vertices: ``hits`` (one row per vertex, on the
+    input triangles), ``normal`` (3,) of the symmetry plane and ``matched`` (V,) bool, in the
+    canonical frame ``frame`` (:class:`model.frame.CanonicalFrame` of the input)."""
+
+    hits: object
+    normal: np.ndarray
+    matched: np.ndarray
+    frame: object
+
+    def mirrored(self, field: np.ndarray) -> np.ndarray:
+        """(V, 3) canonical: the mirror image of a canonical vector field (V, 3), read at each
+        vertex's partner."""
+        image = np.einsum("vk,vkc->vc", self.hits.barycentric, np.asarray(field)[self.hits.corners])
+        return image - 2.0 * (image @ self.normal)[:, None] * self.normal[None, :]
+
+    def partner_vertex(self) -> np.ndarray:
+        """(V,) int64: the corner of each vertex's hit triangle nearest its mirror point."""
+        rows = np.arange(len(self.matched))
+        return self.hits.corners[rows, np.argmax(self.hits.barycentric, axis=1)]
+
+
+def check_partners(
+    vertices: np.ndarray,
+    triangles: np.ndarray,
+    frame,
+    deltas: np.ndarray,
+    names: tuple[str, ...] = ICT_NAMES,
+    skin_weights: np.ndarray | None = None,
+    region_names: tuple[str, ...] | None = None,
+    cache: dict | None = None,
+) -> MirrorPartners:
+    """:class:`MirrorPartners` of :func:`model.rig_check.mirror_correspondence` on the input
+    mesh (vertices (V, 3), triangles (T, 3)) in ``frame``; ``deltas`` (S, V, 3) input axes (the
+    unsided shapes pick the sheet at a closed mouth's slit); ``skin_weights`` (V, K) over
+    ``region_names`` place the eyes when no eye opening is found, as in the check. ``cache``: a
+    dict kept per mesh (the anchors and the geometric part of the partners are found once; the
+    unsided shapes' choice at the slit is made again for each ``deltas``)."""
+    from .rig_check import face_anchors, mirror_correspondence
+
+    cache = {} if cache is None else cache
+    if "anchors" not in cache:
+        cache["anchors"] = face_anchors(
+            vertices, triangles, skin_weights=skin_weights, region_names=region_names, frame=frame
+        )
+    anchors = cache["anchors"]
+    d = anchors.frame.vectors_to_canonical(np.asarray(deltas, dtype=np.float64))
+    geometry = cache.setdefault("partners", {})
+    hits, normal, matched = mirror_correspondence(anchors, triangles, d, names, geometry)
+    return MirrorPartners(hits, np.asarray(normal, np.float64), matched, anchors.frame)
+
+
+def mirror_closed(ids: np.ndarray, partners: MirrorPartners, allowed: np.ndarray) -> np.ndarray:
+    """(m,) int64 sorted: ``ids`` with, among the ``allowed`` (V,) bool vertices, each one's
+    partner vertex (:meth:`MirrorPartners.partner_vertex`) and each vertex partnered to one of
+    them (matched partners only): a set of vertices that the rig constraints treat alike on
+    both sides (the welded tongue, held still in the sided shapes). One step: the corners of
+    the partners' triangles, twice, grew Rocketbox Adult_02's tongue into the lips' inside
+    (mouthSmile 5 -> 16 %)."""
+    ids = np.asarray(ids, dtype=np.int64)
+    if ids.size == 0:
+        return ids
+    allowed = np.asarray(allowed, bool)
+    partner = partners.partner_vertex()
+    inside = np.zeros(len(partner), bool)
+    inside[ids] = True
+    ok = partners.matched & allowed
+    out = inside.copy()
+    out[partner[inside & ok]] = True  # the partners of the set
+    out[ok & inside[partner]] = True  # the vertices partnered to the set
+    return np.flatnonzero(out & (allowed | inside)).astype(np.int64)
+
+
+def symmetrize_pairs(
+    deltas: np.ndarray, partners: MirrorPartners, editable: np.ndarray, names: tuple[str, ...] = ICT_NAMES
+) -> np.ndarray:
+    """(S, V, 3) float32 input axes: each ``_L``/``_R`` pair of ``deltas`` (S, V, 3) made mirror
+    images on ``partners``: at a matched vertex that is ``editable`` (V,) bool, ``_L`` becomes
+    the average of itself and the mirror image of ``_R``, then ``_R`` the mirror image of that;
+    elsewhere both unchanged.
+    Unsided shapes are left as they are (the first symmetrize evened them out)."""
+    # a vertex reads its partner's triangle whatever its corners are (the tongue's still
+    # vertices too: read, never written; the skin's partners are never on a rigid piece, the
+    # check pairs each piece with its mirror piece)
+    w = (partners.matched & np.asarray(editable, bool))[:, None]
+    frame = partners.frame
+    out = np.array(deltas, dtype=np.float32, copy=True)
+    index = {n: i for i, n in enumerate(names)}
+    for name, left in index.items():
+        if not name.endswith("_L") or name[:-2] + "_R" not in index:
+            continue
+        right = index[name[:-2] + "_R"]
+        dl = frame.vectors_to_canonical(np.asarray(deltas[left], dtype=np.float64))
+        dr = frame.vectors_to_canonical(np.asarray(deltas[right], dtype=np.float64))
+        new_l = np.where(w, 0.5 * (dl + partners.mirrored(dr)), dl)
+        new_r = np.where(w, partners.mirrored(new_l), dr)
+        out[left] = frame.vectors_from_canonical(new_l)
+        out[right] = frame.vectors_from_canonical(new_r)
+    return out
