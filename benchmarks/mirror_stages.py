@@ -79,7 +79,8 @@ def stages(fm, prep, skin_in):
         from model.mirror_pass import symmetrize_pairs
 
         partners = fm._check_partners(prep, d, skin, skin_in)
-        soft = np.isin(analysis.parts.labels, [PART_INDEX[n] for n in ("skin", "lashes", "brows")])
+    if partners is not None:
+        soft = np.isin(analysis.parts.labels, [PART_INDEX[n] for n in ("skin", "tongue", "lashes", "brows")])
         d = symmetrize_pairs(d, partners, soft)
         out.append(("mirror", d))
     if fm.flip_repair:

@@ -589,7 +589,9 @@ class FaceModel:
             # the unsided shapes' motion, which the welded tongue's jaw motion changed)
             partners = self._check_partners(prepared, deltas, skin, skin_weights)
             # the skin and what follows it (lashes, brows); the rigid parts keep their motion
-            soft = np.isin(labels, [PART_INDEX[n] for n in ("skin", "lashes", "brows")])
+            # the skin (the welded tongue too: its rim reads the mouth bag's motion), what follows
+            # it (lashes, brows); the rigid pieces keep their motion
+            soft = np.isin(labels, [PART_INDEX[n] for n in ("skin", "tongue", "lashes", "brows")])
             deltas = symmetrize_pairs(deltas, partners, soft)
         if constrain and self.flip_repair:  # part of the constraints: after them, on the final shapes
             deltas = self._repair_flips(prepared, deltas)
@@ -606,12 +608,22 @@ class FaceModel:
         mirror-symmetric). ``deltas`` (53, V, 3) input axes; ``skin`` (S, K) the network's
         skin weights, ``skin_weights`` (V, K) the painted ones (None: the network's)."""
         if not (self.shape_symmetry and prepared._tensors.get("mirror_map", {}).get("symmetric")):
-            return None
+            return None  # (check_partners: None too where the check judges it asymmetric)
         from .mirror_pass import check_partners
 
         weights = skin_weights if skin_weights is not None else self._input_skin(prepared, skin)
-        frame = prepared._tensors["input_frame"]
         cache = prepared._tensors.setdefault("check_mirror", {})
+        if "frame" not in cache:
+            # the check's frame (model.frame.fit_frame on the input vertices, not the welded
+            # ones): the same axes, and the centre and scale to the last bit, so its closest
+            # points tie-break alike (Rocketbox Adult_01's lash strips: 192 partners differed)
+            from dataclasses import replace
+
+            from .frame import surface_moments
+
+            center, rms = surface_moments(prepared.vertices, prepared.triangles)
+            cache["frame"] = replace(prepared._tensors["input_frame"], center=center, scale=rms)
+        frame = cache["frame"]
         return check_partners(
             prepared.vertices, prepared.triangles, frame, deltas, ICT_NAMES, weights, self.region_names, cache
         )

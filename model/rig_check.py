@@ -767,8 +767,7 @@ def check_rig(
 
     # mirror correspondence
     hits, plane_normal, plane, matched = _mirror(canon, t, unit, comp, eyeball, d[_unsided(names)])
-    face = _face_zone(canon, mid, unit, skin)
-    sym_share = float(mass[face & matched].sum() / max(float(mass[face].sum()), 1e-300))
+    sym_share = _symmetric_share(canon, mid, unit, skin, mass, matched)
     symmetric = sym_share >= _SYMMETRY_SHARE
     info["symmetric"] = bool(symmetric)
     info["symmetric_share"] = round(sym_share, 4)
@@ -958,6 +957,21 @@ def _eyeball_mask(canon: np.ndarray, comp: np.ndarray, skin: np.ndarray, eyeball
             if inside[members].all():
                 eyeball |= members
     return eyeball
+
+
+def _symmetric_share(canon, mid, unit, skin, mass, matched) -> float:
+    """The share of the face's area (:func:`_face_zone`, ``mass`` (V,)) with a mirror partner."""
+    face = _face_zone(canon, mid, unit, skin)
+    return float(mass[face & matched].sum() / max(float(mass[face].sum()), 1e-300))
+
+
+def is_mirror_symmetric(anchors: FaceAnchors, triangles: np.ndarray, matched: np.ndarray) -> bool:
+    """Whether :func:`check_rig` judges the mesh mirror-symmetric (gives mirror verdicts): the
+    share of the face's area with a partner (``matched`` (V,) of :func:`mirror_correspondence`)."""
+    unit = anchors.eye_distance if anchors.eye_distance else _EYE_DISTANCE_PER_SCALE
+    _, mass = _laplacian_on_referenced(anchors.canonical, np.asarray(triangles, dtype=np.int64))
+    share = _symmetric_share(anchors.canonical, anchors.mid, unit, anchors.skin, mass, matched)
+    return share >= _SYMMETRY_SHARE
 
 
 def _unsided(names: list[str]) -> list[int]:
