@@ -43,6 +43,7 @@ def stages(fm, prep, skin_in):
     out.append(("reach", to_input(c)))
     c = symmetrize(c, prep.canonical, prep.triangles_seen, mirror=mirror)
     out.append(("symm", to_input(c)))
+    base = to_input(np.asarray(c, dtype=np.float32))
     if fm.shape_focus:
         from model.shape_focus import apply_focus
 
@@ -81,7 +82,7 @@ def stages(fm, prep, skin_in):
         partners = fm._check_partners(prep, d, skin, skin_in)
     if partners is not None:
         soft = np.isin(analysis.parts.labels, [PART_INDEX[n] for n in ("skin", "tongue", "lashes", "brows")])
-        d = symmetrize_pairs(d, partners, soft)
+        d = base + symmetrize_pairs(d - base, partners, soft)
         out.append(("mirror", d))
     if fm.flip_repair:
         d = fm._repair_flips(prep, d)
@@ -90,7 +91,7 @@ def stages(fm, prep, skin_in):
             from model.api import MIRROR_REPAIR_ROUNDS
 
             for k in range(MIRROR_REPAIR_ROUNDS):
-                d = fm._repair_flips(prep, symmetrize_pairs(d, partners, soft))
+                d = fm._repair_flips(prep, base + symmetrize_pairs(d - base, partners, soft))
                 out.append((f"again{k + 1}", d))
     out.append(("bake", fm.bake(prep, skin_in)))
     return out
