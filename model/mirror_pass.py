@@ -1,17 +1,22 @@
-"""The bake's last symmetrization: each ``_R`` shape the mirror image of its ``_L`` shape on the
-rig check's own mirror partners. Numpy in, numpy out; input vertices, units and axes.
+"""The bake's last symmetrization: what the stages after :func:`model.shape_locality.symmetrize`
+changed, made mirror-symmetric on the rig check's own mirror partners. Numpy in, numpy out;
+input vertices, units and axes.
 
-Why a second pass after :func:`model.shape_locality.symmetrize`: that one works on the network's
-vertices early in the bake and fades out where the mirror point lies 2-5 mm off the surface
-(a low-poly head's quads split the other way), while the rig check
-(:func:`model.rig_check.check_rig`) counts every vertex whose partner lies within ~5 mm; and
-the stages after it (the welded tongue and the rigid parts, the lid solver) act on each side's
-own geometry. Measured with ``benchmarks/mirror_stages.py``: Rocketbox Adult_01 left the
-symmetrize at 10 % median pair error and the bake at 11 %; Adult_02's mouth shapes went from
-2-4 % to 5-7 % in the rigid-parts stage. This pass reads the partners of
-:func:`model.rig_check.mirror_correspondence` (the same function the check measures with) and
-edits only the skin whose partner's triangle is skin too (eyeballs, teeth, tongue, hair keep
-the rig constraints' motion); :meth:`model.api.FaceModel.bake` repairs flips after it.
+Why: the stages after the symmetrize act on each side's own geometry (the welded tongue's cut
+and the rigid parts, the static hold, the flip repair), and the check paired the lower lip's
+slit row with the upper lip. Measured with ``benchmarks/mirror_stages.py`` (the check's mirror
+error per pair after each stage): Rocketbox Adult_02 left the symmetrize at <= 3.8 % for every
+pair (the check's lip-slit partners fixed, :func:`model.mirror_match.motion_sheet_hits`) and
+the rigid-parts stage took its mouth shapes to 5-7 % (a tongue cut differently on the two
+sides). :meth:`model.api.FaceModel.bake` hands the difference between its shapes and the
+symmetrize's to :func:`symmetrize_pairs`, on the partners of
+:func:`model.rig_check.mirror_correspondence` (the function the check measures with, in the
+check's frame to the last bit), closes the welded tongue under them (:func:`mirror_closed`), and
+symmetrizes the flip repair's changes the same way (repairing again what that brings back).
+Symmetrizing the whole shapes instead brought Rocketbox Adult_01 from 10 % to 1.6 % median pair
+error, but cost held-out ICT accuracy (0.117 / 0.135 / 0.098 / 0.169 -> 0.118 / 0.138 / 0.100 /
+0.171): the symmetrize fades out where the mirror point lies 2-5 mm off, and ICT's identities
+and their true shapes are that asymmetric.
 """
 
 from __future__ import annotations

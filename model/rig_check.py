@@ -53,7 +53,12 @@ weight 1.0 (numpy in, :class:`RigReport` out):
   :func:`model.mirror_match.mirror_plane`) and its mirror partner found on the surface: the
   closest point, or where that lies on a sheet facing away from the vertex's mirror image (the
   other lip, an eyeball under a lid) the closest point facing the mirrored way; at a closed
-  mouth's slit, the sheet the neighbours' partners lie on; an eyeball on the other eyeball
+  mouth's slit, the sheet the neighbours' partners lie on, and where every neighbour has a
+  second sheet by its mirror point too (a low-poly slit), the sheet that moves like the vertex
+  in the rig's unsided shapes (``jawOpen`` ...: each is its own mirror image;
+  :func:`model.mirror_match.motion_sheet_hits`; before, Rocketbox Adult_02's lower-lip slit row
+  was paired with the upper lip, which moves a tenth as much in jawOpen, and mouthLowerDown /
+  mouthUpperUp read 20 / 16 % asymmetric on a bake symmetric there); an eyeball on the other eyeball
   across the pair's own plane (a game avatar's eyes sit a few mm off the face's plane).
   ``M(d_L)`` is ``d_L`` read there, reflected. Error = ``||M(d_L) - d_R|| / ||d_R||``
   (area-weighted norms over the vertices with a partner: a partner facing the mirrored way
