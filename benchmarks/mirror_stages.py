@@ -43,7 +43,6 @@ def stages(fm, prep, skin_in):
     out.append(("reach", to_input(c)))
     c = symmetrize(c, prep.canonical, prep.triangles_seen, mirror=mirror)
     out.append(("symm", to_input(c)))
-    base = to_input(np.asarray(c, dtype=np.float32))
     if fm.shape_focus:
         from model.shape_focus import apply_focus
 
@@ -56,6 +55,7 @@ def stages(fm, prep, skin_in):
         c = fm._symmetrize_lids(prep, c)
         out.append(("lids", to_input(c)))
     c = np.asarray(c, dtype=np.float32)
+    base = to_input(c)  # what the last symmetrization evens out is the change from here
     if fm.static_area:
         from model.static_area import apply_static
 

@@ -557,8 +557,10 @@ class FaceModel:
 
             return skin_anchors(prepared.canonical, prepared.triangles_seen, skin)
 
-        early: dict = {}  # the shapes as the first symmetrize left them (model.mirror_pass)
-        canonical = self._bake_network(prepared, skin_weights, method, ict, anchors, rig, early)
+        canonical = self._bake_network(prepared, skin_weights, method, ict, anchors, rig)
+        # the shapes as the symmetrize and the lids' re-symmetrization left them: the last
+        # symmetrization (model.mirror_pass) evens out only what the later stages change
+        early = canonical
         constrain = self.rig_constraints if constraints is None else constraints
         if constrain and self.static_area:
             # every method: the scalp, back of the head, ears and neck base never move
@@ -593,11 +595,12 @@ class FaceModel:
             # the skin (the welded tongue too: its rim reads the mouth bag's motion), what follows
             # it (lashes, brows); the rigid pieces keep their motion
             soft = np.isin(labels, [PART_INDEX[n] for n in ("skin", "tongue", "lashes", "brows")])
-            # only what the stages after the first symmetrize changed is symmetrized: that one
-            # fades out where the mirror point lies 2-5 mm off (a near-symmetric head's true
-            # shapes are a few mm asymmetric too; symmetrizing the whole shapes here cost
-            # held-out ICT 0.117 / 0.135 / 0.098 / 0.169 -> 0.118 / 0.138 / 0.100 / 0.171)
-            base = prepared.scatter(self._from_canonical(prepared, early["symmetrized"]), axis=1)
+            # only what the stages after the network's (static hold, clothing, rigid parts, flip
+            # repair) changed is symmetrized: the symmetrize fades out where the mirror point lies
+            # 2-5 mm off (a near-symmetric head's true shapes are a few mm asymmetric too;
+            # symmetrizing the whole shapes here cost held-out ICT 0.117 / 0.135 / 0.098 / 0.169
+            # -> 0.118 / 0.138 / 0.100 / 0.171)
+            base = prepared.scatter(self._from_canonical(prepared, early), axis=1)
 
             def even(d: np.ndarray) -> np.ndarray:
                 return base + symmetrize_pairs(d - base, partners, soft)
@@ -732,14 +735,12 @@ class FaceModel:
         ict=None,
         anchors=None,
         rig=None,
-        early: dict | None = None,
     ) -> np.ndarray:
         """Canonical (53, S, 3) float32 shapes on the vertices the network sees: the ``method``'s
         shapes, then the bake-time constraints of :mod:`model.shape_locality` (reach, mirror
         symmetry) and the geometric blink of :mod:`model.eyelids` (with lids that follow the
         eyes in eyeLookUp/Down and eyeWide, :mod:`model.lid_follow`). ``rig``: the network's pass
-        for these skin weights when the caller already ran it. ``early``: a dict that receives
-        ``"symmetrized"``, the shapes right after the symmetry constraint (canonical, as returned)."""
+        for these skin weights when the caller already ran it."""
         if method not in BAKE_METHODS:
             raise ValueError(f"unknown bake method {method!r}; use one of {BAKE_METHODS}")
         if rig is None:  # one trunk + skin pass for shapes and post-process
@@ -775,8 +776,6 @@ class FaceModel:
                 canonical, prepared.canonical, prepared.triangles_seen, skin, locality, self.shape_symmetry,
                 anchors=found, mirror=mirror,
             )  # fmt: skip
-        if early is not None:
-            early["symmetrized"] = np.asarray(canonical, dtype=np.float32)
         if self.shape_focus:
             from .shape_focus import apply_focus
 
