@@ -81,8 +81,13 @@ def stages(fm, prep, skin_in):
 
         partners = fm._check_partners(prep, d, skin, skin_in)
     if partners is not None:
-        soft = np.isin(analysis.parts.labels, [PART_INDEX[n] for n in ("skin", "tongue", "lashes", "brows")])
-        d = base + symmetrize_pairs(d - base, partners, soft)
+        soft = np.isin(analysis.parts.labels, [PART_INDEX[n] for n in ("skin", "tongue")])
+        follow = np.isin(analysis.parts.labels, [PART_INDEX[n] for n in ("lashes", "brows")])
+
+        def even(d):
+            return symmetrize_pairs(base + symmetrize_pairs(d - base, partners, soft), partners, follow)
+
+        d = even(d)
         out.append(("mirror", d))
     if fm.flip_repair:
         d = fm._repair_flips(prep, d)
@@ -91,7 +96,7 @@ def stages(fm, prep, skin_in):
             from model.api import MIRROR_REPAIR_ROUNDS
 
             for k in range(MIRROR_REPAIR_ROUNDS):
-                d = fm._repair_flips(prep, base + symmetrize_pairs(d - base, partners, soft))
+                d = fm._repair_flips(prep, even(d))
                 out.append((f"again{k + 1}", d))
     out.append(("bake", fm.bake(prep, skin_in)))
     return out

@@ -61,7 +61,7 @@ _REGION_FIT_FLIP_RESIDUAL = 0.15
 _FLIP_UP = np.diag([-1.0, -1.0, 1.0])
 _FLIP_FORWARD = np.diag([-1.0, 1.0, -1.0])
 # rounds of symmetrize-then-repair after the first flip repair (model.mirror_pass)
-MIRROR_REPAIR_ROUNDS = 2
+MIRROR_REPAIR_ROUNDS = 0
 # a pitch correction smaller than this is not worth a second operator solve
 _PITCH_MIN_DEGREES = 1.0
 
@@ -592,9 +592,11 @@ class FaceModel:
             # the unsided shapes' motion, which the welded tongue's jaw motion changed)
             partners = self._check_partners(prepared, deltas, skin, skin_weights)
             # the skin and what follows it (lashes, brows); the rigid parts keep their motion
-            # the skin (the welded tongue too: its rim reads the mouth bag's motion), what follows
-            # it (lashes, brows); the rigid pieces keep their motion
-            soft = np.isin(labels, [PART_INDEX[n] for n in ("skin", "tongue", "lashes", "brows")])
+            # the skin (the welded tongue too: its rim reads the mouth bag's motion); what follows
+            # it (lashes, brows: the constraints replaced their motion by the skin's) wholly;
+            # the rigid pieces keep their motion
+            soft = np.isin(labels, [PART_INDEX[n] for n in ("skin", "tongue")])
+            follow = np.isin(labels, [PART_INDEX[n] for n in ("lashes", "brows")])
             # only what the stages after the network's (static hold, clothing, rigid parts, flip
             # repair) changed is symmetrized: the symmetrize fades out where the mirror point lies
             # 2-5 mm off (a near-symmetric head's true shapes are a few mm asymmetric too;
@@ -603,7 +605,7 @@ class FaceModel:
             base = prepared.scatter(self._from_canonical(prepared, early), axis=1)
 
             def even(d: np.ndarray) -> np.ndarray:
-                return base + symmetrize_pairs(d - base, partners, soft)
+                return symmetrize_pairs(base + symmetrize_pairs(d - base, partners, soft), partners, follow)
 
             deltas = even(deltas)
         if constrain and self.flip_repair:  # part of the constraints: after them, on the final shapes
