@@ -70,34 +70,22 @@ def stages(fm, prep, skin_in):
     from model.parts import PART_INDEX
     from model.rig_constraints import apply_rig_constraints
 
-    partners = fm._check_partners(prep, d, skin, skin_in)
     analysis = prep.rig_analysis()
     if fm.welded_tongue:
-        analysis = fm._with_welded_tongue(prep, analysis, d, partners)
+        analysis = fm._with_welded_tongue(prep, analysis, d)
     d = apply_rig_constraints(d, prep.vertices, analysis, ICT_NAMES)
     out.append(("rigid", d))
+    partners = fm._check_partners(prep, d, skin, skin_in)
     if partners is not None:
         from model.mirror_pass import symmetrize_pairs
 
-        partners = fm._check_partners(prep, d, skin, skin_in)
-    if partners is not None:
         soft = np.isin(analysis.parts.labels, [PART_INDEX[n] for n in ("skin", "tongue")])
         follow = np.isin(analysis.parts.labels, [PART_INDEX[n] for n in ("lashes", "brows")])
-
-        def even(d):
-            return symmetrize_pairs(base + symmetrize_pairs(d - base, partners, soft), partners, follow)
-
-        d = even(d)
+        d = symmetrize_pairs(base + symmetrize_pairs(d - base, partners, soft), partners, follow)
         out.append(("mirror", d))
     if fm.flip_repair:
         d = fm._repair_flips(prep, d)
         out.append(("flips", d))
-        if partners is not None:
-            from model.api import MIRROR_REPAIR_ROUNDS
-
-            for k in range(MIRROR_REPAIR_ROUNDS):
-                d = fm._repair_flips(prep, even(d))
-                out.append((f"again{k + 1}", d))
     out.append(("bake", fm.bake(prep, skin_in)))
     return out
 

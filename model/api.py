@@ -60,8 +60,6 @@ _REGION_FIT_MAX_RESIDUAL = 0.25
 _REGION_FIT_FLIP_RESIDUAL = 0.15
 _FLIP_UP = np.diag([-1.0, -1.0, 1.0])
 _FLIP_FORWARD = np.diag([-1.0, 1.0, -1.0])
-# rounds of symmetrize-then-repair after the first flip repair (model.mirror_pass)
-MIRROR_REPAIR_ROUNDS = 0
 # a pitch correction smaller than this is not worth a second operator solve
 _PITCH_MIN_DEGREES = 1.0
 
@@ -573,48 +571,39 @@ class FaceModel:
             from .clothing import apply_clothing
 
             deltas = apply_clothing(deltas, self.clothing(prepared, anchors()))
-        # the rig check's mirror partners, when the symmetrize found the mesh mirror-symmetric:
-        # the later stages act on each side's own geometry, so the bake ends symmetrizing on them
-        partners = self._check_partners(prepared, deltas, skin, skin_weights)
         if constrain:
             from .rig_constraints import apply_rig_constraints
 
             analysis = prepared.rig_analysis()
             if self.welded_tongue:
-                analysis = self._with_welded_tongue(prepared, analysis, deltas, partners)
+                analysis = self._with_welded_tongue(prepared, analysis, deltas)
             deltas = apply_rig_constraints(deltas, prepared.vertices, analysis, ICT_NAMES)
+        # the stages after the network's act on each side's own geometry (the welded tongue's
+        # cut, the rigid parts, the static hold): where the symmetrize found the mesh
+        # mirror-symmetric, the bake ends symmetrizing on the rig check's mirror partners
+        partners = self._check_partners(prepared, deltas, skin, skin_weights)
         if partners is not None:
             from .mirror_pass import symmetrize_pairs
             from .parts import PART_INDEX
 
             labels = (analysis if constrain else prepared.rig_analysis()).parts.labels
-            # the partners again on the constrained shapes (the slit's sheets are told apart by
-            # the unsided shapes' motion, which the welded tongue's jaw motion changed)
-            partners = self._check_partners(prepared, deltas, skin, skin_weights)
-            # the skin and what follows it (lashes, brows); the rigid parts keep their motion
             # the skin (the welded tongue too: its rim reads the mouth bag's motion); what follows
             # it (lashes, brows: the constraints replaced their motion by the skin's) wholly;
             # the rigid pieces keep their motion
             soft = np.isin(labels, [PART_INDEX[n] for n in ("skin", "tongue")])
             follow = np.isin(labels, [PART_INDEX[n] for n in ("lashes", "brows")])
-            # only what the stages after the network's (static hold, clothing, rigid parts, flip
-            # repair) changed is symmetrized: the symmetrize fades out where the mirror point lies
-            # 2-5 mm off (a near-symmetric head's true shapes are a few mm asymmetric too;
-            # symmetrizing the whole shapes here cost held-out ICT 0.117 / 0.135 / 0.098 / 0.169
-            # -> 0.118 / 0.138 / 0.100 / 0.171)
+            # only what the stages after the network's changed is symmetrized: the symmetrize
+            # fades out where the mirror point lies 2-5 mm off (a near-symmetric head's true
+            # shapes are a few mm asymmetric too; symmetrizing the whole shapes here cost
+            # held-out ICT 0.117 / 0.135 / 0.098 / 0.169 -> 0.118 / 0.138 / 0.100 / 0.171)
             base = prepared.scatter(self._from_canonical(prepared, early), axis=1)
-
-            def even(d: np.ndarray) -> np.ndarray:
-                return symmetrize_pairs(base + symmetrize_pairs(d - base, partners, soft), partners, follow)
-
-            deltas = even(deltas)
+            evened = base + symmetrize_pairs(deltas - base, partners, soft)
+            deltas = symmetrize_pairs(evened, partners, follow)
         if constrain and self.flip_repair:  # part of the constraints: after them, on the final shapes
+            # (after the symmetrization: the repair has the last word, nothing flips; measured,
+            # symmetrizing its changes and repairing again, twice, moved no pair over 0.5 % on
+            # the Rocketbox heads)
             deltas = self._repair_flips(prepared, deltas)
-            # each side's folds are opened on its own triangles (a low-poly head's quads split
-            # the other way on the other side): the repair's changes symmetrized and the few
-            # folds that brings back opened again; the repair has the last word: nothing flips
-            for _ in range(MIRROR_REPAIR_ROUNDS if partners is not None else 0):
-                deltas = self._repair_flips(prepared, even(deltas))
         return deltas
 
     def _check_partners(self, prepared: PreparedMesh, deltas: np.ndarray, skin: np.ndarray, skin_weights):
@@ -681,12 +670,10 @@ class FaceModel:
         return split_baked(self.bake(prepared, skin_weights, constraints, method, ict))
 
     @staticmethod
-    def _with_welded_tongue(prepared: PreparedMesh, analysis, deltas: np.ndarray, partners=None):
+    def _with_welded_tongue(prepared: PreparedMesh, analysis, deltas: np.ndarray):
         """``analysis`` with the skin of a tongue welded into the mouth bag labelled ``tongue``
         (:mod:`model.welded_tongue`), found on ``deltas`` (53, V, 3) jawOpen; unchanged when
-        :mod:`model.parts` found a loose tongue or lower teeth, or no welded tongue is found.
-        ``partners``: the mesh's :class:`model.mirror_pass.MirrorPartners` (a symmetric mesh):
-        the tongue is closed under them, so both sides are held alike."""
+        :mod:`model.parts` found a loose tongue or lower teeth, or no welded tongue is found."""
         from .parts import PART_INDEX
         from .welded_tongue import find_welded_tongue, has_loose_jaw_parts, with_tongue
 
@@ -694,15 +681,7 @@ class FaceModel:
         if has_loose_jaw_parts(labels):
             return analysis
         canonical = prepared.input_canonical()
-        skin = labels == PART_INDEX["skin"]
-        ids = find_welded_tongue(canonical, skin, deltas[ICT_NAMES.index("jawOpen")])
-        if ids.size and partners is not None:
-            # the cut's thresholds split the two halves of the tongue differently: a vertex held
-            # still on one side with its partner moving on the other (Rocketbox Adult_01: 83 % of
-            # cheekPuff's mirror error lay on such pairs)
-            from .mirror_pass import mirror_closed
-
-            ids = mirror_closed(ids, partners, skin)
+        ids = find_welded_tongue(canonical, labels == PART_INDEX["skin"], deltas[ICT_NAMES.index("jawOpen")])
         return with_tongue(analysis, ids) if ids.size else analysis
 
     @staticmethod

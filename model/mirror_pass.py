@@ -8,15 +8,16 @@ slit row with the upper lip. Measured with ``benchmarks/mirror_stages.py`` (the 
 error per pair after each stage): Rocketbox Adult_02 left the symmetrize at <= 3.8 % for every
 pair (the check's lip-slit partners fixed, :func:`model.mirror_match.motion_sheet_hits`) and
 the rigid-parts stage took its mouth shapes to 5-7 % (a tongue cut differently on the two
-sides). :meth:`model.api.FaceModel.bake` hands the difference between its shapes and the
-symmetrize's to :func:`symmetrize_pairs`, on the partners of
-:func:`model.rig_check.mirror_correspondence` (the function the check measures with, in the
-check's frame to the last bit), closes the welded tongue under them (:func:`mirror_closed`), and
-symmetrizes the flip repair's changes the same way (repairing again what that brings back).
-Symmetrizing the whole shapes instead brought Rocketbox Adult_01 from 10 % to 1.6 % median pair
-error, but cost held-out ICT accuracy (0.117 / 0.135 / 0.098 / 0.169 -> 0.118 / 0.138 / 0.100 /
-0.171): the symmetrize fades out where the mirror point lies 2-5 mm off, and ICT's identities
-and their true shapes are that asymmetric.
+sides). :meth:`model.api.FaceModel.bake` hands the difference between its final shapes and the
+network stage's (after the symmetrize and the lids' re-symmetrization) to :func:`symmetrize_pairs`
+on the skin and the welded tongue, on the partners of :func:`model.rig_check.mirror_correspondence`
+(the function the check measures with, in the check's frame to the last bit), symmetrizes the
+lashes and brows whole (they follow the skin), then repairs flips. Symmetrizing the whole shapes
+instead brought Rocketbox Adult_01 from 11 % to 1.6 % median pair error, but cost held-out ICT
+accuracy (0.117 / 0.135 / 0.098 / 0.169 -> 0.118 / 0.138 / 0.100 / 0.171): the symmetrize fades
+out where the mirror point lies 2-5 mm off, and ICT's identities and their true shapes are that
+asymmetric; closing the welded tongue's vertex set under the partners cost stylized 0.135 ->
+0.137 and is not needed (the tongue's rim is symmetrized here).
 """
 
 from __future__ import annotations
@@ -50,11 +51,6 @@ class MirrorPartners:
         vertex's partner."""
         image = np.einsum("vk,vkc->vc", self.hits.barycentric, np.asarray(field)[self.hits.corners])
         return image - 2.0 * (image @ self.normal)[:, None] * self.normal[None, :]
-
-    def partner_vertex(self) -> np.ndarray:
-        """(V,) int64: the corner of each vertex's hit triangle nearest its mirror point."""
-        rows = np.arange(len(self.matched))
-        return self.hits.corners[rows, np.argmax(self.hits.barycentric, axis=1)]
 
 
 def check_partners(
@@ -92,27 +88,6 @@ def check_partners(
     if not cache["symmetric"]:
         return None
     return MirrorPartners(hits, np.asarray(normal, np.float64), matched, anchors.frame)
-
-
-def mirror_closed(ids: np.ndarray, partners: MirrorPartners, allowed: np.ndarray) -> np.ndarray:
-    """(m,) int64 sorted: ``ids`` with, among the ``allowed`` (V,) bool vertices, each one's
-    partner vertex (:meth:`MirrorPartners.partner_vertex`) and each vertex partnered to one of
-    them (matched partners only): a set of vertices that the rig constraints treat alike on
-    both sides (the welded tongue, held still in the sided shapes). One step: the corners of
-    the partners' triangles, twice, grew Rocketbox Adult_02's tongue into the lips' inside
-    (mouthSmile 5 -> 16 %)."""
-    ids = np.asarray(ids, dtype=np.int64)
-    if ids.size == 0:
-        return ids
-    allowed = np.asarray(allowed, bool)
-    partner = partners.partner_vertex()
-    inside = np.zeros(len(partner), bool)
-    inside[ids] = True
-    ok = partners.matched & allowed
-    out = inside.copy()
-    out[partner[inside & ok]] = True  # the partners of the set
-    out[ok & inside[partner]] = True  # the vertices partnered to the set
-    return np.flatnonzero(out & (allowed | inside)).astype(np.int64)
 
 
 def symmetrize_pairs(
