@@ -90,18 +90,6 @@ def stages(fm, prep, skin_in):
     return out
 
 
-def flipped(prep, deltas) -> int:
-    """Triangles of the input mesh whose normal turns by more than 90 degrees at weight 1,
-    summed over the shapes."""
-    v, t = prep.vertices, prep.triangles
-
-    def normals(p):
-        return np.cross(p[t[:, 1]] - p[t[:, 0]], p[t[:, 2]] - p[t[:, 0]])
-
-    n0 = normals(v)
-    return int(sum((np.einsum("tc,tc->t", n0, normals(v + d)) < 0).sum() for d in deltas))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--match", default="rocketbox", help="substring of the real-dev mesh names")
@@ -129,11 +117,9 @@ def main() -> int:
         prep = fm.prepare(v, t, up=up, forward=forward, materials=materials)
         skin = fm.predict_skin_weights(prep)
         table = []
-        flips = []
         for stage, deltas in stages(fm, prep, skin):
             errs = mirror_errors(v, t, deltas, ICT_NAMES, up, forward, skin, fm.region_names)
             table.append((stage, errs))
-            flips.append(flipped(prep, deltas))
         pairs = list(table[0][1])
         print(f"\n## {name}: check's mirror error % per pair after each bake stage")
         print("| pair | " + " | ".join(s for s, _ in table) + " |")
@@ -143,10 +129,10 @@ def main() -> int:
             if args.pairs != "all" and max((x for x in row[2:] if x is not None), default=0.0) <= 2.0:
                 continue
             print(f"| {p} | " + " | ".join("-" if x is None else f"{x:.1f}" for x in row) + " |")
-        for (stage, errs), flip in zip(table, flips, strict=True):
+        for stage, errs in table:
             vals = [x for x in errs.values() if x is not None]
             print(f"{stage:>7}: median {np.median(vals):5.2f} %  max {max(vals):5.2f} %  "
-                  f"pairs > 5 %: {sum(x > 5.0 for x in vals)}  flipped tris {flip}")  # fmt: skip
+                  f"pairs > 5 %: {sum(x > 5.0 for x in vals)}")  # fmt: skip
     return 0
 
 
