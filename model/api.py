@@ -573,7 +573,11 @@ class FaceModel:
     def predict_skin_weights(self, prepared: PreparedMesh) -> np.ndarray:
         """(V, K) float32 softmax weights over :attr:`region_names`; rows sum to 1."""
         rig = self._rig(prepared, None, skin_only=True)
-        skin = self._to_numpy(rig["skin"]).astype(np.float32)
+        return self._input_skin(prepared, self._to_numpy(rig["skin"]))
+
+    def _input_skin(self, prepared: PreparedMesh, skin: np.ndarray) -> np.ndarray:
+        """(V, K) float32 per input vertex from the network's (S, K) skin weights."""
+        skin = np.asarray(skin, dtype=np.float32)
         # below the head nothing moves: those vertices go to the neck region (rows sum to 1)
         rest = np.full(skin.shape[1], 1.0 / skin.shape[1], dtype=np.float32)
         if "neck" in self.region_names:
@@ -623,6 +627,9 @@ class FaceModel:
             return prepared.skin_anchors(skin)
 
         canonical = self._bake_network(prepared, skin_weights, method, ict, anchors, rig)
+        # the shapes as the symmetrize and the lids' re-symmetrization left them: the last
+        # symmetrization (model.mirror_pass) evens out only what the later stages change
+        early = canonical
         constrain = self.rig_constraints if constraints is None else constraints
         if constrain and self.static_area:
             # every method: the scalp, back of the head, ears and neck base never move
@@ -642,9 +649,59 @@ class FaceModel:
             if self.welded_tongue:
                 analysis = self._with_welded_tongue(prepared, analysis, deltas, anchors)
             deltas = apply_rig_constraints(deltas, prepared.vertices, analysis, ICT_NAMES)
-            if self.flip_repair:  # part of the constraints: after them, on the final shapes
-                deltas = self._repair_flips(prepared, deltas)
+        # the stages after the network's act on each side's own geometry (the welded tongue's
+        # cut, the rigid parts, the static hold): where the symmetrize found the mesh
+        # mirror-symmetric, the bake ends symmetrizing on the rig check's mirror partners
+        partners = self._check_partners(prepared, deltas, skin, skin_weights)
+        if partners is not None:
+            from .mirror_pass import symmetrize_pairs
+            from .parts import PART_INDEX
+
+            labels = (analysis if constrain else prepared.rig_analysis()).parts.labels
+            # the skin (the welded tongue too: its rim reads the mouth bag's motion); what follows
+            # it (lashes, brows: the constraints replaced their motion by the skin's) wholly;
+            # the rigid pieces keep their motion
+            soft = np.isin(labels, [PART_INDEX[n] for n in ("skin", "tongue")])
+            follow = np.isin(labels, [PART_INDEX[n] for n in ("lashes", "brows")])
+            # only what the stages after the network's changed is symmetrized: the symmetrize
+            # fades out where the mirror point lies 2-5 mm off (a near-symmetric head's true
+            # shapes are a few mm asymmetric too; symmetrizing the whole shapes here cost
+            # held-out ICT 0.117 / 0.135 / 0.098 / 0.169 -> 0.118 / 0.138 / 0.100 / 0.171)
+            base = prepared.scatter(self._from_canonical(prepared, early), axis=1)
+            evened = base + symmetrize_pairs(deltas - base, partners, soft)
+            deltas = symmetrize_pairs(evened, partners, follow)
+        if constrain and self.flip_repair:  # part of the constraints: after them, on the final shapes
+            # (after the symmetrization: the repair has the last word, nothing flips; measured,
+            # symmetrizing its changes and repairing again, twice, moved no pair over 0.5 % on
+            # the Rocketbox heads)
+            deltas = self._repair_flips(prepared, deltas)
         return deltas
+
+    def _check_partners(self, prepared: PreparedMesh, deltas: np.ndarray, skin: np.ndarray, skin_weights):
+        """:class:`model.mirror_pass.MirrorPartners` of the input mesh (the rig check's), or
+        None when the bake did not symmetrize (:attr:`shape_symmetry` off, or the mesh is not
+        mirror-symmetric). ``deltas`` (53, V, 3) input axes; ``skin`` (S, K) the network's
+        skin weights, ``skin_weights`` (V, K) the painted ones (None: the network's)."""
+        if not (self.shape_symmetry and prepared._tensors.get("mirror_map", {}).get("symmetric")):
+            return None  # (check_partners: None too where the check judges it asymmetric)
+        from .mirror_pass import check_partners
+
+        weights = skin_weights if skin_weights is not None else self._input_skin(prepared, skin)
+        cache = prepared._tensors.setdefault("check_mirror", {})
+        if "frame" not in cache:
+            # the check's frame (model.frame.fit_frame on the input vertices, not the welded
+            # ones): the same axes, and the centre and scale to the last bit, so its closest
+            # points tie-break alike (Rocketbox Adult_01's lash strips: 192 partners differed)
+            from dataclasses import replace
+
+            from .frame import surface_moments
+
+            center, rms = surface_moments(prepared.vertices, prepared.triangles)
+            cache["frame"] = replace(prepared._tensors["input_frame"], center=center, scale=rms)
+        frame = cache["frame"]
+        return check_partners(
+            prepared.vertices, prepared.triangles, frame, deltas, ICT_NAMES, weights, self.region_names, cache
+        )
 
     def clothing(self, prepared: PreparedMesh, anchors=None):
         """The :class:`model.clothing.ClothingHold` of ``prepared`` (nothing held without

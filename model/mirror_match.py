@@ -264,3 +264,79 @@ def sheet_consistent_hits(
             for out, value in zip(fields, (cand[found.triangle], *found[1:]), strict=True):
                 out[i] = value[0]
     return ClosestHits(*fields), ambiguous
+
+
+def motion_sheet_hits(
+    vertices: np.ndarray,
+    triangles: np.ndarray,
+    reflected: np.ndarray,
+    hits: ClosestHits,
+    ambiguous: np.ndarray,
+    reflection: np.ndarray,
+    fields: np.ndarray,
+    min_cos: float,
+    radius: float,
+    rings: int = 3,
+    switch: float = 0.5,
+    least: float = 0.3,
+) -> ClosestHits:
+    """``hits`` where, at a vertex with a second sheet by its mirror point (``ambiguous`` (V,)
+    bool, :func:`sheet_consistent_hits`), the rival on the other sheet (the closest point facing
+    the vertex's mirror image, ``min_cos``, more than ``rings`` edge rings from the hit, within
+    ``radius``) moves like the vertex in the unsided ``fields`` (F, V, 3) (vectors, the mesh's
+    frame: e.g. the ``jawOpen`` of a rig, a shape with no left/right partner, which must be its
+    own mirror image) and the hit does not: the rival's mismatch ``|own - image|^2 / (|own|^2 +
+    |image|^2 + floor)`` (summed over the fields; the floor 15 % of the largest motion, squared)
+    below ``switch`` times the hit's, and the hit's at least ``least`` (a motion that differs
+    by about half: the bake's lip-slit gate, :data:`model.shape_locality.MIRROR_MISMATCH`; a
+    smaller one is asymmetry to measure, not another sheet).
+
+    Why: at a closed mouth's slit of a low-poly head (Rocketbox Adult_02, edges ~8 mm) the
+    lower lip's slit row lands 0.4-1.4 mm from the upper lip and 0.7-2 mm from its own lip, and
+    every neighbour has a second sheet by its mirror point too, so no neighbour vote decides;
+    the upper lip moves a tenth of the lower lip in jawOpen (3.5 vs 34.6 mm/100 at the row's
+    middle), its own lip the same. Unsided shapes only, so a sided pair's mirror error is still
+    measured on a correspondence it did not choose."""
+    from scipy.spatial import cKDTree
+
+    ids = np.flatnonzero(ambiguous)
+    f = np.asarray(fields, dtype=np.float64)
+    if ids.size == 0 or f.size == 0 or len(triangles) == 0:
+        return hits
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    q = np.asarray(reflected, dtype=np.float64)
+    reach = _ring_reach(len(v), t, rings)
+    fn, area2 = face_normals(v, t)
+    mirrored = fn @ np.asarray(reflection, np.float64).T
+    centroid = v[t].mean(axis=1)
+    grow = radius + float(np.linalg.norm(v[t] - centroid[:, None], axis=2).max())
+    tree = cKDTree(centroid)
+    out = [np.array(x, copy=True) for x in hits]
+    # a floor of 15 % of the largest motion: a vertex that barely moves decides nothing
+    floor = (0.15 * float(np.sqrt(np.einsum("fvc,fvc->v", f, f).max()))) ** 2
+
+    def mismatch(i: int, corners: np.ndarray, bary: np.ndarray) -> float:
+        image = np.einsum("k,fkc->fc", bary, f[:, corners]) @ np.asarray(reflection, np.float64).T
+        own = f[:, i]
+        total = float((own**2).sum() + (image**2).sum()) + floor
+        return float(((own - image) ** 2).sum()) / total if total > 0 else 0.0
+
+    for i, cand in zip(ids, tree.query_ball_point(q[ids], grow), strict=True):
+        cand = np.asarray(cand, dtype=np.int64)
+        own = np.flatnonzero((t == i).any(axis=1))
+        like = (fn[cand] @ mirrored[own].T).max(axis=1, initial=-np.inf) >= min_cos
+        apart = np.ones(len(cand), bool)
+        for k in range(3):
+            apart &= ~_near_any(reach, t[cand], np.full(len(cand), hits.corners[i, k]))
+        cand = cand[like & apart & (area2[cand] > 0)]
+        if cand.size == 0:
+            continue
+        found = closest_points(v, t[cand], q[i : i + 1])
+        if found.distance[0] > radius:
+            continue
+        now = mismatch(i, hits.corners[i], hits.barycentric[i])
+        if now >= least and mismatch(i, found.corners[0], found.barycentric[0]) < switch * now:
+            for o, value in zip(out, (cand[found.triangle], *found[1:]), strict=True):
+                o[i] = value[0]
+    return ClosestHits(*out)

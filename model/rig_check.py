@@ -53,7 +53,12 @@ weight 1.0 (numpy in, :class:`RigReport` out):
   :func:`model.mirror_match.mirror_plane`) and its mirror partner found on the surface: the
   closest point, or where that lies on a sheet facing away from the vertex's mirror image (the
   other lip, an eyeball under a lid) the closest point facing the mirrored way; at a closed
-  mouth's slit, the sheet the neighbours' partners lie on; an eyeball on the other eyeball
+  mouth's slit, the sheet the neighbours' partners lie on, and where every neighbour has a
+  second sheet by its mirror point too (a low-poly slit), the sheet that moves like the vertex
+  in the rig's unsided shapes (``jawOpen`` ...: each is its own mirror image;
+  :func:`model.mirror_match.motion_sheet_hits`; before, Rocketbox Adult_02's lower-lip slit row
+  was paired with the upper lip, which moves a tenth as much in jawOpen, and mouthLowerDown /
+  mouthUpperUp read 20 / 16 % asymmetric on a bake symmetric there); an eyeball on the other eyeball
   across the pair's own plane (a game avatar's eyes sit a few mm off the face's plane).
   ``M(d_L)`` is ``d_L`` read there, reflected. Error = ``||M(d_L) - d_R|| / ||d_R||``
   (area-weighted norms over the vertices with a partner: a partner facing the mirrored way
@@ -362,14 +367,17 @@ def face_anchors(
     skin_mask: np.ndarray | None = None,
     skin_weights: np.ndarray | None = None,
     region_names: tuple[str, ...] | list[str] | None = None,
+    frame=None,
 ) -> FaceAnchors:
     """Find the skin, the eye openings or eyeballs and the eye midpoint of a mesh (see
-    :func:`check_rig` for the arguments)."""
+    :func:`check_rig` for the arguments); ``frame``: the mesh's canonical frame when already
+    fitted (:func:`model.frame.fit_frame` of these axes; None: fitted here)."""
     from .frame import fit_frame
 
     v = np.asarray(vertices, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
-    frame = fit_frame(v, t, up=up, forward=forward)
+    if frame is None:
+        frame = fit_frame(v, t, up=up, forward=forward)
     canon = frame.to_canonical(v)
     skin = largest_component_mask(len(v), t) if skin_mask is None else np.asarray(skin_mask, bool)
     eyes = find_eye_openings(canon, t, skin)
@@ -443,6 +451,8 @@ def _mirror(
     u: float,
     comp: np.ndarray,
     eyeball: np.ndarray | None = None,
+    unsided: np.ndarray | None = None,
+    cache: dict | None = None,
 ):
     """Mirror correspondence across the fitted symmetry plane.
 
@@ -451,11 +461,33 @@ def _mirror(
     a few degrees is still recognized as symmetric); a hit on surface facing away from the
     vertex's mirror image (the other lip across a mouth's slit, an eyeball under a lid) is
     searched again on surface facing the mirrored way (:func:`model.mirror_match.facing_hits`).
+    ``unsided`` (F, V, 3): the rig's shapes with no left/right partner (canonical deltas; None:
+    geometry only), which pick the sheet at a closed mouth's slit
+    (:func:`model.mirror_match.motion_sheet_hits`).
     Returns (hits of each mirrored vertex on the mesh, normal (3,), offset, matched (V,) bool:
     the hit lies within ``_SYMMETRY_TOL * u`` on surface facing like the vertex's mirror image,
-    the vertex's mirror partner).
+    the vertex's mirror partner). ``cache``: a dict kept per mesh (the geometry's part, reused
+    for other shapes of the same mesh and frame).
     """
-    from .mirror_match import facing, facing_hits, mirror_plane, sheet_consistent_hits
+    from .mirror_match import facing, motion_sheet_hits
+
+    cache = {} if cache is None else cache
+    if "geometry" not in cache:
+        cache["geometry"] = _mirror_geometry(canonical, triangles, u, comp, eyeball)
+    hits, reflected, ambiguous, normal, offset, reflection = cache["geometry"]
+    if unsided is not None and len(unsided):
+        # where no neighbour decides (every row of a low-poly slit is ambiguous), the sheet that
+        # moves like the vertex in the shapes that must be their own mirror images (jawOpen)
+        hits = motion_sheet_hits(canonical, triangles, reflected, hits, ambiguous, reflection, unsided,
+                                 _MIRROR_FACING, _SYMMETRY_TOL * u)  # fmt: skip
+    matched = facing(canonical, triangles, hits, reflection, _MIRROR_FACING)
+    return hits, normal, offset, matched & (hits.distance <= _SYMMETRY_TOL * u)
+
+
+def _mirror_geometry(canonical, triangles, u, comp, eyeball):
+    """The geometric part of :func:`_mirror`: (hits, reflected (V, 3), ambiguous (V,) bool,
+    normal (3,), offset, reflection (3, 3))."""
+    from .mirror_match import facing_hits, mirror_plane, sheet_consistent_hits
 
     normal, offset, reflection, _ = mirror_plane(canonical, triangles, _SYMMETRY_TOL * u)
     hits = _mirror_hits(canonical, triangles, comp, normal, offset)
@@ -466,10 +498,9 @@ def _mirror(
     )  # fmt: skip
     # at a closed mouth's slit the mirror point of a lip's row lands on the other lip, facing
     # the same way: the partner is on the sheet the neighbours' mirror points lie on
-    hits, _ = sheet_consistent_hits(canonical, triangles, reflected, hits, reflection, _MIRROR_FACING,
-                                    _SYMMETRY_TOL * u)  # fmt: skip
-    matched = facing(canonical, triangles, hits, reflection, _MIRROR_FACING)
-    return hits, normal, offset, matched & (hits.distance <= _SYMMETRY_TOL * u)
+    hits, ambiguous = sheet_consistent_hits(canonical, triangles, reflected, hits, reflection, _MIRROR_FACING,
+                                            _SYMMETRY_TOL * u)  # fmt: skip
+    return hits, reflected, ambiguous, normal, offset, reflection
 
 
 def _part_hits(canonical, triangles, comp, hits, normal, offset, eyeball=None):
@@ -765,16 +796,7 @@ def check_rig(
         static = None
         info["static_source"] = "none (no eyes found and no skin weights: pass a static mask)"
     # eyeballs rotate for eyeLook* by design: never static, never counted for reach
-    eyeball = np.zeros(n_v, dtype=bool)
-    for ball in eyeballs.values():
-        eyeball[ball.vertices] = True
-        # the other shells of the same eye (cornea, iris, pupil: separate pieces inside or on
-        # the ball) rotate with it
-        inside = np.linalg.norm(canon - ball.center, axis=1) <= 1.1 * ball.radius
-        for c in np.unique(comp[inside & ~skin]):
-            members = comp == c
-            if inside[members].all():
-                eyeball |= members
+    eyeball = _eyeball_mask(canon, comp, skin, eyeballs)
     if static is not None:
         static = static & ~eyeball
     info["static_vertices"] = 0 if static is None else int(static.sum())
@@ -794,9 +816,8 @@ def check_rig(
     inv_mass = np.where(mass > 0, 1.0 / np.maximum(mass, 1e-300), 0.0)
 
     # mirror correspondence
-    hits, plane_normal, plane, matched = _mirror(canon, t, unit, comp, eyeball)
-    face = _face_zone(canon, mid, unit, skin)
-    sym_share = float(mass[face & matched].sum() / max(float(mass[face].sum()), 1e-300))
+    hits, plane_normal, plane, matched = _mirror(canon, t, unit, comp, eyeball, d[_unsided(names)])
+    sym_share = _symmetric_share(canon, mid, unit, skin, mass, matched)
     symmetric = sym_share >= _SYMMETRY_SHARE
     info["symmetric"] = bool(symmetric)
     info["symmetric_share"] = round(sym_share, 4)
@@ -963,18 +984,8 @@ def check_rig(
     # mirror error per L/R pair
     # the error is measured on every mesh (on an asymmetric one the correspondence is only
     # approximate, so it is information there); the verdict applies to symmetric meshes only
-    for s, name in enumerate(names):
-        if not name.endswith("_L") or name[:-2] + "_R" not in names:
-            continue
-        r = names.index(name[:-2] + "_R")
-        mirrored = np.einsum("nk,nkc->nc", hits.barycentric, d[s][hits.corners])
-        mirrored -= 2.0 * (mirrored @ plane_normal)[:, None] * plane_normal[None, :]
-        # on the vertices with a mirror partner: elsewhere the mesh has no mirror image to match
-        diff = np.where(matched[:, None], mirrored - d[r], 0.0)
-        norm_r = np.sqrt((mass * matched * (d[r] ** 2).sum(axis=1)).sum())
-        if norm_r <= 0:
-            continue
-        err = 100.0 * float(np.sqrt((mass * (diff**2).sum(axis=1)).sum()) / norm_r)
+    for s, r, err, diff in _pair_mirror_errors(d, names, hits, plane_normal, matched, mass):
+        name = names[s]
         for idx in (s, r):
             reports[idx].mirror_error_pct = round(err, 2)
         if symmetric and err > THRESHOLDS["mirror_error_pct"]:
@@ -990,6 +1001,109 @@ def check_rig(
         "offset": round(plane * frame.scale, 6),
     }
     return RigReport(shapes=reports, verdicts=verdicts, problem=problem.astype(np.float32), info=info)
+
+
+def _eyeball_mask(canon: np.ndarray, comp: np.ndarray, skin: np.ndarray, eyeballs: dict) -> np.ndarray:
+    """(V,) bool: the eyeballs' vertices and the other shells of each eye (cornea, iris, pupil:
+    separate pieces inside or on the ball), which rotate with it."""
+    eyeball = np.zeros(len(canon), dtype=bool)
+    for ball in eyeballs.values():
+        eyeball[ball.vertices] = True
+        inside = np.linalg.norm(canon - ball.center, axis=1) <= 1.1 * ball.radius
+        for c in np.unique(comp[inside & ~skin]):
+            members = comp == c
+            if inside[members].all():
+                eyeball |= members
+    return eyeball
+
+
+def _symmetric_share(canon, mid, unit, skin, mass, matched) -> float:
+    """The share of the face's area (:func:`_face_zone`, ``mass`` (V,)) with a mirror partner."""
+    face = _face_zone(canon, mid, unit, skin)
+    return float(mass[face & matched].sum() / max(float(mass[face].sum()), 1e-300))
+
+
+def is_mirror_symmetric(anchors: FaceAnchors, triangles: np.ndarray, matched: np.ndarray) -> bool:
+    """Whether :func:`check_rig` judges the mesh mirror-symmetric (gives mirror verdicts): the
+    share of the face's area with a partner (``matched`` (V,) of :func:`mirror_correspondence`)."""
+    unit = anchors.eye_distance if anchors.eye_distance else _EYE_DISTANCE_PER_SCALE
+    _, mass = _laplacian_on_referenced(anchors.canonical, np.asarray(triangles, dtype=np.int64))
+    share = _symmetric_share(anchors.canonical, anchors.mid, unit, anchors.skin, mass, matched)
+    return share >= _SYMMETRY_SHARE
+
+
+def _unsided(names: list[str]) -> list[int]:
+    """Indices of the shapes with no ``_L``/``_R`` partner among ``names`` (jawOpen, ...)."""
+    other = {"_L": "_R", "_R": "_L"}
+    sided = {n for n in names if n[-2:] in other and n[:-2] + other[n[-2:]] in names}
+    return [i for i, n in enumerate(names) if n not in sided]
+
+
+def _pair_mirror_errors(d, names, hits, plane_normal, matched, mass):
+    """Yield (left index, right index, mirror error %, diff (V, 3)) per ``_L``/``_R`` pair of the
+    canonical deltas ``d`` (S, V, 3): ``_R`` against the mirror image of ``_L`` read at each
+    vertex's mirror partner, area-weighted (``mass`` (V,)) over the matched vertices."""
+    for s, name in enumerate(names):
+        if not name.endswith("_L") or name[:-2] + "_R" not in names:
+            continue
+        r = names.index(name[:-2] + "_R")
+        mirrored = np.einsum("nk,nkc->nc", hits.barycentric, d[s][hits.corners])
+        mirrored -= 2.0 * (mirrored @ plane_normal)[:, None] * plane_normal[None, :]
+        # on the vertices with a mirror partner: elsewhere the mesh has no mirror image to match
+        diff = np.where(matched[:, None], mirrored - d[r], 0.0)
+        norm_r = np.sqrt((mass * matched * (d[r] ** 2).sum(axis=1)).sum())
+        if norm_r <= 0:
+            continue
+        yield s, r, 100.0 * float(np.sqrt((mass * (diff**2).sum(axis=1)).sum()) / norm_r), diff
+
+
+def mirror_errors(
+    vertices: np.ndarray,
+    triangles: np.ndarray,
+    deltas: np.ndarray,
+    names: tuple[str, ...] | list[str] = ICT_NAMES,
+    up: str = "Y",
+    forward: str = "Z",
+    skin_weights: np.ndarray | None = None,
+    region_names: tuple[str, ...] | list[str] | None = None,
+) -> dict[str, float]:
+    """The mirror error % of :func:`check_rig` per ``_L``/``_R`` pair, keyed by the pair's name
+    without the side (``"mouthSmile"``), on the same correspondence; without the other checks
+    (for benchmarks that measure it often). Arguments as :func:`check_rig`."""
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    names = list(names)
+    anchors = face_anchors(v, t, up, forward, None, skin_weights, region_names)
+    d = anchors.frame.vectors_to_canonical(np.asarray(deltas, dtype=np.float64))
+    hits, plane_normal, matched = mirror_correspondence(anchors, t, d, names)
+    _, mass = _laplacian_on_referenced(anchors.canonical, t)
+    errors = _pair_mirror_errors(d, names, hits, plane_normal, matched, mass)
+    return {names[s][:-2]: err for s, _, err, _ in errors}
+
+
+def mirror_correspondence(
+    anchors: FaceAnchors,
+    triangles: np.ndarray,
+    deltas: np.ndarray,
+    names: tuple[str, ...] | list[str] = ICT_NAMES,
+    cache: dict | None = None,
+):
+    """The check's mirror partners of a mesh: (hits (:class:`model.transfer.ClosestHits`, one
+    row per vertex), plane normal (3,), matched (V,) bool), in the canonical frame of
+    ``anchors`` (:func:`face_anchors`); ``deltas`` (S, V, 3) canonical with their ``names``
+    (the unsided ones pick the sheet at a closed mouth's slit). The bake symmetrizes its final
+    shapes on these same partners (:mod:`model.mirror_pass`). ``cache``: a dict kept per mesh
+    and frame (the geometric part is computed once)."""
+    from .face_landmarks import components
+
+    t = np.asarray(triangles, dtype=np.int64)
+    canon = anchors.canonical
+    comp = components(len(canon), t)
+    eyeball = _eyeball_mask(canon, comp, anchors.skin, anchors.eyeballs)
+    unit = anchors.eye_distance if anchors.eye_distance else _EYE_DISTANCE_PER_SCALE
+    d = np.asarray(deltas, dtype=np.float64)
+    hits, plane_normal, _, matched = _mirror(canon, t, unit, comp, eyeball, d[_unsided(list(names))], cache)
+    return hits, plane_normal, matched
 
 
 def _where(point: np.ndarray, mid: np.ndarray | None, u: float | None) -> str:

@@ -378,7 +378,9 @@ def symmetrize(
     mirror = {} if mirror is None else mirror
     canonical = np.asarray(canonical, dtype=np.float64)
     hits, ok, reflection, share = mirror_map(canonical, triangles, motion, mirror)
-    if hits is None or share < SYMMETRIC_SHARE:
+    # kept for the bake's last symmetrization (model.mirror_pass), after the later stages
+    mirror["symmetric"] = hits is not None and share >= SYMMETRIC_SHARE
+    if not mirror["symmetric"]:
         return deltas
     # the mirror distance jumps from vertex to vertex with the triangulation (a low-poly head's
     # quads split the other way), and so does whether a hit faces the right way: smoothed, so the

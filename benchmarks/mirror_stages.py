@@ -1,0 +1,140 @@
+"""The rig check's mirror error per ``_L``/``_R`` pair after each stage of the network bake.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/mirror_stages.py [--match rocketbox] [--pairs all]
+
+Replays :meth:`model.api.FaceModel.bake` (method ``network``) stage by stage on each real-dev
+mesh whose name contains ``--match`` (and the demo head with ``--demo``) and measures, after
+each stage, the mirror error the rig check reports (:func:`model.rig_check.mirror_errors`,
+the check's own correspondence, on the input vertices and axes). One table per mesh: a row
+per pair whose error passes 2 % at some stage (``--pairs all``: every pair), a column per
+stage, the last the shipped bake (``fm.bake``) as a cross-check of the replay.
+Skips (exit 0) when ../shared/real-dev is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+
+import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from _realdev import ROOT, load_mesh, require_realdev  # noqa: E402
+
+
+def stages(fm, prep, skin_in):
+    """[(stage name, (53, V, 3) input deltas)] of the network bake replayed stage by stage."""
+    from model.facs import ICT_NAMES
+    from model.shape_locality import apply_reach, skin_anchors, symmetrize
+
+    out = []
+    rig = fm._rig(prep, skin_in)
+    skin = fm._to_numpy(rig["skin"])
+    anchors = skin_anchors(prep.canonical, prep.triangles_seen, skin)
+    mirror = prep._tensors.setdefault("mirror_map", {})
+
+    def to_input(canonical):
+        return prep.scatter(fm._from_canonical(prep, canonical), axis=1)
+
+    c = fm._to_numpy(fm.net.bake(rig))
+    out.append(("raw", to_input(c)))
+    c = apply_reach(c, prep.canonical, prep.triangles_seen, skin, anchors)
+    out.append(("reach", to_input(c)))
+    c = symmetrize(c, prep.canonical, prep.triangles_seen, mirror=mirror)
+    out.append(("symm", to_input(c)))
+    if fm.shape_focus:
+        from model.shape_focus import apply_focus
+
+        c = apply_focus(c, prep.triangles_seen)
+        out.append(("focus", to_input(c)))
+    if fm.eyelids:
+        from model.eyelids import with_eyelids
+
+        c = with_eyelids(prep, c)
+        c = fm._symmetrize_lids(prep, c)
+        out.append(("lids", to_input(c)))
+    c = np.asarray(c, dtype=np.float32)
+    base = to_input(c)  # what the last symmetrization evens out is the change from here
+    if fm.static_area:
+        from model.static_area import apply_static
+
+        c = apply_static(c, prep.canonical, prep.triangles_seen, skin, anchors)
+        out.append(("static", to_input(c)))
+    d = to_input(c)
+    if fm.clothing_hold and prep.materials is not None:
+        from model.clothing import apply_clothing
+
+        d = apply_clothing(d, fm.clothing(prep, anchors))
+        out.append(("cloth", d))
+    from model.parts import PART_INDEX
+    from model.rig_constraints import apply_rig_constraints
+
+    analysis = prep.rig_analysis()
+    if fm.welded_tongue:
+        analysis = fm._with_welded_tongue(prep, analysis, d)
+    d = apply_rig_constraints(d, prep.vertices, analysis, ICT_NAMES)
+    out.append(("rigid", d))
+    partners = fm._check_partners(prep, d, skin, skin_in)
+    if partners is not None:
+        from model.mirror_pass import symmetrize_pairs
+
+        soft = np.isin(analysis.parts.labels, [PART_INDEX[n] for n in ("skin", "tongue")])
+        follow = np.isin(analysis.parts.labels, [PART_INDEX[n] for n in ("lashes", "brows")])
+        d = symmetrize_pairs(base + symmetrize_pairs(d - base, partners, soft), partners, follow)
+        out.append(("mirror", d))
+    if fm.flip_repair:
+        d = fm._repair_flips(prep, d)
+        out.append(("flips", d))
+    out.append(("bake", fm.bake(prep, skin_in)))
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--match", default="rocketbox", help="substring of the real-dev mesh names")
+    parser.add_argument("--demo", action="store_true", help="the demo head too")
+    parser.add_argument("--pairs", default="", help="'all': every pair, not only those over 2 %%")
+    args = parser.parse_args()
+    realdev = require_realdev()
+    from model.api import FaceModel
+    from model.facs import ICT_NAMES
+    from model.mesh_io import read_mesh
+    from model.rig_check import mirror_errors
+
+    fm = FaceModel.load()
+    items = []
+    if args.demo:
+        demo = read_mesh(ROOT / "model" / "data" / "demo_head.obj")
+        items.append(("demo_head.obj", demo.vertices, demo.triangles(), "Y", "Z", None))
+    for path in sorted((realdev / "meshes").iterdir()):
+        if args.match in path.name and path.suffix.lower() in (".fbx", ".obj"):
+            data = load_mesh(path)
+            v = data["vertices"][data["head_ids"]]
+            items.append((path.name, v, data["head_triangles"], data["up"], data["forward"],
+                          data.get("head_materials")))  # fmt: skip
+    for name, v, t, up, forward, materials in items:
+        prep = fm.prepare(v, t, up=up, forward=forward, materials=materials)
+        skin = fm.predict_skin_weights(prep)
+        table = []
+        for stage, deltas in stages(fm, prep, skin):
+            errs = mirror_errors(v, t, deltas, ICT_NAMES, up, forward, skin, fm.region_names)
+            table.append((stage, errs))
+        pairs = list(table[0][1])
+        print(f"\n## {name}: check's mirror error % per pair after each bake stage")
+        print("| pair | " + " | ".join(s for s, _ in table) + " |")
+        print("|---|" + "---|" * len(table))
+        for p in pairs:
+            row = [e.get(p) for _, e in table]
+            if args.pairs != "all" and max((x for x in row[2:] if x is not None), default=0.0) <= 2.0:
+                continue
+            print(f"| {p} | " + " | ".join("-" if x is None else f"{x:.1f}" for x in row) + " |")
+        for stage, errs in table:
+            vals = [x for x in errs.values() if x is not None]
+            print(f"{stage:>7}: median {np.median(vals):5.2f} %  max {max(vals):5.2f} %  "
+                  f"pairs > 5 %: {sum(x > 5.0 for x in vals)}")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The bake's last symmetrization: what the stages after :func:`model.shape_locality.symmetrize`
+changed, made mirror-symmetric on the rig check's own mirror partners. Numpy in, numpy out;
+input vertices, units and axes.
+
+Why: the stages after the symmetrize act on each side's own geometry (the welded tongue's cut
+and the rigid parts, the static hold, the flip repair), and the check paired the lower lip's
+slit row with the upper lip. Measured with ``benchmarks/mirror_stages.py`` (the check's mirror
+error per pair after each stage): Rocketbox Adult_02 left the symmetrize at <= 3.8 % for every
+pair (the check's lip-slit partners fixed, :func:`model.mirror_match.motion_sheet_hits`) and
+the rigid-parts stage took its mouth shapes to 5-7 % (a tongue cut differently on the two
+sides). :meth:`model.api.FaceModel.bake` hands the difference between its final shapes and the
+network stage's (after the symmetrize and the lids' re-symmetrization) to :func:`symmetrize_pairs`
+on the skin and the welded tongue, on the partners of :func:`model.rig_check.mirror_correspondence`
+(the function the check measures with, in the check's frame to the last bit), symmetrizes the
+lashes and brows whole (they follow the skin), then repairs flips. Symmetrizing the whole shapes
+instead brought Rocketbox Adult_01 from 11 % to 1.6 % median pair error, but cost held-out ICT
+accuracy (0.117 / 0.135 / 0.098 / 0.169 -> 0.118 / 0.138 / 0.100 / 0.171): the symmetrize fades
+out where the mirror point lies 2-5 mm off, and ICT's identities and their true shapes are that
+asymmetric; closing the welded tongue's vertex set under the partners cost stylized 0.135 ->
+0.137 and is not needed (the tongue's rim is symmetrized here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .facs import ICT_NAMES
+
+# pairs left as the bake made them: the blink's lids are solved on each eye's own geometry to
+# meet (model.eyelids) and symmetrized there already (FaceModel._symmetrize_lids); averaged
+# with the other eye's mirror image here they no longer covered the eyeball (Rocketbox
+# Adult_01: 97 / 92 % cover, worst column 88 / 75 %; the check needs 90 %)
+KEEP_SIDED = ("eyeBlink",)
+
+
+@dataclass
+class MirrorPartners:
+    """The check's mirror partners of the input vertices: ``hits`` (one row per vertex, on the
+    input triangles), ``normal`` (3,) of the symmetry plane and ``matched`` (V,) bool, in the
+    canonical frame ``frame`` (:class:`model.frame.CanonicalFrame` of the input)."""
+
+    hits: object
+    normal: np.ndarray
+    matched: np.ndarray
+    frame: object
+
+    def mirrored(self, field: np.ndarray) -> np.ndarray:
+        """(V, 3) canonical: the mirror image of a canonical vector field (V, 3), read at each
+        vertex's partner."""
+        image = np.einsum("vk,vkc->vc", self.hits.barycentric, np.asarray(field)[self.hits.corners])
+        return image - 2.0 * (image @ self.normal)[:, None] * self.normal[None, :]
+
+
+def check_partners(
+    vertices: np.ndarray,
+    triangles: np.ndarray,
+    frame,
+    deltas: np.ndarray,
+    names: tuple[str, ...] = ICT_NAMES,
+    skin_weights: np.ndarray | None = None,
+    region_names: tuple[str, ...] | None = None,
+    cache: dict | None = None,
+) -> MirrorPartners | None:
+    """:class:`MirrorPartners` of :func:`model.rig_check.mirror_correspondence` on the input
+    mesh (vertices (V, 3), triangles (T, 3)) in ``frame``, None where the check judges the mesh
+    not mirror-symmetric (:func:`model.rig_check.is_mirror_symmetric`: no mirror verdict there;
+    the scans of the real-dev set, 72-75 % of the face with a partner, whose partnerless patches
+    inside the face would leave seams); ``deltas`` (S, V, 3) input axes (the
+    unsided shapes pick the sheet at a closed mouth's slit); ``skin_weights`` (V, K) over
+    ``region_names`` place the eyes when no eye opening is found, as in the check. ``cache``: a
+    dict kept per mesh (the anchors and the geometric part of the partners are found once; the
+    unsided shapes' choice at the slit is made again for each ``deltas``)."""
+    from .rig_check import face_anchors, is_mirror_symmetric, mirror_correspondence
+
+    cache = {} if cache is None else cache
+    if "anchors" not in cache:
+        cache["anchors"] = face_anchors(
+            vertices, triangles, skin_weights=skin_weights, region_names=region_names, frame=frame
+        )
+    anchors = cache["anchors"]
+    d = anchors.frame.vectors_to_canonical(np.asarray(deltas, dtype=np.float64))
+    geometry = cache.setdefault("partners", {})
+    hits, normal, matched = mirror_correspondence(anchors, triangles, d, names, geometry)
+    if "symmetric" not in cache:
+        cache["symmetric"] = is_mirror_symmetric(anchors, triangles, matched)
+    if not cache["symmetric"]:
+        return None
+    return MirrorPartners(hits, np.asarray(normal, np.float64), matched, anchors.frame)
+
+
+def symmetrize_pairs(
+    deltas: np.ndarray, partners: MirrorPartners, editable: np.ndarray, names: tuple[str, ...] = ICT_NAMES
+) -> np.ndarray:
+    """(S, V, 3) float32 input axes: each ``_L``/``_R`` pair of ``deltas`` (S, V, 3) made mirror
+    images on ``partners``: at a matched vertex that is ``editable`` (V,) bool, ``_L`` becomes
+    the average of itself and the mirror image of ``_R``, then ``_R`` the mirror image of that;
+    elsewhere both unchanged. Unsided shapes are left as they are (the first symmetrize evened
+    them out), and the pairs of :data:`KEEP_SIDED`."""
+    # a vertex reads its partner's triangle whatever its corners are (the tongue's still
+    # vertices too: read, never written; the skin's partners are never on a rigid piece, the
+    # check pairs each piece with its mirror piece)
+    w = (partners.matched & np.asarray(editable, bool))[:, None]
+    frame = partners.frame
+    out = np.array(deltas, dtype=np.float32, copy=True)
+    index = {n: i for i, n in enumerate(names)}
+    for name, left in index.items():
+        if not name.endswith("_L") or name[:-2] + "_R" not in index or name[:-2] in KEEP_SIDED:
+            continue
+        right = index[name[:-2] + "_R"]
+        dl = frame.vectors_to_canonical(np.asarray(deltas[left], dtype=np.float64))
+        dr = frame.vectors_to_canonical(np.asarray(deltas[right], dtype=np.float64))
+        new_l = np.where(w, 0.5 * (dl + partners.mirrored(dr)), dl)
+        new_r = np.where(w, partners.mirrored(new_l), dr)
+        out[left] = frame.vectors_from_canonical(new_l)
+        out[right] = frame.vectors_from_canonical(new_r)
+    return out
