@@ -38,13 +38,19 @@ def test_anchors_are_found_once_per_mesh_and_skin_weights(calls):
     assert len(calls) == 1 and calls[0]["skin_mask"] is prep.skin_component()
     skin = fm.predict_skin_weights(prep)
     first = fm.bake(prep, skin)
-    assert len(calls) == 2 and calls[1]["skin_mask"] is prep.skin_component()
-    assert calls[1]["skin_weights"] is not None  # the bake's anchors use the skin weights
+    # the bake's anchors on the network's vertices; on this mirror-symmetric head also the mirror
+    # pass's (model.mirror_pass: the rig check's, on the input mesh in the check's frame, once
+    # per mesh)
+    bake_calls = [c for c in calls[1:] if "frame" not in c]
+    assert len(bake_calls) == 1 and bake_calls[0]["skin_mask"] is prep.skin_component()
+    assert bake_calls[0]["skin_weights"] is not None  # the bake's anchors use the skin weights
+    assert len(calls) - 1 - len(bake_calls) <= 1
+    found = len(calls)
     np.testing.assert_array_equal(fm.bake(prep, skin), first)  # a re-bake: nothing found again
-    assert len(calls) == 2
+    assert len(calls) == found
     other = np.ascontiguousarray(prep.network_rows(skin)[:, ::-1])  # other skin weights: found again
     prep.skin_anchors(other)
-    assert len(calls) == 3
+    assert len(calls) == found + 1
 
 
 def test_the_reused_skin_component_gives_the_anchors_found_from_scratch(calls):
