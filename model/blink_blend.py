@@ -1,0 +1,164 @@
+"""The geometric blink carried on the network's own blink where the network knows the lids.
+
+The geometric solver (:mod:`model.eyelids`) closes any eye, but its falloff is a guess wide
+enough for every lid: on heads like ICT-FaceKit's it moves the skin above the crease and below
+the lower lid far more than ICT's blink does (held-out ICT eyeBlink relative error 0.6-1.4 per
+head, worse than no motion). The network's blink has ICT's falloff there but stops short (it
+closes 60-98 % of the opening). So on an eye opening where the network's blink moves the lid
+margins the way the solver does, the blink is the network's plus the least share ``k`` of a
+tightly falling off geometric blink (:data:`ICT_FALLOFF`) that closes the eye; where the network
+barely moves the lids (meshes unlike ICT's), the solver's own blink is kept. Closed sockets (no
+opening to measure) keep the solver's blink. numpy only; canonical frame (:mod:`model.frame`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .eyelids import Falloff, LidFrame, blink_deltas
+from .face_landmarks import largest_component_mask, margin_neighbourhoods
+
+# the falloff of ICT-FaceKit's blink, measured on three training heads (not the held-out ones):
+# the lid's skin moves to ~0.3 opening heights past each edge and within ~0.3 eyeball radii
+# beyond the lid edges' distance; the skin above the crease (1.3-1.5 radii out) hardly moves
+ICT_FALLOFF = Falloff(plateau_up=0.0, band_up=0.3, plateau_low=0.0, band_low=0.3, start=1.1, reach=0.3)
+# the network's gain along the solver's blink on the lid margins: below LOW it is not trusted
+# (the solver's blink is kept), above HIGH it is carried fully
+TRUST_LOW, TRUST_HIGH = 0.3, 0.45
+# the closure the blend must reach (%, the rig check's measure, :func:`model.rig_check.check_rig`):
+# full, as the solver's own blink
+CLOSED_MEAN, CLOSED_MIN = 100.0, 100.0
+# ... with this share of the blink to spare: the bake's later stages (the lid re-symmetrization
+# of an asymmetric head, the flip repair) nudge the lids, and a blend that closes just so
+# reopened a slit (an unseen ICT head: 99.9 / 96 % without it)
+SPARE = 0.05
+
+
+def network_gain(network: np.ndarray, geometric: np.ndarray, frame: LidFrame) -> float:
+    """How far the network's blink ``(V, 3)`` moves the lid margins along the solver's blink
+    ``(V, 3)``: ``sum(net . geo) / sum(|geo|^2)`` over ``frame``'s margin vertices (1 = as far,
+    0 = not at all or across)."""
+    rows = [m for m in (frame.upper_margin, frame.lower_margin) if m is not None and len(m)]
+    if not rows:
+        return 0.0
+    idx = np.concatenate(rows)
+    g = geometric[idx].astype(np.float64)
+    den = float((g * g).sum())
+    return float((network[idx].astype(np.float64) * g).sum() / den) if den > 0 else 0.0
+
+
+def _closure(canonical: np.ndarray, triangles: np.ndarray, frame: LidFrame):
+    """A function ``deltas (V, 3) -> (mean %, min %)`` closure of ``frame``'s opening."""
+    from .rig_check import _lid_closure  # the rig check's own measure, so the two agree
+
+    eye = frame.opening
+    skin = largest_component_mask(len(canonical), triangles)
+    sets = margin_neighbourhoods(triangles, skin, eye.upper, eye.lower)
+    return lambda d: _lid_closure(canonical, d, eye, sets)
+
+
+def trust_from_gain(gain: float) -> float:
+    """How much of the network's blink to carry (0-1): a smoothstep of :func:`network_gain`
+    from :data:`TRUST_LOW` to :data:`TRUST_HIGH`."""
+    t = float(np.clip((gain - TRUST_LOW) / (TRUST_HIGH - TRUST_LOW), 0.0, 1.0))
+    return t * t * (3.0 - 2.0 * t)
+
+
+def _least_closing_share(closed, steps: int) -> float | None:
+    """The least ``k`` in [0, 1] with ``closed(k)`` (bisection, ``steps`` rounds; ``closed`` is
+    monotone in ``k``), None when even ``k = 1`` leaves the eye open."""
+    if not closed(1.0):
+        return None
+    if closed(0.0):
+        return 0.0
+    lo, hi = 0.0, 1.0
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if closed(mid) else (mid, hi)
+    return hi
+
+
+def blend_blinks(
+    canonical: np.ndarray,
+    triangles: np.ndarray,
+    frames: dict,
+    network: dict,
+    geometric: dict,
+    steps: int = 8,
+) -> tuple[dict, float, float]:
+    """Both eyes' blinks ``{side: (V, 3) float32}``, with the ``(trust, k)`` used.
+
+    canonical ``(V, 3)``, triangles ``(T, 3)``; frames: ``{side: LidFrame}``; network,
+    geometric: ``{side: (V, 3)}`` the network's and the solver's blink
+    (:func:`model.eyelids.blink_deltas`) of the eyes the solver closes. An eye with an opening
+    gets ``trust * (network + k * tight) + (1 - trust) * geometric``, ``tight`` the solver's
+    blink with :data:`ICT_FALLOFF`; ``trust`` from the mean :func:`network_gain` of those eyes;
+    ``k`` the least share in [0, 1] that closes every one of them (:data:`CLOSED_MEAN` /
+    :data:`CLOSED_MIN`, the rig check's measure, with :data:`SPARE` to spare). One ``trust``
+    and ``k`` for both eyes: a mirror-symmetric head gets mirror-symmetric blinks (the lid
+    re-symmetrization would otherwise average a closing lid with one that closes by less).
+    Eyes without an opening, and all eyes when the network is not trusted or the blend cannot
+    close them, keep the solver's blink.
+    """
+    out = {side: np.asarray(g, dtype=np.float32) for side, g in geometric.items()}
+    sides = [side for side in geometric if frames[side].opening is not None]
+    if not sides:
+        return out, 0.0, 1.0
+    trust = trust_from_gain(
+        float(np.mean([network_gain(network[s], geometric[s], frames[s]) for s in sides]))
+    )
+    if trust <= 0.0:
+        return out, 0.0, 1.0
+    pts = np.asarray(canonical, dtype=np.float64)
+    tris = np.asarray(triangles, dtype=np.int64)
+    parts = {}
+    for side in sides:
+        tight, _ = blink_deltas(pts, tris, side, frames[side], falloff=ICT_FALLOFF)
+        parts[side] = (np.asarray(network[side], np.float64), tight, np.asarray(geometric[side], np.float64))
+
+    def blink(side: str, k: float) -> np.ndarray:
+        net, tight, geo = parts[side]
+        out = trust * (net + k * tight) + (1.0 - trust) * geo
+        out[frames[side].eyeball] = 0.0  # the eyeballs stay still, as in the solver's blink
+        return out
+
+    shares = []
+    for side in sides:
+        closure = _closure(pts, tris, frames[side])
+
+        def closed(k: float, side=side, closure=closure) -> bool:
+            mean, worst = closure((1.0 - SPARE) * blink(side, k))
+            return mean is None or (mean >= CLOSED_MEAN and worst >= CLOSED_MIN)
+
+        shares.append(_least_closing_share(closed, steps))
+    if any(k is None for k in shares):
+        return out, 0.0, 1.0
+    k = max(shares)
+    for side in sides:
+        out[side] = _settle_flips(pts, tris, blink(side, k), parts[side][2]).astype(np.float32)
+    return out, trust, k
+
+
+def _settle_flips(
+    pts: np.ndarray, tris: np.ndarray, blend: np.ndarray, geometric: np.ndarray, rounds: int = 30
+):
+    """``blend (V, 3)`` eased towards the solver's ``geometric (V, 3)`` blink (which flips no
+    triangle) around the triangles it flips: the network's lid and the closing share add up to
+    a fold where the lids meet on a coarse mesh (one triangle per eye on the demo head). Each
+    round halves the blend's share on the flipped triangles' vertices and their neighbours."""
+    from .eyelids import _Flips
+
+    flipped = _Flips(pts, tris)
+    weight = np.ones(len(pts))
+    diff = blend - geometric
+    out = blend
+    for _ in range(rounds):
+        bad = flipped(pts + out)
+        if not bad.any():
+            break
+        region = np.unique(tris[bad])
+        # the flipped triangles' vertices and one ring around them
+        ring = np.unique(tris[np.isin(tris, region).any(axis=1)])
+        weight[ring] *= 0.5
+        out = geometric + weight[:, None] * diff
+    return out
