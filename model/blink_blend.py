@@ -25,6 +25,9 @@ ICT_FALLOFF = Falloff(plateau_up=0.0, band_up=0.3, plateau_low=0.0, band_low=0.3
 # the network's gain along the solver's blink on the lid margins: below LOW it is not trusted
 # (the solver's blink is kept), above HIGH it is carried fully
 TRUST_LOW, TRUST_HIGH = 0.3, 0.45
+# ... and the cosine between the two on the margins: noise is not a blink (ICT heads, the demo
+# head: 0.8-0.95)
+AGREE_LOW, AGREE_HIGH = 0.5, 0.7
 # the closure the blend must reach (%, the rig check's measure, :func:`model.rig_check.check_rig`):
 # full, as the solver's own blink
 CLOSED_MEAN, CLOSED_MIN = 100.0, 100.0
@@ -34,17 +37,29 @@ CLOSED_MEAN, CLOSED_MIN = 100.0, 100.0
 SPARE = 0.05
 
 
+def _margin_rows(frame: LidFrame) -> np.ndarray:
+    rows = [m for m in (frame.upper_margin, frame.lower_margin) if m is not None and len(m)]
+    return np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+
+
 def network_gain(network: np.ndarray, geometric: np.ndarray, frame: LidFrame) -> float:
     """How far the network's blink ``(V, 3)`` moves the lid margins along the solver's blink
     ``(V, 3)``: ``sum(net . geo) / sum(|geo|^2)`` over ``frame``'s margin vertices (1 = as far,
     0 = not at all or across)."""
-    rows = [m for m in (frame.upper_margin, frame.lower_margin) if m is not None and len(m)]
-    if not rows:
-        return 0.0
-    idx = np.concatenate(rows)
+    idx = _margin_rows(frame)
     g = geometric[idx].astype(np.float64)
     den = float((g * g).sum())
     return float((network[idx].astype(np.float64) * g).sum() / den) if den > 0 else 0.0
+
+
+def network_agreement(network: np.ndarray, geometric: np.ndarray, frame: LidFrame) -> float:
+    """The cosine between the network's and the solver's blink over ``frame``'s margin vertices
+    (all their 3-vectors as one vector): 1 = the margins move the same way, ~0 = unrelated
+    (noise that a gain alone could take for a blink)."""
+    idx = _margin_rows(frame)
+    n, g = network[idx].astype(np.float64).ravel(), geometric[idx].astype(np.float64).ravel()
+    den = float(np.linalg.norm(n) * np.linalg.norm(g))
+    return float(n @ g / den) if den > 0 else 0.0
 
 
 def _closure(canonical: np.ndarray, triangles: np.ndarray, frame: LidFrame):
@@ -57,11 +72,16 @@ def _closure(canonical: np.ndarray, triangles: np.ndarray, frame: LidFrame):
     return lambda d: _lid_closure(canonical, d, eye, sets)
 
 
-def trust_from_gain(gain: float) -> float:
-    """How much of the network's blink to carry (0-1): a smoothstep of :func:`network_gain`
-    from :data:`TRUST_LOW` to :data:`TRUST_HIGH`."""
-    t = float(np.clip((gain - TRUST_LOW) / (TRUST_HIGH - TRUST_LOW), 0.0, 1.0))
+def _smoothstep(x: float, lo: float, hi: float) -> float:
+    t = float(np.clip((x - lo) / (hi - lo), 0.0, 1.0))
     return t * t * (3.0 - 2.0 * t)
+
+
+def trust(gain: float, agreement: float) -> float:
+    """How much of the network's blink to carry (0-1): smoothsteps of :func:`network_gain`
+    (:data:`TRUST_LOW` to :data:`TRUST_HIGH`) and :func:`network_agreement` (:data:`AGREE_LOW`
+    to :data:`AGREE_HIGH`), multiplied."""
+    return _smoothstep(gain, TRUST_LOW, TRUST_HIGH) * _smoothstep(agreement, AGREE_LOW, AGREE_HIGH)
 
 
 def _least_closing_share(closed, steps: int) -> float | None:
@@ -92,7 +112,8 @@ def blend_blinks(
     geometric: ``{side: (V, 3)}`` the network's and the solver's blink
     (:func:`model.eyelids.blink_deltas`) of the eyes the solver closes. An eye with an opening
     gets ``trust * (network + k * tight) + (1 - trust) * geometric``, ``tight`` the solver's
-    blink with :data:`ICT_FALLOFF`; ``trust`` from the mean :func:`network_gain` of those eyes;
+    blink with :data:`ICT_FALLOFF`; ``trust`` (:func:`trust`) from the mean
+    :func:`network_gain` of those eyes and their least :func:`network_agreement`;
     ``k`` the least share in [0, 1] that closes every one of them (:data:`CLOSED_MEAN` /
     :data:`CLOSED_MIN`, the rig check's measure, with :data:`SPARE` to spare). One ``trust``
     and ``k`` for both eyes: a mirror-symmetric head gets mirror-symmetric blinks (the lid
@@ -104,10 +125,10 @@ def blend_blinks(
     sides = [side for side in geometric if frames[side].opening is not None]
     if not sides:
         return out, 0.0, 1.0
-    trust = trust_from_gain(
-        float(np.mean([network_gain(network[s], geometric[s], frames[s]) for s in sides]))
-    )
-    if trust <= 0.0:
+    gain = float(np.mean([network_gain(network[s], geometric[s], frames[s]) for s in sides]))
+    agreement = min(network_agreement(network[s], geometric[s], frames[s]) for s in sides)
+    share = trust(gain, agreement)
+    if share <= 0.0:
         return out, 0.0, 1.0
     pts = np.asarray(canonical, dtype=np.float64)
     tris = np.asarray(triangles, dtype=np.int64)
@@ -118,7 +139,7 @@ def blend_blinks(
 
     def blink(side: str, k: float) -> np.ndarray:
         net, tight, geo = parts[side]
-        out = trust * (net + k * tight) + (1.0 - trust) * geo
+        out = share * (net + k * tight) + (1.0 - share) * geo
         out[frames[side].eyeball] = 0.0  # the eyeballs stay still, as in the solver's blink
         return out
 
@@ -136,7 +157,7 @@ def blend_blinks(
     k = max(shares)
     for side in sides:
         out[side] = _settle_flips(pts, tris, blink(side, k), parts[side][2]).astype(np.float32)
-    return out, trust, k
+    return out, share, k
 
 
 def _settle_flips(
