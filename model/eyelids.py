@@ -40,6 +40,12 @@ How the lids move
 * Separate eyeball components (and anything inside the eyeball) never move; lashes and other
   parts near the lids follow the lids.
 
+On an eye opening where the network's own blink already moves the lid margins the solver's way
+(heads like ICT-FaceKit's), the bake keeps the network's blink, whose falloff is ICT's, and adds
+only the least share of a tightly falling-off geometric blink that closes the eye
+(:mod:`model.blink_blend`; the solver's own falloff moved the skin above the crease and below
+the lower lid far more than ICT's blink does).
+
 Meshes with neither an eye opening nor an eyeball (sculpts and scans with closed eyes) have no
 lid to close: :func:`blink_deltas` returns ``None`` with the reason, and :func:`apply_eyelids`
 keeps the network's shape there.
