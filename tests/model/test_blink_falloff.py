@@ -3,7 +3,10 @@ the eye (:mod:`model.blink_blend` on top of :mod:`model.eyelids`)."""
 
 from __future__ import annotations
 
+import os
 import pathlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -24,18 +27,32 @@ def fm():
     return FaceModel.load()
 
 
-@pytest.fixture(scope="module")
-def unseen_head(ict_dir):
-    """An unseen ICT-FaceKit identity on a test-only topology (a test-split seed no evaluation
-    case uses): ``(vertices (V, 3), triangles, ground-truth deltas (53, V, 3))``."""
-    from model.ict import load_ict
-    from training.augment import make_sample
-    from training.split import TEST_SEED_START
+_MAKE_HEAD = """
+import sys
+import numpy as np
+from model.ict import load_ict
+from training.augment import make_sample
+from training.split import TEST_SEED_START
+s = make_sample(load_ict(sys.argv[1]), TEST_SEED_START + 777_777, split="test", crop="face",
+                eyeballs=True, target_vertices=9000, warp=False)
+np.savez(sys.argv[2], vertices=s.vertices, triangles=s.triangles, deltas=s.deltas)
+"""
 
-    ict = load_ict(ict_dir)
-    s = make_sample(ict, TEST_SEED_START + 777_777, split="test", crop="face", eyeballs=True,
-                    target_vertices=9000, warp=False)  # fmt: skip
-    return s.vertices.astype(np.float64), s.triangles, s.deltas.astype(np.float64)
+
+@pytest.fixture(scope="module")
+def unseen_head(ict_dir, tmp_path_factory):
+    """An unseen ICT-FaceKit identity on a test-only topology (a test-split seed no evaluation
+    case uses): ``(vertices (V, 3), triangles, ground-truth deltas (53, V, 3))``. Made in a
+    child process: the remeshing loads pymeshlab, whose embree breaks a later ``import bpy`` in
+    this test session (the real-dev lid tests)."""
+    out = tmp_path_factory.mktemp("unseen_head") / "head.npz"
+    root = pathlib.Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    subprocess.run(
+        [sys.executable, "-c", _MAKE_HEAD, str(ict_dir), str(out)], check=True, env=env, timeout=600
+    )
+    with np.load(out) as z:
+        return z["vertices"].astype(np.float64), z["triangles"], z["deltas"].astype(np.float64)
 
 
 def test_unseen_ict_blink_follows_ict_and_closes(fm, unseen_head):
