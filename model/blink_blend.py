@@ -28,12 +28,10 @@ TRUST_LOW, TRUST_HIGH = 0.3, 0.45
 # ... and the cosine between the two on the margins: noise is not a blink (ICT heads, the demo
 # head: 0.8-0.95)
 AGREE_LOW, AGREE_HIGH = 0.5, 0.7
-# the closure the blend must reach (%, the rig check's measure, :func:`model.rig_check.check_rig`):
-# full, as the solver's own blink
-CLOSED_MEAN, CLOSED_MIN = 100.0, 100.0
-# ... with this share of the blink to spare: the bake's later stages (the lid re-symmetrization
-# of an asymmetric head, the flip repair) nudge the lids, and a blend that closes just so
-# reopened a slit (an unseen ICT head: 99.9 / 96 % without it)
+# the blend closes the eye fully (the rig check's measure) with this share of the blink to
+# spare: the bake's later stages (the lid re-symmetrization of an asymmetric head, the flip
+# repair) nudge the lids, and a blend that closes just so reopened a slit (an unseen ICT head:
+# 99.9 / 96 % without it)
 SPARE = 0.05
 
 
@@ -62,14 +60,35 @@ def network_agreement(network: np.ndarray, geometric: np.ndarray, frame: LidFram
     return float(n @ g / den) if den > 0 else 0.0
 
 
-def _closure(canonical: np.ndarray, triangles: np.ndarray, frame: LidFrame):
-    """A function ``deltas (V, 3) -> (mean %, min %)`` closure of ``frame``'s opening."""
-    from .rig_check import _lid_closure  # the rig check's own measure, so the two agree
-
+def _open_share(canonical: np.ndarray, triangles: np.ndarray, frame: LidFrame):
+    """A function ``deltas (V, 3) -> float``: the largest share of the neutral gap between the
+    lids that ``deltas`` leave open, over the samples across ``frame``'s opening (<= 0: closed
+    everywhere, the rig check's 100 % closure; continuous in ``deltas``, so the share that
+    closes the eye is too). The gap is the rig check's (:func:`model.rig_check.check_rig`): at
+    19 samples across the opening, the lowest point of each upper margin vertex's neighbourhood
+    minus the highest of the lower's (:func:`model.face_landmarks.margin_neighbourhoods`)."""
     eye = frame.opening
     skin = largest_component_mask(len(canonical), triangles)
-    sets = margin_neighbourhoods(triangles, skin, eye.upper, eye.lower)
-    return lambda d: _lid_closure(canonical, d, eye, sets)
+    up_sets, low_sets = margin_neighbourhoods(triangles, skin, eye.upper, eye.lower)
+    a = canonical[eye.upper[0]]
+    axis = canonical[eye.upper[-1]] - a
+    length2 = float(axis @ axis) or 1.0
+    s_up = (canonical[eye.upper[1:-1]] - a) @ axis / length2
+    s_low = (canonical[eye.lower[1:-1]] - a) @ axis / length2
+    samples = np.linspace(0.05, 0.95, 19)
+    samples = samples[(samples >= max(s_up.min(), s_low.min())) & (samples <= min(s_up.max(), s_low.max()))]
+    o_up, o_low = np.argsort(s_up, kind="stable"), np.argsort(s_low, kind="stable")
+
+    def gap(points: np.ndarray) -> np.ndarray:
+        top = np.array([points[n, 1].min() for n in up_sets])
+        bottom = np.array([points[n, 1].max() for n in low_sets])
+        return np.interp(samples, s_up[o_up], top[o_up]) - np.interp(samples, s_low[o_low], bottom[o_low])
+
+    before = gap(canonical) if len(samples) else np.zeros(0)
+    opened = before > 0
+    if not opened.any():
+        return lambda d: 0.0
+    return lambda d: float((gap(canonical + d)[opened] / before[opened]).max())
 
 
 def _smoothstep(x: float, lo: float, hi: float) -> float:
@@ -84,18 +103,26 @@ def trust(gain: float, agreement: float) -> float:
     return _smoothstep(gain, TRUST_LOW, TRUST_HIGH) * _smoothstep(agreement, AGREE_LOW, AGREE_HIGH)
 
 
-def _least_closing_share(closed, steps: int) -> float | None:
-    """The least ``k`` in [0, 1] with ``closed(k)`` (bisection, ``steps`` rounds; ``closed`` is
-    monotone in ``k``), None when even ``k = 1`` leaves the eye open."""
-    if not closed(1.0):
+def _least_closing_share(left, steps: int) -> float | None:
+    """The least ``k`` in [0, 1] with ``left(k) <= 0`` (``left``: continuous, decreasing in
+    ``k``): bisection for ``steps`` rounds, then the secant in the last bracket, so ``k`` moves
+    continuously with the shapes (float noise in the network's blink never jumps it a bisection
+    step). None when even ``k = 1`` leaves the eye open."""
+    hi_left = left(1.0)
+    if hi_left > 0.0:
         return None
-    if closed(0.0):
+    lo_left = left(0.0)
+    if lo_left <= 0.0:
         return 0.0
     lo, hi = 0.0, 1.0
     for _ in range(steps):
         mid = 0.5 * (lo + hi)
-        lo, hi = (lo, mid) if closed(mid) else (mid, hi)
-    return hi
+        mid_left = left(mid)
+        if mid_left <= 0.0:
+            hi, hi_left = mid, mid_left
+        else:
+            lo, lo_left = mid, mid_left
+    return lo + (hi - lo) * lo_left / (lo_left - hi_left)
 
 
 def blend_blinks(
@@ -114,8 +141,8 @@ def blend_blinks(
     gets ``trust * (network + k * tight) + (1 - trust) * geometric``, ``tight`` the solver's
     blink with :data:`ICT_FALLOFF`; ``trust`` (:func:`trust`) from the mean
     :func:`network_gain` of those eyes and their least :func:`network_agreement`;
-    ``k`` the least share in [0, 1] that closes every one of them (:data:`CLOSED_MEAN` /
-    :data:`CLOSED_MIN`, the rig check's measure, with :data:`SPARE` to spare). One ``trust``
+    ``k`` the least share in [0, 1] that closes every one of them fully (the rig check's
+    measure, :func:`_open_share`, with :data:`SPARE` to spare). One ``trust``
     and ``k`` for both eyes: a mirror-symmetric head gets mirror-symmetric blinks (the lid
     re-symmetrization would otherwise average a closing lid with one that closes by less).
     Eyes without an opening, and all eyes when the network is not trusted or the blend cannot
@@ -145,13 +172,12 @@ def blend_blinks(
 
     shares = []
     for side in sides:
-        closure = _closure(pts, tris, frames[side])
+        open_share = _open_share(pts, tris, frames[side])
 
-        def closed(k: float, side=side, closure=closure) -> bool:
-            mean, worst = closure((1.0 - SPARE) * blink(side, k))
-            return mean is None or (mean >= CLOSED_MEAN and worst >= CLOSED_MIN)
+        def left(k: float, side=side, open_share=open_share) -> float:
+            return open_share((1.0 - SPARE) * blink(side, k))
 
-        shares.append(_least_closing_share(closed, steps))
+        shares.append(_least_closing_share(left, steps))
     if any(k is None for k in shares):
         return out, 0.0, 1.0
     k = max(shares)
