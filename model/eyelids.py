@@ -40,6 +40,12 @@ How the lids move
 * Separate eyeball components (and anything inside the eyeball) never move; lashes and other
   parts near the lids follow the lids.
 
+On an eye opening where the network's own blink already moves the lid margins the solver's way
+(heads like ICT-FaceKit's), the bake keeps the network's blink, whose falloff is ICT's, and adds
+only the least share of a tightly falling-off geometric blink that closes the eye
+(:mod:`model.blink_blend`; the solver's own falloff moved the skin above the crease and below
+the lower lid far more than ICT's blink does).
+
 Meshes with neither an eye opening nor an eyeball (sculpts and scans with closed eyes) have no
 lid to close: :func:`blink_deltas` returns ``None`` with the reason, and :func:`apply_eyelids`
 keeps the network's shape there.
@@ -80,6 +86,21 @@ _SPREAD_ROUNDS = 3
 _CLOSED_EYE = 0.05
 
 
+@dataclass(frozen=True)
+class Falloff:
+    """How a lid's turn fades away from its edge: ``plateau_*`` (full turn) then ``band_*`` (a
+    smoothstep to none) in angle past the upper / lower edge, both in the eye's opening angle
+    (the largest ``phi_top - phi_bot``); in distance from the eyeball's centre it fades from
+    ``start`` to ``start + reach`` eyeball radii (never inside the lid edges)."""
+
+    plateau_up: float
+    band_up: float
+    plateau_low: float
+    band_low: float
+    start: float
+    reach: float
+
+
 @dataclass
 class LidFrame:
     """The geometry one eye's lids move by (canonical units, radians).
@@ -102,6 +123,7 @@ class LidFrame:
     edge_distance: float = 0.0  # how far the lid edges lie from the centre (the falloff starts past it)
     upper_margin: np.ndarray | None = None  # (m,) int64 upper lid margin vertices across the eye
     lower_margin: np.ndarray | None = None  # (m,) int64 lower lid margin vertices
+    opening: EyeOpening | None = None  # the skin's eye opening, when the lids have one
 
 
 def _angles(points: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -217,7 +239,7 @@ def lid_frame(canonical: np.ndarray, triangles: np.ndarray, side: str) -> LidFra
         edge_distance = max(edge_distance, _lid_front_distance(canonical, skin, centre, radius, xs, top, bot))
     return LidFrame(
         centre, radius, xs, top, bot, socket, eyeball, ball, edge_distance=edge_distance,
-        upper_margin=margins[0], lower_margin=margins[1],
+        upper_margin=margins[0], lower_margin=margins[1], opening=eye,
     )  # fmt: skip
 
 
@@ -252,13 +274,15 @@ def lid_deltas(
     upper: float = 1.0,
     lower: float = 1.0,
     meet: float = MEET,
+    falloff: Falloff | None = None,
 ) -> np.ndarray:
     """Displacements ``(V, 3) float32`` that rotate the lids about the eyeball's X axis.
 
     upper: share of the way the upper lid edge goes to the meeting line (1 = meets it, negative
     = opens wider); lower: the same for the lower lid. The blink is ``upper = lower = 1`` (plus
     the :data:`SHORTFALL`). With ``triangles (T, 3)`` the rotation is smoothed where a triangle
-    would flip.
+    would flip. falloff: the bands the turn fades over (None: the default ones, wide enough for
+    any lid).
     """
     pts = np.asarray(canonical, dtype=np.float64)
     c, r = frame.centre, frame.radius
@@ -281,11 +305,19 @@ def lid_deltas(
     # falloff bands in angle away from each edge: the upper lid's towards the brow, the lower
     # lid's towards the cheek; both stretch the skin (never fold it) for a closing lid, and are
     # kept 1.6x wider than an opening turn (eyeWide), where they compress it
-    plateau = _LID_BAND
-    band_up = max(0.65, 1.6 * float(np.max(-turn_up_g, initial=0.0)))
-    band_low = max(0.55, 1.6 * float(np.max(-turn_low_g, initial=0.0)))
-    depth_up = np.clip((phi - top - plateau) / band_up, 0.0, 1.0)
-    depth_low = np.clip((bot - phi - plateau) / band_low, 0.0, 1.0)
+    plateau = plateau_up = plateau_low = _LID_BAND
+    band_up, band_low = 0.65, 0.55
+    start, reach = max(1.15 * r, 1.02 * frame.edge_distance), 0.8 * r
+    if falloff is not None:
+        # a falloff measured on a head (:class:`Falloff`): the bands in opening heights
+        opening = float(np.max(gap_g, initial=0.0))
+        plateau_up, band_up = falloff.plateau_up * opening, falloff.band_up * opening
+        plateau_low, band_low = falloff.plateau_low * opening, falloff.band_low * opening
+        start, reach = max(falloff.start * r, 1.02 * frame.edge_distance), falloff.reach * r
+    band_up = max(band_up, 1.6 * float(np.max(-turn_up_g, initial=0.0)))
+    band_low = max(band_low, 1.6 * float(np.max(-turn_low_g, initial=0.0)))
+    depth_up = np.clip((phi - top - plateau_up) / band_up, 0.0, 1.0)
+    depth_low = np.clip((bot - phi - plateau_low) / band_low, 0.0, 1.0)
     # the further from the edge, the smoother the turn across the eye (a harmonic-like spread:
     # no shear lines running from the canthi up to the brow)
     spacing = float(grid[1] - grid[0])
@@ -323,8 +355,7 @@ def lid_deltas(
     angle[np.abs(phi) > 0.5 * np.pi + 0.3] = 0.0
     # the lid skin near the eyeball moves fully; the brow and the cheek further out hardly at all
     dist = np.linalg.norm(pts - c, axis=1)
-    start = max(1.15 * r, 1.02 * frame.edge_distance)
-    angle *= 1.0 - _smoothstep((dist - start) / (0.8 * r))
+    angle *= 1.0 - _smoothstep((dist - start) / reach)
     angle[frame.eyeball] = 0.0
     if triangles is not None and frame.socket:
         # on a coarse lid one row of vertices carries the falloff from the turning lid to the
@@ -460,21 +491,26 @@ def _unflip(pts, tris, rho, phi, centre, angle, fixed, iterations: int = 200) ->
 
 
 def blink_deltas(
-    canonical: np.ndarray, triangles: np.ndarray, side: str, frame: LidFrame | str | None = None
+    canonical: np.ndarray,
+    triangles: np.ndarray,
+    side: str,
+    frame: LidFrame | str | None = None,
+    falloff: Falloff | None = None,
 ) -> tuple[np.ndarray | None, str]:
     """The geometric blink of one eye.
 
     canonical: ``(V, 3)`` float vertices in the canonical frame; triangles ``(T, 3)`` int;
     side: ``"L"`` (+X, the subject's left) or ``"R"``; frame: that eye's :func:`lid_frame`
-    when already found (it is not changed), else found here. Returns ``(deltas (V, 3) float32,
-    "")``, or ``(None, reason)`` when the eye has no lid to close (closed at neutral, no eyeball).
+    when already found (it is not changed), else found here; falloff: see :func:`lid_deltas`.
+    Returns ``(deltas (V, 3) float32, "")``, or ``(None, reason)`` when the eye has no lid to
+    close (closed at neutral, no eyeball).
     """
     if frame is None:
         frame = lid_frame(canonical, triangles, side)
     if isinstance(frame, str):
         return None, frame
     frame = replace(frame)  # closing a socket sets its extra turn: on a copy
-    deltas = lid_deltas(canonical, frame, triangles)
+    deltas = lid_deltas(canonical, frame, triangles, falloff=falloff)
     if frame.socket and frame.ball is not None:
         deltas = _close_socket(canonical, triangles, frame, deltas)
     return deltas, ""
@@ -517,25 +553,43 @@ def apply_eyelids(
     deltas: np.ndarray,
     names: tuple[str, ...] = ICT_NAMES,
     frames: dict | None = None,
+    blend: bool = True,
 ) -> tuple[np.ndarray, list[str]]:
     """Replace the blink shapes of a baked rig by the geometric blink.
 
     canonical: ``(V, 3)``; triangles ``(T, 3)``; deltas: ``(S, V, 3)`` additive shapes in the
     canonical frame, named by ``names``; frames: ``{side: LidFrame | str}`` already found by
-    :func:`lid_frame` (the missing ones are found here). Returns ``(deltas (S, V, 3) float32,
-    notes)``: a copy with ``eyeBlink_L/R`` replaced where the eye can be closed geometrically
+    :func:`lid_frame` (the missing ones are found here); blend: on eye openings, carry the given
+    blink where it moves the lids the solver's way (:func:`model.blink_blend.blend_blinks`: the
+    solver's blink only closes what it leaves open), else replace it. Returns ``(deltas (S, V,
+    3) float32, notes)``: a copy with ``eyeBlink_L/R`` replaced where the eye can be closed geometrically
     (else the network's shape is kept), and one note per eye that was kept and why.
     """
-    frames = {} if frames is None else frames
+    from .blink_blend import blend_blinks
+
+    frames = dict(frames or {})
     out = np.array(deltas, dtype=np.float32, copy=True)
     notes = []
+    solved = {}
     for name, side in BLINK_SIDES.items():
         if name not in names:
             continue
-        blink, reason = blink_deltas(canonical, triangles, side, frames.get(side))
+        if frames.get(side) is None:
+            frames[side] = lid_frame(canonical, triangles, side)
+        blink, reason = blink_deltas(canonical, triangles, side, frames[side])
         if blink is None:
             notes.append(f"{name}: {reason}")
             continue
+        solved[name] = blink
+    if blend and solved:
+        # where the network's blink already moves the lids, its falloff is ICT's: carry it
+        rows = {BLINK_SIDES[n]: list(names).index(n) for n in solved}
+        blinks, _, _ = blend_blinks(
+            canonical, triangles, frames, {s: out[r] for s, r in rows.items()},
+            {BLINK_SIDES[n]: b for n, b in solved.items()},
+        )  # fmt: skip
+        solved = {n: blinks[BLINK_SIDES[n]] for n in solved}
+    for name, blink in solved.items():
         out[list(names).index(name)] = blink
     return out, notes
 

@@ -1,0 +1,131 @@
+"""The baked blink keeps ICT-FaceKit's falloff where the network knows the lids, and still closes
+the eye (:mod:`model.blink_blend` on top of :mod:`model.eyelids`)."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from model.api import FaceModel
+from model.blink_blend import blend_blinks, network_gain
+from model.eyelids import blink_deltas, lid_frame
+from model.facs import ICT_NAMES
+from model.mesh_io import read_mesh
+from model.rig_check import check_rig
+
+DEMO = pathlib.Path(__file__).resolve().parents[2] / "model" / "data" / "demo_head.obj"
+BLINKS = ("eyeBlink_L", "eyeBlink_R")
+
+
+@pytest.fixture(scope="module")
+def fm():
+    return FaceModel.load()
+
+
+_MAKE_HEAD = """
+import sys
+import numpy as np
+from model.ict import load_ict
+from training.augment import make_sample
+from training.split import TEST_SEED_START
+s = make_sample(load_ict(sys.argv[1]), TEST_SEED_START + 777_777, split="test", crop="face",
+                eyeballs=True, target_vertices=9000, warp=False)
+np.savez(sys.argv[2], vertices=s.vertices, triangles=s.triangles, deltas=s.deltas)
+"""
+
+
+@pytest.fixture(scope="module")
+def unseen_head(ict_dir, tmp_path_factory):
+    """An unseen ICT-FaceKit identity on a test-only topology (a test-split seed no evaluation
+    case uses): ``(vertices (V, 3), triangles, ground-truth deltas (53, V, 3))``. Made in a
+    child process: the remeshing loads pymeshlab, whose embree breaks a later ``import bpy`` in
+    this test session (the real-dev lid tests)."""
+    out = tmp_path_factory.mktemp("unseen_head") / "head.npz"
+    root = pathlib.Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    subprocess.run(
+        [sys.executable, "-c", _MAKE_HEAD, str(ict_dir), str(out)], check=True, env=env, timeout=600
+    )
+    with np.load(out) as z:
+        return z["vertices"].astype(np.float64), z["triangles"], z["deltas"].astype(np.float64)
+
+
+def test_unseen_ict_blink_follows_ict_and_closes(fm, unseen_head):
+    """Before the blend the geometric blink turned the skin above the crease and below the lower
+    lid with the lid: its eyeBlink error against ICT's own blink was 0.95-1.4 of the shape's
+    motion on held-out heads (worse than not moving); the network's blink is 0.3-0.5 but closes
+    only 60-98 % of the opening. The bake must do both: follow ICT and close the eye."""
+    v, t, gt = unseen_head
+    prep = fm.prepare(v, t)
+    baked = fm.bake(prep).astype(np.float64)
+    for name in BLINKS:
+        s = ICT_NAMES.index(name)
+        err = np.linalg.norm(baked[s] - gt[s], axis=1).sum() / np.linalg.norm(gt[s], axis=1).sum()
+        assert err < 0.7, (name, err)
+    report = check_rig(v, t, baked[[ICT_NAMES.index(n) for n in BLINKS]], names=list(BLINKS))
+    for shape in report.shapes:
+        assert shape.lid_closure_pct is not None
+        assert shape.lid_closure_pct >= 99.9 and shape.lid_closure_min_pct >= 99.0, shape
+        assert shape.flipped_triangles == 0
+
+
+@pytest.fixture(scope="module")
+def demo(fm):
+    """The demo head: canonical (V, 3) float64, triangles, the network's shapes (53, V, 3)
+    canonical (the bake without the eyelid stage), the lid frames."""
+    mesh = read_mesh(DEMO)
+    v, t = mesh.vertices, mesh.triangles()
+    fm.eyelids = False
+    try:
+        prep = fm.prepare(v, t, up="Y", forward="Z")
+        net = fm.bake(prep)
+    finally:
+        fm.eyelids = True
+    back = np.asarray(prep.frame.vectors_from_canonical(np.eye(3)), dtype=np.float64)
+    canonical = np.asarray(prep.canonical, dtype=np.float64)
+    frames = {side: lid_frame(canonical, prep.triangles_seen, side) for side in "LR"}
+    return v, t, canonical, prep.triangles_seen, net.astype(np.float64) @ np.linalg.inv(back), frames, back
+
+
+def test_demo_head_blend_closes_symmetrically_without_flips(fm, demo):
+    v, t, canonical, tris, net, frames, back = demo
+    assert len(canonical) == len(v)  # the demo head is one welded-free piece: rows line up
+    geo = {s: blink_deltas(canonical, tris, s, frames[s])[0] for s in "LR"}
+    nets = {s: net[ICT_NAMES.index(f"eyeBlink_{s}")] for s in "LR"}
+    # the network's blink moves the demo head's lid margins the solver's way: it is carried
+    assert min(network_gain(nets[s], geo[s], frames[s]) for s in "LR") > 0.5
+    out, trust, k = blend_blinks(canonical, tris, frames, nets, geo)
+    assert trust > 0.9 and 0.0 < k < 1.0
+    for s in "LR":
+        assert not _flips(canonical, out[s], tris), s
+    # the shipped bake: the blend, then the lid re-symmetrization, the constraints, the repair
+    baked = fm.bake(fm.prepare(v, t))
+    report = check_rig(v, t, baked[[ICT_NAMES.index(n) for n in BLINKS]], names=list(BLINKS))
+    for shape in report.shapes:
+        assert shape.lid_closure_pct >= 99.9 and shape.lid_closure_min_pct >= 99.9, shape
+        assert shape.flipped_triangles == 0
+    assert not [line for line in report.verdicts if "lid" in line]
+
+
+def _flips(points: np.ndarray, delta: np.ndarray, t: np.ndarray) -> int:
+    n0 = np.cross(points[t[:, 1]] - points[t[:, 0]], points[t[:, 2]] - points[t[:, 0]])
+    p = points + delta
+    n1 = np.cross(p[t[:, 1]] - p[t[:, 0]], p[t[:, 2]] - p[t[:, 0]])
+    return int(((np.linalg.norm(n0, axis=1) > 0) & ((n0 * n1).sum(axis=1) < 0)).sum())
+
+
+def test_untrusted_network_blink_keeps_the_solver_blink(demo):
+    _, _, canonical, tris, _, frames, _ = demo
+    geo = {s: blink_deltas(canonical, tris, s, frames[s])[0] for s in "LR"}
+    # a network blink that does not move the lids (meshes unlike ICT's) or opens them
+    for scale in (0.0, -0.5):
+        nets = {s: scale * geo[s] for s in "LR"}
+        out, trust, _ = blend_blinks(canonical, tris, frames, nets, geo)
+        assert trust == 0.0
+        for s in "LR":
+            np.testing.assert_array_equal(out[s], geo[s])
