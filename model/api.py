@@ -627,15 +627,16 @@ class FaceModel:
             return prepared.skin_anchors(skin)
 
         canonical = self._bake_network(prepared, skin_weights, method, ict, anchors, rig)
-        # the shapes as the symmetrize and the lids' re-symmetrization left them: the last
-        # symmetrization (model.mirror_pass) evens out only what the later stages change
-        early = canonical
         constrain = self.rig_constraints if constraints is None else constraints
         if constrain and self.static_area:
             # every method: the scalp, back of the head, ears and neck base never move
             from .static_area import apply_static
 
             canonical = apply_static(canonical, prepared.canonical, prepared.triangles_seen, skin, anchors())
+        # the shapes as the symmetrize, the lids' re-symmetrization and the static cap (a scale
+        # per vertex, found from both eyes) left them: the last symmetrization
+        # (model.mirror_pass) evens out only what the later stages change
+        early = canonical
         deltas = prepared.scatter(self._from_canonical(prepared, canonical), axis=1)
         if constrain and self.clothing_hold and prepared.materials is not None:
             # a collar welded into the neck skin: still, told apart by its material
@@ -652,22 +653,29 @@ class FaceModel:
         # the stages after the network's act on each side's own geometry (the welded tongue's
         # cut, the rigid parts, the static hold): where the symmetrize found the mesh
         # mirror-symmetric, the bake ends symmetrizing on the rig check's mirror partners
-        partners = self._check_partners(prepared, deltas, skin, skin_weights)
+        from .parts import PART_INDEX
+
+        labels = (analysis if constrain else prepared.rig_analysis()).parts.labels
+        # the skin (the welded tongue too: its rim reads the mouth bag's motion); what follows
+        # it (lashes, brows: the constraints replaced their motion by the skin's) wholly; the
+        # rigid pieces keep their motion
+        soft = np.isin(labels, [PART_INDEX[n] for n in ("skin", "tongue")])
+        follow = np.isin(labels, [PART_INDEX[n] for n in ("lashes", "brows")])
+        base = prepared.scatter(self._from_canonical(prepared, early), axis=1)
+        changed = soft & np.any(deltas != base, axis=(0, 2))
+        # the rig check's partners cost seconds on a dense mesh (its lip-slit search): found
+        # only when a later stage changed the skin or there are pieces that follow it (a head
+        # with no welded tongue, clothing or body fade keeps the early symmetrization as is)
+        partners = None
+        if changed.any() or follow.any():
+            partners = self._check_partners(prepared, deltas, skin, skin_weights)
         if partners is not None:
             from .mirror_pass import symmetrize_pairs
-            from .parts import PART_INDEX
 
-            labels = (analysis if constrain else prepared.rig_analysis()).parts.labels
-            # the skin (the welded tongue too: its rim reads the mouth bag's motion); what follows
-            # it (lashes, brows: the constraints replaced their motion by the skin's) wholly;
-            # the rigid pieces keep their motion
-            soft = np.isin(labels, [PART_INDEX[n] for n in ("skin", "tongue")])
-            follow = np.isin(labels, [PART_INDEX[n] for n in ("lashes", "brows")])
             # only what the stages after the network's changed is symmetrized: the symmetrize
             # fades out where the mirror point lies 2-5 mm off (a near-symmetric head's true
             # shapes are a few mm asymmetric too; symmetrizing the whole shapes here cost
             # held-out ICT 0.117 / 0.135 / 0.098 / 0.169 -> 0.118 / 0.138 / 0.100 / 0.171)
-            base = prepared.scatter(self._from_canonical(prepared, early), axis=1)
             evened = base + symmetrize_pairs(deltas - base, partners, soft)
             deltas = symmetrize_pairs(evened, partners, follow)
         if constrain and self.flip_repair:  # part of the constraints: after them, on the final shapes
