@@ -19,6 +19,8 @@ import pathlib
 import sys
 import time
 
+import numpy as np
+
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from _realdev import ROOT, bake_methods, load_mesh, require_realdev  # noqa: E402
 
@@ -48,7 +50,8 @@ def summary(name: str, report) -> str:
         f"{f(s['jawOpen'].static_leakage_pct, '.2f')} | {leak:.2f} ({leak_shape}) | "
         f"{flips} in {flip_shapes} | "
         f"{'yes' if report.info['symmetric'] else 'no'} ({100 * report.info['symmetric_share']:.0f} %) | "
-        f"{f(max(mirrors) if mirrors else None)} | {ripple:.2f} | "
+        f"{f(float(np.median(mirrors)) if mirrors else None)} / {f(max(mirrors) if mirrors else None)} | "
+        f"{ripple:.2f} | "
         f"{f(max(reach) if reach else None)} | {len(report.verdicts)} | "
         f"{f(s['eyeBlink_L'].lid_zigzag_pct, '.2f')} / {f(s['eyeBlink_R'].lid_zigzag_pct, '.2f')} |"
     )
@@ -158,7 +161,7 @@ def main() -> int:
     print(
         "| mesh | V (head) | eyes | blink L lid closure mean/min % | blink R lid closure | "
         "blink L eyeball cover mean/min % | blink R eyeball cover | jawOpen static % | "
-        "worst static % | flipped tris | symmetric | worst mirror % | worst ripple x ICT | "
+        "worst static % | flipped tris | symmetric | mirror % median / worst | worst ripple x ICT | "
         "worst reach % | verdicts | blink L / R lid zig-zag % |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
