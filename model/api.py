@@ -317,11 +317,6 @@ def prepare_mesh(
     prepared._tensors["network_triangles"] = net_triangles
     prepared._tensors["face_placement"] = placement
     prepared._tensors["face_alignment"] = alignment
-    if alignment is not None and alignment.applied:
-        # the symmetry plane is the input's: its search starts from the input's x = 0 (two
-        # refits from the turned frame's x = 0 left Nefertiti's plane 1.2 degrees off and the
-        # rig check's mirror error at 28 % instead of 7.5 %)
-        prepared._tensors["mirror_map"] = {"start": alignment.rotation[:, 0].copy()}
     if skin is not None:
         prepared._tensors["skin_component"] = skin
     if head is not None:

@@ -21,20 +21,14 @@ from .transfer import ClosestHits, closest_points
 
 
 def mirror_plane(
-    vertices: np.ndarray,
-    triangles: np.ndarray,
-    reach: float,
-    min_separation: float = 0.1,
-    start: np.ndarray | None = None,
+    vertices: np.ndarray, triangles: np.ndarray, reach: float, min_separation: float = 0.1
 ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
     """The mesh's symmetry plane ``normal . p = offset`` from nearest-vertex pairs: starts from
-    ``x = 0`` (or the plane through the origin with normal ``start`` (3,): a frame turned by
-    :mod:`model.face_alignment` starts from the input's own ``x = 0``) and refits normal and
-    offset twice (medians, so a turned head and a few asymmetric parts are fine). ``reach``: a
-    pair further apart than twice this (mesh units) found no partner and gives no direction;
-    pairs closer than ``min_separation`` (near the plane) give none either. Returns (normal
-    (3,), offset, reflection (3, 3) of vectors, distance (V,) of each reflected vertex to the
-    nearest vertex).
+    ``x = 0`` and refits normal and offset twice (medians, so a turned head and a few asymmetric
+    parts are fine). ``reach``: a pair further apart than twice this (mesh units) found no
+    partner and gives no direction; pairs closer than ``min_separation`` (near the plane) give
+    none either. Returns (normal (3,), offset, reflection (3, 3) of vectors, distance (V,) of
+    each reflected vertex to the nearest vertex).
 
     Vertex pairs, not closest surface points: on a low-poly head whose vertices are mirrored
     but whose quads are split the other way, the closest points lie off the mirrored vertices
@@ -45,9 +39,7 @@ def mirror_plane(
 
     v = np.asarray(vertices, dtype=np.float64)
     tree = cKDTree(v)
-    normal = np.array([1.0, 0.0, 0.0]) if start is None else np.asarray(start, np.float64)
-    normal = normal / np.linalg.norm(normal)
-    offset = 0.0
+    normal, offset = np.array([1.0, 0.0, 0.0]), 0.0
     for it in range(3):
         reflected = v - 2.0 * ((v @ normal) - offset)[:, None] * normal[None]
         dist, idx = tree.query(reflected)

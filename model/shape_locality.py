@@ -281,7 +281,7 @@ def mirror_map(
     weight = weight / max(float(weight.sum()), 1e-300)
     cache = {} if cache is None else cache
     if "plane" not in cache:
-        cache["plane"] = _mirror_plane(v, t, cache.get("start"))
+        cache["plane"] = _mirror_plane(v, t)
     normal, offset, reflection, near = cache["plane"]
     if float(weight[near].sum()) < SYMMETRIC_SHARE:
         return None, np.zeros(len(v), bool), reflection, float(weight[near].sum())
@@ -292,13 +292,13 @@ def mirror_map(
     return hits, near & facing, reflection, float(weight[near].sum())
 
 
-def _mirror_plane(v: np.ndarray, t: np.ndarray, start: np.ndarray | None = None):
+def _mirror_plane(v: np.ndarray, t: np.ndarray):
     """(normal, offset, reflection (3, 3), near (V,) bool: a vertex lies within SYMMETRY_FADE
     of the reflected mesh) of the mesh's symmetry plane, from nearest-vertex pairs
     (:func:`model.mirror_match.mirror_plane`)."""
     from .mirror_match import mirror_plane
 
-    normal, offset, reflection, dist = mirror_plane(v, t, SYMMETRY_FADE, start=start)
+    normal, offset, reflection, dist = mirror_plane(v, t, SYMMETRY_FADE)
     # a surface point within SYMMETRY_FADE has a vertex within SYMMETRY_FADE + an edge length
     edge = float(np.median(np.linalg.norm(v[t[:, 0]] - v[t[:, 1]], axis=1))) if len(t) else 0.0
     return normal, offset, reflection, dist <= SYMMETRY_FADE + edge
