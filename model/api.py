@@ -633,16 +633,17 @@ class FaceModel:
             from .static_area import apply_static
 
             canonical = apply_static(canonical, prepared.canonical, prepared.triangles_seen, skin, anchors())
-        # the shapes as the symmetrize, the lids' re-symmetrization and the static cap (a scale
-        # per vertex, found from both eyes) left them: the last symmetrization
-        # (model.mirror_pass) evens out only what the later stages change
-        early = canonical
         deltas = prepared.scatter(self._from_canonical(prepared, canonical), axis=1)
         if constrain and self.clothing_hold and prepared.materials is not None:
             # a collar welded into the neck skin: still, told apart by its material
             from .clothing import apply_clothing
 
             deltas = apply_clothing(deltas, self.clothing(prepared, anchors()))
+        # the shapes as the symmetrize, the lids' re-symmetrization, the static cap (a scale per
+        # vertex, found from both eyes) and the clothing hold (by material; it stays still and
+        # the face away from it exactly as without materials) left them: the last
+        # symmetrization (model.mirror_pass) evens out only what the rigid constraints change
+        base = deltas
         if constrain:
             from .rig_constraints import apply_rig_constraints
 
@@ -661,7 +662,6 @@ class FaceModel:
         # rigid pieces keep their motion
         soft = np.isin(labels, [PART_INDEX[n] for n in ("skin", "tongue")])
         follow = np.isin(labels, [PART_INDEX[n] for n in ("lashes", "brows")])
-        base = prepared.scatter(self._from_canonical(prepared, early), axis=1)
         changed = soft & np.any(deltas != base, axis=(0, 2))
         # the rig check's partners cost seconds on a dense mesh (its lip-slit search): found
         # only when a later stage changed the skin or there are pieces that follow it (a head
