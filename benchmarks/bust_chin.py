@@ -29,13 +29,28 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from _realdev import load_mesh, require_realdev  # noqa: E402
 
 
+def chin_motion(fm, prepared, vertices: np.ndarray):
+    """(mag (V,) jawOpen displacement in canonical units, peak vertex index, rel (V, 3) positions
+    relative to the peak in eye distances of the face placement, under (V,) bool: the skin under
+    the peak, within 0.15 left-right and up to 0.8 below and 0.8 behind it)."""
+    from model.facs import ICT_NAMES
+
+    u = prepared._tensors["face_placement"].eye_distance_after
+    jaw = fm.bake(prepared)[ICT_NAMES.index("jawOpen")]
+    c = prepared.frame.to_canonical(vertices)
+    mag = np.linalg.norm(prepared.frame.to_canonical(vertices + jaw) - c, axis=1)
+    peak = int(np.argmax(mag))
+    rel = (c - c[peak]) / u
+    below = (rel[:, 1] < 0) & (rel[:, 1] > -0.8) & (rel[:, 2] < 0) & (rel[:, 2] > -0.8)
+    return mag, peak, rel, below & (np.abs(rel[:, 0]) < 0.15)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--match", default="", help="only meshes whose file name contains this")
     args = parser.parse_args(argv)
     realdev = require_realdev()
     from model.api import FaceModel
-    from model.facs import ICT_NAMES
 
     print("| mesh | jawOpen peak (eye dist.) | under the chin: vertices, moving < 20 % of the peak | "
           "seen by the network | head weight < 1 near the peak |")  # fmt: skip
@@ -51,14 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         if placement is None or placement.eye_distance_after is None:
             print(f"| {path.name} | no eyes found | | | |")
             continue
+        mag, peak, rel, under = chin_motion(fm, prepared, v)
         u = placement.eye_distance_after
-        jaw = fm.bake(prepared)[ICT_NAMES.index("jawOpen")]
-        c = prepared.frame.to_canonical(v)
-        mag = np.linalg.norm(prepared.frame.to_canonical(v + jaw) - c, axis=1)
-        peak = int(np.argmax(mag))
-        rel = (c - c[peak]) / u
-        below = (rel[:, 1] < 0) & (rel[:, 1] > -0.8) & (rel[:, 2] < 0) & (rel[:, 2] > -0.8)
-        under = below & (np.abs(rel[:, 0]) < 0.15)
         lagging = int((mag[under] < 0.2 * mag[peak]).sum())
         head = prepared.rig_analysis().head.weights
         near = np.linalg.norm(rel, axis=1) < 0.8

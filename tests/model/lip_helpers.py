@@ -4,6 +4,7 @@ and add-on tests of Cut Lip Line)."""
 from __future__ import annotations
 
 import numpy as np
+from mesh_helpers import fill_hole
 from scipy.spatial import cKDTree
 
 from model.topology import boundary_loops
@@ -37,18 +38,6 @@ def seal_lip_slit(v, t):
         if np.all((v2[hole] > lo) & (v2[hole] < hi)):
             v2, t2 = fill_hole(v2, t2, hole)
     return v2, t2, upper
-
-
-def fill_hole(v, t, loop):
-    """Close a hole with a fan to its centroid, wound like the surface around it."""
-    n = v.shape[0]
-    fan = np.stack([loop, np.roll(loop, -1), np.full(loop.size, n)], 1)
-    a, b = loop[0], loop[1]
-    owner = t[(t == a).any(1) & (t == b).any(1)][0]
-    i = list(owner).index(a)
-    if owner[(i + 1) % 3] == b:  # the surface runs a -> b: the fan must run b -> a
-        fan = fan[:, [1, 0, 2]]
-    return np.vstack([v, v[loop].mean(0)]), np.concatenate([t, fan])
 
 
 def pair_into_quads(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

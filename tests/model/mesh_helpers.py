@@ -57,3 +57,15 @@ def fake_ict(root: pathlib.Path) -> pathlib.Path:
     for name in ["generic_neutral_mesh"] + [f"identity{i:03d}" for i in range(100)] + list(ICT_NAMES):
         (fx / f"{name}.obj").write_text(quad)
     return fx
+
+
+def fill_hole(v, t, loop):
+    """Close a hole with a fan to its centroid, wound like the surface around it."""
+    n = v.shape[0]
+    fan = np.stack([loop, np.roll(loop, -1), np.full(loop.size, n)], 1)
+    a, b = loop[0], loop[1]
+    owner = t[(t == a).any(1) & (t == b).any(1)][0]
+    i = list(owner).index(a)
+    if owner[(i + 1) % 3] == b:  # the surface runs a -> b: the fan must run b -> a
+        fan = fan[:, [1, 0, 2]]
+    return np.vstack([v, v[loop].mean(0)]), np.concatenate([t, fan])

@@ -7,6 +7,7 @@ import pathlib
 
 import numpy as np
 import pytest
+from mesh_helpers import fill_hole
 from scipy.spatial import cKDTree
 
 from model.cli import main
@@ -32,18 +33,6 @@ def _holes(v, t):
     mouth = [lp for lp, c in zip(loops, centers, strict=True) if -6 < c[1] < 0 and c[2] > 5]
     assert len(eyes) == 2 and len(mouth) == 1
     return {"mouth": mouth[0], "eyes": eyes}
-
-
-def fill_hole(v, t, loop):
-    """Close a hole with a fan to its centroid, wound like the surface around it."""
-    n = v.shape[0]
-    fan = np.stack([loop, np.roll(loop, -1), np.full(loop.size, n)], 1)
-    a, b = loop[0], loop[1]
-    owner = t[(t == a).any(1) & (t == b).any(1)][0]
-    i = list(owner).index(a)
-    if owner[(i + 1) % 3] == b:  # the surface runs a -> b: the fan must run b -> a
-        fan = fan[:, [1, 0, 2]]
-    return np.vstack([v, v[loop].mean(0)]), np.concatenate([t, fan])
 
 
 def weld_lip_line(v, t, loop):
