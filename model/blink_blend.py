@@ -69,22 +69,12 @@ def _open_share(canonical: np.ndarray, triangles: np.ndarray, frame: LidFrame):
     minus the highest of the lower's (:func:`model.face_landmarks.margin_neighbourhoods`)."""
     eye = frame.opening
     skin = largest_component_mask(len(canonical), triangles)
-    up_sets, low_sets = margin_neighbourhoods(triangles, skin, eye.upper, eye.lower)
-    a = canonical[eye.upper[0]]
-    axis = canonical[eye.upper[-1]] - a
-    length2 = float(axis @ axis) or 1.0
-    s_up = (canonical[eye.upper[1:-1]] - a) @ axis / length2
-    s_low = (canonical[eye.lower[1:-1]] - a) @ axis / length2
-    samples = np.linspace(0.05, 0.95, 19)
-    samples = samples[(samples >= max(s_up.min(), s_low.min())) & (samples <= min(s_up.max(), s_low.max()))]
-    o_up, o_low = np.argsort(s_up, kind="stable"), np.argsort(s_low, kind="stable")
+    from .rig_check import lid_gap
 
-    def gap(points: np.ndarray) -> np.ndarray:
-        top = np.array([points[n, 1].min() for n in up_sets])
-        bottom = np.array([points[n, 1].max() for n in low_sets])
-        return np.interp(samples, s_up[o_up], top[o_up]) - np.interp(samples, s_low[o_low], bottom[o_low])
-
-    before = gap(canonical) if len(samples) else np.zeros(0)
+    gap = lid_gap(canonical, eye, margin_neighbourhoods(triangles, skin, eye.upper, eye.lower))
+    if gap is None:
+        return lambda d: 0.0
+    before = gap(canonical)
     opened = before > 0
     if not opened.any():
         return lambda d: 0.0

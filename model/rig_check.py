@@ -550,15 +550,17 @@ def _face_zone(canonical: np.ndarray, mid: np.ndarray | None, u: float, skin: np
     return skin & (z > _BACK_Z) & (y < _SCALP_Y) & (y > _NECK_Y)
 
 
-def _lid_closure(canonical: np.ndarray, delta: np.ndarray, eye: EyeOpening, neighbourhoods):
-    """(mean %, min %) closure of one blink on one opening.
+def lid_gap(canonical: np.ndarray, eye: EyeOpening, neighbourhoods):
+    """A function ``points (V, 3) -> (n,)``: the gap between the lid edges of one opening at
+    ``n`` <= 19 samples across it (None when the margins share no stretch of the opening).
 
     Each inner margin vertex gets a lid-edge height: the lowest (upper lid) or highest (lower
-    lid) canonical Y over its neighbourhood (itself and the skin up to two rings away on its
-    side). Both edges are interpolated at 19 samples across the opening (parameter = projection
-    on the canthus-to-canthus axis at neutral); the gap is upper minus lower, what a front view
-    shows.
-    """
+    lid) canonical Y over its neighbourhood (``neighbourhoods``: the upper and lower margins'
+    vertex sets, :func:`model.face_landmarks.margin_neighbourhoods`). Both edges are
+    interpolated at 19 samples across the opening (parameter = projection on the
+    canthus-to-canthus axis of ``canonical``); the gap is upper minus lower, what a front view
+    shows. Shared by the check's lid closure and the bake's blink blend
+    (:mod:`model.blink_blend`)."""
     up_sets, low_sets = neighbourhoods
     a = canonical[eye.upper[0]]
     axis = canonical[eye.upper[-1]] - a
@@ -570,7 +572,7 @@ def _lid_closure(canonical: np.ndarray, delta: np.ndarray, eye: EyeOpening, neig
         (s_samples >= max(s_up.min(), s_low.min())) & (s_samples <= min(s_up.max(), s_low.max()))
     ]
     if len(s_samples) == 0:
-        return None, None
+        return None
     o_up, o_low = np.argsort(s_up, kind="stable"), np.argsort(s_low, kind="stable")
 
     def gap(points: np.ndarray) -> np.ndarray:
@@ -578,6 +580,15 @@ def _lid_closure(canonical: np.ndarray, delta: np.ndarray, eye: EyeOpening, neig
         bottom = np.array([points[n, 1].max() for n in low_sets])
         return np.interp(s_samples, s_up[o_up], top[o_up]) - np.interp(s_samples, s_low[o_low], bottom[o_low])
 
+    return gap
+
+
+def _lid_closure(canonical: np.ndarray, delta: np.ndarray, eye: EyeOpening, neighbourhoods):
+    """(mean %, min %) closure of one blink on one opening, from :func:`lid_gap` at neutral and
+    after the blink."""
+    gap = lid_gap(canonical, eye, neighbourhoods)
+    if gap is None:
+        return None, None
     before = gap(canonical)
     after = gap(canonical + delta)
     opened = before > 0

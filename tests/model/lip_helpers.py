@@ -16,18 +16,27 @@ def mouth_loop(v, t):
     return loops[0]
 
 
-def seal_lip_slit(v, t):
-    """Weld the demo head's lip slit shut: each lower-lip vertex of the mouth hole is merged into
-    the nearest upper-lip one (cKDTree), the lower lip pulled up to meet it. Returns the sealed
-    mesh (unused vertices dropped), and the slit's upper (kept) vertices in the sealed indexing."""
-    loop = mouth_loop(v, t)
+def weld_lip_line(v, t, loop):
+    """Seal the lips the way a sculpt or a merge does: every lower-lip vertex of the mouth hole
+    ``loop`` is merged into the nearest upper-lip one (cKDTree). Returns the vertices (unchanged)
+    and the triangles that did not collapse."""
     y0 = v[loop, 1].mean()
     upper, lower = loop[v[loop, 1] >= y0], loop[v[loop, 1] < y0]
     remap = np.arange(v.shape[0])
     remap[lower] = upper[cKDTree(v[upper]).query(v[lower])[1]]
     t2 = remap[t]
     keep = (t2[:, 0] != t2[:, 1]) & (t2[:, 1] != t2[:, 2]) & (t2[:, 2] != t2[:, 0])
-    t2 = t2[keep]
+    return v, t2[keep]
+
+
+def seal_lip_slit(v, t):
+    """Weld the demo head's lip slit shut (:func:`weld_lip_line`), the lower lip pulled up to
+    meet the upper. Returns the sealed mesh (unused vertices dropped), and the slit's upper
+    (kept) vertices in the sealed indexing."""
+    loop = mouth_loop(v, t)
+    y0 = v[loop, 1].mean()
+    upper = loop[v[loop, 1] >= y0]
+    _, t2 = weld_lip_line(v, t, loop)
     used = np.unique(t2)
     new = np.full(v.shape[0], -1)
     new[used] = np.arange(used.size)

@@ -7,8 +7,8 @@ import pathlib
 
 import numpy as np
 import pytest
+from lip_helpers import weld_lip_line
 from mesh_helpers import fill_hole
-from scipy.spatial import cKDTree
 
 from model.cli import main
 from model.inspect import inspect_mesh
@@ -33,18 +33,6 @@ def _holes(v, t):
     mouth = [lp for lp, c in zip(loops, centers, strict=True) if -6 < c[1] < 0 and c[2] > 5]
     assert len(eyes) == 2 and len(mouth) == 1
     return {"mouth": mouth[0], "eyes": eyes}
-
-
-def weld_lip_line(v, t, loop):
-    """Seal the lips the way a sculpt or a merge does: every lower-lip vertex of the mouth hole
-    is merged into the nearest upper-lip one."""
-    y0 = v[loop, 1].mean()
-    upper, lower = loop[v[loop, 1] >= y0], loop[v[loop, 1] < y0]
-    remap = np.arange(v.shape[0])
-    remap[lower] = upper[cKDTree(v[upper]).query(v[lower])[1]]
-    t2 = remap[t]
-    keep = (t2[:, 0] != t2[:, 1]) & (t2[:, 1] != t2[:, 2]) & (t2[:, 2] != t2[:, 0])
-    return v, t2[keep]
 
 
 def levels(report, topic):
