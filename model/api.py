@@ -662,22 +662,37 @@ class FaceModel:
         # rigid pieces keep their motion
         soft = np.isin(labels, [PART_INDEX[n] for n in ("skin", "tongue")])
         follow = np.isin(labels, [PART_INDEX[n] for n in ("lashes", "brows")])
+        head = (analysis if constrain else prepared.rig_analysis()).head
+        if head is not None and head.has_body:
+            # below the neck nothing moves, exactly (model.head_region)
+            soft &= head.weights > 0
+            follow &= head.weights > 0
         changed = soft & np.any(deltas != base, axis=(0, 2))
         # the rig check's partners cost seconds on a dense mesh (its lip-slit search): found
         # only when a later stage changed the skin or there are pieces that follow it (a head
         # with no welded tongue, clothing or body fade keeps the early symmetrization as is)
         partners = None
+        # on the welded surface (a seam's duplicates move together, and a mesh split at its
+        # midline seam gets the welded mesh's partners); each duplicate takes its group's change
+        welding = prepared.welding
+        work = (
+            (lambda x: x) if welding is None else (lambda x: welding.gather(x, axis=-1 if x.ndim == 1 else 1))
+        )
         if changed.any() or follow.any():
-            partners = self._check_partners(prepared, deltas, skin, skin_weights)
+            partners = self._check_partners(prepared, work(deltas), skin, skin_weights)
         if partners is not None:
             from .mirror_pass import symmetrize_pairs
 
+            before, base, soft, follow = deltas, work(base), work(soft), work(follow)
+            deltas = work(deltas)
             # only what the stages after the network's changed is symmetrized: the symmetrize
             # fades out where the mirror point lies 2-5 mm off (a near-symmetric head's true
             # shapes are a few mm asymmetric too; symmetrizing the whole shapes here cost
             # held-out ICT 0.117 / 0.135 / 0.098 / 0.169 -> 0.118 / 0.138 / 0.100 / 0.171)
             evened = base + symmetrize_pairs(deltas - base, partners, soft)
             deltas = symmetrize_pairs(evened, partners, follow)
+            if welding is not None:
+                deltas = before + welding.spread(deltas - work(before), axis=1)
         if constrain and self.flip_repair:  # part of the constraints: after them, on the final shapes
             # (after the symmetrization: the repair has the last word, nothing flips; measured,
             # symmetrizing its changes and repairing again, twice, moved no pair over 0.5 % on
@@ -695,6 +710,10 @@ class FaceModel:
         from .mirror_pass import check_partners
 
         weights = skin_weights if skin_weights is not None else self._input_skin(prepared, skin)
+        vertices, triangles = prepared.vertices, prepared.triangles
+        if prepared.welding is not None:  # the welded surface (see bake)
+            vertices, triangles = prepared.welding.vertices, prepared.welding.triangles
+            weights = prepared.welding.gather(weights)
         cache = prepared._tensors.setdefault("check_mirror", {})
         if "frame" not in cache:
             # the check's frame (model.frame.fit_frame on the input vertices, not the welded
@@ -704,11 +723,11 @@ class FaceModel:
 
             from .frame import surface_moments
 
-            center, rms = surface_moments(prepared.vertices, prepared.triangles)
+            center, rms = surface_moments(vertices, triangles)
             cache["frame"] = replace(prepared._tensors["input_frame"], center=center, scale=rms)
         frame = cache["frame"]
         return check_partners(
-            prepared.vertices, prepared.triangles, frame, deltas, ICT_NAMES, weights, self.region_names, cache
+            vertices, triangles, frame, deltas, ICT_NAMES, weights, self.region_names, cache
         )
 
     def clothing(self, prepared: PreparedMesh, anchors=None):
