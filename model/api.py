@@ -675,9 +675,10 @@ class FaceModel:
         # on the welded surface (a seam's duplicates move together, and a mesh split at its
         # midline seam gets the welded mesh's partners); each duplicate takes its group's change
         welding = prepared.welding
-        work = (
-            (lambda x: x) if welding is None else (lambda x: welding.gather(x, axis=-1 if x.ndim == 1 else 1))
-        )
+
+        def work(x: np.ndarray) -> np.ndarray:  # per input vertex -> per welded vertex (axis -2 or 0)
+            return x if welding is None else welding.gather(x, axis=1 if x.ndim == 3 else 0)
+
         if changed.any() or follow.any():
             partners = self._check_partners(prepared, work(deltas), skin, skin_weights)
         if partners is not None:

@@ -184,6 +184,43 @@ def _near_any(reach, corners: np.ndarray, others: np.ndarray) -> np.ndarray:
     return out
 
 
+class _Rivals:
+    """The rival of a vertex's mirror hit on another sheet: the closest point of the triangles
+    facing the vertex's mirror image (``min_cos``, as :func:`facing`) more than ``rings`` edge
+    rings from the hit triangle's corners, within ``radius`` of the mirror point (a box search
+    on triangle centroids; distance tests are the caller's). Built once per mesh and pass;
+    shared by :func:`sheet_consistent_hits` and :func:`motion_sheet_hits`."""
+
+    def __init__(self, v: np.ndarray, t: np.ndarray, reflection: np.ndarray, radius: float, reach):
+        """``reach``: :func:`_ring_reach` of the mesh for the rings that count as apart."""
+        from scipy.spatial import cKDTree
+
+        self.v, self.t = v, t
+        self.reach = reach
+        self.fn, self.area2 = face_normals(v, t)
+        self.mirrored = self.fn @ np.asarray(reflection, np.float64).T
+        centroid = v[t].mean(axis=1)
+        self.grow = radius + float(np.linalg.norm(v[t] - centroid[:, None], axis=2).max())
+        self.tree = cKDTree(centroid)
+
+    def search(self, ids: np.ndarray, q: np.ndarray, hits: ClosestHits, min_cos: float):
+        """Yield ``(i, own, cand, found)`` for each vertex ``i`` of ``ids`` with a rival: its own
+        triangles ``own``, the rival triangles ``cand`` and ``found`` (:class:`ClosestHits` of
+        ``q[i]`` on them, one row)."""
+        t = self.t
+        for i, cand in zip(ids, self.tree.query_ball_point(q[ids], self.grow), strict=True):
+            cand = np.asarray(cand, dtype=np.int64)
+            own = np.flatnonzero((t == i).any(axis=1))
+            like = (self.fn[cand] @ self.mirrored[own].T).max(axis=1, initial=-np.inf) >= min_cos
+            apart = np.ones(len(cand), bool)
+            for k in range(3):
+                apart &= ~_near_any(self.reach, t[cand], np.full(len(cand), hits.corners[i, k]))
+            cand = cand[like & apart & (self.area2[cand] > 0)]
+            if cand.size == 0:
+                continue
+            yield i, own, cand, closest_points(self.v, t[cand], q[i : i + 1])
+
+
 def sheet_consistent_hits(
     vertices: np.ndarray,
     triangles: np.ndarray,
@@ -228,23 +265,9 @@ def sheet_consistent_hits(
     if ids.size == 0:
         return hits, ambiguous
     one_ring = _ring_reach(n, t, 1)
-    fn, area2 = face_normals(v, t)
-    mirrored = fn @ np.asarray(reflection, np.float64).T
-    centroid = v[t].mean(axis=1)
-    grow = radius + float(np.linalg.norm(v[t] - centroid[:, None], axis=2).max())
-    tree = cKDTree(centroid)
+    rivals = _Rivals(v, t, reflection, radius, reach)
     fields = [np.array(f, copy=True) for f in hits]
-    for i, cand in zip(ids, tree.query_ball_point(q[ids], grow), strict=True):
-        cand = np.asarray(cand, dtype=np.int64)
-        own = np.flatnonzero((t == i).any(axis=1))
-        like = (fn[cand] @ mirrored[own].T).max(axis=1, initial=-np.inf) >= min_cos
-        apart = ~_near_any(reach, t[cand], np.full(len(cand), hits.corners[i, 0]))
-        apart &= ~_near_any(reach, t[cand], np.full(len(cand), hits.corners[i, 1]))
-        apart &= ~_near_any(reach, t[cand], np.full(len(cand), hits.corners[i, 2]))
-        cand = cand[like & apart & (area2[cand] > 0)]
-        if cand.size == 0:
-            continue
-        found = closest_points(v, t[cand], q[i : i + 1])
+    for i, own, cand, found in rivals.search(ids, q, hits, min_cos):
         # the rival must be about as close as the hit, within the mesh's resolution: a hit on
         # a mirror-built mesh's mirrored vertex is exact, however the neighbours vote
         local = float(np.linalg.norm(v[t[own]] - v[i], axis=2).sum() / max(2 * len(own), 1))
@@ -297,7 +320,6 @@ def motion_sheet_hits(
     the upper lip moves a tenth of the lower lip in jawOpen (3.5 vs 34.6 mm/100 at the row's
     middle), its own lip the same. Unsided shapes only, so a sided pair's mirror error is still
     measured on a correspondence it did not choose."""
-    from scipy.spatial import cKDTree
 
     ids = np.flatnonzero(ambiguous)
     f = np.asarray(fields, dtype=np.float64)
@@ -306,12 +328,7 @@ def motion_sheet_hits(
     v = np.asarray(vertices, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
     q = np.asarray(reflected, dtype=np.float64)
-    reach = _ring_reach(len(v), t, rings)
-    fn, area2 = face_normals(v, t)
-    mirrored = fn @ np.asarray(reflection, np.float64).T
-    centroid = v[t].mean(axis=1)
-    grow = radius + float(np.linalg.norm(v[t] - centroid[:, None], axis=2).max())
-    tree = cKDTree(centroid)
+    rivals = _Rivals(v, t, reflection, radius, _ring_reach(len(v), t, rings))
     out = [np.array(x, copy=True) for x in hits]
     # a floor of 15 % of the largest motion: a vertex that barely moves decides nothing
     floor = (0.15 * float(np.sqrt(np.einsum("fvc,fvc->v", f, f).max()))) ** 2
@@ -322,17 +339,7 @@ def motion_sheet_hits(
         total = float((own**2).sum() + (image**2).sum()) + floor
         return float(((own - image) ** 2).sum()) / total if total > 0 else 0.0
 
-    for i, cand in zip(ids, tree.query_ball_point(q[ids], grow), strict=True):
-        cand = np.asarray(cand, dtype=np.int64)
-        own = np.flatnonzero((t == i).any(axis=1))
-        like = (fn[cand] @ mirrored[own].T).max(axis=1, initial=-np.inf) >= min_cos
-        apart = np.ones(len(cand), bool)
-        for k in range(3):
-            apart &= ~_near_any(reach, t[cand], np.full(len(cand), hits.corners[i, k]))
-        cand = cand[like & apart & (area2[cand] > 0)]
-        if cand.size == 0:
-            continue
-        found = closest_points(v, t[cand], q[i : i + 1])
+    for i, _, cand, found in rivals.search(ids, q, hits, min_cos):
         if found.distance[0] > radius:
             continue
         now = mismatch(i, hits.corners[i], hits.barycentric[i])

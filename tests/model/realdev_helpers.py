@@ -27,3 +27,17 @@ def load_realdev_mesh(name: str) -> dict:
     if path.suffix.lower() == ".fbx":
         pytest.importorskip("bpy")
     return load_mesh(path)
+
+
+def prepared_realdev_head(name: str, materials: bool = False):
+    """``(FaceModel, PreparedMesh, head vertices, head triangles, loaded data)`` of a real-dev
+    mesh's head (its axes; ``materials``: with the FBX's per-triangle materials), skipping as
+    :func:`load_realdev_mesh` does."""
+    from model.api import FaceModel
+
+    data = load_realdev_mesh(name)
+    v = data["vertices"] if data["head_ids"] is None else data["vertices"][data["head_ids"]]
+    t = data["head_triangles"]
+    fm = FaceModel.load()
+    mats = data.get("head_materials") if materials else None
+    return fm, fm.prepare(v, t, up=data["up"], forward=data["forward"], materials=mats), v, t, data

@@ -7,7 +7,7 @@ import pathlib
 
 import numpy as np
 import pytest
-from realdev_helpers import load_realdev_mesh
+from realdev_helpers import prepared_realdev_head
 
 from model.facs import ICT_NAMES
 
@@ -21,12 +21,8 @@ MAX_FOLD_GROWTH = 22.0
 @pytest.fixture(scope="module", params=AVATARS)
 def avatar(request):
     """(FaceModel, PreparedMesh, head vertices, triangles, up, forward) of one avatar's head."""
-    from model.api import FaceModel
-
-    data = load_realdev_mesh(request.param)
-    v, t = data["vertices"][data["head_ids"]], data["head_triangles"]
-    fm = FaceModel.load()
-    return fm, fm.prepare(v, t, up=data["up"], forward=data["forward"]), v, t, data["up"], data["forward"]
+    fm, prepared, v, t, data = prepared_realdev_head(request.param)
+    return fm, prepared, v, t, data["up"], data["forward"]
 
 
 def _fold_growth_above_upper_lid(canonical, triangles, deltas, frame) -> float:

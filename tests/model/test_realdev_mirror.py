@@ -8,18 +8,14 @@ mouthPress 10 %, ...: the lip slit's partners and the welded tongue, see
 from __future__ import annotations
 
 import pytest
-from realdev_helpers import load_realdev_mesh
+from realdev_helpers import prepared_realdev_head
 
 
 @pytest.fixture(scope="module")
 def adult_02():
-    from model.api import FaceModel
     from model.rig_check import check_rig
 
-    data = load_realdev_mesh("rocketbox_Female_Adult_02_ARKit.fbx")
-    v, t = data["vertices"][data["head_ids"]], data["head_triangles"]
-    fm = FaceModel.load()
-    prepared = fm.prepare(v, t, up=data["up"], forward=data["forward"], materials=data["head_materials"])
+    fm, prepared, v, t, data = prepared_realdev_head("rocketbox_Female_Adult_02_ARKit.fbx", materials=True)
     skin = fm.predict_skin_weights(prepared)
     deltas = fm.bake(prepared, skin)  # the shipped method: network
     return check_rig(

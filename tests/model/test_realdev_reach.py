@@ -8,7 +8,7 @@ of the upper lip moving apart)."""
 from __future__ import annotations
 
 import pytest
-from realdev_helpers import load_realdev_mesh
+from realdev_helpers import prepared_realdev_head
 
 from model.rig_check import THRESHOLDS, check_rig
 
@@ -21,12 +21,7 @@ RIPPLE_SHAPES = ("mouthLeft", "mouthShrugUpper", "mouthFunnel", "mouthPucker")
 
 
 def _report(name: str):
-    from model.api import FaceModel
-
-    data = load_realdev_mesh(name)
-    v, t = data["vertices"][data["head_ids"]], data["head_triangles"]
-    fm = FaceModel.load()
-    prepared = fm.prepare(v, t, up=data["up"], forward=data["forward"], materials=data.get("head_materials"))
+    fm, prepared, v, t, data = prepared_realdev_head(name, materials=True)
     skin = fm.predict_skin_weights(prepared)
     deltas = fm.bake(prepared, skin)
     return check_rig(

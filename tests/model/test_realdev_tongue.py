@@ -8,7 +8,7 @@ import pathlib
 
 import numpy as np
 import pytest
-from realdev_helpers import load_realdev_mesh
+from realdev_helpers import prepared_realdev_head
 
 from model.facs import ICT_NAMES
 
@@ -20,12 +20,8 @@ MIN_SHARE = 0.15
 
 @pytest.fixture(scope="module", params=AVATARS)
 def avatar(request):
-    from model.api import FaceModel
-
-    data = load_realdev_mesh(request.param)
-    v, t = data["vertices"][data["head_ids"]], data["head_triangles"]
-    fm = FaceModel.load()
-    return fm, fm.prepare(v, t, up=data["up"], forward=data["forward"])
+    fm, prepared, *_ = prepared_realdev_head(request.param)
+    return fm, prepared
 
 
 def test_the_welded_tongue_opens_with_the_jaw(avatar):
