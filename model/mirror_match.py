@@ -179,6 +179,8 @@ def _ring_reach(num_vertices: int, triangles: np.ndarray, rings: int):
 def _near_any(reach, corners: np.ndarray, others: np.ndarray) -> np.ndarray:
     """(n,) bool: vertex ``others[n]`` is within reach of one of ``corners[n]`` (n, 3)."""
     out = np.zeros(len(others), bool)
+    if out.size == 0:  # scipy indexes a sparse matrix with empty arrays as a sparse matrix
+        return out
     for k in range(corners.shape[1]):
         out |= np.asarray(reach[corners[:, k], others]).ravel() != 0
     return out

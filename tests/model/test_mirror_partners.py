@@ -123,3 +123,15 @@ def test_eyeballs_off_the_face_plane_rotate_as_mirror_images():
     assert report.info["symmetric"]
     for name in ("eyeLookIn_L", "eyeLookOut_L", "eyeLookUp_L"):
         assert next(s for s in report.shapes if s.name == name).mirror_error_pct < 1.0
+
+
+def test_near_any_with_no_candidates():
+    """A vertex whose mirror point has no triangle in reach (a turned head) asks about none:
+    scipy answers empty fancy indexing with a sparse matrix, which must not reach ``|=``."""
+    from model.mirror_match import _near_any, _ring_reach
+
+    reach = _ring_reach(4, np.array([[0, 1, 2], [0, 2, 3]]), 2)
+    out = _near_any(reach, np.zeros((0, 3), np.int64), np.zeros(0, np.int64))
+    assert out.shape == (0,) and out.dtype == bool
+    both = _near_any(reach, np.array([[0, 1, 2]]), np.array([3]))
+    assert both.tolist() == [True]
