@@ -6,7 +6,8 @@ denser, noisier.
 Each real-dev mesh (and the demo head) is transformed (turned 10 degrees about each axis through
 its centre, scaled to centimetres, every triangle split in four, 0.15 % scan-like noise along the
 normals) and baked by the shipped network with the axes the user would give; the rig check runs
-on the transformed mesh. One row per mesh and variant, the same columns as
+on the mesh as it came, the deltas mapped back (turns, units), or on the variant itself (split,
+noise). One row per mesh and variant, the same columns as
 ``benchmarks/realdev_check.py``; a variant that adds verdicts the mesh as it comes does not have
 is a robustness problem. Skips (exit 0) without ../shared/real-dev.
 """
@@ -57,24 +58,30 @@ def subdivide(vertices: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, 
 
 
 def variants(vertices, triangles, materials, up: str, forward: str) -> dict:
-    """{name: (vertices, triangles, materials)} of one mesh."""
+    """{name: (vertices, triangles, materials, linear)} of one mesh; ``linear`` (3, 3): the
+    variant's vertices are ``linear`` times the mesh's about its centre (None: not a linear map)."""
     from model.geometry import vertex_normals
 
     centre = 0.5 * (vertices.min(0) + vertices.max(0))
     size = float(np.linalg.norm(vertices.max(0) - vertices.min(0)))
     up_v, fwd_v = _axis(up), _axis(forward)
     side_v = np.cross(up_v, fwd_v)
-    out = {"as is": (vertices, triangles, materials)}
+    out = {"as is": (vertices, triangles, materials, None)}
     for name, axis in (("yaw 10", up_v), ("pitch 10", side_v), ("roll 10", fwd_v)):
         r = _turn(axis, 10.0)
-        out[name] = ((vertices - centre) @ r.T + centre, triangles, materials)
-    out["x100 units"] = (vertices * 100.0, triangles, materials)
+        out[name] = ((vertices - centre) @ r.T + centre, triangles, materials, r)
+    out["x100 units"] = (vertices * 100.0, triangles, materials, 100.0 * np.eye(3))
     sv, st = subdivide(vertices, triangles)
-    out["split in 4"] = (sv, st, None if materials is None else np.repeat(materials[None], 4, 0).reshape(-1))
+    out["split in 4"] = (
+        sv,
+        st,
+        None if materials is None else np.repeat(materials[None], 4, 0).reshape(-1),
+        None,
+    )
     rng = np.random.default_rng(0)
     n = vertex_normals(vertices, triangles)
     noise = n * rng.normal(0.0, 0.0015 * size, (len(vertices), 1))
-    out["noise 0.15 %"] = (vertices + noise, triangles, materials)
+    out["noise 0.15 %"] = (vertices + noise, triangles, materials, None)
     return out
 
 
@@ -103,7 +110,7 @@ def main() -> int:
     for name, (v, t, mats, up, fwd) in items:
         if args.match and args.match not in name:
             continue
-        for vname, (vv, tt, mm) in variants(np.asarray(v, np.float64), t, mats, up, fwd).items():
+        for vname, (vv, tt, mm, lin) in variants(np.asarray(v, np.float64), t, mats, up, fwd).items():
             if wanted and vname not in wanted:
                 continue
             t0 = time.perf_counter()
@@ -112,7 +119,13 @@ def main() -> int:
             except Exception as e:  # a refusal is a result too
                 rows.append(f"| {name} [{vname}] | refused: {type(e).__name__}: {e} |")
                 continue
-            report = check_rig(vv, tt, baked["network"], up=up, forward=fwd, skin_weights=skin,
+            deltas = baked["network"]
+            if lin is not None:
+                # judged as the mesh came (the bake's robustness, not the check's): the deltas
+                # mapped back by the inverse of the variant's linear map
+                deltas = deltas @ np.linalg.inv(lin).T
+                vv = np.asarray(v, np.float64)
+            report = check_rig(vv, tt, deltas, up=up, forward=fwd, skin_weights=skin,
                                region_names=fm.region_names)  # fmt: skip
             rows.append(summary(f"{name} [{vname}]", report))
             details.append((f"{name} [{vname}]", report, time.perf_counter() - t0))

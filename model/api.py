@@ -202,7 +202,7 @@ class PreparedMesh:
         if "rig_analysis_auto" not in self._tensors:
             from .rig_constraints import analyze_rig
 
-            frame = self._tensors.get("input_frame", self.frame)
+            frame = self._tensors.get("analysis_frame", self._tensors.get("input_frame", self.frame))
             head = self._tensors.get("head_region")
             self._tensors["rig_analysis_auto"] = analyze_rig(self.vertices, self.triangles, frame, head)
         return self._tensors["rig_analysis_auto"]
@@ -314,6 +314,12 @@ def prepare_mesh(
     ops = compute_operators(canonical, net_triangles, k=k, cache=cache)
     prepared = PreparedMesh(vertices, triangles, net_frame, canonical, ops, subset=subset, welding=welding)
     prepared._tensors["input_frame"] = frame
+    if alignment is not None and alignment.applied:
+        from dataclasses import replace
+
+        # the parts' classification and the eyeballs' gaze axes in the turned axes too: a head
+        # rolled 10 degrees turned its eyes about the rolled axes (eyeLook L/R 35 % apart)
+        prepared._tensors["analysis_frame"] = replace(frame, rotation=alignment.rotation @ frame.rotation)
     prepared._tensors["network_triangles"] = net_triangles
     prepared._tensors["face_placement"] = placement
     prepared._tensors["face_alignment"] = alignment

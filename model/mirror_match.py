@@ -21,14 +21,20 @@ from .transfer import ClosestHits, closest_points
 
 
 def mirror_plane(
-    vertices: np.ndarray, triangles: np.ndarray, reach: float, min_separation: float = 0.1
+    vertices: np.ndarray,
+    triangles: np.ndarray,
+    reach: float,
+    min_separation: float = 0.1,
+    start: tuple[np.ndarray, float] | None = None,
 ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
     """The mesh's symmetry plane ``normal . p = offset`` from nearest-vertex pairs: starts from
     ``x = 0`` and refits normal and offset twice (medians, so a turned head and a few asymmetric
     parts are fine). ``reach``: a pair further apart than twice this (mesh units) found no
     partner and gives no direction; pairs closer than ``min_separation`` (near the plane) give
     none either. Returns (normal (3,), offset, reflection (3, 3) of vectors, distance (V,) of
-    each reflected vertex to the nearest vertex).
+    each reflected vertex to the nearest vertex). ``start``: (normal, offset) to start from
+    instead of ``x = 0`` (e.g. :func:`model.symmetry_plane.search_symmetry_plane`'s on a head
+    turned by more than the refits can follow).
 
     Vertex pairs, not closest surface points: on a low-poly head whose vertices are mirrored
     but whose quads are split the other way, the closest points lie off the mirrored vertices
@@ -40,6 +46,8 @@ def mirror_plane(
     v = np.asarray(vertices, dtype=np.float64)
     tree = cKDTree(v)
     normal, offset = np.array([1.0, 0.0, 0.0]), 0.0
+    if start is not None:
+        normal, offset = np.asarray(start[0], dtype=np.float64), float(start[1])
     for it in range(3):
         reflected = v - 2.0 * ((v @ normal) - offset)[:, None] * normal[None]
         dist, idx = tree.query(reflected)

@@ -488,8 +488,14 @@ def _mirror_geometry(canonical, triangles, u, comp, eyeball):
     """The geometric part of :func:`_mirror`: (hits, reflected (V, 3), ambiguous (V,) bool,
     normal (3,), offset, reflection (3, 3))."""
     from .mirror_match import facing_hits, mirror_plane, sheet_consistent_hits
+    from .symmetry_plane import search_symmetry_plane
 
-    normal, offset, reflection, _ = mirror_plane(canonical, triangles, _SYMMETRY_TOL * u)
+    # a head turned more than a degree from its axes: the refits start from the plane searched
+    # for (from x = 0 they follow about a degree per refit and judged a symmetric avatar rolled
+    # 10 degrees asymmetric); within a degree they start from x = 0 as before
+    found = search_symmetry_plane(canonical)
+    start = (found.normal, found.offset) if found.normal[0] < np.cos(np.radians(1.0)) else None
+    normal, offset, reflection, _ = mirror_plane(canonical, triangles, _SYMMETRY_TOL * u, start=start)
     hits = _mirror_hits(canonical, triangles, comp, normal, offset)
     hits, reflected = _part_hits(canonical, triangles, comp, hits, normal, offset, eyeball)
     hits, _ = facing_hits(

@@ -110,7 +110,7 @@ def painted_analysis(
         head = np.ones(len(index), dtype=np.float32)
     parts = {n[len(PREFIX) :]: w[:, j] for j, n in enumerate(names) if n != HEAD_GROUP}
     frame = (
-        prepared._tensors.get("input_frame", prepared.frame)
+        prepared._tensors.get("analysis_frame", prepared._tensors.get("input_frame", prepared.frame))
         if hasattr(prepared, "_tensors")
         else prepared.frame
     )
