@@ -32,7 +32,7 @@ def test_the_welded_tongue_opens_with_the_jaw(avatar):
     jaw = ICT_NAMES.index("jawOpen")
     raw = fm.bake(prepared, constraints=False)[jaw]
     skin = prepared.rig_analysis().parts.labels == PART_INDEX["skin"]
-    tongue = find_welded_tongue(prepared.frame.to_canonical(prepared.vertices), skin, raw)
+    tongue = find_welded_tongue(prepared.frame.to_canonical(prepared.vertices), prepared.triangles, skin, raw)
     assert tongue.size >= 20  # both heads carry one (45 and 58 vertices)
     baked = np.linalg.norm(fm.bake(prepared)[jaw], axis=1)
     assert np.median(baked[tongue]) > MIN_SHARE * baked.max()
