@@ -37,21 +37,40 @@ from .weld import weld
 _FACING = 60.0
 
 
-def _crossings(starts: np.ndarray, ends: np.ndarray, tri: np.ndarray) -> np.ndarray:
-    """``(S, T)`` bool: whether the segment ``starts[s] -> ends[s]`` crosses triangle ``tri[t]``
-    (``(T, 3, 3)`` corner positions), open at both ends (Moller-Trumbore)."""
-    d = (ends - starts)[:, None, :]  # (S, 1, 3)
-    a, e1, e2 = tri[None, :, 0], (tri[:, 1] - tri[:, 0])[None], (tri[:, 2] - tri[:, 0])[None]
+def _hidden(start: np.ndarray, end: np.ndarray, own: np.ndarray, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``(S,) bool``: whether the segment ``start[s] -> end[s]`` (each parallel to x) crosses a
+    triangle of ``t`` (on ``x``) that shares no corner with triangle ``own[s]`` (``(S, 3)``
+    vertex ids), open at both ends (Moller-Trumbore on the pairs whose bounds meet)."""
+    corners = x[t]  # (T, 3, 3)
+    lo, hi = corners.min(axis=1), corners.max(axis=1)
+    seg_lo, seg_hi = np.minimum(start, end), np.maximum(start, end)
+    pairs = []
+    # the segments' bounds against the triangles', a block of segments at a time (memory)
+    step = max(1, 2_000_000 // max(len(t), 1))
+    for b in range(0, len(start), step):
+        meet = np.all(
+            (lo[None] <= seg_hi[b : b + step, None]) & (hi[None] >= seg_lo[b : b + step, None]), axis=2
+        )
+        s_ids, t_ids = np.nonzero(meet)
+        pairs.append(np.stack([s_ids + b, t_ids], axis=1))
+    pairs = np.concatenate(pairs) if pairs else np.zeros((0, 2), dtype=np.int64)
+    # a triangle never hides itself or a neighbour sharing a corner with it
+    shares = (t[pairs[:, 1]][:, :, None] == own[pairs[:, 0]][:, None, :]).any(axis=(1, 2))
+    pairs = pairs[~shares]
+    o, d = start[pairs[:, 0]], end[pairs[:, 0]] - start[pairs[:, 0]]
+    a = corners[pairs[:, 1], 0]
+    e1, e2 = corners[pairs[:, 1], 1] - a, corners[pairs[:, 1], 2] - a
     h = np.cross(d, e2)
-    det = np.einsum("stc,stc->st", e1, h)
+    det = np.einsum("pc,pc->p", e1, h)
     ok = np.abs(det) > 1e-14
     inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
-    s = starts[:, None, :] - a
-    u = inv * np.einsum("stc,stc->st", s, h)
-    q = np.cross(s, e1)
-    v = inv * np.einsum("stc,stc->st", q, np.broadcast_to(d, q.shape))
-    w = inv * np.einsum("stc,stc->st", np.broadcast_to(e2, q.shape), q)
-    return ok & (u >= 0.0) & (v >= 0.0) & (u + v <= 1.0) & (w > 1e-9) & (w < 1.0 - 1e-9)
+    w = o - a
+    u = inv * np.einsum("pc,pc->p", w, h)
+    q = np.cross(w, e1)
+    v = inv * np.einsum("pc,pc->p", q, d)
+    along = inv * np.einsum("pc,pc->p", e2, q)
+    cross = ok & (u >= 0.0) & (v >= 0.0) & (u + v <= 1.0) & (along > 1e-9) & (along < 1.0 - 1e-9)
+    return np.bincount(pairs[cross, 0], minlength=len(start)) > 0
 
 
 def tongue_body(
@@ -87,16 +106,7 @@ def tongue_body(
     back = start - centre
     dist = np.linalg.norm(back, axis=1)
     facing = np.einsum("ij,ij->i", normal[around], back) > np.cos(np.radians(_FACING)) * dist
-    # what could lie between: the triangles within reach of the candidates' triangles
-    lo, hi = centre.min(axis=0), centre.max(axis=0)
-    lo, hi = np.minimum(lo, start.min(axis=0)), np.maximum(hi, start.max(axis=0))
-    span = hi - lo
-    box = np.all((x[t] > lo - span) & (x[t] < hi + span), axis=(1, 2))
-    others = np.flatnonzero(box)
-    hits = _crossings(start, centre, x[t[others]])
-    # a triangle never hides itself or a neighbour sharing a corner with it
-    shares = (t[others][None, :, :, None] == t[around][:, None, None, :]).any(axis=(2, 3))
-    hidden = (hits & ~shares).any(axis=1)
+    hidden = _hidden(start, centre, t[around], x, t)
     wall = np.zeros(len(x), dtype=bool)
     np.logical_or.at(wall, t[around].ravel(), np.repeat(facing | hidden, 3))
     body = cand & ~wall
