@@ -8,7 +8,9 @@ tongue tip stays at the upper lip and the triangles down to the dropped floor sh
 V-shaped shard in the open mouth (measured with ``benchmarks/mouth_stages.py``, issue 9.3).
 
 :func:`find_welded_tongue` takes the skin inside the mouth, below the lip slit, that lags the
-lower lip in jawOpen; :func:`with_tongue` labels it ``tongue``, so
+lower lip in jawOpen, and of it only the tongue's body (:mod:`model.tongue_body`: not the bag's
+walls or the pockets behind the lip corners, which lag too); :func:`with_tongue` labels it
+``tongue``, so
 :func:`model.rig_constraints.apply_rig_constraints` moves it rigidly with the chin, like a loose
 tongue. A head without a mouth bag (the demo head, the bust scans) has no such skin.
 
