@@ -792,7 +792,7 @@ class FaceModel:
             eyes = (float(mid[1]), float(found.eye_distance * found.frame.scale))
         canonical = prepared.input_canonical()
         jaw = deltas[ICT_NAMES.index("jawOpen")]
-        ids = find_welded_tongue(canonical, labels == PART_INDEX["skin"], jaw, eyes)
+        ids = find_welded_tongue(canonical, prepared.triangles, labels == PART_INDEX["skin"], jaw, eyes)
         return with_tongue(analysis, ids) if ids.size else analysis
 
     @staticmethod

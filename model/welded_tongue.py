@@ -8,7 +8,9 @@ tongue tip stays at the upper lip and the triangles down to the dropped floor sh
 V-shaped shard in the open mouth (measured with ``benchmarks/mouth_stages.py``, issue 9.3).
 
 :func:`find_welded_tongue` takes the skin inside the mouth, below the lip slit, that lags the
-lower lip in jawOpen; :func:`with_tongue` labels it ``tongue``, so
+lower lip in jawOpen, and of it only the tongue's body (:mod:`model.tongue_body`: not the bag's
+walls or the pockets behind the lip corners, which lag too); :func:`with_tongue` labels it
+``tongue``, so
 :func:`model.rig_constraints.apply_rig_constraints` moves it rigidly with the chin, like a loose
 tongue. A head without a mouth bag (the demo head, the bust scans) has no such skin.
 
@@ -27,6 +29,7 @@ import dataclasses
 import numpy as np
 
 from .parts import PART_INDEX
+from .tongue_body import tongue_body
 
 # the eye line's height and the eye distance, in canonical units, of the Rocketbox heads the
 # sizes below were chosen on (they were 0.05, -0.5 ... canonical units there)
@@ -52,13 +55,16 @@ _MIN_JUMP = 4.0
 
 def find_welded_tongue(
     canonical: np.ndarray,
+    triangles: np.ndarray,
     skin: np.ndarray,
     jaw: np.ndarray,
     eyes: tuple[float, float] | None = None,
 ) -> np.ndarray:
-    """``(n,) int64`` skin vertices inside the mouth, below the lip slit, lagging the jaw.
+    """``(n,) int64`` skin vertices inside the mouth, below the lip slit, lagging the jaw: the
+    tongue's body, not the mouth bag's walls (:func:`model.tongue_body.tongue_body`).
 
-    ``canonical`` (V, 3) vertex positions in the canonical frame, ``skin`` (V,) bool the face
+    ``canonical`` (V, 3) vertex positions in the canonical frame, ``triangles`` (T, 3) int the
+    mesh's triangles (their winding outward), ``skin`` (V,) bool the face
     skin, ``jaw`` (V, 3) jawOpen deltas (any units: only ratios count), ``eyes``: the eye line's
     height (canonical y) and the eye distance (canonical units) of the face anchors (None:
     :data:`REFERENCE_EYES`). The slit is where the motion of the lips' middle column (its front,
@@ -93,7 +99,10 @@ def find_welded_tongue(
         & (c[:, 1] < slit_y - _BELOW_SLIT[0])
         & (c[:, 1] > slit_y - _BELOW_SLIT[1])
     )
-    return np.flatnonzero(inside & (move < _LAG * lip)).astype(np.int64)
+    candidates = np.flatnonzero(inside & (move < _LAG * lip))
+    # the lips' middle column is the mouth's middle; its front says which way the winding points
+    mid_x = float(np.median(np.asarray(canonical, dtype=np.float64)[front, 0]))
+    return tongue_body(canonical, triangles, candidates, mid_x, front)
 
 
 def with_tongue(analysis, ids: np.ndarray):
