@@ -90,6 +90,11 @@ def main() -> int:
     parser.add_argument("--match", default="", help="only meshes whose file name contains this")
     parser.add_argument("--variants", default="", help="comma-separated variant names (default all)")
     parser.add_argument("--verbose", action="store_true", help="print every verdict line")
+    parser.add_argument(
+        "--judge-variant",
+        action="store_true",
+        help="run the check on each variant as it is (the check's robustness too), not mapped back",
+    )
     args = parser.parse_args()
     realdev = require_realdev()
     from model.api import FaceModel
@@ -120,7 +125,7 @@ def main() -> int:
                 rows.append(f"| {name} [{vname}] | refused: {type(e).__name__}: {e} |")
                 continue
             deltas = baked["network"]
-            if lin is not None:
+            if lin is not None and not args.judge_variant:
                 # judged as the mesh came (the bake's robustness, not the check's): the deltas
                 # mapped back by the inverse of the variant's linear map
                 deltas = deltas @ np.linalg.inv(lin).T

@@ -728,10 +728,13 @@ class FaceModel:
             # points tie-break alike (Rocketbox Adult_01's lash strips: 192 partners differed)
             from dataclasses import replace
 
+            from .face_alignment import align_face
             from .frame import surface_moments
 
             center, rms = surface_moments(vertices, triangles)
-            cache["frame"] = replace(prepared._tensors["input_frame"], center=center, scale=rms)
+            frame = replace(prepared._tensors["input_frame"], center=center, scale=rms)
+            # turned to its symmetry plane as the check turns it (model.rig_check.face_anchors)
+            cache["frame"], _ = align_face(frame, vertices, triangles)
         frame = cache["frame"]
         return check_partners(
             vertices, triangles, frame, deltas, ICT_NAMES, weights, self.region_names, cache

@@ -377,7 +377,13 @@ def face_anchors(
     v = np.asarray(vertices, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
     if frame is None:
-        frame = fit_frame(v, t, up=up, forward=forward)
+        from .face_alignment import align_face
+
+        # a head that came a few degrees off its axes is judged upright: its eyeballs, static
+        # zones and mirror plane are found in the frame turned to its symmetry plane (the bake
+        # turns the same way before the network runs; a demo head turned 10 degrees lost its
+        # eyeballs and its symmetry in the check's own axes)
+        frame, _ = align_face(fit_frame(v, t, up=up, forward=forward), v, t)
     canon = frame.to_canonical(v)
     skin = largest_component_mask(len(v), t) if skin_mask is None else np.asarray(skin_mask, bool)
     eyes = find_eye_openings(canon, t, skin)
