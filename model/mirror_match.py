@@ -228,9 +228,8 @@ class _Rivals:
 
     Batched over the vertices (array operations on all (vertex, candidate triangle) pairs at
     once, in chunks of :data:`_CHUNK` vertices), with the results of the former per-vertex
-    search: the candidates in the order the centroid tree lists them, the closest point the
-    smallest distance with ties to the earliest candidate (as :func:`model.transfer.closest_points`
-    on the candidates)."""
+    search: the closest point the smallest distance, ties to the lowest triangle index (as
+    :func:`model.transfer.closest_points` on the candidates in ascending order)."""
 
     def __init__(self, v: np.ndarray, t: np.ndarray, reflection: np.ndarray, radius: float, reach):
         """``reach``: :func:`_ring_reach` of the mesh for the rings that count as apart."""
@@ -258,19 +257,18 @@ class _Rivals:
         return rows, ClosestHits(*(np.concatenate(f) for f in zip(*(p[1] for p in parts), strict=True)))
 
     def _search(self, ids: np.ndarray, q: np.ndarray, hits: ClosestHits, min_cos: float):
+        from scipy.spatial import cKDTree
+
         v, t = self.v, self.t
-        lists = self.tree.query_ball_point(q[ids], self.grow)
-        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(ids))
-        pos, _ = _segments(counts)  # which of ids each (vertex, candidate) pair is
-        cand = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
-        p = q[ids[pos]]
+        # every (vertex, triangle) pair with the centroid within ``grow`` of the mirror point
+        pairs = cKDTree(q[ids]).sparse_distance_matrix(self.tree, self.grow, output_type="ndarray")
+        pos, cand = pairs["i"], pairs["j"]  # which of ids, which triangle
         # a triangle lies within its circumradius of its centroid: one whose closest point
         # cannot be within ``radius`` is no rival (the callers drop a farther one anyway; the
-        # nearest and its ties, within radius, stay, in the tree's order); the slack keeps
-        # rounding from dropping one
-        slack = 1e-9 * (1.0 + np.abs(p).max(axis=1)) + 1e-12
-        gap = np.linalg.norm(self.centroid[cand] - p, axis=1) - self.circumradius[cand]
-        keep = (gap <= self.radius + slack) & (self.area2[cand] > 0)
+        # nearest and its ties, within radius, stay); the slack keeps rounding from dropping one
+        slack = 1e-9 * (1.0 + np.abs(q[ids]).max(axis=1)) + 1e-12
+        gap = pairs["v"] - self.circumradius[cand]
+        keep = (gap <= self.radius + slack[pos]) & (self.area2[cand] > 0)
         pos, cand = pos[keep], cand[keep]
         # facing like one of the vertex's own triangles, mirrored: the best cosine over them
         owner, tri = _rows_of(self.own, ids[pos])
@@ -290,7 +288,10 @@ class _Rivals:
         p = q[ids[pos]]
         bary = closest_on_triangles(p, v[tri[:, 0]], v[tri[:, 1]], v[tri[:, 2]])
         dist = np.linalg.norm(np.einsum("nk,nkc->nc", bary, v[tri]) - p, axis=1)
-        order = np.lexsort((np.arange(len(pos)), dist, pos))
+        # ties (a mirror point closest to a shared corner or edge) to the lowest triangle index,
+        # as closest_points on the candidates listed in ascending order (the former search's
+        # multi-point ball query sorted them)
+        order = np.lexsort((cand, dist, pos))
         first = order[np.r_[True, pos[order][1:] != pos[order][:-1]]] if order.size else order
         win = cand[first]
         found = ClosestHits(
