@@ -271,10 +271,15 @@ class _Rivals:
         keep = (gap <= self.radius + slack[pos]) & (self.area2[cand] > 0)
         pos, cand = pos[keep], cand[keep]
         # facing like one of the vertex's own triangles, mirrored: the best cosine over them
-        owner, tri = _rows_of(self.own, ids[pos])
-        cosine = np.einsum("nc,nc->n", self.fn[cand[owner]], self.mirrored[tri])
-        best = np.full(len(cand), -np.inf)
-        np.maximum.at(best, owner, cosine)
+        start = self.own.indptr[ids[pos]]
+        count = self.own.indptr[ids[pos] + 1] - start
+        owner, rank = _segments(count)
+        tri = self.own.indices[start[owner] + rank]
+        cosine = np.einsum("nc,nc->n", np.repeat(self.fn[cand], count, axis=0), self.mirrored[tri])
+        best = np.full(len(cand), -np.inf)  # a vertex in no triangle: none faces like it
+        some = count > 0
+        if cosine.size:
+            best[some] = np.maximum.reduceat(cosine, (np.cumsum(count) - count)[some])
         keep = best >= min_cos
         pos, cand = pos[keep], cand[keep]
         # apart: no corner of the candidate within reach of a corner of the hit triangle
