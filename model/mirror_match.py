@@ -22,7 +22,7 @@ import numpy as np
 from .transfer import ClosestHits, closest_on_triangles, closest_points
 
 # vertices per batch of the rival search: bounds its (vertex, candidate triangle) pair arrays
-_CHUNK = 2048
+_CHUNK = 1024
 
 
 def mirror_plane(
@@ -242,8 +242,18 @@ class _Rivals:
         self.centroid = v[t].mean(axis=1)
         self.circumradius = np.linalg.norm(v[t] - self.centroid[:, None], axis=2).max(axis=1)
         self.radius = radius
-        self.grow = radius + float(self.circumradius.max())
-        self.tree = cKDTree(self.centroid)
+        # centroid trees binned by circumradius (up to twice the median, then doubling): each
+        # bin is searched within ``radius`` plus its own largest circumradius, so a few long
+        # triangles (a neck's cap) do not widen the search for all the others
+        base = max(2.0 * float(np.median(self.circumradius)), 1e-12) if len(t) else 1.0
+        level = np.zeros(len(t), dtype=np.int64)
+        big = self.circumradius > base
+        level[big] = np.ceil(np.log2(self.circumradius[big] / base)).astype(np.int64)
+        self.bins = []
+        for lv in np.unique(level):
+            members = np.flatnonzero(level == lv)
+            grow = radius + float(self.circumradius[members].max())
+            self.bins.append((members, cKDTree(self.centroid[members]), grow))
         self.own = _incidence(len(v), t)
 
     def search(self, ids: np.ndarray, q: np.ndarray, hits: ClosestHits, min_cos: float):
@@ -260,16 +270,22 @@ class _Rivals:
         from scipy.spatial import cKDTree
 
         v, t = self.v, self.t
-        # every (vertex, triangle) pair with the centroid within ``grow`` of the mirror point
-        pairs = cKDTree(q[ids]).sparse_distance_matrix(self.tree, self.grow, output_type="ndarray")
-        pos, cand = pairs["i"], pairs["j"]  # which of ids, which triangle
         # a triangle lies within its circumradius of its centroid: one whose closest point
         # cannot be within ``radius`` is no rival (the callers drop a farther one anyway; the
         # nearest and its ties, within radius, stay); the slack keeps rounding from dropping one
         slack = 1e-9 * (1.0 + np.abs(q[ids]).max(axis=1)) + 1e-12
-        gap = pairs["v"] - self.circumradius[cand]
-        keep = (gap <= self.radius + slack[pos]) & (self.area2[cand] > 0)
-        pos, cand = pos[keep], cand[keep]
+        queries = cKDTree(q[ids])
+        pos, cand = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+        for members, tree, grow in self.bins:
+            # every (vertex, triangle) pair of the bin with the centroid within its reach
+            pairs = queries.sparse_distance_matrix(tree, grow + float(slack.max()), output_type="ndarray")
+            tri = members[pairs["j"]]
+            keep = (pairs["v"] - self.circumradius[tri] <= self.radius + slack[pairs["i"]]) & (
+                self.area2[tri] > 0
+            )
+            pos.append(pairs["i"][keep])
+            cand.append(tri[keep])
+        pos, cand = np.concatenate(pos), np.concatenate(cand)  # which of ids, which triangle
         # facing like one of the vertex's own triangles, mirrored: the best cosine over them
         start = self.own.indptr[ids[pos]]
         count = self.own.indptr[ids[pos] + 1] - start
