@@ -17,10 +17,17 @@ RINGS = 3
 MIN_COS = 0.5
 
 
-def _mouth():
+def _mouth(backdrop: bool = False):
     """(v, t, reflection, reflected, hits): the slit mouth of test_mirror_lip_slit (a lip's
-    slit row mirrors onto the other lip) with each vertex's plain mirror hit."""
+    slit row mirrors onto the other lip) with each vertex's plain mirror hit. ``backdrop``:
+    two long triangles (one facing each way, 20x the lips' circumradius) 0.05 behind the
+    mouth, a second sheet within reach of every vertex (the search bins them apart)."""
     v, t, *_ = _slit_mouth()
+    if backdrop:
+        big = np.array([[-1.2, 0.05, -1.6], [1.2, 0.05, -1.6], [0.0, 0.05, 1.6]])
+        n = len(v)
+        v = np.vstack([v, big, big])
+        t = np.vstack([t, [[n, n + 1, n + 2], [n + 5, n + 4, n + 3]]])
     reflection = np.diag([-1.0, 1.0, 1.0])
     reflected = v @ reflection
     return v, t, reflection, reflected, closest_points(v, t, reflected)
@@ -48,9 +55,9 @@ def _reference(v, t, reflection, reflected, hits, ids):
     return out
 
 
-@pytest.mark.parametrize("chunk", [5, 2048])
-def test_batched_rivals_are_the_per_vertex_rivals(monkeypatch, chunk):
-    v, t, reflection, reflected, hits = _mouth()
+@pytest.mark.parametrize("chunk, backdrop", [(5, False), (1024, False), (7, True)])
+def test_batched_rivals_are_the_per_vertex_rivals(monkeypatch, chunk, backdrop):
+    v, t, reflection, reflected, hits = _mouth(backdrop)
     monkeypatch.setattr(mm, "_CHUNK", chunk)
     ids = np.arange(len(v))
     rivals = mm._Rivals(v, t, reflection, RADIUS, mm._ring_reach(len(v), t, RINGS))
@@ -58,6 +65,9 @@ def test_batched_rivals_are_the_per_vertex_rivals(monkeypatch, chunk):
     within = found.distance <= RADIUS
     expected = _reference(v, t, reflection, reflected, hits, ids)
     assert len(expected) > 20  # the slit rows have rivals on the other lip
+    if backdrop:
+        assert len(rivals.bins) > 1
+        assert (found.triangle[within] >= len(t) - 2).sum() > 20  # rivals on the long ones
     assert list(rows[within]) == sorted(expected)
     for row, tri, bary, dist, point, corners in zip(rows[within], *(f[within] for f in found), strict=True):
         ref_tri, ref_bary, ref_dist = expected[int(row)]
