@@ -1,14 +1,17 @@
 """Time of the rig check's mirror partners (``model.mirror_match``'s lip-slit searches) on the
 demo head and its midpoint subdivisions, and of ``python -m model check`` on the demo head.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/mirror_search.py [--levels 0 1] [--runs 3] [--cli]
+    PYTHONPATH=. .venv/bin/python benchmarks/mirror_search.py [--levels 0 1] [--runs 3] [--realdev] [--cli]
 
 Each mesh (the bundled demo head, 4633 vertices, then ``--levels`` 1-to-4 midpoint subdivisions
-of it: 18k, 73k vertices; mirror-symmetric like the head) is baked once with the shipped network
-(not timed), then :func:`model.rig_check.check_rig` runs ``--runs`` times; the functions in
-``STAGES`` are timed by wrapping them (inclusive wall seconds, summed over a check's calls).
-Prints the minimum over the runs per stage and for the whole check, and the number of vertices
-with a second sheet by their mirror point (the rival search's work). ``--cli``: also the wall
+of it: 18k, 73k vertices; mirror-symmetric like the head; ``--realdev``: the real-dev meshes'
+heads too, as ``benchmarks/bake_parity.py`` reads them), ``--runs`` times: prepared afresh (the
+operators from the disk cache after the first run), baked with the shipped network (timed: the
+bake runs the rival searches when its later stages changed the skin), then checked with
+:func:`model.rig_check.check_rig`. The functions in ``STAGES`` are timed by wrapping them
+(inclusive wall seconds, summed over the calls). Prints the minimum over the runs of the bake,
+the bake's rival searches, each stage in the check and the whole check, and the number of
+vertices with a second sheet by their mirror point (the rival search's work). ``--cli``: also the wall
 time of ``python -m model check model/data/demo_head.obj`` in a fresh process (bake + check, as a
 user runs it) and with ``--rig`` (check only), minimum over ``--runs``.
 """
@@ -54,7 +57,7 @@ def _timed(times: dict, label: str, fn):
     return wrapper
 
 
-def time_checks(levels: list[int], runs: int) -> None:
+def time_checks(levels: list[int], runs: int, realdev: bool) -> None:
     from geometry import midpoint_subdivide
 
     import model.mirror_match as mm
@@ -79,28 +82,51 @@ def time_checks(levels: list[int], runs: int) -> None:
         return out
 
     mm.sheet_consistent_hits = counting
-    print("| mesh | vertices | ambiguous | " + " | ".join(label for label, _ in STAGES) + " | whole check |")
-    print("|---|---:|---:|" + "---:|" * (len(STAGES) + 1))
+    search = [label for label, attr in STAGES if attr in ("sheet_consistent_hits", "motion_sheet_hits")]
+    print(
+        "| mesh | vertices | ambiguous | bake | bake: rival searches | "
+        + " | ".join(f"check: {label}" for label, _ in STAGES)
+        + " | whole check |"
+    )
+    print("|---|---:|---:|---:|---:|" + "---:|" * (len(STAGES) + 1))
+    meshes = []
     for level in range(max(levels) + 1):
         if level:
             v, t = midpoint_subdivide(v, t)
-        if level not in levels:
-            continue
-        prep = fm.prepare(v, t, up="Y", forward="Z")
-        skin = fm.predict_skin_weights(prep)
-        deltas = fm.bake(prep, skin)
+        if level in levels:
+            meshes.append(("demo_head" if level == 0 else f"demo_head x{4**level}", v, t, "Y", "Z"))
+    if realdev:
+        from _realdev import load_mesh, realdev_dir
+
+        folder = realdev_dir()
+        for path in sorted((folder / "meshes").iterdir()) if folder else []:
+            data = load_mesh(path)
+            ids = data["head_ids"]
+            meshes.append(
+                (path.stem, data["vertices"][ids], data["head_triangles"], data["up"], data["forward"])
+            )
+    for name, v, t, up, forward in meshes:
         best: dict[str, float] = {}
         for _ in range(runs):
+            # a fresh prepared mesh (its in-memory caches empty; the operators from the disk cache)
+            prep = fm.prepare(v, t, up=up, forward=forward)
+            skin = fm.predict_skin_weights(prep)
+            times.clear()
+            start = time.perf_counter()
+            deltas = fm.bake(prep, skin)
+            measured = {"bake": time.perf_counter() - start, "bake search": sum(times[k] for k in search)}
             times.clear()
             ambiguous.clear()
             start = time.perf_counter()
-            check_rig(v, t, deltas, ICT_NAMES, "Y", "Z", skin_weights=skin, region_names=fm.region_names)
-            times["whole check"] = time.perf_counter() - start
-            best = {k: min(best.get(k, np.inf), x) for k, x in times.items()}
+            check_rig(v, t, deltas, ICT_NAMES, up, forward, skin_weights=skin, region_names=fm.region_names)
+            measured.update(times, **{"whole check": time.perf_counter() - start})
+            best = {k: min(best.get(k, np.inf), x) for k, x in measured.items()}
         cells = " | ".join(f"{best.get(label, 0.0):.3f}" for label, _ in STAGES)
-        name = "demo_head" if level == 0 else f"demo_head x{4**level}"
         found = ambiguous[0] if ambiguous else 0
-        print(f"| {name} | {len(v)} | {found} | {cells} | {best['whole check']:.2f} |")
+        print(
+            f"| {name} | {len(v)} | {found} | {best['bake']:.2f} | {best['bake search']:.3f} | {cells} "
+            f"| {best['whole check']:.2f} |"
+        )
 
 
 def time_cli(runs: int) -> None:
@@ -127,9 +153,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", type=int, nargs="+", default=[0, 1], help="midpoint subdivisions")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--realdev", action="store_true", help="the real-dev meshes too (../shared/real-dev)")
     parser.add_argument("--cli", action="store_true", help="time `python -m model check` on the demo head")
     args = parser.parse_args()
-    time_checks(args.levels, args.runs)
+    time_checks(args.levels, args.runs, args.realdev)
     if args.cli:
         time_cli(args.runs)
     return 0
