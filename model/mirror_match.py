@@ -19,7 +19,7 @@ import itertools
 
 import numpy as np
 
-from .transfer import ClosestHits, closest_on_triangles, closest_points
+from .transfer import ClosestHits, closest_on_triangles
 
 # vertices per batch of the rival search: bounds its (vertex, candidate triangle) pair arrays
 _CHUNK = 1024
@@ -132,35 +132,14 @@ def facing_hits(
     redo = np.flatnonzero(~ok & (hits.distance <= radius))
     if redo.size == 0 or len(t) == 0:
         return hits, ok
-    from scipy.spatial import cKDTree
-
-    fn, area2 = face_normals(v, t)
-    centroid = v[t].mean(axis=1)
-    # a triangle whose closest point is within ``radius`` has its centroid within radius plus
-    # its own circumradius: the longest edge bounds that
-    reach = radius + float(np.linalg.norm(v[t] - centroid[:, None], axis=2).max())
-    group = np.zeros(len(t), np.int64) if groups is None else np.asarray(groups, np.int64)
-    tree = cKDTree(centroid)
-    mirrored = fn @ np.asarray(reflection, np.float64).T
-    own = [[] for _ in range(len(v))]
-    for f in np.flatnonzero(np.isin(t, redo).any(axis=1)):
-        for k in t[f]:
-            own[k].append(f)
+    group = None if groups is None else np.asarray(groups, np.int64)
+    # the closest point among the triangles facing like one of the vertex's own, mirrored (see
+    # facing), of nonzero area, in the old hit's group
+    rows, found = _Rivals(v, t, reflection, radius).search(redo, q, hits, min_cos, group)
+    close = found.distance <= radius
     fields = [np.array(f, copy=True) for f in hits]
-    for i, near in zip(redo, tree.query_ball_point(q[redo], reach), strict=True):
-        near = np.asarray(near, dtype=np.int64)
-        same = group[near] == group[hits.triangle[i]]
-        # a triangle facing like one of the vertex's own, mirrored (see facing)
-        like = (fn[near] @ mirrored[own[i]].T).max(axis=1, initial=-np.inf) >= min_cos
-        near = near[same & (area2[near] > 0) & like]
-        if near.size == 0:
-            continue
-        found = closest_points(v, t[near], q[i : i + 1])
-        if found.distance[0] > radius:
-            continue
-        for out, value in zip(fields, (near[found.triangle], found.barycentric, found.distance,
-                                       found.points, found.corners), strict=True):  # fmt: skip
-            out[i] = value[0]
+    for out, value in zip(fields, found, strict=True):
+        out[rows[close]] = value[close]
     new = ClosestHits(*fields)
     return new, facing(v, t, new, reflection, min_cos)
 
@@ -221,18 +200,20 @@ def _incidence(num_vertices: int, t: np.ndarray):
 class _Rivals:
     """The rival of a vertex's mirror hit on another sheet: the closest point of the triangles
     facing the vertex's mirror image (``min_cos``, as :func:`facing`) more than ``rings`` edge
-    rings from the hit triangle's corners, among the triangles that may come within ``radius``
-    of the mirror point (a ball search on triangle centroids, pruned by each triangle's
-    circumradius; a rival found further is the callers' to drop). Built once per mesh and pass;
-    shared by :func:`sheet_consistent_hits` and :func:`motion_sheet_hits`.
+    rings from the hit triangle's corners (or anywhere: :func:`facing_hits`), among the
+    triangles that may come within ``radius`` of the mirror point (a ball search on triangle
+    centroids, pruned by each triangle's circumradius; a rival found further is the callers' to
+    drop). Built once per mesh and pass; shared by :func:`facing_hits`,
+    :func:`sheet_consistent_hits` and :func:`motion_sheet_hits`.
 
     Batched over the vertices (array operations on all (vertex, candidate triangle) pairs at
     once, in chunks of :data:`_CHUNK` vertices), with the results of the former per-vertex
     search: the closest point the smallest distance, ties to the lowest triangle index (as
     :func:`model.transfer.closest_points` on the candidates in ascending order)."""
 
-    def __init__(self, v: np.ndarray, t: np.ndarray, reflection: np.ndarray, radius: float, reach):
-        """``reach``: :func:`_ring_reach` of the mesh for the rings that count as apart."""
+    def __init__(self, v: np.ndarray, t: np.ndarray, reflection: np.ndarray, radius: float, reach=None):
+        """``reach``: :func:`_ring_reach` of the mesh for the rings that count as apart (None:
+        any triangle counts, however near the hit: :func:`facing_hits`)."""
         from scipy.spatial import cKDTree
 
         self.v, self.t = v, t
@@ -256,17 +237,27 @@ class _Rivals:
             self.bins.append((members, cKDTree(self.centroid[members]), grow))
         self.own = _incidence(len(v), t)
 
-    def search(self, ids: np.ndarray, q: np.ndarray, hits: ClosestHits, min_cos: float):
+    def search(
+        self,
+        ids: np.ndarray,
+        q: np.ndarray,
+        hits: ClosestHits,
+        min_cos: float,
+        group: np.ndarray | None = None,
+    ):
         """(rows, found): the vertices of ``ids`` (ascending) with a rival, (R,) int64, and the
-        rivals, :class:`ClosestHits` of ``q[rows]`` (``triangle``: the mesh's triangle)."""
+        rivals, :class:`ClosestHits` of ``q[rows]`` (``triangle``: the mesh's triangle).
+        ``group`` (T,) int: a rival lies in the group of the vertex's hit triangle (None: any)."""
         ids = np.asarray(ids, dtype=np.int64)
-        parts = [self._search(ids[s : s + _CHUNK], q, hits, min_cos) for s in range(0, len(ids), _CHUNK)]
+        parts = [
+            self._search(ids[s : s + _CHUNK], q, hits, min_cos, group) for s in range(0, len(ids), _CHUNK)
+        ]
         if not parts:
             return np.zeros(0, np.int64), _no_hits()
         rows = np.concatenate([p[0] for p in parts])
         return rows, ClosestHits(*(np.concatenate(f) for f in zip(*(p[1] for p in parts), strict=True)))
 
-    def _search(self, ids: np.ndarray, q: np.ndarray, hits: ClosestHits, min_cos: float):
+    def _search(self, ids: np.ndarray, q: np.ndarray, hits: ClosestHits, min_cos: float, group):
         from scipy.spatial import cKDTree
 
         v, t = self.v, self.t
@@ -286,6 +277,9 @@ class _Rivals:
             pos.append(pairs["i"][keep])
             cand.append(tri[keep])
         pos, cand = np.concatenate(pos), np.concatenate(cand)  # which of ids, which triangle
+        if group is not None:
+            same = group[cand] == group[hits.triangle[ids[pos]]]
+            pos, cand = pos[same], cand[same]
         # facing like one of the vertex's own triangles, mirrored: the best cosine over them
         start = self.own.indptr[ids[pos]]
         count = self.own.indptr[ids[pos] + 1] - start
@@ -298,12 +292,13 @@ class _Rivals:
             best[some] = np.maximum.reduceat(cosine, (np.cumsum(count) - count)[some])
         keep = best >= min_cos
         pos, cand = pos[keep], cand[keep]
-        # apart: no corner of the candidate within reach of a corner of the hit triangle
-        corners = hits.corners[ids[pos]]
-        near = np.zeros(len(cand), bool)
-        for k in range(3):
-            near |= _near_any(self.reach, t[cand], corners[:, k])
-        pos, cand = pos[~near], cand[~near]
+        if self.reach is not None:
+            # apart: no corner of the candidate within reach of a corner of the hit triangle
+            corners = hits.corners[ids[pos]]
+            near = np.zeros(len(cand), bool)
+            for k in range(3):
+                near |= _near_any(self.reach, t[cand], corners[:, k])
+            pos, cand = pos[~near], cand[~near]
         # the closest point of each vertex's mirror point on its candidates
         tri = t[cand]
         p = q[ids[pos]]

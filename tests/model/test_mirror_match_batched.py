@@ -105,3 +105,46 @@ def test_mean_edge_is_the_per_vertex_sum():
         expected = float(np.linalg.norm(v[t[own]] - v[i], axis=2).sum() / max(2 * len(own), 1))
         assert got[i] == expected
     assert (got > 0).all()
+
+
+@pytest.mark.parametrize("split_flap", [False, True])
+def test_facing_hits_are_the_per_vertex_search(split_flap):
+    """facing_hits (batched) against its definition per vertex: each hit on surface facing away
+    searched again among all triangles of the old hit's group facing like one of the vertex's
+    own, mirrored, within the radius (ties to the lowest triangle index). ``split_flap``: the
+    flap facing away a group of its own, so its hits find no partner."""
+    from model.face_landmarks import components
+    from tests.model.test_mirror_partners import folded_sheet
+
+    v, t, n_sheet = folded_sheet()
+    reflection = np.diag([-1.0, 1.0, 1.0])
+    reflected = v @ reflection
+    plain = closest_points(v, t, reflected)
+    radius = 0.02
+    groups = components(len(v), t)[t[:, 0]]
+    if split_flap:
+        groups[t.min(axis=1) >= n_sheet] += 7
+    hits, ok = mm.facing_hits(v, t, reflected, plain, reflection, MIN_COS, radius, groups)
+    fn, area2 = mm.face_normals(v, t)
+    mirrored = fn @ reflection.T
+    redo = np.flatnonzero(~mm.facing(v, t, plain, reflection, MIN_COS) & (plain.distance <= radius))
+    moved = 0
+    for i in range(len(v)):
+        if i not in redo:
+            assert all(np.array_equal(a[i], b[i]) for a, b in zip(hits, plain, strict=True))
+            continue
+        own = np.flatnonzero((t == i).any(axis=1))
+        like = (fn @ mirrored[own].T).max(axis=1, initial=-np.inf) >= MIN_COS
+        cand = np.flatnonzero(like & (area2 > 0) & (groups == groups[plain.triangle[i]]))
+        found = closest_points(v, t[cand], reflected[i : i + 1]) if cand.size else None
+        if found is None or found.distance[0] > radius:
+            assert all(np.array_equal(a[i], b[i]) for a, b in zip(hits, plain, strict=True))
+            continue
+        moved += 1
+        assert hits.triangle[i] == cand[found.triangle[0]]
+        for a, b in zip(hits[1:], found[1:], strict=True):
+            assert np.array_equal(a[i], b[0])
+    assert len(redo) > 20
+    # the flap's own group: (almost) no partner; one piece: half the hits found theirs in the dent
+    assert moved < 0.05 * len(redo) if split_flap else moved > 0.4 * len(redo)
+    np.testing.assert_array_equal(ok, mm.facing(v, t, hits, reflection, MIN_COS))
