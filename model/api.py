@@ -858,7 +858,10 @@ class FaceModel:
         if self.short_edges:
             from .short_edges import move_together
 
-            canonical = move_together(canonical, prepared.canonical, prepared.triangles_seen)
+            canonical = move_together(
+                canonical, prepared.canonical, prepared.triangles_seen,
+                cache=prepared._tensors.setdefault("short_edges", {}),
+            )  # fmt: skip
         # the reach mask only for the network (and the network's half of mixed): the registered
         # template already fades away from the face, and the mask cost it accuracy on held-out
         # ICT (0.049 -> 0.069, session 3)

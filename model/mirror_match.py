@@ -15,9 +15,14 @@ millimetre or two further; this finds it.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
-from .transfer import ClosestHits, closest_points
+from .transfer import ClosestHits, closest_on_triangles
+
+# vertices per batch of the rival search: bounds its (vertex, candidate triangle) pair arrays
+_CHUNK = 1024
 
 
 def mirror_plane(
@@ -135,35 +140,14 @@ def facing_hits(
     redo = np.flatnonzero(~ok & (hits.distance <= radius))
     if redo.size == 0 or len(t) == 0:
         return hits, ok
-    from scipy.spatial import cKDTree
-
-    fn, area2 = face_normals(v, t)
-    centroid = v[t].mean(axis=1)
-    # a triangle whose closest point is within ``radius`` has its centroid within radius plus
-    # its own circumradius: the longest edge bounds that
-    reach = radius + float(np.linalg.norm(v[t] - centroid[:, None], axis=2).max())
-    group = np.zeros(len(t), np.int64) if groups is None else np.asarray(groups, np.int64)
-    tree = cKDTree(centroid)
-    mirrored = fn @ np.asarray(reflection, np.float64).T
-    own = [[] for _ in range(len(v))]
-    for f in np.flatnonzero(np.isin(t, redo).any(axis=1)):
-        for k in t[f]:
-            own[k].append(f)
+    group = None if groups is None else np.asarray(groups, np.int64)
+    # the closest point among the triangles facing like one of the vertex's own, mirrored (see
+    # facing), of nonzero area, in the old hit's group
+    rows, found = _Rivals(v, t, reflection, radius).search(redo, q, hits, min_cos, group)
+    close = found.distance <= radius
     fields = [np.array(f, copy=True) for f in hits]
-    for i, near in zip(redo, tree.query_ball_point(q[redo], reach), strict=True):
-        near = np.asarray(near, dtype=np.int64)
-        same = group[near] == group[hits.triangle[i]]
-        # a triangle facing like one of the vertex's own, mirrored (see facing)
-        like = (fn[near] @ mirrored[own[i]].T).max(axis=1, initial=-np.inf) >= min_cos
-        near = near[same & (area2[near] > 0) & like]
-        if near.size == 0:
-            continue
-        found = closest_points(v, t[near], q[i : i + 1])
-        if found.distance[0] > radius:
-            continue
-        for out, value in zip(fields, (near[found.triangle], found.barycentric, found.distance,
-                                       found.points, found.corners), strict=True):  # fmt: skip
-            out[i] = value[0]
+    for out, value in zip(fields, found, strict=True):
+        out[rows[close]] = value[close]
     new = ClosestHits(*fields)
     return new, facing(v, t, new, reflection, min_cos)
 
@@ -185,50 +169,164 @@ def _ring_reach(num_vertices: int, triangles: np.ndarray, rings: int):
 
 
 def _near_any(reach, corners: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """(n,) bool: vertex ``others[n]`` is within reach of one of ``corners[n]`` (n, 3)."""
-    out = np.zeros(len(others), bool)
-    if out.size == 0:  # scipy indexes a sparse matrix with empty arrays as a sparse matrix
-        return out
-    for k in range(corners.shape[1]):
-        out |= np.asarray(reach[corners[:, k], others]).ravel() != 0
-    return out
+    """(n,) bool: vertex ``others[n]`` is within reach of one of ``corners[n]`` (n, k)."""
+    n, k = corners.shape
+    if n == 0:
+        return np.zeros(0, bool)
+    # one batched lookup of the n * k pairs (sparse indexing costs ~50 us per call)
+    found = np.asarray(reach[corners.ravel(), np.repeat(others, k)]).reshape(n, k)
+    return (found != 0).any(axis=1)
+
+
+def _segments(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, rank): for segments of ``counts`` (n,) items laid end to end, each item's segment
+    and its place in it (both (counts.sum(),) int64)."""
+    counts = np.asarray(counts, dtype=np.int64)
+    owner = np.repeat(np.arange(len(counts)), counts)
+    start = np.cumsum(counts) - counts
+    return owner, np.arange(int(counts.sum())) - start[owner]
+
+
+def _rows_of(matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, column): the stored entries of CSR ``matrix``'s ``rows``, row by row in storage
+    order; ``owner`` indexes ``rows``."""
+    start, stop = matrix.indptr[rows], matrix.indptr[np.asarray(rows) + 1]
+    owner, rank = _segments(stop - start)
+    return owner, matrix.indices[start[owner] + rank].astype(np.int64)
+
+
+def _incidence(num_vertices: int, t: np.ndarray):
+    """(V, T) CSR: each vertex's triangles (each once, ascending, as ``flatnonzero((t == i).any(1))``)."""
+    import scipy.sparse as sp
+
+    tri = np.repeat(np.arange(len(t)), 3)
+    m = sp.csr_matrix((np.ones(tri.size, np.int8), (t.ravel(), tri)), shape=(num_vertices, len(t)))
+    m.sum_duplicates()  # sorted indices, a triangle with a repeated corner once
+    return m
 
 
 class _Rivals:
     """The rival of a vertex's mirror hit on another sheet: the closest point of the triangles
     facing the vertex's mirror image (``min_cos``, as :func:`facing`) more than ``rings`` edge
-    rings from the hit triangle's corners, within ``radius`` of the mirror point (a box search
-    on triangle centroids; distance tests are the caller's). Built once per mesh and pass;
-    shared by :func:`sheet_consistent_hits` and :func:`motion_sheet_hits`."""
+    rings from the hit triangle's corners (or anywhere: :func:`facing_hits`), among the
+    triangles that may come within ``radius`` of the mirror point (a ball search on triangle
+    centroids, pruned by each triangle's circumradius; a rival found further is the callers' to
+    drop). Built once per mesh and pass; shared by :func:`facing_hits`,
+    :func:`sheet_consistent_hits` and :func:`motion_sheet_hits`.
 
-    def __init__(self, v: np.ndarray, t: np.ndarray, reflection: np.ndarray, radius: float, reach):
-        """``reach``: :func:`_ring_reach` of the mesh for the rings that count as apart."""
+    Batched over the vertices (array operations on all (vertex, candidate triangle) pairs at
+    once, in chunks of :data:`_CHUNK` vertices), with the results of the former per-vertex
+    search: the closest point the smallest distance, ties to the lowest triangle index (as
+    :func:`model.transfer.closest_points` on the candidates in ascending order)."""
+
+    def __init__(self, v: np.ndarray, t: np.ndarray, reflection: np.ndarray, radius: float, reach=None):
+        """``reach``: :func:`_ring_reach` of the mesh for the rings that count as apart (None:
+        any triangle counts, however near the hit: :func:`facing_hits`)."""
         from scipy.spatial import cKDTree
 
         self.v, self.t = v, t
         self.reach = reach
         self.fn, self.area2 = face_normals(v, t)
         self.mirrored = self.fn @ np.asarray(reflection, np.float64).T
-        centroid = v[t].mean(axis=1)
-        self.grow = radius + float(np.linalg.norm(v[t] - centroid[:, None], axis=2).max())
-        self.tree = cKDTree(centroid)
+        self.centroid = v[t].mean(axis=1)
+        self.circumradius = np.linalg.norm(v[t] - self.centroid[:, None], axis=2).max(axis=1)
+        self.radius = radius
+        # centroid trees binned by circumradius (up to twice the median, then doubling): each
+        # bin is searched within ``radius`` plus its own largest circumradius, so a few long
+        # triangles (a neck's cap) do not widen the search for all the others
+        base = max(2.0 * float(np.median(self.circumradius)), 1e-12) if len(t) else 1.0
+        level = np.zeros(len(t), dtype=np.int64)
+        big = self.circumradius > base
+        level[big] = np.ceil(np.log2(self.circumradius[big] / base)).astype(np.int64)
+        self.bins = []
+        for lv in np.unique(level):
+            members = np.flatnonzero(level == lv)
+            grow = radius + float(self.circumradius[members].max())
+            self.bins.append((members, cKDTree(self.centroid[members]), grow))
+        self.own = _incidence(len(v), t)
 
-    def search(self, ids: np.ndarray, q: np.ndarray, hits: ClosestHits, min_cos: float):
-        """Yield ``(i, own, cand, found)`` for each vertex ``i`` of ``ids`` with a rival: its own
-        triangles ``own``, the rival triangles ``cand`` and ``found`` (:class:`ClosestHits` of
-        ``q[i]`` on them, one row)."""
-        t = self.t
-        for i, cand in zip(ids, self.tree.query_ball_point(q[ids], self.grow), strict=True):
-            cand = np.asarray(cand, dtype=np.int64)
-            own = np.flatnonzero((t == i).any(axis=1))
-            like = (self.fn[cand] @ self.mirrored[own].T).max(axis=1, initial=-np.inf) >= min_cos
-            apart = np.ones(len(cand), bool)
+    def search(
+        self,
+        ids: np.ndarray,
+        q: np.ndarray,
+        hits: ClosestHits,
+        min_cos: float,
+        group: np.ndarray | None = None,
+    ):
+        """(rows, found): the vertices of ``ids`` (ascending) with a rival, (R,) int64, and the
+        rivals, :class:`ClosestHits` of ``q[rows]`` (``triangle``: the mesh's triangle).
+        ``group`` (T,) int: a rival lies in the group of the vertex's hit triangle (None: any)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        parts = [
+            self._search(ids[s : s + _CHUNK], q, hits, min_cos, group) for s in range(0, len(ids), _CHUNK)
+        ]
+        if not parts:
+            return np.zeros(0, np.int64), _no_hits()
+        rows = np.concatenate([p[0] for p in parts])
+        return rows, ClosestHits(*(np.concatenate(f) for f in zip(*(p[1] for p in parts), strict=True)))
+
+    def _search(self, ids: np.ndarray, q: np.ndarray, hits: ClosestHits, min_cos: float, group):
+        from scipy.spatial import cKDTree
+
+        v, t = self.v, self.t
+        # a triangle lies within its circumradius of its centroid: one whose closest point
+        # cannot be within ``radius`` is no rival (the callers drop a farther one anyway; the
+        # nearest and its ties, within radius, stay); the slack keeps rounding from dropping one
+        slack = 1e-9 * (1.0 + np.abs(q[ids]).max(axis=1)) + 1e-12
+        queries = cKDTree(q[ids])
+        pos, cand = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+        for members, tree, grow in self.bins:
+            # every (vertex, triangle) pair of the bin with the centroid within its reach
+            pairs = queries.sparse_distance_matrix(tree, grow + float(slack.max()), output_type="ndarray")
+            tri = members[pairs["j"]]
+            keep = (pairs["v"] - self.circumradius[tri] <= self.radius + slack[pairs["i"]]) & (
+                self.area2[tri] > 0
+            )
+            pos.append(pairs["i"][keep])
+            cand.append(tri[keep])
+        pos, cand = np.concatenate(pos), np.concatenate(cand)  # which of ids, which triangle
+        if group is not None:
+            same = group[cand] == group[hits.triangle[ids[pos]]]
+            pos, cand = pos[same], cand[same]
+        # facing like one of the vertex's own triangles, mirrored: the best cosine over them
+        start = self.own.indptr[ids[pos]]
+        count = self.own.indptr[ids[pos] + 1] - start
+        owner, rank = _segments(count)
+        tri = self.own.indices[start[owner] + rank]
+        cosine = np.einsum("nc,nc->n", np.repeat(self.fn[cand], count, axis=0), self.mirrored[tri])
+        best = np.full(len(cand), -np.inf)  # a vertex in no triangle: none faces like it
+        some = count > 0
+        if cosine.size:
+            best[some] = np.maximum.reduceat(cosine, (np.cumsum(count) - count)[some])
+        keep = best >= min_cos
+        pos, cand = pos[keep], cand[keep]
+        if self.reach is not None:
+            # apart: no corner of the candidate within reach of a corner of the hit triangle
+            corners = hits.corners[ids[pos]]
+            near = np.zeros(len(cand), bool)
             for k in range(3):
-                apart &= ~_near_any(self.reach, t[cand], np.full(len(cand), hits.corners[i, k]))
-            cand = cand[like & apart & (self.area2[cand] > 0)]
-            if cand.size == 0:
-                continue
-            yield i, own, cand, closest_points(self.v, t[cand], q[i : i + 1])
+                near |= _near_any(self.reach, t[cand], corners[:, k])
+            pos, cand = pos[~near], cand[~near]
+        # the closest point of each vertex's mirror point on its candidates
+        tri = t[cand]
+        p = q[ids[pos]]
+        bary = closest_on_triangles(p, v[tri[:, 0]], v[tri[:, 1]], v[tri[:, 2]])
+        dist = np.linalg.norm(np.einsum("nk,nkc->nc", bary, v[tri]) - p, axis=1)
+        # ties (a mirror point closest to a shared corner or edge) to the lowest triangle index,
+        # as closest_points on the candidates listed in ascending order (the former search's
+        # multi-point ball query sorted them)
+        order = np.lexsort((cand, dist, pos))
+        first = order[np.r_[True, pos[order][1:] != pos[order][:-1]]] if order.size else order
+        win = cand[first]
+        found = ClosestHits(
+            win, bary[first], dist[first], np.einsum("nk,nkc->nc", bary[first], v[t[win]]), t[win]
+        )
+        return ids[pos[first]], found
+
+
+def _no_hits() -> ClosestHits:
+    empty = np.zeros((0, 3))
+    return ClosestHits(np.zeros(0, np.int64), empty, np.zeros(0), empty, np.zeros((0, 3), np.int64))
 
 
 def sheet_consistent_hits(
@@ -267,36 +365,55 @@ def sheet_consistent_hits(
     reach = _ring_reach(n, t, rings)
     edge = float(np.median(np.linalg.norm(v[t[:, 0]] - v[t[:, 1]], axis=1)))
     near = cKDTree(v).query_ball_point(hits.points, edge)
-    owner = np.repeat(np.arange(n), [len(x) for x in near])
-    other = np.fromiter((k for x in near for k in x), dtype=np.int64, count=len(owner))
+    owner, _ = _segments(np.fromiter(map(len, near), dtype=np.int64, count=n))
+    other = np.fromiter(itertools.chain.from_iterable(near), dtype=np.int64, count=len(owner))
     far = ~_near_any(reach, hits.corners[owner], other)
     ambiguous[owner[far]] = True
     ids = np.flatnonzero(ambiguous)
     if ids.size == 0:
         return hits, ambiguous
-    one_ring = _ring_reach(n, t, 1)
     rivals = _Rivals(v, t, reflection, radius, reach)
-    fields = [np.array(f, copy=True) for f in hits]
-    for i, own, cand, found in rivals.search(ids, q, hits, min_cos):
-        # the rival must be about as close as the hit, within the mesh's resolution: a hit on
-        # a mirror-built mesh's mirrored vertex is exact, however the neighbours vote
-        local = float(np.linalg.norm(v[t[own]] - v[i], axis=2).sum() / max(2 * len(own), 1))
-        if found.distance[0] > min(radius, hits.distance[i] + local):
-            continue
-        neighbours = one_ring[i].indices
-        sure = neighbours[~ambiguous[neighbours]]
-        if sure.size == 0:
-            two = (one_ring @ one_ring[i].T).nonzero()[0]
-            sure = two[~ambiguous[two]]
-        if sure.size == 0:
-            continue
-        witness = hits.corners[sure, 0]
-        keep = _near_any(reach, np.repeat(hits.corners[i : i + 1], len(sure), 0), witness).sum()
-        rival = _near_any(reach, np.repeat(found.corners, len(sure), 0), witness).sum()
-        if rival > keep:
-            for out, value in zip(fields, (cand[found.triangle], *found[1:]), strict=True):
-                out[i] = value[0]
-    return ClosestHits(*fields), ambiguous
+    rows, found = rivals.search(ids, q, hits, min_cos)
+    # the rival must be about as close as the hit, within the mesh's resolution: a hit on
+    # a mirror-built mesh's mirrored vertex is exact, however the neighbours vote
+    local = _mean_edge(v, t, rivals.own, rows)
+    close = ~(found.distance > np.minimum(radius, hits.distance[rows] + local))
+    rows, found = rows[close], ClosestHits(*(f[close] for f in found))
+    # the neighbours that vote: one ring with no second sheet by their own mirror point (the
+    # vertex itself is in its ring), two rings when none
+    one_ring = _ring_reach(n, t, 1)
+    voter, sure = _rows_of(one_ring, rows)
+    keep = ~ambiguous[sure]
+    voter, sure = voter[keep], sure[keep]
+    lone = np.flatnonzero(np.bincount(voter, minlength=len(rows)) == 0)
+    if lone.size:
+        two_voter, two = _rows_of((one_ring[rows[lone]] @ one_ring).tocsr(), np.arange(len(lone)))
+        keep = ~ambiguous[two]
+        voter = np.concatenate([voter, lone[two_voter[keep]]])
+        sure = np.concatenate([sure, two[keep]])
+    witness = hits.corners[sure, 0]
+    keep = np.bincount(voter, _near_any(reach, hits.corners[rows[voter]], witness), len(rows))
+    rival = np.bincount(voter, _near_any(reach, found.corners[voter], witness), len(rows))
+    win = rival > keep
+    out = [np.array(f, copy=True) for f in hits]
+    for o, value in zip(out, found, strict=True):
+        o[rows[win]] = value[win]
+    return ClosestHits(*out), ambiguous
+
+
+def _mean_edge(v: np.ndarray, t: np.ndarray, own, rows: np.ndarray) -> np.ndarray:
+    """(R,) the mean length of the edges at each vertex of ``rows``: its triangles' corner
+    distances summed over twice their number (own (V, T) CSR :func:`_incidence`; 0 for a
+    vertex in none). Summed per vertex as one array of its triangles (ascending) by their
+    corners, the bits of the former per-vertex sum."""
+    out = np.zeros(len(rows))
+    counts = own.indptr[rows + 1] - own.indptr[rows]
+    for m in np.unique(counts[counts > 0]):
+        sel = np.flatnonzero(counts == m)
+        tri = own.indices[own.indptr[rows[sel]][:, None] + np.arange(m)]  # (k, m)
+        d = np.linalg.norm(v[t[tri]] - v[rows[sel]][:, None, None], axis=3)  # (k, m, 3)
+        out[sel] = d.reshape(len(sel), 3 * m).sum(axis=1) / max(2 * m, 1)
+    return out
 
 
 def motion_sheet_hits(
@@ -339,21 +456,35 @@ def motion_sheet_hits(
     t = np.asarray(triangles, dtype=np.int64)
     q = np.asarray(reflected, dtype=np.float64)
     rivals = _Rivals(v, t, reflection, radius, _ring_reach(len(v), t, rings))
-    out = [np.array(x, copy=True) for x in hits]
+    rows, found = rivals.search(ids, q, hits, min_cos)
+    close = found.distance <= radius
+    rows, found = rows[close], ClosestHits(*(x[close] for x in found))
     # a floor of 15 % of the largest motion: a vertex that barely moves decides nothing
     floor = (0.15 * float(np.sqrt(np.einsum("fvc,fvc->v", f, f).max()))) ** 2
-
-    def mismatch(i: int, corners: np.ndarray, bary: np.ndarray) -> float:
-        image = np.einsum("k,fkc->fc", bary, f[:, corners]) @ np.asarray(reflection, np.float64).T
-        own = f[:, i]
-        total = float((own**2).sum() + (image**2).sum()) + floor
-        return float(((own - image) ** 2).sum()) / total if total > 0 else 0.0
-
-    for i, _, cand, found in rivals.search(ids, q, hits, min_cos):
-        if found.distance[0] > radius:
-            continue
-        now = mismatch(i, hits.corners[i], hits.barycentric[i])
-        if now >= least and mismatch(i, found.corners[0], found.barycentric[0]) < switch * now:
-            for o, value in zip(out, (cand[found.triangle], *found[1:]), strict=True):
-                o[i] = value[0]
+    now = _mismatch(f, reflection, floor, rows, hits.corners[rows], hits.barycentric[rows])
+    then = _mismatch(f, reflection, floor, rows, found.corners, found.barycentric)
+    win = (now >= least) & (then < switch * now)
+    out = [np.array(x, copy=True) for x in hits]
+    for o, value in zip(out, found, strict=True):
+        o[rows[win]] = value[win]
     return ClosestHits(*out)
+
+
+def _mismatch(
+    f: np.ndarray,
+    reflection: np.ndarray,
+    floor: float,
+    rows: np.ndarray,
+    corners: np.ndarray,
+    bary: np.ndarray,
+) -> np.ndarray:
+    """(R,) the mismatch of :func:`motion_sheet_hits` between each vertex of ``rows`` and the
+    mirror image of the fields ``f`` (F, V, 3) at the points ``bary`` (R, 3) of triangles with
+    ``corners`` (R, 3): ``|own - image|^2 / (|own|^2 + |image|^2 + floor)``, 0 where that
+    denominator is 0. Each vertex's (F, 3) arrays laid out as the former per-vertex loop's (the
+    same sums to the bit)."""
+    image = np.einsum("nk,fnkc->nfc", bary, f[:, corners]) @ np.asarray(reflection, np.float64).T
+    own = np.ascontiguousarray(f[:, rows].transpose(1, 0, 2))  # (R, F, 3)
+    total = (own**2).sum(axis=(1, 2)) + (image**2).sum(axis=(1, 2)) + floor
+    diff = ((own - image) ** 2).sum(axis=(1, 2))
+    return np.divide(diff, total, out=np.zeros_like(diff), where=total > 0)

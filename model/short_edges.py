@@ -53,27 +53,30 @@ def short_edge_clusters(canonical: np.ndarray, triangles: np.ndarray, tol: float
 
 
 def move_together(
-    deltas: np.ndarray, canonical: np.ndarray, triangles: np.ndarray, tol: float = SHORT_EDGE
+    deltas: np.ndarray,
+    canonical: np.ndarray,
+    triangles: np.ndarray,
+    tol: float = SHORT_EDGE,
+    cache: dict | None = None,
 ) -> np.ndarray:
     """``deltas`` (S, V, 3) with each :func:`short_edge_clusters` cluster moved by its
     area-weighted mean delta; the input itself when no edge is shorter than ``tol``.
 
-    canonical ``(V, 3)`` (the vertices the deltas belong to), triangles ``(T, 3)``."""
-    labels = short_edge_clusters(canonical, triangles, tol)
+    canonical ``(V, 3)`` (the vertices the deltas belong to), triangles ``(T, 3)``. ``cache``: a
+    dict kept per mesh and ``tol`` (the bake keeps one per prepared mesh): the clusters and the
+    lumped masses depend on the geometry only, so a re-bake reuses them (the mass is a whole
+    mesh's Laplacian: 0.2 s on ICT's 27k-vertex head)."""
+    cache = {} if cache is None else cache
+    if "labels" not in cache:
+        cache["labels"] = short_edge_clusters(canonical, triangles, tol)
+    labels = cache["labels"]
     counts = np.bincount(labels)
     grouped = counts[labels] > 1
     if not grouped.any():
         return deltas
-    from .geometry import laplacian
-
-    t = np.asarray(triangles, dtype=np.int64)
-    used = np.unique(t)
-    mass = np.zeros(len(labels))
-    remap = np.full(len(labels), -1, dtype=np.int64)
-    remap[used] = np.arange(used.size)
-    tt = remap[t]
-    tt = tt[(tt[:, 0] != tt[:, 1]) & (tt[:, 1] != tt[:, 2]) & (tt[:, 0] != tt[:, 2])]
-    mass[used] = laplacian(np.asarray(canonical, dtype=np.float64)[used], tt)[1]
+    if "mass" not in cache:
+        cache["mass"] = _lumped_mass(canonical, triangles)
+    mass = cache["mass"]
     ids = np.flatnonzero(grouped)
     lab = np.unique(labels[ids], return_inverse=True)[1]
     w = mass[ids]
@@ -83,3 +86,19 @@ def move_together(
         sums = np.stack([np.bincount(lab, weights=w * d, minlength=total.size) for d in out[:, ids, axis]])
         out[:, ids, axis] = (sums / total)[:, lab]
     return out
+
+
+def _lumped_mass(canonical: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """(V,) float64 lumped mass of :func:`model.geometry.laplacian` on the triangles with three
+    distinct corners (0 for a vertex in no triangle)."""
+    from .geometry import laplacian
+
+    t = np.asarray(triangles, dtype=np.int64)
+    used = np.unique(t)
+    mass = np.zeros(len(canonical))
+    remap = np.full(len(canonical), -1, dtype=np.int64)
+    remap[used] = np.arange(used.size)
+    tt = remap[t]
+    tt = tt[(tt[:, 0] != tt[:, 1]) & (tt[:, 1] != tt[:, 2]) & (tt[:, 0] != tt[:, 2])]
+    mass[used] = laplacian(np.asarray(canonical, dtype=np.float64)[used], tt)[1]
+    return mass

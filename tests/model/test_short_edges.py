@@ -44,3 +44,25 @@ def test_a_mesh_without_short_edges_is_left_alone():
     v[inner, 2] = -0.05  # the fold opened to 20 SHORT_EDGE
     deltas = np.random.default_rng(0).normal(size=(3, len(v), 3))
     assert move_together(deltas, v, t) is deltas
+
+
+def test_a_kept_cache_skips_the_laplacian_and_changes_nothing(monkeypatch):
+    import model.geometry as geometry
+
+    calls = []
+    real = geometry.laplacian
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(geometry, "laplacian", counting)
+    v, t, _, inner = folded_strip()
+    deltas = np.random.default_rng(1).normal(size=(3, len(v), 3))
+    cache: dict = {}
+    first = move_together(deltas, v, t, cache=cache)
+    again = move_together(deltas * 2.0, v, t, cache=cache)  # other shapes, the same mesh
+    assert len(calls) == 1
+    np.testing.assert_array_equal(first, move_together(deltas, v, t))
+    np.testing.assert_array_equal(again, move_together(deltas * 2.0, v, t))
+    assert not np.array_equal(first[:, inner], deltas[:, inner])  # the fold moved together
