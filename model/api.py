@@ -679,19 +679,24 @@ class FaceModel:
         def work(x: np.ndarray) -> np.ndarray:  # per input vertex -> per welded vertex (axis -2 or 0)
             return x if welding is None else welding.gather(x, axis=1 if x.ndim == 3 else 0)
 
-        if changed.any() or follow.any():
+        if changed.any() or follow.any() or self._mirror_built(prepared):
             partners = self._check_partners(prepared, work(deltas), skin, skin_weights)
         if partners is not None:
             from .mirror_pass import symmetrize_pairs
 
             before, base, soft, follow = deltas, work(base), work(soft), work(follow)
             deltas = work(deltas)
-            # only what the stages after the network's changed is symmetrized: the symmetrize
-            # fades out where the mirror point lies 2-5 mm off (a near-symmetric head's true
-            # shapes are a few mm asymmetric too; symmetrizing the whole shapes here cost
-            # held-out ICT 0.117 / 0.135 / 0.098 / 0.169 -> 0.118 / 0.138 / 0.100 / 0.171)
-            evened = base + symmetrize_pairs(deltas - base, partners, soft)
-            deltas = symmetrize_pairs(evened, partners, follow)
+            # on other meshes only what the stages after the network's changed is symmetrized:
+            # the symmetrize fades out where the mirror point lies 2-5 mm off (a near-symmetric
+            # head's true shapes are a few mm asymmetric too; symmetrizing the whole shapes here
+            # cost held-out stylized ICT 0.118 -> 0.120, model.mirror_pass)
+            if self._mirror_built(prepared):
+                # a mirror-built mesh (model.mirror_pass.is_mirror_built): its rig is exact
+                # mirror images, whole shapes (blink too), skin and what follows it alike
+                deltas = symmetrize_pairs(deltas, partners, soft | follow, keep_sided=())
+            else:
+                evened = base + symmetrize_pairs(deltas - base, partners, soft)
+                deltas = symmetrize_pairs(evened, partners, follow)
             if welding is not None:
                 deltas = before + welding.spread(deltas - work(before), axis=1)
         if constrain and self.flip_repair:  # part of the constraints: after them, on the final shapes
@@ -700,6 +705,16 @@ class FaceModel:
             # the Rocketbox heads)
             deltas = self._repair_flips(prepared, deltas)
         return deltas
+
+    @staticmethod
+    def _mirror_built(prepared: PreparedMesh) -> bool:
+        """Whether the prepared mesh was built mirrored (:func:`model.mirror_pass.is_mirror_built`,
+        on the symmetrize's plane fit of its canonical vertices; False before the symmetrize
+        ran or when it did not fit one)."""
+        from .mirror_pass import is_mirror_built
+
+        plane = prepared._tensors.get("mirror_map", {}).get("plane")
+        return plane is not None and len(plane) > 4 and is_mirror_built(plane[4])
 
     def _check_partners(self, prepared: PreparedMesh, deltas: np.ndarray, skin: np.ndarray, skin_weights):
         """:class:`model.mirror_pass.MirrorPartners` of the input mesh (the rig check's), or
