@@ -49,21 +49,24 @@ weight 1.0 (numpy in, :class:`RigReport` out):
   ``jawOpen`` (it is a corrective of it, as in ARKit).
 * **mirror error** (``_L``/``_R`` pairs; a verdict only when the mesh is mirror-symmetric, the
   number on every mesh): each vertex is mirrored across the symmetry plane (fitted to
-  nearest-vertex pairs: starting from ``x = 0``, normal and offset refitted twice,
-  :func:`model.mirror_match.mirror_plane`) and its mirror partner found on the surface: the
-  closest point, or where that lies on a sheet facing away from the vertex's mirror image (the
-  other lip, an eyeball under a lid) the closest point facing the mirrored way; at a closed
-  mouth's slit, the sheet the neighbours' partners lie on, and where every neighbour has a
-  second sheet by its mirror point too (a low-poly slit), the sheet that moves like the vertex
-  in the rig's unsided shapes (``jawOpen`` ...: each is its own mirror image;
-  :func:`model.mirror_match.motion_sheet_hits`; before, Rocketbox Adult_02's lower-lip slit row
-  was paired with the upper lip, which moves a tenth as much in jawOpen, and mouthLowerDown /
-  mouthUpperUp read 20 / 16 % asymmetric on a bake symmetric there); an eyeball on the other eyeball
-  across the pair's own plane (a game avatar's eyes sit a few mm off the face's plane).
+  nearest-vertex pairs: starting from ``x = 0``, normal and offset refitted until a refit no
+  longer brings the pairs closer, :func:`model.mirror_match.mirror_plane`) and its mirror
+  partner found on the surface: the closest point, or where that lies on a sheet facing away
+  from the vertex's mirror image (the other lip, an eyeball under a lid) the closest point
+  facing the mirrored way; at a closed mouth's slit, the sheet the neighbours' partners lie on,
+  and where every neighbour has a second sheet by its mirror point too (a low-poly slit), the
+  sheet that moves like the vertex in the rig's unsided shapes (``jawOpen`` ...: each is its own
+  mirror image; :func:`model.mirror_match.motion_sheet_hits`; before, Rocketbox Adult_02's
+  lower-lip slit row was paired with the upper lip, which moves a tenth as much in jawOpen, and
+  mouthLowerDown / mouthUpperUp read 20 / 16 % asymmetric on a bake symmetric there); an eyeball
+  on the other eyeball across the pair's own plane (a game avatar's eyes sit a few mm off the
+  face's plane).
   ``M(d_L)`` is ``d_L`` read there, reflected. Error = ``||M(d_L) - d_R|| / ||d_R||``
   (area-weighted norms over the vertices with a partner: a partner facing the mirrored way
   within ``0.08 u``, about 5 mm on a human face), in %. Symmetric = 95 % of the face's area (the
-  skin in front of the ears' line, between scalp top and neck base) has a partner.
+  skin in front of the ears' line, between scalp top and neck base) has a partner, across the
+  fitted plane or the plane of its first two refits (:func:`_judged_share`: a hairline parted
+  to one side lies off the face's own plane).
   Why this is the artist's notion: an artist sees ``_L`` and ``_R`` as mirror images of each
   other on a face whose two sides look alike. A scan's two sides differ by a millimetre or two,
   a low-poly head's mirrored surfaces lie 2-7 mm apart where its quads are split the other
@@ -458,10 +461,11 @@ def _mirror(
     """Mirror correspondence across the fitted symmetry plane.
 
     The plane is fitted to nearest-vertex pairs (:func:`model.mirror_match.mirror_plane`, the
-    bake's: from ``x = 0`` of the canonical frame, refitted twice, so a head turned or tilted by
-    a few degrees is still recognized as symmetric); a hit on surface facing away from the
-    vertex's mirror image (the other lip across a mouth's slit, an eyeball under a lid) is
-    searched again on surface facing the mirrored way (:func:`model.mirror_match.facing_hits`).
+    bake's: from ``x = 0`` of the canonical frame, refitted until a refit no longer brings the
+    pairs closer, so a head turned, tilted or shifted is still recognized as symmetric); a hit
+    on surface facing away from the vertex's mirror image (the other lip across a mouth's slit,
+    an eyeball under a lid) is searched again on surface facing the mirrored way
+    (:func:`model.mirror_match.facing_hits`).
     ``unsided`` (F, V, 3): the rig's shapes with no left/right partner (canonical deltas; None:
     geometry only), which pick the sheet at a closed mouth's slit
     (:func:`model.mirror_match.motion_sheet_hits`).

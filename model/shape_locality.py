@@ -264,7 +264,8 @@ def mirror_map(
     """Mirror correspondence of the canonical mesh across its symmetry plane, on the surface
     (the mesh need not have mirrored vertices, only a mirrored shape).
 
-    Starts from ``x = 0`` and refits the plane (normal, offset) twice from nearest-vertex pairs.
+    Starts from ``x = 0`` and refits the plane (normal, offset) from nearest-vertex pairs until
+    a refit no longer brings them closer (:func:`model.mirror_match.mirror_plane`).
     ``weights`` (V,) >= 0: how much each vertex counts in the share (None: all alike).
     Returns (hits: :class:`model.transfer.ClosestHits` of each reflected vertex on the mesh, or
     None when the mesh is clearly asymmetric (checked on vertices first: a closest-point pass
