@@ -900,11 +900,17 @@ class FaceModel:
         again (:func:`model.shape_locality.symmetrize`): the lid solver and the lid follow work on
         each eye's own geometry, so on a mirror-symmetric mesh their left and right shapes came
         out 19-30 % apart (Rocketbox avatars' eyeBlink); the other shapes are left as the first
-        pass made them."""
+        pass made them. On a mirror-built mesh (:meth:`_mirror_built`) the blinks are left to the
+        bake's last pass, which symmetrizes them whole on the rig check's partners after the
+        lashes follow the lids: here the lash strip lying on a lower lid still had its own
+        motion, and a lid vertex whose mirror point lands on it (Rocketbox Adult_01) took its
+        average, rising a third as far as its neighbours (the closed lid's zig-zag 3.7 -> 2.2 %)."""
         from .lid_follow import LID_FOLLOW
         from .shape_locality import symmetrize
 
         kinds = ("eyeBlink", "eyeWide", *LID_FOLLOW)
+        if FaceModel._mirror_built(prepared):
+            kinds = kinds[1:]
         rows = [i for i, n in enumerate(ICT_NAMES) if n[:-2] in kinds and n[-2:] in ("_L", "_R")]
         mirror = prepared._tensors.setdefault("mirror_map", {})
         out = np.array(deltas, copy=True)
