@@ -90,11 +90,12 @@ def stages(fm, prep, skin_in):
             soft &= analysis.head.weights > 0
             follow &= analysis.head.weights > 0
         before, wb = d, work(base)
-        evened = wb + symmetrize_pairs(work(d) - wb, partners, work(soft))
-        w = symmetrize_pairs(evened, partners, work(follow))
-        d = before if welding is None else before + welding.spread(w - work(before), axis=1)
-        if welding is None:
-            d = w
+        if fm._mirror_built(prep):  # whole shapes, the blink too (model.mirror_pass)
+            w = symmetrize_pairs(work(d), partners, work(soft | follow), keep_sided=())
+        else:
+            evened = wb + symmetrize_pairs(work(d) - wb, partners, work(soft))
+            w = symmetrize_pairs(evened, partners, work(follow))
+        d = w if welding is None else before + welding.spread(w - work(before), axis=1)
         out.append(("mirror", d))
     if fm.flip_repair:
         d = fm._repair_flips(prep, d)
