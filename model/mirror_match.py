@@ -54,7 +54,7 @@ def mirror_plane(
     is where the bake's symmetrize fades out (model.shape_locality.SYMMETRY_TOL). An
     asymmetric scan's refits mostly drift without bringing the pairs closer and stop: Nefertiti
     keeps the plane of two refits, and so does Demosthenes in the bake's frame (its bake is
-    bit-identical); in the rig check's frame Demosthenes' plane turns a further 2 degrees
+    bit-identical); in the rig check's frame Demosthenes' plane turns a further 3 degrees
     (median pair distance 0.029 -> 0.024), and the check still judges it asymmetric (86 % of
     its face paired; before, 72 %).
     """
