@@ -75,13 +75,27 @@ def stages(fm, prep, skin_in):
         analysis = fm._with_welded_tongue(prep, analysis, d)
     d = apply_rig_constraints(d, prep.vertices, analysis, ICT_NAMES)
     out.append(("rigid", d))
-    partners = fm._check_partners(prep, d, skin, skin_in)
+    welding = prep.welding
+
+    def work(x):  # per input vertex -> per welded vertex, as the bake (model.api.FaceModel.bake)
+        return x if welding is None else welding.gather(x, axis=1 if x.ndim == 3 else 0)
+
+    partners = fm._check_partners(prep, work(d), skin, skin_in)
     if partners is not None:
         from model.mirror_pass import symmetrize_pairs
 
         soft = np.isin(analysis.parts.labels, [PART_INDEX[n] for n in ("skin", "tongue")])
         follow = np.isin(analysis.parts.labels, [PART_INDEX[n] for n in ("lashes", "brows")])
-        d = symmetrize_pairs(base + symmetrize_pairs(d - base, partners, soft), partners, follow)
+        if analysis.head is not None and analysis.head.has_body:
+            soft &= analysis.head.weights > 0
+            follow &= analysis.head.weights > 0
+        before, wb = d, work(base)
+        if fm._mirror_built(prep):  # whole shapes, the blink too (model.mirror_pass)
+            w = symmetrize_pairs(work(d), partners, work(soft | follow), keep_sided=())
+        else:
+            evened = wb + symmetrize_pairs(work(d) - wb, partners, work(soft))
+            w = symmetrize_pairs(evened, partners, work(follow))
+        d = w if welding is None else before + welding.spread(w - work(before), axis=1)
         out.append(("mirror", d))
     if fm.flip_repair:
         d = fm._repair_flips(prep, d)

@@ -685,19 +685,24 @@ class FaceModel:
         def work(x: np.ndarray) -> np.ndarray:  # per input vertex -> per welded vertex (axis -2 or 0)
             return x if welding is None else welding.gather(x, axis=1 if x.ndim == 3 else 0)
 
-        if changed.any() or follow.any():
+        if changed.any() or follow.any() or self._mirror_built(prepared):
             partners = self._check_partners(prepared, work(deltas), skin, skin_weights)
         if partners is not None:
             from .mirror_pass import symmetrize_pairs
 
             before, base, soft, follow = deltas, work(base), work(soft), work(follow)
             deltas = work(deltas)
-            # only what the stages after the network's changed is symmetrized: the symmetrize
-            # fades out where the mirror point lies 2-5 mm off (a near-symmetric head's true
-            # shapes are a few mm asymmetric too; symmetrizing the whole shapes here cost
-            # held-out ICT 0.117 / 0.135 / 0.098 / 0.169 -> 0.118 / 0.138 / 0.100 / 0.171)
-            evened = base + symmetrize_pairs(deltas - base, partners, soft)
-            deltas = symmetrize_pairs(evened, partners, follow)
+            # on other meshes only what the stages after the network's changed is symmetrized:
+            # the symmetrize fades out where the mirror point lies 2-5 mm off (a near-symmetric
+            # head's true shapes are a few mm asymmetric too; symmetrizing the whole shapes here
+            # cost held-out stylized ICT 0.118 -> 0.120, model.mirror_pass)
+            if self._mirror_built(prepared):
+                # a mirror-built mesh (model.mirror_pass.is_mirror_built): its rig is exact
+                # mirror images, whole shapes (blink too), skin and what follows it alike
+                deltas = symmetrize_pairs(deltas, partners, soft | follow, keep_sided=())
+            else:
+                evened = base + symmetrize_pairs(deltas - base, partners, soft)
+                deltas = symmetrize_pairs(evened, partners, follow)
             if welding is not None:
                 deltas = before + welding.spread(deltas - work(before), axis=1)
         if constrain and self.flip_repair:  # part of the constraints: after them, on the final shapes
@@ -706,6 +711,16 @@ class FaceModel:
             # the Rocketbox heads)
             deltas = self._repair_flips(prepared, deltas)
         return deltas
+
+    @staticmethod
+    def _mirror_built(prepared: PreparedMesh) -> bool:
+        """Whether the prepared mesh was built mirrored (:func:`model.mirror_pass.is_mirror_built`,
+        on the symmetrize's plane fit of its canonical vertices; False before the symmetrize
+        ran or when it did not fit one)."""
+        from .mirror_pass import is_mirror_built
+
+        plane = prepared._tensors.get("mirror_map", {}).get("plane")
+        return plane is not None and len(plane) > 4 and is_mirror_built(plane[4])
 
     def _check_partners(self, prepared: PreparedMesh, deltas: np.ndarray, skin: np.ndarray, skin_weights):
         """:class:`model.mirror_pass.MirrorPartners` of the input mesh (the rig check's), or
@@ -897,11 +912,17 @@ class FaceModel:
         again (:func:`model.shape_locality.symmetrize`): the lid solver and the lid follow work on
         each eye's own geometry, so on a mirror-symmetric mesh their left and right shapes came
         out 19-30 % apart (Rocketbox avatars' eyeBlink); the other shapes are left as the first
-        pass made them."""
+        pass made them. On a mirror-built mesh (:meth:`_mirror_built`) the blinks are left to the
+        bake's last pass, which symmetrizes them whole on the rig check's partners after the
+        lashes follow the lids: here the lash strip lying on a lower lid still had its own
+        motion, and a lid vertex whose mirror point lands on it (Rocketbox Adult_01) took its
+        average, rising a third as far as its neighbours (the closed lid's zig-zag 3.7 -> 2.2 %)."""
         from .lid_follow import LID_FOLLOW
         from .shape_locality import symmetrize
 
         kinds = ("eyeBlink", "eyeWide", *LID_FOLLOW)
+        if FaceModel._mirror_built(prepared):
+            kinds = kinds[1:]
         rows = [i for i, n in enumerate(ICT_NAMES) if n[:-2] in kinds and n[-2:] in ("_L", "_R")]
         mirror = prepared._tensors.setdefault("mirror_map", {})
         out = np.array(deltas, copy=True)

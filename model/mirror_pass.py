@@ -18,6 +18,22 @@ accuracy (0.117 / 0.135 / 0.098 / 0.169 -> 0.118 / 0.138 / 0.100 / 0.171): the s
 out where the mirror point lies 2-5 mm off, and ICT's identities and their true shapes are that
 asymmetric; closing the welded tongue's vertex set under the partners cost stylized 0.135 ->
 0.137 and is not needed (the tongue's rim is symmetrized here).
+
+A **mirror-built** mesh (:func:`is_mirror_built`: modelled on one half and mirrored, as game
+avatars are; its vertices pair up across its symmetry plane to well under a millimetre) has
+the whole of each pair's shapes symmetrized here, the blink too: an artist's rig on such a mesh
+is exact mirror images, and the stages before this one leave it a few % apart (the early
+symmetrize fades out where mirror points lie 2-5 mm apart, the lid solver and the rigid parts
+act per side). Measured after :func:`model.mirror_match.mirror_plane` refits the plane to the
+end (before, the symmetry plane sat 1.6 mm off Rocketbox Adult_01's, which put every mirror
+point 3 mm off): Rocketbox Adult_01's check mirror error 8.5 / 12.8 % (median / worst pair) ->
+2.3 / 9.3 % with the change-only pass, 0.1 / 1.3 % whole. Other meshes keep the change-only
+pass: symmetrizing every mesh's whole shapes cost held-out stylized ICT 0.118 -> 0.120 (its
+warps are asymmetric; ``python -m training evaluate --harder --num-cases 4 --no-classical``),
+and no stylized case is mirror-built (<= 6 % of the vertices paired within
+:data:`MIRROR_BUILT_TOL`; the Rocketbox avatars 38-49 %, the scans 0 %; one unseen case on
+ICT's own topology 69 %, its error unchanged): with the gate, held-out 0.090 / 0.119 / 0.082 /
+0.154 (unseen / stylized / hard unseen / hard stylized, before) -> 0.090 / 0.118 / 0.082 / 0.154.
 """
 
 from __future__ import annotations
@@ -28,11 +44,28 @@ import numpy as np
 
 from .facs import ICT_NAMES
 
-# pairs left as the bake made them: the blink's lids are solved on each eye's own geometry to
-# meet (model.eyelids) and symmetrized there already (FaceModel._symmetrize_lids); averaged
-# with the other eye's mirror image here they no longer covered the eyeball (Rocketbox
-# Adult_01: 97 / 92 % cover, worst column 88 / 75 %; the check needs 90 %)
+# pairs the change-only pass leaves as the bake made them: the blink's lids are solved on each
+# eye's own geometry to meet (model.eyelids) and symmetrized there already
+# (FaceModel._symmetrize_lids); averaged with the other eye's mirror image here they no longer
+# covered the eyeball (Rocketbox Adult_01 with the plane of two refits, 1.6 mm off: 97 / 92 %
+# cover, worst column 88 / 75 %; the check needs 90 %). A mirror-built mesh's whole pass takes
+# them too: on the refitted plane the Rocketbox avatars' closed lids cover 100 % of both eyeballs
 KEEP_SIDED = ("eyeBlink",)
+# canonical units (the mesh's RMS radius is 1; ~0.25 mm on a head): a vertex whose reflection
+# lies this close to a vertex has a mirrored twin. Rocketbox Adult_01 / 02: 49 / 38 % of their
+# vertices; ICT's held-out heads 1-16 % (one of 16: 69 %, its shapes unchanged by the whole
+# pass), stylized 1-6 %, the demo head 12 %, the scans 0 %
+MIRROR_BUILT_TOL = 0.002
+MIRROR_BUILT_SHARE = 0.25  # of the vertices with a mirrored twin: the mesh is mirror-built
+
+
+def is_mirror_built(distance: np.ndarray) -> bool:
+    """Whether a mesh was built mirrored: ``distance`` (V,) of each reflected vertex to the
+    nearest vertex (canonical units; :func:`model.mirror_match.mirror_plane`'s last return),
+    within :data:`MIRROR_BUILT_TOL` for :data:`MIRROR_BUILT_SHARE` of the vertices. A scan,
+    a sculpt or a remeshed head has no vertex twins however symmetric its surface."""
+    d = np.asarray(distance, dtype=np.float64)
+    return d.size > 0 and float(np.mean(d <= MIRROR_BUILT_TOL)) >= MIRROR_BUILT_SHARE
 
 
 @dataclass
@@ -84,20 +117,26 @@ def check_partners(
     geometry = cache.setdefault("partners", {})
     hits, normal, matched = mirror_correspondence(anchors, triangles, d, names, geometry)
     if "symmetric" not in cache:
-        cache["symmetric"] = is_mirror_symmetric(anchors, triangles, matched)
+        cache["symmetric"] = is_mirror_symmetric(
+            anchors, triangles, matched, d, names, cache.setdefault("two_refits", {})
+        )
     if not cache["symmetric"]:
         return None
     return MirrorPartners(hits, np.asarray(normal, np.float64), matched, anchors.frame)
 
 
 def symmetrize_pairs(
-    deltas: np.ndarray, partners: MirrorPartners, editable: np.ndarray, names: tuple[str, ...] = ICT_NAMES
+    deltas: np.ndarray,
+    partners: MirrorPartners,
+    editable: np.ndarray,
+    names: tuple[str, ...] = ICT_NAMES,
+    keep_sided: tuple[str, ...] = KEEP_SIDED,
 ) -> np.ndarray:
     """(S, V, 3) float32 input axes: each ``_L``/``_R`` pair of ``deltas`` (S, V, 3) made mirror
     images on ``partners``: at a matched vertex that is ``editable`` (V,) bool, ``_L`` becomes
     the average of itself and the mirror image of ``_R``, then ``_R`` the mirror image of that;
     elsewhere both unchanged. Unsided shapes are left as they are (the first symmetrize evened
-    them out), and the pairs of :data:`KEEP_SIDED`."""
+    them out), and the pairs named in ``keep_sided`` (default :data:`KEEP_SIDED`)."""
     # a vertex reads its partner's triangle whatever its corners are (the tongue's still
     # vertices too: read, never written; the skin's partners are never on a rigid piece, the
     # check pairs each piece with its mirror piece)
@@ -106,7 +145,7 @@ def symmetrize_pairs(
     out = np.array(deltas, dtype=np.float32, copy=True)
     index = {n: i for i, n in enumerate(names)}
     for name, left in index.items():
-        if not name.endswith("_L") or name[:-2] + "_R" not in index or name[:-2] in KEEP_SIDED:
+        if not name.endswith("_L") or name[:-2] + "_R" not in index or name[:-2] in keep_sided:
             continue
         right = index[name[:-2] + "_R"]
         dl = frame.vectors_to_canonical(np.asarray(deltas[left], dtype=np.float64))

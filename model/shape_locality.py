@@ -264,7 +264,8 @@ def mirror_map(
     """Mirror correspondence of the canonical mesh across its symmetry plane, on the surface
     (the mesh need not have mirrored vertices, only a mirrored shape).
 
-    Starts from ``x = 0`` and refits the plane (normal, offset) twice from nearest-vertex pairs.
+    Starts from ``x = 0`` and refits the plane (normal, offset) from nearest-vertex pairs until
+    a refit no longer brings them closer (:func:`model.mirror_match.mirror_plane`).
     ``weights`` (V,) >= 0: how much each vertex counts in the share (None: all alike).
     Returns (hits: :class:`model.transfer.ClosestHits` of each reflected vertex on the mesh, or
     None when the mesh is clearly asymmetric (checked on vertices first: a closest-point pass
@@ -282,7 +283,7 @@ def mirror_map(
     cache = {} if cache is None else cache
     if "plane" not in cache:
         cache["plane"] = _mirror_plane(v, t)
-    normal, offset, reflection, near = cache["plane"]
+    normal, offset, reflection, near = cache["plane"][:4]
     if float(weight[near].sum()) < SYMMETRIC_SHARE:
         return None, np.zeros(len(v), bool), reflection, float(weight[near].sum())
     if "hits" not in cache:
@@ -294,14 +295,15 @@ def mirror_map(
 
 def _mirror_plane(v: np.ndarray, t: np.ndarray):
     """(normal, offset, reflection (3, 3), near (V,) bool: a vertex lies within SYMMETRY_FADE
-    of the reflected mesh) of the mesh's symmetry plane, from nearest-vertex pairs
-    (:func:`model.mirror_match.mirror_plane`)."""
+    of the reflected mesh, distance (V,) of each reflected vertex to the nearest vertex) of the
+    mesh's symmetry plane, from nearest-vertex pairs (:func:`model.mirror_match.mirror_plane`;
+    the distance tells a mirror-built mesh, :func:`model.mirror_pass.is_mirror_built`)."""
     from .mirror_match import mirror_plane
 
     normal, offset, reflection, dist = mirror_plane(v, t, SYMMETRY_FADE)
     # a surface point within SYMMETRY_FADE has a vertex within SYMMETRY_FADE + an edge length
     edge = float(np.median(np.linalg.norm(v[t[:, 0]] - v[t[:, 1]], axis=1))) if len(t) else 0.0
-    return normal, offset, reflection, dist <= SYMMETRY_FADE + edge
+    return normal, offset, reflection, dist <= SYMMETRY_FADE + edge, dist
 
 
 def _mirror_partners(v: np.ndarray, t: np.ndarray, normal: np.ndarray, offset: float, reflection: np.ndarray):

@@ -3,7 +3,9 @@
 shape within the rig check's 5 %. Before :mod:`model.mirror_pass` Rocketbox Adult_02's network
 bake failed 9 pairs (mouthLowerDown 20 %, mouthUpperUp 18 %, noseSneer 11 %, mouthDimple 10 %,
 mouthPress 10 %, ...: the lip slit's partners and the welded tongue, see
-``benchmarks/mirror_stages.py``)."""
+``benchmarks/mirror_stages.py``). Rocketbox Adult_01 (mirror-built, its symmetry plane 1.6 mm off
+``x = 0``) failed 16 pairs at 5-13 % until the plane was refitted to the end and its whole
+shapes symmetrized (:func:`model.mirror_pass.is_mirror_built`); now <= 1.3 %."""
 
 from __future__ import annotations
 
@@ -11,11 +13,10 @@ import pytest
 from realdev_helpers import prepared_realdev_head
 
 
-@pytest.fixture(scope="module")
-def adult_02():
+def _checked_bake(name: str):
     from model.rig_check import check_rig
 
-    fm, prepared, v, t, data = prepared_realdev_head("rocketbox_Female_Adult_02_ARKit.fbx", materials=True)
+    fm, prepared, v, t, data = prepared_realdev_head(name, materials=True)
     skin = fm.predict_skin_weights(prepared)
     deltas = fm.bake(prepared, skin)  # the shipped method: network
     return check_rig(
@@ -23,13 +24,24 @@ def adult_02():
     )
 
 
-def test_every_pair_is_a_mirror_image_within_5_percent(adult_02):
-    assert adult_02.info["symmetric"]
-    errors = {r.name: r.mirror_error_pct for r in adult_02.shapes if r.name.endswith("_L")}
+AVATARS = ["rocketbox_Female_Adult_02_ARKit.fbx", "rocketbox_Female_Adult_01.fbx"]
+
+
+@pytest.fixture(scope="module", params=AVATARS)
+def avatar(request):
+    return _checked_bake(request.param)
+
+
+def test_every_pair_is_a_mirror_image_within_5_percent(avatar):
+    assert avatar.info["symmetric"]
+    errors = {r.name: r.mirror_error_pct for r in avatar.shapes if r.name.endswith("_L")}
     assert len(errors) == 20 and all(e is not None for e in errors.values())
     over = {n: e for n, e in errors.items() if e > 5.0}
     assert not over, f"pairs over 5 % mirror error: {over}"
 
 
-def test_the_symmetric_bake_flips_no_triangle(adult_02):
-    assert sum(r.flipped_triangles for r in adult_02.shapes) == 0
+def test_the_symmetric_bake_flips_no_triangle_and_closes_the_eyes(avatar):
+    assert sum(r.flipped_triangles for r in avatar.shapes) == 0
+    for name in ("eyeBlink_L", "eyeBlink_R"):
+        blink = next(r for r in avatar.shapes if r.name == name)
+        assert blink.eyeball_cover_pct is not None and blink.eyeball_cover_pct >= 90.0
