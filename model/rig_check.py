@@ -371,22 +371,26 @@ def face_anchors(
     skin_weights: np.ndarray | None = None,
     region_names: tuple[str, ...] | list[str] | None = None,
     frame=None,
+    align: bool = False,
 ) -> FaceAnchors:
     """Find the skin, the eye openings or eyeballs and the eye midpoint of a mesh (see
     :func:`check_rig` for the arguments); ``frame``: the mesh's canonical frame when already
-    fitted (:func:`model.frame.fit_frame` of these axes; None: fitted here)."""
+    fitted (:func:`model.frame.fit_frame` of these axes; None: fitted here, and with ``align``
+    turned to the face's symmetry plane as :func:`model.face_alignment.align_face` turns it)."""
     from .frame import fit_frame
 
     v = np.asarray(vertices, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
     if frame is None:
-        from .face_alignment import align_face
+        frame = fit_frame(v, t, up=up, forward=forward)
+        if align:
+            from .face_alignment import align_face
 
-        # a head that came a few degrees off its axes is judged upright: its eyeballs, static
-        # zones and mirror plane are found in the frame turned to its symmetry plane (the bake
-        # turns the same way before the network runs; a demo head turned 10 degrees lost its
-        # eyeballs and its symmetry in the check's own axes)
-        frame, _ = align_face(fit_frame(v, t, up=up, forward=forward), v, t)
+            # a head that came a few degrees off its axes is judged upright: its eyeballs,
+            # static zones and mirror plane are found in the frame turned to its symmetry plane
+            # (the bake turns the same way before the network runs; a demo head turned 10
+            # degrees lost its eyeballs and its symmetry in the check's own axes)
+            frame, _ = align_face(frame, v, t)
     canon = frame.to_canonical(v)
     skin = largest_component_mask(len(v), t) if skin_mask is None else np.asarray(skin_mask, bool)
     eyes = find_eye_openings(canon, t, skin)
@@ -789,7 +793,7 @@ def check_rig(
             f"the rig has deltas of shape {d_in.shape} and {len(names)} names for a mesh of "
             f"{len(v)} vertices; bake the rig on this mesh (same vertex count and order)"
         )
-    anchors = face_anchors(v, t, up, forward, skin_mask, skin_weights, region_names)
+    anchors = face_anchors(v, t, up, forward, skin_mask, skin_weights, region_names, align=True)
     frame, canon, skin, eyes = anchors.frame, anchors.canonical, anchors.skin, anchors.eyes
     eyeballs, mid, u, anchor_source = anchors.eyeballs, anchors.mid, anchors.eye_distance, anchors.source
     d = frame.vectors_to_canonical(d_in)
@@ -1144,7 +1148,7 @@ def mirror_errors(
     v = np.asarray(vertices, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
     names = list(names)
-    anchors = face_anchors(v, t, up, forward, None, skin_weights, region_names)
+    anchors = face_anchors(v, t, up, forward, None, skin_weights, region_names, align=True)
     d = anchors.frame.vectors_to_canonical(np.asarray(deltas, dtype=np.float64))
     hits, plane_normal, matched = mirror_correspondence(anchors, t, d, names)
     _, mass = _laplacian_on_referenced(anchors.canonical, t)
