@@ -447,6 +447,32 @@ def _mean_edge(v: np.ndarray, t: np.ndarray, own, rows: np.ndarray) -> np.ndarra
     return out
 
 
+def rival_hits(
+    vertices: np.ndarray,
+    triangles: np.ndarray,
+    reflected: np.ndarray,
+    hits: ClosestHits,
+    ids: np.ndarray,
+    reflection: np.ndarray,
+    min_cos: float,
+    radius: float,
+    rings: int,
+) -> tuple[np.ndarray, ClosestHits]:
+    """(rows, found): the vertices of ``ids`` (ascending) whose mirror point ``reflected`` (V,
+    3) has a rival on another sheet within ``radius``, and those rivals (:class:`ClosestHits`,
+    one row each): the closest point of the triangles facing the vertex's mirror image
+    (``min_cos``) more than ``rings`` edge rings from the corners of its hit in ``hits``. Used
+    by :func:`motion_sheet_hits` and the bake's lip-slit pass
+    (:func:`model.shape_locality.post_process`)."""
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    q = np.asarray(reflected, dtype=np.float64)
+    rivals = _Rivals(v, t, reflection, radius, _ring_reach(len(v), t, rings))
+    rows, found = rivals.search(ids, q, hits, min_cos)
+    close = found.distance <= radius
+    return rows[close], ClosestHits(*(x[close] for x in found))
+
+
 def motion_sheet_hits(
     vertices: np.ndarray,
     triangles: np.ndarray,
@@ -483,13 +509,7 @@ def motion_sheet_hits(
     f = np.asarray(fields, dtype=np.float64)
     if ids.size == 0 or f.size == 0 or len(triangles) == 0:
         return hits
-    v = np.asarray(vertices, dtype=np.float64)
-    t = np.asarray(triangles, dtype=np.int64)
-    q = np.asarray(reflected, dtype=np.float64)
-    rivals = _Rivals(v, t, reflection, radius, _ring_reach(len(v), t, rings))
-    rows, found = rivals.search(ids, q, hits, min_cos)
-    close = found.distance <= radius
-    rows, found = rows[close], ClosestHits(*(x[close] for x in found))
+    rows, found = rival_hits(vertices, triangles, reflected, hits, ids, reflection, min_cos, radius, rings)
     # a floor of 15 % of the largest motion: a vertex that barely moves decides nothing
     floor = (0.15 * float(np.sqrt(np.einsum("fvc,fvc->v", f, f).max()))) ** 2
     now = _mismatch(f, reflection, floor, rows, hits.corners[rows], hits.barycentric[rows])

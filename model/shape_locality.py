@@ -533,61 +533,32 @@ def _mismatch_terms(d: np.ndarray, hits, reflection: np.ndarray, names, ids: np.
     return diff, total
 
 
-def _ring_sets(v: np.ndarray, t: np.ndarray, seeds: list[np.ndarray]) -> list[np.ndarray]:
-    """For each array of seed vertices, the vertices within :data:`MIRROR_RINGS` edge rings."""
-    import scipy.sparse as sp
-
-    step = (_umbrella(len(v), t) != 0).astype(np.int8).tocsr()
-    out = []
-    for seed in seeds:
-        ones = np.ones(len(seed), np.int8)
-        ring = sp.csr_matrix((ones, (np.zeros(len(seed), int), seed)), shape=(1, len(v)))
-        for _ in range(MIRROR_RINGS):
-            ring = ring + ring @ step
-        out.append(ring.indices)
-    return out
-
-
 def _same_sheet_hits(canonical, triangles, d, hits, ids, reflected, reflection, names, floor):
     """(alt, mismatch (len(ids),)): ``alt`` a copy of ``hits`` where each vertex of ``ids``
-    (mirror point by a second sheet, motion mismatched) has the closest point on surface facing
-    its mirror image more than :data:`MIRROR_RINGS` rings from its hit, within
-    :data:`SYMMETRY_FADE`; ``mismatch`` the motion mismatch there (inf where none is found).
+    (ascending; mirror point by a second sheet, motion mismatched) has the closest point on
+    surface facing its mirror image more than :data:`MIRROR_RINGS` rings from its hit, within
+    :data:`SYMMETRY_FADE` (:func:`model.mirror_match.rival_hits`); ``mismatch`` the motion
+    mismatch there (inf where none is found).
 
     At a closed mouth's slit the reflected lower-lip row lands on the upper lip (or the other
     way round): two sheets a fraction of a mm apart, both facing the same way, so neither
     distance nor facing tells them apart; the sheet whose motion matches is the same lip."""
-    from scipy.spatial import cKDTree
+    from .mirror_match import rival_hits
+    from .transfer import ClosestHits
 
-    from .mirror_match import face_normals
-    from .transfer import ClosestHits, closest_points
-
-    v = np.asarray(canonical, dtype=np.float64)
-    t = np.asarray(triangles, dtype=np.int64)
-    fn, area2 = face_normals(v, t)
-    mirrored = fn @ reflection.T
-    centroid = v[t].mean(axis=1)
-    reach = SYMMETRY_FADE + float(np.linalg.norm(v[t] - centroid[:, None], axis=2).max())
-    tree = cKDTree(centroid)
+    ids = np.asarray(ids, dtype=np.int64)
     fields = [np.array(f, copy=True) for f in hits]
     found_mismatch = np.full(len(ids), np.inf)
-    rings = _ring_sets(v, t, [hits.corners[i] for i in ids])
-    for k, (i, near) in enumerate(zip(ids, tree.query_ball_point(reflected[ids], reach), strict=True)):
-        near = np.asarray(near, dtype=np.int64)
-        own = np.flatnonzero((t == i).any(axis=1))
-        like = (fn[near] @ mirrored[own].T).max(axis=1, initial=-np.inf) >= MIRROR_FACING
-        other = ~np.isin(t[near], rings[k]).any(axis=1)
-        near = near[like & other & (area2[near] > 0)]
-        if near.size == 0:
-            continue
-        found = closest_points(v, t[near], reflected[i : i + 1])
-        if found.distance[0] > SYMMETRY_FADE:
-            continue
-        alt = ClosestHits(near[found.triangle], *found[1:])
+    rows, found = rival_hits(
+        canonical, triangles, reflected, hits, ids, reflection, MIRROR_FACING, SYMMETRY_FADE, MIRROR_RINGS
+    )
+    for row, i in enumerate(rows):
+        # one vertex at a time, as the mismatch terms were always summed
+        alt = _rows(found, np.array([row]))
         diff, total = _mismatch_terms(d, alt, reflection, names, np.array([i]))
-        found_mismatch[k] = diff[0] / max(total[0] + floor, 1e-300)
-        for out, value in zip(fields, alt, strict=True):
-            out[i] = value[0]
+        found_mismatch[np.searchsorted(ids, i)] = diff[0] / max(total[0] + floor, 1e-300)
+    for out, value in zip(fields, found, strict=True):
+        out[rows] = value
     return ClosestHits(*fields), found_mismatch
 
 
