@@ -171,6 +171,13 @@ class PreparedMesh:
         return self.frame.orientation
 
     @property
+    def analysis_frame(self):
+        """The frame the parts and the eyeballs' gaze axes are found in: the input's frame
+        (:class:`model.frame.CanonicalFrame` of the input vertices), turned as the face
+        alignment turned the network's (:mod:`model.face_alignment`)."""
+        return self._tensors.get("analysis_frame", self._tensors.get("input_frame", self.frame))
+
+    @property
     def axes_warning(self) -> str | None:
         """One line when the given axes disagree strongly with a confident estimate, else None."""
         from .orientation import axes_warning
@@ -202,7 +209,7 @@ class PreparedMesh:
         if "rig_analysis_auto" not in self._tensors:
             from .rig_constraints import analyze_rig
 
-            frame = self._tensors.get("analysis_frame", self._tensors.get("input_frame", self.frame))
+            frame = self.analysis_frame
             head = self._tensors.get("head_region")
             self._tensors["rig_analysis_auto"] = analyze_rig(self.vertices, self.triangles, frame, head)
         return self._tensors["rig_analysis_auto"]
@@ -685,7 +692,8 @@ class FaceModel:
         def work(x: np.ndarray) -> np.ndarray:  # per input vertex -> per welded vertex (axis -2 or 0)
             return x if welding is None else welding.gather(x, axis=1 if x.ndim == 3 else 0)
 
-        if changed.any() or follow.any() or self._mirror_built(prepared):
+        mirror_built = self._mirror_built(prepared)
+        if changed.any() or follow.any() or mirror_built:
             partners = self._check_partners(prepared, work(deltas), skin, skin_weights)
         if partners is not None:
             from .mirror_pass import symmetrize_pairs
@@ -696,7 +704,7 @@ class FaceModel:
             # the symmetrize fades out where the mirror point lies 2-5 mm off (a near-symmetric
             # head's true shapes are a few mm asymmetric too; symmetrizing the whole shapes here
             # cost held-out stylized ICT 0.118 -> 0.120, model.mirror_pass)
-            if self._mirror_built(prepared):
+            if mirror_built:
                 # a mirror-built mesh (model.mirror_pass.is_mirror_built): its rig is exact
                 # mirror images, whole shapes (blink too), skin and what follows it alike
                 deltas = symmetrize_pairs(deltas, partners, soft | follow, keep_sided=())
@@ -720,7 +728,7 @@ class FaceModel:
         from .mirror_pass import is_mirror_built
 
         plane = prepared._tensors.get("mirror_map", {}).get("plane")
-        return plane is not None and len(plane) > 4 and is_mirror_built(plane[4])
+        return plane is not None and is_mirror_built(plane[4])
 
     def _check_partners(self, prepared: PreparedMesh, deltas: np.ndarray, skin: np.ndarray, skin_weights):
         """:class:`model.mirror_pass.MirrorPartners` of the input mesh (the rig check's), or

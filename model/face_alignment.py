@@ -23,9 +23,11 @@ low-poly Rocketbox 02 avatar turned 10 degrees about its up axis it found a 3.2 
 the bake's left and right shapes came out 80-100 % apart (rig check mirror error), its blinks
 covered a quarter of the eyeballs. The symmetry plane finds every real-dev mesh and the demo head
 turned 10 degrees (yaw or roll) to within 0.3 degrees of the plane found for it as it came
-(``benchmarks/realdev_variants.py``: rig check verdicts, yaw / roll 10 degrees, template ->
-plane: demo head 25 / 22 -> 0 / 0, Rocketbox 02 25 / 27 -> 7 / 6, Demosthenes 6 / 4 -> 0 / 0,
-Nefertiti 2 / 5 -> 0 / 0 before the check's own plane search) and does as well on held-out ICT
+(``benchmarks/realdev_variants.py``, end of session 8: rig check verdicts, yaw / roll 10
+degrees, template -> plane: demo head 25 / 22 -> 0 / 0, Rocketbox 02 25 / 10 -> 0 / 0,
+Rocketbox 01 32 / 1 -> 2 / 2, Nefertiti 27 / 23 -> 20 / 20, Demosthenes 0 / 0 -> 1 / 17: its
+sealed eyes are placed from the network's skin weights, which move on the rolled bust; over
+the five meshes upright and turned 254 -> 144) and does as well on held-out ICT
 (``python -m training evaluate --harder --num-cases 4 --no-classical``, network: template 0.090
 / 0.119 / 0.082 / 0.154, plane 0.090 / 0.119 / 0.082 / 0.155).
 """
@@ -62,14 +64,14 @@ PLANE_MAX_DEGREES = 20.0  # model.symmetry_plane.SPAN_DEGREES
 def _turn_to_x(normal: np.ndarray) -> np.ndarray:
     """(3, 3) the least rotation taking the unit ``normal`` (x > 0) to +x: a turn about an axis
     in the y-z plane, so yaw and roll only, no pitch."""
+    from .orientation import axis_rotation
+
     n = np.asarray(normal, np.float64) / np.linalg.norm(normal)
     axis = np.cross(n, [1.0, 0.0, 0.0])
     sin, cos = float(np.linalg.norm(axis)), float(n[0])
     if sin < 1e-12:
         return np.eye(3)
-    k = axis / sin
-    kx = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
-    return np.eye(3) + sin * kx + (1.0 - cos) * kx @ kx
+    return axis_rotation(axis / sin, sin, cos)
 
 
 @dataclass

@@ -438,6 +438,13 @@ class RegionFit:
     regions: int
 
 
+def axis_rotation(axis: np.ndarray, sin: float, cos: float) -> np.ndarray:
+    """``(3, 3)`` rotation about the unit ``axis`` (3,) by the angle whose sine and cosine are
+    given (Rodrigues: ``I + sin K + (1 - cos) K^2``, ``K`` the cross-product matrix of ``axis``)."""
+    k = np.array([[0.0, -axis[2], axis[1]], [axis[2], 0.0, -axis[0]], [-axis[1], axis[0], 0.0]])
+    return np.eye(3) + sin * k + (1.0 - cos) * (k @ k)
+
+
 def rotation_about_x(angle: float) -> np.ndarray:
     """``(3, 3)`` rotation by ``angle`` radians about X (Y toward Z for positive angles)."""
     c, s = np.cos(angle), np.sin(angle)

@@ -111,12 +111,13 @@ def analysis_from_groups(
 
 def gaze_rotation(direction: np.ndarray, degrees: float) -> np.ndarray:
     """(3, 3) rotation (canonical frame) turning the gaze (+Z) toward ``direction`` by ``degrees``."""
+    from .orientation import axis_rotation
+
     d = np.asarray(direction, dtype=np.float64)
     axis = np.cross([0.0, 0.0, 1.0], d)
     axis /= np.linalg.norm(axis)
     a = np.radians(degrees)
-    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
-    return np.eye(3) + np.sin(a) * k + (1 - np.cos(a)) * (k @ k)
+    return axis_rotation(axis, np.sin(a), np.cos(a))
 
 
 def eye_look_rotation(name: str, side: str) -> np.ndarray | None:

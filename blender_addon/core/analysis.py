@@ -109,11 +109,7 @@ def painted_analysis(
     if head_is_mask:
         head = np.ones(len(index), dtype=np.float32)
     parts = {n[len(PREFIX) :]: w[:, j] for j, n in enumerate(names) if n != HEAD_GROUP}
-    frame = (
-        prepared._tensors.get("analysis_frame", prepared._tensors.get("input_frame", prepared.frame))
-        if hasattr(prepared, "_tensors")
-        else prepared.frame
-    )
+    frame = prepared.analysis_frame if hasattr(prepared, "analysis_frame") else prepared.frame
     return submodule("rig_constraints").analysis_from_groups(vertices, triangles, frame, head, parts)
 
 
