@@ -59,6 +59,9 @@ def install(version: str) -> str:
         "pip",
         "install",
         "-q",
+        # Each bpy wheel is ~350 MB: caching three of them (and pip's download buffer for the
+        # cache) filled a CI disk once; the target folder is the only copy we need.
+        "--no-cache-dir",
         "--no-deps",
         "--target",
         str(tmp),
