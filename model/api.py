@@ -50,6 +50,11 @@ BAKE_METHODS = ("network", "registration", "hybrid", "mixed")
 # shapes) and the network's for the jaw and mouth (where the registered template, which has no
 # mouth socket, drags an avatar's inner mouth out between the lips as a flat slab)
 MIXED_NETWORK_GROUPS = ("jaw", "mouth")
+# ... and the network's eye shapes too where the registration found no eye openings to pin the
+# template's eyes on (sealed sculpted eyes, busts): there its lids slid over the closed eye and
+# the brow (Demosthenes, rig check: 10 eye shapes with 32-65 % of their motion outside their
+# regions -> 0 verdicts with the network's eyes; benchmarks/realdev_check.py --methods mixed)
+MIXED_SEALED_EYE_GROUPS = ("eyes",)
 # hybrid: a vertex takes the registration's shapes with weight exp(-(r / HYBRID_DISTANCE)^2),
 # r = its distance to the registered template in canonical units (1 = the mesh's RMS radius,
 # so 0.02 is about 2 mm on a head); elsewhere the network's. 0.02 was the best of
@@ -616,7 +621,8 @@ class FaceModel:
         (:mod:`model.classical_rig`); ``"hybrid"`` the registration's shapes where the template
         fits the mesh closely (within about :data:`HYBRID_DISTANCE` canonical units), the
         network's elsewhere; ``"mixed"`` the hybrid's shapes for brows, eyes, cheeks and nose,
-        the network's for jaw and mouth (:data:`MIXED_NETWORK_GROUPS`). The methods but the
+        the network's for jaw and mouth (:data:`MIXED_NETWORK_GROUPS`), and for the eyes where
+        the registration found no eye openings (:data:`MIXED_SEALED_EYE_GROUPS`). The methods but the
         network use ICT-FaceKit's template: ``ict`` None
         (default) for the one shipped in ``model/data/ict_template.npz``
         (:mod:`model.ict_template`), or an :class:`model.ict.ICTModel` / ICT-FaceKit folder to use
@@ -866,7 +872,7 @@ class FaceModel:
         if method == "network":
             canonical = self._to_numpy(self.net.bake(rig))
         else:
-            reg_deltas, residual = self._registration_deltas(prepared, ict)
+            reg_deltas, residual, eye_landmarks = self._registration_deltas(prepared, ict)
             if method == "registration":
                 canonical = reg_deltas
             else:
@@ -876,7 +882,8 @@ class FaceModel:
                 if method == "mixed":
                     from .facs import FACS_GROUPS
 
-                    keep = [ICT_NAMES.index(n) for g in MIXED_NETWORK_GROUPS for n in FACS_GROUPS[g]]
+                    groups = MIXED_NETWORK_GROUPS + (() if eye_landmarks else MIXED_SEALED_EYE_GROUPS)
+                    keep = [ICT_NAMES.index(n) for g in groups for n in FACS_GROUPS[g]]
                     canonical[keep] = net[keep]
         if self.short_edges:
             from .short_edges import move_together
@@ -939,9 +946,10 @@ class FaceModel:
         out[rows] = again[rows]
         return out
 
-    def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray]:
-        """Canonical (53, S, 3) float32 deltas of the classical rig and (S,) residuals, cached
-        on the PreparedMesh (registration does not depend on the network)."""
+    def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Canonical (53, S, 3) float32 deltas of the classical rig, (S,) residuals and whether
+        both eye openings pinned the template's eyes (:attr:`model.classical_rig.Registration.eye_landmarks`),
+        cached on the PreparedMesh (registration does not depend on the network)."""
         from .classical_rig import register_ict, transfer_expressions
         from .ict import ICTModel, load_ict
         from .ict_template import ICTTemplate, as_template
@@ -953,7 +961,7 @@ class FaceModel:
             model = ict if ict is None or isinstance(ict, (ICTModel, ICTTemplate)) else load_ict(ict)
             model = as_template(model)
             reg = register_ict(model, prepared.canonical.astype(np.float64), prepared.triangles_seen)
-            prepared._tensors[key] = (transfer_expressions(model, reg), reg.residual)
+            prepared._tensors[key] = (transfer_expressions(model, reg), reg.residual, reg.eye_landmarks)
         return prepared._tensors[key]
 
     def decode(

@@ -63,7 +63,8 @@ class Registration:
     hits: (V,) closest points of the target vertices on the deformed template; residual: (V,)
     their distances; landmarks: number of opening loops used (0, 2 or 3); similarity: ICT cm ->
     canonical; seconds: wall time per stage (``similarity``: openings and ICP, ``nonrigid``,
-    ``correspondence``).
+    ``correspondence``); eye_landmarks: both eye openings were found and pinned the template's
+    eyes (False on sealed eyes: the template's eyes then sit where the surface fit put them).
     """
 
     crop: str
@@ -77,6 +78,7 @@ class Registration:
     landmarks: int
     similarity: Similarity
     seconds: dict
+    eye_landmarks: bool = False
 
 
 def skin_mask(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
@@ -312,6 +314,7 @@ def register_ict(
         landmarks=sum(k in t_open for k in ("eye_left", "eye_right", "mouth")) if len(lm_ids) else 0,
         similarity=sim,
         seconds=seconds,
+        eye_landmarks=len(lm_ids) > 0 and all(k in t_open for k in ("eye_left", "eye_right")),
     )
 
 
