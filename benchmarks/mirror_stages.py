@@ -55,18 +55,12 @@ def stages(fm, prep, skin_in):
         c = fm._symmetrize_lids(prep, c)
         out.append(("lids", to_input(c)))
     c = np.asarray(c, dtype=np.float32)
-    base = to_input(c)  # what the last symmetrization evens out is the change from here
     if fm.static_area:
         from model.static_area import apply_static
 
         c = apply_static(c, prep.canonical, prep.triangles_seen, skin, anchors)
         out.append(("static", to_input(c)))
     d = to_input(c)
-    if fm.clothing_hold and prep.materials is not None:
-        from model.clothing import apply_clothing
-
-        d = apply_clothing(d, fm.clothing(prep, anchors))
-        out.append(("cloth", d))
     from model.parts import PART_INDEX
     from model.rig_constraints import apply_rig_constraints
 
@@ -84,19 +78,20 @@ def stages(fm, prep, skin_in):
     if partners is not None:
         from model.mirror_pass import symmetrize_pairs
 
-        soft = np.isin(analysis.parts.labels, [PART_INDEX[n] for n in ("skin", "tongue")])
-        follow = np.isin(analysis.parts.labels, [PART_INDEX[n] for n in ("lashes", "brows")])
+        parts = ("skin", "tongue", "lashes", "brows")
+        soft = np.isin(analysis.parts.labels, [PART_INDEX[n] for n in parts])
         if analysis.head is not None and analysis.head.has_body:
             soft &= analysis.head.weights > 0
-            follow &= analysis.head.weights > 0
-        before, wb = d, work(base)
-        if fm._mirror_built(prep):  # whole shapes, the blink too (model.mirror_pass)
-            w = symmetrize_pairs(work(d), partners, work(soft | follow), keep_sided=())
-        else:
-            evened = wb + symmetrize_pairs(work(d) - wb, partners, work(soft))
-            w = symmetrize_pairs(evened, partners, work(follow))
+        before = d
+        # whole shapes, the blink too, wherever the check judges the mesh symmetric (model.mirror_pass)
+        w = symmetrize_pairs(work(d), partners, work(soft), keep_sided=())
         d = w if welding is None else before + welding.spread(w - work(before), axis=1)
         out.append(("mirror", d))
+    if fm.clothing_hold and prep.materials is not None:
+        from model.clothing import apply_clothing
+
+        d = apply_clothing(d, fm.clothing(prep, anchors))
+        out.append(("cloth", d))
     if fm.flip_repair:
         d = fm._repair_flips(prep, d)
         out.append(("flips", d))

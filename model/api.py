@@ -653,16 +653,6 @@ class FaceModel:
 
             canonical = apply_static(canonical, prepared.canonical, prepared.triangles_seen, skin, anchors())
         deltas = prepared.scatter(self._from_canonical(prepared, canonical), axis=1)
-        if constrain and self.clothing_hold and prepared.materials is not None:
-            # a collar welded into the neck skin: still, told apart by its material
-            from .clothing import apply_clothing
-
-            deltas = apply_clothing(deltas, self.clothing(prepared, anchors()))
-        # the shapes as the symmetrize, the lids' re-symmetrization, the static cap (a scale per
-        # vertex, found from both eyes) and the clothing hold (by material; it stays still and
-        # the face away from it exactly as without materials) left them: the last
-        # symmetrization (model.mirror_pass) evens out only what the rigid constraints change
-        base = deltas
         if constrain:
             from .rig_constraints import apply_rig_constraints
 
@@ -670,27 +660,22 @@ class FaceModel:
             if self.welded_tongue:
                 analysis = self._with_welded_tongue(prepared, analysis, deltas, anchors)
             deltas = apply_rig_constraints(deltas, prepared.vertices, analysis, ICT_NAMES)
-        # the stages after the network's act on each side's own geometry (the welded tongue's
-        # cut, the rigid parts, the static hold): where the symmetrize found the mesh
-        # mirror-symmetric, the bake ends symmetrizing on the rig check's mirror partners
+        # the stages after the network's act on each side's own geometry (the lid solver, the
+        # welded tongue's cut, the rigid parts, the static hold), and the early symmetrize fades
+        # out where a mirror point lies 2-5 mm off: wherever the rig check judges the mesh
+        # mirror-symmetric, the bake ends symmetrizing whole shapes on the check's own mirror
+        # partners (model.mirror_pass)
         from .parts import PART_INDEX
 
         labels = (analysis if constrain else prepared.rig_analysis()).parts.labels
-        # the skin (the welded tongue too: its rim reads the mouth bag's motion); what follows
-        # it (lashes, brows: the constraints replaced their motion by the skin's) wholly; the
+        # the skin (the welded tongue too: its rim reads the mouth bag's motion) and what
+        # follows it (lashes, brows: the constraints replaced their motion by the skin's); the
         # rigid pieces keep their motion
-        soft = np.isin(labels, [PART_INDEX[n] for n in ("skin", "tongue")])
-        follow = np.isin(labels, [PART_INDEX[n] for n in ("lashes", "brows")])
+        soft = np.isin(labels, [PART_INDEX[n] for n in ("skin", "tongue", "lashes", "brows")])
         head = (analysis if constrain else prepared.rig_analysis()).head
         if head is not None and head.has_body:
             # below the neck nothing moves, exactly (model.head_region)
             soft &= head.weights > 0
-            follow &= head.weights > 0
-        changed = soft & np.any(deltas != base, axis=(0, 2))
-        # the rig check's partners cost seconds on a dense mesh (its lip-slit search): found
-        # only when a later stage changed the skin or there are pieces that follow it (a head
-        # with no welded tongue, clothing or body fade keeps the early symmetrization as is)
-        partners = None
         # on the welded surface (a seam's duplicates move together, and a mesh split at its
         # midline seam gets the welded mesh's partners); each duplicate takes its group's change
         welding = prepared.welding
@@ -698,27 +683,20 @@ class FaceModel:
         def work(x: np.ndarray) -> np.ndarray:  # per input vertex -> per welded vertex (axis -2 or 0)
             return x if welding is None else welding.gather(x, axis=1 if x.ndim == 3 else 0)
 
-        mirror_built = self._mirror_built(prepared)
-        if changed.any() or follow.any() or mirror_built:
-            partners = self._check_partners(prepared, work(deltas), skin, skin_weights)
+        partners = self._check_partners(prepared, work(deltas), skin, skin_weights)
         if partners is not None:
             from .mirror_pass import symmetrize_pairs
 
-            before, base, soft, follow = deltas, work(base), work(soft), work(follow)
-            deltas = work(deltas)
-            # on other meshes only what the stages after the network's changed is symmetrized:
-            # the symmetrize fades out where the mirror point lies 2-5 mm off (a near-symmetric
-            # head's true shapes are a few mm asymmetric too; symmetrizing the whole shapes here
-            # cost held-out stylized ICT 0.118 -> 0.120, model.mirror_pass)
-            if mirror_built:
-                # a mirror-built mesh (model.mirror_pass.is_mirror_built): its rig is exact
-                # mirror images, whole shapes (blink too), skin and what follows it alike
-                deltas = symmetrize_pairs(deltas, partners, soft | follow, keep_sided=())
-            else:
-                evened = base + symmetrize_pairs(deltas - base, partners, soft)
-                deltas = symmetrize_pairs(evened, partners, follow)
+            before = deltas
+            deltas = symmetrize_pairs(work(deltas), partners, work(soft), keep_sided=())
             if welding is not None:
                 deltas = before + welding.spread(deltas - work(before), axis=1)
+        if constrain and self.clothing_hold and prepared.materials is not None:
+            # a collar welded into the neck skin: still, told apart by its material (after the
+            # symmetrization: it pairs the collar's edge with the skin across the plane)
+            from .clothing import apply_clothing
+
+            deltas = apply_clothing(deltas, self.clothing(prepared, anchors()))
         if constrain and self.flip_repair:  # part of the constraints: after them, on the final shapes
             # (after the symmetrization: the repair has the last word, nothing flips; measured,
             # symmetrizing its changes and repairing again, twice, moved no pair over 0.5 % on

@@ -1,39 +1,45 @@
-"""The bake's last symmetrization: what the stages after :func:`model.shape_locality.symmetrize`
-changed, made mirror-symmetric on the rig check's own mirror partners. Numpy in, numpy out;
-input vertices, units and axes.
+"""The bake's last symmetrization: whole shapes made mirror-symmetric on the rig check's own
+mirror partners. Numpy in, numpy out; input vertices, units and axes.
 
-Why: the stages after the symmetrize act on each side's own geometry (the welded tongue's cut
-and the rigid parts, the static hold, the flip repair), and the check paired the lower lip's
-slit row with the upper lip. Measured with ``benchmarks/mirror_stages.py`` (the check's mirror
-error per pair after each stage): Rocketbox Adult_02 left the symmetrize at <= 3.8 % for every
-pair (the check's lip-slit partners fixed, :func:`model.mirror_match.motion_sheet_hits`) and
-the rigid-parts stage took its mouth shapes to 5-7 % (a tongue cut differently on the two
-sides). :meth:`model.api.FaceModel.bake` hands the difference between its final shapes and the
-network stage's (after the symmetrize and the lids' re-symmetrization) to :func:`symmetrize_pairs`
-on the skin and the welded tongue, on the partners of :func:`model.rig_check.mirror_correspondence`
-(the function the check measures with, in the check's frame to the last bit), symmetrizes the
-lashes and brows whole (they follow the skin), then repairs flips. Symmetrizing the whole shapes
-instead brought Rocketbox Adult_01 from 11 % to 1.6 % median pair error, but cost held-out ICT
-accuracy (0.117 / 0.135 / 0.098 / 0.169 -> 0.118 / 0.138 / 0.100 / 0.171): the symmetrize fades
-out where the mirror point lies 2-5 mm off, and ICT's identities and their true shapes are that
-asymmetric; closing the welded tongue's vertex set under the partners cost stylized 0.135 ->
-0.137 and is not needed (the tongue's rim is symmetrized here).
+Why: the stages after :func:`model.shape_locality.symmetrize` act on each side's own geometry
+(the lid solver, the welded tongue's cut and the rigid parts, the static hold, the flip
+repair), and the check paired the lower lip's slit row with the upper lip. Measured with
+``benchmarks/mirror_stages.py`` (the check's mirror error per pair after each stage): Rocketbox
+Adult_02 left the symmetrize at <= 3.8 % for every pair (the check's lip-slit partners fixed,
+:func:`model.mirror_match.motion_sheet_hits`) and the rigid-parts stage took its mouth shapes
+to 5-7 % (a tongue cut differently on the two sides). :meth:`model.api.FaceModel.bake` hands
+its shapes after the constraints to :func:`symmetrize_pairs` on the skin, the welded tongue,
+the lashes and the brows, on the partners of :func:`model.rig_check.mirror_correspondence` (the
+function the check measures with, in the check's frame to the last bit), then repairs flips.
+Until session 8 only what the stages after the symmetrize changed was symmetrized on meshes
+that were not mirror-built: symmetrizing whole shapes on every mesh had cost held-out ICT
+accuracy (0.117 / 0.135 / 0.098 / 0.169 -> 0.118 / 0.138 / 0.100 / 0.171, with the plane of
+two refits and no symmetric-mesh gate); closing the welded tongue's vertex set under the
+partners cost stylized 0.135 -> 0.137 and is not needed (the tongue's rim is symmetrized here).
 
 A **mirror-built** mesh (:func:`is_mirror_built`: modelled on one half and mirrored, as game
-avatars are; its vertices pair up across its symmetry plane to well under a millimetre) has
-the whole of each pair's shapes symmetrized here, the blink too: an artist's rig on such a mesh
-is exact mirror images, and the stages before this one leave it a few % apart (the early
-symmetrize fades out where mirror points lie 2-5 mm apart, the lid solver and the rigid parts
-act per side). Measured after :func:`model.mirror_match.mirror_plane` refits the plane to the
-end (before, the symmetry plane sat 1.6 mm off Rocketbox Adult_01's, which put every mirror
-point 3 mm off): Rocketbox Adult_01's check mirror error 8.5 / 12.8 % (median / worst pair) ->
-2.3 / 9.3 % with the change-only pass, 0.1 / 1.3 % whole. Other meshes keep the change-only
-pass: symmetrizing every mesh's whole shapes cost held-out stylized ICT 0.118 -> 0.120 (its
-warps are asymmetric; ``python -m training evaluate --harder --num-cases 4 --no-classical``),
-and no stylized case is mirror-built (<= 6 % of the vertices paired within
-:data:`MIRROR_BUILT_TOL`; the Rocketbox avatars 38-49 %, the scans 0 %; one unseen case on
-ICT's own topology 69 %, its error unchanged): with the gate, held-out 0.090 / 0.119 / 0.082 /
-0.154 (unseen / stylized / hard unseen / hard stylized, before) -> 0.090 / 0.118 / 0.082 / 0.154.
+avatars are; its vertices pair up across its symmetry plane to well under a millimetre) had
+the whole of each pair's shapes symmetrized here since session 8, the blink too: an artist's
+rig on such a mesh is exact mirror images, and the stages before this one leave it a few %
+apart (the early symmetrize fades out where mirror points lie 2-5 mm apart, the lid solver and
+the rigid parts act per side). Measured after :func:`model.mirror_match.mirror_plane` refits
+the plane to the end: Rocketbox Adult_01's check mirror error 8.5 / 12.8 % (median / worst
+pair) -> 2.3 / 9.3 % with a change-only pass, 0.1 / 1.3 % whole.
+
+Since session 9 **every mesh the check judges mirror-symmetric** gets whole shapes symmetrized
+(:meth:`model.api.FaceModel.bake`; ``keep_sided=()``): the scans, remeshed and noisy heads
+have no vertex twins, and the change-only pass left them apart. Measured
+(``benchmarks/realdev_check.py``, ``benchmarks/realdev_variants.py``, rig check verdicts):
+Nefertiti 15 -> 0 (mirror 6.1 / 11.1 % -> 0.0 / 0.0), its turned, scaled, split and noisy
+variants 107 -> 4 in all; Rocketbox Adult_01 split in four 28 -> 8, with noise 23 -> 14; the
+demo head's median pair 1.0 -> 0.0 %; every blink still covers its eyes (the lids average
+with the other eye's mirror image once the plane has converged). Held-out ICT (``python -m
+training evaluate --harder --num-cases 4 --no-classical``, unseen / stylized / hard unseen /
+hard stylized): 0.090 / 0.119 / 0.082 / 0.154 -> 0.090 / 0.119 / 0.082 / 0.155 (session 8
+measured 0.118 -> 0.120 on stylized when the plane sat off and the pass ran on every mesh,
+asymmetric ones too; the check's gate leaves those alone). Its cost: the check's partners,
+about 1.2 s of CPU on a 20k head (``benchmarks/bake_breakdown.py``), which meshes without
+rigid parts or followers did not pay before.
 """
 
 from __future__ import annotations

@@ -5,7 +5,10 @@ bake failed 9 pairs (mouthLowerDown 20 %, mouthUpperUp 18 %, noseSneer 11 %, mou
 mouthPress 10 %, ...: the lip slit's partners and the welded tongue, see
 ``benchmarks/mirror_stages.py``). Rocketbox Adult_01 (mirror-built, its symmetry plane 1.6 mm off
 ``x = 0``) failed 16 pairs at 5-13 % until the plane was refitted to the end and its whole
-shapes symmetrized (:func:`model.mirror_pass.is_mirror_built`); now <= 1.3 %."""
+shapes symmetrized (:func:`model.mirror_pass.is_mirror_built`); now <= 1.3 %. The Nefertiti bust
+scan (no vertex twins, 96 % of its face paired by the check) failed 15 pairs at 5-11 % while only
+what the constraints changed was symmetrized; every mesh the check judges symmetric now has whole
+shapes symmetrized on its partners (session 9), 0.0 %."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ def _checked_bake(name: str):
     )
 
 
-AVATARS = ["rocketbox_Female_Adult_02_ARKit.fbx", "rocketbox_Female_Adult_01.fbx"]
+AVATARS = ["rocketbox_Female_Adult_02_ARKit.fbx", "rocketbox_Female_Adult_01.fbx", "nefertiti_bust_scan.obj"]
 
 
 @pytest.fixture(scope="module", params=AVATARS)
@@ -42,6 +45,8 @@ def test_every_pair_is_a_mirror_image_within_5_percent(avatar):
 
 def test_the_symmetric_bake_flips_no_triangle_and_closes_the_eyes(avatar):
     assert sum(r.flipped_triangles for r in avatar.shapes) == 0
+    if not avatar.info["eyeballs_visible"]:
+        return  # a bust's sculpted eyes: no eyeball for the lids to cover
     for name in ("eyeBlink_L", "eyeBlink_R"):
         blink = next(r for r in avatar.shapes if r.name == name)
         assert blink.eyeball_cover_pct is not None and blink.eyeball_cover_pct >= 90.0
