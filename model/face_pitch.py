@@ -26,8 +26,8 @@ import numpy as np
 
 RADIUS = 1.5  # eye distances around the nose tip: forehead, eyes, nose, mouth, chin
 TEMPLATE_RADIUS = 2.0  # ICT's face around its nose tip, wider so every mesh sample finds a match
-SAMPLES = 1500  # surface samples of the mesh's face
-ITERATIONS = 25  # the best start's refinement (it stops earlier once the pitch settles)
+SAMPLES = 1000  # surface samples of the mesh's face
+ITERATIONS = 20  # the best start's refinement (it stops earlier once the pitch settles)
 COARSE_SAMPLES = 500  # each start is tried with this many samples ...
 COARSE_ITERATIONS = 8  # ... and iterations
 TRIM = 0.8  # the closest share of the pairs that the fit uses (a beard, hair, a collar lie apart)
