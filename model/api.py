@@ -251,9 +251,10 @@ def prepare_mesh(
     (:func:`model.head_region.find_head_region`) is cut to its head for the network (the
     vertices with a head weight above 0). ``place_face``: move and scale the frame so the eyes lie
     where the network saw them in training (:mod:`model.face_placement`; a no-op for ICT-like
-    heads). ``align_face``: first turn the frame's yaw and roll to the ICT template's
-    (:mod:`model.face_alignment`; turns under half a degree or over 12 are left alone). Raises
-    the typed mesh errors of :mod:`model.errors`.
+    heads). ``align_face``: first turn the frame's yaw and roll to the face's symmetry plane and
+    its pitch beyond 20 degrees from ICT's face (:mod:`model.face_alignment`; turns under half a
+    degree are left alone), the head region then cut again in the turned frame. Raises the
+    typed mesh errors of :mod:`model.errors`.
     """
     from .geometry import compute_operators
     from .mesh_io import validate

@@ -1,5 +1,5 @@
 """Turn the face the way the network learned it: the canonical frame's yaw and roll corrected
-by the face's own symmetry plane.
+by the face's own symmetry plane, and (the bake's) a pitch far from ICT's face turned back.
 
 The canonical frame (:mod:`model.frame`) takes the input's axes as given (``up``/``forward``):
 a head tilted by a few degrees stays tilted, and the network reads canonical positions and their
@@ -30,6 +30,20 @@ sealed eyes are placed from the network's skin weights, which move on the rolled
 the five meshes upright and turned 254 -> 144) and does as well on held-out ICT
 (``python -m training evaluate --harder --num-cases 4 --no-classical``, network: template 0.090
 / 0.119 / 0.082 / 0.154, plane 0.090 / 0.119 / 0.082 / 0.155).
+
+Pitch (session 9): the plane keeps a nodding head's pitch. With ``pitch=True`` (the bake's
+:func:`model.api.prepare_mesh`; the rig check judges in the plane's frame as before) the face's
+pitch is fitted to ICT's face (:mod:`model.face_pitch`) and the part beyond
+:data:`PITCH_FREE_DEGREES` is turned out. Heads are modelled nodding: fitted as they come, the
+demo head -0.6 degrees, Nefertiti +4, the Rocketbox avatars -4.5 / -5, the Demosthenes bust -18
+(its head bent on the bust); each pitched 10-20 degrees is fitted to within 0.8 degrees of that
+less the pitch. Turning the whole fitted pitch out made the upright meshes worse (rig check,
+Demosthenes 0 -> 12 verdicts), so only a pitch beyond the band is treated as a wrong axis. On a
+body the head region is cut again in the turned frame (cut in the input's, a tilted bust gave
+the network another head), and :attr:`Alignment.face_pitch` lets the sealed-eye anchors find the
+nose tip along the face's own pitch. ``benchmarks/realdev_variants.py``, rig check verdicts
+before -> after: Demosthenes pitched 10 degrees 51 -> 0, rolled 17 -> 3; all meshes and
+variants 254 -> 185.
 """
 
 from __future__ import annotations
