@@ -138,7 +138,9 @@ class PreparedMesh:
         if hit is not None and hit[0] == key:
             return hit[1]
         skin = self.skin_component()
-        anchors = skin_anchors(self.canonical, self.triangles_seen, skin_weights, skin_mask=skin)
+        alignment = self._tensors.get("face_alignment")
+        pitch = 0.0 if alignment is None else alignment.face_pitch
+        anchors = skin_anchors(self.canonical, self.triangles_seen, skin_weights, skin_mask=skin, pitch=pitch)
         self._tensors["skin_anchors"] = (key, anchors)  # the latest only: skin weights may change
         return anchors
 
@@ -254,9 +256,10 @@ def prepare_mesh(
     (:func:`model.head_region.find_head_region`) is cut to its head for the network (the
     vertices with a head weight above 0). ``place_face``: move and scale the frame so the eyes lie
     where the network saw them in training (:mod:`model.face_placement`; a no-op for ICT-like
-    heads). ``align_face``: first turn the frame's yaw and roll to the ICT template's
-    (:mod:`model.face_alignment`; turns under half a degree or over 12 are left alone). Raises
-    the typed mesh errors of :mod:`model.errors`.
+    heads). ``align_face``: first turn the frame's yaw and roll to the face's symmetry plane and
+    its pitch beyond 20 degrees from ICT's face (:mod:`model.face_alignment`; turns under half a
+    degree are left alone), the head region then cut again in the turned frame. Raises the
+    typed mesh errors of :mod:`model.errors`.
     """
     from .geometry import compute_operators
     from .mesh_io import validate
@@ -273,17 +276,13 @@ def prepare_mesh(
     frame = _fit(w_vertices, w_triangles, up, forward, check_axes, rotation)
     subset, head, net_frame = None, None, frame
     net_vertices, net_triangles = w_vertices, w_triangles
+    head_frame = frame  # the frame the head region is found in
     if isolate_head:
         from .head_region import find_head_region
 
         head = find_head_region(w_vertices, w_triangles, frame)
-        keep = head.weights > 0
-        sub_tris = w_triangles[keep[w_triangles].all(1)]
-        if head.has_body and sub_tris.shape[0] > 0:
-            subset = np.flatnonzero(keep)
-            remap = np.full(w_vertices.shape[0], -1, dtype=np.int64)
-            remap[subset] = np.arange(subset.size)
-            net_vertices, net_triangles = w_vertices[subset], remap[sub_tris]
+        subset, net_vertices, net_triangles = _head_subset(w_vertices, w_triangles, head)
+        if subset is not None:
             # centre and scale of the head alone; the same axes (estimated ones: on the head)
             net_frame = _fit(net_vertices, net_triangles, up, forward, False, rotation)
             if frame.orientation is not None and net_frame.orientation is None:
@@ -294,7 +293,24 @@ def prepare_mesh(
 
         # the orientation the network was trained in (it reads positions: a few degrees of yaw
         # and roll cost a fifth of its held-out accuracy), before the placement (reads the eyes)
-        net_frame, alignment = align(net_frame, net_vertices, net_triangles)
+        net_frame, alignment = align(net_frame, net_vertices, net_triangles, pitch=True)
+        if head is not None and head.has_body and alignment.applied:
+            # the neck is cut again in the turned frame: cut in the input's, a tilted bust gave
+            # the network another head (the Demosthenes bust rolled 10 degrees: its sealed eyes,
+            # placed from the network's skin weights, came out 7 % closer together)
+            from dataclasses import replace
+
+            head_frame = replace(frame, rotation=alignment.rotation @ frame.rotation)
+            turned = find_head_region(w_vertices, w_triangles, head_frame)
+            cut = _head_subset(w_vertices, w_triangles, turned)
+            if cut[0] is not None:
+                head, (subset, net_vertices, net_triangles) = turned, cut
+                net_frame = _fit(net_vertices, net_triangles, up, forward, False, rotation)
+                net_frame = replace(net_frame, rotation=alignment.rotation @ net_frame.rotation)
+                if frame.orientation is not None and net_frame.orientation is None:
+                    net_frame.orientation = frame.orientation
+            else:
+                head_frame = frame
     placement, skin = None, None
     if place_face:
         from .face_landmarks import largest_component_mask
@@ -303,7 +319,8 @@ def prepare_mesh(
         # the face where the network learned to find it (a crown or back hair moves the centroid);
         # the skin component depends on the triangles alone: the bake's face anchors reuse it
         skin = largest_component_mask(len(net_vertices), net_triangles)
-        net_frame, placement = place(net_frame, net_vertices, net_triangles, skin)
+        pitch = 0.0 if alignment is None else alignment.face_pitch
+        net_frame, placement = place(net_frame, net_vertices, net_triangles, skin, pitch)
         if head is not None and head.has_body and placement is not None and placement.mid_after is not None:
             # a chin hanging below the neck's narrowest section (a bust's bent head) keeps the
             # face's motion: the head weights reach as far along the surface as a face does,
@@ -311,9 +328,9 @@ def prepare_mesh(
             from .head_region import with_face_reach
 
             # in the frame the head region was found in (its narrowest section's height)
-            mid = frame.to_canonical(net_frame.from_canonical(placement.mid_after[None]))[0]
-            u = placement.eye_distance_after * net_frame.scale / frame.scale
-            head = with_face_reach(head, frame.to_canonical(w_vertices), w_triangles, mid, u)
+            mid = head_frame.to_canonical(net_frame.from_canonical(placement.mid_after[None]))[0]
+            u = placement.eye_distance_after * net_frame.scale / head_frame.scale
+            head = with_face_reach(head, head_frame.to_canonical(w_vertices), w_triangles, mid, u)
             keep = head.weights > 0
             if subset is not None and keep.sum() > subset.size:
                 subset = np.flatnonzero(keep)
@@ -344,6 +361,20 @@ def prepare_mesh(
             head = replace(head, weights=welding.spread(head.weights))
         prepared._tensors["head_region"] = head
     return prepared
+
+
+def _head_subset(vertices: np.ndarray, triangles: np.ndarray, head):
+    """(subset (S,) int64 or None, vertices (S, 3), triangles re-indexed) of the vertices with a
+    head weight above 0; None and the mesh as it is for a head without a body (or no triangle
+    left)."""
+    keep = head.weights > 0
+    sub_tris = triangles[keep[triangles].all(1)]
+    if not head.has_body or sub_tris.shape[0] == 0:
+        return None, vertices, triangles
+    subset = np.flatnonzero(keep)
+    remap = np.full(vertices.shape[0], -1, dtype=np.int64)
+    remap[subset] = np.arange(subset.size)
+    return subset, vertices[subset], remap[sub_tris]
 
 
 def _fit(vertices, triangles, up, forward, check_axes, rotation):

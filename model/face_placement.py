@@ -50,15 +50,23 @@ class Placement:
     moved: bool
 
 
-def place_face(frame, vertices: np.ndarray, triangles: np.ndarray, skin_mask: np.ndarray | None = None):
+def place_face(
+    frame,
+    vertices: np.ndarray,
+    triangles: np.ndarray,
+    skin_mask: np.ndarray | None = None,
+    pitch: float = 0.0,
+):
     """``(frame, Placement)``: ``frame`` (:class:`model.frame.CanonicalFrame` of ``vertices``
     (V, 3) input units, ``triangles`` (T, 3)) with its centre and scale adjusted so the eyes lie
     in the training range; the same frame object when they already do or no eyes are found.
-    ``skin_mask``: (V,) bool largest connected component when already known (else found here)."""
+    ``skin_mask``: (V,) bool largest connected component when already known (else found here);
+    ``pitch``: the face's pitch in ``frame`` (radians, :attr:`model.face_alignment.Alignment.face_pitch`)."""
     from .rig_check import face_anchors
 
     canonical = frame.to_canonical(vertices)
-    anchors = face_anchors(canonical, triangles, skin_mask=skin_mask)  # Y up, Z forward: canonical axes
+    # Y up, Z forward: canonical axes
+    anchors = face_anchors(canonical, triangles, skin_mask=skin_mask, pitch=pitch)
     if anchors.mid is None:
         return frame, Placement(anchors.source, None, None, None, None, False)
     # face_anchors fits its own frame on the canonical mesh (centre ~0, scale ~1): back to ours

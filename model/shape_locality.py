@@ -213,17 +213,20 @@ def skin_anchors(
     triangles: np.ndarray,
     skin_weights: np.ndarray | None = None,
     skin_mask: np.ndarray | None = None,
+    pitch: float = 0.0,
 ):
     """:func:`model.rig_check.face_anchors` of a canonical mesh, helped by the network's skin
     weights (V, K) over :data:`model.regions.REGION_NAMES`; the placement shared by the reach
     mask here and the static area of :mod:`model.static_area`. ``skin_mask``: (V,) bool largest
-    connected component when already known (:meth:`model.api.PreparedMesh.skin_component`)."""
+    connected component when already known (:meth:`model.api.PreparedMesh.skin_component`);
+    ``pitch``: the face's pitch in this frame (radians, :attr:`model.face_alignment.Alignment.face_pitch`)."""
     from .regions import REGION_NAMES
     from .rig_check import face_anchors
 
     return face_anchors(
-        canonical, triangles, skin_mask=skin_mask, skin_weights=skin_weights, region_names=REGION_NAMES
-    )
+        canonical, triangles, skin_mask=skin_mask, skin_weights=skin_weights, region_names=REGION_NAMES,
+        pitch=pitch,
+    )  # fmt: skip
 
 
 def apply_reach(

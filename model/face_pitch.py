@@ -1,0 +1,170 @@
+"""A face's pitch (its nod about the left-right axis) from its own surface, fitted to ICT's face.
+
+The symmetry plane (:mod:`model.symmetry_plane`) fixes yaw and roll but says nothing of pitch: a
+head nodding 10 degrees is as symmetric as an upright one. The network was trained on ICT-FaceKit
+in ICT's own orientation and reads canonical positions, so a nodded face is read as another face
+(the Demosthenes bust pitched 10 degrees: its sealed eyes were placed 2.7 eye distances off, and
+``jawOpen`` moved the static skull by 27 % of its peak).
+
+How: the front of the face (skin within :data:`RADIUS` eye distances of the nose tip, facing
+forward) is sampled by area and matched to ICT's neutral face by an ICP whose turn is about the
+canonical x axis only (a similarity in the sagittal plane: pitch, scale, translation); yaw and
+roll are already fixed. It starts from a few pitches (:data:`STARTS`) with the nose tips and
+eye distances matched, and the best trimmed fit wins. The pitch is the rotation about x that
+turns the mesh's canonical positions to ICT's orientation (apply
+``model.orientation.rotation_about_x(pitch) @ frame.rotation``).
+
+Pure numpy + scipy; ICT's face comes from the shipped template (:mod:`model.ict_template`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+RADIUS = 1.5  # eye distances around the nose tip: forehead, eyes, nose, mouth, chin
+TEMPLATE_RADIUS = 2.0  # ICT's face around its nose tip, wider so every mesh sample finds a match
+SAMPLES = 1000  # surface samples of the mesh's face
+ITERATIONS = 20  # the best start's refinement (it stops earlier once the pitch settles)
+COARSE_SAMPLES = 500  # each start is tried with this many samples ...
+COARSE_ITERATIONS = 8  # ... and iterations
+TRIM = 0.8  # the closest share of the pairs that the fit uses (a beard, hair, a collar lie apart)
+STARTS = (-30.0, -20.0, -10.0, 0.0, 10.0, 20.0, 30.0)  # degrees: initial pitches of the ICP
+FACING = 0.2  # a sample's normal has at least this forward (z) part in the started frame
+
+
+@dataclass
+class PitchFit:
+    """``pitch`` radians: the rotation about canonical x taking the mesh to ICT's orientation
+    (y toward z for positive angles); ``score``: the trimmed RMS distance of the fit in eye
+    distances; ``scale``: ICT centimetres per canonical unit of the mesh."""
+
+    pitch: float
+    score: float
+    scale: float
+
+
+def _nose_tip(points: np.ndarray, skin: np.ndarray, width_per_eye: float) -> tuple[np.ndarray, float] | None:
+    """(nose tip (3,), eye distance) of (V, 3) canonical points on the ``skin`` (V,) bool: the
+    most forward skin point in the upper 65 % of the skin's height near the midline, the eye
+    distance from the skin's width at its height (as :func:`model.rig_check._nose_tip_anchor`)."""
+    y = points[:, 1]
+    lo, hi = y[skin].min(), y[skin].max()
+    cand = np.flatnonzero(skin & (y > hi - 0.65 * (hi - lo)))
+    if cand.size == 0:
+        return None
+    tip = points[cand[np.argmax(points[cand, 2])]]
+    band = skin & (np.abs(y - tip[1]) < 0.05 * (hi - lo))
+    u = float(np.ptp(points[band, 0])) / width_per_eye
+    return (tip, u) if u > 0 else None
+
+
+@lru_cache(maxsize=1)
+def _template_face():
+    """(ICT face points (n, 3) cm within TEMPLATE_RADIUS eye distances of its nose tip, nose tip
+    (3,), eye distance cm, a scipy cKDTree of the points)."""
+    from scipy.spatial import cKDTree
+
+    from .ict_template import SKIN_STOP, TEMPLATE_PATH
+    from .rig_check import _WIDTH_PER_EYE_DISTANCE
+
+    with np.load(TEMPLATE_PATH) as data:
+        v = np.asarray(data["neutral"][:SKIN_STOP], np.float64)
+    found = _nose_tip(v, np.ones(len(v), bool), _WIDTH_PER_EYE_DISTANCE)
+    assert found is not None
+    tip, u = found
+    face = v[np.linalg.norm(v - tip, axis=1) < TEMPLATE_RADIUS * u]
+    return face, tip, u, cKDTree(face)
+
+
+def _face_samples(points, triangles, centres, normals, tip, u, rng) -> np.ndarray:
+    """(n, 3) area-weighted surface samples of the skin ``triangles`` (T, 3) with ``centres``
+    (T, 3) whose ``normals`` (T, 3, area-weighted) face forward, within :data:`RADIUS` eye
+    distances of the nose tip (3,), ``points`` (V, 3) in the same frame."""
+    area = np.linalg.norm(normals, axis=1)
+    near = np.linalg.norm(centres - tip, axis=1) < RADIUS * u
+    chosen = np.flatnonzero(near & (normals[:, 2] > FACING * area))
+    if chosen.size == 0:
+        return np.zeros((0, 3))
+    pick = chosen[rng.choice(chosen.size, size=SAMPLES, p=area[chosen] / area[chosen].sum())]
+    a, b = rng.random((2, SAMPLES))
+    fold = a + b > 1.0
+    a[fold], b[fold] = 1.0 - a[fold], 1.0 - b[fold]
+    tri = points[triangles[pick]]
+    return tri[:, 0] + a[:, None] * (tri[:, 1] - tri[:, 0]) + b[:, None] * (tri[:, 2] - tri[:, 0])
+
+
+def _rot_x(angle: float) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+
+
+def _icp(src, tree, target, pitch, scale, shift, iterations):
+    """(pitch, scale, shift, trimmed RMS) of ``scale * R_x(pitch) src + shift`` onto the
+    ``target`` points, from the given ones (radians; ``shift`` (3,)), at most ``iterations``."""
+    keep = max(3, int(TRIM * len(src)))
+    for _ in range(iterations):
+        d, idx = tree.query(scale * src @ _rot_x(pitch).T + shift)
+        sel = np.argpartition(d, keep - 1)[:keep]
+        p, q = src[sel], target[idx[sel]]
+        pc, qc = p - p.mean(0), q - q.mean(0)
+        # the turn about x taking p to q in the (y, z) plane, then the scale over all three axes
+        before = pitch
+        pitch = float(np.arctan2((pc[:, 1] * qc[:, 2] - pc[:, 2] * qc[:, 1]).sum(),
+                                 (pc[:, 1] * qc[:, 1] + pc[:, 2] * qc[:, 2]).sum()))  # fmt: skip
+        scale = float((pc @ _rot_x(pitch).T * qc).sum() / max(float((pc * pc).sum()), 1e-30))
+        shift = q.mean(0) - scale * p.mean(0) @ _rot_x(pitch).T
+        if abs(pitch - before) < 1e-5:
+            break
+    d, _ = tree.query(scale * src @ _rot_x(pitch).T + shift)
+    rms = float(np.sqrt(np.mean(np.partition(d, keep - 1)[:keep] ** 2)))
+    return pitch, scale, shift, rms
+
+
+def fit_pitch(
+    canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray | None = None
+) -> PitchFit | None:
+    """The pitch of a face whose yaw and roll are already those of the canonical frame.
+
+    canonical: (V, 3) float positions (x left-right, y up, z forward); triangles: (T, 3) int;
+    skin: (V,) bool the face's surface (None: the largest connected component). None when no
+    face is found to fit (no skin, no nose tip).
+    """
+    from .face_landmarks import largest_component_mask
+    from .rig_check import _WIDTH_PER_EYE_DISTANCE
+
+    v = np.asarray(canonical, np.float64)
+    t = np.asarray(triangles, np.int64)
+    skin = largest_component_mask(len(v), t) if skin is None else np.asarray(skin, bool)
+    if not skin.any():
+        return None
+    target, t_tip, t_u, tree = _template_face()
+    t = t[skin[t].all(axis=1)]
+    tri = v[t]
+    normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])  # (T, 3), twice the area
+    centres = tri.mean(axis=1)
+    best = None
+    for start in STARTS:
+        # the nose tip and the face's front are found in the started frame: a bust nodding 25
+        # degrees shows its brow further forward than its nose
+        a = np.radians(start)
+        turned = v @ _rot_x(a).T
+        found = _nose_tip(turned, skin, _WIDTH_PER_EYE_DISTANCE)
+        if found is None:
+            continue
+        tip, u = found
+        r = _rot_x(a).T
+        src = _face_samples(turned, t, centres @ r, normals @ r, tip, u, np.random.default_rng(0))
+        if len(src) == 0:
+            continue
+        scale0 = t_u / u
+        fit = _icp(src[:COARSE_SAMPLES], tree, target, 0.0, scale0, t_tip - scale0 * tip, COARSE_ITERATIONS)
+        if best is None or fit[3] < best[0][3]:
+            best = (fit, a, src)
+    if best is None:
+        return None
+    (pitch, scale, shift, _), a, src = best
+    pitch, scale, _, rms = _icp(src, tree, target, pitch, scale, shift, ITERATIONS)
+    return PitchFit(pitch=float(pitch + a), score=rms / t_u, scale=scale)
