@@ -432,12 +432,16 @@ class _Flips:
         area = np.linalg.norm(self.n0, axis=1)
         self.ok = area > 1e-12 * max(float(area.max()), 1e-30)
 
-    def _normals(self, p: np.ndarray) -> np.ndarray:
-        t = self.tris
+    def _normals(self, p: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        t = self.tris if rows is None else self.tris[rows]
         return np.cross(p[t[:, 1]] - p[t[:, 0]], p[t[:, 2]] - p[t[:, 0]])
 
-    def __call__(self, moved: np.ndarray) -> np.ndarray:
-        return self.ok & ((self.n0 * self._normals(moved)).sum(axis=1) < 0.0)
+    def __call__(self, moved: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """(T,) bool flipped triangles of ``moved (n, 3)``; with ``rows`` (R,) int, those rows'
+        only (R,) (the same values as the whole call's, row by row)."""
+        if rows is None:
+            return self.ok & ((self.n0 * self._normals(moved)).sum(axis=1) < 0.0)
+        return self.ok[rows] & ((self.n0[rows] * self._normals(moved, rows)).sum(axis=1) < 0.0)
 
 
 def _unflip(pts, tris, rho, phi, centre, angle, fixed, iterations: int = 200) -> np.ndarray:

@@ -463,11 +463,11 @@ def symmetrize(
         other = np.flatnonzero(take > 0.0)
     blend = blend[:, None]
 
-    def mirrored(field: np.ndarray) -> np.ndarray:  # (V, 3): the mirror image of a field
+    def mirrored(field: np.ndarray) -> np.ndarray:  # (S, V, 3): the mirror images of S fields
         image = transfer(field, hits)
         if other.size:
             w = take[other, None]
-            image[other] = (1.0 - w) * image[other] + w * transfer(field, _rows(alt, other))
+            image[:, other] = (1.0 - w) * image[:, other] + w * transfer(field, _rows(alt, other))
         # a vertex whose partner fades out (the gate) reads its own field in the same measure, so
         # the averages its neighbours read near it change smoothly too
         return np.where(
@@ -476,16 +476,20 @@ def symmetrize(
 
     full = d.copy()
     pairs, single = mirror_pairs(names)
-    for left, right in pairs:
-        if only is None or left in only or right in only:
-            full[left] = 0.5 * (d[left] + mirrored(d[right]))
-            full[right] = mirrored(full[left])
-    for s in single:
-        if only is None or s in only:
-            full[s] = 0.5 * (d[s] + mirrored(d[s]))
-    full = np.where(ok[None, :, None], full, d)  # never an average with an unmirrored field
-    out = blend * full + (1.0 - blend) * d
-    return out.astype(np.asarray(deltas).dtype)
+    # all shapes of a kind at once (the same arithmetic per shape as one at a time)
+    wanted = [(left, right) for left, right in pairs if only is None or left in only or right in only]
+    if wanted:
+        left, right = (list(side) for side in zip(*wanted, strict=True))
+        full[left] = 0.5 * (d[left] + mirrored(d[right]))
+        full[right] = mirrored(full[left])
+    single = [s for s in single if only is None or s in only]
+    if single:
+        full[single] = 0.5 * (d[single] + mirrored(d[single]))
+    np.copyto(full, d, where=~ok[None, :, None])  # never an average with an unmirrored field
+    # blend * full + (1 - blend) * d, in place (two fewer (S, V, 3) temporaries)
+    full *= blend
+    full += (1.0 - blend) * d
+    return full.astype(np.asarray(deltas).dtype)
 
 
 def mirror_mismatch(
