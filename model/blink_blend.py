@@ -183,16 +183,10 @@ def _settle_flips(
     triangle) around the triangles it flips: the network's lid and the closing share add up to
     a fold where the lids meet on a coarse mesh (one triangle per eye on the demo head). Each
     round halves the blend's share on the flipped triangles' vertices and their neighbours."""
-    import scipy.sparse as sp
-
-    from .eyelids import _Flips
+    from .eyelids import _corner_of, _Flips
 
     flipped = _Flips(pts, tris)
-    # (V, T) which triangles each vertex is a corner of
-    corner_of = sp.csr_matrix(
-        (np.ones(tris.size, dtype=bool), (tris.ravel(), np.repeat(np.arange(len(tris)), 3))),
-        shape=(len(pts), len(tris)),
-    )
+    corner_of = _corner_of(len(pts), tris)
 
     def triangles_at(vertices: np.ndarray) -> np.ndarray:
         return np.unique(corner_of[vertices].indices)

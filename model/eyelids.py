@@ -411,6 +411,15 @@ def _patch_adjacency(tris: np.ndarray, active: np.ndarray):
     return patch, sub, ((adj + adj.T) > 0).astype(np.float64)
 
 
+def _corner_of(num_vertices: int, tris: np.ndarray):
+    """(V, T) CSR bool: which triangles each vertex is a corner of."""
+    import scipy.sparse as sp
+
+    rows = tris.ravel()
+    cols = np.repeat(np.arange(len(tris)), tris.shape[1])
+    return sp.csr_matrix((np.ones(rows.size, dtype=bool), (rows, cols)), shape=(num_vertices, len(tris)))
+
+
 def _rotate(pts, rho, phi, centre, angle) -> np.ndarray:
     """Displacements of ``pts`` rotated by ``angle`` about the X axis through ``centre``."""
     new_phi = phi + angle
@@ -468,19 +477,31 @@ def _unflip(pts, tris, rho, phi, centre, angle, fixed, iterations: int = 200) ->
     still[fixed] = True
     frozen |= still[patch]
     flipped = _Flips(p, sub)
-    for _ in range(iterations):
-        bad = flipped(p + _rotate(p, rho_p, phi_p, centre, angle))
+    # averaged over the moving neighbours only: a still vertex far behind (the apex of a
+    # socket's fan) must not drag a whole lid edge back open (the weights and their sums are
+    # the same every round)
+    free = (~frozen).astype(np.float64)
+    moving_neighbours = np.maximum(adj @ free, 1.0)
+    may_turn = ~frozen & (degree > 0)
+    corner_of = _corner_of(n, sub)
+    moved = p + _rotate(p, rho_p, phi_p, centre, angle)
+    bad = flipped(moved)
+    for i in range(iterations):
         if not bad.any():
             break
         region = np.zeros(n, dtype=bool)
         region[sub[bad].ravel()] = True
         region |= (adj @ region.astype(np.float64)) > 0
-        region &= ~frozen & (degree > 0)
-        # averaged over the moving neighbours only: a still vertex far behind (the apex of a
-        # socket's fan) must not drag a whole lid edge back open
-        free = (~frozen).astype(np.float64)
-        mean = (adj @ (angle * free)) / np.maximum(adj @ free, 1.0)
+        region &= may_turn
+        mean = (adj @ (angle * free)) / moving_neighbours
         angle[region] = 0.5 * angle[region] + 0.5 * mean[region]
+        if i + 1 < iterations:
+            # a vertex's rotation depends on its own angle only: only the region's vertices
+            # move, and only the triangles with a corner among them are tested again
+            ids = np.flatnonzero(region)
+            moved[ids] = p[ids] + _rotate(p[ids], rho_p[ids], phi_p[ids], centre, angle[ids])
+            touched = np.unique(corner_of[ids].indices)
+            bad[touched] = flipped(moved, touched)
     for _ in range(20):
         # slivers that still flip: turn each one rigidly (its vertices share one angle)
         bad = flipped(p + _rotate(p, rho_p, phi_p, centre, angle))

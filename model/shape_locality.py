@@ -194,13 +194,18 @@ def reach_masks(
     table = load_table() if table is None else table
     local = (np.asarray(canonical, dtype=np.float64) - mid) / eye_distance
     out = np.ones((table["moving"].shape[0], len(local)))
+    far = REACH_INNER + REACH_MARGIN
+    # a vertex ``far`` or further from every point of the table is so from each shape's moving
+    # points (mask 0 in every shape, as a query would give): only the others are queried
+    near_any = cKDTree(table["points"]).query(local, distance_upper_bound=far)[0] < far
     for s, moving in enumerate(table["moving"]):
         if moving.any():
-            far = REACH_INNER + REACH_MARGIN
             points = table["points"][moving]
             # a vertex outside the moving points' box grown by ``far`` is at least ``far`` from
             # them (mask 0, as a query would give): only the vertices inside are queried
-            inside = np.all((local >= points.min(0) - far) & (local <= points.max(0) + far), axis=1)
+            inside = near_any & np.all(
+                (local >= points.min(0) - far) & (local <= points.max(0) + far), axis=1
+            )
             dist = np.full(len(local), np.inf)
             dist[inside] = cKDTree(points).query(local[inside], distance_upper_bound=far)[0]
             t = np.clip((far - np.minimum(dist, far)) / REACH_MARGIN, 0.0, 1.0)

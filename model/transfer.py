@@ -135,8 +135,11 @@ class _TriangleIndex:
         self.centroids, self.radius = centroids, radius
         used = np.unique(t)
         self.vertex_tree = cKDTree(v[used])
-        # bins: everything up to 2x the median radius, then doubling; keeps each bin's slack small
-        base = max(float(np.median(radius)) * 2.0, 1e-12)
+        # bins: everything up to the median radius, then doubling; keeps each bin's slack small
+        # (the search radius is a bin's largest triangle radius over the query's bound: a first
+        # bin up to twice the median cost a fifth more time at 20k vertices; any binning finds
+        # the same closest points, the bins only narrow the candidates)
+        base = max(float(np.median(radius)), 1e-12)
         level = np.zeros(len(t), dtype=np.int64)
         big = radius > base
         level[big] = np.ceil(np.log2(radius[big] / base)).astype(np.int64)
