@@ -174,7 +174,7 @@ class _TriangleIndex:
         best_t = np.zeros(len(q), dtype=np.int64)
         best_b = np.zeros((len(q), 3))
         for ids, tree, rmax in self.bins:
-            lists = tree.query_ball_point(q, r=bound + rmax + slack)
+            lists = tree.query_ball_point(q, r=bound + rmax + slack, return_sorted=True)
             counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(q))
             total = int(counts.sum())
             if total == 0:
@@ -190,9 +190,13 @@ class _TriangleIndex:
             if qi.size == 0:
                 continue
             bary, dist = self._distances(q, qi, ti)
-            # ties (a point on a shared edge) go to the smallest triangle index: deterministic
-            order = np.lexsort((ti, dist, qi))
-            first = order[np.r_[True, qi[order][1:] != qi[order][:-1]]]
+            # ties (a point on a shared edge) go to the smallest triangle index: deterministic.
+            # The pairs come by query, their triangles ascending (sorted lists of ascending
+            # ids), so each query's first pair at its smallest distance is the one
+            starts = np.flatnonzero(np.r_[True, qi[1:] != qi[:-1]])
+            lowest = np.minimum.reduceat(dist, starts)
+            at_min = np.flatnonzero(dist == np.repeat(lowest, np.diff(np.r_[starts, qi.size])))
+            first = at_min[np.r_[True, qi[at_min][1:] != qi[at_min][:-1]]]
             sel_q = qi[first]
             better = (dist[first] < best_d[sel_q]) | (
                 (dist[first] == best_d[sel_q]) & (ti[first] < best_t[sel_q])
