@@ -194,18 +194,13 @@ def reach_masks(
     table = load_table() if table is None else table
     local = (np.asarray(canonical, dtype=np.float64) - mid) / eye_distance
     out = np.ones((table["moving"].shape[0], len(local)))
-    far = REACH_INNER + REACH_MARGIN
-    # a vertex ``far`` or further from every point of the table is so from each shape's moving
-    # points (mask 0 in every shape, as a query would give): only the others are queried
-    near_any = cKDTree(table["points"]).query(local, distance_upper_bound=far)[0] < far
     for s, moving in enumerate(table["moving"]):
         if moving.any():
+            far = REACH_INNER + REACH_MARGIN
             points = table["points"][moving]
             # a vertex outside the moving points' box grown by ``far`` is at least ``far`` from
             # them (mask 0, as a query would give): only the vertices inside are queried
-            inside = near_any & np.all(
-                (local >= points.min(0) - far) & (local <= points.max(0) + far), axis=1
-            )
+            inside = np.all((local >= points.min(0) - far) & (local <= points.max(0) + far), axis=1)
             dist = np.full(len(local), np.inf)
             dist[inside] = cKDTree(points).query(local[inside], distance_upper_bound=far)[0]
             t = np.clip((far - np.minimum(dist, far)) / REACH_MARGIN, 0.0, 1.0)
@@ -468,11 +463,11 @@ def symmetrize(
         other = np.flatnonzero(take > 0.0)
     blend = blend[:, None]
 
-    def mirrored(field: np.ndarray) -> np.ndarray:  # (S, V, 3): the mirror images of S fields
+    def mirrored(field: np.ndarray) -> np.ndarray:  # (V, 3): the mirror image of a field
         image = transfer(field, hits)
         if other.size:
             w = take[other, None]
-            image[:, other] = (1.0 - w) * image[:, other] + w * transfer(field, _rows(alt, other))
+            image[other] = (1.0 - w) * image[other] + w * transfer(field, _rows(alt, other))
         # a vertex whose partner fades out (the gate) reads its own field in the same measure, so
         # the averages its neighbours read near it change smoothly too
         return np.where(
@@ -481,15 +476,13 @@ def symmetrize(
 
     full = d.copy()
     pairs, single = mirror_pairs(names)
-    # all shapes of a kind at once (the same arithmetic per shape as one at a time)
-    wanted = [(left, right) for left, right in pairs if only is None or left in only or right in only]
-    if wanted:
-        left, right = (list(side) for side in zip(*wanted, strict=True))
-        full[left] = 0.5 * (d[left] + mirrored(d[right]))
-        full[right] = mirrored(full[left])
-    single = [s for s in single if only is None or s in only]
-    if single:
-        full[single] = 0.5 * (d[single] + mirrored(d[single]))
+    for left, right in pairs:
+        if only is None or left in only or right in only:
+            full[left] = 0.5 * (d[left] + mirrored(d[right]))
+            full[right] = mirrored(full[left])
+    for s in single:
+        if only is None or s in only:
+            full[s] = 0.5 * (d[s] + mirrored(d[s]))
     np.copyto(full, d, where=~ok[None, :, None])  # never an average with an unmirrored field
     # blend * full + (1 - blend) * d, in place (two fewer (S, V, 3) temporaries)
     full *= blend
