@@ -443,7 +443,14 @@ class _Flips:
 
     def _normals(self, p: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         t = self.tris if rows is None else self.tris[rows]
-        return np.cross(p[t[:, 1]] - p[t[:, 0]], p[t[:, 2]] - p[t[:, 0]])
+        e1, e2 = p[t[:, 1]] - p[t[:, 0]], p[t[:, 2]] - p[t[:, 0]]
+        # the cross product written out: np.cross's products and differences (the same bits),
+        # without its axis shuffling (two thirds of a test's time on a lid's small patch)
+        n = np.empty_like(e1)
+        n[:, 0] = e1[:, 1] * e2[:, 2] - e1[:, 2] * e2[:, 1]
+        n[:, 1] = e1[:, 2] * e2[:, 0] - e1[:, 0] * e2[:, 2]
+        n[:, 2] = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+        return n
 
     def __call__(self, moved: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """(T,) bool flipped triangles of ``moved (n, 3)``; with ``rows`` (R,) int, those rows'
