@@ -75,8 +75,7 @@ def mirror_plane(
         normal, offset = np.asarray(start[0], dtype=np.float64), float(start[1])
 
     def reflect(normal: np.ndarray, offset: float) -> tuple[np.ndarray, np.ndarray]:
-        # (over the CPU's cores: each vertex's nearest vertex is its own, the same bits)
-        return tree.query(v - 2.0 * ((v @ normal) - offset)[:, None] * normal[None], workers=-1)
+        return tree.query(v - 2.0 * ((v @ normal) - offset)[:, None] * normal[None])
 
     def refit(normal: np.ndarray, offset: float, idx: np.ndarray, dist: np.ndarray):
         diff = v - v[idx]

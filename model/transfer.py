@@ -159,9 +159,7 @@ class _TriangleIndex:
     def query(self, q: np.ndarray) -> ClosestHits:
         import itertools
 
-        # (workers=-1: the k-d tree queries split over the CPU's cores; each point's answer is
-        # its own, so the results are the same bits)
-        d0, _ = self.vertex_tree.query(q, workers=-1)
+        d0, _ = self.vertex_tree.query(q)
         # relative slack so rounding in the tree's distances can never drop the true triangle
         slack = 1e-9 * (1.0 + np.abs(q).max(axis=1)) + 1e-12
         # an upper bound of each query's distance tighter than d0: the exact distance to the
@@ -170,13 +168,13 @@ class _TriangleIndex:
         bound = d0.copy()
         every = np.arange(len(q))
         for ids, tree, _ in self.bins:
-            _, nearest = tree.query(q, workers=-1)
+            _, nearest = tree.query(q)
             bound = np.minimum(bound, self._distances(q, every, ids[nearest])[1])
         best_d = np.full(len(q), np.inf)
         best_t = np.zeros(len(q), dtype=np.int64)
         best_b = np.zeros((len(q), 3))
         for ids, tree, rmax in self.bins:
-            lists = tree.query_ball_point(q, r=bound + rmax + slack, return_sorted=True, workers=-1)
+            lists = tree.query_ball_point(q, r=bound + rmax + slack, return_sorted=True)
             counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(q))
             total = int(counts.sum())
             if total == 0:
