@@ -183,19 +183,28 @@ def _settle_flips(
     triangle) around the triangles it flips: the network's lid and the closing share add up to
     a fold where the lids meet on a coarse mesh (one triangle per eye on the demo head). Each
     round halves the blend's share on the flipped triangles' vertices and their neighbours."""
-    from .eyelids import _Flips
+    from .eyelids import _corner_of, _Flips
 
     flipped = _Flips(pts, tris)
+    corner_of = _corner_of(len(pts), tris)
+
+    def triangles_at(vertices: np.ndarray) -> np.ndarray:
+        return np.unique(corner_of[vertices].indices)
+
     weight = np.ones(len(pts))
     diff = blend - geometric
     out = blend
-    for _ in range(rounds):
-        bad = flipped(pts + out)
+    bad = flipped(pts + out)
+    for i in range(rounds):
         if not bad.any():
             break
         region = np.unique(tris[bad])
         # the flipped triangles' vertices and one ring around them
-        ring = np.unique(tris[np.isin(tris, region).any(axis=1)])
+        ring = np.unique(tris[triangles_at(region)])
         weight[ring] *= 0.5
         out = geometric + weight[:, None] * diff
+        if i + 1 < rounds:
+            # only the triangles with a corner in the ring moved: the others keep their test
+            touched = triangles_at(ring)
+            bad[touched] = flipped(pts + out, touched)
     return out

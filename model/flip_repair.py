@@ -143,7 +143,6 @@ def _solve_free(
     a ring or two. Every term is continuous in ``pull`` and the anchor keeps the solution from
     depending much on a vertex joining the free set: nearly equal inputs (the numpy and torch
     runtimes) give nearly equal repairs."""
-    import scipy.sparse as sp
     import scipy.sparse.linalg as spla
 
     tri = topo.triangles_of(free)
@@ -153,6 +152,67 @@ def _solve_free(
     ids = np.flatnonzero(free)
     col = np.full(topo.n, -1)
     col[ids] = np.arange(ids.size)
+    if np.any(e[:, 0] == e[:, 1]):  # a triangle with a repeated corner: the general assembly
+        a, rhs = _normal_equations_sparse(original, e, w, target, col, ids)
+    else:
+        a, rhs = _normal_equations(original, e, w, target, col, ids)
+    return ids, spla.splu(a).solve(rhs)
+
+
+def _normal_equations(original, e, w, target, col, ids):
+    """(A (F, F) CSC, rhs (F, 3)) of the free vertices' least squares, ``A = B^T W B + ANCHOR I``
+    and ``rhs = B^T W known + ANCHOR original[ids]`` (B: the edges' differences on the free
+    columns, W the edge weights), assembled directly: the sums of
+    :func:`_normal_equations_sparse` (scipy's products, each entry summed over the edges in
+    ascending order) term for term, in the same order, so the same bits, without the sparse
+    products' overhead (measured 0.20 -> 0.175 s CPU for the 20k demo head's repair). Edges of
+    distinct corners only."""
+    import scipy.sparse as sp
+
+    n_free = ids.size
+    known = target.copy()
+    sign = np.array([1.0, -1.0])
+    cols = [col[e[:, 0]], col[e[:, 1]]]
+    for k in (0, 1):
+        is_free = cols[k] >= 0
+        known[~is_free] -= sign[k] * original[e[~is_free, k]]
+    # the entries of B W (row i: a free corner of edge k, value sign * w_k), by edge ascending
+    edge = np.arange(len(e))
+    row_i, row_k, row_v, other = [], [], [], []
+    for k in (0, 1):
+        is_free = cols[k] >= 0
+        row_i.append(cols[k][is_free])
+        row_k.append(edge[is_free])
+        row_v.append(sign[k] * w[is_free])
+        other.append(cols[1 - k][is_free])  # the edge's other corner's column (-1: kept)
+    row_i, row_k, row_v, other = (np.concatenate(x) for x in (row_i, row_k, row_v, other))
+    order = np.argsort(row_k, kind="stable")
+    row_i, row_k, row_v, other = row_i[order], row_k[order], row_v[order], other[order]
+    # A: (i, i) gets (sign w) * sign = w, (i, other) gets (sign w) * (-sign) = -w per edge
+    both = other >= 0
+    ai = np.concatenate([row_i, row_i[both]])
+    aj = np.concatenate([row_i, other[both]])
+    av = np.concatenate([row_v * np.where(row_v > 0, 1.0, -1.0), -np.abs(row_v[both])])
+    ak = np.concatenate([row_k, row_k[both]])
+    order = np.argsort(ak, kind="stable")  # each entry's terms in ascending edge order
+    ai, aj, av = ai[order], aj[order], av[order]
+    key, slot = np.unique(aj * n_free + ai, return_inverse=True)  # column-major, rows ascending
+    values = np.bincount(slot, weights=av, minlength=key.size)
+    rows, columns = key % n_free, key // n_free
+    values[rows == columns] += ANCHOR
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(columns, minlength=n_free))])
+    a = sp.csc_matrix((values, rows, indptr), shape=(n_free, n_free))
+    # rhs: each free row's (sign w_k) * known[k] summed over its edges ascending, then the anchor
+    rhs = np.stack(
+        [np.bincount(row_i, weights=row_v * known[row_k, c], minlength=n_free) for c in range(3)], axis=1
+    )
+    return a, rhs + ANCHOR * original[ids]
+
+
+def _normal_equations_sparse(original, e, w, target, col, ids):
+    """:func:`_normal_equations` by scipy's sparse products (any edges)."""
+    import scipy.sparse as sp
+
     rows = np.arange(len(e))
     # B x = x_a - x_b on the free columns; the kept vertices go to the right-hand side
     sign = np.array([1.0, -1.0])
@@ -170,7 +230,7 @@ def _solve_free(
     )
     bw = b.T.multiply(w[None, :]).tocsr()
     a = (bw @ b + ANCHOR * sp.identity(ids.size)).tocsc()
-    return ids, spla.splu(a).solve(bw @ known + ANCHOR * original[ids])
+    return a, bw @ known + ANCHOR * original[ids]
 
 
 def _ramp(cos: np.ndarray) -> np.ndarray:

@@ -18,8 +18,15 @@ _LAYER_NORM_EPS = 1e-5  # torch.nn.LayerNorm's default
 
 
 def gelu(x: np.ndarray) -> np.ndarray:
-    """x * Phi(x) with the exact normal CDF (torch's default GELU), in the dtype of x."""
-    return x * (0.5 * (1.0 + erf(x * _SQRT_HALF)))
+    """x * Phi(x) with the exact normal CDF (torch's default GELU), in the dtype of x; a new
+    array (x is left as it is)."""
+    # x * (0.5 * (1 + erf(x / sqrt 2))) in one buffer: the same operations in the same order
+    y = x * _SQRT_HALF
+    erf(y, out=y)
+    y += 1.0
+    y *= 0.5
+    y *= x
+    return y
 
 
 @dataclass
@@ -55,7 +62,11 @@ def layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarra
     mean = x.mean(-1, keepdims=True)
     centred = x - mean
     var = np.mean(centred * centred, -1, keepdims=True)
-    return centred / np.sqrt(var + _LAYER_NORM_EPS) * weight + bias
+    # centred / sqrt(var + eps) * weight + bias, in place (the same operations in the same order)
+    centred /= np.sqrt(var + _LAYER_NORM_EPS)
+    centred *= weight
+    centred += bias
+    return centred
 
 
 def spectral_diffusion(x: np.ndarray, mesh: MeshArrays, time: np.ndarray) -> np.ndarray:
