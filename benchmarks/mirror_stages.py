@@ -55,6 +55,7 @@ def stages(fm, prep, skin_in):
         c = fm._symmetrize_lids(prep, c)
         out.append(("lids", to_input(c)))
     c = np.asarray(c, dtype=np.float32)
+    base = to_input(c)  # what the last symmetrization evens out is the change from here
     if fm.static_area:
         from model.static_area import apply_static
 
@@ -76,15 +77,19 @@ def stages(fm, prep, skin_in):
 
     partners = fm._check_partners(prep, work(d), skin, skin_in)
     if partners is not None:
-        from model.mirror_pass import symmetrize_pairs
+        from model.mirror_pass import symmetrize_pairs, wants_whole
 
-        parts = ("skin", "tongue", "lashes", "brows")
-        soft = np.isin(analysis.parts.labels, [PART_INDEX[n] for n in parts])
+        soft = np.isin(analysis.parts.labels, [PART_INDEX[n] for n in ("skin", "tongue")])
+        follow = np.isin(analysis.parts.labels, [PART_INDEX[n] for n in ("lashes", "brows")])
         if analysis.head is not None and analysis.head.has_body:
             soft &= analysis.head.weights > 0
-        before = d
-        # whole shapes, the blink too, wherever the check judges the mesh symmetric (model.mirror_pass)
-        w = symmetrize_pairs(work(d), partners, work(soft), keep_sided=())
+            follow &= analysis.head.weights > 0
+        before, wb = d, work(base)
+        if wants_whole(prep._tensors.get("mirror_map", {})):  # whole shapes, the blink too
+            w = symmetrize_pairs(work(d), partners, work(soft | follow), keep_sided=())
+        else:
+            evened = wb + symmetrize_pairs(work(d) - wb, partners, work(soft))
+            w = symmetrize_pairs(evened, partners, work(follow))
         d = w if welding is None else before + welding.spread(w - work(before), axis=1)
         out.append(("mirror", d))
     if fm.clothing_hold and prep.materials is not None:

@@ -684,6 +684,9 @@ class FaceModel:
 
             canonical = apply_static(canonical, prepared.canonical, prepared.triangles_seen, skin, anchors())
         deltas = prepared.scatter(self._from_canonical(prepared, canonical), axis=1)
+        # the shapes as the symmetrize, the lids' re-symmetrization and the static cap left them:
+        # the last symmetrization (model.mirror_pass) evens out what the rigid constraints change
+        base = deltas
         if constrain:
             from .rig_constraints import apply_rig_constraints
 
@@ -691,22 +694,31 @@ class FaceModel:
             if self.welded_tongue:
                 analysis = self._with_welded_tongue(prepared, analysis, deltas, anchors)
             deltas = apply_rig_constraints(deltas, prepared.vertices, analysis, ICT_NAMES)
-        # the stages after the network's act on each side's own geometry (the lid solver, the
-        # welded tongue's cut, the rigid parts, the static hold), and the early symmetrize fades
-        # out where a mirror point lies 2-5 mm off: wherever the rig check judges the mesh
-        # mirror-symmetric, the bake ends symmetrizing whole shapes on the check's own mirror
-        # partners (model.mirror_pass)
+        # the stages after the network's act on each side's own geometry (the welded tongue's
+        # cut, the rigid parts, the static hold): where the symmetrize found the mesh
+        # mirror-symmetric, the bake ends symmetrizing on the rig check's mirror partners
+        from .mirror_pass import wants_whole
         from .parts import PART_INDEX
 
         labels = (analysis if constrain else prepared.rig_analysis()).parts.labels
-        # the skin (the welded tongue too: its rim reads the mouth bag's motion) and what
-        # follows it (lashes, brows: the constraints replaced their motion by the skin's); the
+        # the skin (the welded tongue too: its rim reads the mouth bag's motion); what follows
+        # it (lashes, brows: the constraints replaced their motion by the skin's) wholly; the
         # rigid pieces keep their motion
-        soft = np.isin(labels, [PART_INDEX[n] for n in ("skin", "tongue", "lashes", "brows")])
+        soft = np.isin(labels, [PART_INDEX[n] for n in ("skin", "tongue")])
+        follow = np.isin(labels, [PART_INDEX[n] for n in ("lashes", "brows")])
         head = (analysis if constrain else prepared.rig_analysis()).head
         if head is not None and head.has_body:
             # below the neck nothing moves, exactly (model.head_region)
             soft &= head.weights > 0
+            follow &= head.weights > 0
+        changed = soft & np.any(deltas != base, axis=(0, 2))
+        # a mirror-built mesh, or one whose mirror partners lie a few mm apart over much of its
+        # motion (a scan, a remeshed or noisy head: the early symmetrize fades out there), gets
+        # whole shapes symmetrized (model.mirror_pass.wants_whole); elsewhere the rig check's
+        # partners (~0.9 s on a 20k head) are found only when a later stage changed the skin or
+        # there are pieces that follow it
+        whole = wants_whole(prepared._tensors.get("mirror_map", {}))
+        partners = None
         # on the welded surface (a seam's duplicates move together, and a mesh split at its
         # midline seam gets the welded mesh's partners); each duplicate takes its group's change
         welding = prepared.welding
@@ -714,12 +726,21 @@ class FaceModel:
         def work(x: np.ndarray) -> np.ndarray:  # per input vertex -> per welded vertex (axis -2 or 0)
             return x if welding is None else welding.gather(x, axis=1 if x.ndim == 3 else 0)
 
-        partners = self._check_partners(prepared, work(deltas), skin, skin_weights)
+        if whole or changed.any() or follow.any():
+            partners = self._check_partners(prepared, work(deltas), skin, skin_weights)
         if partners is not None:
             from .mirror_pass import symmetrize_pairs
 
-            before = deltas
-            deltas = symmetrize_pairs(work(deltas), partners, work(soft), keep_sided=())
+            before, base, soft, follow = deltas, work(base), work(soft), work(follow)
+            deltas = work(deltas)
+            if whole:
+                # mirror images, whole shapes (blink too), skin and what follows it alike
+                deltas = symmetrize_pairs(deltas, partners, soft | follow, keep_sided=())
+            else:
+                # only what the stages after the network's changed (the early symmetrize
+                # evened out the rest where the mirror points lie within ~2 mm)
+                evened = base + symmetrize_pairs(deltas - base, partners, soft)
+                deltas = symmetrize_pairs(evened, partners, follow)
             if welding is not None:
                 deltas = before + welding.spread(deltas - work(before), axis=1)
         if constrain and self.clothing_hold and prepared.materials is not None:

@@ -62,7 +62,25 @@ KEEP_SIDED = ("eyeBlink",)
 # vertices; ICT's held-out heads 1-16 % (one of 16: 69 %, its shapes unchanged by the whole
 # pass), stylized 1-6 %, the demo head 12 %, the scans 0 %
 MIRROR_BUILT_TOL = 0.002
+# share of the bake's motion on vertices whose mirror partner lies over
+# model.shape_locality.SYMMETRY_TOL (~2 mm) away, where the early symmetrize fades out: above it
+# the last pass symmetrizes whole shapes (below it, only what the later stages changed; finding
+# the check's partners costs ~0.9 s on a 20k head). Measured (benchmarks/mirror_gap.py): ICT's
+# held-out heads 0.000-0.004 (stylized 0.000-0.009, hard stylized 0.005-0.086), the demo head
+# and its 20k remesh 0.000, Rocketbox Adult_01 / 02 0.027 / 0.033 (split in four 0.044 / 0.032),
+# Nefertiti 0.30, Demosthenes 0.41 (judged asymmetric by the check: no pass)
+SYMMETRY_GAP = 0.02
 MIRROR_BUILT_SHARE = 0.25  # of the vertices with a mirrored twin: the mesh is mirror-built
+
+
+def wants_whole(mirror: dict) -> bool:
+    """Whether the bake's last pass symmetrizes whole shapes: ``mirror`` the bake's
+    :func:`model.shape_locality.mirror_map` cache after its symmetrize, on a mirror-built mesh
+    (:func:`is_mirror_built`) or where :data:`SYMMETRY_GAP` of the motion lay on partners the
+    early symmetrize faded out on."""
+    plane = mirror.get("plane")
+    built = plane is not None and is_mirror_built(plane[4])
+    return built or mirror.get("gap", 0.0) > SYMMETRY_GAP
 
 
 def is_mirror_built(distance: np.ndarray) -> bool:

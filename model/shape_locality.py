@@ -387,6 +387,12 @@ def symmetrize(
     mirror["symmetric"] = hits is not None and share >= SYMMETRIC_SHARE
     if not mirror["symmetric"]:
         return deltas
+    if only is None:
+        # the share of the motion on vertices whose mirror partner lies over SYMMETRY_TOL away,
+        # where the blend below symmetrizes in part or not at all: the bake's last pass
+        # symmetrizes whole shapes where it is large (model.mirror_pass.SYMMETRY_GAP)
+        partner = mirror["hits"][0]
+        mirror["gap"] = float(motion[partner.distance > SYMMETRY_TOL].sum() / motion.sum())
     # the mirror distance jumps from vertex to vertex with the triangulation (a low-poly head's
     # quads split the other way), and so does whether a hit faces the right way: smoothed, so the
     # blend adds no ripple to the shapes; a vertex whose hit is no partner (ok False: another

@@ -113,10 +113,6 @@ def test_bake_focus_is_opt_in_and_keeps_each_shapes_core(tmp_path_factory):
 
     fm = FaceModel.load(save_random_model(tmp_path_factory.mktemp("w") / "random", seed=0))
     assert fm.shape_focus is False
-    # the focus's own contract: the bake's last pass averages each _L shape with the mirror
-    # image of its _R shape on the whole of a symmetric mesh, and random weights' unrelated
-    # halves cancel there, so a vertex the focus cut on one side only could gain motion
-    fm.shape_symmetry = False
     mesh = read_mesh(pathlib.Path(__file__).resolve().parents[2] / "model" / "data" / "demo_head.obj")
     prep = fm.prepare(mesh.vertices, mesh.triangles())
     off = fm.bake(prep).astype(np.float64)
