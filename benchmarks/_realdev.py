@@ -140,3 +140,23 @@ def bake_methods(
     prep = fm.prepare(vertices, triangles, up=up, forward=forward, materials=materials)
     skin = fm.predict_skin_weights(prep)
     return {m: fm.bake(prep, skin, method=m) for m in methods}, skin
+
+
+ARTIST_AVATAR = "rocketbox_Female_Adult_02_ARKit.fbx"
+
+
+def artist_avatar(realdev: pathlib.Path) -> tuple[dict, np.ndarray, dict]:
+    """The avatar with the artist's 52 ARKit shape keys: (:func:`load_mesh`'s data, its head's
+    neutral (V, 3), {ARKit name (lower camel case): artist's deltas (V, 3) on the head}), the
+    keys named ``AK_NN_<Name>``."""
+    import re
+
+    data = load_mesh(realdev / "meshes" / ARTIST_AVATAR)
+    ids = data["head_ids"]
+    neutral = data["vertices"][ids]
+    artist = {}
+    for key, pos in data["shape_keys"].items():
+        m = re.match(r"AK_\d\d_(\w+)$", key)
+        if m:
+            artist[m.group(1)[0].lower() + m.group(1)[1:]] = pos[ids] - neutral
+    return data, neutral, artist

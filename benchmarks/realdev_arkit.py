@@ -27,13 +27,12 @@ the aligned ICT head (barycentric, :mod:`model.transfer`), scaled and rotated in
 from __future__ import annotations
 
 import pathlib
-import re
 import sys
 
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _realdev import bake_methods, load_mesh, require_realdev  # noqa: E402
+from _realdev import artist_avatar, bake_methods, require_realdev  # noqa: E402
 
 
 def compare(ours: np.ndarray, artist: np.ndarray) -> dict:
@@ -121,15 +120,7 @@ def main() -> int:
     from model.api import FaceModel
     from model.facs import ARKIT_NAMES, ict_to_arkit_shapes
 
-    data = load_mesh(realdev / "meshes" / "rocketbox_Female_Adult_02_ARKit.fbx")
-    ids = data["head_ids"]
-    neutral = data["vertices"][ids]
-    artist = {}
-    for key, pos in data["shape_keys"].items():
-        m = re.match(r"AK_\d\d_(\w+)$", key)
-        if m:
-            name = m.group(1)[0].lower() + m.group(1)[1:]
-            artist[name] = pos[ids] - neutral
+    data, neutral, artist = artist_avatar(realdev)
     fm = FaceModel.load()
     methods = ("network", "registration", "hybrid", "mixed")
     baked, _ = bake_methods(fm, neutral, data["head_triangles"], data["up"], data["forward"], methods)
@@ -148,7 +139,7 @@ def main() -> int:
         print(f"ICT alignment: RMS residual {rms * 100:.2f} cm over the kept pairs")
     else:
         print("ICT_FACEKIT not set: the aligned-ICT copy baseline is skipped")
-    print(f"head: {len(ids)} of {len(data['vertices'])} vertices ({len(artist)} AK_ keys found)")
+    print(f"head: {len(neutral)} of {len(data['vertices'])} vertices ({len(artist)} AK_ keys found)")
     means = {}
     for title, rig in rigs.items():
         rows = []

@@ -28,13 +28,12 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
-import re
 import sys
 
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _realdev import bake_methods, load_mesh, require_realdev  # noqa: E402
+from _realdev import artist_avatar, bake_methods, require_realdev  # noqa: E402
 
 BINS = (0.0, 0.01, 0.05, 0.2, 0.5, np.inf)  # of our own peak |d|
 BIN_NAMES = ("<1%", "1-5%", "5-20%", "20-50%", ">50%")
@@ -135,14 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     from model.facs import ARKIT_NAMES, ICT_NAMES, ict_to_arkit_shapes
     from model.regions import REGION_NAMES
 
-    data = load_mesh(realdev / "meshes" / "rocketbox_Female_Adult_02_ARKit.fbx")
-    ids = data["head_ids"]
-    neutral = data["vertices"][ids]
-    artist = {}
-    for key, pos in data["shape_keys"].items():
-        m = re.match(r"AK_\d\d_(\w+)$", key)
-        if m:
-            artist[m.group(1)[0].lower() + m.group(1)[1:]] = pos[ids] - neutral
+    data, neutral, artist = artist_avatar(realdev)
     fm = FaceModel.load()
     baked, skin = bake_methods(
         fm, neutral, data["head_triangles"], data["up"], data["forward"], (args.method,)

@@ -18,13 +18,12 @@ import argparse
 import json
 import os
 import pathlib
-import re
 import sys
 
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _realdev import load_mesh, realdev_dir  # noqa: E402
+from _realdev import artist_avatar, realdev_dir  # noqa: E402
 from realdev_arkit import compare  # noqa: E402
 
 _POST_PROCESS = None
@@ -59,14 +58,7 @@ def set_variant(fm, variant: str) -> None:
 def realdev_rows(fm, variants, methods) -> dict:
     from model.facs import ARKIT_NAMES, ict_to_arkit_shapes
 
-    data = load_mesh(realdev_dir() / "meshes" / "rocketbox_Female_Adult_02_ARKit.fbx")
-    ids = data["head_ids"]
-    neutral = data["vertices"][ids]
-    artist = {}
-    for key, pos in data["shape_keys"].items():
-        m = re.match(r"AK_\d\d_(\w+)$", key)
-        if m:
-            artist[m.group(1)[0].lower() + m.group(1)[1:]] = pos[ids] - neutral
+    data, neutral, artist = artist_avatar(realdev_dir())
     prep = fm.prepare(neutral, data["head_triangles"], up=data["up"], forward=data["forward"])
     skin = fm.predict_skin_weights(prep)
     out = {}
