@@ -63,7 +63,7 @@ def main() -> int:
     parser.add_argument("--no-realdev", action="store_true", help="skip ../shared/real-dev")
     args = parser.parse_args()
     from model.api import FaceModel
-    from model.mirror_pass import SYMMETRY_GAP, is_mirror_built, wants_whole
+    from model.mirror_pass import SYMMETRY_GAP, mirror_built, wants_whole
 
     fm = FaceModel.load()
     print(f"| mesh | vertices | gap (share of motion) | mirror-built | last pass (gap > {SYMMETRY_GAP}) |")
@@ -72,8 +72,7 @@ def main() -> int:
         prepared = fm.prepare(v, t, up=up, forward=forward, materials=materials)
         fm.bake(prepared)
         mirror = prepared._tensors.get("mirror_map", {})
-        plane = mirror.get("plane")
-        built = plane is not None and is_mirror_built(plane[4])
+        built = mirror_built(mirror)
         if not mirror.get("symmetric"):
             choice, gap = "none (asymmetric)", "-"
         else:

@@ -283,10 +283,7 @@ def prepare_mesh(
         head = find_head_region(w_vertices, w_triangles, frame)
         subset, net_vertices, net_triangles = _head_subset(w_vertices, w_triangles, head)
         if subset is not None:
-            # centre and scale of the head alone; the same axes (estimated ones: on the head)
-            net_frame = _fit(net_vertices, net_triangles, up, forward, False, rotation)
-            if frame.orientation is not None and net_frame.orientation is None:
-                net_frame.orientation = frame.orientation
+            net_frame = _head_frame(net_vertices, net_triangles, up, forward, rotation, frame)
     alignment = None
     if align_face:
         from .face_alignment import align_face as align
@@ -305,10 +302,8 @@ def prepare_mesh(
             cut = _head_subset(w_vertices, w_triangles, turned)
             if cut[0] is not None:
                 head, (subset, net_vertices, net_triangles) = turned, cut
-                net_frame = _fit(net_vertices, net_triangles, up, forward, False, rotation)
+                net_frame = _head_frame(net_vertices, net_triangles, up, forward, rotation, frame)
                 net_frame = replace(net_frame, rotation=alignment.rotation @ net_frame.rotation)
-                if frame.orientation is not None and net_frame.orientation is None:
-                    net_frame.orientation = frame.orientation
             else:
                 head_frame = frame
     placement, skin = None, None
@@ -375,6 +370,16 @@ def _head_subset(vertices: np.ndarray, triangles: np.ndarray, head):
     remap = np.full(vertices.shape[0], -1, dtype=np.int64)
     remap[subset] = np.arange(subset.size)
     return subset, vertices[subset], remap[sub_tris]
+
+
+def _head_frame(vertices, triangles, up, forward, rotation, frame):
+    """The canonical frame of the head cut from a body (:func:`_head_subset`): the centre and
+    scale of the head alone, the same axes (estimated ones: on the head), the whole mesh's
+    ``frame``'s orientation estimate when the head gives none."""
+    head_frame = _fit(vertices, triangles, up, forward, False, rotation)
+    if frame.orientation is not None and head_frame.orientation is None:
+        head_frame.orientation = frame.orientation
+    return head_frame
 
 
 def _fit(vertices, triangles, up, forward, check_axes, rotation):
@@ -756,16 +761,6 @@ class FaceModel:
             deltas = self._repair_flips(prepared, deltas)
         return deltas
 
-    @staticmethod
-    def _mirror_built(prepared: PreparedMesh) -> bool:
-        """Whether the prepared mesh was built mirrored (:func:`model.mirror_pass.is_mirror_built`,
-        on the symmetrize's plane fit of its canonical vertices; False before the symmetrize
-        ran or when it did not fit one)."""
-        from .mirror_pass import is_mirror_built
-
-        plane = prepared._tensors.get("mirror_map", {}).get("plane")
-        return plane is not None and is_mirror_built(plane[4])
-
     def _check_partners(self, prepared: PreparedMesh, deltas: np.ndarray, skin: np.ndarray, skin_weights):
         """:class:`model.mirror_pass.MirrorPartners` of the input mesh (the rig check's), or
         None when the bake did not symmetrize (:attr:`shape_symmetry` off, or the mesh is not
@@ -957,19 +952,20 @@ class FaceModel:
         again (:func:`model.shape_locality.symmetrize`): the lid solver and the lid follow work on
         each eye's own geometry, so on a mirror-symmetric mesh their left and right shapes came
         out 19-30 % apart (Rocketbox avatars' eyeBlink); the other shapes are left as the first
-        pass made them. On a mirror-built mesh (:meth:`_mirror_built`) the blinks are left to the
-        bake's last pass, which symmetrizes them whole on the rig check's partners after the
-        lashes follow the lids: here the lash strip lying on a lower lid still had its own
+        pass made them. On a mirror-built mesh (:func:`model.mirror_pass.mirror_built`) the
+        blinks are left to the bake's last pass, which symmetrizes them whole on the rig check's
+        partners after the lashes follow the lids: here the lash strip lying on a lower lid still had its own
         motion, and a lid vertex whose mirror point lands on it (Rocketbox Adult_01) took its
         average, rising a third as far as its neighbours (the closed lid's zig-zag 3.7 -> 2.2 %)."""
         from .lid_follow import LID_FOLLOW
+        from .mirror_pass import mirror_built
         from .shape_locality import symmetrize
 
+        mirror = prepared._tensors.setdefault("mirror_map", {})
         kinds = ("eyeBlink", "eyeWide", *LID_FOLLOW)
-        if FaceModel._mirror_built(prepared):
+        if mirror_built(mirror):
             kinds = kinds[1:]
         rows = [i for i, n in enumerate(ICT_NAMES) if n[:-2] in kinds and n[-2:] in ("_L", "_R")]
-        mirror = prepared._tensors.setdefault("mirror_map", {})
         out = np.array(deltas, copy=True)
         # all shapes in, so the symmetry share and the lip-slit gate see the whole bake's motion
         again = symmetrize(deltas, prepared.canonical, prepared.triangles_seen, mirror=mirror, only=set(rows))

@@ -119,7 +119,7 @@ class Alignment:
     def face_pitch(self) -> float:
         """Radians: the face's pitch left in the turned frame (the turn about x that would stand
         it as ICT's face stands), 0 when not found or not trusted (see :func:`_with_pitch`)."""
-        if not abs(self.pitch_degrees) <= PITCH_MAX_DEGREES or not self.pitch_score <= PITCH_MAX_SCORE:
+        if not _trusted_pitch(self.pitch_degrees, self.pitch_score):
             return 0.0
         return float(np.radians(self.pitch_degrees - self.pitch_turned))
 
@@ -185,6 +185,12 @@ def _yaw_roll(canonical: np.ndarray, triangles: np.ndarray, template=None):
     return turn, Alignment(turn, degrees, crop, score, True)
 
 
+def _trusted_pitch(degrees: float, score: float) -> bool:
+    """A fitted pitch (degrees) and its fit (eye distances) to act on: at most
+    :data:`PITCH_MAX_DEGREES`, within :data:`PITCH_MAX_SCORE` of ICT's face (NaN: not)."""
+    return abs(degrees) <= PITCH_MAX_DEGREES and score <= PITCH_MAX_SCORE
+
+
 def _with_pitch(canonical: np.ndarray, triangles: np.ndarray, turn: np.ndarray, alignment):
     """``alignment`` with the face's pitch (:func:`model.face_pitch.fit_pitch` of ``canonical``
     (V, 3), already turned by ``turn``) beyond :data:`PITCH_FREE_DEGREES` turned out after
@@ -199,7 +205,7 @@ def _with_pitch(canonical: np.ndarray, triangles: np.ndarray, turn: np.ndarray, 
     degrees = float(np.degrees(fit.pitch))
     alignment = replace(alignment, pitch_degrees=degrees, pitch_score=fit.score)
     excess = np.sign(degrees) * max(0.0, abs(degrees) - PITCH_FREE_DEGREES)
-    if abs(excess) < MIN_DEGREES or abs(degrees) > PITCH_MAX_DEGREES or fit.score > PITCH_MAX_SCORE:
+    if abs(excess) < MIN_DEGREES or not _trusted_pitch(degrees, fit.score):
         return alignment
     turned = rotation_about_x(float(np.radians(excess))) @ turn
     return replace(alignment, rotation=turned, applied=True, pitch_turned=float(excess))

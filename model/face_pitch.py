@@ -24,6 +24,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .orientation import rotation_about_x
+
 RADIUS = 1.5  # eye distances around the nose tip: forehead, eyes, nose, mouth, chin
 TEMPLATE_RADIUS = 2.0  # ICT's face around its nose tip, wider so every mesh sample finds a match
 SAMPLES = 1000  # surface samples of the mesh's face
@@ -46,21 +48,6 @@ class PitchFit:
     scale: float
 
 
-def _nose_tip(points: np.ndarray, skin: np.ndarray, width_per_eye: float) -> tuple[np.ndarray, float] | None:
-    """(nose tip (3,), eye distance) of (V, 3) canonical points on the ``skin`` (V,) bool: the
-    most forward skin point in the upper 65 % of the skin's height near the midline, the eye
-    distance from the skin's width at its height (as :func:`model.rig_check._nose_tip_anchor`)."""
-    y = points[:, 1]
-    lo, hi = y[skin].min(), y[skin].max()
-    cand = np.flatnonzero(skin & (y > hi - 0.65 * (hi - lo)))
-    if cand.size == 0:
-        return None
-    tip = points[cand[np.argmax(points[cand, 2])]]
-    band = skin & (np.abs(y - tip[1]) < 0.05 * (hi - lo))
-    u = float(np.ptp(points[band, 0])) / width_per_eye
-    return (tip, u) if u > 0 else None
-
-
 @lru_cache(maxsize=1)
 def _template_face():
     """(ICT face points (n, 3) cm within TEMPLATE_RADIUS eye distances of its nose tip, nose tip
@@ -68,11 +55,11 @@ def _template_face():
     from scipy.spatial import cKDTree
 
     from .ict_template import SKIN_STOP, TEMPLATE_PATH
-    from .rig_check import _WIDTH_PER_EYE_DISTANCE
+    from .rig_check import nose_tip
 
     with np.load(TEMPLATE_PATH) as data:
         v = np.asarray(data["neutral"][:SKIN_STOP], np.float64)
-    found = _nose_tip(v, np.ones(len(v), bool), _WIDTH_PER_EYE_DISTANCE)
+    found = nose_tip(v, np.ones(len(v), bool))
     assert found is not None
     tip, u = found
     face = v[np.linalg.norm(v - tip, axis=1) < TEMPLATE_RADIUS * u]
@@ -96,17 +83,12 @@ def _face_samples(points, triangles, centres, normals, tip, u, rng) -> np.ndarra
     return tri[:, 0] + a[:, None] * (tri[:, 1] - tri[:, 0]) + b[:, None] * (tri[:, 2] - tri[:, 0])
 
 
-def _rot_x(angle: float) -> np.ndarray:
-    c, s = np.cos(angle), np.sin(angle)
-    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
-
-
 def _icp(src, tree, target, pitch, scale, shift, iterations):
     """(pitch, scale, shift, trimmed RMS) of ``scale * R_x(pitch) src + shift`` onto the
     ``target`` points, from the given ones (radians; ``shift`` (3,)), at most ``iterations``."""
     keep = max(3, int(TRIM * len(src)))
     for _ in range(iterations):
-        d, idx = tree.query(scale * src @ _rot_x(pitch).T + shift)
+        d, idx = tree.query(scale * src @ rotation_about_x(pitch).T + shift)
         sel = np.argpartition(d, keep - 1)[:keep]
         p, q = src[sel], target[idx[sel]]
         pc, qc = p - p.mean(0), q - q.mean(0)
@@ -114,11 +96,11 @@ def _icp(src, tree, target, pitch, scale, shift, iterations):
         before = pitch
         pitch = float(np.arctan2((pc[:, 1] * qc[:, 2] - pc[:, 2] * qc[:, 1]).sum(),
                                  (pc[:, 1] * qc[:, 1] + pc[:, 2] * qc[:, 2]).sum()))  # fmt: skip
-        scale = float((pc @ _rot_x(pitch).T * qc).sum() / max(float((pc * pc).sum()), 1e-30))
-        shift = q.mean(0) - scale * p.mean(0) @ _rot_x(pitch).T
+        scale = float((pc @ rotation_about_x(pitch).T * qc).sum() / max(float((pc * pc).sum()), 1e-30))
+        shift = q.mean(0) - scale * p.mean(0) @ rotation_about_x(pitch).T
         if abs(pitch - before) < 1e-5:
             break
-    d, _ = tree.query(scale * src @ _rot_x(pitch).T + shift)
+    d, _ = tree.query(scale * src @ rotation_about_x(pitch).T + shift)
     rms = float(np.sqrt(np.mean(np.partition(d, keep - 1)[:keep] ** 2)))
     return pitch, scale, shift, rms
 
@@ -133,7 +115,7 @@ def fit_pitch(
     face is found to fit (no skin, no nose tip).
     """
     from .face_landmarks import largest_component_mask
-    from .rig_check import _WIDTH_PER_EYE_DISTANCE
+    from .rig_check import nose_tip
 
     v = np.asarray(canonical, np.float64)
     t = np.asarray(triangles, np.int64)
@@ -150,12 +132,12 @@ def fit_pitch(
         # the nose tip and the face's front are found in the started frame: a bust nodding 25
         # degrees shows its brow further forward than its nose
         a = np.radians(start)
-        turned = v @ _rot_x(a).T
-        found = _nose_tip(turned, skin, _WIDTH_PER_EYE_DISTANCE)
+        turned = v @ rotation_about_x(a).T
+        found = nose_tip(turned, skin)
         if found is None:
             continue
         tip, u = found
-        r = _rot_x(a).T
+        r = rotation_about_x(a).T
         src = _face_samples(turned, t, centres @ r, normals @ r, tip, u, np.random.default_rng(0))
         if len(src) == 0:
             continue

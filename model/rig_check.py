@@ -262,28 +262,36 @@ def _laplacian_on_referenced(v: np.ndarray, t: np.ndarray):
     return L, mass
 
 
-def _nose_tip_anchor(canonical: np.ndarray, skin: np.ndarray, pitch: float = 0.0):
-    """(eye midpoint, eye distance) estimated from the nose tip, for faces with sealed eyes.
+def nose_tip(canonical: np.ndarray, skin: np.ndarray, pitch: float = 0.0) -> tuple[np.ndarray, float] | None:
+    """(nose tip (3,), eye distance) of (V, 3) canonical points on the ``skin`` (V,) bool, or None.
 
     The nose tip is the most forward skin point in the upper 65 % of the skin's height, forward
     along the face's own pitch when known (``pitch`` radians, :mod:`model.face_pitch`: the turn
     about x that stands the face upright; a bust nodding 20 degrees shows its brow about as far
     forward as its nose, and the Demosthenes bust's brow won by 0.02 canonical units); the eye
-    distance is the skin's width at the tip's height / 2.86 and the eye midpoint sits 0.5 eye
-    distances above and 0.64 behind the tip (both ratios measured on ICT-FaceKit's head and on
-    the demo head: 2.86 / 2.86, 0.53 / 0.47 and 0.63 / 0.65).
+    distance is the skin's width at the tip's height / 2.86 (measured on ICT-FaceKit's head and
+    on the demo head: 2.86 / 2.86).
     """
     y = canonical[:, 1]
     lo, hi = y[skin].min(), y[skin].max()
     candidates = np.flatnonzero(skin & (y > hi - 0.65 * (hi - lo)))
     if candidates.size == 0:
-        return None, None
+        return None
     forward = np.sin(pitch) * canonical[candidates, 1] + np.cos(pitch) * canonical[candidates, 2]
     tip = canonical[candidates[np.argmax(forward)]]
     band = skin & (np.abs(y - tip[1]) < 0.05 * (hi - lo))
     u = float(np.ptp(canonical[band, 0])) / _WIDTH_PER_EYE_DISTANCE
-    if u <= 0:
+    return (tip, u) if u > 0 else None
+
+
+def _nose_tip_anchor(canonical: np.ndarray, skin: np.ndarray, pitch: float = 0.0):
+    """(eye midpoint, eye distance) estimated from the nose tip (:func:`nose_tip`), for faces
+    with sealed eyes: the eye midpoint sits 0.5 eye distances above and 0.64 behind the tip
+    (measured on ICT-FaceKit's head and on the demo head: 0.53 / 0.47 and 0.63 / 0.65)."""
+    found = nose_tip(canonical, skin, pitch)
+    if found is None:
         return None, None
+    tip, u = found
     return tip + u * np.array([0.0, 0.5, -0.64]), u
 
 
