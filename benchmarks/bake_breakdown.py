@@ -1,6 +1,6 @@
 """Where the time of Predict Weights + Bake Shape Keys (53 keys) goes, through the add-on's operators.
 
-    .venv/bin/python benchmarks/bake_breakdown.py [--sizes 5000 20000 100000] [--runs 3]
+    .venv/bin/python benchmarks/bake_breakdown.py [--sizes 5000 20000 100000] [--runs 3] [--method mixed]
 
 Targets: the bundled demo head subdivided and decimated to about each size (as
 ``benchmarks/vs_surface_deform.py``). Each run: Load Model (not timed, it also empties the
@@ -45,6 +45,8 @@ STAGES = [
     ("write FS_ vertex groups", "blender_addon.core.vertex_groups", "replace_owned_groups"),
     ("read painted FS_/FSP_ groups", "blender_addon.core.skinning", "painted_weights"),
     ("read painted FS_/FSP_ groups", "blender_addon.core.analysis", "painted_analysis"),
+    ("registration (hybrid, mixed)", "model.classical_rig", "register_ict"),
+    ("registration (hybrid, mixed)", "model.classical_rig", "transfer_expressions"),
     ("face anchors", "model.shape_locality", "skin_anchors"),
     ("reach mask", "model.shape_locality", "reach_masks"),
     ("mirror map", "model.shape_locality", "mirror_map"),
@@ -123,6 +125,12 @@ def main(argv: list[str] | None = None) -> int:
         default="median",
         help="per cell over the runs (min: on a busy machine)",
     )
+    parser.add_argument(
+        "--method",
+        choices=("network", "registration", "hybrid", "mixed"),
+        default=None,
+        help="the Shape Keys panel's Method (default: the add-on's default)",
+    )
     args = parser.parse_args(argv)
 
     import bpy
@@ -134,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="nfs-breakdown-"))
     bpy.ops.wm.read_factory_settings(use_empty=True)
     blender_addon.register()
+    if args.method:
+        bpy.context.scene.nfs_settings.bake_method = args.method.upper()
     timer = Timer()
     timer.install()
     base, extras = import_head(DEMO_HEAD)

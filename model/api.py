@@ -45,21 +45,8 @@ ENCODE_METHODS = ("learned", "fit", "joint")
 # FaceModel.bake methods: the network; the classical registration of the ICT template with
 # closest-point transfer of its shapes (:mod:`model.classical_rig`); both blended per vertex
 BAKE_METHODS = ("network", "registration", "hybrid", "mixed")
-# mixed: the hybrid's shapes for the upper face (brows, eyes, cheeks, nose: there the network is
-# weakest on real meshes, e.g. brow cosine 0.26-0.34 against 0.46-0.48 on the Rocketbox artist's
-# shapes) and the network's for the jaw and mouth (where the registered template, which has no
-# mouth socket, drags an avatar's inner mouth out between the lips as a flat slab)
-MIXED_NETWORK_GROUPS = ("jaw", "mouth")
-# ... and the network's eye shapes too where the registration found no eye openings to pin the
-# template's eyes on (sealed sculpted eyes, busts): there its lids slid over the closed eye and
-# the brow (Demosthenes, rig check: 10 eye shapes with 32-65 % of their motion outside their
-# regions -> 0 verdicts with the network's eyes; benchmarks/realdev_check.py --methods mixed)
-MIXED_SEALED_EYE_GROUPS = ("eyes",)
-# hybrid: a vertex takes the registration's shapes with weight exp(-(r / HYBRID_DISTANCE)^2),
-# r = its distance to the registered template in canonical units (1 = the mesh's RMS radius,
-# so 0.02 is about 2 mm on a head); elsewhere the network's. 0.02 was the best of
-# 0.005-0.05 on 16 test-split cases that are not evaluation cases (notes of issue 9).
-HYBRID_DISTANCE = 0.02
+# hybrid and mixed blend the network's shapes with the registration's per vertex, mixed only on
+# the shapes the registration's landmarks pinned (model.method_blend)
 # "auto" axes: a fit of the face regions worse than this means the network sees no face
 _REGION_FIT_MAX_RESIDUAL = 0.25
 # a frame with up or forward flipped replaces the estimate when the regions fit it this well
@@ -655,10 +642,11 @@ class FaceModel:
         ``"registration"`` the ICT template registered onto the mesh (similarity + non-rigid
         ICP with eye/mouth landmarks) and its shapes carried over by closest point
         (:mod:`model.classical_rig`); ``"hybrid"`` the registration's shapes where the template
-        fits the mesh closely (within about :data:`HYBRID_DISTANCE` canonical units), the
-        network's elsewhere; ``"mixed"`` the hybrid's shapes for brows, eyes, cheeks and nose,
-        the network's for jaw and mouth (:data:`MIXED_NETWORK_GROUPS`), and for the eyes where
-        the registration found no eye openings (:data:`MIXED_SEALED_EYE_GROUPS`). The methods but the
+        fits the mesh closely (within about :data:`model.method_blend.HYBRID_DISTANCE`
+        canonical units), the network's elsewhere; ``"mixed"`` the hybrid's blend on the shapes
+        the registration's landmarks pinned (the upper face with both eye openings, jaw and
+        mouth with the mouth opening too: :func:`model.method_blend.trusted_groups`), the
+        network's (its reach mask applied) elsewhere. The methods but the
         network use ICT-FaceKit's template: ``ict`` None
         (default) for the one shipped in ``model/data/ict_template.npz``
         (:mod:`model.ict_template`), or an :class:`model.ict.ICTModel` / ICT-FaceKit folder to use
@@ -894,22 +882,37 @@ class FaceModel:
             raise ValueError(f"unknown bake method {method!r}; use one of {BAKE_METHODS}")
         if rig is None:  # one trunk + skin pass for shapes and post-process
             rig = self._rig(prepared, skin_weights)
+        skin = self._to_numpy(rig["skin"])
+        # the reach mask for the network's shapes (in mixed, before the blend: the registered
+        # template already fades away from the face, and the mask cost it accuracy on held-out
+        # ICT, 0.049 -> 0.069 in session 3; hybrid stays the plain blend for comparison)
+        locality = self.shape_locality and method in ("network", "mixed")
+        found = anchors() if anchors is not None and locality else None
         if method == "network":
             canonical = self._to_numpy(self.net.bake(rig))
         else:
-            reg_deltas, residual, eye_landmarks = self._registration_deltas(prepared, ict)
+            from .method_blend import fit_weight, trusted_groups
+
+            reg_deltas, residual, eye_landmarks, mouth_landmark = self._registration_deltas(prepared, ict)
             if method == "registration":
                 canonical = reg_deltas
             else:
                 net = self._to_numpy(self.net.bake(rig))
-                w = np.exp(-((residual / HYBRID_DISTANCE) ** 2)).astype(np.float32)[None, :, None]
-                canonical = w * reg_deltas + (1.0 - w) * net
-                if method == "mixed":
+                w = fit_weight(residual)
+                if method == "hybrid":
+                    canonical = w[None, :, None] * reg_deltas + (1.0 - w[None, :, None]) * net
+                else:  # mixed: the blend on the shapes the landmarks pinned, else the network's
                     from .facs import FACS_GROUPS
+                    from .shape_locality import apply_reach
 
-                    groups = MIXED_NETWORK_GROUPS + (() if eye_landmarks else MIXED_SEALED_EYE_GROUPS)
-                    keep = [ICT_NAMES.index(n) for g in groups for n in FACS_GROUPS[g]]
-                    canonical[keep] = net[keep]
+                    if locality:
+                        net = apply_reach(net, prepared.canonical, prepared.triangles_seen, skin, found)
+                    groups = trusted_groups(eye_landmarks, mouth_landmark)
+                    rows = [ICT_NAMES.index(n) for g in groups for n in FACS_GROUPS[g]]
+                    canonical = np.array(net, copy=True)
+                    w = w[None, :, None]
+                    canonical[rows] = w * reg_deltas[rows] + (1.0 - w) * net[rows]
+                    locality = False  # applied above, to the network's half only
         if self.short_edges:
             from .short_edges import move_together
 
@@ -917,15 +920,9 @@ class FaceModel:
                 canonical, prepared.canonical, prepared.triangles_seen,
                 cache=prepared._tensors.setdefault("short_edges", {}),
             )  # fmt: skip
-        # the reach mask only for the network (and the network's half of mixed): the registered
-        # template already fades away from the face, and the mask cost it accuracy on held-out
-        # ICT (0.049 -> 0.069, session 3)
-        locality = self.shape_locality and method in ("network", "mixed")
         if locality or self.shape_symmetry:
             from .shape_locality import post_process
 
-            skin = self._to_numpy(rig["skin"])
-            found = anchors() if anchors is not None and locality else None
             # the mirror plane and closest points depend on the geometry only (the costliest
             # constraint): kept per prepared mesh, reused by every later bake of it
             mirror = prepared._tensors.setdefault("mirror_map", {})
@@ -972,10 +969,11 @@ class FaceModel:
         out[rows] = again[rows]
         return out
 
-    def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray, bool]:
-        """Canonical (53, S, 3) float32 deltas of the classical rig, (S,) residuals and whether
-        both eye openings pinned the template's eyes (:attr:`model.classical_rig.Registration.eye_landmarks`),
-        cached on the PreparedMesh (registration does not depend on the network)."""
+    def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray, bool, bool]:
+        """Canonical (53, S, 3) float32 deltas of the classical rig, (S,) residuals, whether
+        both eye openings pinned the template's eyes (:attr:`model.classical_rig.Registration.eye_landmarks`)
+        and whether the mouth opening pinned its lips too, cached on the PreparedMesh
+        (registration does not depend on the network)."""
         from .classical_rig import register_ict, transfer_expressions
         from .ict import ICTModel, load_ict
         from .ict_template import ICTTemplate, as_template
@@ -987,7 +985,10 @@ class FaceModel:
             model = ict if ict is None or isinstance(ict, (ICTModel, ICTTemplate)) else load_ict(ict)
             model = as_template(model)
             reg = register_ict(model, prepared.canonical.astype(np.float64), prepared.triangles_seen)
-            prepared._tensors[key] = (transfer_expressions(model, reg), reg.residual, reg.eye_landmarks)
+            # landmarks counts the eye and mouth loops used: all three with both eyes pinned
+            mouth = reg.eye_landmarks and reg.landmarks == 3
+            deltas = transfer_expressions(model, reg)
+            prepared._tensors[key] = (deltas, reg.residual, reg.eye_landmarks, mouth)
         return prepared._tensors[key]
 
     def decode(

@@ -148,8 +148,9 @@ def bake_shape_keys(
     in place; the artist's keys are never touched (a name clash is refused).
     ``mouthClose`` is split (:mod:`corrective_keys`): the key holds what it does alone, and one more
     key, ``<prefix>jawOpen_mouthClose``, driven by ``min(jawOpen, mouthClose)``, the rest.
-    ``method``: ``"network"``, ``"registration"`` or ``"hybrid"`` (:meth:`model.api.FaceModel.bake`;
-    the classical two use the ICT template shipped with the add-on).
+    ``method``: ``"network"``, ``"registration"``, ``"hybrid"`` or ``"mixed"``
+    (:meth:`model.api.FaceModel.bake`; all but the network use the ICT template shipped with
+    the add-on).
     """
     mesh_io.require_mesh_object(obj)
     mesh_io.require_writable(obj)

@@ -57,7 +57,7 @@ class FACE_SKINNING_OT_bake_shape_keys(ActiveMeshOperator, bpy.types.Operator):
                 source = "the registered ICT template"
             else:
                 source = "the painted FS_ weights" if res.used_painted else "predicted weights"
-                if s.bake_method == "HYBRID":
+                if s.bake_method in ("HYBRID", "MIXED"):
                     source += " and the registered ICT template"
             return (
                 f"Baked {len(res.names)} shape keys + the jawOpen_mouthClose corrective on '{obj.name}' "

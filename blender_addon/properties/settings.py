@@ -70,7 +70,8 @@ class NFS_PG_settings(bpy.types.PropertyGroup):
             (
                 "MIXED",
                 "Mixed",
-                "Hybrid for brows, eyes, cheeks and nose; the network for jaw and mouth",
+                "Hybrid on the shapes the eye and mouth openings pin the template for (brows, eyes, "
+                "cheeks, nose; jaw and mouth where the lips are open), the network elsewhere",
             ),
         ],
         default="NETWORK",

@@ -203,7 +203,12 @@ def test_each_bake_method_bakes_53_keys(loaded, method, monkeypatch, tmp_path):
     d = _deltas(obj)
     assert np.all(np.isfinite(d)) and np.abs(d).max() > 0
     if method != "NETWORK":
-        # the registration's shapes differ from the network's on the same face
         settings.bake_method = "NETWORK"
         assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
-        assert np.abs(_deltas(obj) - d).max() > 1e-4
+        if method == "MIXED":
+            # this face has no eye or mouth openings to pin the template: mixed keeps the
+            # network's shapes (model.method_blend.trusted_groups)
+            np.testing.assert_array_equal(_deltas(obj), d)
+        else:
+            # the registration's shapes differ from the network's on the same face
+            assert np.abs(_deltas(obj) - d).max() > 1e-4

@@ -1,4 +1,5 @@
-"""FaceModel.bake method "mixed": the hybrid's upper-face shapes, the network's jaw and mouth."""
+"""FaceModel.bake method "mixed": the registration's shapes where its landmarks pinned the
+template and the template fits (:mod:`model.method_blend`), the network's elsewhere."""
 
 from __future__ import annotations
 
@@ -7,48 +8,79 @@ import pathlib
 import numpy as np
 import pytest
 
-from model.api import MIXED_NETWORK_GROUPS, FaceModel
+from model.api import FaceModel
 from model.facs import FACS_GROUPS, ICT_NAMES
 from model.mesh_io import read_mesh
+from model.method_blend import fit_weight
 from training.torch_weights import save_random_model
 
 DEMO = pathlib.Path(__file__).resolve().parents[2] / "model" / "data" / "demo_head.obj"
+LOWER = [ICT_NAMES.index(n) for g in ("jaw", "mouth") for n in FACS_GROUPS[g]]
+UPPER = [i for i in range(len(ICT_NAMES)) if i not in LOWER]
+
+
+def _bake_all(fm: FaceModel, v: np.ndarray, t: np.ndarray):
+    prep = fm.prepare(v, t)
+    baked = {m: fm.bake(prep, method=m, constraints=False) for m in ("network", "hybrid", "mixed")}
+    return prep, baked
 
 
 @pytest.fixture(scope="module")
-def baked(tmp_path_factory):
-    """{method: (53, V, 3)} on the demo head with the shipped template, random weights, and the
-    per-shape post-processing that differs between methods (reach, blink) off."""
-    fm = FaceModel.load(save_random_model(tmp_path_factory.mktemp("w") / "random", seed=0))
-    fm.shape_locality = False
-    fm.eyelids = False
+def fm(tmp_path_factory):
+    """Random weights, and the per-shape post-processing off (reach, blink, and the symmetrize
+    and short-edge pass, which mix a vertex's shapes with its neighbours' and partners')."""
+    model = FaceModel.load(save_random_model(tmp_path_factory.mktemp("w") / "random", seed=0))
+    model.shape_locality = False
+    model.eyelids = False
+    model.shape_symmetry = False
+    model.short_edges = False
+    return model
+
+
+@pytest.fixture(scope="module")
+def demo_baked(fm):
     mesh = read_mesh(DEMO)
-    prep = fm.prepare(mesh.vertices, mesh.triangles())
-    return {m: fm.bake(prep, method=m, constraints=False) for m in ("network", "hybrid", "mixed")}
+    return _bake_all(fm, mesh.vertices, mesh.triangles())
 
 
-def test_mixed_takes_jaw_and_mouth_from_the_network_and_the_rest_from_hybrid(baked):
-    lower = [ICT_NAMES.index(n) for g in MIXED_NETWORK_GROUPS for n in FACS_GROUPS[g]]
-    upper = [i for i in range(len(ICT_NAMES)) if i not in lower]
-    assert {"jawOpen", "mouthSmile_L"} <= {ICT_NAMES[i] for i in lower}
-    assert {"browInnerUp_L", "eyeWide_R", "noseSneer_L"} <= {ICT_NAMES[i] for i in upper}
-    mixed = baked["mixed"]
-    assert mixed.dtype == np.float32 and mixed.shape == baked["network"].shape
-    np.testing.assert_array_equal(mixed[lower], baked["network"][lower])
-    np.testing.assert_array_equal(mixed[upper], baked["hybrid"][upper])
-    # the two sources differ, so the test can tell them apart
-    assert not np.allclose(baked["network"][upper], baked["hybrid"][upper])
+def test_pinned_face_takes_the_hybrid_s_blend_everywhere(fm, demo_baked):
+    """The demo head's eye and mouth openings pin the template: every shape is the hybrid's
+    per-vertex blend (the reach mask, which mixed applies to the network's half, is off here)."""
+    prep, baked = demo_baked
+    _, _, eyes, mouth = fm._registration_deltas(prep, None)
+    assert eyes and mouth
+    mixed, net, hybrid = baked["mixed"], baked["network"], baked["hybrid"]
+    assert mixed.dtype == np.float32 and mixed.shape == net.shape
+    np.testing.assert_array_equal(mixed, hybrid)
+    assert not np.allclose(net, hybrid)  # the sources differ: the test can tell them apart
 
 
-def _sealed_eyes(vertices: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The demo head with both eye openings closed by a fan from each loop's centroid (a bust's
-    sculpted closed eyes: the mesh has no eye holes)."""
+def test_reach_applies_to_the_network_s_half_only(fm, demo_baked):
+    """With the reach mask on, mixed blends the registration's shapes with the network's
+    masked ones: ``w * registration + (1 - w) * reach(network)``."""
+    prep, baked = demo_baked
+    fm.shape_locality = True
+    try:
+        mixed = fm.bake(prep, method="mixed", constraints=False)
+        reached = fm.bake(prep, method="network", constraints=False)
+    finally:
+        fm.shape_locality = False
+    reg = fm.bake(prep, method="registration", constraints=False)
+    _, residual, _, _ = fm._registration_deltas(prep, None)
+    w = fit_weight(residual)[None, :, None]
+    np.testing.assert_allclose(mixed, w * reg + (1 - w) * reached, atol=1e-5 * np.abs(reg).max())
+    assert not np.allclose(reached, baked["network"])  # the reach did change the network's shapes
+
+
+def _sealed(vertices: np.ndarray, triangles: np.ndarray, openings) -> tuple[np.ndarray, np.ndarray]:
+    """The demo head with ``openings`` (``eye_left``, ``eye_right``, ``mouth``) closed by a fan
+    from each loop's centroid (a bust's sculpted closed eyes, lips modelled as one surface)."""
     from model.openings import find_openings
 
     loops = find_openings(vertices, triangles)
-    assert {"eye_left", "eye_right"} <= set(loops)
+    assert set(openings) <= set(loops)
     v, extra = vertices, []
-    for side in ("eye_left", "eye_right"):
+    for side in openings:
         loop = loops[side]
         centre = len(v)
         v = np.vstack([v, v[loop].mean(axis=0, keepdims=True)])
@@ -61,27 +93,34 @@ def _sealed_eyes(vertices: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarra
     return v, np.vstack([triangles, *extra])
 
 
-def test_sealed_eyes_take_the_network_s_eye_shapes(tmp_path):
-    """Without eye openings the registration has nothing to pin the template's eyes on: mixed
-    keeps the network's eye shapes there (and the hybrid's on open eyes, test above)."""
-    fm = FaceModel.load(save_random_model(tmp_path / "random", seed=0))
-    fm.shape_locality = False
-    fm.eyelids = False
+def test_sealed_eyes_keep_the_network_s_shapes(fm):
+    """Without eye openings the registration has nothing to pin the template's eyes on (a
+    sealed bust: its brows rippled, its lids slid over the brow): mixed keeps the network's
+    shapes, all of them."""
     mesh = read_mesh(DEMO)
-    v, t = _sealed_eyes(mesh.vertices, mesh.triangles())
-    prep = fm.prepare(v, t)
-    baked = {m: fm.bake(prep, method=m, constraints=False) for m in ("network", "hybrid", "mixed")}
-    _, _, eye_landmarks = fm._registration_deltas(prep, None)
-    assert not eye_landmarks
-    eyes = [ICT_NAMES.index(n) for n in FACS_GROUPS["eyes"]]
-    brows = [ICT_NAMES.index(n) for n in FACS_GROUPS["brows"]]
-    np.testing.assert_array_equal(baked["mixed"][eyes], baked["network"][eyes])
-    np.testing.assert_array_equal(baked["mixed"][brows], baked["hybrid"][brows])
-    assert not np.allclose(baked["network"][eyes], baked["hybrid"][eyes])
+    v, t = _sealed(mesh.vertices, mesh.triangles(), ("eye_left", "eye_right"))
+    prep, baked = _bake_all(fm, v, t)
+    _, _, eyes, mouth = fm._registration_deltas(prep, None)
+    assert not eyes and not mouth
+    np.testing.assert_array_equal(baked["mixed"], baked["network"])
+    assert not np.allclose(baked["network"][UPPER], baked["hybrid"][UPPER])
 
 
-def test_open_eyes_pin_the_registration(tmp_path):
-    fm = FaceModel.load(save_random_model(tmp_path / "random", seed=0))
+def test_sealed_lips_keep_the_network_s_jaw_and_mouth(fm):
+    """Lips that are one surface (no mouth opening): the template's lips are not pinned, so
+    jaw and mouth shapes stay the network's (on the Rocketbox avatars, whose lips touch, the
+    registration's jawOpen stretched the lower lip's inner face into a sheet); the upper face
+    is the blend."""
     mesh = read_mesh(DEMO)
-    _, _, eye_landmarks = fm._registration_deltas(fm.prepare(mesh.vertices, mesh.triangles()), None)
-    assert eye_landmarks
+    v, t = _sealed(mesh.vertices, mesh.triangles(), ("mouth",))
+    prep, baked = _bake_all(fm, v, t)
+    _, _, eyes, mouth = fm._registration_deltas(prep, None)
+    assert eyes and not mouth
+    np.testing.assert_array_equal(baked["mixed"][LOWER], baked["network"][LOWER])
+    assert not np.allclose(baked["mixed"][UPPER], baked["network"][UPPER])
+
+
+def test_open_eyes_pin_the_registration(fm, demo_baked):
+    prep, _ = demo_baked
+    _, _, eyes, mouth = fm._registration_deltas(prep, None)
+    assert eyes and mouth
