@@ -2,10 +2,12 @@
 denser, noisier.
 
     PYTHONPATH=. .venv/bin/python benchmarks/realdev_variants.py [--match NAME] [--variants a,b] [--verbose]
+        [--method mixed]
 
 Each real-dev mesh (and the demo head) is transformed (turned 10 degrees about each axis through
 its centre, scaled to centimetres, every triangle split in four, 0.15 % scan-like noise along the
-normals) and baked by the shipped network with the axes the user would give; the rig check runs
+normals) and baked by the shipped network (``--method``: another bake method) with the axes the
+user would give; the rig check runs
 on the mesh as it came, the deltas mapped back (turns, units), or on the variant itself (split,
 noise). One row per mesh and variant, the same columns as
 ``benchmarks/realdev_check.py``; a variant that adds verdicts the mesh as it comes does not have
@@ -95,6 +97,12 @@ def main() -> int:
         action="store_true",
         help="run the check on each variant as it is (the check's robustness too), not mapped back",
     )
+    parser.add_argument(
+        "--method",
+        default="network",
+        choices=("network", "registration", "hybrid", "mixed"),
+        help="the bake method (model.api.BAKE_METHODS)",
+    )
     args = parser.parse_args()
     realdev = require_realdev()
     from model.api import FaceModel
@@ -120,11 +128,11 @@ def main() -> int:
                 continue
             t0 = time.perf_counter()
             try:
-                baked, skin = bake_methods(fm, vv, tt, up, fwd, ("network",), mm)
+                baked, skin = bake_methods(fm, vv, tt, up, fwd, (args.method,), mm)
             except Exception as e:  # a refusal is a result too
                 rows.append(f"| {name} [{vname}] | refused: {type(e).__name__}: {e} |")
                 continue
-            deltas = baked["network"]
+            deltas = baked[args.method]
             if lin is not None and not args.judge_variant:
                 # judged as the mesh came (the bake's robustness, not the check's): the deltas
                 # mapped back by the inverse of the variant's linear map

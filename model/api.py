@@ -57,6 +57,25 @@ _FLIP_FORWARD = np.diag([-1.0, 1.0, -1.0])
 _PITCH_MIN_DEGREES = 1.0
 
 
+_BACKGROUND = None
+
+
+def _background():
+    """The one worker thread of :meth:`FaceModel.start_registration` (made on first use)."""
+    global _BACKGROUND
+    if _BACKGROUND is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nfs-registration")
+    return _BACKGROUND
+
+
+def _on_background() -> bool:
+    import threading
+
+    return threading.current_thread().name.startswith("nfs-registration")
+
+
 @dataclass
 class PreparedMesh:
     """A mesh ready for the network: its canonical frame and Laplace/gradient operators.
@@ -969,6 +988,22 @@ class FaceModel:
         out[rows] = again[rows]
         return out
 
+    @staticmethod
+    def _registration_key(ict) -> tuple:
+        # one registration per template: the shipped one (None), a folder, or a loaded model
+        return ("registration", ict if ict is None or isinstance(ict, (str, os.PathLike)) else id(ict))
+
+    def start_registration(self, prepared: PreparedMesh, ict=None) -> None:
+        """Begin the classical registration of ``prepared`` (what the ``registration``,
+        ``hybrid`` and ``mixed`` bakes need, :meth:`_registration_deltas`) on a background
+        thread, so it runs while the network predicts; a later bake waits for it. It reads the
+        prepared mesh's geometry only (no network, no ``bpy``); an error surfaces at that bake.
+        Does nothing when it is already done or running."""
+        key = self._registration_key(ict)
+        if key in prepared._tensors or ("pending", key) in prepared._tensors:
+            return
+        prepared._tensors[("pending", key)] = _background().submit(self._registration_deltas, prepared, ict)
+
     def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray, bool, bool]:
         """Canonical (53, S, 3) float32 deltas of the classical rig, (S,) residuals, whether
         both eye openings pinned the template's eyes (:attr:`model.classical_rig.Registration.eye_landmarks`)
@@ -978,8 +1013,13 @@ class FaceModel:
         from .ict import ICTModel, load_ict
         from .ict_template import ICTTemplate, as_template
 
-        # one registration per template: the shipped one (None), a folder, or a loaded model
-        key = ("registration", ict if ict is None or isinstance(ict, (str, os.PathLike)) else id(ict))
+        key = self._registration_key(ict)
+        pending = prepared._tensors.get(("pending", key))
+        if pending is not None and not _on_background():
+            try:
+                return pending.result()  # started by start_registration: wait for it
+            finally:
+                prepared._tensors.pop(("pending", key), None)
         if key not in prepared._tensors:
             # None: the shipped template; a folder: ICT-FaceKit itself (development override)
             model = ict if ict is None or isinstance(ict, (ICTModel, ICTTemplate)) else load_ict(ict)

@@ -79,13 +79,21 @@ def region_groups() -> list[str]:
 
 
 def predict_weights(
-    obj, *, mask_group: str = "", up: str = "Z", forward: str = "-Y", progress: Progress = _noop
+    obj,
+    *,
+    mask_group: str = "",
+    up: str = "Z",
+    forward: str = "-Y",
+    progress: Progress = _noop,
+    method: str = "network",
 ) -> list[str]:
     """Predict region skinning weights and write them as ``FS_<region>`` vertex groups.
 
     The add-on's previous groups are replaced; the artist's groups are untouched, and a group or
     mesh attribute of the artist with a region group's name is refused before anything changes.
     Vertices outside the mask get no ``FS_`` weight. Returns the group names written.
+    ``method``: the bake method the next Bake will use; one that needs the classical
+    registration starts it in the background here (:meth:`model.api.FaceModel.start_registration`).
     """
     mesh_io.require_mesh_object(obj)
     mesh_io.require_writable(obj)
@@ -95,6 +103,8 @@ def predict_weights(
     geo = gather(obj, mask_group or analysis.head_mask(obj))
     progress(0.1)
     prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward, geo.materials)
+    if method != "network":
+        fm.start_registration(prepared)  # runs while the network predicts
     progress(0.5)
     w = fm.predict_skin_weights(prepared)
     progress(0.8)

@@ -22,7 +22,12 @@ class FACE_SKINNING_OT_predict_weights(ActiveMeshOperator, bpy.types.Operator):
             ensure_model(context)
             with Progress(context) as progress:
                 names = skinning.predict_weights(
-                    obj, mask_group=s.mask_group, up=s.up_axis, forward=s.forward_axis, progress=progress
+                    obj,
+                    mask_group=s.mask_group,
+                    up=s.up_axis,
+                    forward=s.forward_axis,
+                    progress=progress,
+                    method=s.bake_method.lower(),
                 )
             return f"Wrote {len(names)} FS_ vertex groups on '{obj.name}'"
 
