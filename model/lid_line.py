@@ -47,7 +47,7 @@ def one_way_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     for sign in (1.0, -1.0):
         lower = np.concatenate([-free, np.zeros(len(knots)) if sign > 0 else np.full(len(knots), -np.inf)])
         upper = np.concatenate([free, np.full(len(knots), np.inf) if sign > 0 else np.zeros(len(knots))])
-        fit = basis @ lsq_linear(basis, y, bounds=(lower, upper)).x
+        fit = basis @ lsq_linear(basis, y, bounds=(lower, upper), method="bvls").x
         cost = float(((fit - y) ** 2).sum())
         if cost < best_cost:
             best, best_cost = fit, cost
