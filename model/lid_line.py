@@ -1,8 +1,8 @@
 """The line a closed socket's lids meet along, made smooth at the end of the bake.
 
 A game avatar's lid margin is low-poly and jagged at neutral: Rocketbox Adult_01's right lower
-margin zig-zags 1.6 % of the eye's width, one vertex of it sits 0.4 mm lower than its mirror
-twin, and a vertex tucked behind the margin reaches above its neighbours. The geometric blink
+margin zig-zags 1.6 % of the eye's width, one vertex of it sits 2 % of that width lower than its
+mirror twin, and a vertex tucked behind the margin reaches above its neighbours. The geometric blink
 (:mod:`model.eyelids`) turns each lid about the eyeball by an angle that is smooth across the
 eye, so every margin vertex keeps its neutral offset from the lid edge's smooth line; the bake's
 last mirror pass (:mod:`model.mirror_pass`) then gives each vertex its mirror partner's motion,
@@ -17,7 +17,7 @@ the eyeball's X axis (it keeps its distance from the axis, so it stays on the li
 the eyeball and never moves into it). Only the margin vertices move, and only where the line
 zigs (a few tenths of a millimetre); the rest of the lid keeps the bake's motion.
 
-Everything works in the canonical frame (:mod:`model.frame`: Y up, face toward +Z); numpy only.
+Everything works in the canonical frame (:mod:`model.frame`: Y up, face toward +Z); numpy + scipy.
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ def one_way_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     from scipy.optimize import lsq_linear
 
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    span = float(np.ptp(x))
+    span = float(np.ptp(x)) if len(x) else 0.0
+    if span <= 0.0:
+        return y.copy()  # one column: nothing to bend
     t = (x - x.min()) / span
     knots = np.unique(t)[1:-1]
     basis = np.column_stack([np.ones_like(t), t, np.maximum(t[:, None] - knots[None, :], 0.0)])
