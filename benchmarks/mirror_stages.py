@@ -97,6 +97,9 @@ def stages(fm, prep, skin_in):
 
         d = apply_clothing(d, fm.clothing(prep, anchors))
         out.append(("cloth", d))
+    if fm.eyelids:  # the closed lids' margins on a smooth line (model.lid_line)
+        d = fm._smooth_lid_lines(prep, d)
+        out.append(("lidline", d))
     if fm.flip_repair:
         d = fm._repair_flips(prep, d)
         out.append(("flips", d))

@@ -761,12 +761,40 @@ class FaceModel:
             from .clothing import apply_clothing
 
             deltas = apply_clothing(deltas, self.clothing(prepared, anchors()))
+        if self.eyelids:
+            # the closed lids meet along a smooth line: after every stage that moves the lids'
+            # margins on their own geometry or their mirror partners' (model.lid_line)
+            deltas = self._smooth_lid_lines(prepared, deltas)
         if constrain and self.flip_repair:  # part of the constraints: after them, on the final shapes
             # (after the symmetrization: the repair has the last word, nothing flips; measured,
             # symmetrizing its changes and repairing again, twice, moved no pair over 0.5 % on
             # the Rocketbox heads)
             deltas = self._repair_flips(prepared, deltas)
         return deltas
+
+    def _smooth_lid_lines(self, prepared: PreparedMesh, deltas: np.ndarray) -> np.ndarray:
+        """``deltas`` (53, V, 3) input axes with each geometric blink's closed lid margins on a
+        smooth curve (:func:`model.lid_line.smooth_margins`, closed sockets only), per the lid
+        frames and blinks :func:`model.eyelids.with_eyelids` kept on the prepared mesh; the
+        other shapes and vertices unchanged (a copy when anything moved)."""
+        from .eyelids import BLINK_SIDES, LidFrame
+        from .lid_line import smooth_margins
+
+        frames = prepared._tensors.get("eyelid_frames", {})
+        solved = prepared._tensors.get("eyelid_blinks", ([], None))[0]
+        out = deltas
+        for name, side in BLINK_SIDES.items():
+            row, frame = ICT_NAMES.index(name), frames.get(side)
+            if row not in solved or not isinstance(frame, LidFrame) or not frame.socket:
+                continue
+            seen = prepared.frame.vectors_to_canonical(prepared.network_rows(deltas[row]))
+            change = smooth_margins(prepared.canonical, seen, frame) - seen
+            if not change.any():
+                continue
+            if out is deltas:
+                out = np.array(deltas, copy=True)
+            out[row] += prepared.scatter(self._from_canonical(prepared, change.astype(np.float32)))
+        return out
 
     def _check_partners(self, prepared: PreparedMesh, deltas: np.ndarray, skin: np.ndarray, skin_weights):
         """:class:`model.mirror_pass.MirrorPartners` of the input mesh (the rig check's), or

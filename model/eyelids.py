@@ -39,6 +39,10 @@ How the lids move
   warp is a smooth orientation-preserving map of space: no folds, no flipped triangles.
 * Separate eyeball components (and anything inside the eyeball) never move; lashes and other
   parts near the lids follow the lids.
+* Each margin vertex keeps its neutral offset from the smooth lid edge, so a jagged low-poly
+  margin closes jagged (and the bake's mirror pass adds the margin's asymmetry): at the end of
+  the bake a closed socket's margins are put on the nearest line that bends one way
+  (:mod:`model.lid_line`).
 
 On an eye opening where the network's own blink already moves the lid margins the solver's way
 (heads like ICT-FaceKit's), the bake keeps the network's blink, whose falloff is ICT's, and adds
