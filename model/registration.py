@@ -212,8 +212,12 @@ def build_graph(vertices: np.ndarray, triangles: np.ndarray, num_nodes: int) -> 
 def _factor(A: sp.spmatrix):
     """Sparse LU of the SPD normal matrix. The minimum-degree ordering of A + A' gave less fill
     than COLAMD here (4.9 s vs 5.3 s for a whole registration); CG with a Jacobi
-    preconditioner was slower (7.1 s)."""
-    return splu(sp.csc_matrix(A), permc_spec="MMD_AT_PLUS_A")
+    preconditioner was slower (7.1 s). A is symmetric positive definite, so the diagonal pivots
+    are safe and symmetric mode keeps the ordering's fill: 21 ms instead of 29 ms per factor at
+    11k template vertices, the same solution up to rounding."""
+    return splu(
+        sp.csc_matrix(A), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True}
+    )
 
 
 def _pcg(A: sp.spmatrix, B: np.ndarray, X: np.ndarray, precondition, tol: float = 1e-8, maxiter: int = 50):
@@ -241,6 +245,28 @@ def _pcg(A: sp.spmatrix, B: np.ndarray, X: np.ndarray, precondition, tol: float 
         P = Z + (rz_new / np.maximum(rz, 1e-300)) * P
         rz = rz_new
     return X
+
+
+def _data_matrix(graph: DeformationGraph, v: np.ndarray) -> sp.csr_matrix:
+    """D (V, 4N): row i holds ``w_ij * (v_i, 1)`` at node j's four columns, so ``D @ X`` moves
+    every template vertex by its interpolated affine (X (4N, 3), one [A; t] block per node)."""
+    wcoo = graph.weights.tocoo()
+    hom = np.hstack([v, np.ones((len(v), 1))])
+    r = np.repeat(wcoo.row, 4)
+    c = (wcoo.col[:, None] * 4 + np.arange(4)[None]).ravel()
+    val = (wcoo.data[:, None] * hom[wcoo.row]).ravel()
+    return sp.csr_matrix((val, (r, c)), shape=(len(v), 4 * len(graph.nodes)))
+
+
+def _stiffness_normals(edges: np.ndarray, num_nodes: int, gamma: float) -> sp.csr_matrix:
+    """K'K (4N, 4N) of the stiffness rows ``G (X_a - X_b)`` per node edge, G = diag(1, 1, 1, gamma)."""
+    e = edges
+    g = np.array([1.0, 1.0, 1.0, gamma])
+    er = np.repeat(np.arange(len(e) * 4), 2)
+    ec = np.stack([e[:, 0, None] * 4 + np.arange(4), e[:, 1, None] * 4 + np.arange(4)], -1).reshape(-1)
+    ev = np.tile(np.stack([g, -g], -1).reshape(-1), len(e))
+    K = sp.csr_matrix((ev, (er, ec)), shape=(len(e) * 4, 4 * num_nodes))
+    return (K.T @ K).tocsr()
 
 
 @dataclass
@@ -283,34 +309,25 @@ def nonrigid_icp(
     if graph is None:
         graph = build_graph(v, triangles, num_nodes)
     nn = len(graph.nodes)
-    # D: (V, 4N) rows [w_ij * (v_i, 1)] for each candidate node j
-    wcoo = graph.weights.tocoo()
-    hom = np.hstack([v, np.ones((len(v), 1))])
-    r = np.repeat(wcoo.row, 4)
-    c = (wcoo.col[:, None] * 4 + np.arange(4)[None]).ravel()
-    val = (wcoo.data[:, None] * hom[wcoo.row]).ravel()
-    D = sp.csr_matrix((val, (r, c)), shape=(len(v), 4 * nn))
-    # stiffness: (E*4, 4N) rows G (X_a - X_b), G = diag(1, 1, 1, gamma)
-    e = graph.edges
-    g = np.array([1.0, 1.0, 1.0, gamma])
-    er = np.repeat(np.arange(len(e) * 4), 2)
-    ec = np.stack([e[:, 0, None] * 4 + np.arange(4), e[:, 1, None] * 4 + np.arange(4)], -1).reshape(-1)
-    ev = np.tile(np.stack([g, -g], -1).reshape(-1), len(e))
-    K = sp.csr_matrix((ev, (er, ec)), shape=(len(e) * 4, 4 * nn))
-    KtK = (K.T @ K).tocsc()
+    D = _data_matrix(graph, v)
+    KtK = _stiffness_normals(graph.edges, nn, gamma)
+    # every row's share of D'D, once: each iteration subtracts its few rejected rows (about 5 %)
+    # instead of forming D'WD anew (0.4 s of 1 s at 11k template vertices)
+    DtD = (D.T @ D).tocsr()
     data_per_node = len(v) / nn
     # identity affines: X_j = [I; 0]
     X = np.tile(np.vstack([np.eye(3), np.zeros((1, 3))]), (nn, 1))
     cos_max = np.cos(np.deg2rad(max_angle_degrees))
     tris = np.asarray(triangles, np.int64)
     residual = np.full(len(v), np.inf)
+    LtL, LtP = sp.csr_matrix((4 * nn, 4 * nn)), np.zeros((4 * nn, 3))
     if landmarks is not None and len(landmarks[0]):
         L = D[landmarks[0]]
-        lp = np.asarray(landmarks[1], np.float64)
-    else:
-        L = None
+        LtL, LtP = (L.T @ L).tocsr(), L.T @ np.asarray(landmarks[1], np.float64)
     for alpha in stiffness:
         beta = landmark_weight * (alpha / stiffness[0]) ** 0.5
+        # the level's matrix with every data row accepted
+        level = DtD + (alpha**2 * data_per_node) * KtK + beta**2 * LtL
         factor = None
         for _ in range(iterations):
             cur = D @ X
@@ -319,18 +336,14 @@ def nonrigid_icp(
             d = np.linalg.norm(cp - cur, axis=1)
             ok = (d < max_distance) & (np.einsum("ij,ij->i", n_cur, cn) > cos_max) & ~target.boundary[vid]
             residual = np.where(ok, d, np.inf)
-            w = ok.astype(np.float64)
-            DtW = D.T @ sp.diags(w)
-            A = DtW @ D + (alpha**2 * data_per_node) * KtK
-            B = DtW @ cp
-            if L is not None:
-                A = A + beta**2 * (L.T @ L)
-                B = B + beta**2 * (L.T @ lp)
+            rejected = D[np.flatnonzero(~ok)]
+            A = (level - rejected.T @ rejected).tocsr()
+            B = D.T @ np.where(ok[:, None], cp, 0.0) + beta**2 * LtP
             if factor is None:
                 factor = _factor(A)
                 X = factor.solve(B)
             else:
-                X = _pcg(A.tocsr(), B, X, factor.solve)
+                X = _pcg(A, B, X, factor.solve)
     cur = D @ X
     lin = np.asarray(graph.weights @ X.reshape(nn, 12)).reshape(len(v), 4, 3)[:, :3, :]
     return NonRigidResult(cur, lin, residual)
