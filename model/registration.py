@@ -99,6 +99,49 @@ class _Target:
         return q - off[:, None] * n, n, vid
 
 
+@dataclass
+class ICPState:
+    """Where a :func:`similarity_icp` run stands: the current similarity, the mean trimmed
+    distance of its last iteration (inf before the first) and whether it has converged, so a
+    run can be stopped and resumed with the same result as one uninterrupted run."""
+
+    similarity: Similarity
+    mean: float = np.inf
+    converged: bool = False
+
+
+def similarity_icp_steps(
+    src_points: np.ndarray,
+    target: _Target,
+    state: ICPState,
+    iterations: int,
+    landmarks: tuple[np.ndarray, np.ndarray] | None = None,
+    trim: float = 0.8,
+    landmark_weight: float = 0.3,
+) -> ICPState:
+    """Up to ``iterations`` more iterations of :func:`similarity_icp` from ``state`` (none once
+    converged); the arguments are those of :func:`similarity_icp`."""
+    sim, mean = state.similarity, state.mean
+    for _ in range(iterations if not state.converged else 0):
+        moved = sim(src_points)
+        cp, _, _ = target.closest(moved)
+        d = np.linalg.norm(cp - moved, axis=1)
+        keep = d <= np.quantile(d, trim)
+        src, dst = src_points[keep], cp[keep]
+        w = np.ones(len(src))
+        if landmarks is not None and len(landmarks[0]):
+            ls, ld = landmarks
+            src = np.vstack([src, ls])
+            dst = np.vstack([dst, ld])
+            w = np.concatenate([w, np.full(len(ls), landmark_weight * keep.sum() / len(ls))])
+        sim = umeyama(src, dst, w)
+        mean_new = float(d[keep].mean())
+        if abs(mean - mean_new) < 1e-6 * max(mean_new, 1e-12):
+            return ICPState(sim, mean_new, True)
+        mean = mean_new
+    return ICPState(sim, mean, state.converged)
+
+
 def similarity_icp(
     src_points: np.ndarray,
     target: _Target,
@@ -115,28 +158,10 @@ def similarity_icp(
     ``trim`` share of closest correspondences (robust to partial overlap). Returns the
     similarity and the mean trimmed distance of the last iteration.
     """
-    sim = init
-    mean = np.inf
-    for _ in range(iterations):
-        moved = sim(src_points)
-        cp, _, _ = target.closest(moved)
-        d = np.linalg.norm(cp - moved, axis=1)
-        keep = d <= np.quantile(d, trim)
-        src, dst = src_points[keep], cp[keep]
-        w = np.ones(len(src))
-        if landmarks is not None and len(landmarks[0]):
-            ls, ld = landmarks
-            src = np.vstack([src, ls])
-            dst = np.vstack([dst, ld])
-            w = np.concatenate([w, np.full(len(ls), landmark_weight * keep.sum() / len(ls))])
-        new = umeyama(src, dst, w)
-        mean_new = float(d[keep].mean())
-        sim = new
-        if abs(mean - mean_new) < 1e-6 * max(mean_new, 1e-12):
-            mean = mean_new
-            break
-        mean = mean_new
-    return sim, mean
+    state = similarity_icp_steps(
+        src_points, target, ICPState(init), iterations, landmarks, trim, landmark_weight
+    )
+    return state.similarity, state.mean
 
 
 def farthest_point_sample(points: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
