@@ -176,12 +176,14 @@ class _TriangleIndex:
         best_t = np.zeros(len(q), dtype=np.int64)
         best_b = np.zeros((len(q), 3))
         for ids, tree, rmax in self.bins:
-            lists = tree.query_ball_point(q, r=bound + rmax + slack, return_sorted=True)
-            counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(q))
+            radius = bound + rmax + slack
+            asked = _reaching(tree, q, radius)
+            lists = tree.query_ball_point(q[asked], r=radius[asked], return_sorted=True)
+            counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(asked))
             total = int(counts.sum())
             if total == 0:
                 continue
-            qi = np.repeat(np.arange(len(q)), counts)
+            qi = np.repeat(asked, counts)
             ti = ids[np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64, count=total)]
             # a triangle lies within its radius of its centroid, so it is no closer than
             # |q - centroid| - radius: drop those that cannot beat the bound (the closest
@@ -210,6 +212,22 @@ class _TriangleIndex:
         corners = self.t[best_t]
         points = np.einsum("nk,nkc->nc", best_b, self.v[corners])
         return ClosestHits(best_t, best_b, best_d, points, corners)
+
+
+def _reaching(tree: cKDTree, q: np.ndarray, radius: np.ndarray) -> np.ndarray:
+    """(K,) ascending ids of the queries ``q`` (Q, 3) that may have a point of ``tree`` within
+    their ``radius`` (Q,): the ball search, which builds a Python list per query, runs on these
+    only (most queries find no centroid in a bin of small or of large triangles alone). A
+    nearest search bounded by a common radius (the 99th percentile) rules the others out;
+    queries beyond it are always asked."""
+    # a hair of slack both ways: a query is only skipped when no point can be within reach
+    reach = radius * (1.0 + 1e-7) + 1e-12
+    common = float(np.quantile(reach, 0.99))
+    near = reach <= common
+    dist, _ = tree.query(q[near], distance_upper_bound=common * (1.0 + 1e-7))
+    keep = np.ones(len(q), dtype=bool)
+    keep[near] = dist <= reach[near]
+    return np.flatnonzero(keep)
 
 
 def closest_points(
