@@ -294,6 +294,13 @@ def _stiffness_normals(edges: np.ndarray, num_nodes: int, gamma: float) -> sp.cs
     return (K.T @ K).tocsr()
 
 
+def _without_rows(full: sp.spmatrix, D: sp.csr_matrix, rejected: np.ndarray) -> sp.csr_matrix:
+    """``full`` less the rejected rows' share of D'D: with ``full = D'D + R`` this is
+    ``D' diag(~rejected) D + R`` (csr), at the cost of the few rejected rows only."""
+    rows = D[np.flatnonzero(rejected)]
+    return (full - rows.T @ rows).tocsr()
+
+
 class _NormalField:
     """Area-weighted unit vertex normals of one fixed triangulation, as
     :func:`model.geometry.vertex_normals` gives them: the vertex-face incidence is built once,
@@ -383,8 +390,7 @@ def nonrigid_icp(
             d = np.linalg.norm(cp - cur, axis=1)
             ok = (d < max_distance) & (np.einsum("ij,ij->i", n_cur, cn) > cos_max) & ~target.boundary[vid]
             residual = np.where(ok, d, np.inf)
-            rejected = D[np.flatnonzero(~ok)]
-            A = (level - rejected.T @ rejected).tocsr()
+            A = _without_rows(level, D, ~ok)
             B = D.T @ np.where(ok[:, None], cp, 0.0) + beta**2 * LtP
             if factor is None:
                 factor = _factor(A)
