@@ -12,6 +12,9 @@ weight prediction for ``registration``, which does not use them) with the
 shipped ICT template (no ICT at bake time), on a fresh prepared mesh each (the registration is
 cached on it), best of ``--repeat``; ``template_first_s`` is the first classical bake's extra
 cost in a process (reading ``model/data/ict_template.npz`` and building its crop graphs).
+
+``--profile N``: also print the N costliest functions (cProfile, own time) of one warm
+registration + transfer, to see where the classical path spends its time.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ def main() -> int:
     p.add_argument("--vertices", type=int, default=20000)
     p.add_argument("--repeat", type=int, default=2)
     p.add_argument("--weights", default=None)
+    p.add_argument("--profile", type=int, default=0, help="print the N costliest functions of one run")
     args = p.parse_args()
 
     import numpy as np
@@ -65,6 +69,13 @@ def main() -> int:
             runs.append(run)
     best = min(runs, key=lambda r: r["registration_s"])
     out.update(best)
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        profile.runcall(lambda: transfer_expressions(ict, register_ict(ict, canonical, prep.triangles)))
+        pstats.Stats(profile).sort_stats("tottime").print_stats(args.profile)
 
     def predict_and_bake(method: str) -> tuple[float, float]:
         a = time.perf_counter()

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from .frame import surface_moments
 from .ict import CROPS
@@ -34,11 +35,12 @@ from .ict_template import ICTTemplate, as_template
 from .openings import find_openings, loop_correspondence
 from .registration import (
     DeformationGraph,
+    ICPState,
     Similarity,
     _Target,
     build_graph,
     nonrigid_icp,
-    similarity_icp,
+    similarity_icp_steps,
     umeyama,
 )
 from .transfer import ClosestHits, closest_points, transfer
@@ -150,11 +152,20 @@ def _landmark_pairs(
     return np.concatenate(ids), np.vstack(pos)
 
 
-def _two_way_distance(a: np.ndarray, b: np.ndarray, trim: float = 0.9) -> float:
-    from scipy.spatial import cKDTree
-
-    da, _ = cKDTree(b).query(a)
-    db, _ = cKDTree(a).query(b)
+def _two_way_distance(
+    sample: np.ndarray,
+    sample_tree: cKDTree,
+    to_template: Similarity,
+    template: _CropTemplate,
+    trim: float = 0.9,
+) -> float:
+    """Trimmed mean distance of the sample (S, 3) to the crop placed by ``to_template``'s
+    inverse plus that of the placed crop to the sample (canonical units). Both k-d trees are
+    built once: the sample's (``sample_tree``) and the crop's own (the sample is taken into the
+    crop's frame instead, and the distances scaled back)."""
+    da, _ = template.surface.tree.query(to_template(sample))
+    da = da / to_template.scale
+    db, _ = sample_tree.query(to_template.inverse()(template.vertices[template.used]))
     return float(np.mean(np.sort(da)[: int(trim * len(da))]) + np.mean(np.sort(db)[: int(trim * len(db))]))
 
 
@@ -179,6 +190,44 @@ class SimilarityFit:
     openings: dict
 
 
+# every crop's ICP runs this many iterations first; only the crops whose score is then within
+# _SCOUT_MARGIN of the best go on. On the held-out, real-dev and demo meshes (21) the crop that
+# led after 3 iterations always won after 30, the closest race 12 % apart after 5, the others
+# 50 % or more: the margin leaves a race to the full iterations, which then pick as before
+_SCOUT_ITERATIONS = 5
+_SCOUT_MARGIN = 1.3
+
+
+@dataclass
+class _CropRun:
+    """One crop's similarity ICP in :func:`fit_similarity` (target sample -> template)."""
+
+    template: _CropTemplate
+    state: ICPState
+    landmarks: tuple[np.ndarray, np.ndarray] | None
+    landmark_ids: np.ndarray
+    landmark_positions: np.ndarray
+    iterations: int = 0
+
+    def advance(self, sample: np.ndarray, iterations: int) -> None:
+        surface = self.template.surface
+        self.state = similarity_icp_steps(sample, surface, self.state, iterations, self.landmarks)
+        self.iterations += iterations
+
+    def score(self, sample: np.ndarray, sample_tree: cKDTree) -> float:
+        """Two-way trimmed distance of the sample and the placed crop (canonical units)."""
+        return _two_way_distance(sample, sample_tree, self.state.similarity, self.template)
+
+
+def _scout(runs: list[_CropRun], sample: np.ndarray, sample_tree: cKDTree, iterations: int) -> list[_CropRun]:
+    """The runs still in the race after ``iterations`` each (advanced by as many)."""
+    scores = []
+    for run in runs:
+        run.advance(sample, iterations)
+        scores.append(run.score(sample, sample_tree))
+    return [r for r, s in zip(runs, scores, strict=True) if s <= _SCOUT_MARGIN * min(scores)]
+
+
 def fit_similarity(
     template,
     vertices: np.ndarray,
@@ -191,7 +240,8 @@ def fit_similarity(
     (vertices (V, 3) float64, triangles (T, 3) int64), started from the eye/mouth opening loops
     when both eyes are found, else from the surface moments; the best-fitting crop wins.
     ``template``: :class:`model.ict_template.ICTTemplate` (``as_template`` already applied);
-    ``samples``: skin points matched per ICP iteration, for at most ``iterations``."""
+    ``samples``: skin points matched per ICP iteration, for at most ``iterations``. Crops that
+    trail clearly after a few iterations stop there (:func:`_scout`)."""
     v, t = vertices, triangles
     skin = skin_mask(v, t)
     skin_tris = t[skin[t].all(axis=1)]
@@ -203,7 +253,7 @@ def fit_similarity(
     skin_ids = skin_ids[np.lexsort(v[skin_ids].T)]
     sample = v[skin_ids[rng.choice(len(skin_ids), size=min(samples, len(skin_ids)), replace=False)]]
     t_center, t_rms = surface_moments(v, skin_tris)
-    best = None
+    runs = []
     for name in [crop] if crop else list(CROPS):
         tmpl = _crop_template(template, name)
         tv = tmpl.vertices
@@ -215,13 +265,19 @@ def fit_similarity(
             init = Similarity(scale, np.eye(3), t_center - scale * tmpl.center)
         # ICP moves the target sample onto the template (the template covers the target)
         landmarks = (lm_pos, tv[lm_ids]) if len(lm_ids) else None
-        inv, _ = similarity_icp(
-            sample, tmpl.surface, init.inverse(), landmarks=landmarks, iterations=iterations
-        )
-        sim = inv.inverse()
-        score = _two_way_distance(sample, sim(tv[tmpl.used]))
+        runs.append(_CropRun(tmpl, ICPState(init.inverse()), landmarks, lm_ids, lm_pos))
+    sample_tree = cKDTree(sample)
+    if len(runs) > 1:
+        runs = _scout(runs, sample, sample_tree, min(iterations, _SCOUT_ITERATIONS))
+    best = None
+    for run in runs:
+        run.advance(sample, iterations - run.iterations)
+        score = run.score(sample, sample_tree)
         if best is None or score < best.score:
-            best = SimilarityFit(sim, tmpl, score, lm_ids, lm_pos, skin, target, t_open)
+            sim = run.state.similarity.inverse()
+            best = SimilarityFit(
+                sim, run.template, score, run.landmark_ids, run.landmark_positions, skin, target, t_open
+            )  # fmt: skip
     return best
 
 
@@ -340,7 +396,8 @@ def transfer_expressions(
     """
     lin = reg.linear_adapted if adapt else reg.linear
     d = as_template(ict).expressions[:, reg.template_ids].astype(np.float64)  # (53, n, 3) cm
-    d = np.einsum("env,nvw->enw", d, lin)
+    # per vertex (53, 3) @ (3, 3) as one batched matmul: 2 ms where einsum took 28 ms at 11k
+    d = np.matmul(d.transpose(1, 0, 2), lin).transpose(1, 0, 2)
     out = transfer(d, reg.hits)
     if falloff is not None:
         r0, r1 = falloff
