@@ -2,9 +2,9 @@
 
     PYTHONPATH=. .venv/bin/python benchmarks/realdev_arkit.py
 
-Bakes the shipped network, the registration, the hybrid and the mixed (:meth:`model.api.FaceModel.bake`
-methods, shipped ICT template; one prepared mesh) on the avatar's head (top 0.25 m of the
-full-body mesh, Blender world coordinates: metres, Z up, face to -Y), maps ICT names to ARKit
+Bakes the shipped default (mixed), the network alone, the registration and the hybrid
+(:meth:`model.api.FaceModel.bake` methods, shipped ICT template; one prepared mesh) on the
+avatar's head (top 0.25 m of the full-body mesh, Blender world coordinates: metres, Z up, face to -Y), maps ICT names to ARKit
 (``browInnerUp`` and ``cheekPuff`` halves summed, :func:`model.facs.ict_to_arkit_shapes`) and
 compares with the artist's ``AK_NN_<Name>`` shape keys on the same vertices:
 
@@ -122,13 +122,13 @@ def main() -> int:
 
     data, neutral, artist = artist_avatar(realdev)
     fm = FaceModel.load()
-    methods = ("network", "registration", "hybrid", "mixed")
+    methods = ("mixed", "network", "registration", "hybrid")
     baked, _ = bake_methods(fm, neutral, data["head_triangles"], data["up"], data["forward"], methods)
     names = {
-        "network": "shipped network",
+        "mixed": "shipped (mixed)",
+        "network": "network alone",
         "registration": "registration",
         "hybrid": "hybrid",
-        "mixed": "mixed",
     }
     rigs = {names[m]: ict_to_arkit_shapes(baked[m].astype(np.float64)) for m in methods}
     import os

@@ -45,6 +45,10 @@ ENCODE_METHODS = ("learned", "fit", "joint")
 # FaceModel.bake methods: the network; the classical registration of the ICT template with
 # closest-point transfer of its shapes (:mod:`model.classical_rig`); both blended per vertex
 BAKE_METHODS = ("network", "registration", "hybrid", "mixed")
+# what bake (the CLI, the add-on) uses unless told: on held-out ICT heads mixed beats the
+# registration and the aligned closest-vertex copy on every set, where the network alone does
+# not; on real meshes where no landmark pins the template it is the network's (README, Real meshes)
+DEFAULT_BAKE_METHOD = "mixed"
 # hybrid and mixed blend the network's shapes with the registration's per vertex, mixed only on
 # the shapes the registration's landmarks pinned (model.method_blend)
 # "auto" axes: a fit of the face regions worse than this means the network sees no face
@@ -650,14 +654,15 @@ class FaceModel:
         prepared: PreparedMesh,
         skin_weights: np.ndarray | None = None,
         constraints: bool | None = None,
-        method: str = "network",
+        method: str = DEFAULT_BAKE_METHOD,
         ict=None,
     ) -> np.ndarray:
         """The 53 ICT expression shapes as additive deltas (53, V, 3) float32, in the input's
         units and axes, index-aligned with the input vertices.
 
-        ``skin_weights`` (V, K), e.g. repainted by a user, replace the predicted ones (network
-        and hybrid). ``method`` (:data:`BAKE_METHODS`): ``"network"`` the network's decoder;
+        ``skin_weights`` (V, K), e.g. repainted by a user, replace the predicted ones (all
+        methods but registration). ``method`` (:data:`BAKE_METHODS`, default
+        :data:`DEFAULT_BAKE_METHOD`): ``"network"`` the network's decoder;
         ``"registration"`` the ICT template registered onto the mesh (similarity + non-rigid
         ICP with eye/mouth landmarks) and its shapes carried over by closest point
         (:mod:`model.classical_rig`); ``"hybrid"`` the registration's shapes where the template
@@ -851,7 +856,7 @@ class FaceModel:
         prepared: PreparedMesh,
         skin_weights: np.ndarray | None = None,
         constraints: bool | None = None,
-        method: str = "network",
+        method: str = DEFAULT_BAKE_METHOD,
         ict=None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`bake` with ``mouthClose`` split (:mod:`model.mouth_close`): ``(deltas (53, V, 3),

@@ -10,7 +10,7 @@ and **side** (the subject's left profile, the whole head). Framing comes from th
 face anchors (eye openings or eyeball components; :func:`model.rig_check.face_anchors`): the
 eye midpoint ``E`` and the eye distance ``u``, so a full body is never shown a few pixels wide.
 Without anchors the top of the mesh frames the face (busts: the head is the top 35 %).
-Without ``--rig`` the shipped network bakes the rig (``--methods``: the bake method(s) of
+Without ``--rig`` the shipped default (mixed) bakes the rig (``--methods``: the bake method(s) of
 :meth:`model.api.FaceModel.bake`; one sheet per method). ``--realdev`` renders today's rig on
 every mesh of ../shared/real-dev (FBX avatars: the head, the top 0.25 m; ``--match``: only
 meshes whose name contains it) into OUT_DIR as ``<mesh>_<method>.png`` (never commit);
@@ -171,7 +171,7 @@ def render_closeups(
     return out
 
 
-def _bake(vertices, triangles, up, forward, methods=("network",), materials=None) -> dict:
+def _bake(vertices, triangles, up, forward, methods=("mixed",), materials=None) -> dict:
     """{method: (53, V, 3) deltas} from one prepared mesh (``materials``: (T,) per-triangle
     material indices or None)."""
     from model.api import FaceModel
@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--realdev", help="render today's rig on every real-dev mesh into this folder")
     parser.add_argument("--match", default="", help="--realdev: only meshes whose file name contains this")
     parser.add_argument(
-        "--methods", nargs="+", default=["network"], choices=["network", "registration", "hybrid", "mixed"]
+        "--methods", nargs="+", default=["mixed"], choices=["mixed", "network", "registration", "hybrid"]
     )
     parser.add_argument(
         "--rigs",

@@ -169,7 +169,7 @@ def evaluate(
             prep = fm.prepare(mesh.vertices, mesh.triangles())
             rig_skin = fm.predict_skin_weights(prep)
             keep = scored_vertices(prep)
-            pred = fm.bake(prep).astype(np.float64)
+            pred = fm.bake(prep, method="network").astype(np.float64)
             rows.setdefault((kind, "network"), _Acc()).add(pred, gt, scale, keep)
             rows.setdefault((kind, "no motion"), _Acc()).add(np.zeros_like(gt), gt, scale, keep)
             base = closest_vertex_baseline(ict, meta, mesh.vertices)

@@ -85,7 +85,7 @@ def predict_weights(
     up: str = "Z",
     forward: str = "-Y",
     progress: Progress = _noop,
-    method: str = "network",
+    method: str = "mixed",  # model.api.DEFAULT_BAKE_METHOD (imported lazily: no model at register)
 ) -> list[str]:
     """Predict region skinning weights and write them as ``FS_<region>`` vertex groups.
 
@@ -146,7 +146,7 @@ def bake_shape_keys(
     use_painted: bool = True,
     up: str = "Z",
     forward: str = "-Y",
-    method: str = "network",
+    method: str = "mixed",  # model.api.DEFAULT_BAKE_METHOD (imported lazily: no model at register)
     progress: Progress = _noop,
 ) -> BakeResult:
     """Bake the 53 FACS shapes (ICT names) or 52 (ARKit names) as shape keys driven by the sliders.

@@ -55,7 +55,13 @@ class NFS_PG_settings(bpy.types.PropertyGroup):
         name="Method",
         description="How the 53 expression shapes are made",
         items=[
-            ("NETWORK", "Network", "The neural network's shapes (uses the FS_ weights)"),
+            (
+                "MIXED",
+                "Mixed (default)",
+                "Hybrid on the shapes the eye and mouth openings pin the template for (brows, eyes, "
+                "cheeks, nose; jaw and mouth where the lips are open), the network elsewhere",
+            ),
+            ("NETWORK", "Network", "The neural network's shapes alone (uses the FS_ weights)"),
             (
                 "REGISTRATION",
                 "Registration",
@@ -67,14 +73,8 @@ class NFS_PG_settings(bpy.types.PropertyGroup):
                 "Hybrid",
                 "Registration where the template fits the mesh closely, the network elsewhere",
             ),
-            (
-                "MIXED",
-                "Mixed",
-                "Hybrid on the shapes the eye and mouth openings pin the template for (brows, eyes, "
-                "cheeks, nose; jaw and mouth where the lips are open), the network elsewhere",
-            ),
         ],
-        default="NETWORK",
+        default="MIXED",
     )
     key_prefix: StringProperty(
         name="Prefix", description="Prefix of the baked shape-key names (avoids clashes with yours)"

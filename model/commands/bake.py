@@ -11,9 +11,10 @@ rig with correctives (:mod:`model.mouth_close`) the file also carries ``correcti
 (the two shapes whose *minimum* weight drives each): such a rig uses ``mouthClose - corrective``
 as the mouthClose shape and adds the corrective at ``min(w_jawOpen, w_mouthClose)``, which equals
 the linear mix wherever ``w_mouthClose <= w_jawOpen`` and keeps mouthClose alone behind the lips.
-``--method registration|hybrid`` bakes by registering the ICT template instead of (or blended
-with) the network (:meth:`model.api.FaceModel.bake`); those use the shipped ICT template
-(``model/data/ict_template.npz``), or ICT-FaceKit itself with ``--ict DIR`` (development).
+``--method`` (default ``mixed``, :data:`model.api.DEFAULT_BAKE_METHOD`) chooses how the shapes
+are made (:meth:`model.api.FaceModel.bake`): all but ``network`` register the ICT template onto
+the mesh, with the shipped template (``model/data/ict_template.npz``), or ICT-FaceKit itself with
+``--ict DIR`` (development).
 """
 
 from __future__ import annotations
@@ -34,17 +35,20 @@ HELP = "bake 53 FACS expression shapes (+ skinning weights) for a face mesh into
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from ..api import BAKE_METHODS, DEFAULT_BAKE_METHOD
+
     parser.add_argument("target", help="target neutral face mesh (.obj or .ply), any units/position")
     parser.add_argument("-o", "--out", required=True, help="output rig .npz")
     add_axes(parser)
     add_weights(parser)
     parser.add_argument(
         "--method",
-        choices=["network", "registration", "hybrid", "mixed"],
-        default="network",
-        help="network (default); registration: the ICT template registered onto the mesh, its "
-        "shapes carried over; hybrid: registration where the template fits, network elsewhere; "
-        "mixed: hybrid for brows, eyes, cheeks and nose, network for jaw and mouth",
+        choices=list(BAKE_METHODS),
+        default=DEFAULT_BAKE_METHOD,
+        help="mixed (default): hybrid on the shapes the eye and mouth openings pin the template "
+        "for (upper face; jaw and mouth where the lips are open), network elsewhere; network: the "
+        "network's decoder alone; registration: the ICT template registered onto the mesh, its "
+        "shapes carried over; hybrid: registration where the template fits, network elsewhere",
     )
     parser.add_argument(
         "--focus",

@@ -193,18 +193,22 @@ def test_each_bake_method_bakes_53_keys(loaded, method, monkeypatch, tmp_path):
     monkeypatch.setenv("ICT_FACEKIT", str(tmp_path / "nowhere"))
     obj = make_face()
     settings = bpy.context.scene.nfs_settings
+    default = settings.bake_method
     settings.bake_method = method
     try:
         assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
     finally:
-        settings.bake_method = "NETWORK"
+        settings.bake_method = default
     names = [kb.name for kb in obj.data.shape_keys.key_blocks]
     assert names == ["Basis", *ICT_NAMES, "jawOpen_mouthClose"]
     d = _deltas(obj)
     assert np.all(np.isfinite(d)) and np.abs(d).max() > 0
     if method != "NETWORK":
         settings.bake_method = "NETWORK"
-        assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
+        try:
+            assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
+        finally:
+            settings.bake_method = default
         if method == "MIXED":
             # this face has no eye or mouth openings to pin the template: mixed keeps the
             # network's shapes (model.method_blend.trusted_groups)
@@ -212,3 +216,17 @@ def test_each_bake_method_bakes_53_keys(loaded, method, monkeypatch, tmp_path):
         else:
             # the registration's shapes differ from the network's on the same face
             assert np.abs(_deltas(obj) - d).max() > 1e-4
+
+
+def test_the_panel_s_default_method_is_the_model_s(loaded):
+    """The Shape Keys panel, the add-on's core and ``python -m model bake`` bake the same
+    default rig (:data:`model.api.DEFAULT_BAKE_METHOD`)."""
+    import inspect
+
+    from blender_addon.core import skinning
+    from model.api import DEFAULT_BAKE_METHOD
+
+    rna = bpy.context.scene.nfs_settings.bl_rna.properties["bake_method"]
+    assert rna.default.lower() == DEFAULT_BAKE_METHOD
+    for fn in (skinning.bake_shape_keys, skinning.predict_weights):
+        assert inspect.signature(fn).parameters["method"].default == DEFAULT_BAKE_METHOD
