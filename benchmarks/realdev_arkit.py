@@ -6,7 +6,8 @@ Bakes the shipped default (mixed), the network alone, the registration and the h
 (:meth:`model.api.FaceModel.bake` methods, shipped ICT template; one prepared mesh) on the
 avatar's head (top 0.25 m of the full-body mesh, Blender world coordinates: metres, Z up, face
 to -Y), maps ICT names to ARKit (``browInnerUp`` and ``cheekPuff`` halves summed,
-:func:`model.facs.ict_to_arkit_shapes`) and compares with the artist's ``AK_NN_<Name>`` shape keys on the same vertices:
+:func:`model.facs.ict_to_arkit_shapes`) and compares with the artist's ``AK_NN_<Name>`` shape keys
+on the same vertices:
 
 * rel. error ``||ours - artist|| / ||artist||`` (Frobenius over the head vertices);
 * the same after the best scalar gain ``g = <ours, artist> / <ours, ours>``;
