@@ -786,7 +786,7 @@ class FaceModel:
         from .lid_line import smooth_margins
 
         frames = prepared._tensors.get("eyelid_frames", {})
-        solved = prepared._tensors.get("eyelid_blinks", ([], None))[0]
+        solved = prepared._tensors.get("eyelid_blinks", (None, [], None))[1]
         out = deltas
         for name, side in BLINK_SIDES.items():
             row, frame = ICT_NAMES.index(name), frames.get(side)

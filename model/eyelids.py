@@ -627,22 +627,30 @@ def with_eyelids(prepared, deltas: np.ndarray) -> np.ndarray:
     """:func:`apply_eyelids` on a :class:`model.api.PreparedMesh`'s canonical mesh, for the
     network's bake ``deltas (53, V, 3)`` (canonical frame), then the lids made to follow the
     eyes in ``eyeLookUp/Down`` and ``eyeWide`` (:func:`model.lid_follow.follow_lids`). The
-    blinks and lid frames are solved once per mesh (kept on the prepared mesh; the notes under
-    ``prepared._tensors["eyelid_notes"]``)."""
+    lid frames are found once per mesh, the blinks once per mesh and incoming blinks (kept on
+    the prepared mesh; the notes under ``prepared._tensors["eyelid_notes"]``)."""
+    import hashlib
+
     from .lid_follow import follow_lids
 
     key = "eyelid_blinks"
     # one lid frame per eye for the blinks and the lid follow (found once: ~40 ms at 20k)
     frames = prepared._tensors.setdefault("eyelid_frames", {})
-    if key not in prepared._tensors:
+    # the solved blinks blend in the incoming ones (their falloff), so they are kept for those
+    # incoming blinks only: a bake by another method or with repainted weights solves again
+    # (it took the first bake's blink: the network after a mixed bake got mixed's lids)
+    incoming = np.ascontiguousarray(deltas[[ICT_NAMES.index(n) for n in BLINK_SIDES]], dtype=np.float32)
+    digest = hashlib.blake2b(incoming.tobytes(), digest_size=16).digest()
+    hit = prepared._tensors.get(key)
+    if hit is None or hit[0] != digest:
         for side in BLINK_SIDES.values():
             if side not in frames:
                 frames[side] = lid_frame(prepared.canonical, prepared.triangles_seen, side)
         fixed, notes = apply_eyelids(prepared.canonical, prepared.triangles_seen, deltas, frames=frames)
         rows = [ICT_NAMES.index(n) for n in BLINK_SIDES if not any(note.startswith(n) for note in notes)]
-        prepared._tensors[key] = (rows, fixed[rows])
+        prepared._tensors[key] = (digest, rows, fixed[rows])
         prepared._tensors["eyelid_notes"] = notes
-    rows, blinks = prepared._tensors[key]
+    _, rows, blinks = prepared._tensors[key]
     out = np.array(deltas, dtype=np.float32, copy=True)
     out[rows] = blinks
     return follow_lids(prepared.canonical, prepared.triangles_seen, out, ICT_NAMES, frames)
