@@ -83,7 +83,7 @@ def demo(fm):
     fm.eyelids = False
     try:
         prep = fm.prepare(v, t, up="Y", forward="Z")
-        net = fm.bake(prep)
+        net = fm.bake(prep, method="network")
     finally:
         fm.eyelids = True
     back = np.asarray(prep.frame.vectors_from_canonical(np.eye(3)), dtype=np.float64)
