@@ -1040,7 +1040,7 @@ class FaceModel:
     def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray, bool, bool]:
         """Canonical (53, S, 3) float32 deltas of the classical rig, (S,) residuals, whether
         both eye openings pinned the template's eyes (:attr:`model.classical_rig.Registration.eye_landmarks`)
-        and whether the mouth opening pinned its lips too, cached on the PreparedMesh
+        and whether an open mouth pinned its lips too, cached on the PreparedMesh
         (registration does not depend on the network)."""
         from .classical_rig import register_ict, transfer_expressions
         from .ict import ICTModel, load_ict
@@ -1058,8 +1058,15 @@ class FaceModel:
             model = ict if ict is None or isinstance(ict, (ICTModel, ICTTemplate)) else load_ict(ict)
             model = as_template(model)
             reg = register_ict(model, prepared.canonical.astype(np.float64), prepared.triangles_seen)
-            # landmarks counts the eye and mouth loops used: all three with both eyes pinned
+            # landmarks counts the eye and mouth loops used: all three with both eyes pinned;
+            # a mouth loop that is a hairline slit pins no lips (model.method_blend.mouth_open)
             mouth = reg.eye_landmarks and reg.landmarks == 3
+            if mouth:
+                from .method_blend import mouth_open
+                from .openings import find_openings
+
+                loops = find_openings(prepared.canonical, prepared.triangles_seen)
+                mouth = "mouth" in loops and mouth_open(prepared.canonical, loops["mouth"])
             deltas = transfer_expressions(model, reg)
             prepared._tensors[key] = (deltas, reg.residual, reg.eye_landmarks, mouth)
         return prepared._tensors[key]

@@ -17,7 +17,11 @@ better source where the template does not reach:
   Those shapes stay the network's. Where the mouth opening is a hole, the template has the
   lips' inner faces the mesh has, and the blend is the better source (held-out ICT, 4 cases
   of each set: forcing the network's shapes on the skin behind the lips cost hard unseen
-  0.041 -> 0.048).
+  0.041 -> 0.048). A hole that is only a hairline slit (lips cut apart by *Cut Lip Line*, or
+  modelled touching with a hole between them) does not count (:func:`mouth_open`): the
+  template's two lips then land on the same side of the slit, and the registration's
+  ``jawOpen`` barely parted them (0.12 cm on the demo head sealed and cut, against 0.3 by the
+  network).
 
 Canonical frame (:mod:`model.frame`); residuals in canonical units (1 = the mesh's RMS radius).
 """
@@ -29,6 +33,26 @@ import numpy as np
 # r at which the registration's weight falls to 1/e: about 2 mm on a head; the best of
 # 0.005-0.05 on 16 test-split cases that are not evaluation cases (notes of issue 9)
 HYBRID_DISTANCE = 0.02
+
+
+# a mouth opening's area in the face plane over its width squared: ICT-like heads' mouth holes
+# 0.15-0.20 (the 32 held-out cases, the demo head), the demo head sealed and cut along its lip
+# line 0.002
+MOUTH_OPEN_RATIO = 0.02
+
+
+def mouth_open(canonical: np.ndarray, loop: np.ndarray) -> bool:
+    """Whether the mouth opening ``loop`` (L,) int (vertex indices of its boundary loop, in
+    order) is a hole rather than a hairline slit: its area projected on the face plane
+    (canonical XY) over its width squared is at least :data:`MOUTH_OPEN_RATIO`.
+    ``canonical`` (V, 3) canonical-frame vertices."""
+    xy = np.asarray(canonical, dtype=np.float64)[np.asarray(loop)][:, :2]
+    x, y = xy[:, 0], xy[:, 1]
+    width = float(np.ptp(x))
+    if width <= 0.0:
+        return False
+    area = 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+    return area / width**2 >= MOUTH_OPEN_RATIO
 
 
 def fit_weight(residual: np.ndarray, distance: float = HYBRID_DISTANCE) -> np.ndarray:

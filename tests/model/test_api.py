@@ -119,7 +119,7 @@ def test_resolution_robustness(fm, weights):
     w = sample_codes(np.random.default_rng(0), 8)
     # posed by the network's own shapes: the fixed eyeball turns of the rig constraints are a
     # convention, and the random placeholder's encoder reads nothing meaningful from them
-    raw = fm.bake(pc, constraints=False)
+    raw = fm.bake(pc, constraints=False, method="network")
     posed_c = vc[None] + np.einsum("ti,ivc->tvc", w, raw.astype(np.float64))
     posed_f = np.stack([midpoint_subdivide(p, tc)[0] for p in posed_c])
     for method in ("learned", "fit", "joint"):
@@ -183,13 +183,13 @@ def test_shipped_weights_localize_expressions(face):
     fm.static_area = fm.flip_repair = False
     prep = fm.prepare(mesh.vertices, mesh.triangles())
     skin = fm.predict_skin_weights(prep)
-    baked = fm.bake(prep, skin)
+    baked = fm.bake(prep, skin, method="network")
     jaw, brow = ICT_NAMES.index("jawOpen"), ICT_NAMES.index("browInnerUp_L")
     motion = np.linalg.norm(baked, axis=-1)  # (53, V)
     v_jaw, v_brow = int(motion[jaw].argmax()), int(motion[brow].argmax())
     painted = skin.copy()
     painted[v_jaw] = skin[v_brow]
-    repainted = np.linalg.norm(fm.bake(prep, painted), axis=-1)
+    repainted = np.linalg.norm(fm.bake(prep, painted, method="network"), axis=-1)
 
     def group(m: np.ndarray, name: str) -> float:
         return float(m[[ICT_NAMES.index(n) for n in FACS_GROUPS[name]]].sum())

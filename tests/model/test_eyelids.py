@@ -282,7 +282,7 @@ def test_lids_follow_the_look_on_a_socket_and_stay_on_the_demo_head(demo):
     mesh = read_mesh(DEMO)
     fm = FaceModel.load()
     fm.eyelids = False
-    plain = fm.bake(fm.prepare(mesh.vertices, mesh.triangles()), constraints=False)
+    plain = fm.bake(fm.prepare(mesh.vertices, mesh.triangles()), constraints=False, method="network")
     rows = [ICT_NAMES.index(n) for n in ("eyeLookDown_L", "eyeLookUp_R", "eyeWide_L")]
     back = np.asarray(
         fit_frame(mesh.vertices, mesh.triangles(), up="Y", forward="Z").vectors_to_canonical(np.eye(3))

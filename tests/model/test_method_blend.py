@@ -19,3 +19,16 @@ def test_trusted_groups_follow_the_landmarks():
     assert trusted_groups(False, True) == ()  # a mouth alone does not place the eyes
     assert set(trusted_groups(True, False)) == {"brows", "eyes", "cheeks", "nose"}
     assert set(trusted_groups(True, True)) == {"brows", "eyes", "cheeks", "nose", "jaw", "mouth"}
+
+
+def test_a_hairline_slit_is_no_open_mouth():
+    """A mouth hole pins the template's lips; a slit of lips cut apart (or touching) does not."""
+    from model.method_blend import mouth_open
+
+    t = np.linspace(0.0, 2.0 * np.pi, 40, endpoint=False)
+    loop = np.arange(40)
+    hole = np.stack([2.5 * np.cos(t), 0.9 * np.sin(t), np.zeros_like(t)], 1)  # 5 cm wide, open
+    slit = hole * np.array([1.0, 0.004, 1.0])  # the same width, 0.07 mm high
+    assert mouth_open(hole, loop)
+    assert not mouth_open(slit, loop)
+    assert not mouth_open(np.zeros((40, 3)), loop)  # degenerate: no width

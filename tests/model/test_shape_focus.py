@@ -115,9 +115,9 @@ def test_bake_focus_is_opt_in_and_keeps_each_shapes_core(tmp_path_factory):
     assert fm.shape_focus is False
     mesh = read_mesh(pathlib.Path(__file__).resolve().parents[2] / "model" / "data" / "demo_head.obj")
     prep = fm.prepare(mesh.vertices, mesh.triangles())
-    off = fm.bake(prep).astype(np.float64)
+    off = fm.bake(prep, method="network").astype(np.float64)
     fm.shape_focus = True
-    on = fm.bake(prep).astype(np.float64)
+    on = fm.bake(prep, method="network").astype(np.float64)
     m_off, m_on = np.linalg.norm(off, axis=2), np.linalg.norm(on, axis=2)
     assert (m_on <= m_off + 1e-6 * m_off.max()).all()
     peak = m_off.max(axis=1, keepdims=True)
