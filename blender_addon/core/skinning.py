@@ -103,7 +103,7 @@ def predict_weights(
     geo = gather(obj, mask_group or analysis.head_mask(obj))
     progress(0.1)
     prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward, geo.materials)
-    if method != "network":
+    if fm.needs_registration(prepared, method):
         fm.start_registration(prepared)  # runs while the network predicts
     progress(0.5)
     w = fm.predict_skin_weights(prepared)

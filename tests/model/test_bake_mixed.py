@@ -139,3 +139,18 @@ def test_a_bake_does_not_depend_on_the_method_baked_before():
     assert not np.allclose(mixed, want)
     np.testing.assert_array_equal(fm.bake(reused, method="network"), want)
     np.testing.assert_array_equal(fm.bake(reused, method="mixed"), mixed)  # and back
+
+
+def test_mixed_skips_the_registration_without_eye_openings(fm):
+    """Nothing can pin the template without eye openings: mixed bakes the network's rig without
+    paying the registration (a bust, a scan, a stylized head with sculpted eyes)."""
+    mesh = read_mesh(DEMO)
+    v, t = _sealed(mesh.vertices, mesh.triangles(), ("eye_left", "eye_right"))
+    prep = fm.prepare(v, t)
+    assert not fm.needs_registration(prep, "mixed")
+    assert fm.needs_registration(prep, "hybrid") and not fm.needs_registration(prep, "network")
+    mixed = fm.bake(prep, method="mixed", constraints=False)
+    assert not any(isinstance(k, tuple) and k[0] == "registration" for k in prep._tensors)
+    np.testing.assert_array_equal(mixed, fm.bake(prep, method="network", constraints=False))
+    open_eyes = fm.prepare(mesh.vertices, mesh.triangles())
+    assert fm.needs_registration(open_eyes, "mixed")
