@@ -1060,6 +1060,20 @@ class FaceModel:
             return
         prepared._tensors[("pending", key)] = _background().submit(self._registration_deltas, prepared, ict)
 
+    def finish_registration(self, prepared: PreparedMesh, ict=None) -> None:
+        """Wait for the background registration of ``prepared`` (:meth:`start_registration`) and
+        keep its result; nothing when none is running. A caller inside Blender calls it before
+        it calls ``bpy`` or hands control back to Blender: Blender's API is not thread-safe, and
+        a registration thread still running then crashed Blender (segfaults in ``libpython`` and
+        ``_ckdtree`` on that thread, 2 of 10 operator runs of ``benchmarks/bake_breakdown.py``).
+        A failure is left to the bake, which registers again and raises it there."""
+        if ("pending", self._registration_key(ict)) not in prepared._tensors:
+            return
+        try:
+            self._registration_deltas(prepared, ict)
+        except Exception:  # noqa: BLE001 - raised again by the bake's own registration
+            pass
+
     def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray, bool, bool]:
         """Canonical (53, S, 3) float32 deltas of the classical rig, (S,) residuals, whether
         both eye openings pinned the template's eyes (:attr:`model.classical_rig.Registration.eye_landmarks`)

@@ -107,6 +107,8 @@ def predict_weights(
         fm.start_registration(prepared)  # runs while the network predicts
     progress(0.5)
     w = fm.predict_skin_weights(prepared)
+    # no thread of ours may outlive this call: bpy below, then Blender itself (not thread-safe)
+    fm.finish_registration(prepared)
     progress(0.8)
     full = np.zeros((geo.num_vertices, w.shape[1]), dtype=np.float32)
     full[geo.index] = w
