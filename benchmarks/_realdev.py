@@ -160,3 +160,21 @@ def artist_avatar(realdev: pathlib.Path) -> tuple[dict, np.ndarray, dict]:
         if m:
             artist[m.group(1)[0].lower() + m.group(1)[1:]] = pos[ids] - neutral
     return data, neutral, artist
+
+
+def head_items(realdev: pathlib.Path, match: str, demo: bool) -> list[tuple]:
+    """``(name, head vertices (V, 3), triangles, up, forward, materials or None)`` of the
+    real-dev meshes whose file name contains ``match``, after the demo head when ``demo``."""
+    items = []
+    if demo:
+        from model.mesh_io import read_mesh
+
+        mesh = read_mesh(ROOT / "model" / "data" / "demo_head.obj")
+        items.append(("demo_head.obj", mesh.vertices, mesh.triangles(), "Y", "Z", None))
+    for path in sorted((realdev / "meshes").iterdir()):
+        if match in path.name and path.suffix.lower() in (".fbx", ".obj"):
+            data = load_mesh(path)
+            v = data["vertices"][data["head_ids"]]
+            up, forward = data["up"], data["forward"]
+            items.append((path.name, v, data["head_triangles"], up, forward, data.get("head_materials")))
+    return items

@@ -20,7 +20,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _realdev import ROOT, load_mesh, require_realdev  # noqa: E402
+from _realdev import head_items, require_realdev  # noqa: E402
 
 
 def stages(fm, prep, skin_in):
@@ -116,20 +116,10 @@ def main() -> int:
     realdev = require_realdev()
     from model.api import FaceModel
     from model.facs import ICT_NAMES
-    from model.mesh_io import read_mesh
     from model.rig_check import mirror_errors
 
     fm = FaceModel.load()
-    items = []
-    if args.demo:
-        demo = read_mesh(ROOT / "model" / "data" / "demo_head.obj")
-        items.append(("demo_head.obj", demo.vertices, demo.triangles(), "Y", "Z", None))
-    for path in sorted((realdev / "meshes").iterdir()):
-        if args.match in path.name and path.suffix.lower() in (".fbx", ".obj"):
-            data = load_mesh(path)
-            v = data["vertices"][data["head_ids"]]
-            items.append((path.name, v, data["head_triangles"], data["up"], data["forward"],
-                          data.get("head_materials")))  # fmt: skip
+    items = head_items(realdev, args.match, args.demo)
     for name, v, t, up, forward, materials in items:
         prep = fm.prepare(v, t, up=up, forward=forward, materials=materials)
         skin = fm.predict_skin_weights(prep)
