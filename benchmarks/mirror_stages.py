@@ -103,7 +103,7 @@ def stages(fm, prep, skin_in):
     if fm.flip_repair:
         d = fm._repair_flips(prep, d)
         out.append(("flips", d))
-    out.append(("bake", fm.bake(prep, skin_in)))
+    out.append(("bake", fm.bake(prep, skin_in, method="network")))  # the replayed path's end
     return out
 
 
