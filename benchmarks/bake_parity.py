@@ -10,8 +10,8 @@ Meshes: the bundled demo head as shipped and subdivided + decimated to ``--size`
 real-dev mesh (the Rocketbox avatars' heads through ``bpy``, the busts as OBJ; skipped when
 ../shared/real-dev is absent).
 Each is baked through the model API (``prepare`` + ``predict_skin_weights`` + ``bake``, the
-``--method`` bake method, network by default, the registration and the mirror map started in the
-background as Predict Weights does, fresh ``NFS_CACHE_DIR``; save and compare with the same method).
+``--method`` bake method, network by default, the registration started in the background as
+Predict Weights does, fresh ``NFS_CACHE_DIR``; save and compare with the same method).
 ``--compare`` prints, per mesh, whether the skin weights and the deltas are bit-identical, and
 the largest delta difference relative to the head size (the diagonal of the vertices' bounding
 box); exit 1 when any exceeds ``--tolerance`` (1e-6).
@@ -84,7 +84,6 @@ def bake_all(size: int, method: str = "network") -> dict[str, np.ndarray]:
         t0 = time.perf_counter()
         # as Predict Weights does: the registration on the background thread, started early
         prep = fm.prepare(v, t, up=up, forward=forward, registration=method != "network")
-        fm.start_mirror_map(prep)
         skin = fm.predict_skin_weights(prep)
         deltas = fm.bake(prep, skin, method=method)
         seconds = time.perf_counter() - t0

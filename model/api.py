@@ -71,16 +71,6 @@ def _background():
     return _BACKGROUND
 
 
-def _primed_mirror_map(canonical: np.ndarray, triangles: np.ndarray) -> dict:
-    """A new :func:`model.shape_locality.mirror_map` cache of the canonical mesh, primed
-    (:func:`model.shape_locality.prime_mirror_map`; its own dict: filled on the background thread)."""
-    from .shape_locality import prime_mirror_map
-
-    cache: dict = {}
-    prime_mirror_map(canonical, triangles, cache)
-    return cache
-
-
 @dataclass
 class PreparedMesh:
     """A mesh ready for the network: its canonical frame and Laplace/gradient operators.
@@ -980,8 +970,8 @@ class FaceModel:
                 from .shape_locality import prime_mirror_map
 
                 # the symmetrize's geometry-only mirror map (kept per prepared mesh), found now
-                # (or taken from start_mirror_map's job, which queues behind the registration)
-                prime_mirror_map(prepared.canonical, prepared.triangles_seen, self._mirror_cache(prepared))
+                cache = prepared._tensors.setdefault("mirror_map", {})
+                prime_mirror_map(prepared.canonical, prepared.triangles_seen, cache)
             reg_deltas, residual, eye_landmarks, mouth_landmark = self._registration_deltas(prepared, ict)
             if method == "registration":
                 canonical = reg_deltas
@@ -1010,7 +1000,7 @@ class FaceModel:
 
             # the mirror plane and closest points depend on the geometry only (the costliest
             # constraint): kept per prepared mesh, reused by every later bake of it
-            mirror = self._mirror_cache(prepared)
+            mirror = prepared._tensors.setdefault("mirror_map", {})
             canonical = post_process(
                 canonical, prepared.canonical, prepared.triangles_seen, skin, locality, self.shape_symmetry,
                 anchors=found, mirror=mirror,
@@ -1043,7 +1033,7 @@ class FaceModel:
         from .mirror_pass import mirror_built
         from .shape_locality import symmetrize
 
-        mirror = FaceModel._mirror_cache(prepared)
+        mirror = prepared._tensors.setdefault("mirror_map", {})
         kinds = ("eyeBlink", "eyeWide", *LID_FOLLOW)
         if mirror_built(mirror):
             kinds = kinds[1:]
@@ -1053,31 +1043,6 @@ class FaceModel:
         again = symmetrize(deltas, prepared.canonical, prepared.triangles_seen, mirror=mirror, only=set(rows))
         out[rows] = again[rows]
         return out
-
-    def start_mirror_map(self, prepared: PreparedMesh) -> None:
-        """Find the symmetrize's mirror map of ``prepared`` (geometry only,
-        :func:`model.shape_locality.prime_mirror_map`) on the background thread, after any
-        registration queued there, so that it is ready when the bake needs it (0.3 s of a 20k
-        head's cold bake); a bake that gets there first takes the job back if it has not begun.
-        Does nothing without the symmetry, or when the map is already found or being found."""
-        mirror = prepared._tensors.get("mirror_map", {})
-        if not self.shape_symmetry or "plane" in mirror or ("pending", "mirror_map") in prepared._tensors:
-            return
-        prepared._tensors[("pending", "mirror_map")] = _background().submit(
-            _primed_mirror_map, prepared.canonical, prepared.triangles_seen
-        )
-
-    @staticmethod
-    def _mirror_cache(prepared: PreparedMesh) -> dict:
-        """The prepared mesh's :func:`model.shape_locality.mirror_map` cache, with what
-        :meth:`start_mirror_map`'s job found (waited for when it is running; a job not begun is
-        dropped, and the caller finds the map itself)."""
-        cache = prepared._tensors.setdefault("mirror_map", {})
-        pending = prepared._tensors.pop(("pending", "mirror_map"), None)
-        if pending is not None and not pending.cancel():
-            for key, value in pending.result().items():
-                cache.setdefault(key, value)
-        return cache
 
     @staticmethod
     def _registration_key(ict) -> tuple:

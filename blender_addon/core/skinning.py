@@ -109,7 +109,6 @@ def predict_weights(
     prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward, geo.materials, registration)
     if registration:
         fm.start_registration(prepared)  # does nothing when already started or done
-    fm.start_mirror_map(prepared)  # the bake's mirror map, in the background after the registration
     progress(0.5)
     w = fm.predict_skin_weights(prepared)
     progress(0.8)

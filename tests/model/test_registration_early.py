@@ -1,7 +1,6 @@
 """The registration started while the mesh is prepared (``FaceModel.prepare(registration=True)``)
 and the bake's work done while it runs (the network's half of mixed, the mirror map primed):
-the same results as the synchronous path, bit for bit; so does the bake's mirror map found on
-the background thread (``FaceModel.start_mirror_map``)."""
+the same results as the synchronous path, bit for bit."""
 
 from __future__ import annotations
 
@@ -113,37 +112,3 @@ def test_an_asymmetric_mesh_is_primed_with_its_plane_only(fm, demo):
     cache = {}
     prime_mirror_map(canonical, prepared.triangles_seen, cache)
     assert "plane" in cache and "hits" not in cache
-
-
-def test_the_mirror_map_found_in_the_background_gives_the_same_bake(fm, demo):
-    early = fm.prepare(*demo)
-    fm.start_mirror_map(early)
-    fm.start_mirror_map(early)  # already queued: nothing more
-    assert ("pending", "mirror_map") in early._tensors
-    baked = fm.bake(early)
-    assert ("pending", "mirror_map") not in early._tensors
-    assert {"plane", "hits"} <= set(early._tensors["mirror_map"])
-    late = fm.prepare(*demo)
-    np.testing.assert_array_equal(baked, fm.bake(late))
-    _assert_same(early._tensors["mirror_map"]["hits"], late._tensors["mirror_map"]["hits"])
-    fm.start_mirror_map(early)  # found: nothing started
-    assert ("pending", "mirror_map") not in early._tensors
-
-
-def test_a_mirror_map_job_not_begun_is_taken_back_by_the_bake(fm, demo):
-    import threading
-
-    import model.api
-
-    gate = threading.Event()
-    blocker = model.api._background().submit(gate.wait)  # the worker busy: the job waits in line
-    try:
-        prepared = fm.prepare(*demo)
-        fm.start_mirror_map(prepared)
-        job = prepared._tensors[("pending", "mirror_map")]
-        cache = fm._mirror_cache(prepared)
-        assert job.cancelled() and cache == {}  # dropped: the bake finds the map itself
-    finally:
-        gate.set()
-        blocker.result()
-    np.testing.assert_array_equal(fm.bake(prepared), fm.bake(fm.prepare(*demo)))
