@@ -1062,6 +1062,21 @@ class FaceModel:
             self._register, prepared.canonical, prepared.triangles_seen, ict
         )
 
+    def finish_registration(self, prepared: PreparedMesh, ict=None) -> None:
+        """Wait for the background registration of ``prepared`` (:meth:`start_registration`,
+        :meth:`prepare`'s ``registration``) and keep its result on the prepared mesh; nothing
+        when none is running. A caller inside Blender calls it before it hands control back to
+        Blender or calls ``bpy``: Blender's API is not thread-safe, and a registration thread
+        still running then crashed Blender (segfaults in ``libpython`` and ``_ckdtree`` on the
+        registration's thread, 2 of 10 operator runs of ``benchmarks/bake_breakdown.py``). A
+        failure is left to the bake, which registers again and raises it there."""
+        if ("pending", self._registration_key(ict)) not in prepared._tensors:
+            return
+        try:
+            self._registration_deltas(prepared, ict)
+        except Exception:  # noqa: BLE001 - raised again by the bake's own registration
+            pass
+
     def _registration_pending(self, prepared: PreparedMesh, ict) -> bool:
         """Whether :meth:`start_registration`'s background registration of ``prepared`` is
         still running (a bake would wait for it)."""

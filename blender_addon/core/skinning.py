@@ -111,6 +111,8 @@ def predict_weights(
         fm.start_registration(prepared)  # does nothing when already started or done
     progress(0.5)
     w = fm.predict_skin_weights(prepared)
+    # no thread of ours may outlive this Python call: bpy below, then Blender itself
+    fm.finish_registration(prepared)
     progress(0.8)
     full = np.zeros((geo.num_vertices, w.shape[1]), dtype=np.float32)
     full[geo.index] = w

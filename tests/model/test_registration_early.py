@@ -112,3 +112,27 @@ def test_an_asymmetric_mesh_is_primed_with_its_plane_only(fm, demo):
     cache = {}
     prime_mirror_map(canonical, prepared.triangles_seen, cache)
     assert "plane" in cache and "hits" not in cache
+
+
+def test_finish_registration_waits_and_keeps_the_result(fm, demo):
+    prepared = fm.prepare(*demo, registration=True)
+    fm.finish_registration(prepared)
+    assert not _pending(prepared) and KEY in prepared._tensors
+    want = fm._registration_deltas(fm.prepare(*demo), None)
+    for a, b in zip(prepared._tensors[KEY], want, strict=True):
+        np.testing.assert_array_equal(a, b)
+    fm.finish_registration(fm.prepare(*demo))  # none started: nothing to wait for
+
+
+def test_a_failure_while_finishing_is_raised_by_the_bake(fm, demo, monkeypatch):
+    import model.classical_rig
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("registration failed on purpose")
+
+    monkeypatch.setattr(model.classical_rig, "register_ict", broken)
+    prepared = fm.prepare(*demo, registration=True)
+    fm.finish_registration(prepared)  # the failure is not raised here
+    assert not _pending(prepared) and KEY not in prepared._tensors
+    with pytest.raises(RuntimeError, match="on purpose"):
+        fm.bake(prepared, method="mixed")
