@@ -9,10 +9,12 @@ Meshes: the bundled demo head as shipped and subdivided + decimated to ``--size`
 ``benchmarks/vs_surface_deform.py``, read as the add-on reads it; needs ``bpy``), and every
 real-dev mesh (the Rocketbox avatars' heads through ``bpy``, the busts as OBJ; skipped when
 ../shared/real-dev is absent).
-Each is baked through the model API (``prepare`` + ``predict_skin_weights`` + ``bake``, network
-method, fresh ``NFS_CACHE_DIR``). ``--compare`` prints, per mesh, whether the skin weights and
-the deltas are bit-identical, and the largest delta difference relative to the head size (the
-diagonal of the vertices' bounding box); exit 1 when any exceeds ``--tolerance`` (1e-6).
+Each is baked through the model API (``prepare`` + ``predict_skin_weights`` + ``bake``, the
+``--method`` bake method, network by default, the registration started in the background as
+Predict Weights does, fresh ``NFS_CACHE_DIR``; save and compare with the same method).
+``--compare`` prints, per mesh, whether the skin weights and the deltas are bit-identical, and
+the largest delta difference relative to the head size (the diagonal of the vertices' bounding
+box); exit 1 when any exceeds ``--tolerance`` (1e-6).
 Bit-identity needs both checkouts to start ARPACK from the same vector (``model/geometry.py``
 does since it starts from a fixed one; before that two runs of one checkout differed by up to
 ~6e-6 of the head size). The saved file holds deltas of third-party meshes: keep it outside the
@@ -70,7 +72,7 @@ def _realdev_meshes() -> dict[str, tuple[np.ndarray, np.ndarray, str, str]]:
     return out
 
 
-def bake_all(size: int) -> dict[str, np.ndarray]:
+def bake_all(size: int, method: str = "network") -> dict[str, np.ndarray]:
     """{mesh: deltas (53,V,3) float32, mesh + "/skin": (V,K), mesh + "/vertices": (V,3)}."""
     from model.api import FaceModel
 
@@ -80,9 +82,10 @@ def bake_all(size: int) -> dict[str, np.ndarray]:
     for name, (v, t, up, forward) in meshes.items():
         os.environ["NFS_CACHE_DIR"] = tempfile.mkdtemp(prefix="nfs-parity-")
         t0 = time.perf_counter()
-        prep = fm.prepare(v, t, up=up, forward=forward)
+        # as Predict Weights does: the registration on the background thread, started early
+        prep = fm.prepare(v, t, up=up, forward=forward, registration=method)
         skin = fm.predict_skin_weights(prep)
-        deltas = fm.bake(prep, skin)
+        deltas = fm.bake(prep, skin, method=method)
         seconds = time.perf_counter() - t0
         print(f"{name}: {len(v)} vertices, prepare + predict + bake {seconds:.2f} s", flush=True)
         out[name], out[name + "/skin"], out[name + "/vertices"] = deltas, skin, np.asarray(v)
@@ -116,8 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--compare", type=pathlib.Path)
     parser.add_argument("--size", type=int, default=20000)
     parser.add_argument("--tolerance", type=float, default=1e-6)
+    parser.add_argument("--method", default="network", help="the bake method (model.api.BAKE_METHODS)")
     args = parser.parse_args(argv)
-    now = bake_all(args.size)
+    now = bake_all(args.size, args.method)
     if args.save:
         np.savez_compressed(args.save, **now)
         print(f"saved {args.save}")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,12 +73,6 @@ def _background():
 
         _BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nfs-registration")
     return _BACKGROUND
-
-
-def _on_background() -> bool:
-    import threading
-
-    return threading.current_thread().name.startswith("nfs-registration")
 
 
 @dataclass
@@ -252,6 +247,7 @@ def prepare_mesh(
     rotation: np.ndarray | None = None,
     place_face: bool = True,
     align_face: bool = False,
+    on_canonical: Callable[[np.ndarray, np.ndarray], None] | None = None,
 ) -> PreparedMesh:
     """Validate, weld, fit the canonical frame, isolate the head, place the face, compute ``k``
     eigenpairs + gradients.
@@ -269,7 +265,9 @@ def prepare_mesh(
     heads). ``align_face``: first turn the frame's yaw and roll to the face's symmetry plane and
     its pitch beyond 20 degrees from ICT's face (:mod:`model.face_alignment`; turns under half a
     degree are left alone), the head region then cut again in the turned frame. Raises the
-    typed mesh errors of :mod:`model.errors`.
+    typed mesh errors of :mod:`model.errors`. ``on_canonical``: called with the network's
+    canonical vertices (S, 3) float32 and triangles (T', 3) int64 (the prepared mesh's
+    ``canonical`` and ``triangles_seen``) as soon as they are known, before the eigenbasis.
     """
     from .geometry import compute_operators
     from .mesh_io import validate
@@ -345,6 +343,8 @@ def prepare_mesh(
                 net_vertices, net_triangles = w_vertices[subset], remap[sub_tris]
                 skin = largest_component_mask(len(net_vertices), net_triangles)
     canonical = np.asarray(net_frame.to_canonical(net_vertices), dtype=np.float32)
+    if on_canonical is not None:
+        on_canonical(canonical, net_triangles)
     ops = compute_operators(canonical, net_triangles, k=k, cache=cache)
     prepared = PreparedMesh(vertices, triangles, net_frame, canonical, ops, subset=subset, welding=welding)
     prepared._tensors["input_frame"] = frame
@@ -504,6 +504,7 @@ class FaceModel:
         up: str = "Y",
         forward: str = "Z",
         materials: np.ndarray | None = None,
+        registration: bool | str = False,
     ) -> PreparedMesh:
         """Prepare a mesh: (V, 3) vertices in any units/position, (T, 3) triangles; ``up`` and
         ``forward`` name the input's axes ("X", "-Y", ...) or are ``"auto"`` (estimated from
@@ -520,17 +521,42 @@ class FaceModel:
         ``materials``: optional (T,) int per-triangle material indices (any numbering, e.g.
         Blender's ``material_index`` triangulated with the faces); clothing welded into the skin
         with its own material is then held still by :meth:`bake` (:mod:`model.clothing`).
+
+        ``registration``: the bake method about to run (True: one that registers). When it
+        needs the classical registration with the shipped template (:meth:`needs_registration`:
+        ``registration`` and ``hybrid``, ``mixed`` where both eye openings are found), start it
+        on the background thread (:meth:`start_registration`) as soon as the canonical frame is
+        known, so it runs while the eigenbasis is solved (one core: ARPACK's shift-invert
+        solves) and the network predicts. Not before the frame is final with both axes
+        ``"auto"``: the network's pitch refinement may move it.
         """
         from .clothing import check_materials
 
         materials = check_materials(materials, int(np.shape(triangles)[0]))
+        started = []
+        wants = registration if isinstance(registration, str) else ("hybrid" if registration else "network")
+
+        def register(canonical: np.ndarray, triangles_seen: np.ndarray) -> None:
+            if wants == "mixed":  # as needs_registration: nothing to pin without eye openings
+                from .openings import find_openings
+
+                if not {"eye_left", "eye_right"} <= set(find_openings(canonical, triangles_seen)):
+                    return
+            started.append(_background().submit(self._register, canonical, triangles_seen, None))
+
+        early = wants != "network" and not (is_auto(up) and is_auto(forward))
         prepared = prepare_mesh(
             vertices, triangles, self.k_eig, up=up, forward=forward, isolate_head=True,
             place_face=self.face_placement, align_face=self.face_alignment,
+            on_canonical=register if early else None,
         )  # fmt: skip
+        if started:
+            prepared._tensors[("pending", self._registration_key(None))] = started[0]
         if prepared.frame.auto and is_auto(up) and is_auto(forward):
             prepared = self._refine_pitch(prepared)
         prepared.materials = materials
+        if wants != "network" and self.needs_registration(prepared, wants):
+            self.start_registration(prepared)  # does nothing when started above
         return prepared
 
     def _region_fit(self, prepared: PreparedMesh):
@@ -945,6 +971,20 @@ class FaceModel:
         else:
             from .method_blend import fit_weight, trusted_groups
 
+            # the work that needs no registration first: the registration may still be running
+            # on the background thread Predict Weights started (start_registration), and the
+            # wait for it was 0.2 s of a 20k head's cold mixed bake
+            net = None if method == "registration" else self._to_numpy(self.net.bake(rig))
+            if method == "mixed" and locality:
+                from .shape_locality import apply_reach
+
+                net = apply_reach(net, prepared.canonical, prepared.triangles_seen, skin, found)
+            if self.shape_symmetry and self._registration_pending(prepared, ict):
+                from .shape_locality import prime_mirror_map
+
+                # the symmetrize's geometry-only mirror map (kept per prepared mesh), found now
+                cache = prepared._tensors.setdefault("mirror_map", {})
+                prime_mirror_map(prepared.canonical, prepared.triangles_seen, cache)
             if self.needs_registration(prepared, method):
                 reg_deltas, residual, eye_landmarks, mouth_landmark = self._registration_deltas(prepared, ict)
             else:  # mixed without eye openings: nothing can pin the template
@@ -953,16 +993,12 @@ class FaceModel:
             if method == "registration":
                 canonical = reg_deltas
             else:
-                net = self._to_numpy(self.net.bake(rig))
                 if method == "hybrid":
                     w = fit_weight(residual)
                     canonical = w[None, :, None] * reg_deltas + (1.0 - w[None, :, None]) * net
                 else:  # mixed: the blend on the shapes the landmarks pinned, else the network's
                     from .facs import FACS_GROUPS
-                    from .shape_locality import apply_reach
 
-                    if locality:
-                        net = apply_reach(net, prepared.canonical, prepared.triangles_seen, skin, found)
                     groups = trusted_groups(eye_landmarks, mouth_landmark)
                     rows = [ICT_NAMES.index(n) for g in groups for n in FACS_GROUPS[g]]
                     canonical = np.array(net, copy=True)
@@ -1058,15 +1094,18 @@ class FaceModel:
         key = self._registration_key(ict)
         if key in prepared._tensors or ("pending", key) in prepared._tensors:
             return
-        prepared._tensors[("pending", key)] = _background().submit(self._registration_deltas, prepared, ict)
+        prepared._tensors[("pending", key)] = _background().submit(
+            self._register, prepared.canonical, prepared.triangles_seen, ict
+        )
 
     def finish_registration(self, prepared: PreparedMesh, ict=None) -> None:
-        """Wait for the background registration of ``prepared`` (:meth:`start_registration`) and
-        keep its result; nothing when none is running. A caller inside Blender calls it before
-        it calls ``bpy`` or hands control back to Blender: Blender's API is not thread-safe, and
-        a registration thread still running then crashed Blender (segfaults in ``libpython`` and
-        ``_ckdtree`` on that thread, 2 of 10 operator runs of ``benchmarks/bake_breakdown.py``).
-        A failure is left to the bake, which registers again and raises it there."""
+        """Wait for the background registration of ``prepared`` (:meth:`start_registration`,
+        :meth:`prepare`'s ``registration``) and keep its result on the prepared mesh; nothing
+        when none is running. A caller inside Blender calls it before it hands control back to
+        Blender or calls ``bpy``: Blender's API is not thread-safe, and a registration thread
+        still running then crashed Blender (segfaults in ``libpython`` and ``_ckdtree`` on the
+        registration's thread, 2 of 10 operator runs of ``benchmarks/bake_breakdown.py``). A
+        failure is left to the bake, which registers again and raises it there."""
         if ("pending", self._registration_key(ict)) not in prepared._tensors:
             return
         try:
@@ -1074,38 +1113,54 @@ class FaceModel:
         except Exception:  # noqa: BLE001 - raised again by the bake's own registration
             pass
 
+    def _registration_pending(self, prepared: PreparedMesh, ict) -> bool:
+        """Whether :meth:`start_registration`'s background registration of ``prepared`` is
+        still running (a bake would wait for it)."""
+        pending = prepared._tensors.get(("pending", self._registration_key(ict)))
+        return pending is not None and not pending.done()
+
     def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray, bool, bool]:
         """Canonical (53, S, 3) float32 deltas of the classical rig, (S,) residuals, whether
         both eye openings pinned the template's eyes (:attr:`model.classical_rig.Registration.eye_landmarks`)
         and whether an open mouth pinned its lips too, cached on the PreparedMesh
         (registration does not depend on the network)."""
+        key = self._registration_key(ict)
+        pending = prepared._tensors.get(("pending", key))
+        if pending is not None:
+            try:
+                # started by start_registration or prepare: wait for it
+                prepared._tensors[key] = pending.result()
+            finally:
+                prepared._tensors.pop(("pending", key), None)
+        if key not in prepared._tensors:
+            prepared._tensors[key] = self._register(prepared.canonical, prepared.triangles_seen, ict)
+        return prepared._tensors[key]
+
+    @staticmethod
+    def _register(
+        canonical: np.ndarray, triangles: np.ndarray, ict
+    ) -> tuple[np.ndarray, np.ndarray, bool, bool]:
+        """:meth:`_registration_deltas`'s tuple for the canonical vertices (S, 3) and triangles
+        (T', 3) of a prepared mesh (reads nothing else: runs on the background thread too)."""
         from .classical_rig import register_ict, transfer_expressions
         from .ict import ICTModel, load_ict
         from .ict_template import ICTTemplate, as_template
 
-        key = self._registration_key(ict)
-        pending = prepared._tensors.get(("pending", key))
-        if pending is not None and not _on_background():
-            try:
-                return pending.result()  # started by start_registration: wait for it
-            finally:
-                prepared._tensors.pop(("pending", key), None)
-        if key not in prepared._tensors:
-            # None: the shipped template; a folder: ICT-FaceKit itself (development override)
-            model = ict if ict is None or isinstance(ict, (ICTModel, ICTTemplate)) else load_ict(ict)
-            model = as_template(model)
-            reg = register_ict(model, prepared.canonical.astype(np.float64), prepared.triangles_seen)
-            # landmarks counts the eye and mouth loops used: all three with both eyes pinned;
-            # a mouth loop that is a hairline slit pins no lips (model.method_blend.mouth_open)
-            mouth = reg.eye_landmarks and reg.landmarks == 3
-            if mouth:
-                from .method_blend import mouth_open
+        # None: the shipped template; a folder: ICT-FaceKit itself (development override)
+        model = ict if ict is None or isinstance(ict, (ICTModel, ICTTemplate)) else load_ict(ict)
+        model = as_template(model)
+        canonical = np.asarray(canonical).astype(np.float64)
+        reg = register_ict(model, canonical, triangles)
+        # landmarks counts the eye and mouth loops used: all three with both eyes pinned; a mouth
+        # loop that is a hairline slit pins no lips (model.method_blend.mouth_open)
+        mouth = reg.eye_landmarks and reg.landmarks == 3
+        if mouth:
+            from .method_blend import mouth_open
+            from .openings import find_openings
 
-                loops = self._openings(prepared)
-                mouth = "mouth" in loops and mouth_open(prepared.canonical, loops["mouth"])
-            deltas = transfer_expressions(model, reg)
-            prepared._tensors[key] = (deltas, reg.residual, reg.eye_landmarks, mouth)
-        return prepared._tensors[key]
+            loops = find_openings(canonical, triangles)
+            mouth = "mouth" in loops and mouth_open(canonical, loops["mouth"])
+        return transfer_expressions(model, reg), reg.residual, reg.eye_landmarks, mouth
 
     def decode(
         self,

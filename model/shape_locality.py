@@ -296,6 +296,21 @@ def mirror_map(
     return hits, near & facing, reflection, float(weight[near].sum())
 
 
+def prime_mirror_map(canonical: np.ndarray, triangles: np.ndarray, cache: dict) -> None:
+    """Fill :func:`mirror_map`'s ``cache`` of the canonical mesh (V, 3) ahead of the bake that
+    uses it (what it holds depends on the geometry only, so the bake's result is the same):
+    the plane always, the closest points when the vertices of the mesh, counted alike, would
+    pass the symmetric share (the bake weighs them by its motion, and skips the closest points
+    of a mesh it finds asymmetric). For idle time, e.g. while a bake waits for the registration."""
+    v = np.asarray(canonical, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    if "plane" not in cache:
+        cache["plane"] = _mirror_plane(v, t)
+    normal, offset, reflection, near = cache["plane"][:4]
+    if "hits" not in cache and float(near.mean()) >= SYMMETRIC_SHARE:
+        cache["hits"] = _mirror_partners(v, t, normal, offset, reflection)
+
+
 def _mirror_plane(v: np.ndarray, t: np.ndarray):
     """(normal, offset, reflection (3, 3), near (V,) bool: a vertex lies within SYMMETRY_FADE
     of the reflected mesh, distance (V,) of each reflected vertex to the nearest vertex) of the

@@ -105,12 +105,22 @@ def unload() -> None:
     _State.prepared.clear()
 
 
-def prepare(vertices: np.ndarray, triangles: np.ndarray, up: str, forward: str, materials=None):
+def prepare(
+    vertices: np.ndarray,
+    triangles: np.ndarray,
+    up: str,
+    forward: str,
+    materials=None,
+    registration: bool | str = False,
+):
     """``FaceModel.prepare`` with an in-memory cache keyed by content and axes.
 
     vertices (V,3) float (any units), triangles (T,3) int64, ``up``/``forward`` axis names of the
     input ("Z", "-Y" for Blender world space); materials: None or (T,) per-triangle material
     indices (they change the bake, not the preparation: set on the cached mesh on every call).
+    ``registration``: the bake method about to run; a mesh not cached starts the classical
+    registration as soon as its frame is known when that method needs it (``FaceModel.prepare``'s
+    ``registration``).
     """
     materials = submodule("clothing").check_materials(materials, int(np.shape(triangles)[0]))
     fm = get()
@@ -123,7 +133,9 @@ def prepare(vertices: np.ndarray, triangles: np.ndarray, up: str, forward: str, 
         _note_orientation(hit)
         hit.materials = materials
         return hit
-    prepared = fm.prepare(vertices, triangles, up=up, forward=forward, materials=materials)
+    prepared = fm.prepare(
+        vertices, triangles, up=up, forward=forward, materials=materials, registration=registration
+    )
     _State.prepared[digest] = prepared
     while len(_State.prepared) > _MAX_PREPARED:
         _State.prepared.popitem(last=False)

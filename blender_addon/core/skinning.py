@@ -102,9 +102,12 @@ def predict_weights(
     vertex_groups.check_names_free(obj, names)
     geo = gather(obj, mask_group or analysis.head_mask(obj))
     progress(0.1)
-    prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward, geo.materials)
+    # a method that needs the registration starts it while the mesh is prepared (during the
+    # eigenbasis, on the other core), or here for a mesh prepared before: it runs while the
+    # network predicts (FaceModel.needs_registration: mixed only where eye openings pin it)
+    prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward, geo.materials, method)
     if fm.needs_registration(prepared, method):
-        fm.start_registration(prepared)  # runs while the network predicts
+        fm.start_registration(prepared)  # does nothing when already started or done
     progress(0.5)
     w = fm.predict_skin_weights(prepared)
     # no thread of ours may outlive this call: bpy below, then Blender itself (not thread-safe)
