@@ -80,10 +80,18 @@ def variants(vertices, triangles, materials, up: str, forward: str) -> dict:
         None if materials is None else np.repeat(materials[None], 4, 0).reshape(-1),
         None,
     )
+    # scan-like noise along the normals, one offset per surface point: vertices at one position
+    # (a game mesh's UV and normal seams) move together, as one point of a scanned surface would
+    # (until session 9 each duplicate had its own offset, which split every seam open)
+    from model.topology import position_ids
+
     rng = np.random.default_rng(0)
-    n = vertex_normals(vertices, triangles)
-    noise = n * rng.normal(0.0, 0.0015 * size, (len(vertices), 1))
-    out["noise 0.15 %"] = (vertices + noise, triangles, materials, None)
+    ids = position_ids(vertices)
+    normal = np.zeros((int(ids.max()) + 1, 3))
+    np.add.at(normal, ids, vertex_normals(vertices, triangles))
+    normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-300)
+    amount = rng.normal(0.0, 0.0015 * size, len(normal))
+    out["noise 0.15 %"] = (vertices + (normal * amount[:, None])[ids], triangles, materials, None)
     return out
 
 
