@@ -22,8 +22,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _realdev import head_items, require_realdev  # noqa: E402
-from mirror_stages import stages  # noqa: E402
+from mirror_stages import mesh_arguments, prepared_heads, stages  # noqa: E402
 
 
 def check_margins(fm, v, t, up, forward, skin):
@@ -55,18 +54,11 @@ def _row(stage: str, posed: dict, margins: dict) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--match", default="rocketbox", help="substring of the real-dev mesh names")
-    parser.add_argument("--demo", action="store_true", help="the demo head too")
+    mesh_arguments(parser)
     args = parser.parse_args()
-    realdev = require_realdev()
-    from model.api import FaceModel
     from model.facs import ICT_NAMES
 
-    fm = FaceModel.load()
-    items = head_items(realdev, args.match, args.demo)
-    for name, v, t, up, forward, materials in items:
-        prep = fm.prepare(v, t, up=up, forward=forward, materials=materials)
-        skin = fm.predict_skin_weights(prep)
+    for fm, name, v, t, up, forward, prep, skin in prepared_heads(args):
         frame, canon, margins = check_margins(fm, v, t, up, forward, skin)
         if not margins:
             print(f"\n## {name}: no lid margins the check measures")

@@ -107,22 +107,32 @@ def stages(fm, prep, skin_in):
     return out
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def mesh_arguments(parser: argparse.ArgumentParser) -> None:
+    """The stage benchmarks' mesh options (``--match``, ``--demo``)."""
     parser.add_argument("--match", default="rocketbox", help="substring of the real-dev mesh names")
     parser.add_argument("--demo", action="store_true", help="the demo head too")
+
+
+def prepared_heads(args):
+    """``(fm, name, vertices, triangles, up, forward, prepared, skin weights)`` per mesh of
+    ``args`` (:func:`mesh_arguments`), the shipped model's skin weights predicted."""
+    from model.api import FaceModel
+
+    fm = FaceModel.load()
+    for name, v, t, up, forward, materials in head_items(require_realdev(), args.match, args.demo):
+        prep = fm.prepare(v, t, up=up, forward=forward, materials=materials)
+        yield fm, name, v, t, up, forward, prep, fm.predict_skin_weights(prep)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    mesh_arguments(parser)
     parser.add_argument("--pairs", default="", help="'all': every pair, not only those over 2 %%")
     args = parser.parse_args()
-    realdev = require_realdev()
-    from model.api import FaceModel
     from model.facs import ICT_NAMES
     from model.rig_check import mirror_errors
 
-    fm = FaceModel.load()
-    items = head_items(realdev, args.match, args.demo)
-    for name, v, t, up, forward, materials in items:
-        prep = fm.prepare(v, t, up=up, forward=forward, materials=materials)
-        skin = fm.predict_skin_weights(prep)
+    for fm, name, v, t, up, forward, prep, skin in prepared_heads(args):
         table = []
         for stage, deltas in stages(fm, prep, skin):
             errs = mirror_errors(v, t, deltas, ICT_NAMES, up, forward, skin, fm.region_names)

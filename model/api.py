@@ -536,11 +536,15 @@ class FaceModel:
         started = []
         wants = registration if isinstance(registration, str) else ("hybrid" if registration else "network")
 
+        openings = []
+
         def register(canonical: np.ndarray, triangles_seen: np.ndarray) -> None:
             if wants == "mixed":  # as needs_registration: nothing to pin without eye openings
+                from .method_blend import eyes_pinnable
                 from .openings import find_openings
 
-                if not {"eye_left", "eye_right"} <= set(find_openings(canonical, triangles_seen)):
+                openings.append(find_openings(canonical, triangles_seen))
+                if not eyes_pinnable(openings[0]):
                     return
             started.append(_background().submit(self._register, canonical, triangles_seen, None))
 
@@ -550,6 +554,8 @@ class FaceModel:
             place_face=self.face_placement, align_face=self.face_alignment,
             on_canonical=register if early else None,
         )  # fmt: skip
+        if openings:  # of the canonical mesh the prepared one carries (the frame is final here)
+            prepared._tensors["openings"] = openings[0]
         if started:
             prepared._tensors[("pending", self._registration_key(None))] = started[0]
         if prepared.frame.auto and is_auto(up) and is_auto(forward):
@@ -808,11 +814,11 @@ class FaceModel:
         smooth curve (:func:`model.lid_line.smooth_margins`, closed sockets only), per the lid
         frames and blinks :func:`model.eyelids.with_eyelids` kept on the prepared mesh; the
         other shapes and vertices unchanged (a copy when anything moved)."""
-        from .eyelids import BLINK_SIDES, LidFrame
+        from .eyelids import BLINK_SIDES, LidFrame, solved_blink_rows
         from .lid_line import smooth_margins
 
         frames = prepared._tensors.get("eyelid_frames", {})
-        solved = prepared._tensors.get("eyelid_blinks", (None, [], None))[1]
+        solved = solved_blink_rows(prepared)
         out = deltas
         for name, side in BLINK_SIDES.items():
             row, frame = ICT_NAMES.index(name), frames.get(side)
@@ -1082,7 +1088,9 @@ class FaceModel:
         network's rig, :func:`model.method_blend.trusted_groups`, and a bust or a scan does not
         pay the registration, ~0.8 s at 20k vertices)."""
         if method == "mixed":
-            return {"eye_left", "eye_right"} <= set(self._openings(prepared))
+            from .method_blend import eyes_pinnable
+
+            return eyes_pinnable(self._openings(prepared))
         return method in ("registration", "hybrid")
 
     def start_registration(self, prepared: PreparedMesh, ict=None) -> None:
@@ -1151,15 +1159,12 @@ class FaceModel:
         model = as_template(model)
         canonical = np.asarray(canonical).astype(np.float64)
         reg = register_ict(model, canonical, triangles)
-        # landmarks counts the eye and mouth loops used: all three with both eyes pinned; a mouth
-        # loop that is a hairline slit pins no lips (model.method_blend.mouth_open)
-        mouth = reg.eye_landmarks and reg.landmarks == 3
-        if mouth:
-            from .method_blend import mouth_open
-            from .openings import find_openings
+        # the mouth loop pins the template's lips with both eyes pinned, unless it is a hairline
+        # slit (model.method_blend.mouth_open)
+        from .method_blend import mouth_open
 
-            loops = find_openings(canonical, triangles)
-            mouth = "mouth" in loops and mouth_open(canonical, loops["mouth"])
+        loops = reg.openings
+        mouth = reg.eye_landmarks and "mouth" in loops and mouth_open(canonical, loops["mouth"])
         return transfer_expressions(model, reg), reg.residual, reg.eye_landmarks, mouth
 
     def decode(

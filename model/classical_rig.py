@@ -22,7 +22,7 @@ Results are in canonical units; :class:`model.api.FaceModel` maps them back to t
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -66,7 +66,8 @@ class Registration:
     their distances; landmarks: number of opening loops used (0, 2 or 3); similarity: ICT cm ->
     canonical; seconds: wall time per stage (``similarity``: openings and ICP, ``nonrigid``,
     ``correspondence``); eye_landmarks: both eye openings were found and pinned the template's
-    eyes (False on sealed eyes: the template's eyes then sit where the surface fit put them).
+    eyes (False on sealed eyes: the template's eyes then sit where the surface fit put them);
+    openings: the target's eye and mouth openings (:func:`model.openings.find_openings`).
     """
 
     crop: str
@@ -81,6 +82,7 @@ class Registration:
     similarity: Similarity
     seconds: dict
     eye_landmarks: bool = False
+    openings: dict = field(default_factory=dict)
 
 
 def skin_mask(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
@@ -371,6 +373,7 @@ def register_ict(
         similarity=sim,
         seconds=seconds,
         eye_landmarks=len(lm_ids) > 0 and all(k in t_open for k in ("eye_left", "eye_right")),
+        openings=t_open,
     )
 
 

@@ -623,6 +623,13 @@ def apply_eyelids(
     return out, notes
 
 
+def solved_blink_rows(prepared) -> list[int]:
+    """ICT shape indices of the blinks :func:`with_eyelids` solved on ``prepared`` in its latest
+    bake (the geometric blinks; none before a bake)."""
+    hit = prepared._tensors.get("eyelid_blinks")
+    return [] if hit is None else list(hit[1])
+
+
 def with_eyelids(prepared, deltas: np.ndarray) -> np.ndarray:
     """:func:`apply_eyelids` on a :class:`model.api.PreparedMesh`'s canonical mesh, for the
     network's bake ``deltas (53, V, 3)`` (canonical frame), then the lids made to follow the

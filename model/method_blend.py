@@ -62,6 +62,13 @@ def fit_weight(residual: np.ndarray, distance: float = HYBRID_DISTANCE) -> np.nd
     return np.exp(-((r / distance) ** 2)).astype(np.float32)
 
 
+def eyes_pinnable(openings: dict) -> bool:
+    """Whether the mesh's openings (:func:`model.openings.find_openings`) give the registration
+    both eyes to pin the template on: without them mixed is the network's rig and needs no
+    registration (:meth:`model.api.FaceModel.needs_registration`)."""
+    return "eye_left" in openings and "eye_right" in openings
+
+
 def trusted_groups(eye_landmarks: bool, mouth_landmark: bool) -> tuple[str, ...]:
     """FACS groups (:data:`model.facs.FACS_GROUPS`) whose shapes may come from the
     registration: the upper face when both eye openings pinned the template, the jaw and

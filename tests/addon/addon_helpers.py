@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import bpy
 import numpy as np
 
 from blender_addon.core.sliders import key_sliders
 from model.facs import ICT_NAMES
+
+
+@contextlib.contextmanager
+def bake_method(method: str):
+    """The Shape Keys panel's *Method* set to ``method`` (``"MIXED"``, ``"NETWORK"``, ...) inside
+    the block, the previous one back after it."""
+    settings = bpy.context.scene.nfs_settings
+    previous = settings.bake_method
+    settings.bake_method = method
+    try:
+        yield
+    finally:
+        settings.bake_method = previous
 
 
 def make_face(name: str = "Face", segments: int = 32, rings: int = 16, **transform):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import bpy
 import pytest
-from addon_helpers import make_face
+from addon_helpers import bake_method, make_face
 
 from blender_addon.core import model_cache
 
@@ -28,13 +28,8 @@ def test_predict_weights_leaves_no_thread_running(loaded, method, monkeypatch):
 
     monkeypatch.setattr(FaceModel, "finish_registration", spy)
     make_face()
-    settings = bpy.context.scene.nfs_settings
-    default = settings.bake_method
-    settings.bake_method = method
-    try:
+    with bake_method(method):
         assert bpy.ops.face_skinning.predict_weights() == {"FINISHED"}
-    finally:
-        settings.bake_method = default
     prepared = next(reversed(model_cache._State.prepared.values()))
     assert not _pending(prepared)
     key = ("registration", None)

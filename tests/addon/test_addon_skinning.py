@@ -7,7 +7,7 @@ import math
 import bpy
 import numpy as np
 import pytest
-from addon_helpers import ict_face, make_face, vertices
+from addon_helpers import bake_method, ict_face, make_face, vertices
 
 from blender_addon.core import model_cache, shape_keys, vertex_groups
 from model.facs import ICT_NAMES
@@ -192,23 +192,15 @@ def test_each_bake_method_bakes_53_keys(loaded, method, monkeypatch, tmp_path):
     """The classical methods use the template shipped with the add-on: no ICT-FaceKit needed."""
     monkeypatch.setenv("ICT_FACEKIT", str(tmp_path / "nowhere"))
     obj = make_face()
-    settings = bpy.context.scene.nfs_settings
-    default = settings.bake_method
-    settings.bake_method = method
-    try:
+    with bake_method(method):
         assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
-    finally:
-        settings.bake_method = default
     names = [kb.name for kb in obj.data.shape_keys.key_blocks]
     assert names == ["Basis", *ICT_NAMES, "jawOpen_mouthClose"]
     d = _deltas(obj)
     assert np.all(np.isfinite(d)) and np.abs(d).max() > 0
     if method != "NETWORK":
-        settings.bake_method = "NETWORK"
-        try:
+        with bake_method("NETWORK"):
             assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
-        finally:
-            settings.bake_method = default
         if method == "MIXED":
             # this face has no eye or mouth openings to pin the template: mixed keeps the
             # network's shapes (model.method_blend.trusted_groups)

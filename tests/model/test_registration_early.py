@@ -1,6 +1,8 @@
-"""The registration started while the mesh is prepared (``FaceModel.prepare(registration=True)``)
-and the bake's work done while it runs (the network's half of mixed, the mirror map primed):
-the same results as the synchronous path, bit for bit."""
+"""The classical registration on a background thread: started while the mesh is prepared
+(``FaceModel.prepare(registration=True)``) or later (``FaceModel.start_registration``, Predict
+Weights for a mesh prepared before), and the bake's work done while it runs (the network's half
+of mixed, the mirror map primed): the same results as the synchronous path, bit for bit, and a
+failure surfaces at the bake."""
 
 from __future__ import annotations
 
@@ -136,3 +138,37 @@ def test_a_failure_while_finishing_is_raised_by_the_bake(fm, demo, monkeypatch):
     assert not _pending(prepared) and KEY not in prepared._tensors
     with pytest.raises(RuntimeError, match="on purpose"):
         fm.bake(prepared, method="mixed")
+
+
+# start_registration on a prepared mesh (Predict Weights for a mesh prepared before)
+
+
+def test_background_registration_gives_the_synchronous_result(fm, demo):
+    early = fm.prepare(*demo)
+    fm.start_registration(early)
+    fm.start_registration(early)  # already running: nothing more
+    fm.predict_skin_weights(early)  # the network meanwhile
+    late = fm.prepare(*demo)
+    got, want = fm._registration_deltas(early, None), fm._registration_deltas(late, None)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not any(isinstance(k, tuple) and k[0] == "pending" for k in early._tensors)
+    fm.start_registration(early)  # done: nothing started
+    assert not any(isinstance(k, tuple) and k[0] == "pending" for k in early._tensors)
+    np.testing.assert_array_equal(fm.bake(early, method="mixed"), fm.bake(late, method="mixed"))
+
+
+def test_a_background_failure_surfaces_at_the_bake(fm, demo, monkeypatch):
+    import model.classical_rig
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("registration failed on purpose")
+
+    monkeypatch.setattr(model.classical_rig, "register_ict", broken)
+    prep = fm.prepare(*demo)
+    fm.start_registration(prep)
+    with pytest.raises(RuntimeError, match="on purpose"):
+        fm.bake(prep, method="mixed")
+    monkeypatch.undo()
+    # the failure is not cached: the next bake registers again
+    assert fm.bake(prep, method="mixed").shape == (53, len(demo[0]), 3)
