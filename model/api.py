@@ -701,7 +701,8 @@ class FaceModel:
         fits the mesh closely (within about :data:`model.method_blend.HYBRID_DISTANCE`
         canonical units), the network's elsewhere; ``"mixed"`` the hybrid's blend on the shapes
         the registration's landmarks pinned (the upper face with both eye openings, jaw and
-        mouth with the mouth opening too: :func:`model.method_blend.trusted_groups`), the
+        mouth with the mouth opening too, and on lips that touch the mouth shapes that move
+        both lips together: :func:`model.method_blend.trusted_shapes`), the
         network's (its reach mask applied) elsewhere. The methods but the
         network use ICT-FaceKit's template: ``ict`` None
         (default) for the one shipped in ``model/data/ict_template.npz``
@@ -975,7 +976,7 @@ class FaceModel:
         if method == "network":
             canonical = self._to_numpy(self.net.bake(rig))
         else:
-            from .method_blend import fit_weight, trusted_groups
+            from .method_blend import fit_weight, trusted_shapes
 
             # the work that needs no registration first: the registration may still be running
             # on the background thread Predict Weights started (start_registration), and the
@@ -1003,10 +1004,7 @@ class FaceModel:
                     w = fit_weight(residual)
                     canonical = w[None, :, None] * reg_deltas + (1.0 - w[None, :, None]) * net
                 else:  # mixed: the blend on the shapes the landmarks pinned, else the network's
-                    from .facs import FACS_GROUPS
-
-                    groups = trusted_groups(eye_landmarks, mouth_landmark)
-                    rows = [ICT_NAMES.index(n) for g in groups for n in FACS_GROUPS[g]]
+                    rows = [ICT_NAMES.index(n) for n in trusted_shapes(eye_landmarks, mouth_landmark)]
                     canonical = np.array(net, copy=True)
                     if rows:
                         w = fit_weight(residual)[None, :, None]

@@ -59,7 +59,8 @@ class NFS_PG_settings(bpy.types.PropertyGroup):
                 "MIXED",
                 "Mixed (default)",
                 "Hybrid on the shapes the eye and mouth openings pin the template for (brows, eyes, "
-                "cheeks, nose; jaw and mouth where the lips are open), the network elsewhere",
+                "cheeks, nose; jaw and mouth where the lips are open, else the shapes that keep them "
+                "together), the network elsewhere",
             ),
             ("NETWORK", "Network", "The neural network's shapes alone (uses the FS_ weights)"),
             (

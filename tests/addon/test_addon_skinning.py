@@ -203,7 +203,7 @@ def test_each_bake_method_bakes_53_keys(loaded, method, monkeypatch, tmp_path):
             assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
         if method == "MIXED":
             # this face has no eye or mouth openings to pin the template: mixed keeps the
-            # network's shapes (model.method_blend.trusted_groups)
+            # network's shapes (model.method_blend.trusted_shapes)
             np.testing.assert_array_equal(_deltas(obj), d)
         else:
             # the registration's shapes differ from the network's on the same face

@@ -11,7 +11,7 @@ import pytest
 from model.api import FaceModel
 from model.facs import FACS_GROUPS, ICT_NAMES
 from model.mesh_io import read_mesh
-from model.method_blend import fit_weight
+from model.method_blend import SEALED_MOUTH_SHAPES, fit_weight
 from training.torch_weights import save_random_model
 
 DEMO = pathlib.Path(__file__).resolve().parents[2] / "model" / "data" / "demo_head.obj"
@@ -106,18 +106,24 @@ def test_sealed_eyes_keep_the_network_s_shapes(fm):
     assert not np.allclose(baked["network"][UPPER], baked["hybrid"][UPPER])
 
 
-def test_sealed_lips_keep_the_network_s_jaw_and_mouth(fm):
+def test_sealed_lips_keep_the_network_s_lip_parting_shapes(fm):
     """Lips that are one surface (no mouth opening): the template's lips are not pinned, so
-    jaw and mouth shapes stay the network's (on the Rocketbox avatars, whose lips touch, the
-    registration's jawOpen stretched the lower lip's inner face into a sheet); the upper face
-    is the blend."""
+    the jaw and the mouth shapes that part the lips stay the network's (on the Rocketbox
+    avatars, whose lips touch, the registration's jawOpen stretched the lower lip's inner face
+    into a sheet); the upper face and the mouth shapes that move both lips together
+    (:data:`model.method_blend.SEALED_MOUTH_SHAPES`) are the blend."""
     mesh = read_mesh(DEMO)
     v, t = _sealed(mesh.vertices, mesh.triangles(), ("mouth",))
     prep, baked = _bake_all(fm, v, t)
     _, _, eyes, mouth = fm._registration_deltas(prep, None)
     assert eyes and not mouth
-    np.testing.assert_array_equal(baked["mixed"][LOWER], baked["network"][LOWER])
-    assert not np.allclose(baked["mixed"][UPPER], baked["network"][UPPER])
+    together = [ICT_NAMES.index(n) for n in SEALED_MOUTH_SHAPES]
+    parting = [i for i in LOWER if i not in together]
+    assert ICT_NAMES.index("jawOpen") in parting
+    np.testing.assert_array_equal(baked["mixed"][parting], baked["network"][parting])
+    np.testing.assert_array_equal(baked["mixed"][together], baked["hybrid"][together])
+    assert not np.allclose(baked["mixed"][together], baked["network"][together])
+    np.testing.assert_array_equal(baked["mixed"][UPPER], baked["hybrid"][UPPER])
 
 
 def test_open_eyes_pin_the_registration(fm, demo_baked):
