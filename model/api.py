@@ -812,7 +812,8 @@ class FaceModel:
 
     def _smooth_lid_lines(self, prepared: PreparedMesh, deltas: np.ndarray) -> np.ndarray:
         """``deltas`` (53, V, 3) input axes with each geometric blink's closed lid margins on a
-        smooth curve (:func:`model.lid_line.smooth_margins`, closed sockets only), per the lid
+        smooth curve (:func:`model.lid_line.smooth_margins`: a closed socket's, an eye opening's
+        kept closed), per the lid
         frames and blinks :func:`model.eyelids.with_eyelids` kept on the prepared mesh; the
         other shapes and vertices unchanged (a copy when anything moved)."""
         from .eyelids import BLINK_SIDES, LidFrame, solved_blink_rows
@@ -823,10 +824,10 @@ class FaceModel:
         out = deltas
         for name, side in BLINK_SIDES.items():
             row, frame = ICT_NAMES.index(name), frames.get(side)
-            if row not in solved or not isinstance(frame, LidFrame) or not frame.socket:
+            if row not in solved or not isinstance(frame, LidFrame):
                 continue
             seen = prepared.frame.vectors_to_canonical(prepared.network_rows(deltas[row]))
-            change = smooth_margins(prepared.canonical, seen, frame) - seen
+            change = smooth_margins(prepared.canonical, seen, frame, prepared.triangles_seen) - seen
             if not change.any():
                 continue
             if out is deltas:

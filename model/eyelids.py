@@ -41,8 +41,8 @@ How the lids move
   parts near the lids follow the lids.
 * Each margin vertex keeps its neutral offset from the smooth lid edge, so a jagged low-poly
   margin closes jagged (and the bake's mirror pass adds the margin's asymmetry): at the end of
-  the bake a closed socket's margins are put on the nearest line that bends one way
-  (:mod:`model.lid_line`).
+  the bake a closed socket's margins, and an eye opening's (kept closed), are put on the
+  nearest lines that bend one way (:mod:`model.lid_line`).
 
 On an eye opening where the network's own blink already moves the lid margins the solver's way
 (heads like ICT-FaceKit's), the bake keeps the network's blink, whose falloff is ICT's, and adds
