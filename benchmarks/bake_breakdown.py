@@ -56,6 +56,7 @@ STAGES = [
     ("symmetrize (without map)", "model.shape_locality", "symmetrize"),
     ("eyelids (geometric blink)", "model.eyelids", "with_eyelids"),
     ("static area", "model.static_area", "apply_static"),
+    ("shape smoothing", "model.shape_smoothing", "smooth_shapes"),
     ("part constraints", "model.rig_constraints", "apply_rig_constraints"),
     ("flip repair", "model.flip_repair", "repair_flips"),
     ("deltas to object space", "blender_addon.core.mesh_io", "deltas_to_local"),

@@ -415,6 +415,10 @@ class FaceModel:
     # :mod:`model.short_edges`: vertices joined by a sub-millimetre edge move together (every
     # method, before the locality constraints)
     short_edges: bool = True
+    # :mod:`model.shape_smoothing`: one heat step of fixed physical time on the shapes (every
+    # method, after the static area, before the rigid parts): no per-vertex noise, which a dense
+    # mesh shows as ripple
+    shape_smoothing: bool = True
 
     # :mod:`model.static_area`: static skin (scalp, back of head, ears, neck base) held still
     static_area: bool = True
@@ -715,7 +719,10 @@ class FaceModel:
         (:mod:`model.static_area`, when :attr:`static_area`), clothing welded into the skin held
         still by its material (:mod:`model.clothing`, when :attr:`clothing_hold` and the mesh was
         prepared with ``materials``) and triangles that flip repaired
-        after them (:mod:`model.flip_repair`, when :attr:`flip_repair`).
+        after them (:mod:`model.flip_repair`, when :attr:`flip_repair`). Every method's shapes
+        take one heat step of fixed physical time before the rigid parts
+        (:mod:`model.shape_smoothing`, when :attr:`shape_smoothing`): no per-vertex noise, which
+        a dense mesh shows as ripple.
         """
         rig = self._rig(prepared, skin_weights)  # one skin + decoder pass for the whole bake
         skin = self._to_numpy(rig["skin"])
@@ -733,6 +740,15 @@ class FaceModel:
             from .static_area import apply_static
 
             canonical = apply_static(canonical, prepared.canonical, prepared.triangles_seen, skin, anchors())
+        if self.shape_smoothing:
+            # every method: the shapes as the canonical stages left them, after one heat step of
+            # fixed physical time (model.shape_smoothing: the per-vertex noise of the network,
+            # of the mirror images the symmetrize reads and of the static cap, which a dense mesh
+            # shows as ripple); before the rigid parts take their own motion
+            from .shape_smoothing import smooth_shapes
+
+            cache = prepared._tensors.setdefault("shape_smoothing", {})
+            canonical = smooth_shapes(canonical, prepared.canonical, prepared.triangles_seen, cache=cache)
         deltas = prepared.scatter(self._from_canonical(prepared, canonical), axis=1)
         # the shapes as the symmetrize, the lids' re-symmetrization and the static cap left them:
         # the last symmetrization (model.mirror_pass) evens out what the rigid constraints change

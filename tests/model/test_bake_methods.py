@@ -61,9 +61,9 @@ def test_registration_deltas_follow_input_units_and_axes(fm, ict, demo):
 def test_hybrid_lies_between_network_and_registration(fm, ict, demo, monkeypatch):
     v, t = demo
     prep = fm.prepare(v, t)
-    # the blend itself: the post-processes after it (eyeball rigid fits, the geometric blink)
-    # are not blends of their inputs
-    for flag in ("shape_locality", "shape_symmetry", "eyelids"):
+    # the blend itself: the post-processes after it (eyeball rigid fits, the geometric blink, the
+    # smoothing's tears read from the shapes) are not blends of their inputs
+    for flag in ("shape_locality", "shape_symmetry", "eyelids", "shape_smoothing"):
         monkeypatch.setattr(fm, flag, False)
     net, reg, hyb = (fm.bake(prep, method=m, ict=ict, constraints=False) for m in BAKE_METHODS[:3])
     # per vertex, hybrid = w reg + (1 - w) net with one w in [0, 1] for all shapes and axes

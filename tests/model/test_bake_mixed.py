@@ -27,13 +27,15 @@ def _bake_all(fm: FaceModel, v: np.ndarray, t: np.ndarray):
 
 @pytest.fixture(scope="module")
 def fm(tmp_path_factory):
-    """Random weights, and the per-shape post-processing off (reach, blink, and the symmetrize
-    and short-edge pass, which mix a vertex's shapes with its neighbours' and partners')."""
+    """Random weights, and the per-shape post-processing off (reach, blink, and the symmetrize,
+    short-edge and smoothing passes, which mix a vertex's shapes with its neighbours' and
+    partners')."""
     model = FaceModel.load(save_random_model(tmp_path_factory.mktemp("w") / "random", seed=0))
     model.shape_locality = False
     model.eyelids = False
     model.shape_symmetry = False
     model.short_edges = False
+    model.shape_smoothing = False
     return model
 
 
