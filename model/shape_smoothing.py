@@ -130,13 +130,15 @@ def smooth_shapes(
     triangles: np.ndarray,
     heat_time: float | None = None,
     cache: dict | None = None,
+    keep: tuple[int, ...] | list[int] = (),
 ) -> np.ndarray:
     """``deltas`` (S, V, 3) after one implicit heat step of time ``heat_time`` (None:
     :data:`HEAT_TIME`, canonical units squared) on the mesh ``canonical`` (V, 3), ``triangles``
     (T, 3): ``(M + t L) d' = M d`` per shape and axis, by Jacobi sweeps from ``d``, with the
     edges the unsided shapes tear (:func:`_tear_gate`: a closed mouth's slit) taken out of ``L``.
     float32, same shape; vertices in no triangle keep their deltas; ``heat_time`` 0: the input
-    itself. ``cache``: a dict kept per mesh (the operators depend on the geometry only)."""
+    itself. ``cache``: a dict kept per mesh (the operators depend on the geometry only).
+    ``keep``: shape rows returned as given (still read by the tear gate)."""
     import scipy.sparse as sp
 
     t = HEAT_TIME if heat_time is None else float(heat_time)
@@ -170,7 +172,10 @@ def smooth_shapes(
         x = step @ x
         x += rhs
     if every:
-        return np.ascontiguousarray(x.reshape(v * 3, s).T).reshape(s, v, 3)
-    out = np.array(d, dtype=np.float32, copy=True)
-    out[:, used] = x.reshape(used.size, 3, s).transpose(2, 0, 1)
+        out = np.ascontiguousarray(x.reshape(v * 3, s).T).reshape(s, v, 3)
+    else:
+        out = np.array(d, dtype=np.float32, copy=True)
+        out[:, used] = x.reshape(used.size, 3, s).transpose(2, 0, 1)
+    if len(keep):
+        out[list(keep)] = d[list(keep)]
     return out

@@ -91,13 +91,14 @@ def test_the_step_solves_the_implicit_heat_equation():
 def test_the_bake_of_a_dense_mesh_ripples_less_and_keeps_its_shapes():
     """The demo head split in four (18k vertices, denser than any head the network learned on):
     the bake's shapes ripple less with the heat step (median shape 0.64x, rig check's measure)
-    and move by under 1 % (L1)."""
+    and move by under 1 % (L1); the geometric blinks are the lid solver's, as they were."""
     import pathlib
 
     import pytest
     from test_api import midpoint_subdivide, shipped_is_trained
 
     from model.api import FaceModel
+    from model.eyelids import solved_blink_rows
     from model.mesh_io import read_mesh
 
     if not shipped_is_trained():
@@ -107,14 +108,18 @@ def test_the_bake_of_a_dense_mesh_ripples_less_and_keeps_its_shapes():
     fm = FaceModel.load()
     prepared = fm.prepare(v, t)
     smoothed = fm.bake(prepared)
+    blinks = solved_blink_rows(prepared)
+    assert len(blinks) == 2
     fm.shape_smoothing = False
     plain = fm.bake(prepared)
+    # the lid line and flip repair see the same blinks: the same result (to float rounding)
+    np.testing.assert_allclose(smoothed[blinks], plain[blinks], atol=1e-6 * np.abs(plain).max())
     L, mass = _laplacian_on_referenced(v, t)
     ratio = [
         ripple_number(L @ a.astype(np.float64), a.astype(np.float64), mass, 1.0 / mass, 1.0)
         / ripple_number(L @ b.astype(np.float64), b.astype(np.float64), mass, 1.0 / mass, 1.0)
-        for a, b in zip(smoothed, plain, strict=True)
-        if np.abs(b).max() > 0
+        for i, (a, b) in enumerate(zip(smoothed, plain, strict=True))
+        if np.abs(b).max() > 0 and i not in blinks
     ]
     assert np.median(ratio) < 0.8 and max(ratio) < 1.0, (np.median(ratio), max(ratio))
     change = np.linalg.norm(smoothed - plain, axis=-1).sum() / np.linalg.norm(plain, axis=-1).sum()
@@ -133,3 +138,14 @@ def test_a_tear_is_kept_sharp():
     out = smooth_shapes(d, v, t, heat_time=1e-3)
     np.testing.assert_allclose(out[0], d[0], atol=1e-6)
     assert ripple(v, t, out[1].astype(np.float64)) < 0.7 * ripple(v, t, d[1])
+
+
+def test_kept_rows_are_returned_as_given():
+    """The geometric blinks are kept as the lid solver made them (``keep``); the others smooth."""
+    v, t = wavy_patch(21)
+    rng = np.random.default_rng(1)
+    noisy = np.stack([expression(v) + 0.002 * rng.normal(size=v.shape) for _ in range(3)]).astype(np.float32)
+    out = smooth_shapes(noisy, v, t, keep=[1])
+    np.testing.assert_array_equal(out[1], noisy[1])
+    assert not np.allclose(out[0], noisy[0]) and not np.allclose(out[2], noisy[2])
+    np.testing.assert_array_equal(out[[0, 2]], smooth_shapes(noisy, v, t)[[0, 2]])
