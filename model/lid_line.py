@@ -137,27 +137,14 @@ def smooth_margin(points: np.ndarray, centre: np.ndarray) -> np.ndarray:
     return _turn_to(p, centre, one_way_fit(p[:, 0], p[:, 1]))
 
 
-def _columns(x: np.ndarray, width: float) -> np.ndarray:
-    """``(k,) int`` column of each X, seen from the front as the rig check sees a margin
-    (:func:`model.lid_margin.margin_zigzag`): X less than 1 % of ``width`` apart in a row are
-    one column."""
-    order = np.argsort(x, kind="stable")
-    start = np.concatenate([[True], np.diff(x[order]) > 0.01 * width])
-    out = np.empty(len(x), dtype=np.int64)
-    out[order] = np.cumsum(start) - 1
-    return out
-
-
 def _edge(points: np.ndarray, width: float, upper: bool, held: int):
-    """A margin's visible edge: ``(column of each point (k,), column X (c,), column height
-    (c,), columns holding one of the first ``held`` points (c,) bool)`` (the upper lid's lowest
-    point per column, the lower lid's highest)."""
-    col = _columns(points[:, 0], width)
-    n = int(col.max()) + 1
-    x = np.bincount(col, points[:, 0], n) / np.bincount(col, minlength=n)
-    y = np.full(n, np.inf if upper else -np.inf)
-    (np.minimum if upper else np.maximum).at(y, col, points[:, 1])
-    pinned = np.zeros(n, dtype=bool)
+    """A margin's visible edge (:func:`model.lid_margin.front_edge`, the rig check's view):
+    ``(column of each point (k,), column X (c,), column height (c,), columns holding one of the
+    first ``held`` points (c,) bool)``."""
+    from .lid_margin import front_edge
+
+    col, x, y = front_edge(points, width, upper)
+    pinned = np.zeros(len(x), dtype=bool)
     pinned[col[:held]] = True
     return col, x, y, pinned
 

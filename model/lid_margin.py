@@ -148,6 +148,27 @@ def socket_margin(edges: SocketEdges, upper: bool = True) -> np.ndarray:
     return np.asarray(seen, dtype=np.int64)
 
 
+def front_edge(
+    points: np.ndarray, width: float, upper: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A lid margin seen from the front, as :func:`margin_zigzag` sees it: ``(column of each
+    point (k,) int64, column X (c,), column height (c,))``, columns in increasing X. Points
+    ``(k, 3)`` (canonical) whose X lie less than 1 % of ``width`` apart in a row are one column,
+    at their lowest height (``upper``: the upper lid's lower edge shows) or highest (the
+    lower lid's upper edge). :mod:`model.lid_line` puts closed margins onto this edge."""
+    p = np.asarray(points, dtype=np.float64)
+    order = np.argsort(p[:, 0], kind="stable")
+    p = p[order]
+    start = np.concatenate([[True], np.diff(p[:, 0]) > 0.01 * width])
+    group = np.cumsum(start) - 1
+    x = np.bincount(group, p[:, 0]) / np.bincount(group)
+    y = np.full(group[-1] + 1, np.inf if upper else -np.inf)
+    (np.minimum if upper else np.maximum).at(y, group, p[:, 1])
+    col = np.empty(len(p), dtype=np.int64)
+    col[order] = group
+    return col, x, y
+
+
 def margin_zigzag(points: np.ndarray, width: float, upper: bool = True) -> float:
     """The margin's zig-zag amplitude, seen from the front, in % of ``width`` (the eye's width,
     same units).
@@ -168,12 +189,7 @@ def margin_zigzag(points: np.ndarray, width: float, upper: bool = True) -> float
     p = np.asarray(points, dtype=np.float64)
     if len(p) < 4 or width <= 0:
         return 0.0
-    p = p[np.argsort(p[:, 0], kind="stable")]
-    start = np.concatenate([[True], np.diff(p[:, 0]) > 0.01 * width])
-    group = np.cumsum(start) - 1
-    x = np.bincount(group, p[:, 0]) / np.bincount(group)
-    y = np.full(group[-1] + 1, np.inf if upper else -np.inf)
-    (np.minimum if upper else np.maximum).at(y, group, p[:, 1])
+    _, x, y = front_edge(p, width, upper)
     if len(x) < 4:
         return 0.0
     s = (x[1:-1] - x[:-2]) / (x[2:] - x[:-2])
