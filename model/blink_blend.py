@@ -60,13 +60,22 @@ def network_agreement(network: np.ndarray, geometric: np.ndarray, frame: LidFram
     return float(n @ g / den) if den > 0 else 0.0
 
 
-def _open_share(canonical: np.ndarray, triangles: np.ndarray, frame: LidFrame):
+def _open_share(
+    canonical: np.ndarray, triangles: np.ndarray, frame: LidFrame, reference: np.ndarray | None = None
+):
     """A function ``deltas (V, 3) -> float``: the largest share of the neutral gap between the
     lids that ``deltas`` leave open, over the samples across ``frame``'s opening (<= 0: closed
     everywhere, the rig check's 100 % closure; continuous in ``deltas``, so the share that
     closes the eye is too). The gap is the rig check's (:func:`model.rig_check.check_rig`): at
     19 samples across the opening, the lowest point of each upper margin vertex's neighbourhood
-    minus the highest of the lower's (:func:`model.face_landmarks.margin_neighbourhoods`)."""
+    minus the highest of the lower's (:func:`model.face_landmarks.margin_neighbourhoods`).
+
+    reference: a blink ``(V, 3)`` that closes the lids by construction (the solver's): where the
+    measure still sees it open, that gap is allowed. The measure's neighbourhoods are edge rings,
+    so on a dense mesh (a scan, a subdivided head) they stop short of the visible lid edge and a
+    sample can stay "open" by a few hundredths of the eye's width however far the lids go; chasing
+    it made the blend push the rest of the upper lid a seventh of the eye's width past the lower
+    one, folding it into a stepped lid line (the demo head split in four)."""
     eye = frame.opening
     skin = largest_component_mask(len(canonical), triangles)
     from .rig_check import lid_gap
@@ -78,7 +87,8 @@ def _open_share(canonical: np.ndarray, triangles: np.ndarray, frame: LidFrame):
     opened = before > 0
     if not opened.any():
         return lambda d: 0.0
-    return lambda d: float((gap(canonical + d)[opened] / before[opened]).max())
+    allowed = 0.0 if reference is None else np.maximum(gap(canonical + reference)[opened], 0.0)
+    return lambda d: float(((gap(canonical + d)[opened] - allowed) / before[opened]).max())
 
 
 def _smoothstep(x: float, lo: float, hi: float) -> float:
@@ -162,7 +172,7 @@ def blend_blinks(
 
     shares = []
     for side in sides:
-        open_share = _open_share(pts, tris, frames[side])
+        open_share = _open_share(pts, tris, frames[side], reference=(1.0 - SPARE) * parts[side][1])
 
         def left(k: float, side=side, open_share=open_share) -> float:
             return open_share((1.0 - SPARE) * blink(side, k))
