@@ -80,7 +80,9 @@ def _open_share(
     skin = largest_component_mask(len(canonical), triangles)
     from .rig_check import lid_gap
 
-    gap = lid_gap(canonical, eye, margin_neighbourhoods(triangles, skin, eye.upper, eye.lower))
+    gap = lid_gap(
+        canonical, eye, margin_neighbourhoods(triangles, skin, eye.upper, eye.lower, points=canonical)
+    )
     if gap is None:
         return lambda d: 0.0
     before = gap(canonical)

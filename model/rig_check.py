@@ -915,7 +915,7 @@ def check_rig(
             eye = eyes[BLINKS[name]]
             if eye.max_gap >= _CLOSED_EYE * eye.width:
                 mean, worst = _lid_closure(
-                    canon, ds, eye, margin_neighbourhoods(t, skin, eye.upper, eye.lower)
+                    canon, ds, eye, margin_neighbourhoods(t, skin, eye.upper, eye.lower, points=canon)
                 )
             else:
                 mean = worst = None
