@@ -1,17 +1,33 @@
 """The rig check on the real-dev meshes as other users might bring them: turned, in other units,
-denser, noisier.
+denser, noisier, low-poly, caricatured.
 
     PYTHONPATH=. .venv/bin/python benchmarks/realdev_variants.py [--match NAME] [--variants a,b] [--verbose]
-        [--method mixed]
+        [--method mixed] [--save DIR]
 
 Each real-dev mesh (and the demo head) is transformed (turned 10 degrees about each axis through
 its centre, scaled to centimetres, every triangle split in four, 0.15 % scan-like noise along the
-normals) and baked by the shipped default, mixed (``--method``: another bake method), with the axes the
-user would give; the rig check runs
-on the mesh as it came, the deltas mapped back (turns, units), or on the variant itself (split,
-noise). One row per mesh and variant, the same columns as
-``benchmarks/realdev_check.py``; a variant that adds verdicts the mesh as it comes does not have
-is a robustness problem. Skips (exit 0) without ../shared/real-dev.
+normals, decimated to a third of its triangles, warped into a caricature) and baked by the
+shipped default, mixed (``--method``: another bake method), with the axes the user would give;
+the rig check runs on the mesh as it came, the deltas mapped back (turns, units), or on the
+variant itself (split, noise, decimate, stylize). One row per mesh and variant, the same columns
+as ``benchmarks/realdev_check.py``; a variant that adds verdicts the mesh as it comes does not
+have is a robustness problem. ``--save DIR`` writes each variant's mesh and rig for
+``scripts/render_closeups.py MESH.obj --rig RIG.npz``. Skips (exit 0) without ../shared/real-dev.
+
+* ``decimate``: a low-poly game head (a game's LOD). Seam duplicates welded (a game mesh's UV
+  seams would otherwise be boundaries the collapse must keep on both sides), then quadric edge
+  collapse (pymeshlab, a training extra imported only for this variant) to a third of the
+  triangles, boundaries (eye and mouth openings, the crop) preserved with a heavy weight,
+  topology and normals preserved, so separate parts (eyeballs, teeth, lashes) stay separate and
+  are decimated too; each new triangle takes the material of the nearest old one.
+  Deterministic (meshlab's collapse is).
+* ``stylize``: a smooth caricature in face units (u = the eye distance of
+  :func:`model.rig_check.face_anchors` on the mesh, in its canonical frame): each eye region
+  (eyeball, lids, within 0.35 u of the eye centre, fading out by 1.1 u) 25 % bigger about its
+  centre and moved 0.06 u outward; the head 10 % wider from the eyes up, the jaw 12 % narrower
+  1.6 u below the eyes (a smooth blend between, fading out again below the chin); the nose
+  0.12 u longer (forward) and 0.04 u lower around its tip (Gaussian, 0.3 u). Displacements are
+  functions of position, so seam duplicates and a part touching the skin move together.
 """
 
 from __future__ import annotations
@@ -59,9 +75,82 @@ def subdivide(vertices: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, 
     return np.concatenate([vertices, mid]), tris
 
 
-def variants(vertices, triangles, materials, up: str, forward: str) -> dict:
+def decimate(
+    vertices: np.ndarray, triangles: np.ndarray, materials: np.ndarray | None, keep: float = 1.0 / 3.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The mesh reduced to ``keep`` of its triangles by quadric edge collapse (see the module
+    docstring, ``decimate``); returns (vertices, triangles, materials or None)."""
+    import pymeshlab  # a training extra: only this variant needs it
+    from scipy.spatial import cKDTree
+
+    from model.topology import position_ids
+
+    ids = position_ids(vertices)
+    first = np.zeros(int(ids.max()) + 1, dtype=np.int64)
+    first[ids[::-1]] = np.arange(len(ids))[::-1]  # the first vertex at each position
+    welded_t = ids[np.asarray(triangles, np.int64)]
+    welded_t = welded_t[(welded_t[:, 0] != welded_t[:, 1]) & (welded_t[:, 1] != welded_t[:, 2])
+                        & (welded_t[:, 2] != welded_t[:, 0])]  # fmt: skip
+    ms = pymeshlab.MeshSet()
+    ms.add_mesh(pymeshlab.Mesh(vertex_matrix=vertices[first], face_matrix=welded_t.astype(np.int32)))
+    ms.meshing_decimation_quadric_edge_collapse(
+        targetfacenum=int(round(len(triangles) * keep)),
+        preserveboundary=True,
+        boundaryweight=10.0,
+        preservenormal=True,
+        preservetopology=True,
+        optimalplacement=True,
+        autoclean=True,
+    )
+    m = ms.current_mesh()
+    v = np.asarray(m.vertex_matrix(), dtype=np.float64)
+    t = np.asarray(m.face_matrix(), dtype=np.int64)
+    mats = None
+    if materials is not None:
+        old = vertices[np.asarray(triangles, np.int64)].mean(axis=1)
+        _, near = cKDTree(old).query(v[t].mean(axis=1))
+        mats = np.asarray(materials)[near]
+    return v, t, mats
+
+
+def _smoothstep(x: np.ndarray) -> np.ndarray:
+    """0 below 0, 1 above 1, C1 in between (the weights of :func:`stylize`)."""
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def stylize(vertices: np.ndarray, triangles: np.ndarray, up: str, forward: str) -> np.ndarray:
+    """The caricature warp of the module docstring (``stylize``): (V, 3) warped vertices, or the
+    vertices unchanged when no eye midpoint is found."""
+    from model.rig_check import face_anchors
+
+    anchors = face_anchors(vertices, triangles, up=up, forward=forward, align=True)
+    if anchors.mid is None:
+        return vertices
+    frame, mid, u = anchors.frame, anchors.mid, float(anchors.eye_distance)
+    p = (anchors.canonical - mid) / u  # face units about the eye midpoint: x left, y up, z forward
+    d = np.zeros_like(p)
+    for side in (1.0, -1.0):
+        centre = np.array([0.5 * side, 0.0, 0.0])
+        r = np.linalg.norm(p - centre, axis=1)
+        w = 1.0 - _smoothstep((r - 0.35) / 0.75)
+        d += w[:, None] * (0.25 * (p - centre) + np.array([0.06 * side, 0.0, 0.0]))
+    # wider above the eyes, narrower at the jaw, back to as-is well below the chin
+    widen = 0.10 - 0.22 * _smoothstep((-0.4 - p[:, 1]) / 1.2) + 0.12 * _smoothstep((-2.2 - p[:, 1]) / 0.8)
+    d[:, 0] += widen * p[:, 0]
+    skin = anchors.skin
+    near_nose = skin & (np.abs(p[:, 0]) < 0.25) & (p[:, 1] < -0.2) & (p[:, 1] > -1.2)
+    if near_nose.any():
+        tip = p[np.flatnonzero(near_nose)[np.argmax(p[near_nose, 2])]]
+        g = np.exp(-((np.linalg.norm(p - tip, axis=1) / 0.3) ** 2))
+        d += g[:, None] * np.array([0.0, -0.04, 0.12])
+    return frame.from_canonical(anchors.canonical + d * u)
+
+
+def variants(vertices, triangles, materials, up: str, forward: str, wanted=frozenset()) -> dict:
     """{name: (vertices, triangles, materials, linear)} of one mesh; ``linear`` (3, 3): the
-    variant's vertices are ``linear`` times the mesh's about its centre (None: not a linear map)."""
+    variant's vertices are ``linear`` times the mesh's about its centre (None: not a linear map).
+    ``wanted``: only these names (empty: all)."""
     from model.geometry import vertex_normals
 
     centre = 0.5 * (vertices.min(0) + vertices.max(0))
@@ -92,6 +181,10 @@ def variants(vertices, triangles, materials, up: str, forward: str) -> dict:
     normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-300)
     amount = rng.normal(0.0, 0.0015 * size, len(normal))
     out["noise 0.15 %"] = (vertices + (normal * amount[:, None])[ids], triangles, materials, None)
+    if not wanted or "decimate" in wanted:
+        out["decimate"] = (*decimate(vertices, triangles, materials), None)
+    if not wanted or "stylize" in wanted:
+        out["stylize"] = (stylize(vertices, triangles, up, forward), triangles, materials, None)
     return out
 
 
@@ -110,6 +203,12 @@ def main() -> int:
         default="mixed",
         choices=("mixed", "network", "registration", "hybrid"),
         help="the bake method (model.api.BAKE_METHODS)",
+    )
+    parser.add_argument(
+        "--save",
+        metavar="DIR",
+        help="write each variant's mesh and rig (DIR/<mesh>_<variant>.obj and .npz, deltas and names) "
+        "for scripts/render_closeups.py --rig; outside the repository (real-dev data)",
     )
     args = parser.parse_args()
     realdev = require_realdev()
@@ -131,7 +230,7 @@ def main() -> int:
     for name, (v, t, mats, up, fwd) in items:
         if args.match and args.match not in name:
             continue
-        for vname, (vv, tt, mm, lin) in variants(np.asarray(v, np.float64), t, mats, up, fwd).items():
+        for vname, (vv, tt, mm, lin) in variants(np.asarray(v, np.float64), t, mats, up, fwd, wanted).items():
             if wanted and vname not in wanted:
                 continue
             t0 = time.perf_counter()
@@ -146,6 +245,17 @@ def main() -> int:
                 # mapped back by the inverse of the variant's linear map
                 deltas = deltas @ np.linalg.inv(lin).T
                 vv = np.asarray(v, np.float64)
+            if args.save:
+                from model.facs import ICT_NAMES
+                from model.mesh_io import write_obj
+
+                out = pathlib.Path(args.save)
+                out.mkdir(parents=True, exist_ok=True)
+                stem = f"{pathlib.Path(name).stem}_{vname.replace(' ', '_').replace('%', 'pc')}"
+                write_obj(out / f"{stem}.obj", vv, tt)
+                np.savez_compressed(
+                    out / f"{stem}.npz", deltas=deltas.astype(np.float32), names=np.array(ICT_NAMES)
+                )
             report = check_rig(vv, tt, deltas, up=up, forward=fwd, skin_weights=skin,
                                region_names=fm.region_names)  # fmt: skip
             rows.append(summary(f"{name} [{vname}]", report))

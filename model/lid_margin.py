@@ -25,27 +25,45 @@ import numpy as np
 
 
 def cross_sections(
-    points: np.ndarray, triangles: np.ndarray, xs: np.ndarray, keep: np.ndarray
+    points: np.ndarray,
+    triangles: np.ndarray,
+    xs: np.ndarray,
+    keep: np.ndarray,
+    centre: np.ndarray | None = None,
+    reach: float = np.inf,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where the surface's edges cross the planes ``X = xs[i]``.
 
     points: ``(V, 3)`` canonical; triangles: ``(T, 3)`` int; xs: ``(n,)`` X of the planes;
-    keep: ``(V,) bool``, the vertices whose edges count (both ends). Returns ``(column (m,) int,
-    crossing points (m, 3), edges (m, 2) int)``. A low-poly lid has a handful of margin vertices
-    across the eye; sampling the surface itself gives an edge that is piecewise linear between
-    them, where picking the vertices near each column jumps to whatever vertex happens to lie
-    there (the brow fold above a sparse margin).
+    keep: ``(V,) bool``, the vertices whose edges count (both ends); centre, reach: when given,
+    only the crossings within ``reach`` of ``centre`` (wherever the edge's ends lie). Returns
+    ``(column (m,) int, crossing points (m, 3), edges (m, 2) int)``. A low-poly lid has a
+    handful of margin vertices across the eye; sampling the surface itself gives an edge that is
+    piecewise linear between them, where picking the vertices near each column jumps to whatever
+    vertex happens to lie there (the brow fold above a sparse margin).
     """
     t = np.asarray(triangles, dtype=np.int64)
     e = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [2, 0]]])
     e = np.unique(np.sort(e, axis=1), axis=0)
     e = e[keep[e].all(axis=1)]
     a, b = points[e[:, 0]], points[e[:, 1]]
+    if centre is not None:
+        # the edges passing within reach (their closest point to the centre): on a coarse mesh
+        # a lid's edge runs from the margin to beyond the reach, and a filter on its ends lost
+        # the lid (a decimated avatar's lower lid: no section below the eyeball, no blink)
+        ab = b - a
+        s = np.clip(((centre - a) * ab).sum(1) / np.maximum((ab * ab).sum(1), 1e-300), 0.0, 1.0)
+        close = np.linalg.norm(a + s[:, None] * ab - centre, axis=1) < reach
+        e, a, b = e[close], a[close], b[close]
     lo, hi = np.minimum(a[:, 0], b[:, 0]), np.maximum(a[:, 0], b[:, 0])
     cross = (lo[None, :] <= xs[:, None]) & (hi[None, :] >= xs[:, None]) & (hi > lo)[None, :]
     col, edge = np.nonzero(cross)
     s = (xs[col] - a[edge, 0]) / (b[edge, 0] - a[edge, 0])
-    return col, a[edge] + s[:, None] * (b[edge] - a[edge]), e[edge]
+    p = a[edge] + s[:, None] * (b[edge] - a[edge])
+    if centre is not None:
+        inside = np.linalg.norm(p - centre, axis=1) < reach
+        col, p, edge = col[inside], p[inside], edge[inside]
+    return col, p, e[edge]
 
 
 def covering(points: np.ndarray, centre: np.ndarray, radius: float) -> np.ndarray:
@@ -98,8 +116,9 @@ def socket_edges(
     """
     pts = np.asarray(canonical, dtype=np.float64)
     xs = centre[0] + radius * np.linspace(-1.3, 1.3, columns)
-    near = skin & (np.linalg.norm(pts - centre, axis=1) < 2.0 * radius)
-    col, p, edges = cross_sections(pts, triangles, xs, near)
+    # the skin's surface within 2 radii of the centre, not the edges between vertices there: a
+    # coarse lid's edges reach past 2 radii from the margin (the tessellation must not decide)
+    col, p, edges = cross_sections(pts, triangles, xs, np.asarray(skin, bool), centre, 2.0 * radius)
     dy = p[:, 1] - centre[1]
     phi = np.arctan2(dy, p[:, 2] - centre[2])
     cover = covering(p, centre, radius)
