@@ -146,8 +146,34 @@ class PreparedMesh:
         alignment = self._tensors.get("face_alignment")
         pitch = 0.0 if alignment is None else alignment.face_pitch
         anchors = skin_anchors(self.canonical, self.triangles_seen, skin_weights, skin_mask=skin, pitch=pitch)
+        if self.subset is not None:
+            from dataclasses import replace
+
+            # a head cut from a bust or a body: the static parts are placed as the rig check
+            # places them on the whole mesh (model.static_area), whose yaw, roll and pitch it
+            # fits on all of it (Demosthenes: its bust's plane 3.1 degrees off its head's, and
+            # the check's ear zone fell in the bake's fade: mouthSmile_R moved an ear 1.0 %)
+            turn, pitch = self._check_orientation()
+            anchors = replace(anchors, turn=turn, pitch=pitch)
         self._tensors["skin_anchors"] = (key, anchors)  # the latest only: skin weights may change
         return anchors
+
+    def _check_orientation(self) -> tuple[np.ndarray, float]:
+        """(turn (3, 3) from :attr:`frame`'s directions to those of the rig check's frame of the
+        whole (welded) input mesh, the face's pitch there in radians): the frame and pitch
+        :func:`model.rig_check.check_rig` fits (:func:`model.face_alignment.align_face` of the
+        yaw and roll, :func:`model.face_alignment.trusted_pitch`), found once per mesh."""
+        if "check_orientation" not in self._tensors:
+            from .face_alignment import align_face, trusted_pitch
+
+            vertices, triangles = self.vertices, self.triangles
+            if self.welding is not None:
+                vertices, triangles = self.welding.vertices, self.welding.triangles
+            frame, _ = align_face(self._tensors.get("input_frame", self.frame), vertices, triangles)
+            turn = frame.rotation @ np.asarray(self.frame.rotation).T
+            pitch = trusted_pitch(frame.to_canonical(vertices), triangles)
+            self._tensors["check_orientation"] = (turn, pitch)
+        return self._tensors["check_orientation"]
 
     def network_rows(self, array: np.ndarray, axis: int = 0) -> np.ndarray:
         """The rows of a per-input-vertex ``array`` (V along ``axis``) the network sees (S):
@@ -887,8 +913,14 @@ class FaceModel:
             # turned to its symmetry plane as the check turns it (model.rig_check.face_anchors)
             cache["frame"], _ = align_face(frame, vertices, triangles)
         frame = cache["frame"]
+        # the face's pitch in that frame (yaw and roll turned, as the check's): the face's area
+        # the check judges symmetry on stands with the face (model.rig_check.face_units)
+        alignment = prepared._tensors.get("face_alignment")
+        pitch = 0.0 if alignment is None else alignment.fitted_pitch
+        if prepared.subset is not None:  # fitted on the whole mesh, as the check fits it
+            pitch = prepared._check_orientation()[1]
         return check_partners(
-            vertices, triangles, frame, deltas, ICT_NAMES, weights, self.region_names, cache
+            vertices, triangles, frame, deltas, ICT_NAMES, weights, self.region_names, cache, pitch
         )
 
     def clothing(self, prepared: PreparedMesh, anchors=None):

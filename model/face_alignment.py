@@ -123,6 +123,15 @@ class Alignment:
             return 0.0
         return float(np.radians(self.pitch_degrees - self.pitch_turned))
 
+    @property
+    def fitted_pitch(self) -> float:
+        """Radians: the face's pitch in the frame turned by the yaw and roll alone (the rig
+        check's, :func:`model.rig_check.face_anchors` with ``align``), 0 when not found or not
+        trusted."""
+        if not _trusted_pitch(self.pitch_degrees, self.pitch_score):
+            return 0.0
+        return float(np.radians(self.pitch_degrees))
+
 
 def fitted_rotation(canonical: np.ndarray, triangles: np.ndarray, template=None):
     """(rotation (3, 3) taking the template's orientation to the mesh's, crop, score) from the
@@ -189,6 +198,20 @@ def _trusted_pitch(degrees: float, score: float) -> bool:
     """A fitted pitch (degrees) and its fit (eye distances) to act on: at most
     :data:`PITCH_MAX_DEGREES`, within :data:`PITCH_MAX_SCORE` of ICT's face (NaN: not)."""
     return abs(degrees) <= PITCH_MAX_DEGREES and score <= PITCH_MAX_SCORE
+
+
+def trusted_pitch(canonical: np.ndarray, triangles: np.ndarray) -> float:
+    """Radians: the pitch of the face of ``canonical`` (V, 3) float positions (yaw and roll those
+    of its frame) with ``triangles`` (T, 3) int, fitted to ICT's face as the bake fits it
+    (:func:`model.face_pitch.fit_pitch`, :func:`_with_pitch`); 0 when no face is found or the
+    fit is not trusted (:func:`_trusted_pitch`). The rig check's: its zones stand with the face
+    as the bake's do (:func:`model.rig_check.face_units`)."""
+    from .face_pitch import fit_pitch
+
+    fit = fit_pitch(canonical, triangles)
+    if fit is None or not _trusted_pitch(float(np.degrees(fit.pitch)), fit.score):
+        return 0.0
+    return float(fit.pitch)
 
 
 def _with_pitch(canonical: np.ndarray, triangles: np.ndarray, turn: np.ndarray, alignment):

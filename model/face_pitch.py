@@ -66,6 +66,43 @@ def _template_face():
     return face, tip, u, cKDTree(face)
 
 
+# the surface's own order of its triangles: by height and depth along this (y, z) direction
+# (not x: a mirror image keeps the order), ties (a symmetric face's mirror partners) by number
+ORDER_DEPTH = 0.618034
+ORDER_STEP = 1e-9  # of the span of that height and depth: closer is a tie
+
+
+def _in_own_order(points: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the (T, 3) int ``triangles`` of ``points`` (V, 3) in an order of the surface's own,
+    corners and rows ordered by where they lie, (T,) +1 where a row keeps its given winding, -1
+    where the reordering turned it).
+
+    The fit samples the surface at random (a fixed seed), so it must see the same triangles
+    however they were handed: Blender hands an object's loop triangles in another order run to
+    run, and a mirrored object's (negative scale) wound the other way; an exporter may number
+    the vertices otherwise. Drawn from the triangles as given, the add-on tests' UV-sphere
+    "face" (whose fit hardly depends on its pitch) came out between -7 and +15 degrees from one
+    run to the next and its mirrored copy at another, and the static parts placed with that
+    pitch (:func:`model.rig_check.face_units`) 5-23 % of the largest delta apart at mirror
+    partners; the demo head -0.62 to -1.13 degrees. Ordered by position (height and depth along
+    :data:`ORDER_DEPTH`, ties by vertex number), the same surface gives the same samples whatever
+    the order or winding of its triangles, its mirror image the mirror image of them, and
+    numbered otherwise, the same samples but where a symmetric face's mirror partners (tied in
+    height and depth) trade places."""
+    p = np.asarray(points, np.float64)
+    t = np.asarray(triangles, np.int64).reshape(-1, 3)
+    key = p[:, 1] + ORDER_DEPTH * p[:, 2]
+    # to a billionth of the span: positions a frame's rounding puts an ulp apart (a mirrored
+    # copy's, another numbering's) tie and keep their order by number
+    key = np.round(key / (ORDER_STEP * max(float(np.ptp(key)), 1e-300)))
+    turn = np.lexsort((t, key[t]), axis=-1)  # (T, 3) the corners in order
+    corners = np.take_along_axis(t, turn, axis=1)
+    # the reordering keeps the winding when it is a cyclic shift (0 1 2, 1 2 0, 2 0 1)
+    wound = np.where((turn[:, 1] - turn[:, 0]) % 3 == 1, 1.0, -1.0)
+    order = np.lexsort((*corners.T[::-1], key[corners].sum(axis=1)))
+    return corners[order], wound[order]
+
+
 def _face_samples(points, triangles, centres, normals, tip, u, rng) -> np.ndarray:
     """(n, 3) area-weighted surface samples of the skin ``triangles`` (T, 3) with ``centres``
     (T, 3) whose ``normals`` (T, 3, area-weighted) face forward, within :data:`RADIUS` eye
@@ -123,9 +160,9 @@ def fit_pitch(
     if not skin.any():
         return None
     target, t_tip, t_u, tree = _template_face()
-    t = t[skin[t].all(axis=1)]
+    t, wound = _in_own_order(v, t[skin[t].all(axis=1)])
     tri = v[t]
-    normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])  # (T, 3), twice the area
+    normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]) * wound[:, None]  # twice the area
     centres = tri.mean(axis=1)
     best = None
     for start in STARTS:

@@ -123,6 +123,7 @@ def check_partners(
     skin_weights: np.ndarray | None = None,
     region_names: tuple[str, ...] | None = None,
     cache: dict | None = None,
+    pitch: float = 0.0,
 ) -> MirrorPartners | None:
     """:class:`MirrorPartners` of :func:`model.rig_check.mirror_correspondence` on the input
     mesh (vertices (V, 3), triangles (T, 3)) in ``frame``, None where the check judges the mesh
@@ -132,14 +133,17 @@ def check_partners(
     unsided shapes pick the sheet at a closed mouth's slit); ``skin_weights`` (V, K) over
     ``region_names`` place the eyes when no eye opening is found, as in the check. ``cache``: a
     dict kept per mesh (the anchors and the geometric part of the partners are found once; the
-    unsided shapes' choice at the slit is made again for each ``deltas``)."""
+    unsided shapes' choice at the slit is made again for each ``deltas``). ``pitch``: the face's
+    pitch in ``frame`` (radians; the check's own finds it on the mesh: the face's area it judges
+    symmetry on stands with the face, :func:`model.rig_check.face_units`)."""
     from .rig_check import face_anchors, is_mirror_symmetric, mirror_correspondence
 
     cache = {} if cache is None else cache
     if "anchors" not in cache:
         cache["anchors"] = face_anchors(
-            vertices, triangles, skin_weights=skin_weights, region_names=region_names, frame=frame
-        )
+            vertices, triangles, skin_weights=skin_weights, region_names=region_names, frame=frame,
+            pitch=pitch,
+        )  # fmt: skip
     anchors = cache["anchors"]
     d = anchors.frame.vectors_to_canonical(np.asarray(deltas, dtype=np.float64))
     geometry = cache.setdefault("partners", {})

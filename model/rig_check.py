@@ -34,7 +34,9 @@ weight 1.0 (numpy in, :class:`RigReport` out):
   scores high. The number at neutral is in ``info["lid_zigzag_neutral"]``.
 * **static leakage**: the largest displacement of a static vertex over the largest displacement
   of ``jawOpen``, in %. Static vertices are ``static_mask`` when given, else a heuristic in the
-  canonical frame, in units of the distance ``u`` between the eye centres ``E`` (eye openings,
+  canonical frame turned upright with the face's own pitch (fitted to ICT's face on the mesh
+  judged, :func:`face_units`; the bake places its static area the same way), in units of the
+  distance ``u`` between the eye centres ``E`` (eye openings,
   else separate eyeball components, else the centroids of the vertices whose strongest skin
   weight is an eye or lid region, else an estimate from the nose tip for sealed eyes): the back
   of the head and the ears
@@ -362,7 +364,13 @@ class FaceAnchors:
     frame: the canonical frame; canonical: ``(V, 3)`` vertices in it; skin: ``(V,) bool``;
     eyes: the eye openings; eyeballs: eyeball centres; mid: ``(3,)`` canonical point between the
     eyes (None when not found); eye_distance: canonical units (None when not found); source: how
-    the eyes were found (``"eye openings"``, ``"eyeballs"``, ``"skin weights"``, ``"none"``).
+    the eyes were found (``"eye openings"``, ``"eyeballs"``, ``"skin weights"``, ``"none"``);
+    pitch: the face's pitch in the canonical frame (radians, :mod:`model.face_pitch`: the turn
+    about x that stands the face as ICT's face stands; 0 when not known), which turns the
+    face-unit frame the static zones are placed in (:func:`face_units`); turn: ``(3, 3)`` the
+    rotation taking this frame's directions to those of the frame the pitch is measured in
+    (the rig check's frame of the whole mesh, where the bake's network saw a head cut from a
+    bust or a body: :meth:`model.api.PreparedMesh.skin_anchors`), None when the same.
     """
 
     frame: object
@@ -373,6 +381,8 @@ class FaceAnchors:
     mid: np.ndarray | None
     eye_distance: float | None
     source: str
+    pitch: float = 0.0
+    turn: np.ndarray | None = None
 
 
 def face_anchors(
@@ -385,14 +395,16 @@ def face_anchors(
     region_names: tuple[str, ...] | list[str] | None = None,
     frame=None,
     align: bool = False,
-    pitch: float = 0.0,
+    pitch: float | None = 0.0,
 ) -> FaceAnchors:
     """Find the skin, the eye openings or eyeballs and the eye midpoint of a mesh (see
     :func:`check_rig` for the arguments); ``frame``: the mesh's canonical frame when already
     fitted (:func:`model.frame.fit_frame` of these axes; None: fitted here, and with ``align``
     turned to the face's symmetry plane as :func:`model.face_alignment.align_face` turns it);
     ``pitch``: the face's pitch in that frame when known (radians, the bake's: the nose tip of
-    sealed eyes is the most forward point of the face upright, :func:`_nose_tip_anchor`)."""
+    sealed eyes is the most forward point of the face upright, :func:`_nose_tip_anchor`, and
+    the static zones stand upright with the face, :func:`face_units`); None: fitted here to
+    ICT's face (:func:`model.face_alignment.trusted_pitch`, the rig check's)."""
     from .frame import fit_frame
 
     v = np.asarray(vertices, dtype=np.float64)
@@ -408,24 +420,60 @@ def face_anchors(
             # degrees lost its eyeballs and its symmetry in the check's own axes)
             frame, _ = align_face(frame, v, t)
     canon = frame.to_canonical(v)
+    if pitch is None:
+        from .face_alignment import trusted_pitch
+
+        # as the bake finds it (model.face_alignment.align_face with pitch): the same face
+        # fitted to ICT's, so the check's zones stand on the face where the bake's did
+        pitch = trusted_pitch(canon, t)
     skin = largest_component_mask(len(v), t) if skin_mask is None else np.asarray(skin_mask, bool)
     eyes = find_eye_openings(canon, t, skin)
     eyeballs = find_eyeballs(canon, t, skin)
     sw = None if skin_weights is None else np.asarray(skin_weights, dtype=np.float64)
     mid, u, source = _anchors(canon, eyes, eyeballs, sw, region_names, skin, pitch)
-    return FaceAnchors(frame, canon, skin, eyes, eyeballs, mid, u, source)
+    return FaceAnchors(frame, canon, skin, eyes, eyeballs, mid, u, source, float(pitch))
+
+
+def face_units(
+    canonical: np.ndarray, mid: np.ndarray, u: float, pitch: float = 0.0, turn: np.ndarray | None = None
+) -> np.ndarray:
+    """``(V, 3)`` float64: canonical points (V, 3) in face units, the origin between the eyes
+    ``mid`` (3,), the eye distance ``u`` 1, and turned by the face's ``pitch`` (radians about x,
+    :attr:`FaceAnchors.pitch`) so the face stands as ICT-FaceKit's face stands.
+
+    The frame the static parts are placed in, by the rig check (:func:`heuristic_static_mask`,
+    :func:`_face_zone`) and by the bake (its static area and strict zone,
+    :mod:`model.static_area`), each with the pitch it finds (the check on the mesh it judges,
+    the bake on the mesh it bakes), so the two agree on a head however it came. The ears, the
+    back of the head and the neck base lie where they lie on the face's own skull: a head
+    modelled nodding 10 degrees carries its ears ~0.35 eye distances forward or back of where
+    upright zones put them (2 eye distances from the eye midpoint), and ICT's static skin then
+    fell on skin the face moves or left the ears free (the demo head pitched 10 degrees: ears
+    and neck base at 1.0-1.4 % of jawOpen, 4 verdicts). The turn is about the eye midpoint: a
+    rigid turn about any other point differs from it by a shift, which the anchors found on the
+    mesh already take out. ``turn`` (3, 3): first turn the directions into the frame ``pitch``
+    is measured in (:attr:`FaceAnchors.turn`)."""
+    local = (np.asarray(canonical, dtype=np.float64) - np.asarray(mid, dtype=np.float64)) / u
+    if turn is not None:
+        local = local @ np.asarray(turn, dtype=np.float64).T
+    if not pitch:
+        return local
+    from .orientation import rotation_about_x
+
+    return local @ rotation_about_x(float(pitch)).T
 
 
 def heuristic_static_mask(
-    canonical: np.ndarray, mid: np.ndarray, u: float, comp: np.ndarray, skin: np.ndarray
+    canonical: np.ndarray, mid: np.ndarray, u: float, comp: np.ndarray, skin: np.ndarray, pitch: float = 0.0
 ):
-    """``(V,) bool`` static vertices from the eye midpoint ``mid`` and eye distance ``u``.
+    """``(V,) bool`` static vertices from the eye midpoint ``mid`` and eye distance ``u``, the
+    zones upright with the face (``pitch`` radians, :func:`face_units`).
 
     See the module docstring for the zones; a non-skin component is static only when all its
     vertices are (so eyeballs and teeth are never static by this rule).
     """
-    y = (canonical[:, 1] - mid[1]) / u
-    z = (canonical[:, 2] - mid[2]) / u
+    local = face_units(canonical, mid, u, pitch)
+    y, z = local[:, 1], local[:, 2]
     zone = ((z < _BACK_Z) & (y > _BACK_Y)) | (y > _SCALP_Y) | (y < _NECK_Y)
     static = zone & skin
     for c in np.unique(comp[~skin]):
@@ -571,16 +619,19 @@ def _part_hits(canonical, triangles, comp, hits, normal, offset, eyeball=None):
     return ClosestHits(*fields), reflected
 
 
-def _face_zone(canonical: np.ndarray, mid: np.ndarray | None, u: float, skin: np.ndarray) -> np.ndarray:
+def _face_zone(
+    canonical: np.ndarray, mid: np.ndarray | None, u: float, skin: np.ndarray, pitch: float = 0.0
+) -> np.ndarray:
     """(V,) bool: the face an artist rigs, the skin in front of the ears' line (``z > E_z +
     _BACK_Z u``) between the scalp top and the neck base of the static zones (the whole skin
-    when no eyes are found). The back of the head and neck is left out: a ponytail's root or a
-    bust's hair makes it asymmetric on heads whose faces are mirror images (Rocketbox Adult_02:
-    7 % of its skin area there, behind the neck)."""
+    when no eyes are found; upright with the face, ``pitch``: :func:`face_units`). The back of
+    the head and neck is left out: a ponytail's root or a bust's hair makes it asymmetric on
+    heads whose faces are mirror images (Rocketbox Adult_02: 7 % of its skin area there, behind
+    the neck)."""
     if mid is None:
         return skin
-    y = (canonical[:, 1] - mid[1]) / u
-    z = (canonical[:, 2] - mid[2]) / u
+    local = face_units(canonical, mid, u, pitch)
+    y, z = local[:, 1], local[:, 2]
     return skin & (z > _BACK_Z) & (y < _SCALP_Y) & (y > _NECK_Y)
 
 
@@ -809,8 +860,10 @@ def check_rig(
             f"the rig has deltas of shape {d_in.shape} and {len(names)} names for a mesh of "
             f"{len(v)} vertices; bake the rig on this mesh (same vertex count and order)"
         )
-    anchors = face_anchors(v, t, up, forward, skin_mask, skin_weights, region_names, align=True)
+    # the zones stand with the face's own pitch, found on this mesh (face_units)
+    anchors = face_anchors(v, t, up, forward, skin_mask, skin_weights, region_names, align=True, pitch=None)
     frame, canon, skin, eyes = anchors.frame, anchors.canonical, anchors.skin, anchors.eyes
+    pitch = anchors.pitch
     eyeballs, mid, u, anchor_source = anchors.eyeballs, anchors.mid, anchors.eye_distance, anchors.source
     d = frame.vectors_to_canonical(d_in)
     n_v = len(v)
@@ -826,6 +879,7 @@ def check_rig(
         "eyeballs_found": bool(eyeballs),
         "eye_anchor": anchor_source,
         "eye_distance": None if u is None else float(u * frame.scale),
+        "face_pitch_degrees": round(float(np.degrees(pitch)), 2),
     }
 
     # static vertices
@@ -835,7 +889,7 @@ def check_rig(
             raise MeshError(f"static mask has shape {static.shape}, expected ({n_v},): one flag per vertex")
         info["static_source"] = "given"
     elif mid is not None:
-        static = heuristic_static_mask(canon, mid, u, comp, skin)
+        static = heuristic_static_mask(canon, mid, u, comp, skin, pitch)
         info["static_source"] = "heuristic (" + anchor_source + ")"
     else:
         static = None
@@ -862,7 +916,9 @@ def check_rig(
 
     # mirror correspondence
     hits, plane_normal, plane, matched = _mirror(canon, t, unit, comp, eyeball, d[_unsided(names)])
-    sym_share = _judged_share(canon, t, unit, comp, eyeball, d[_unsided(names)], mid, skin, mass, matched)
+    sym_share = _judged_share(
+        canon, t, unit, comp, eyeball, d[_unsided(names)], mid, skin, mass, matched, pitch=pitch
+    )
     symmetric = sym_share >= _SYMMETRY_SHARE
     info["symmetric"] = bool(symmetric)
     info["symmetric_share"] = round(sym_share, 4)
@@ -956,7 +1012,7 @@ def check_rig(
             leak = mag[s] * static / jaw_max
             rep.static_leakage_pct = round(100.0 * float(leak.max()), 3)
             if rep.static_leakage_pct > THRESHOLDS["static_leakage_pct"]:
-                where = _where(canon[int(np.argmax(leak))], mid, u)
+                where = _where(canon[int(np.argmax(leak))], mid, u, pitch)
                 verdicts.append(
                     f"{name}: static parts move {rep.static_leakage_pct:.1f} % of jawOpen's largest "
                     f"displacement ({where}; needs <= {THRESHOLDS['static_leakage_pct']:.0f} %)"
@@ -968,7 +1024,7 @@ def check_rig(
         flipped = valid_tri & (np.einsum("ij,ij->i", n0, n1) < 0)
         rep.flipped_triangles = int(flipped.sum())
         if rep.flipped_triangles > THRESHOLDS["flipped_triangles"]:
-            where = _where(canon[t[flipped][0, 0]], mid, u)
+            where = _where(canon[t[flipped][0, 0]], mid, u, pitch)
             verdicts.append(f"{name}: {rep.flipped_triangles} triangles flip at weight 1.0 (first {where})")
             problem[t[flipped].ravel()] = 1.0
         # eyeballs stay rigid
@@ -1019,7 +1075,7 @@ def check_rig(
                 far = canon[int(np.argmax(outside / np.maximum(mass, 1e-300)))]
                 verdicts.append(
                     f"{name}: {rep.reach_outside_pct:.0f} % of the motion lies outside the shape's "
-                    f"regions (most at {_where(far, mid, u)}; "
+                    f"regions (most at {_where(far, mid, u, pitch)}; "
                     f"needs <= {THRESHOLDS['reach_outside_pct']:.0f} %)"
                 )
                 spill = (mag[s] * (1.0 - inside) * ~(eyeball | mouth_inside)) / peak
@@ -1037,7 +1093,7 @@ def check_rig(
             dn = np.linalg.norm(diff, axis=1)
             verdicts.append(
                 f"{name}/{names[r]}: _R differs from the mirrored _L by {err:.0f} % "
-                f"(most at {_where(canon[int(np.argmax(dn))], mid, u)}; needs <= "
+                f"(most at {_where(canon[int(np.argmax(dn))], mid, u, pitch)}; needs <= "
                 f"{THRESHOLDS['mirror_error_pct']:.0f} %)"
             )
             problem = np.maximum(problem, np.clip(dn / max(dn.max(), 1e-300), 0, 1) * (dn > 0.2 * dn.max()))
@@ -1062,13 +1118,15 @@ def _eyeball_mask(canon: np.ndarray, comp: np.ndarray, skin: np.ndarray, eyeball
     return eyeball
 
 
-def _symmetric_share(canon, mid, unit, skin, mass, matched) -> float:
+def _symmetric_share(canon, mid, unit, skin, mass, matched, pitch=0.0) -> float:
     """The share of the face's area (:func:`_face_zone`, ``mass`` (V,)) with a mirror partner."""
-    face = _face_zone(canon, mid, unit, skin)
+    face = _face_zone(canon, mid, unit, skin, pitch)
     return float(mass[face & matched].sum() / max(float(mass[face].sum()), 1e-300))
 
 
-def _judged_share(canon, t, unit, comp, eyeball, unsided, mid, skin, mass, matched, cache=None) -> float:
+def _judged_share(
+    canon, t, unit, comp, eyeball, unsided, mid, skin, mass, matched, cache=None, pitch=0.0
+) -> float:
     """The share of the face's area with a mirror partner (:func:`_symmetric_share`) that judges
     whether the mesh is mirror-symmetric: across the fitted plane (``matched`` (V,) of
     :func:`_mirror`) or, where that falls short of :data:`_SYMMETRY_SHARE` and the plane of
@@ -1081,10 +1139,10 @@ def _judged_share(canon, t, unit, comp, eyeball, unsided, mid, skin, mass, match
     mirror verdicts. The plane of two refits lies between the two and pairs it 100 %, as it did
     before the plane was refitted to the end: whether a mesh is judged symmetric is no stricter
     than it was; the errors are measured on the better partners. ``cache``: a dict kept per mesh
-    and frame for the second plane's partners."""
+    and frame for the second plane's partners; ``pitch``: the face's (:func:`_face_zone`)."""
     from .mirror_match import mirror_plane
 
-    share = _symmetric_share(canon, mid, unit, skin, mass, matched)
+    share = _symmetric_share(canon, mid, unit, skin, mass, matched, pitch)
     if share >= _SYMMETRY_SHARE:
         return share
     fitted = mirror_plane(canon, t, _SYMMETRY_TOL * unit)
@@ -1093,7 +1151,7 @@ def _judged_share(canon, t, unit, comp, eyeball, unsided, mid, skin, mass, match
         return share
     cache = {} if cache is None else cache
     matched_first = _mirror(canon, t, unit, comp, eyeball, unsided, cache, more_refits=0)[3]
-    return max(share, _symmetric_share(canon, mid, unit, skin, mass, matched_first))
+    return max(share, _symmetric_share(canon, mid, unit, skin, mass, matched_first, pitch))
 
 
 def is_mirror_symmetric(
@@ -1119,7 +1177,7 @@ def is_mirror_symmetric(
     eyeball = _eyeball_mask(canon, comp, anchors.skin, anchors.eyeballs)
     unsided = None if deltas is None else np.asarray(deltas, dtype=np.float64)[_unsided(list(names))]
     share = _judged_share(canon, t, unit, comp, eyeball, unsided,
-                          anchors.mid, anchors.skin, mass, matched, cache)  # fmt: skip
+                          anchors.mid, anchors.skin, mass, matched, cache, anchors.pitch)  # fmt: skip
     return share >= _SYMMETRY_SHARE
 
 
@@ -1197,12 +1255,13 @@ def mirror_correspondence(
     return hits, plane_normal, matched
 
 
-def _where(point: np.ndarray, mid: np.ndarray | None, u: float | None) -> str:
-    """A rough anatomical place name for a canonical point (for verdict lines)."""
+def _where(point: np.ndarray, mid: np.ndarray | None, u: float | None, pitch: float = 0.0) -> str:
+    """A rough anatomical place name for a canonical point (for verdict lines; the zones upright
+    with the face, ``pitch``: :func:`face_units`)."""
     side = "left" if point[0] > 0 else "right"
     if mid is None or not u:
         return f"{side} side, canonical ({point[0]:.2f}, {point[1]:.2f}, {point[2]:.2f})"
-    x, y, z = (point - np.array([0.0, mid[1], mid[2]])) / u
+    x, y, z = face_units(point[None], np.array([0.0, mid[1], mid[2]]), u, pitch)[0]
     if y > _SCALP_Y:
         part = "scalp"
     elif y < _NECK_Y:

@@ -19,7 +19,13 @@ check's :func:`model.rig_check.face_anchors`: eye openings, eyeballs, skin weigh
 place ICT's moving area of each shape on the mesh; a shape keeps its delta within
 :data:`REACH_INNER` eye distances of that area and fades to zero (smoothstep) over the next
 :data:`REACH_MARGIN`. Needs no skin weights, so it also holds where the network's regions are
-wrong: a bust's shoulders, an avatar's ears and collar stay still in ``jawOpen``.
+wrong: a bust's shoulders, an avatar's ears and collar stay still in ``jawOpen``. The reach stays
+in the canonical axes whatever the face's pitch (the static area stands with it,
+:func:`model.rig_check.face_units`): it has no counterpart in the rig check to agree with, it
+fades over 0.75 eye distances, and turned with the fitted pitch it cost the one mesh with an
+artist's shapes (Rocketbox Adult_02, pitch -5 degrees; ``benchmarks/realdev_arkit.py``, mixed)
+cosine 0.623 -> 0.622 and spill 0.481 -> 0.483: a stylized face's profile fits ICT's at a pitch
+its throat and jaw do not share.
 
 **Region mask** (:func:`apply_locality`, off by default, see :func:`post_process`): per vertex
 ``mask_s = smoothstep((smooth(skin @ allowed[s]) - LOW) / (HIGH - LOW))`` with the network's (or

@@ -26,10 +26,19 @@ training tables --ict PATH``):
 
 On a mesh (:func:`static_weights`) the points are placed by the face anchors (eye midpoint and
 eye distance: eye openings, eyeballs, skin weights or the nose tip,
-:func:`model.rig_check.face_anchors`, the same placement as the reach mask of
-:mod:`model.shape_locality`). A vertex's static weight grows with how much closer it lies to
-ICT's static skin than to ICT's moving skin: ``s = d_moving - d_static`` (face units, depth
-weighted by :data:`DEPTH_WEIGHT`),
+:func:`model.rig_check.face_anchors`, as the reach mask of :mod:`model.shape_locality`) and
+stand upright with the face's pitch (:attr:`model.face_alignment.Alignment.face_pitch`, the turn
+that stands the face as ICT's stands; :func:`model.rig_check.face_units`), as the rig check
+places its static zones with the pitch it finds (a head cut from a bust or a body: in the yaw,
+roll and pitch the check fits on the whole mesh, :attr:`model.rig_check.FaceAnchors.turn`). In
+the canonical axes alone, a head modelled nodding 10 degrees had ICT's static skin 10 degrees
+off its ears and neck base (the demo head, Nefertiti and Rocketbox Adult_01 pitched 10 degrees:
+ears and neck base at 1.0-1.4 % of jawOpen, 9 static-leakage verdicts;
+``benchmarks/realdev_variants.py``); upright with the face, held-out ICT (mixed, ``python -m
+training evaluate --harder``) moved by -0.0001 to -0.0004 (hard stylized +0.0001).
+
+A vertex's static weight grows with how much closer it lies to ICT's static skin than to ICT's
+moving skin: ``s = d_moving - d_static`` (face units, depth weighted by :data:`DEPTH_WEIGHT`),
 ``w = smoothstep((s - FADE_START) / FADE_WIDTH)``. Vertices beyond ICT's head (a crown, a
 taller skull, the shoulders) are far from every moving point and come out static. The fade sits
 on the edge of ICT's moving skin (where ICT moves it by about 6 % of ``jawOpen``;
@@ -91,10 +100,10 @@ STRICT_MARGIN = 0.2
 
 
 def strict_zone(points: np.ndarray) -> np.ndarray:
-    """``(P,)`` float64 in [0, 1]: how far face-unit points (P, 3) (canonical axes, origin
-    between the eyes, eye distance 1) lie in the static parts of the rig check
-    (:func:`model.rig_check.heuristic_static_mask`: back of the head and ears, scalp top, neck
-    base): 1 inside them, fading to 0 at :data:`STRICT_MARGIN` outside."""
+    """``(P,)`` float64 in [0, 1]: how far face-unit points (P, 3) (origin between the eyes, eye
+    distance 1, upright with the face: :func:`model.rig_check.face_units`) lie in the static
+    parts of the rig check (:func:`model.rig_check.heuristic_static_mask`: back of the head and
+    ears, scalp top, neck base): 1 inside them, fading to 0 at :data:`STRICT_MARGIN` outside."""
     # the rig check's zones, the parts the issue names static
     from .rig_check import _BACK_Y, _BACK_Z, _NECK_Y, _SCALP_Y
 
@@ -127,22 +136,31 @@ def load_table(path: str | pathlib.Path = TABLE_PATH) -> dict[str, np.ndarray]:
         }
 
 
-def _local(canonical: np.ndarray, mid: np.ndarray, eye_distance: float) -> np.ndarray:
-    """Canonical vertices (V, 3) in the table's face units, depth squashed by DEPTH_WEIGHT."""
-    squash = np.array([1.0, 1.0, DEPTH_WEIGHT])
-    return (np.asarray(canonical, dtype=np.float64) - mid) / eye_distance * squash
+def _local(
+    canonical: np.ndarray, mid: np.ndarray, eye_distance: float, pitch: float = 0.0, turn=None
+) -> np.ndarray:
+    """Canonical vertices (V, 3) in the table's face units, upright with the face (``pitch``,
+    ``turn``: :func:`model.rig_check.face_units`), depth squashed by DEPTH_WEIGHT."""
+    from .rig_check import face_units
+
+    return face_units(canonical, mid, eye_distance, pitch, turn) * np.array([1.0, 1.0, DEPTH_WEIGHT])
 
 
 def static_weights(
-    canonical: np.ndarray, mid: np.ndarray, eye_distance: float, table: dict | None = None
+    canonical: np.ndarray,
+    mid: np.ndarray,
+    eye_distance: float,
+    table: dict | None = None,
+    pitch: float = 0.0,
+    turn: np.ndarray | None = None,
 ) -> np.ndarray:
     """``(V,)`` float64 in [0, 1]: how static each canonical vertex (V, 3) is (1 = ICT's static
     skin), with ICT's static area placed by the eye midpoint ``mid`` (3,) and ``eye_distance``
-    (canonical units)."""
+    (canonical units), upright with the face's ``pitch`` (radians, :func:`model.rig_check.face_units`)."""
     from scipy.spatial import cKDTree
 
     table = load_table() if table is None else table
-    local = _local(canonical, mid, eye_distance)
+    local = _local(canonical, mid, eye_distance, pitch, turn)
     points = table["points"] * np.array([1.0, 1.0, DEPTH_WEIGHT])
     d_static, _ = cKDTree(points[table["static"]]).query(local)
     d_moving, _ = cKDTree(points[table["moving"]]).query(local)
@@ -151,19 +169,25 @@ def static_weights(
 
 
 def static_caps(
-    canonical: np.ndarray, mid: np.ndarray, eye_distance: float, table: dict | None = None
+    canonical: np.ndarray,
+    mid: np.ndarray,
+    eye_distance: float,
+    table: dict | None = None,
+    pitch: float = 0.0,
+    turn: np.ndarray | None = None,
 ) -> np.ndarray:
     """``(53, V)`` float64: how far each ICT shape moves the static skin at each canonical vertex
     (V, 3), as a share of ``jawOpen``'s largest displacement (< :data:`STATIC_REL`).
 
     Interpolated (inverse squared distance) from the :data:`CAP_NEIGHBOURS` nearest static
-    points of the table placed by ``mid`` (3,) and ``eye_distance``; fades to 0 from
+    points of the table placed by ``mid`` (3,), ``eye_distance`` and ``pitch`` (as
+    :func:`static_weights`); fades to 0 from
     :data:`BEYOND_START` to :data:`BEYOND_START` + :data:`BEYOND_WIDTH` eye distances beyond
     them (a crown, shoulders: no ICT motion to allow)."""
     from scipy.spatial import cKDTree
 
     table = load_table() if table is None else table
-    local = _local(canonical, mid, eye_distance)
+    local = _local(canonical, mid, eye_distance, pitch, turn)
     points = table["points"][table["static"]] * np.array([1.0, 1.0, DEPTH_WEIGHT])
     dist, idx = cKDTree(points).query(local, k=CAP_NEIGHBOURS)
     inv = 1.0 / np.maximum(dist, 1e-6) ** 2
@@ -174,23 +198,33 @@ def static_caps(
 
 
 def static_keep(
-    deltas: np.ndarray, canonical: np.ndarray, mid: np.ndarray, eye_distance: float, table: dict | None = None
+    deltas: np.ndarray,
+    canonical: np.ndarray,
+    mid: np.ndarray,
+    eye_distance: float,
+    table: dict | None = None,
+    pitch: float = 0.0,
+    turn: np.ndarray | None = None,
 ) -> np.ndarray:
     """``(53, V)`` float64 in [0, 1]: the share of each delta (53, V, 3), ICT shape order, that
     the static area keeps at each canonical vertex (V, 3): ``1 - w + w * min(1, cap / |delta|)``
     with ``w`` = :func:`static_weights` and ``cap`` = :func:`static_caps` times the largest
     ``jawOpen`` displacement of ``deltas`` (the rig check's unit of static leakage); in the
     :func:`strict_zone` ``z`` of the vertices ``w`` is at least ``z`` and the cap at most
-    :data:`STRICT_REL` (blended by ``z``)."""
+    :data:`STRICT_REL` (blended by ``z``). All placed upright with the face's ``pitch`` (radians,
+    measured after ``turn`` (3, 3) when given: :func:`model.rig_check.face_units`), as the rig
+    check places its zones."""
     from .facs import ICT_NAMES
 
     d = np.asarray(deltas)
     if d.shape[0] != len(ICT_NAMES):
         raise ValueError(f"static_keep needs the {len(ICT_NAMES)} ICT shapes in order, got {d.shape[0]}")
     table = load_table() if table is None else table
-    zone = strict_zone((np.asarray(canonical, dtype=np.float64) - mid) / eye_distance)
-    w = np.maximum(static_weights(canonical, mid, eye_distance, table), zone)
-    caps = static_caps(canonical, mid, eye_distance, table)
+    from .rig_check import face_units
+
+    zone = strict_zone(face_units(canonical, mid, eye_distance, pitch, turn))
+    w = np.maximum(static_weights(canonical, mid, eye_distance, table, pitch, turn), zone)
+    caps = static_caps(canonical, mid, eye_distance, table, pitch, turn)
     caps = (1.0 - zone) * caps + zone * np.minimum(caps, STRICT_REL)
     length = np.sqrt(np.einsum("svc,svc->sv", d, d, dtype=np.float64))
     jaw_peak = float(length[ICT_NAMES.index("jawOpen")].max())
@@ -208,7 +242,8 @@ def apply_static(
 ) -> np.ndarray:
     """deltas (53, V, 3) canonical, ICT shape order, times :func:`static_keep`: no shape moves
     ICT's static skin further than ICT's same shape does. Placed by the face anchors of
-    :func:`model.shape_locality.skin_anchors` (``skin_weights`` (V, K) only help find the eyes;
+    :func:`model.shape_locality.skin_anchors` (their eye midpoint, eye distance and the face's
+    pitch; ``skin_weights`` (V, K) only help find the eyes;
     ``anchors``: already found for this mesh, else found here); unchanged when no eyes are
     found. Same shape and dtype."""
     if anchors is None:
@@ -218,5 +253,6 @@ def apply_static(
     if anchors.mid is None or not anchors.eye_distance:
         return deltas
     d = np.asarray(deltas)
-    keep = static_keep(d, anchors.canonical, anchors.mid, anchors.eye_distance)
+    pitch, turn = getattr(anchors, "pitch", 0.0), getattr(anchors, "turn", None)
+    keep = static_keep(d, anchors.canonical, anchors.mid, anchors.eye_distance, pitch=pitch, turn=turn)
     return (d * keep[..., None]).astype(d.dtype)
