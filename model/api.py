@@ -796,7 +796,7 @@ class FaceModel:
         # the stages after the network's act on each side's own geometry (the welded tongue's
         # cut, the rigid parts, the static hold): where the symmetrize found the mesh
         # mirror-symmetric, the bake ends symmetrizing on the rig check's mirror partners
-        from .mirror_pass import wants_whole
+        from .mirror_pass import wants_whole, whole_keep_sided
         from .parts import PART_INDEX
 
         labels = (analysis if constrain else prepared.rig_analysis()).parts.labels
@@ -833,8 +833,10 @@ class FaceModel:
             before, base, soft, follow = deltas, work(base), work(soft), work(follow)
             deltas = work(deltas)
             if whole:
-                # mirror images, whole shapes (blink too), skin and what follows it alike
-                deltas = symmetrize_pairs(deltas, partners, soft | follow, keep_sided=())
+                # mirror images, whole shapes (the blink too but where only the lip-slit gate
+                # asked for the whole pass), skin and what follows it alike
+                sided = whole_keep_sided(prepared._tensors.get("mirror_map", {}))
+                deltas = symmetrize_pairs(deltas, partners, soft | follow, keep_sided=sided)
             else:
                 # only what the stages after the network's changed (the early symmetrize
                 # evened out the rest where the mirror points lie within ~2 mm)

@@ -62,7 +62,11 @@ weight 1.0 (numpy in, :class:`RigReport` out):
   lower-lip slit row was paired with the upper lip, which moves a tenth as much in jawOpen, and
   mouthLowerDown / mouthUpperUp read 20 / 16 % asymmetric on a bake symmetric there); an eyeball
   on the other eyeball across the pair's own plane (a game avatar's eyes sit a few mm off the
-  face's plane).
+  face's plane). All of it on the welded surface (:func:`model.weld.weld`; each input vertex
+  takes its welded vertex's partner, as the bake's last symmetrization finds them): seam
+  duplicates split a mesh into pieces matched each on its own mirror piece and moved the
+  plane, and a seam that is not mirror-symmetric read a mirrored rig 5-19 % asymmetric
+  (Rocketbox Adult_01 decimated, ``benchmarks/realdev_variants.py``).
   ``M(d_L)`` is ``d_L`` read there, reflected. Error = ``||M(d_L) - d_R|| / ||d_R||``
   (area-weighted norms over the vertices with a partner: a partner facing the mirrored way
   within ``0.08 u``, about 5 mm on a human face), in %. Symmetric = 95 % of the face's area (the
@@ -551,8 +555,20 @@ def _mirror(
     bringing the pairs closer; 0: the two of session 7, see :func:`_judged_share`).
     """
     from .mirror_match import facing, motion_sheet_hits
+    from .weld import weld
 
     cache = {} if cache is None else cache
+    welding = cache.get("welding")
+    if welding is None:
+        welding = cache["welding"] = weld(canonical, triangles)
+    if welding.merged:
+        # on the welded surface (as the bake finds its partners, model.mirror_pass): seam
+        # duplicates split a mesh into pieces each matched on its own mirror piece, and a seam
+        # that is not mirror-symmetric matched lid skin on the wrong piece (Rocketbox Adult_01
+        # split in four: 15 % of the vertices, eyeBlink 7 % asymmetric on a bake symmetrized
+        # whole on the welded surface); each input vertex takes its welded vertex's partner, on
+        # an input triangle at the welded triangle's corners
+        return _welded_mirror(canonical, triangles, u, welding, eyeball, unsided, cache, more_refits)
     if "geometry" not in cache:
         cache["geometry"] = _mirror_geometry(canonical, triangles, u, comp, eyeball, more_refits)
     hits, reflected, ambiguous, normal, offset, reflection = cache["geometry"]
@@ -563,6 +579,35 @@ def _mirror(
                                  _MIRROR_FACING, _SYMMETRY_TOL * u)  # fmt: skip
     matched = facing(canonical, triangles, hits, reflection, _MIRROR_FACING)
     return hits, normal, offset, matched & (hits.distance <= _SYMMETRY_TOL * u)
+
+
+def _welded_mirror(canonical, triangles, u, welding, eyeball, unsided, cache, more_refits):
+    """:func:`_mirror` on the welded copy ``welding`` (:func:`model.weld.weld`) of the mesh,
+    spread back to the input vertices and triangles."""
+    from .face_landmarks import components
+    from .transfer import ClosestHits
+
+    t = np.asarray(triangles, dtype=np.int64)
+    rep = welding.representative
+    wt = welding.triangles
+    inner = cache.setdefault("welded", {})
+    hits, normal, offset, matched = _mirror(
+        welding.vertices,
+        wt,
+        u,
+        components(len(rep), wt),
+        None if eyeball is None else np.asarray(eyeball)[rep],
+        None if unsided is None else np.asarray(unsided)[:, rep],
+        inner,
+        more_refits,
+    )
+    tw = welding.index[t]
+    kept = np.flatnonzero((tw[:, 0] != tw[:, 1]) & (tw[:, 1] != tw[:, 2]) & (tw[:, 0] != tw[:, 2]))
+    tri = kept[hits.triangle][welding.index]
+    # the input triangle's corners in its own order (welded as welding.triangles keeps them)
+    spread = ClosestHits(tri, hits.barycentric[welding.index], hits.distance[welding.index],
+                         hits.points[welding.index], t[tri])  # fmt: skip
+    return spread, normal, offset, matched[welding.index]
 
 
 def _mirror_geometry(canonical, triangles, u, comp, eyeball, more_refits=None):

@@ -491,6 +491,13 @@ def symmetrize(
             blend = 0.5 * blend + 0.5 * (step @ blend)
         blend = np.where(ok, blend * partner, 0.0)
         other = np.flatnonzero(take > 0.0)
+        if only is None:
+            # the share of the motion the lip-slit gate held to its own side (a partner whose
+            # motion differs by half with another sheet by it, no matching sheet to take): the
+            # bake's last pass symmetrizes whole shapes where it is large, on the rig check's
+            # partners, which pick the sheet by the unsided shapes' motion
+            # (model.mirror_pass.HELD_SHARE)
+            mirror["held"] = float((motion * ok * (1.0 - partner)).sum() / motion.sum())
     blend = blend[:, None]
 
     def mirrored(field: np.ndarray) -> np.ndarray:  # (V, 3): the mirror image of a field
