@@ -178,3 +178,22 @@ def test_the_fit_holds_under_a_tiny_noise(demo):
     for _ in range(3):
         noisy = v + rng.normal(0.0, 1e-6 * extent, v.shape)
         assert abs(np.degrees(_fit(noisy, t, "Y", "Z")[0] - pitch)) < 0.1
+
+
+def test_a_caricature_is_not_read_as_a_steep_nod():
+    """Nefertiti warped into a caricature (``benchmarks/realdev_variants.py``'s ``stylize``: eyes
+    25 % bigger and further apart, head wider, jaw narrower, nose longer) has a false basin at a
+    steep nod: the fit read 30 degrees (her own 4.8) and the static zones placed with it let
+    ``jawOpen`` move her ears by 5.8 % of its peak. A start landing past 20 degrees must now fit
+    clearly better to win; a real steep nod (Demosthenes, -19 as he comes) still wins."""
+    from realdev_variants import stylize
+
+    for name, near, tol in (("nefertiti_bust_scan.obj", 4.8, 3.0), ("demosthenes_bust_scan.obj", -18.9, 3.0)):
+        data = load_realdev_mesh(name)
+        v = data["vertices"] if data["head_ids"] is None else data["vertices"][data["head_ids"]]
+        v, t = np.asarray(v, np.float64), data["head_triangles"]
+        warped = stylize(v, t, data["up"], data["forward"])
+        for points in (v, warped):
+            frame = fit_frame(points, t, up=data["up"], forward=data["forward"])
+            fit = fit_pitch(frame.to_canonical(points), t)
+            assert abs(np.degrees(fit.pitch) - near) < tol, (name, np.degrees(fit.pitch))
