@@ -63,6 +63,7 @@ _PITCH_MIN_DEGREES = 1.0
 
 
 _BACKGROUND = None
+_GEOMETRY = None
 
 
 def _background():
@@ -73,6 +74,17 @@ def _background():
 
         _BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nfs-registration")
     return _BACKGROUND
+
+
+def _geometry_worker():
+    """The one worker thread of :meth:`FaceModel.start_mirror_map` (made on first use): apart
+    from the registration's, which is still running when the network predicts."""
+    global _GEOMETRY
+    if _GEOMETRY is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _GEOMETRY = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nfs-geometry")
+    return _GEOMETRY
 
 
 @dataclass
@@ -567,6 +579,8 @@ class FaceModel:
         prepared.materials = materials
         if wants != "network" and self.needs_registration(prepared, wants):
             self.start_registration(prepared)  # does nothing when started above
+        if self.shape_symmetry:
+            self.start_mirror_map(prepared)
         return prepared
 
     def _region_fit(self, prepared: PreparedMesh):
@@ -734,6 +748,7 @@ class FaceModel:
             return prepared.skin_anchors(skin)
 
         canonical = self._bake_network(prepared, skin_weights, method, ict, anchors, rig)
+        self._mirror_cache(prepared)  # no thread of start_mirror_map's still writes it
         constrain = self.rig_constraints if constraints is None else constraints
         if constrain and self.static_area:
             # every method: the scalp, back of the head, ears and neck base never move
@@ -1014,7 +1029,8 @@ class FaceModel:
                 from .shape_locality import prime_mirror_map
 
                 # the symmetrize's geometry-only mirror map (kept per prepared mesh), found now
-                cache = prepared._tensors.setdefault("mirror_map", {})
+                # (when start_mirror_map has not found it already)
+                cache = self._mirror_cache(prepared)
                 prime_mirror_map(prepared.canonical, prepared.triangles_seen, cache)
             if self.needs_registration(prepared, method):
                 reg_deltas, residual, eye_landmarks, mouth_landmark = self._registration_deltas(prepared, ict)
@@ -1046,7 +1062,7 @@ class FaceModel:
 
             # the mirror plane and closest points depend on the geometry only (the costliest
             # constraint): kept per prepared mesh, reused by every later bake of it
-            mirror = prepared._tensors.setdefault("mirror_map", {})
+            mirror = self._mirror_cache(prepared)
             canonical = post_process(
                 canonical, prepared.canonical, prepared.triangles_seen, skin, locality, self.shape_symmetry,
                 anchors=found, mirror=mirror,
@@ -1128,6 +1144,37 @@ class FaceModel:
             self._register, prepared.canonical, prepared.triangles_seen, ict
         )
 
+    def start_mirror_map(self, prepared: PreparedMesh) -> None:
+        """Find the symmetrize's mirror map of ``prepared`` (its plane and closest points,
+        :func:`model.shape_locality.prime_mirror_map`: geometry only, so the bake's result is
+        the same) on a background thread while the network predicts; the bake waits for it
+        (:meth:`_mirror_cache`). It was 0.36 s of a 20k head's cold bake on the main thread,
+        with the second core idle once the registration is done. Does nothing when it is
+        already found or running."""
+        from .shape_locality import prime_mirror_map
+
+        if "mirror_pending" in prepared._tensors:
+            return
+        cache = prepared._tensors.setdefault("mirror_map", {})
+        if "plane" in cache:
+            return
+        prepared._tensors["mirror_pending"] = _geometry_worker().submit(
+            prime_mirror_map, prepared.canonical, prepared.triangles_seen, cache
+        )
+
+    @staticmethod
+    def _mirror_cache(prepared: PreparedMesh) -> dict:
+        """The mirror map's cache of ``prepared`` (:func:`model.shape_locality.mirror_map`),
+        after :meth:`start_mirror_map`'s background work on it is done. A failure there is left
+        to the bake, which finds what is missing itself and raises it there."""
+        pending = prepared._tensors.pop("mirror_pending", None)
+        if pending is not None:
+            try:
+                pending.result()
+            except Exception:  # noqa: BLE001 - raised again by the bake's own mirror map
+                pass
+        return prepared._tensors.setdefault("mirror_map", {})
+
     def finish_registration(self, prepared: PreparedMesh, ict=None) -> None:
         """Wait for the background registration of ``prepared`` (:meth:`start_registration`,
         :meth:`prepare`'s ``registration``) and keep its result on the prepared mesh; nothing
@@ -1135,7 +1182,9 @@ class FaceModel:
         Blender or calls ``bpy``: Blender's API is not thread-safe, and a registration thread
         still running then crashed Blender (segfaults in ``libpython`` and ``_ckdtree`` on the
         registration's thread, 2 of 10 operator runs of ``benchmarks/bake_breakdown.py``). A
-        failure is left to the bake, which registers again and raises it there."""
+        failure is left to the bake, which registers again and raises it there. The mirror map
+        :meth:`start_mirror_map` finds on another thread is waited for too."""
+        self._mirror_cache(prepared)
         if ("pending", self._registration_key(ict)) not in prepared._tensors:
             return
         try:

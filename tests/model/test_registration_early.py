@@ -172,3 +172,44 @@ def test_a_background_failure_surfaces_at_the_bake(fm, demo, monkeypatch):
     monkeypatch.undo()
     # the failure is not cached: the next bake registers again
     assert fm.bake(prep, method="mixed").shape == (53, len(demo[0]), 3)
+
+
+# the mirror map found on its own background thread while the network predicts (start_mirror_map)
+
+
+def test_prepare_starts_the_mirror_map_and_finish_waits_for_it(fm, demo):
+    prepared = fm.prepare(*demo, registration=True)
+    assert "mirror_pending" in prepared._tensors or "hits" in prepared._tensors["mirror_map"]
+    fm.finish_registration(prepared)  # Predict Weights: no thread of ours outlives it
+    assert "mirror_pending" not in prepared._tensors
+    found = {}
+    prime_mirror_map(prepared.canonical, prepared.triangles_seen, found)
+    _assert_same(prepared._tensors["mirror_map"]["plane"], found["plane"])
+    _assert_same(prepared._tensors["mirror_map"]["hits"], found["hits"])
+    fm.start_mirror_map(prepared)  # found: nothing started
+    assert "mirror_pending" not in prepared._tensors
+
+
+@pytest.mark.parametrize("method", ["mixed", "network"])
+def test_a_bake_with_the_background_mirror_map_equals_one_without(fm, demo, method, monkeypatch):
+    background = fm.bake(fm.prepare(*demo, registration=method), method=method)
+    monkeypatch.setattr(FaceModel, "start_mirror_map", lambda self, prepared: None)
+    prepared = fm.prepare(*demo, registration=method)
+    assert "mirror_pending" not in prepared._tensors and not prepared._tensors.get("mirror_map")
+    np.testing.assert_array_equal(background, fm.bake(prepared, method=method))
+
+
+def test_a_failed_background_mirror_map_is_found_by_the_bake(fm, demo, monkeypatch):
+    import model.shape_locality
+
+    want = fm.bake(fm.prepare(*demo), method="network")
+    original = model.shape_locality.prime_mirror_map
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("mirror map failed on purpose")
+
+    monkeypatch.setattr(model.shape_locality, "prime_mirror_map", broken)
+    prepared = fm.prepare(*demo)
+    monkeypatch.setattr(model.shape_locality, "prime_mirror_map", original)
+    np.testing.assert_array_equal(fm.bake(prepared, method="network"), want)
+    assert "mirror_pending" not in prepared._tensors
