@@ -565,11 +565,22 @@ class FaceModel:
             started.append(_background().submit(self._register, canonical, triangles_seen, None))
 
         early = wants != "network" and not (is_auto(up) and is_auto(forward))
+        geometry: dict = {}
+
+        def on_canonical(canonical: np.ndarray, triangles_seen: np.ndarray) -> None:
+            if early:
+                register(canonical, triangles_seen)
+            if self.shape_symmetry and not (is_auto(up) and is_auto(forward)):
+                # the bake's geometry-only work too (start_mirror_map), while the eigenbasis is
+                # solved: the second core then shares it with the registration
+                geometry.update(self._start_geometry(canonical, triangles_seen, {}))
+
         prepared = prepare_mesh(
             vertices, triangles, self.k_eig, up=up, forward=forward, isolate_head=True,
             place_face=self.face_placement, align_face=self.face_alignment,
-            on_canonical=register if early else None,
+            on_canonical=on_canonical,
         )  # fmt: skip
+        prepared._tensors.update(geometry)
         if openings:  # of the canonical mesh the prepared one carries (the frame is final here)
             prepared._tensors["openings"] = openings[0]
         if started:
@@ -748,7 +759,7 @@ class FaceModel:
             return prepared.skin_anchors(skin)
 
         canonical = self._bake_network(prepared, skin_weights, method, ict, anchors, rig)
-        self._mirror_cache(prepared)  # no thread of start_mirror_map's still writes it
+        self._await_geometry(prepared)  # no thread of start_mirror_map's still runs
         constrain = self.rig_constraints if constraints is None else constraints
         if constrain and self.static_area:
             # every method: the scalp, back of the head, ears and neck base never move
@@ -1074,6 +1085,7 @@ class FaceModel:
         if self.eyelids:
             from .eyelids import with_eyelids
 
+            self._await_geometry(prepared, ("lids",))  # its lid frames and blinks, kept
             canonical = with_eyelids(prepared, canonical)
             if self.shape_symmetry:
                 canonical = self._symmetrize_lids(prepared, canonical)
@@ -1145,34 +1157,68 @@ class FaceModel:
         )
 
     def start_mirror_map(self, prepared: PreparedMesh) -> None:
-        """Find the symmetrize's mirror map of ``prepared`` (its plane and closest points,
-        :func:`model.shape_locality.prime_mirror_map`: geometry only, so the bake's result is
-        the same) on a background thread while the network predicts; the bake waits for it
-        (:meth:`_mirror_cache`). It was 0.36 s of a 20k head's cold bake on the main thread,
-        with the second core idle once the registration is done. Does nothing when it is
-        already found or running."""
-        from .shape_locality import prime_mirror_map
-
-        if "mirror_pending" in prepared._tensors:
+        """Find the geometry-only parts of the bake on a background thread while the network
+        predicts: the symmetrize's mirror map (its plane and closest points,
+        :func:`model.shape_locality.prime_mirror_map`), then, with :attr:`eyelids`, the lid
+        frames and geometric blinks (:func:`model.eyelids.prime_lids`); they depend on the
+        geometry only, so the bake's result is the same, and the bake waits for them
+        (:meth:`_await_geometry`). They were 0.36 s and 0.25 s of a 20k head's cold bake on the
+        main thread, with the second core idle once the registration is done. Does nothing when
+        already started or found. :meth:`prepare` starts them as soon as the canonical frame is
+        known (given axes)."""
+        if "mirror_pending" in prepared._tensors or "plane" in prepared._tensors.get("mirror_map", {}):
             return
         cache = prepared._tensors.setdefault("mirror_map", {})
-        if "plane" in cache:
-            return
-        prepared._tensors["mirror_pending"] = _geometry_worker().submit(
-            prime_mirror_map, prepared.canonical, prepared.triangles_seen, cache
+        lids = "eyelid_frames" not in prepared._tensors
+        prepared._tensors.update(
+            self._start_geometry(prepared.canonical, prepared.triangles_seen, cache, lids)
         )
 
+    def _start_geometry(
+        self, canonical: np.ndarray, triangles: np.ndarray, cache: dict, lids: bool = True
+    ) -> dict:
+        """:meth:`start_mirror_map`'s work on the canonical mesh (S, 3) and its triangles,
+        submitted (the mirror map into ``cache``): ``{"mirror_map": cache, "mirror_pending":
+        (future, function, arguments), "lids_pending": the same}`` for the prepared mesh's
+        tensors."""
+        from .shape_locality import prime_mirror_map
+
+        worker = _geometry_worker()
+        jobs = {"mirror_pending": (prime_mirror_map, (canonical, triangles, cache))}
+        if self.eyelids and lids:
+            from .eyelids import prime_lids
+
+            jobs["lids_pending"] = (prime_lids, (canonical, triangles))
+        out: dict = {"mirror_map": cache}
+        for key, (fn, args) in jobs.items():
+            out[key] = (worker.submit(fn, *args), fn, args)
+        return out
+
     @staticmethod
-    def _mirror_cache(prepared: PreparedMesh) -> dict:
-        """The mirror map's cache of ``prepared`` (:func:`model.shape_locality.mirror_map`),
-        after :meth:`start_mirror_map`'s background work on it is done. A failure there is left
-        to the bake, which finds what is missing itself and raises it there."""
-        pending = prepared._tensors.pop("mirror_pending", None)
-        if pending is not None:
+    def _await_geometry(prepared: PreparedMesh, what: tuple[str, ...] = ("lids", "mirror")) -> None:
+        """Wait for :meth:`start_mirror_map`'s background work on ``prepared`` (``what``: the
+        lids, the mirror map, in that order); work the worker has not begun is taken back and
+        done here (the caller would only wait for it: the lids queued behind the mirror map
+        are found on this thread while the worker finishes that). A failure is left to the
+        bake, which finds what is missing itself and raises it there."""
+        for name in what:
+            pending = prepared._tensors.pop(f"{name}_pending", None)
+            if pending is None:
+                continue
+            future, fn, args = pending
             try:
-                pending.result()
-            except Exception:  # noqa: BLE001 - raised again by the bake's own mirror map
+                if future.cancel():
+                    fn(*args)
+                else:
+                    future.result()
+            except Exception:  # noqa: BLE001 - raised again by the bake's own computation
                 pass
+
+    @classmethod
+    def _mirror_cache(cls, prepared: PreparedMesh) -> dict:
+        """The mirror map's cache of ``prepared`` (:func:`model.shape_locality.mirror_map`),
+        after :meth:`start_mirror_map`'s background work on it is done."""
+        cls._await_geometry(prepared, ("mirror",))
         return prepared._tensors.setdefault("mirror_map", {})
 
     def finish_registration(self, prepared: PreparedMesh, ict=None) -> None:
@@ -1183,8 +1229,8 @@ class FaceModel:
         still running then crashed Blender (segfaults in ``libpython`` and ``_ckdtree`` on the
         registration's thread, 2 of 10 operator runs of ``benchmarks/bake_breakdown.py``). A
         failure is left to the bake, which registers again and raises it there. The mirror map
-        :meth:`start_mirror_map` finds on another thread is waited for too."""
-        self._mirror_cache(prepared)
+        and the lids :meth:`start_mirror_map` finds on another thread are waited for too."""
+        self._await_geometry(prepared)
         if ("pending", self._registration_key(ict)) not in prepared._tensors:
             return
         try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import copy
+import dataclasses
 import functools
 import hashlib
 import threading
@@ -43,6 +44,12 @@ def _digest(h: Any, value: Any) -> bool:
         # the type too: 1, 1.0 and True are equal keys in a dict but may give other results
         h.update(f"S{type(value).__name__}:{value!r};".encode())
         return True
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # by type and field values (a lid frame, an eye opening): equal content, equal key
+        h.update(f"D{type(value).__qualname__}(".encode())
+        ok = all(_digest(h, getattr(value, f.name)) for f in dataclasses.fields(value))
+        h.update(b")")
+        return ok
     if isinstance(value, (tuple, list)):
         h.update(f"L{type(value).__name__}{len(value)}(".encode())
         ok = all(_digest(h, v) for v in value)
@@ -62,10 +69,14 @@ def _copy(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def memoize(fn: F) -> F:
-    """``fn`` with its last :data:`_ENTRIES` results kept by the bytes of its arguments; calls
-    with an argument of another kind (an object, a dict) are computed as before. Raising calls
-    are not kept (they raise again). Thread-safe: two threads may both compute a miss."""
+def memoize(fn: F | None = None, *, entries: int = _ENTRIES) -> Any:
+    """``fn`` with its last ``entries`` results kept by the bytes of its arguments (arrays,
+    numbers, strings, None, tuples and lists and dataclasses of them); calls with an argument of
+    another kind (an object, a dict) are computed as before. Raising calls are not kept (they
+    raise again). Thread-safe: two threads may both compute a miss. ``@memoize`` or
+    ``@memoize(entries=n)``."""
+    if fn is None:
+        return functools.partial(memoize, entries=entries)
     cache: collections.OrderedDict[bytes, Any] = collections.OrderedDict()
     lock = threading.Lock()
 
@@ -82,7 +93,7 @@ def memoize(fn: F) -> F:
         result = fn(*args, **kwargs)
         with lock:
             cache[key] = _copy(result)
-            while len(cache) > _ENTRIES:
+            while len(cache) > entries:
                 cache.popitem(last=False)
         return result
 

@@ -193,10 +193,30 @@ def test_prepare_starts_the_mirror_map_and_finish_waits_for_it(fm, demo):
 @pytest.mark.parametrize("method", ["mixed", "network"])
 def test_a_bake_with_the_background_mirror_map_equals_one_without(fm, demo, method, monkeypatch):
     background = fm.bake(fm.prepare(*demo, registration=method), method=method)
-    monkeypatch.setattr(FaceModel, "start_mirror_map", lambda self, prepared: None)
+    monkeypatch.setattr(FaceModel, "_start_geometry", lambda self, *args, **kwargs: {})
     prepared = fm.prepare(*demo, registration=method)
     assert "mirror_pending" not in prepared._tensors and not prepared._tensors.get("mirror_map")
     np.testing.assert_array_equal(background, fm.bake(prepared, method=method))
+
+
+def test_work_the_worker_has_not_begun_is_done_on_the_calling_thread(fm, demo):
+    import threading
+
+    import model.api
+
+    gate, ran = threading.Event(), []
+    model.api._geometry_worker().submit(gate.wait)  # the worker busy until released
+    prepared = fm.prepare(*demo)
+    fm.finish_registration(prepared)  # takes back both jobs (queued) and does them here
+    assert "mirror_pending" not in prepared._tensors and "lids_pending" not in prepared._tensors
+    assert {"plane", "hits"} <= set(prepared._tensors["mirror_map"])
+    model.api._geometry_worker().submit(lambda: ran.append(threading.current_thread().name))
+    gate.set()
+    model.api._geometry_worker().submit(lambda: None).result()
+    assert ran and ran[0].startswith("nfs-geometry")  # the worker carries on afterwards
+    want = {}
+    prime_mirror_map(prepared.canonical, prepared.triangles_seen, want)
+    _assert_same(prepared._tensors["mirror_map"]["hits"], want["hits"])
 
 
 def test_a_failed_background_mirror_map_is_found_by_the_bake(fm, demo, monkeypatch):
