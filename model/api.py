@@ -544,7 +544,10 @@ class FaceModel:
         on the background thread (:meth:`start_registration`) as soon as the canonical frame is
         known, so it runs while the eigenbasis is solved (one core: ARPACK's shift-invert
         solves) and the network predicts. Not before the frame is final with both axes
-        ``"auto"``: the network's pitch refinement may move it.
+        ``"auto"``: the network's pitch refinement may move it. Any bake method (``"network"``
+        too) also starts the bake's geometry-only work on another thread
+        (:meth:`start_mirror_map`). A caller inside Blender calls :meth:`finish_registration`
+        before it calls ``bpy`` or hands control back (no thread of ours may still run then).
         """
         from .clothing import check_materials
 
@@ -570,7 +573,7 @@ class FaceModel:
         def on_canonical(canonical: np.ndarray, triangles_seen: np.ndarray) -> None:
             if early:
                 register(canonical, triangles_seen)
-            if self.shape_symmetry and not (is_auto(up) and is_auto(forward)):
+            if registration and self.shape_symmetry and not (is_auto(up) and is_auto(forward)):
                 # the bake's geometry-only work too (start_mirror_map), while the eigenbasis is
                 # solved: the second core then shares it with the registration
                 geometry.update(self._start_geometry(canonical, triangles_seen, {}))
@@ -590,7 +593,7 @@ class FaceModel:
         prepared.materials = materials
         if wants != "network" and self.needs_registration(prepared, wants):
             self.start_registration(prepared)  # does nothing when started above
-        if self.shape_symmetry:
+        if registration and self.shape_symmetry:
             self.start_mirror_map(prepared)
         return prepared
 

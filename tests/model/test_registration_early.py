@@ -177,6 +177,14 @@ def test_a_background_failure_surfaces_at_the_bake(fm, demo, monkeypatch):
 # the mirror map found on its own background thread while the network predicts (start_mirror_map)
 
 
+def test_a_prepare_for_no_bake_starts_no_thread(fm, demo):
+    # (the add-on's Bake Shape Keys prepares a mesh and then reads its groups through bpy: no
+    # thread of ours may run then, as for the registration)
+    prepared = fm.prepare(*demo)
+    assert not any(str(k).endswith("_pending") for k in prepared._tensors)
+    assert not prepared._tensors.get("mirror_map")
+
+
 def test_prepare_starts_the_mirror_map_and_finish_waits_for_it(fm, demo):
     prepared = fm.prepare(*demo, registration=True)
     assert "mirror_pending" in prepared._tensors or "hits" in prepared._tensors["mirror_map"]
@@ -206,7 +214,7 @@ def test_work_the_worker_has_not_begun_is_done_on_the_calling_thread(fm, demo):
 
     gate, ran = threading.Event(), []
     model.api._geometry_worker().submit(gate.wait)  # the worker busy until released
-    prepared = fm.prepare(*demo)
+    prepared = fm.prepare(*demo, registration="network")
     fm.finish_registration(prepared)  # takes back both jobs (queued) and does them here
     assert "mirror_pending" not in prepared._tensors and "lids_pending" not in prepared._tensors
     assert {"plane", "hits"} <= set(prepared._tensors["mirror_map"])
@@ -229,7 +237,8 @@ def test_a_failed_background_mirror_map_is_found_by_the_bake(fm, demo, monkeypat
         raise RuntimeError("mirror map failed on purpose")
 
     monkeypatch.setattr(model.shape_locality, "prime_mirror_map", broken)
-    prepared = fm.prepare(*demo)
+    prepared = fm.prepare(*demo, registration="network")
+    assert "mirror_pending" in prepared._tensors
     monkeypatch.setattr(model.shape_locality, "prime_mirror_map", original)
     np.testing.assert_array_equal(fm.bake(prepared, method="network"), want)
     assert "mirror_pending" not in prepared._tensors
