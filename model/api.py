@@ -87,6 +87,18 @@ def _geometry_worker():
     return _GEOMETRY
 
 
+def _settle(tensors: dict) -> None:
+    """Wait for (or take back) the geometry work (:meth:`FaceModel.start_mirror_map`) held in
+    ``tensors``, dropping its results and errors."""
+    for key in [k for k in tensors if isinstance(k, str) and k.endswith("_pending")]:
+        future = tensors.pop(key)[0]
+        if not future.cancel():
+            try:
+                future.result()
+            except Exception:  # noqa: BLE001 - the work is abandoned
+                pass
+
+
 @dataclass
 class PreparedMesh:
     """A mesh ready for the network: its canonical frame and Laplace/gradient operators.
@@ -578,11 +590,17 @@ class FaceModel:
                 # solved: the second core then shares it with the registration
                 geometry.update(self._start_geometry(canonical, triangles_seen, {}))
 
-        prepared = prepare_mesh(
-            vertices, triangles, self.k_eig, up=up, forward=forward, isolate_head=True,
-            place_face=self.face_placement, align_face=self.face_alignment,
-            on_canonical=on_canonical,
-        )  # fmt: skip
+        try:
+            prepared = prepare_mesh(
+                vertices, triangles, self.k_eig, up=up, forward=forward, isolate_head=True,
+                place_face=self.face_placement, align_face=self.face_alignment,
+                on_canonical=on_canonical,
+            )  # fmt: skip
+        except BaseException:
+            # a mesh that cannot be prepared (the eigenbasis fails): no thread of ours may still
+            # run when the error reaches the caller (Blender)
+            _settle(geometry)
+            raise
         prepared._tensors.update(geometry)
         if openings:  # of the canonical mesh the prepared one carries (the frame is final here)
             prepared._tensors["openings"] = openings[0]

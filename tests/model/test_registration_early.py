@@ -242,3 +242,27 @@ def test_a_failed_background_mirror_map_is_found_by_the_bake(fm, demo, monkeypat
     monkeypatch.setattr(model.shape_locality, "prime_mirror_map", original)
     np.testing.assert_array_equal(fm.bake(prepared, method="network"), want)
     assert "mirror_pending" not in prepared._tensors
+
+
+def test_a_prepare_that_fails_leaves_no_geometry_work_running(fm, demo, monkeypatch):
+    import time
+
+    import model.geometry
+    import model.shape_locality
+
+    record = []
+
+    def slow(*args, **kwargs):
+        record.append("start")
+        time.sleep(0.3)
+        record.append("end")
+
+    def broken(*args, **kwargs):
+        time.sleep(0.05)  # the worker may begin meanwhile
+        raise RuntimeError("eigenbasis failed on purpose")
+
+    monkeypatch.setattr(model.shape_locality, "prime_mirror_map", slow)
+    monkeypatch.setattr(model.geometry, "compute_operators", broken)
+    with pytest.raises(RuntimeError, match="on purpose"):
+        fm.prepare(*demo, registration="network")
+    assert record in ([], ["start", "end"])  # taken back, or finished: not still running
