@@ -63,7 +63,6 @@ _PITCH_MIN_DEGREES = 1.0
 
 
 _BACKGROUND = None
-_GEOMETRY = None
 
 
 def _background():
@@ -74,29 +73,6 @@ def _background():
 
         _BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nfs-registration")
     return _BACKGROUND
-
-
-def _geometry_worker():
-    """The one worker thread of :meth:`FaceModel.start_mirror_map` (made on first use): apart
-    from the registration's, which is still running when the network predicts."""
-    global _GEOMETRY
-    if _GEOMETRY is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _GEOMETRY = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nfs-geometry")
-    return _GEOMETRY
-
-
-def _settle(tensors: dict) -> None:
-    """Wait for (or take back) the geometry work (:meth:`FaceModel.start_mirror_map`) held in
-    ``tensors``, dropping its results and errors."""
-    for key in [k for k in tensors if isinstance(k, str) and k.endswith("_pending")]:
-        future = tensors.pop(key)[0]
-        if not future.cancel():
-            try:
-                future.result()
-            except Exception:  # noqa: BLE001 - the work is abandoned
-                pass
 
 
 @dataclass
@@ -557,9 +533,8 @@ class FaceModel:
         known, so it runs while the eigenbasis is solved (one core: ARPACK's shift-invert
         solves) and the network predicts. Not before the frame is final with both axes
         ``"auto"``: the network's pitch refinement may move it. Any bake method (``"network"``
-        too) also starts the bake's geometry-only work on another thread
-        (:meth:`start_mirror_map`). A caller inside Blender calls :meth:`finish_registration`
-        before it calls ``bpy`` or hands control back (no thread of ours may still run then).
+        too) also lines up the bake's geometry-only work (:meth:`defer_geometry`), which
+        :meth:`finish_registration` does while it waits for the registration.
         """
         from .clothing import check_materials
 
@@ -580,28 +555,11 @@ class FaceModel:
             started.append(_background().submit(self._register, canonical, triangles_seen, None))
 
         early = wants != "network" and not (is_auto(up) and is_auto(forward))
-        geometry: dict = {}
-
-        def on_canonical(canonical: np.ndarray, triangles_seen: np.ndarray) -> None:
-            if early:
-                register(canonical, triangles_seen)
-            if registration and self.shape_symmetry and not (is_auto(up) and is_auto(forward)):
-                # the bake's geometry-only work too (start_mirror_map), while the eigenbasis is
-                # solved: the second core then shares it with the registration
-                geometry.update(self._start_geometry(canonical, triangles_seen, {}))
-
-        try:
-            prepared = prepare_mesh(
-                vertices, triangles, self.k_eig, up=up, forward=forward, isolate_head=True,
-                place_face=self.face_placement, align_face=self.face_alignment,
-                on_canonical=on_canonical,
-            )  # fmt: skip
-        except BaseException:
-            # a mesh that cannot be prepared (the eigenbasis fails): no thread of ours may still
-            # run when the error reaches the caller (Blender)
-            _settle(geometry)
-            raise
-        prepared._tensors.update(geometry)
+        prepared = prepare_mesh(
+            vertices, triangles, self.k_eig, up=up, forward=forward, isolate_head=True,
+            place_face=self.face_placement, align_face=self.face_alignment,
+            on_canonical=register if early else None,
+        )  # fmt: skip
         if openings:  # of the canonical mesh the prepared one carries (the frame is final here)
             prepared._tensors["openings"] = openings[0]
         if started:
@@ -612,7 +570,7 @@ class FaceModel:
         if wants != "network" and self.needs_registration(prepared, wants):
             self.start_registration(prepared)  # does nothing when started above
         if registration and self.shape_symmetry:
-            self.start_mirror_map(prepared)
+            self.defer_geometry(prepared)
         return prepared
 
     def _region_fit(self, prepared: PreparedMesh):
@@ -770,6 +728,10 @@ class FaceModel:
         (:mod:`model.shape_smoothing`, when :attr:`shape_smoothing`): no per-vertex noise, which
         a dense mesh shows as ripple.
         """
+        # what defer_geometry lined up and no wait for the registration did: found here only as
+        # far as this bake needs it (the prime's closest points of a mesh the bake finds
+        # asymmetric, the tight blinks of a blend that does not trust the network's: not at all)
+        prepared._tensors.pop("geometry_jobs", None)
         rig = self._rig(prepared, skin_weights)  # one skin + decoder pass for the whole bake
         skin = self._to_numpy(rig["skin"])
 
@@ -780,7 +742,6 @@ class FaceModel:
             return prepared.skin_anchors(skin)
 
         canonical = self._bake_network(prepared, skin_weights, method, ict, anchors, rig)
-        self._await_geometry(prepared)  # no thread of start_mirror_map's still runs
         constrain = self.rig_constraints if constraints is None else constraints
         if constrain and self.static_area:
             # every method: the scalp, back of the head, ears and neck base never move
@@ -1061,8 +1022,7 @@ class FaceModel:
                 from .shape_locality import prime_mirror_map
 
                 # the symmetrize's geometry-only mirror map (kept per prepared mesh), found now
-                # (when start_mirror_map has not found it already)
-                cache = self._mirror_cache(prepared)
+                cache = prepared._tensors.setdefault("mirror_map", {})
                 prime_mirror_map(prepared.canonical, prepared.triangles_seen, cache)
             if self.needs_registration(prepared, method):
                 reg_deltas, residual, eye_landmarks, mouth_landmark = self._registration_deltas(prepared, ict)
@@ -1094,7 +1054,7 @@ class FaceModel:
 
             # the mirror plane and closest points depend on the geometry only (the costliest
             # constraint): kept per prepared mesh, reused by every later bake of it
-            mirror = self._mirror_cache(prepared)
+            mirror = prepared._tensors.setdefault("mirror_map", {})
             canonical = post_process(
                 canonical, prepared.canonical, prepared.triangles_seen, skin, locality, self.shape_symmetry,
                 anchors=found, mirror=mirror,
@@ -1106,7 +1066,6 @@ class FaceModel:
         if self.eyelids:
             from .eyelids import with_eyelids
 
-            self._await_geometry(prepared, ("lids",))  # its lid frames and blinks, kept
             canonical = with_eyelids(prepared, canonical)
             if self.shape_symmetry:
                 canonical = self._symmetrize_lids(prepared, canonical)
@@ -1177,70 +1136,42 @@ class FaceModel:
             self._register, prepared.canonical, prepared.triangles_seen, ict
         )
 
-    def start_mirror_map(self, prepared: PreparedMesh) -> None:
-        """Find the geometry-only parts of the bake on a background thread while the network
-        predicts: the symmetrize's mirror map (its plane and closest points,
-        :func:`model.shape_locality.prime_mirror_map`), then, with :attr:`eyelids`, the lid
-        frames and geometric blinks (:func:`model.eyelids.prime_lids`); they depend on the
-        geometry only, so the bake's result is the same, and the bake waits for them
-        (:meth:`_await_geometry`). They were 0.36 s and 0.25 s of a 20k head's cold bake on the
-        main thread, with the second core idle once the registration is done. Does nothing when
-        already started or found. :meth:`prepare` starts them as soon as the canonical frame is
-        known (given axes)."""
-        if "mirror_pending" in prepared._tensors or "plane" in prepared._tensors.get("mirror_map", {}):
+    def defer_geometry(self, prepared: PreparedMesh) -> None:
+        """Line up the geometry-only parts of the bake of ``prepared``: the symmetrize's mirror
+        map (its plane and closest points, :func:`model.shape_locality.prime_mirror_map`) and,
+        with :attr:`eyelids`, the lid frames and geometric blinks
+        (:func:`model.eyelids.prime_lids`, kept by :mod:`model.memo`). They depend on the
+        geometry only, so the bake's result is the same whether they are done:
+        :meth:`finish_registration` does them while the registration is still running (Predict
+        Weights waited idle there), the bake finds what is left as before. They were
+        0.36 s and 0.25 s of a 20k head's cold bake. (On a thread of their own they were no
+        faster: the registration's thread holds the interpreter lock for much of its time, and
+        the eigenbasis' solve took three times as long beside them.)"""
+        if "plane" in prepared._tensors.get("mirror_map", {}):
             return
-        cache = prepared._tensors.setdefault("mirror_map", {})
-        lids = "eyelid_frames" not in prepared._tensors
-        prepared._tensors.update(
-            self._start_geometry(prepared.canonical, prepared.triangles_seen, cache, lids)
-        )
-
-    def _start_geometry(
-        self, canonical: np.ndarray, triangles: np.ndarray, cache: dict, lids: bool = True
-    ) -> dict:
-        """:meth:`start_mirror_map`'s work on the canonical mesh (S, 3) and its triangles,
-        submitted (the mirror map into ``cache``): ``{"mirror_map": cache, "mirror_pending":
-        (future, function, arguments), "lids_pending": the same}`` for the prepared mesh's
-        tensors."""
         from .shape_locality import prime_mirror_map
 
-        worker = _geometry_worker()
-        jobs = {"mirror_pending": (prime_mirror_map, (canonical, triangles, cache))}
-        if self.eyelids and lids:
+        cache = prepared._tensors.setdefault("mirror_map", {})
+        canonical, triangles = prepared.canonical, prepared.triangles_seen
+        jobs = {"mirror": (prime_mirror_map, (canonical, triangles, cache))}
+        if self.eyelids and "eyelid_frames" not in prepared._tensors:
             from .eyelids import prime_lids
 
-            jobs["lids_pending"] = (prime_lids, (canonical, triangles))
-        out: dict = {"mirror_map": cache}
-        for key, (fn, args) in jobs.items():
-            out[key] = (worker.submit(fn, *args), fn, args)
-        return out
+            jobs["lids"] = (prime_lids, (canonical, triangles))
+        prepared._tensors["geometry_jobs"] = jobs
 
     @staticmethod
-    def _await_geometry(prepared: PreparedMesh, what: tuple[str, ...] = ("lids", "mirror")) -> None:
-        """Wait for :meth:`start_mirror_map`'s background work on ``prepared`` (``what``: the
-        lids, the mirror map, in that order); work the worker has not begun is taken back and
-        done here (the caller would only wait for it: the lids queued behind the mirror map
-        are found on this thread while the worker finishes that). A failure is left to the
-        bake, which finds what is missing itself and raises it there."""
-        for name in what:
-            pending = prepared._tensors.pop(f"{name}_pending", None)
-            if pending is None:
-                continue
-            future, fn, args = pending
+    def _run_geometry(prepared: PreparedMesh, name: str) -> None:
+        """Do :meth:`defer_geometry`'s job ``name`` ("mirror", "lids") of ``prepared`` when it
+        is still lined up. A failure is left to the bake, which finds what is missing itself (and
+        raises it there)."""
+        job = prepared._tensors.get("geometry_jobs", {}).pop(name, None)
+        if job is not None:
+            fn, args = job
             try:
-                if future.cancel():
-                    fn(*args)
-                else:
-                    future.result()
+                fn(*args)
             except Exception:  # noqa: BLE001 - raised again by the bake's own computation
                 pass
-
-    @classmethod
-    def _mirror_cache(cls, prepared: PreparedMesh) -> dict:
-        """The mirror map's cache of ``prepared`` (:func:`model.shape_locality.mirror_map`),
-        after :meth:`start_mirror_map`'s background work on it is done."""
-        cls._await_geometry(prepared, ("mirror",))
-        return prepared._tensors.setdefault("mirror_map", {})
 
     def finish_registration(self, prepared: PreparedMesh, ict=None) -> None:
         """Wait for the background registration of ``prepared`` (:meth:`start_registration`,
@@ -1249,9 +1180,12 @@ class FaceModel:
         Blender or calls ``bpy``: Blender's API is not thread-safe, and a registration thread
         still running then crashed Blender (segfaults in ``libpython`` and ``_ckdtree`` on the
         registration's thread, 2 of 10 operator runs of ``benchmarks/bake_breakdown.py``). A
-        failure is left to the bake, which registers again and raises it there. The mirror map
-        and the lids :meth:`start_mirror_map` finds on another thread are waited for too."""
-        self._await_geometry(prepared)
+        failure is left to the bake, which registers again and raises it there. While the
+        registration is still running, the bake's geometry :meth:`defer_geometry` lined up is
+        done here (this thread would only wait)."""
+        for name in ("mirror", "lids"):
+            if self._registration_pending(prepared, ict):
+                self._run_geometry(prepared, name)
         if ("pending", self._registration_key(ict)) not in prepared._tensors:
             return
         try:

@@ -174,95 +174,76 @@ def test_a_background_failure_surfaces_at_the_bake(fm, demo, monkeypatch):
     assert fm.bake(prep, method="mixed").shape == (53, len(demo[0]), 3)
 
 
-# the mirror map found on its own background thread while the network predicts (start_mirror_map)
+# the bake's geometry-only work lined up by prepare (defer_geometry), done while Predict Weights
+# waits for the registration (finish_registration)
 
 
-def test_a_prepare_for_no_bake_starts_no_thread(fm, demo):
-    # (the add-on's Bake Shape Keys prepares a mesh and then reads its groups through bpy: no
-    # thread of ours may run then, as for the registration)
+def _slow_registration(monkeypatch, seconds: float = 1.0) -> None:
+    import time
+
+    import model.api
+
+    original = model.api.FaceModel._register
+
+    def slow(canonical, triangles, ict):
+        time.sleep(seconds)
+        return original(canonical, triangles, ict)
+
+    monkeypatch.setattr(model.api.FaceModel, "_register", staticmethod(slow))
+
+
+def test_a_prepare_for_no_bake_lines_up_nothing(fm, demo):
     prepared = fm.prepare(*demo)
-    assert not any(str(k).endswith("_pending") for k in prepared._tensors)
-    assert not prepared._tensors.get("mirror_map")
+    assert "geometry_jobs" not in prepared._tensors and not prepared._tensors.get("mirror_map")
 
 
-def test_prepare_starts_the_mirror_map_and_finish_waits_for_it(fm, demo):
+def test_finish_does_the_geometry_while_the_registration_runs(fm, demo, monkeypatch):
+    _slow_registration(monkeypatch)
     prepared = fm.prepare(*demo, registration=True)
-    assert "mirror_pending" in prepared._tensors or "hits" in prepared._tensors["mirror_map"]
-    fm.finish_registration(prepared)  # Predict Weights: no thread of ours outlives it
-    assert "mirror_pending" not in prepared._tensors
+    assert set(prepared._tensors["geometry_jobs"]) == {"mirror", "lids"}
+    fm.finish_registration(prepared)
+    assert not prepared._tensors["geometry_jobs"]  # both done while it waited
     found = {}
     prime_mirror_map(prepared.canonical, prepared.triangles_seen, found)
     _assert_same(prepared._tensors["mirror_map"]["plane"], found["plane"])
     _assert_same(prepared._tensors["mirror_map"]["hits"], found["hits"])
-    fm.start_mirror_map(prepared)  # found: nothing started
-    assert "mirror_pending" not in prepared._tensors
 
 
-@pytest.mark.parametrize("method", ["mixed", "network"])
-def test_a_bake_with_the_background_mirror_map_equals_one_without(fm, demo, method, monkeypatch):
-    background = fm.bake(fm.prepare(*demo, registration=method), method=method)
-    monkeypatch.setattr(FaceModel, "_start_geometry", lambda self, *args, **kwargs: {})
-    prepared = fm.prepare(*demo, registration=method)
-    assert "mirror_pending" not in prepared._tensors and not prepared._tensors.get("mirror_map")
-    np.testing.assert_array_equal(background, fm.bake(prepared, method=method))
+def test_finish_leaves_the_geometry_when_the_registration_is_done(fm, demo):
+    prepared = fm.prepare(*demo, registration=True)
+    fm._registration_deltas(prepared, None)  # done: finishing has no idle time to fill
+    fm.finish_registration(prepared)
+    assert set(prepared._tensors["geometry_jobs"]) == {"mirror", "lids"}
+    fm.bake(prepared, method="mixed")
+    assert "geometry_jobs" not in prepared._tensors  # the bake found what it needed itself
 
 
-def test_work_the_worker_has_not_begun_is_done_on_the_calling_thread(fm, demo):
-    import threading
-
-    import model.api
-
-    gate, ran = threading.Event(), []
-    model.api._geometry_worker().submit(gate.wait)  # the worker busy until released
-    prepared = fm.prepare(*demo, registration="network")
-    fm.finish_registration(prepared)  # takes back both jobs (queued) and does them here
-    assert "mirror_pending" not in prepared._tensors and "lids_pending" not in prepared._tensors
-    assert {"plane", "hits"} <= set(prepared._tensors["mirror_map"])
-    model.api._geometry_worker().submit(lambda: ran.append(threading.current_thread().name))
-    gate.set()
-    model.api._geometry_worker().submit(lambda: None).result()
-    assert ran and ran[0].startswith("nfs-geometry")  # the worker carries on afterwards
-    want = {}
-    prime_mirror_map(prepared.canonical, prepared.triangles_seen, want)
-    _assert_same(prepared._tensors["mirror_map"]["hits"], want["hits"])
+@pytest.mark.parametrize("method", ["mixed", "hybrid"])
+def test_a_bake_after_the_geometry_was_done_equals_one_without(fm, demo, method, monkeypatch):
+    _slow_registration(monkeypatch, 0.5)
+    done = fm.prepare(*demo, registration=method)
+    fm.finish_registration(done)
+    assert not done._tensors["geometry_jobs"]
+    baked = fm.bake(done, method=method)
+    monkeypatch.setattr(FaceModel, "defer_geometry", lambda self, prepared: None)
+    plain = fm.prepare(*demo, registration=method)
+    assert "geometry_jobs" not in plain._tensors and not plain._tensors.get("mirror_map")
+    np.testing.assert_array_equal(baked, fm.bake(plain, method=method))
 
 
-def test_a_failed_background_mirror_map_is_found_by_the_bake(fm, demo, monkeypatch):
+def test_a_failed_geometry_job_is_found_by_the_bake(fm, demo, monkeypatch):
     import model.shape_locality
 
-    want = fm.bake(fm.prepare(*demo), method="network")
+    want = fm.bake(fm.prepare(*demo), method="mixed")
     original = model.shape_locality.prime_mirror_map
 
     def broken(*args, **kwargs):
         raise RuntimeError("mirror map failed on purpose")
 
     monkeypatch.setattr(model.shape_locality, "prime_mirror_map", broken)
-    prepared = fm.prepare(*demo, registration="network")
-    assert "mirror_pending" in prepared._tensors
+    _slow_registration(monkeypatch, 0.5)
+    prepared = fm.prepare(*demo, registration=True)
     monkeypatch.setattr(model.shape_locality, "prime_mirror_map", original)
-    np.testing.assert_array_equal(fm.bake(prepared, method="network"), want)
-    assert "mirror_pending" not in prepared._tensors
-
-
-def test_a_prepare_that_fails_leaves_no_geometry_work_running(fm, demo, monkeypatch):
-    import time
-
-    import model.geometry
-    import model.shape_locality
-
-    record = []
-
-    def slow(*args, **kwargs):
-        record.append("start")
-        time.sleep(0.3)
-        record.append("end")
-
-    def broken(*args, **kwargs):
-        time.sleep(0.05)  # the worker may begin meanwhile
-        raise RuntimeError("eigenbasis failed on purpose")
-
-    monkeypatch.setattr(model.shape_locality, "prime_mirror_map", slow)
-    monkeypatch.setattr(model.geometry, "compute_operators", broken)
-    with pytest.raises(RuntimeError, match="on purpose"):
-        fm.prepare(*demo, registration="network")
-    assert record in ([], ["start", "end"])  # taken back, or finished: not still running
+    fm.finish_registration(prepared)  # the failure is not raised here
+    assert not prepared._tensors["geometry_jobs"]
+    np.testing.assert_array_equal(fm.bake(prepared, method="mixed"), want)
