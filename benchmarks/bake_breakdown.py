@@ -110,6 +110,9 @@ def one_run(obj, timer: Timer, tmp: pathlib.Path) -> dict[str, dict[str, float]]
     from vs_surface_deform import _make_active
 
     assert bpy.ops.face_skinning.load_model(filepath="") == {"FINISHED"}  # empties the prepared meshes
+    from model.memo import clear_all
+
+    clear_all()  # and the kept topology results (model.memo): each run's cold phase computes them
     os.environ["NFS_CACHE_DIR"] = tempfile.mkdtemp(dir=tmp)
     _make_active(obj)
     out = {}

@@ -72,6 +72,7 @@ from .face_landmarks import (
 )
 from .facs import ICT_NAMES
 from .lid_margin import socket_edges, socket_margin
+from .memo import memoize
 
 # the blink shapes this module replaces, and the side (the subject's) each closes
 BLINK_SIDES = {"eyeBlink_L": "L", "eyeBlink_R": "R"}
@@ -195,6 +196,7 @@ def _edges_from_socket(
     return even, top, bot, float(np.percentile(found.dist[ok], 90)), margins
 
 
+@memoize
 def lid_frame(canonical: np.ndarray, triangles: np.ndarray, side: str) -> LidFrame | str:
     """The lid geometry of one eye (``side`` "L" = +X or "R"), or a string saying why there is
     none. canonical: ``(V, 3)`` float; triangles: ``(T, 3)`` int."""
@@ -519,6 +521,7 @@ def _unflip(pts, tris, rho, phi, centre, angle, fixed, iterations: int = 200) ->
     return out
 
 
+@memoize
 def blink_deltas(
     canonical: np.ndarray,
     triangles: np.ndarray,
@@ -621,6 +624,25 @@ def apply_eyelids(
     for name, blink in solved.items():
         out[list(names).index(name)] = blink
     return out, notes
+
+
+def prime_lids(canonical: np.ndarray, triangles: np.ndarray) -> None:
+    """Find both eyes' lid frames and geometric blinks (the solver's and the tight one the blend
+    reads, :func:`model.blink_blend.blend_blinks`) of the network's canonical mesh (V, 3)
+    float32 and triangles (T, 3) int64, as :func:`with_eyelids` will ask for them, so that the
+    bake finds them kept (:mod:`model.memo`: by their arguments' bytes, so the bake's result is
+    the same). For a background thread while the network predicts: 0.25 s of a 20k head's cold
+    bake."""
+    from .blink_blend import ICT_FALLOFF
+
+    for side in BLINK_SIDES.values():
+        frame = lid_frame(canonical, triangles, side)
+        if isinstance(frame, str):
+            continue
+        blink_deltas(canonical, triangles, side, frame)  # apply_eyelids' call
+        # blend_blinks' call (when it trusts the network's blink): its float64 arguments
+        pts, tris = np.asarray(canonical, dtype=np.float64), np.asarray(triangles, dtype=np.int64)
+        blink_deltas(pts, tris, side, frame, falloff=ICT_FALLOFF)
 
 
 def solved_blink_rows(prepared) -> list[int]:

@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from .memo import memoize
 from .rows import unique_rows
 
 
@@ -55,6 +56,7 @@ class EyeOpening:
     max_gap: float
 
 
+@memoize
 def components(num_vertices: int, triangles: np.ndarray) -> np.ndarray:
     """Connected component id of every vertex ``(V,) int64`` (unreferenced vertices are alone)."""
     t = np.asarray(triangles, dtype=np.int64)
@@ -65,6 +67,7 @@ def components(num_vertices: int, triangles: np.ndarray) -> np.ndarray:
     return labels.astype(np.int64)
 
 
+@memoize
 def largest_component_mask(num_vertices: int, triangles: np.ndarray) -> np.ndarray:
     """``(V,) bool``: the vertices of the largest connected component (the skin, by default)."""
     labels = components(num_vertices, triangles)
@@ -74,6 +77,7 @@ def largest_component_mask(num_vertices: int, triangles: np.ndarray) -> np.ndarr
     return labels == int(np.argmax(counts))
 
 
+@memoize
 def boundary_loops(triangles: np.ndarray) -> list[np.ndarray]:
     """Boundary loops of a triangle mesh: a list of ``(n,) int64`` vertex index arrays.
 

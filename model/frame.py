@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .errors import AxisError
+from .memo import memoize
 from .mesh_io import validate
 
 AXES: dict[str, tuple[float, float, float]] = {
@@ -106,6 +107,7 @@ class CanonicalFrame:
         return (d * self.scale) @ self.rotation
 
 
+@memoize
 def surface_moments(vertices: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, float]:
     """Area-weighted centroid and RMS distance to it of the triangle surface.
 

@@ -25,6 +25,7 @@ from .errors import (
     NoFacesError,
     NonFiniteVerticesError,
 )
+from .memo import memoize
 
 SUPPORTED_EXTENSIONS = (".obj", ".ply")
 
@@ -107,6 +108,7 @@ def fan_triangulate(face_indices: np.ndarray, face_sizes: np.ndarray) -> np.ndar
 # validation
 
 
+@memoize
 def validate(vertices: np.ndarray, triangles: np.ndarray) -> None:
     """Check that a triangle mesh can be processed; raise the matching typed error if not.
 

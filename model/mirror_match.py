@@ -19,6 +19,7 @@ import itertools
 
 import numpy as np
 
+from .memo import memoize
 from .transfer import ClosestHits, closest_on_triangles
 
 # vertices per batch of the rival search: bounds its (vertex, candidate triangle) pair arrays
@@ -109,6 +110,7 @@ def mirror_plane(
     return normal, float(offset), np.eye(3) - 2.0 * np.outer(normal, normal), dist
 
 
+@memoize
 def vertex_normals(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     """(V, 3) unit area-weighted vertex normals (zero for vertices in no triangle)."""
     v = np.asarray(vertices, dtype=np.float64)
@@ -121,6 +123,7 @@ def vertex_normals(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     return np.divide(out, norm, out=np.zeros_like(out), where=norm > 0)
 
 
+@memoize
 def face_normals(v: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(T, 3) unit face normals (zero for degenerate faces), (T,) twice the areas."""
     fn = np.cross(v[t[:, 1]] - v[t[:, 0]], v[t[:, 2]] - v[t[:, 0]])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .face_landmarks import loop_perimeter
+from .memo import memoize
 
 # a loop needs at least this many vertices to be an opening (smaller ones are scan holes)
 _MIN_LOOP_VERTICES = 6
@@ -36,6 +37,7 @@ _MOUTH_PERIMETER = 5.0
 _MOUTH_MAX_DEPTH = 0.6
 
 
+@memoize
 def boundary_loops(triangles: np.ndarray) -> list[np.ndarray]:
     """Closed boundary loops of a triangle mesh, each an ordered (L,) int64 vertex array.
 

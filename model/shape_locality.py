@@ -208,7 +208,9 @@ def reach_masks(
             # them (mask 0, as a query would give): only the vertices inside are queried
             inside = np.all((local >= points.min(0) - far) & (local <= points.max(0) + far), axis=1)
             dist = np.full(len(local), np.inf)
-            dist[inside] = cKDTree(points).query(local[inside], distance_upper_bound=far)[0]
+            # two workers: each query's answer is its own (the same bits), and the bake's second
+            # core is idle here once the registration is done (0.2 s of a 20k head's bake)
+            dist[inside] = cKDTree(points).query(local[inside], distance_upper_bound=far, workers=2)[0]
             t = np.clip((far - np.minimum(dist, far)) / REACH_MARGIN, 0.0, 1.0)
             out[s] = t * t * (3.0 - 2.0 * t)
     return out

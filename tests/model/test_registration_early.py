@@ -172,3 +172,78 @@ def test_a_background_failure_surfaces_at_the_bake(fm, demo, monkeypatch):
     monkeypatch.undo()
     # the failure is not cached: the next bake registers again
     assert fm.bake(prep, method="mixed").shape == (53, len(demo[0]), 3)
+
+
+# the bake's geometry-only work lined up by prepare (defer_geometry), done while Predict Weights
+# waits for the registration (finish_registration)
+
+
+def _slow_registration(monkeypatch, seconds: float = 1.0) -> None:
+    import time
+
+    import model.api
+
+    original = model.api.FaceModel._register
+
+    def slow(canonical, triangles, ict):
+        time.sleep(seconds)
+        return original(canonical, triangles, ict)
+
+    monkeypatch.setattr(model.api.FaceModel, "_register", staticmethod(slow))
+
+
+def test_a_prepare_for_no_bake_lines_up_nothing(fm, demo):
+    prepared = fm.prepare(*demo)
+    assert "geometry_jobs" not in prepared._tensors and not prepared._tensors.get("mirror_map")
+
+
+def test_finish_does_the_geometry_while_the_registration_runs(fm, demo, monkeypatch):
+    _slow_registration(monkeypatch)
+    prepared = fm.prepare(*demo, registration=True)
+    assert set(prepared._tensors["geometry_jobs"]) == {"mirror", "lids"}
+    fm.finish_registration(prepared)
+    assert not prepared._tensors["geometry_jobs"]  # both done while it waited
+    found = {}
+    prime_mirror_map(prepared.canonical, prepared.triangles_seen, found)
+    _assert_same(prepared._tensors["mirror_map"]["plane"], found["plane"])
+    _assert_same(prepared._tensors["mirror_map"]["hits"], found["hits"])
+
+
+def test_finish_leaves_the_geometry_when_the_registration_is_done(fm, demo):
+    prepared = fm.prepare(*demo, registration=True)
+    fm._registration_deltas(prepared, None)  # done: finishing has no idle time to fill
+    fm.finish_registration(prepared)
+    assert set(prepared._tensors["geometry_jobs"]) == {"mirror", "lids"}
+    fm.bake(prepared, method="mixed")
+    assert "geometry_jobs" not in prepared._tensors  # the bake found what it needed itself
+
+
+@pytest.mark.parametrize("method", ["mixed", "hybrid"])
+def test_a_bake_after_the_geometry_was_done_equals_one_without(fm, demo, method, monkeypatch):
+    _slow_registration(monkeypatch, 0.5)
+    done = fm.prepare(*demo, registration=method)
+    fm.finish_registration(done)
+    assert not done._tensors["geometry_jobs"]
+    baked = fm.bake(done, method=method)
+    monkeypatch.setattr(FaceModel, "defer_geometry", lambda self, prepared: None)
+    plain = fm.prepare(*demo, registration=method)
+    assert "geometry_jobs" not in plain._tensors and not plain._tensors.get("mirror_map")
+    np.testing.assert_array_equal(baked, fm.bake(plain, method=method))
+
+
+def test_a_failed_geometry_job_is_found_by_the_bake(fm, demo, monkeypatch):
+    import model.shape_locality
+
+    want = fm.bake(fm.prepare(*demo), method="mixed")
+    original = model.shape_locality.prime_mirror_map
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("mirror map failed on purpose")
+
+    monkeypatch.setattr(model.shape_locality, "prime_mirror_map", broken)
+    _slow_registration(monkeypatch, 0.5)
+    prepared = fm.prepare(*demo, registration=True)
+    monkeypatch.setattr(model.shape_locality, "prime_mirror_map", original)
+    fm.finish_registration(prepared)  # the failure is not raised here
+    assert not prepared._tensors["geometry_jobs"]
+    np.testing.assert_array_equal(fm.bake(prepared, method="mixed"), want)
