@@ -186,10 +186,10 @@ def test_a_caricature_is_not_read_as_a_steep_nod():
     steep nod: the fit read 30 degrees (her own 4.8) and the static zones placed with it let
     ``jawOpen`` move her ears by 5.8 % of its peak. A start landing past 20 degrees must now fit
     clearly better to win; a real steep nod (Demosthenes, -19 as he comes) still wins."""
-    from realdev_variants import stylize
-
     for name, near, tol in (("nefertiti_bust_scan.obj", 4.8, 3.0), ("demosthenes_bust_scan.obj", -18.9, 3.0)):
-        data = load_realdev_mesh(name)
+        data = load_realdev_mesh(name)  # puts benchmarks/ on the path (or skips)
+        from realdev_variants import stylize
+
         v = data["vertices"] if data["head_ids"] is None else data["vertices"][data["head_ids"]]
         v, t = np.asarray(v, np.float64), data["head_triangles"]
         warped = stylize(v, t, data["up"], data["forward"])
