@@ -631,8 +631,8 @@ def prime_lids(canonical: np.ndarray, triangles: np.ndarray) -> None:
     reads, :func:`model.blink_blend.blend_blinks`) of the network's canonical mesh (V, 3)
     float32 and triangles (T, 3) int64, as :func:`with_eyelids` will ask for them, so that the
     bake finds them kept (:mod:`model.memo`: by their arguments' bytes, so the bake's result is
-    the same). For a background thread while the network predicts: 0.25 s of a 20k head's cold
-    bake."""
+    the same). Run by :meth:`model.api.FaceModel.finish_registration` while the registration
+    still runs (:meth:`model.api.FaceModel.defer_geometry`): 0.25 s of a 20k head's cold bake."""
     from .blink_blend import ICT_FALLOFF
 
     for side in BLINK_SIDES.values():

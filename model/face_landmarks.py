@@ -222,6 +222,39 @@ def find_eyeballs(canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray
     return {} if best is None else {"L": best[0], "R": best[1]}
 
 
+def frontmost_triangles(
+    points: np.ndarray, tris: np.ndarray, sx: np.ndarray, sy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seen along canonical -Z, the frontmost of ``tris (T, 3)`` of ``points (V, 3)`` over each
+    sample ``(sx, sy) (n,)``: ``(row (n,) int, -1 where none; its height Z (n,), -inf where
+    none; barycentric weights of the sample in it (n, 3))``. Degenerate projections cover
+    nothing. Shared by :func:`visible_eyeball` (covered: in front of the eyeball's surface) and
+    :func:`model.lid_clearance.clear_eyeball` (which triangle dips into it)."""
+    a, b, c = points[tris[:, 0]], points[tris[:, 1]], points[tris[:, 2]]
+    den = (b[:, 1] - c[:, 1]) * (a[:, 0] - c[:, 0]) + (c[:, 0] - b[:, 0]) * (a[:, 1] - c[:, 1])
+    ok = np.abs(den) > 1e-15
+    den = np.where(ok, den, 1.0)
+    row = np.full(len(sx), -1, dtype=np.int64)
+    top = np.full(len(sx), -np.inf)
+    weights = np.zeros((len(sx), 3))
+    # 2-D barycentric coordinates of every sample in every triangle, in chunks
+    for start in range(0, len(tris), 512):
+        sl = slice(start, start + 512)
+        dx, dy = sx[:, None] - c[None, sl, 0], sy[:, None] - c[None, sl, 1]
+        w0 = ((b[None, sl, 1] - c[None, sl, 1]) * dx + (c[None, sl, 0] - b[None, sl, 0]) * dy) / den[None, sl]
+        w1 = ((c[None, sl, 1] - a[None, sl, 1]) * dx + (a[None, sl, 0] - c[None, sl, 0]) * dy) / den[None, sl]
+        w2 = 1.0 - w0 - w1
+        hit = (w0 >= 0) & (w1 >= 0) & (w2 >= 0) & ok[None, sl]
+        z = np.where(hit, w0 * a[None, sl, 2] + w1 * b[None, sl, 2] + w2 * c[None, sl, 2], -np.inf)
+        best = np.argmax(z, axis=1)
+        zb = z[np.arange(len(sx)), best]
+        better = zb > top
+        top[better] = zb[better]
+        row[better] = best[better] + start
+        weights[better] = np.stack([w0, w1, w2], axis=2)[np.arange(len(sx)), best][better]
+    return row, top, weights
+
+
 def visible_eyeball(
     points: np.ndarray, triangles: np.ndarray, skin: np.ndarray, eyeball: Eyeball, samples: int = 41
 ) -> np.ndarray:
@@ -246,21 +279,8 @@ def visible_eyeball(
     lo, hi = np.minimum(np.minimum(a, b), c), np.maximum(np.maximum(a, b), c)
     near = (hi[:, 0] >= sx.min()) & (lo[:, 0] <= sx.max()) & (hi[:, 1] >= sy.min()) & (lo[:, 1] <= sy.max())
     near &= hi[:, 2] >= sz.min()
-    a, b, c = a[near], b[near], c[near]
-    den = (b[:, 1] - c[:, 1]) * (a[:, 0] - c[:, 0]) + (c[:, 0] - b[:, 0]) * (a[:, 1] - c[:, 1])
-    ok = np.abs(den) > 1e-15
-    a, b, c, den = a[ok], b[ok], c[ok], den[ok]
-    covered = np.zeros(sx.size, dtype=bool)
-    # 2-D barycentric coordinates of every sample in every nearby triangle, in chunks
-    for start in range(0, len(a), 512):
-        sl = slice(start, start + 512)
-        dx, dy = sx[:, None] - c[None, sl, 0], sy[:, None] - c[None, sl, 1]
-        w0 = ((b[None, sl, 1] - c[None, sl, 1]) * dx + (c[None, sl, 0] - b[None, sl, 0]) * dy) / den[None, sl]
-        w1 = ((c[None, sl, 1] - a[None, sl, 1]) * dx + (a[None, sl, 0] - c[None, sl, 0]) * dy) / den[None, sl]
-        w2 = 1.0 - w0 - w1
-        hit = (w0 >= 0) & (w1 >= 0) & (w2 >= 0)
-        z = w0 * a[None, sl, 2] + w1 * b[None, sl, 2] + w2 * c[None, sl, 2]
-        covered |= (hit & (z > sz[:, None])).any(axis=1)
+    _, top, _ = frontmost_triangles(points, t[near], sx, sy)
+    covered = top > sz
     out = np.zeros(gx.shape, dtype=bool)
     out[inside] = ~covered
     return out
@@ -279,9 +299,10 @@ def margin_rings(points: np.ndarray, upper: np.ndarray, lower: np.ndarray) -> in
     match the head as it comes within 0.02 eye widths; with 2 they read 0.08 wider and the
     closure measure saw lids it had closed as 70 % shut). points: ``(V, 3)``; upper, lower: the
     margin chains, canthus to canthus."""
-    pts = np.asarray(points, dtype=np.float64)
-    width = float(np.linalg.norm(pts[upper[-1]] - pts[upper[0]]))
-    steps = [np.linalg.norm(np.diff(pts[chain], axis=0), axis=1) for chain in (upper, lower)]
+    # only the margin's vertices are read (not a float64 copy of the whole mesh)
+    chains = [np.asarray(points[chain], dtype=np.float64) for chain in (upper, lower)]
+    width = float(np.linalg.norm(chains[0][-1] - chains[0][0]))
+    steps = [np.linalg.norm(np.diff(chain, axis=0), axis=1) for chain in chains]
     edge = float(np.mean(np.concatenate(steps))) / max(width, 1e-300)
     if not np.isfinite(edge) or edge <= 0.0:
         return 2

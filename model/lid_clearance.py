@@ -37,6 +37,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .face_landmarks import frontmost_triangles
+
 # a cutting lid is brought out to this many eyeball radii from its centre (the rig check fits
 # its own sphere to the eyeball's vertices in its own frame: a hair of room for the difference)
 _CLEARANCE = 1.01
@@ -55,36 +57,6 @@ _ROUNDS = 12
 _TALL = 3
 # the eyeball's front is sampled on a grid this many samples across (the rig check: 41)
 _GRID = 61
-
-
-def _frontmost(
-    points: np.ndarray, tris: np.ndarray, sx: np.ndarray, sy: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Seen along canonical -Z, the frontmost of ``tris (T, 3)`` of ``points (V, 3)`` over each
-    sample ``(sx, sy) (n,)``: ``(row (n,) int, -1 where none; its height Z (n,), -inf where
-    none; barycentric weights of the sample in it (n, 3))``."""
-    a, b, c = points[tris[:, 0]], points[tris[:, 1]], points[tris[:, 2]]
-    den = (b[:, 1] - c[:, 1]) * (a[:, 0] - c[:, 0]) + (c[:, 0] - b[:, 0]) * (a[:, 1] - c[:, 1])
-    ok = np.abs(den) > 1e-15
-    den = np.where(ok, den, 1.0)
-    row = np.full(len(sx), -1, dtype=np.int64)
-    top = np.full(len(sx), -np.inf)
-    weights = np.zeros((len(sx), 3))
-    for start in range(0, len(tris), 512):
-        sl = slice(start, start + 512)
-        dx, dy = sx[:, None] - c[None, sl, 0], sy[:, None] - c[None, sl, 1]
-        w0 = ((b[None, sl, 1] - c[None, sl, 1]) * dx + (c[None, sl, 0] - b[None, sl, 0]) * dy) / den[None, sl]
-        w1 = ((c[None, sl, 1] - a[None, sl, 1]) * dx + (a[None, sl, 0] - c[None, sl, 0]) * dy) / den[None, sl]
-        w2 = 1.0 - w0 - w1
-        hit = (w0 >= 0) & (w1 >= 0) & (w2 >= 0) & ok[None, sl]
-        z = np.where(hit, w0 * a[None, sl, 2] + w1 * b[None, sl, 2] + w2 * c[None, sl, 2], -np.inf)
-        best = np.argmax(z, axis=1)
-        zb = z[np.arange(len(sx)), best]
-        better = zb > top
-        top[better] = zb[better]
-        row[better] = best[better] + start
-        weights[better] = np.stack([w0, w1, w2], axis=2)[np.arange(len(sx)), best][better]
-    return row, top, weights
 
 
 def _tall(shown: np.ndarray, inside: np.ndarray) -> np.ndarray:
@@ -156,7 +128,7 @@ def clear_eyeball(canonical: np.ndarray, deltas: np.ndarray, frame, triangles: n
     lift = np.zeros(len(pts))
     wanted = None  # the samples a chord cut into at first (lifting does not chase the others)
     for _ in range(_ROUNDS):
-        row, z, w0 = _frontmost(pts + out, t, sx, sy)
+        row, z, w0 = frontmost_triangles(pts + out, t, sx, sy)
         w = np.where(row[:, None] >= 0, w0 * lid[np.maximum(row, 0)], 0.0)  # the liftable corners'
         share = w.sum(axis=1)
         # shown through a lid the blink moved, its chord less than a sagitta's reach inside

@@ -6,7 +6,7 @@ eyeball's centre: no lower lid, no geometric blink)."""
 from __future__ import annotations
 
 import numpy as np
-from test_eyelids import BLINKS, EYE
+from test_eyelids import BLINKS, EYE, close_sockets
 
 from model.eyelids import blink_deltas, lid_frame
 from model.face_landmarks import find_eyeballs, largest_component_mask, visible_eyeball
@@ -53,26 +53,7 @@ def decimated_socket() -> tuple[np.ndarray, np.ndarray]:
     v = np.column_stack([xy, z])
     nz = np.cross(v[tri[:, 1]] - v[tri[:, 0]], v[tri[:, 2]] - v[tri[:, 0]])[:, 2]
     tri[nz < 0] = tri[nz < 0][:, [0, 2, 1]]
-    parts_v, parts_t, n = [v], [tri], len(v)
-    for first in (0, 2 * k):  # the socket lining: a fan from each opening to a point behind the eyeball
-        lining = first + np.arange(k)
-        parts_t.append(np.stack([lining, np.roll(lining, -1), np.full(k, n)], 1))
-        parts_v.append(v[lining].mean(axis=0, keepdims=True) * [1, 1, 0] + [0, 0, -0.8])
-        n += 1
-    u, w = np.meshgrid(np.linspace(0, np.pi, 13)[1:-1], np.linspace(0, 2 * np.pi, 25)[:-1], indexing="ij")
-    ball = np.stack([np.sin(u) * np.cos(w), np.sin(u) * np.sin(w), np.cos(u)], -1).reshape(-1, 3)
-    ball = np.vstack([[0, 0, 1.0], ball, [0, 0, -1.0]])
-    ring = np.arange(24)
-    tris = [np.stack([np.zeros(24, int), 1 + ring, 1 + (ring + 1) % 24], 1)]
-    for j in range(10):
-        lo, hi = 1 + j * 24 + ring, 1 + j * 24 + (ring + 1) % 24
-        tris += [np.stack([lo, lo + 24, hi], 1), np.stack([hi, lo + 24, hi + 24], 1)]
-    tris.append(np.stack([np.full(24, 241), 1 + 240 + (ring + 1) % 24 - 24, 1 + 240 + ring - 24], 1))
-    for side in (1.0, -1.0):
-        parts_v.append(ball + [side * EYE, 0.0, 0.0])
-        parts_t.append(np.concatenate(tris) + n)
-        n += len(ball)
-    return np.vstack(parts_v), np.vstack(parts_t).astype(np.int64)
+    return close_sockets(v, tri, (0, 2 * k), k)
 
 
 def test_the_lower_lid_of_a_decimated_socket_is_found():

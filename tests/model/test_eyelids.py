@@ -108,6 +108,35 @@ def test_closed_socket_lids_cover_the_eyeball():
 EYE = 2.5  # the coarse socket's eye centres at x = +-EYE
 
 
+def close_sockets(
+    v: np.ndarray, tri: np.ndarray, firsts: tuple[int, int], k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The face ``v (V, 3)``, ``tri (T, 3)`` with both eye openings (``k`` vertices each, from
+    the rows in ``firsts``) closed into sockets: a lining fanned from each opening to a point
+    behind it, and an eyeball of radius 1 (a UV sphere) at x = +-EYE. Returns (vertices,
+    triangles)."""
+    parts_v, parts_t, n = [v], [tri], len(v)
+    for first in firsts:  # the socket lining: a fan from each opening to a point behind the eyeball
+        loop = first + np.arange(k)
+        parts_t.append(np.stack([loop, np.roll(loop, -1), np.full(k, n)], 1))
+        parts_v.append(v[loop].mean(axis=0, keepdims=True) * [1, 1, 0] + [0, 0, -0.8])
+        n += 1
+    u, w = np.meshgrid(np.linspace(0, np.pi, 13)[1:-1], np.linspace(0, 2 * np.pi, 25)[:-1], indexing="ij")
+    ball = np.stack([np.sin(u) * np.cos(w), np.sin(u) * np.sin(w), np.cos(u)], -1).reshape(-1, 3)
+    ball = np.vstack([[0, 0, 1.0], ball, [0, 0, -1.0]])
+    ring = np.arange(24)
+    tris = [np.stack([np.zeros(24, int), 1 + ring, 1 + (ring + 1) % 24], 1)]
+    for j in range(10):
+        lo, hi = 1 + j * 24 + ring, 1 + j * 24 + (ring + 1) % 24
+        tris += [np.stack([lo, lo + 24, hi], 1), np.stack([hi, lo + 24, hi + 24], 1)]
+    tris.append(np.stack([np.full(24, 241), 1 + 240 + (ring + 1) % 24 - 24, 1 + 240 + ring - 24], 1))
+    for side in (1.0, -1.0):
+        parts_v.append(ball + [side * EYE, 0.0, 0.0])
+        parts_t.append(np.concatenate(tris) + n)
+        n += len(ball)
+    return np.vstack(parts_v), np.vstack(parts_t).astype(np.int64)
+
+
 def coarse_socket():
     """A low-poly face like a game avatar's: two closed sockets (eyeballs of radius 1 at
     x = +-EYE behind a lid sheet whose opening, 1.9 wide, is 9 upper and 7 lower margin vertices, the
@@ -143,27 +172,7 @@ def coarse_socket():
     v = np.column_stack([xy, z])
     nz = np.cross(v[tri[:, 1]] - v[tri[:, 0]], v[tri[:, 2]] - v[tri[:, 0]])[:, 2]
     tri[nz < 0] = tri[nz < 0][:, [0, 2, 1]]
-    parts_v, parts_t, n = [v], [tri], len(v)
-    k = len(margin)
-    for first in (0, k):  # the socket lining: a fan from each opening to a point behind the eyeball
-        loop = first + np.arange(k)
-        parts_t.append(np.stack([loop, np.roll(loop, -1), np.full(k, n)], 1))
-        parts_v.append(v[loop].mean(axis=0, keepdims=True) * [1, 1, 0] + [0, 0, -0.8])
-        n += 1
-    u, w = np.meshgrid(np.linspace(0, np.pi, 13)[1:-1], np.linspace(0, 2 * np.pi, 25)[:-1], indexing="ij")
-    ball = np.stack([np.sin(u) * np.cos(w), np.sin(u) * np.sin(w), np.cos(u)], -1).reshape(-1, 3)
-    ball = np.vstack([[0, 0, 1.0], ball, [0, 0, -1.0]])
-    ring = np.arange(24)
-    tris = [np.stack([np.zeros(24, int), 1 + ring, 1 + (ring + 1) % 24], 1)]
-    for j in range(10):
-        lo, hi = 1 + j * 24 + ring, 1 + j * 24 + (ring + 1) % 24
-        tris += [np.stack([lo, lo + 24, hi], 1), np.stack([hi, lo + 24, hi + 24], 1)]
-    tris.append(np.stack([np.full(24, 241), 1 + 240 + (ring + 1) % 24 - 24, 1 + 240 + ring - 24], 1))
-    for side in (1.0, -1.0):
-        parts_v.append(ball + [side * EYE, 0.0, 0.0])
-        parts_t.append(np.concatenate(tris) + n)
-        n += len(ball)
-    return np.vstack(parts_v), np.vstack(parts_t).astype(np.int64)
+    return close_sockets(v, tri, (0, len(margin)), len(margin))
 
 
 def test_closed_eyes_keep_the_network_blink_and_say_why():
