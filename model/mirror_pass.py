@@ -182,11 +182,9 @@ def check_partners(
     anchors = cache["anchors"]
     d = anchors.frame.vectors_to_canonical(np.asarray(deltas, dtype=np.float64))
     geometry = cache.setdefault("partners", {})
-    hits, normal, matched = mirror_correspondence(anchors, triangles, d, names, geometry)
+    hits, normal, matched, paired = mirror_correspondence(anchors, triangles, d, names, geometry)
     if "symmetric" not in cache:
-        cache["symmetric"] = is_mirror_symmetric(
-            anchors, triangles, matched, d, names, cache.setdefault("two_refits", {})
-        )
+        cache["symmetric"] = is_mirror_symmetric(anchors, triangles, paired)
     if not cache["symmetric"]:
         return None
     return MirrorPartners(hits, np.asarray(normal, np.float64), matched, anchors.frame)

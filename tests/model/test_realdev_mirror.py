@@ -12,6 +12,7 @@ shapes symmetrized on its partners (session 9), 0.0 %."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from realdev_helpers import prepared_realdev_head
 
@@ -50,3 +51,28 @@ def test_the_symmetric_bake_flips_no_triangle_and_closes_the_eyes(avatar):
     for name in ("eyeBlink_L", "eyeBlink_R"):
         blink = next(r for r in avatar.shapes if r.name == name)
         assert blink.eyeball_cover_pct is not None and blink.eyeball_cover_pct >= 90.0
+
+
+@pytest.mark.parametrize("turn", ["yaw 10", "roll 10"])
+def test_a_turned_avatar_with_a_parted_hairline_is_still_symmetrized(turn):
+    """Rocketbox Adult_01 turned by 10 degrees: its hairline, parted to one side, leaves 6-8 %
+    of the face without a partner within the mirror error's 0.08 eye distances, and the judging
+    used to depend on the frame (a second plane tried from ``x = 0``): turned, it read 94 %, the
+    bake skipped its last mirror pass and eyeBlink / browInnerUp came out 6 / 7 % asymmetric
+    (``benchmarks/realdev_variants.py``). Judged within 0.12 across the fitted plane, it is
+    symmetric in any frame."""
+    from model.rig_check import check_rig
+
+    fm, _, v, t, data = prepared_realdev_head("rocketbox_Female_Adult_01.fbx")
+    from realdev_variants import variants  # on the path once the mesh is loaded
+
+    mats = data["head_materials"]
+    turned, tt, mats, rotation = variants(v, t, mats, data["up"], data["forward"], {turn})[turn]
+    prepared = fm.prepare(turned, tt, up=data["up"], forward=data["forward"], materials=mats)
+    skin = fm.predict_skin_weights(prepared)
+    deltas = np.asarray(fm.bake(prepared, skin, method="mixed")) @ rotation  # back to the mesh as it came
+    report = check_rig(v, t, deltas, up=data["up"], forward=data["forward"], skin_weights=skin,
+                       region_names=fm.region_names)  # fmt: skip
+    assert report.info["symmetric"]
+    over = {r.name: r.mirror_error_pct for r in report.shapes if (r.mirror_error_pct or 0.0) > 5.0}
+    assert not over, f"pairs over 5 % mirror error after the turn: {over}"
