@@ -812,6 +812,7 @@ class FaceModel:
         # it (lashes, brows: the constraints replaced their motion by the skin's) wholly; the
         # rigid pieces keep their motion
         soft = np.isin(labels, [PART_INDEX[n] for n in ("skin", "tongue")])
+        skin_part = labels == PART_INDEX["skin"]
         follow = np.isin(labels, [PART_INDEX[n] for n in ("lashes", "brows")])
         head = (analysis if constrain else prepared.rig_analysis()).head
         if head is not None and head.has_body:
@@ -852,6 +853,13 @@ class FaceModel:
                 deltas = symmetrize_pairs(evened, partners, follow)
             if welding is not None:
                 deltas = before + welding.spread(deltas - work(before), axis=1)
+            if constrain and self.static_area:
+                # a vertex reads its mirror partner's motion, and where the two ears differ (a
+                # decimated game head) the partner of a held ear vertex lies across the static
+                # fade: the pass brought Rocketbox Adult_02's decimated right ear back to 1.4 %
+                # of jawOpen in mouthSmile_R (the check holds it to 1 %); the static hold has
+                # the last word on the skin
+                deltas = self._hold_static(prepared, deltas, skin, anchors(), skin_part)
         if constrain and self.clothing_hold and prepared.materials is not None:
             # a collar welded into the neck skin: still, told apart by its material (after the
             # symmetrization: it pairs the collar's edge with the skin across the plane)
@@ -868,6 +876,34 @@ class FaceModel:
             # the Rocketbox heads)
             deltas = self._repair_flips(prepared, deltas)
         return deltas
+
+    def _hold_static(
+        self, prepared: PreparedMesh, deltas: np.ndarray, skin: np.ndarray, anchors, editable: np.ndarray
+    ) -> np.ndarray:
+        """``deltas`` (53, V, 3) input axes with the static cap of :func:`model.static_area.apply_static`
+        applied again (it only shortens) on the ``editable`` (V,) bool vertices in the parts the
+        rig check holds still (:func:`model.static_area.strict_zone`: ears, back of the head,
+        scalp top, neck base, where the cap is a few per mille of jawOpen), placed by the bake's
+        ``anchors`` (:meth:`PreparedMesh.skin_anchors` of ``skin`` (S, K)); the same array when
+        nothing changes. Only there: on the face's side of the fade the cap of one side is not
+        its mirror partner's on a mesh whose halves differ, and holding it again after the
+        mirror pass made Demosthenes' browDown 5.5 % asymmetric."""
+        from .rig_check import face_units
+        from .static_area import apply_static, strict_zone
+
+        if anchors.mid is None or not anchors.eye_distance:
+            return deltas
+        local = face_units(anchors.canonical, anchors.mid, anchors.eye_distance, anchors.pitch,
+                           getattr(anchors, "turn", None))  # fmt: skip
+        held_here = prepared.network_rows(editable) & (strict_zone(local) > 0.0)
+        if not held_here.any():
+            return deltas
+        seen = prepared.frame.vectors_to_canonical(prepared.network_rows(deltas, axis=1))
+        held = apply_static(seen, prepared.canonical, prepared.triangles_seen, skin, anchors)
+        change = np.where(held_here[None, :, None], held - seen, 0.0)
+        if not change.any():
+            return deltas
+        return deltas + prepared.scatter(self._from_canonical(prepared, change.astype(np.float32)), axis=1)
 
     def _smooth_lid_lines(self, prepared: PreparedMesh, deltas: np.ndarray, partners=None) -> np.ndarray:
         """``deltas`` (53, V, 3) input axes with each geometric blink's closed lid margins on a
