@@ -74,8 +74,12 @@ MIRROR_BUILT_TOL = 0.002
 # the check's partners costs ~0.9 s on a 20k head). Measured (benchmarks/mirror_gap.py): ICT's
 # held-out heads 0.000-0.004 (stylized 0.000-0.009, hard stylized 0.005-0.086), the demo head
 # and its 20k remesh 0.000, Rocketbox Adult_01 / 02 0.027 / 0.033 (split in four 0.044 / 0.032),
-# Nefertiti 0.30, Demosthenes 0.41 (judged asymmetric by the check: no pass)
-SYMMETRY_GAP = 0.02
+# Nefertiti 0.30, Demosthenes 0.41 (judged asymmetric by the check: no pass). Was 0.02 until
+# session 13: the demo head with 0.15 % scan-like noise (benchmarks/realdev_variants.py) has
+# 0.0068 of its motion there, on the lips' inner rows, and mouthLowerDown / mouthUpperUp came
+# out 6.1 / 4.6 % asymmetric (the check needs 5 %: the motion the fade leaves is the part of a
+# shape that differs most from its mirror image); at 0.005 they are symmetrized whole
+SYMMETRY_GAP = 0.005
 MIRROR_BUILT_SHARE = 0.25  # of the vertices with a mirrored twin: the mesh is mirror-built
 # share of the bake's motion that the early symmetrize's lip-slit gate held to its own side
 # (model.shape_locality.symmetrize: a partner whose motion differs by half, another sheet by it,
@@ -86,8 +90,8 @@ MIRROR_BUILT_SHARE = 0.25  # of the vertices with a mirrored twin: the mesh is m
 # lower lip on one side and the upper on the other, the gate held them, and mouthLowerDown /
 # mouthUpperUp read 17 / 10 % asymmetric with a notch at one mouth corner. Measured
 # (benchmarks/mirror_gap.py): the demo head decimated 0.014; ICT's held-out heads below
-# SYMMETRY_GAP 0.000-0.003 (16 cases), the demo head and the real-dev meshes as they come
-# 0.000-0.001 (those over SYMMETRY_GAP: up to 0.015, whole already)
+# 0.02 0.000-0.003 (16 cases), the demo head and the real-dev meshes as they come
+# 0.000-0.001 (those over 0.02: up to 0.015, whole already)
 HELD_SHARE = 0.006
 
 
