@@ -82,6 +82,12 @@ weight 1.0 (numpy in, :class:`RigReport` out):
   lip's motion against the other lip's across the mouth's slit. The tolerance is the bake's
   :data:`model.shape_locality.SYMMETRY_FADE` (the same feature within it); a mesh whose face
   halves differ by more (a lopsided cheek, Demosthenes' bust: 77 % of its area) gets no verdict.
+  On separate eyeballs (both found) the other eye's motion is mirrored as a rigid motion
+  (:func:`_rigid_mirror`: fitted, expressed about that eyeball's centre, applied to this eye's own
+  vertices about its own centre): an artist sees two eyes turned by mirrored rotations as a
+  symmetric gaze, and read point by point a noisy or decimated eyeball's shape difference from
+  the other read as motion (eyeLook 5-7 % on the variants' noisy and decimated heads, whose
+  bake turns the two eyes by the same angle about mirrored axes; 0.0-1.9 % read as rigid motions).
 * **ripple**: ``u^2 * sqrt(||Delta d||_M^2 / ||d||_M^2)``, the mass-normalized Laplacian of the
   displacement field against its magnitude (dimensionless), divided by the same number for the
   same shape on ICT-FaceKit's own head (:mod:`model.rig_check_reference`): 1 = as smooth as ICT.
@@ -1133,7 +1139,8 @@ def check_rig(
     # mirror error per L/R pair
     # the error is measured on every mesh (on an asymmetric one the correspondence is only
     # approximate, so it is information there); the verdict applies to symmetric meshes only
-    for s, r, err, diff in _pair_mirror_errors(d, names, hits, plane_normal, matched, mass):
+    eyes = _eye_pieces(canon, eyeball, eyeballs)
+    for s, r, err, diff in _pair_mirror_errors(d, names, hits, plane_normal, matched, mass, canon, eyes):
         name = names[s]
         for idx in (s, r):
             reports[idx].mirror_error_pct = round(err, 2)
@@ -1192,16 +1199,75 @@ def _unsided(names: list[str]) -> list[int]:
     return [i for i, n in enumerate(names) if n not in sided]
 
 
-def _pair_mirror_errors(d, names, hits, plane_normal, matched, mass):
+def _eye_pieces(canon: np.ndarray, eyeball: np.ndarray, eyeballs: dict) -> dict:
+    """``{side: (vertex ids (n,), centre (3,))}``: each eye's rigid pieces (``eyeball`` (V,)
+    bool of :func:`_eyeball_mask`: the ball and its shells, each vertex to the nearer eyeball
+    centre) and its eyeball's fitted centre; empty unless both eyeballs were found."""
+    if set(eyeballs) != {"L", "R"}:
+        return {}
+    ids = np.flatnonzero(eyeball)
+    centres = np.stack([eyeballs["L"].center, eyeballs["R"].center])
+    nearer = np.argmin(np.linalg.norm(canon[ids, None, :] - centres[None], axis=2), axis=1)
+    return {side: (ids[nearer == k], centres[k]) for k, side in enumerate(("L", "R"))}
+
+
+def _rigid_mirror(canon, field, hits, reflection, eyes, mirrored):
+    """``mirrored`` (V, 3) with each eye's rows replaced by the mirror image of ``field``'s
+    motion of the other eye read as a rigid motion (``eyes`` of :func:`_eye_pieces`, canonical
+    ``field`` (V, 3), ``reflection`` (3, 3) across the symmetry plane).
+
+    Why: the bake turns each eyeball rigidly about its own centre (``eyeLook*``,
+    :mod:`model.rig_constraints`), and an artist sees two eyes turning by mirrored rotations as
+    a symmetric gaze whatever the balls' small shape differences. Read point by point at the
+    closest point of the other ball, a noisy or unevenly decimated eyeball (not the mirror image
+    of the other one) mixed its shape difference into the motion difference: error ~ the
+    partner distance over the radius (the demo head with 0.15 % noise: partners 4.9 % of the
+    radius apart on average, eyeLook 6-7 % asymmetric on a bake whose two rotations have the
+    same angle, axes 0.1 degrees apart and centres within 1 % of the radius). Here the other
+    eye's motion is fitted as a rigid motion ``p -> R p + t`` (least squares, Kabsch),
+    expressed about that eyeball's centre (``R (p - c) + c + tau``), mirrored and applied to
+    this eye's own vertices about its own centre: ``(M R M - I)(q - c') + M tau``; what the
+    fit leaves (a ball that deforms) is still read point by point at the partner and mirrored.
+    A rotation by another angle or about another axis, or about a point off the ball's centre,
+    differs as before (``tests/model/test_rig_check.py``).
+    Vertices whose partner lies off the other eye's pieces keep the point-by-point reading."""
+    from .rig_constraints import rigid_fit
+
+    other = {"L": "R", "R": "L"}
+    for side, (ids, centre) in eyes.items():
+        src, src_centre = eyes[other[side]]
+        if ids.size == 0 or src.size < 3:
+            continue
+        on_src = np.zeros(len(canon), dtype=bool)
+        on_src[src] = True
+        here = ids[on_src[hits.corners[ids]].all(axis=1)]
+        if here.size == 0:
+            continue
+        rot, shift = rigid_fit(canon[src], canon[src] + field[src])
+        tau = src_centre @ rot.T + shift - src_centre
+        rest = np.zeros_like(field)
+        rest[src] = field[src] - (canon[src] @ rot.T + shift - canon[src])
+        rest_here = np.einsum("nk,nkc->nc", hits.barycentric[here], rest[hits.corners[here]])
+        turned = reflection @ rot @ reflection
+        mirrored[here] = (canon[here] - centre) @ (turned - np.eye(3)).T + (rest_here + tau) @ reflection.T
+    return mirrored
+
+
+def _pair_mirror_errors(d, names, hits, plane_normal, matched, mass, canon=None, eyes=None):
     """Yield (left index, right index, mirror error %, diff (V, 3)) per ``_L``/``_R`` pair of the
     canonical deltas ``d`` (S, V, 3): ``_R`` against the mirror image of ``_L`` read at each
-    vertex's mirror partner, area-weighted (``mass`` (V,)) over the matched vertices."""
+    vertex's mirror partner, area-weighted (``mass`` (V,)) over the matched vertices; on the
+    eyes' rigid pieces (``eyes`` of :func:`_eye_pieces`, at ``canon`` (V, 3)) the other eye's
+    motion mirrored as a rigid motion (:func:`_rigid_mirror`)."""
+    reflection = np.eye(3) - 2.0 * np.outer(plane_normal, plane_normal)
     for s, name in enumerate(names):
         if not name.endswith("_L") or name[:-2] + "_R" not in names:
             continue
         r = names.index(name[:-2] + "_R")
         mirrored = np.einsum("nk,nkc->nc", hits.barycentric, d[s][hits.corners])
         mirrored -= 2.0 * (mirrored @ plane_normal)[:, None] * plane_normal[None, :]
+        if eyes:
+            mirrored = _rigid_mirror(canon, d[s], hits, reflection, eyes, mirrored)
         # on the vertices with a mirror partner: elsewhere the mesh has no mirror image to match
         diff = np.where(matched[:, None], mirrored - d[r], 0.0)
         norm_r = np.sqrt((mass * matched * (d[r] ** 2).sum(axis=1)).sum())
@@ -1223,6 +1289,8 @@ def mirror_errors(
     """The mirror error % of :func:`check_rig` per ``_L``/``_R`` pair, keyed by the pair's name
     without the side (``"mouthSmile"``), on the same correspondence; without the other checks
     (for benchmarks that measure it often). Arguments as :func:`check_rig`."""
+    from .face_landmarks import components
+
     v = np.asarray(vertices, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
     names = list(names)
@@ -1230,7 +1298,9 @@ def mirror_errors(
     d = anchors.frame.vectors_to_canonical(np.asarray(deltas, dtype=np.float64))
     hits, plane_normal, matched, _ = mirror_correspondence(anchors, t, d, names)
     _, mass = _laplacian_on_referenced(anchors.canonical, t)
-    errors = _pair_mirror_errors(d, names, hits, plane_normal, matched, mass)
+    eyeball = _eyeball_mask(anchors.canonical, components(len(v), t), anchors.skin, anchors.eyeballs)
+    eyes = _eye_pieces(anchors.canonical, eyeball, anchors.eyeballs)
+    errors = _pair_mirror_errors(d, names, hits, plane_normal, matched, mass, anchors.canonical, eyes)
     return {names[s][:-2]: err for s, _, err, _ in errors}
 
 
