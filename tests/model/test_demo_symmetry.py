@@ -34,3 +34,27 @@ def test_demo_head_lip_shapes_are_mirror_images():
     assert report.passed, report.verdicts
     # the whole rig's mirror error, median over the L/R pairs (session 6 before this: 2.9 %)
     assert float(np.median([e for n, e in errors.items() if n.endswith("_L") and e is not None])) < 2.0
+
+
+def test_a_noisy_demo_heads_lip_shapes_are_mirror_images():
+    """The demo head with 0.15 % scan-like noise along its normals (``benchmarks/
+    realdev_variants.py``): 0.7 % of the mixed bake's motion lies on vertices whose mirror
+    partner is over ~2 mm away (the lips' inner rows), where the early symmetrize fades out;
+    the last pass left them until its gap threshold came down to 0.005 (it was 0.02), and
+    mouthLowerDown / mouthUpperUp read 6.1 / 4.6 % asymmetric."""
+    import sys
+
+    sys.path.append(str(ROOT / "benchmarks"))
+    from realdev_variants import variants
+
+    mesh = read_mesh(ROOT / "model" / "data" / "demo_head.obj")
+    name = "noise 0.15 %"
+    v, t, _, _ = variants(mesh.vertices.astype(np.float64), mesh.triangles(), None, "Y", "Z", {name})[name]
+    fm = FaceModel.load()
+    prep = fm.prepare(v, t, up="Y", forward="Z")
+    skin = fm.predict_skin_weights(prep)
+    deltas = fm.bake(prep, skin, method="mixed")
+    report = check_rig(v, t, deltas, up="Y", forward="Z", skin_weights=skin, region_names=fm.region_names)
+    assert report.info["symmetric"]
+    over = {s.name: s.mirror_error_pct for s in report.shapes if (s.mirror_error_pct or 0.0) > 5.0}
+    assert not over, f"pairs over 5 % mirror error on the noisy head: {over}"
