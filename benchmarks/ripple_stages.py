@@ -103,7 +103,7 @@ def main() -> int:
     shapes = [s for s in args.shapes.split(",") if s]
     shapes += [n for _, n in worst if n not in shapes]
     L, mass = rig_check._laplacian_on_referenced(v, np.asarray(t, np.int64))
-    inv = np.where(mass > 0, 1.0 / np.maximum(mass, 1e-300), 0.0)
+    inv = rig_check.ripple_inverse_mass(mass, t)
     ref = rig_check._reference()
     unit = report.info["eye_distance"]  # input units: the ratio is scale-free
     print(f"{path.name}{' split in 4' if args.split else ''}: {len(v)} vertices, {args.method}")

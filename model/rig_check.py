@@ -91,6 +91,8 @@ weight 1.0 (numpy in, :class:`RigReport` out):
 * **ripple**: ``u^2 * sqrt(||Delta d||_M^2 / ||d||_M^2)``, the mass-normalized Laplacian of the
   displacement field against its magnitude (dimensionless), divided by the same number for the
   same shape on ICT-FaceKit's own head (:mod:`model.rig_check_reference`): 1 = as smooth as ICT.
+  A vertex's mass there is at least a tenth of its neighbours' mean (:func:`ripple_inverse_mass`:
+  a sliver's tip has next to no area and read as a spike).
 * **reach outside the region**: the share of the shape's motion energy (area-weighted ``|d|^2``)
   on vertices outside the regions where ICT-FaceKit's same shape acts (the regions whose mean
   displacement on ICT is at least 5 % of the mean in its most moving region). Region membership of
@@ -171,6 +173,8 @@ _SYMMETRY_TOL = 0.08
 # refits from x = 0) was tried where the fitted one fell short; it depended on the frame the
 # mesh came in: turned 10 degrees, Rocketbox Adult_01 read 94 % and lost its last mirror pass
 _SYMMETRY_JUDGE_TOL = 0.12
+# a vertex's mass for the ripple: at least this share of its neighbours' mean (a sliver's tip)
+_RIPPLE_MASS_FLOOR = 0.1
 _SYMMETRY_SHARE = 0.95  # of the face's area (skin outside the static zones) with a mirror partner
 _MIRROR_FACING = 0.5  # cosine: a partner's surface faces the mirrored normal within 60 degrees
 # a region is "expected" for a shape when ICT's mean displacement there is at least this share
@@ -793,6 +797,28 @@ def _skin_near(canonical: np.ndarray, skin: np.ndarray, ball) -> np.ndarray:
     return np.flatnonzero(skin & (d < 1.6 * ball.radius))
 
 
+def ripple_inverse_mass(mass: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """``(V,)`` float64: ``1 / mass`` for the ripple (0 where a vertex has no area), each mass
+    at least :data:`_RIPPLE_MASS_FLOOR` of the mean mass of its edge neighbours (``triangles``
+    (T, 3)). A vertex with next to no area of its own (a sliver's tip: a game head's lip corner,
+    4e-5 of the median) divided the Laplacian by that and read as a spike however smooth its
+    motion (Rocketbox Adult_01 with its body: noseSneer_L ripple 7.2x ICT's, 96 % of it at that
+    one vertex; nothing in the render). A region dense all over (ICT's lids and lips) keeps
+    its own masses: its neighbours are as small."""
+    import scipy.sparse as sp
+
+    m = np.asarray(mass, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    edges = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [2, 0]]])
+    edges = np.concatenate([edges, edges[:, ::-1]])
+    adj = sp.csr_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(len(m), len(m)))
+    adj.data[:] = 1.0  # duplicates summed: one per neighbour
+    degree = np.asarray(adj.sum(axis=1)).ravel()
+    around = (adj @ m) / np.maximum(degree, 1.0)
+    floored = np.maximum(m, _RIPPLE_MASS_FLOOR * around)
+    return np.where(m > 0, 1.0 / np.maximum(floored, 1e-300), 0.0)
+
+
 def ripple_number(
     lap: np.ndarray, ds: np.ndarray, mass: np.ndarray, inv_mass: np.ndarray, unit: float
 ) -> float:
@@ -968,7 +994,7 @@ def check_rig(
 
     # geometry operators for ripple and area weights
     L, mass = _laplacian_on_referenced(canon, t)
-    inv_mass = np.where(mass > 0, 1.0 / np.maximum(mass, 1e-300), 0.0)
+    inv_mass = ripple_inverse_mass(mass, t)
 
     # mirror correspondence
     hits, plane_normal, plane, matched, paired = _mirror(canon, t, unit, comp, eyeball, d[_unsided(names)])

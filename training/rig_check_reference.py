@@ -16,7 +16,7 @@ def compute_reference(ict) -> dict:
     from model.face_landmarks import find_eye_openings, largest_component_mask
     from model.frame import fit_frame
     from model.regions import REGION_NAMES, ict_region_labels
-    from model.rig_check import _laplacian_on_referenced, ripple_number
+    from model.rig_check import _laplacian_on_referenced, ripple_inverse_mass, ripple_number
 
     n, t = ict.crop("head")
     v = ict.neutral[:n].astype(np.float64)
@@ -25,7 +25,7 @@ def compute_reference(ict) -> dict:
     eyes = find_eye_openings(canon, t, largest_component_mask(n, t))
     unit = float(np.linalg.norm(eyes["L"].center - eyes["R"].center))
     L, mass = _laplacian_on_referenced(canon, t)
-    inv_mass = np.where(mass > 0, 1.0 / np.maximum(mass, 1e-300), 0.0)
+    inv_mass = ripple_inverse_mass(mass, t)
     labels = ict_region_labels()[:n]
     ripple = np.zeros(len(ict.expression_names))
     share = np.zeros((len(ict.expression_names), len(REGION_NAMES)))
