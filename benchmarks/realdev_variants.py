@@ -4,14 +4,15 @@ denser, noisier, low-poly, caricatured.
     PYTHONPATH=. .venv/bin/python benchmarks/realdev_variants.py [--match NAME] [--variants a,b] [--verbose]
         [--method mixed] [--save DIR]
 
-Each real-dev mesh (and the demo head) is transformed (turned 10 degrees about each axis through
-its centre, scaled to centimetres, every triangle split in four, 0.15 % scan-like noise along the
-normals, decimated to a third of its triangles, warped into a caricature) and baked by the
-shipped default, mixed (``--method``: another bake method), with the axes the user would give;
-the rig check runs on the mesh as it came, the deltas mapped back (turns, units), or on the
-variant itself (split, noise, decimate, stylize). One row per mesh and variant, the same columns
-as ``benchmarks/realdev_check.py``; a variant that adds verdicts the mesh as it comes does not
-have is a robustness problem. ``--save DIR`` writes each variant's mesh and rig for
+Each real-dev mesh (and the demo head) is transformed (turned 10 degrees about each axis through its
+centre, scaled to centimetres, every triangle split in four, 0.15 % scan-like noise along the
+normals, decimated to a third of its triangles, warped into a caricature; the FBX avatars also
+whole, body and clothes, as a user selects them: ``with body``) and baked by the shipped default,
+mixed (``--method``: another bake method), with the axes the user would give; the rig check runs on
+the mesh as it came, the deltas mapped back (turns, units), or on the variant itself (split, noise,
+decimate, stylize, with body). One row per mesh and variant, the same columns as
+``benchmarks/realdev_check.py``; a variant that adds verdicts the mesh as it comes does not have is
+a robustness problem. ``--save DIR`` writes each variant's mesh and rig for
 ``scripts/render_closeups.py MESH.obj --rig RIG.npz``. Skips (exit 0) without ../shared/real-dev.
 
 * ``decimate``: a low-poly game head (a game's LOD). Seam duplicates welded (a game mesh's UV
@@ -218,19 +219,24 @@ def main() -> int:
 
     fm = FaceModel.load()
     demo = read_mesh(ROOT / "model" / "data" / "demo_head.obj")
-    items = [("demo_head.obj", (demo.vertices, demo.triangles(), None, "Y", "Z"))]
+    items = [("demo_head.obj", (demo.vertices, demo.triangles(), None, "Y", "Z"), None)]
     for path in sorted((realdev / "meshes").iterdir()):
         if path.suffix.lower() in (".fbx", ".obj"):
             d = load_mesh(path)
             ids = d["head_ids"]
             head = (d["vertices"][ids], d["head_triangles"], d["head_materials"], d["up"], d["forward"])
-            items.append((path.name, head))
+            # an avatar as a user selects it: the whole mesh, body and clothes (the FBX's)
+            whole = (d["vertices"], d["triangles"], d["materials"]) if len(ids) < len(d["vertices"]) else None
+            items.append((path.name, head, whole))
     wanted = {v.strip() for v in args.variants.split(",") if v.strip()}
     rows, details = [], []
-    for name, (v, t, mats, up, fwd) in items:
+    for name, (v, t, mats, up, fwd), whole in items:
         if args.match and args.match not in name:
             continue
-        for vname, (vv, tt, mm, lin) in variants(np.asarray(v, np.float64), t, mats, up, fwd, wanted).items():
+        made = variants(np.asarray(v, np.float64), t, mats, up, fwd, wanted)
+        if whole is not None and (not wanted or "with body" in wanted):
+            made["with body"] = (np.asarray(whole[0], np.float64), whole[1], whole[2], None)
+        for vname, (vv, tt, mm, lin) in made.items():
             if wanted and vname not in wanted:
                 continue
             t0 = time.perf_counter()

@@ -70,7 +70,7 @@ weight 1.0 (numpy in, :class:`RigReport` out):
   ``M(d_L)`` is ``d_L`` read there, reflected. Error = ``||M(d_L) - d_R|| / ||d_R||``
   (area-weighted norms over the vertices with a partner: a partner facing the mirrored way
   within ``0.08 u``, about 5 mm on a human face), in %. Symmetric = 95 % of the face's area (the
-  skin in front of the ears' line, between scalp top and neck base) has a partner within
+  skin in front of the ears' line, between scalp top and chin) has a partner within
   ``0.12 u`` across the fitted plane (:data:`_SYMMETRY_JUDGE_TOL`: a hairline parted to one
   side lies off the face's own mirror image).
   Why this is the artist's notion: an artist sees ``_L`` and ``_R`` as mirror images of each
@@ -197,6 +197,9 @@ _STILL_SHAPE = 0.01
 _BACK_Z, _BACK_Y = -1.5, -0.7
 _SCALP_Y = 1.6
 _NECK_Y = -3.3
+# the face's lower edge for judging symmetry (:func:`_face_zone`): below the chin (ICT's chin
+# tip 1.9 eye distances below the eyes, its underside to 2.3)
+_FACE_LOW_Y = -2.5
 _WIDTH_PER_EYE_DISTANCE = 2.86  # skin width at the nose tip's height / eye distance (ICT, demo head)
 # eye centres from skin weights are trusted when (eye distances): level within 0.2, their midpoint
 # within 0.1 of the symmetry plane, and, against the nose-tip estimate, the eye distance within a
@@ -683,16 +686,19 @@ def _face_zone(
     canonical: np.ndarray, mid: np.ndarray | None, u: float, skin: np.ndarray, pitch: float = 0.0
 ) -> np.ndarray:
     """(V,) bool: the face an artist rigs, the skin in front of the ears' line (``z > E_z +
-    _BACK_Z u``) between the scalp top and the neck base of the static zones (the whole skin
-    when no eyes are found; upright with the face, ``pitch``: :func:`face_units`). The back of
-    the head and neck is left out: a ponytail's root or a bust's hair makes it asymmetric on
+    _BACK_Z u``) between the scalp top and just below the chin (:data:`_FACE_LOW_Y`; the whole
+    skin when no eyes are found; upright with the face, ``pitch``: :func:`face_units`). The back
+    of the head and neck is left out: a ponytail's root or a bust's hair makes it asymmetric on
     heads whose faces are mirror images (Rocketbox Adult_02: 7 % of its skin area there, behind
-    the neck)."""
+    the neck); so is the throat: a game avatar as it comes, body and all, has its shirt's
+    collar there (Rocketbox Adult_01: 94 % of the face down to the neck base paired, so judged
+    asymmetric, its blink and browInnerUp left 6.6 / 7.0 % asymmetric; 99 % down to the chin,
+    as its head alone)."""
     if mid is None:
         return skin
     local = face_units(canonical, mid, u, pitch)
     y, z = local[:, 1], local[:, 2]
-    return skin & (z > _BACK_Z) & (y < _SCALP_Y) & (y > _NECK_Y)
+    return skin & (z > _BACK_Z) & (y < _SCALP_Y) & (y > _FACE_LOW_Y)
 
 
 def lid_gap(canonical: np.ndarray, eye: EyeOpening, neighbourhoods):
