@@ -921,12 +921,17 @@ class FaceModel:
         solved = solved_blink_rows(prepared)
         out = deltas
         lifts = {}
+        skin = None
         for name, side in BLINK_SIDES.items():
             row, frame = ICT_NAMES.index(name), frames.get(side)
             if row not in solved or not isinstance(frame, LidFrame):
                 continue
             seen = prepared.frame.vectors_to_canonical(prepared.network_rows(deltas[row]))
-            smooth = smooth_margins(prepared.canonical, seen, frame, prepared.triangles_seen)
+            if frame.socket and skin is None:
+                # a closed socket's margins on the skin itself, lash strips welded to it left out
+                # (model.lid_line.skin_margins)
+                skin = self._skin_rows(prepared)
+            smooth = smooth_margins(prepared.canonical, seen, frame, prepared.triangles_seen, skin)
             # then the lid's triangles off the eyeball (a coarse lid's chords cut into it; only
             # forward, so the line just smoothed stays as it is seen from the front)
             closed = clear_eyeball(prepared.canonical, smooth, frame, prepared.triangles_seen)
@@ -943,6 +948,20 @@ class FaceModel:
         if lifts and partners is not None:
             out = self._mirror_lifts(prepared, out, lifts, partners)
         return out
+
+    @staticmethod
+    def _skin_rows(prepared: PreparedMesh) -> np.ndarray:
+        """(S,) bool: the network's vertices that are skin (:mod:`model.parts`; a welded group
+        is skin when any of its input vertices is), lashes, brows and other pieces welded to it
+        not."""
+        from .parts import PART_INDEX
+
+        skin = prepared.rig_analysis().parts.labels == PART_INDEX["skin"]
+        if prepared.welding is not None:
+            grouped = np.zeros(prepared.num_welded, dtype=bool)
+            grouped[prepared.welding.index[skin]] = True
+            skin = grouped
+        return skin if prepared.subset is None else skin[prepared.subset]
 
     @staticmethod
     def _mirror_lifts(prepared: PreparedMesh, deltas: np.ndarray, lifts: dict, partners) -> np.ndarray:

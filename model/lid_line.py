@@ -318,8 +318,41 @@ def _unfolded(pts: np.ndarray, triangles: np.ndarray, before: np.ndarray, after:
     return out
 
 
+def skin_margins(
+    canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray, frame
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """A closed socket's lid margins found on the skin alone: ``(upper (a,), lower (b,))``
+    int64 vertices across the eye (:func:`model.lid_margin.socket_edges` over the eyeball of
+    ``frame``, :class:`model.eyelids.LidFrame`, with only ``skin (V,) bool`` covering it), or
+    None (an eye opening, no eyeball, or no margin found). ``canonical (V, 3)``, ``triangles
+    (T, 3)``: the mesh the frame was found on.
+
+    The frame's margins are found on the largest connected piece of the bake's welded mesh,
+    which on a game avatar takes in the lash strips welded to the lid at a few shared vertices:
+    Rocketbox Adult_01's margins are half lash vertices, and the skin's own edge behind them,
+    the lid line an artist (and the rig check) sees, was never smoothed (with 0.15 % noise its
+    closed right upper lid zig-zagged 8.0 % of the eye's width after the lid line)."""
+    from .face_landmarks import visible_eyeball
+    from .lid_margin import socket_edges, socket_margin
+
+    if not frame.socket or frame.ball is None:
+        return None
+    pts = np.asarray(canonical, dtype=np.float64)
+    skin = np.asarray(skin, dtype=bool)
+    tris = np.asarray(triangles, dtype=np.int64)
+    shown = visible_eyeball(pts, tris, skin, frame.ball)
+    edges = socket_edges(pts, tris, skin, frame.centre, frame.radius, shown)
+    if edges is None:
+        return None
+    return socket_margin(edges), socket_margin(edges, upper=False)
+
+
 def smooth_margins(
-    canonical: np.ndarray, deltas: np.ndarray, frame, triangles: np.ndarray | None = None
+    canonical: np.ndarray,
+    deltas: np.ndarray,
+    frame,
+    triangles: np.ndarray | None = None,
+    skin: np.ndarray | None = None,
 ) -> np.ndarray:
     """A closed blink's ``deltas (V, 3)`` (canonical, at weight 1.0) with both lid margins of
     ``frame`` (:class:`model.eyelids.LidFrame` of the eye, on ``canonical (V, 3)``) on smooth
@@ -329,7 +362,9 @@ def smooth_margins(
     (:func:`meeting_lines`): a noisy scan's margin zig-zags as much closed as open, since
     the blink turns each vertex by an angle that is smooth across the eye. With ``triangles
     (T, 3)`` an opening's margin turns are carried into the lid skin around them
-    (:func:`_spread_turns`)."""
+    (:func:`_spread_turns`). ``skin (V,) bool`` (with ``triangles``): a closed socket's
+    margins are found on the skin alone (:func:`skin_margins`), and the lid vertices next to
+    them that the line passes go onto it too (:func:`_past_line`)."""
     out = np.array(deltas, dtype=np.float64, copy=True)
     pts = np.asarray(canonical, dtype=np.float64)
     if not frame.socket:
@@ -362,9 +397,55 @@ def smooth_margins(
         out[patch, 1] = c[1] + rho * np.sin(phi) - pts[patch, 1]
         out[patch, 2] = c[2] + rho * np.cos(phi) - pts[patch, 2]
         return _unfolded(pts, np.asarray(triangles, dtype=np.int64), np.asarray(deltas, np.float64), out)
-    for margin in (frame.upper_margin, frame.lower_margin):
+    found = None if skin is None or triangles is None else skin_margins(pts, triangles, skin, frame)
+    upper, lower = found if found is not None else (frame.upper_margin, frame.lower_margin)
+    both = np.concatenate([np.zeros(0, np.int64), *(m for m in (upper, lower) if m is not None)])
+    for margin, is_upper in ((upper, True), (lower, False)):
         if margin is None or len(margin) < _MIN_MARGIN:
             continue
-        closed = pts[margin] + out[margin]
-        out[margin] = smooth_margin(closed, frame.centre) - pts[margin]
+        closed = pts + out
+        p = closed[margin]
+        line = _one_way(p[:, 0], p[:, 1]) if np.ptp(p[:, 0]) > 0.0 else None
+        if line is None:
+            continue
+        target = line.basis(p[:, 0]) @ line.coef
+        out[margin] = _turn_to(p, frame.centre, target) - pts[margin]
+        if triangles is None or skin is None:
+            continue
+        # the lid's vertices next to the margin that the line passes (past it: below an upper
+        # lid's line, above a lower lid's) go onto it too, as an opening's do in their column: a
+        # noisy lid's margin vertex raised past the vertex right above it folded their triangles
+        # (Rocketbox Adult_01 with 0.15 % noise), and the flip repair undid the line
+        order = np.argsort(p[:, 0], kind="stable")
+        xs, was, now = p[order, 0], p[order, 1], target[order]
+        near = _past_line(pts, closed, triangles, skin, frame, margin, both, is_upper)
+        x = closed[near, 0]
+        y, old, new = closed[near, 1], np.interp(x, xs, was), np.interp(x, xs, now)
+        # passed by the line: on the lid's side of the margin before, past the line after (those
+        # past the margin already, tucked behind its edge, stay)
+        past = (y < new) & (y >= old) if is_upper else (y > new) & (y <= old)
+        near = near[past]
+        if len(near):
+            out[near] = _turn_to(closed[near], frame.centre, new[past]) - pts[near]
     return out
+
+
+def _past_line(
+    pts: np.ndarray, closed: np.ndarray, triangles: np.ndarray, skin: np.ndarray, frame,
+    margin: np.ndarray, margins: np.ndarray, upper: bool,
+) -> np.ndarray:  # fmt: skip
+    """The lid vertices next to a closed socket's ``margin (k,)`` that its smoothed line may pass:
+    ``(n,) int64`` skin (``skin (V,) bool``) vertices one edge from it, on neither margin
+    (``margins``: both), within its X span (``closed (V, 3)``: the closed lid), in front of the
+    eyeball's centre and of its own lid: at neutral (``pts``) above the upper lid edge of
+    ``frame`` (``upper``), else below the lower one's (the other lid's vertices at a canthus
+    stay with theirs)."""
+    t = np.asarray(triangles, dtype=np.int64)
+    near = np.unique(t[np.isin(t, margin).any(axis=1)])
+    near = near[~np.isin(near, margins) & np.asarray(skin, dtype=bool)[near]]
+    span = closed[margin, 0]
+    c = frame.centre
+    near = near[(closed[near, 0] > span.min()) & (closed[near, 0] < span.max()) & (closed[near, 2] > c[2])]
+    phi = np.arctan2(pts[near, 1] - c[1], pts[near, 2] - c[2])
+    edge = np.interp(pts[near, 0], frame.xs, frame.phi_top if upper else frame.phi_bot)
+    return near[phi >= edge] if upper else near[phi <= edge]
