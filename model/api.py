@@ -913,11 +913,15 @@ class FaceModel:
         other shapes and vertices unchanged (a copy when anything moved). ``partners``: the
         bake's :class:`model.mirror_pass.MirrorPartners` (on the welded surface), when it
         symmetrized: each blink's lifts off the eyeball then take at least its mirror twin's."""
-        from .eyelids import BLINK_SIDES, LidFrame, solved_blink_rows
+        from .eyelids import BLINK_SIDES, LidFrame, eye_points, eye_turn, solved_blink_rows
         from .lid_clearance import clear_eyeball
         from .lid_line import smooth_margins
 
+        # the lid frames are upright with the face (model.eyelids.eye_turn): the margins are
+        # smoothed and cleared off the eyeball as seen from the face's front, there
         frames = prepared._tensors.get("eyelid_frames", {})
+        turn = eye_turn(prepared)
+        eye = eye_points(prepared, turn)
         solved = solved_blink_rows(prepared)
         out = deltas
         lifts = {}
@@ -927,19 +931,22 @@ class FaceModel:
             if row not in solved or not isinstance(frame, LidFrame):
                 continue
             seen = prepared.frame.vectors_to_canonical(prepared.network_rows(deltas[row]))
+            if turn is not None:
+                seen = seen @ turn.T
             if frame.socket and skin is None:
                 # a closed socket's margins on the skin itself, lash strips welded to it left out
                 # (model.lid_line.skin_margins)
                 skin = self._skin_rows(prepared)
-            smooth = smooth_margins(prepared.canonical, seen, frame, prepared.triangles_seen, skin)
+            smooth = smooth_margins(eye, seen, frame, prepared.triangles_seen, skin)
             # then the lid's triangles off the eyeball (a coarse lid's chords cut into it; only
             # forward, so the line just smoothed stays as it is seen from the front)
-            closed = clear_eyeball(prepared.canonical, smooth, frame, prepared.triangles_seen)
+            closed = clear_eyeball(eye, smooth, frame, prepared.triangles_seen)
             if closed is not smooth:
-                lifts[row] = prepared.scatter(
-                    self._from_canonical(prepared, (closed - smooth).astype(np.float32))
-                )
+                lift = closed - smooth if turn is None else (closed - smooth) @ turn
+                lifts[row] = prepared.scatter(self._from_canonical(prepared, lift.astype(np.float32)))
             change = closed - seen
+            if turn is not None:
+                change = change @ turn
             if not change.any():
                 continue
             if out is deltas:
@@ -976,7 +983,12 @@ class FaceModel:
         frame = partners.frame
         # the lifts' direction (canonical +Z) in input axes: only that much of a twin's is taken
         # (the check's frame, the partners', is turned a little from the bake's)
-        forward = np.asarray(prepared.frame.vectors_from_canonical(np.array([0.0, 0.0, 1.0])), np.float64)
+        from .eyelids import eye_turn
+
+        # (the eye's front: canonical +Z turned back from the face's upright frame, eye_turn)
+        turn = eye_turn(prepared)
+        ahead = np.array([0.0, 0.0, 1.0]) if turn is None else turn[2]
+        forward = np.asarray(prepared.frame.vectors_from_canonical(ahead), np.float64)
         forward /= np.linalg.norm(forward)
 
         def work(x: np.ndarray) -> np.ndarray:
@@ -1296,9 +1308,10 @@ class FaceModel:
         canonical, triangles = prepared.canonical, prepared.triangles_seen
         jobs = {"mirror": (prime_mirror_map, (canonical, triangles, cache))}
         if self.eyelids and "eyelid_frames" not in prepared._tensors:
-            from .eyelids import prime_lids
+            from .eyelids import eye_points, eye_turn, prime_lids
 
-            jobs["lids"] = (prime_lids, (canonical, triangles))
+            # in the eye's upright frame, as with_eyelids asks for them
+            jobs["lids"] = (prime_lids, (eye_points(prepared, eye_turn(prepared)), triangles))
         prepared._tensors["geometry_jobs"] = jobs
 
     @staticmethod

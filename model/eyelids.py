@@ -3,7 +3,9 @@
 The network's ``eyeBlink_L/R`` barely moves the lids on meshes unlike ICT-FaceKit's head. This
 module builds the blink from the geometry instead and replaces the network's two blink shapes
 (:func:`apply_eyelids`). Everything works in the canonical frame (:mod:`model.frame`: Y up,
-face toward +Z, +X = the subject's left); numpy + scipy only.
+face toward +Z, +X = the subject's left); numpy + scipy only. The bake (:func:`with_eyelids`)
+hands it that frame turned upright with a nodding face's pitch (:func:`eye_turn`): the lids
+close as seen from the face's front.
 
 How the lids move
 -----------------
@@ -89,6 +91,14 @@ _LID_BAND = 0.12
 _SPREAD_ROUNDS = 3
 # an eye with a neutral gap below this share of its width is closed already
 _CLOSED_EYE = 0.05
+# the face's pitch (model.face_alignment.Alignment.face_pitch, fitted against ICT's face) within
+# this is read as a face modelled upright in its own axes, and the lids keep the mesh's front
+# (the artist's and the rig check's): the real-dev meshes as they come read -4.4 to +4.1 degrees
+# (the Rocketbox avatars -4.2 / -4.4, the demo head -1.0), and their blinks seen from the mesh's
+# front were best (turning the whole pitch out raised their closed lids' zig-zag from 0.00-0.01 to
+# 0.08-0.36 %). Beyond it the excess is turned out (see eye_turn): a nodding head. Continuous in
+# the pitch, so a head just past it turns by a fraction of a degree
+LID_PITCH_FREE_DEGREES = 5.0
 
 
 @dataclass(frozen=True)
@@ -645,6 +655,42 @@ def prime_lids(canonical: np.ndarray, triangles: np.ndarray) -> None:
         blink_deltas(pts, tris, side, frame, falloff=ICT_FALLOFF)
 
 
+def eye_turn(prepared) -> np.ndarray | None:
+    """``(3, 3)`` the turn about X that stands a :class:`model.api.PreparedMesh`'s face upright
+    (its pitch, :attr:`model.face_alignment.Alignment.face_pitch`, less
+    :data:`LID_PITCH_FREE_DEGREES` towards 0), ``None`` when it has none.
+
+    The lid solver, the lid follow and the lid line (:func:`with_eyelids`,
+    :meth:`model.api.FaceModel._smooth_lid_lines`) look at the eye from the front: the lid
+    edges are found per column of the eyeball seen along +Z, the socket is closed until no
+    column shows, the margins are put on a line seen from the front. The front is the face's,
+    not the mesh's axes': a head modelled nodding (Rocketbox Adult_01 turned 10 degrees in
+    pitch) closed its lids along a line tilted against the eye, and seen from the face's front
+    the eyeball showed (worst column 67 %) and the margins zig-zagged (4.8 %). They work in the
+    canonical frame turned by this (vertices ``canonical @ turn.T``); a face without a pitch
+    keeps the canonical frame bit for bit (the meshes as they come: :data:`LID_PITCH_FREE_DEGREES`)."""
+    alignment = getattr(prepared, "_tensors", {}).get("face_alignment")  # (a stand-in may have none)
+    degrees = 0.0 if alignment is None else float(np.degrees(alignment.face_pitch))
+    excess = np.sign(degrees) * max(abs(degrees) - LID_PITCH_FREE_DEGREES, 0.0)
+    if not excess:
+        return None
+    from .orientation import rotation_about_x
+
+    return rotation_about_x(float(np.radians(excess)))
+
+
+def eye_points(prepared, turn: np.ndarray | None) -> np.ndarray:
+    """The prepared mesh's canonical vertices (V, 3) float32 in the eye's upright frame
+    (:func:`eye_turn`), kept on the prepared mesh (the lid frames' memo reads its bytes)."""
+    if turn is None:
+        return prepared.canonical
+    hit = prepared._tensors.get("eye_points")
+    if hit is None or not np.array_equal(hit[0], turn):
+        pts = (np.asarray(prepared.canonical, np.float64) @ turn.T).astype(np.float32)
+        hit = prepared._tensors["eye_points"] = (turn, pts)
+    return hit[1]
+
+
 def solved_blink_rows(prepared) -> list[int]:
     """ICT shape indices of the blinks :func:`with_eyelids` solved on ``prepared`` in its latest
     bake (the geometric blinks; none before a bake)."""
@@ -663,7 +709,15 @@ def with_eyelids(prepared, deltas: np.ndarray) -> np.ndarray:
     from .lid_follow import follow_lids
 
     key = "eyelid_blinks"
-    # one lid frame per eye for the blinks and the lid follow (found once: ~40 ms at 20k)
+    # the lids work upright with the face (eye_turn); only the shapes they change are turned
+    # back, so the others keep their bits
+    turn = eye_turn(prepared)
+    canonical = eye_points(prepared, turn)
+    given = deltas
+    if turn is not None:
+        deltas = (np.asarray(deltas, np.float64) @ turn.T).astype(np.float32)
+    # one lid frame per eye for the blinks and the lid follow (found once: ~40 ms at 20k), in
+    # the eye's upright frame
     frames = prepared._tensors.setdefault("eyelid_frames", {})
     # the solved blinks blend in the incoming ones (their falloff), so they are kept for those
     # incoming blinks only: a bake by another method or with repainted weights solves again
@@ -674,12 +728,18 @@ def with_eyelids(prepared, deltas: np.ndarray) -> np.ndarray:
     if hit is None or hit[0] != digest:
         for side in BLINK_SIDES.values():
             if side not in frames:
-                frames[side] = lid_frame(prepared.canonical, prepared.triangles_seen, side)
-        fixed, notes = apply_eyelids(prepared.canonical, prepared.triangles_seen, deltas, frames=frames)
+                frames[side] = lid_frame(canonical, prepared.triangles_seen, side)
+        fixed, notes = apply_eyelids(canonical, prepared.triangles_seen, deltas, frames=frames)
         rows = [ICT_NAMES.index(n) for n in BLINK_SIDES if not any(note.startswith(n) for note in notes)]
         prepared._tensors[key] = (digest, rows, fixed[rows])
         prepared._tensors["eyelid_notes"] = notes
     _, rows, blinks = prepared._tensors[key]
     out = np.array(deltas, dtype=np.float32, copy=True)
     out[rows] = blinks
-    return follow_lids(prepared.canonical, prepared.triangles_seen, out, ICT_NAMES, frames)
+    out = follow_lids(canonical, prepared.triangles_seen, out, ICT_NAMES, frames)
+    if turn is None:
+        return out
+    changed = np.flatnonzero(np.any(out != deltas, axis=(1, 2)))
+    back = np.array(given, dtype=np.float32, copy=True)
+    back[changed] += ((out[changed].astype(np.float64) - deltas[changed]) @ turn).astype(np.float32)
+    return back
