@@ -134,12 +134,18 @@ def _create_key(path: pathlib.Path) -> bytes:
     return key
 
 
+def _buffer(a: np.ndarray) -> np.ndarray:
+    """The bytes of a C-contiguous array as a flat uint8 view: what ``a.tobytes()`` holds,
+    without the copy (an eigenbasis entry is ~10 MB)."""
+    return a.reshape(-1).view(np.uint8)
+
+
 def _signature(key: bytes, arrays: dict[str, np.ndarray]) -> str:
     mac = hmac.new(key, digestmod=hashlib.sha256)
     for name in sorted(arrays):
         a = np.ascontiguousarray(arrays[name])
         mac.update(f"{len(name)}:{name}|{a.dtype.str}|{a.shape}|".encode())
-        mac.update(a.tobytes())
+        mac.update(_buffer(a))
     return mac.hexdigest()
 
 
@@ -180,6 +186,6 @@ def array_digest(*arrays: np.ndarray, extra: str = "") -> str:
     for a in arrays:
         a = np.ascontiguousarray(a)
         h.update(f"{a.dtype.str}{a.shape}".encode())
-        h.update(a.tobytes())
+        h.update(_buffer(a))
     h.update(extra.encode())
     return h.hexdigest()

@@ -274,6 +274,21 @@ def _laplacian_on_referenced(v: np.ndarray, t: np.ndarray):
     """Cotan Laplacian and lumped mass over all V (unreferenced vertices: no coupling)."""
     import scipy.sparse as sp
 
+    used, L_used, mass = _referenced_laplacian(v, t)
+    P = sp.csr_matrix((np.ones(used.size), (used, np.arange(used.size))), shape=(len(v), used.size))
+    L = (P @ L_used @ P.T).tocsr()
+    return L, mass
+
+
+def _mass_on_referenced(v: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """(V,) the lumped mass of :func:`_laplacian_on_referenced`, without lifting its Laplacian to
+    all V (two sparse products the mirror checks, which read the mass only, paid for nothing)."""
+    return _referenced_laplacian(v, t)[2]
+
+
+def _referenced_laplacian(v: np.ndarray, t: np.ndarray):
+    """(used vertex ids (U,), Laplacian (U, U) of the referenced vertices, lumped mass (V,): 0
+    on vertices in no triangle)."""
     from .geometry import laplacian
 
     used = np.unique(t)
@@ -282,11 +297,9 @@ def _laplacian_on_referenced(v: np.ndarray, t: np.ndarray):
     tt = remap[t]
     tt = tt[(tt[:, 0] != tt[:, 1]) & (tt[:, 1] != tt[:, 2]) & (tt[:, 0] != tt[:, 2])]
     L_used, m_used = laplacian(v[used], tt)
-    P = sp.csr_matrix((np.ones(used.size), (used, np.arange(used.size))), shape=(len(v), used.size))
-    L = (P @ L_used @ P.T).tocsr()
     mass = np.zeros(len(v))
     mass[used] = m_used
-    return L, mass
+    return used, L_used, mass
 
 
 def nose_tip(canonical: np.ndarray, skin: np.ndarray, pitch: float = 0.0) -> tuple[np.ndarray, float] | None:
@@ -1219,7 +1232,7 @@ def is_mirror_symmetric(anchors: FaceAnchors, triangles: np.ndarray, paired: np.
     t = np.asarray(triangles, dtype=np.int64)
     canon = anchors.canonical
     unit = anchors.eye_distance if anchors.eye_distance else _EYE_DISTANCE_PER_SCALE
-    _, mass = _laplacian_on_referenced(canon, t)
+    mass = _mass_on_referenced(canon, t)
     share = _symmetric_share(canon, anchors.mid, unit, anchors.skin, mass, paired, anchors.pitch)
     return share >= _SYMMETRY_SHARE
 
@@ -1329,7 +1342,7 @@ def mirror_errors(
     anchors = face_anchors(v, t, up, forward, None, skin_weights, region_names, align=True)
     d = anchors.frame.vectors_to_canonical(np.asarray(deltas, dtype=np.float64))
     hits, plane_normal, matched, _ = mirror_correspondence(anchors, t, d, names)
-    _, mass = _laplacian_on_referenced(anchors.canonical, t)
+    mass = _mass_on_referenced(anchors.canonical, t)
     eyeball = _eyeball_mask(anchors.canonical, components(len(v), t), anchors.skin, anchors.eyeballs)
     eyes = _eye_pieces(anchors.canonical, eyeball, anchors.eyeballs)
     errors = _pair_mirror_errors(d, names, hits, plane_normal, matched, mass, anchors.canonical, eyes)

@@ -162,8 +162,9 @@ def static_weights(
     table = load_table() if table is None else table
     local = _local(canonical, mid, eye_distance, pitch, turn)
     points = table["points"] * np.array([1.0, 1.0, DEPTH_WEIGHT])
-    d_static, _ = cKDTree(points[table["static"]]).query(local)
-    d_moving, _ = cKDTree(points[table["moving"]]).query(local)
+    # two workers: each query's answer is its own (the same bits)
+    d_static, _ = cKDTree(points[table["static"]]).query(local, workers=2)
+    d_moving, _ = cKDTree(points[table["moving"]]).query(local, workers=2)
     t = np.clip((d_moving - d_static - FADE_START) / FADE_WIDTH, 0.0, 1.0)
     return t * t * (3.0 - 2.0 * t)
 
@@ -189,7 +190,7 @@ def static_caps(
     table = load_table() if table is None else table
     local = _local(canonical, mid, eye_distance, pitch, turn)
     points = table["points"][table["static"]] * np.array([1.0, 1.0, DEPTH_WEIGHT])
-    dist, idx = cKDTree(points).query(local, k=CAP_NEIGHBOURS)
+    dist, idx = cKDTree(points).query(local, k=CAP_NEIGHBOURS, workers=2)  # the same bits
     inv = 1.0 / np.maximum(dist, 1e-6) ** 2
     inv /= inv.sum(axis=1, keepdims=True)
     caps = np.einsum("vk,svk->sv", inv, table["motion"][:, idx].astype(np.float64)) * MOTION_STEP

@@ -152,3 +152,67 @@ def test_gelu_and_layer_norm_in_place_are_the_formulas() -> None:
     out = layers.layer_norm(x, w, b)
     assert out.dtype == np.float32 and np.array_equal(out, ref)
     assert np.array_equal(x, keep)  # the input is left as it is
+
+
+def test_row_threads_give_the_one_thread_bits(monkeypatch) -> None:
+    # the trunk's GELU, LayerNorm and gradient features split by rows among threads: each block
+    # must come out as the whole array computed on one thread (uneven blocks, 3 threads)
+    from model.runtime.mesh import MeshArrays
+
+    rng = np.random.default_rng(3)
+
+    def f32(*shape: int) -> np.ndarray:
+        return rng.normal(size=shape).astype(np.float32)
+
+    width = 8
+    block = layers.DiffusionBlock(
+        time=np.abs(f32(width)),
+        grad_re=f32(width, width),
+        grad_im=f32(width, width),
+        norm_weight=f32(3 * width),
+        norm_bias=f32(3 * width),
+        mlp=layers.MLP([layers.Linear(f32(3 * width, 16), f32(16)), layers.Linear(f32(16, width), None)]),
+    )
+    v, t = grid_face(17)
+    ops = geometry.compute_operators(v, t, k=16, cache=False)
+    mesh = MeshArrays.from_numpy(v, ops.normals, ops.mass, ops.evals, ops.evecs, ops.grad_x, ops.grad_y)
+    h = 3 * f32(len(v), width)
+    x, w, b = 3 * f32(301, 24), f32(24), f32(24)
+    splits = []
+    real = layers._by_rows
+
+    def counted(fn, rows: int, elements: int) -> None:
+        splits.append(min(layers._ROW_THREADS, rows) if elements >= layers._ROW_SPLIT_MIN else 1)
+        real(fn, rows, elements)
+
+    monkeypatch.setattr(layers, "_by_rows", counted)
+    monkeypatch.setattr(layers, "_ROW_SPLIT_MIN", 1 << 60)  # everything on this thread
+    one = (layers.gelu(x), layers.layer_norm(x, w, b), block(h, mesh))
+    assert set(splits) == {1}
+    splits.clear()
+    monkeypatch.setattr(layers, "_ROW_SPLIT_MIN", 1)
+    monkeypatch.setattr(layers, "_ROW_THREADS", 3)
+    three = (layers.gelu(x), layers.layer_norm(x, w, b), block(h, mesh))
+    assert set(splits) == {3}  # gelu, layer_norm and the block's three row-split stages
+    for a, c in zip(one, three, strict=True):
+        assert a.dtype == np.float32 and np.array_equal(a, c)
+
+
+def test_kept_mirror_plane_is_the_computed_one_and_a_copy() -> None:
+    # the bake's face alignment and the rig check's ask for the plane of the same bytes: the
+    # second gets the first's result (model.memo), equal to a fresh computation, never shared
+    from model.memo import clear_all
+    from model.mirror_match import mirror_plane
+
+    v, t = grid_face(15)
+    v = v + np.array([0.01, 0.0, 0.0])  # off x = 0: the plane is refitted
+    clear_all()
+    fresh = mirror_plane.__wrapped__(v, t, 0.05)
+    first = mirror_plane(v, t, 0.05)
+    first[3][:] = -1.0  # a caller changing its copy
+    kept = mirror_plane(v.copy(), t.copy(), 0.05)
+    for a, b in zip(fresh, kept, strict=True):
+        assert np.array_equal(a, b)
+    assert (kept[3] >= 0.0).all()
+    other = mirror_plane(v, t, 0.05, more_refits=0)  # other arguments: computed for them
+    assert np.array_equal(other[3], mirror_plane.__wrapped__(v, t, 0.05, more_refits=0)[3])
