@@ -23,7 +23,11 @@ _LAYER_NORM_EPS = 1e-5  # torch.nn.LayerNorm's default
 # numpy and scipy's ufunc loops release the interpreter lock, and each row's result depends on
 # that row alone, so splitting the rows among threads gives the same bits. These were ~0.45 s of
 # a 20k-vertex trunk on one core while the second sat idle (BLAS matmuls already use both).
-_ROW_THREADS = max(1, min(os.cpu_count() or 1, 4))
+# One core is left to the registration, which runs on a background thread while the trunk does
+# (Predict Weights, mixed): on this 2-core machine the split slowed the cold 20k bake (paired
+# bake_breakdown, total 4.55 -> 4.86 s, the background registration 1.46 -> 1.71 s) and one
+# thread gave 4.47 / 4.21 s against the session start's 4.61 / 4.41
+_ROW_THREADS = max(1, min((os.cpu_count() or 1) - 1, 4))
 # fewer elements than this are done on the calling thread (a hand-off costs ~0.1 ms)
 _ROW_SPLIT_MIN = 1 << 17
 _ROW_POOL: ThreadPoolExecutor | None = None
