@@ -74,6 +74,8 @@ import pathlib
 
 import numpy as np
 
+from .memo import memoize
+
 TABLE_PATH = pathlib.Path(__file__).resolve().parent / "static_area.npz"
 POINT_STRIDE = 2  # every 2nd vertex of ICT's head crop (~5.6k points)
 STATIC_REL = 0.06  # of jawOpen's largest displacement: ICT's ear lobes move 4.8 %, under-chin 46 %
@@ -146,6 +148,30 @@ def _local(
     return face_units(canonical, mid, eye_distance, pitch, turn) * np.array([1.0, 1.0, DEPTH_WEIGHT])
 
 
+def _placed(canonical, mid, eye_distance, table, pitch, turn) -> tuple[dict, np.ndarray]:
+    """(the table, the committed one when None; the vertices in its face units, :func:`_local`)."""
+    return (load_table() if table is None else table), _local(canonical, mid, eye_distance, pitch, turn)
+
+
+def _limits(canonical, mid, eye_distance, table, pitch, turn) -> tuple[np.ndarray, np.ndarray]:
+    """(w (V,), caps (53, V)) of :func:`static_keep`: the static weight, at least the
+    :func:`strict_zone`'s, and the caps, at most :data:`STRICT_REL` there (blended by the zone)."""
+    from .rig_check import face_units
+
+    zone = strict_zone(face_units(canonical, mid, eye_distance, pitch, turn))
+    w = np.maximum(static_weights(canonical, mid, eye_distance, table, pitch, turn), zone)
+    caps = static_caps(canonical, mid, eye_distance, table, pitch, turn)
+    return w, (1.0 - zone) * caps + zone * np.minimum(caps, STRICT_REL)
+
+
+@memoize
+def _committed_limits(canonical, mid, eye_distance, pitch, turn) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_limits` on the committed table, kept by the arguments' bytes: geometry only, and
+    the bake asks for them twice per mesh (the static area, then again after the last mirror
+    pass, :meth:`model.api.FaceModel._hold_static`: three KD-tree queries over every vertex)."""
+    return _limits(canonical, mid, eye_distance, load_table(), pitch, turn)
+
+
 def static_weights(
     canonical: np.ndarray,
     mid: np.ndarray,
@@ -159,8 +185,7 @@ def static_weights(
     (canonical units), upright with the face's ``pitch`` (radians, :func:`model.rig_check.face_units`)."""
     from scipy.spatial import cKDTree
 
-    table = load_table() if table is None else table
-    local = _local(canonical, mid, eye_distance, pitch, turn)
+    table, local = _placed(canonical, mid, eye_distance, table, pitch, turn)
     points = table["points"] * np.array([1.0, 1.0, DEPTH_WEIGHT])
     # two workers: each query's answer is its own (the same bits)
     d_static, _ = cKDTree(points[table["static"]]).query(local, workers=2)
@@ -187,8 +212,7 @@ def static_caps(
     them (a crown, shoulders: no ICT motion to allow)."""
     from scipy.spatial import cKDTree
 
-    table = load_table() if table is None else table
-    local = _local(canonical, mid, eye_distance, pitch, turn)
+    table, local = _placed(canonical, mid, eye_distance, table, pitch, turn)
     points = table["points"][table["static"]] * np.array([1.0, 1.0, DEPTH_WEIGHT])
     dist, idx = cKDTree(points).query(local, k=CAP_NEIGHBOURS, workers=2)  # the same bits
     inv = 1.0 / np.maximum(dist, 1e-6) ** 2
@@ -220,13 +244,10 @@ def static_keep(
     d = np.asarray(deltas)
     if d.shape[0] != len(ICT_NAMES):
         raise ValueError(f"static_keep needs the {len(ICT_NAMES)} ICT shapes in order, got {d.shape[0]}")
-    table = load_table() if table is None else table
-    from .rig_check import face_units
-
-    zone = strict_zone(face_units(canonical, mid, eye_distance, pitch, turn))
-    w = np.maximum(static_weights(canonical, mid, eye_distance, table, pitch, turn), zone)
-    caps = static_caps(canonical, mid, eye_distance, table, pitch, turn)
-    caps = (1.0 - zone) * caps + zone * np.minimum(caps, STRICT_REL)
+    if table is None:
+        w, caps = _committed_limits(canonical, mid, eye_distance, pitch, turn)
+    else:
+        w, caps = _limits(canonical, mid, eye_distance, table, pitch, turn)
     length = np.sqrt(np.einsum("svc,svc->sv", d, d, dtype=np.float64))
     jaw_peak = float(length[ICT_NAMES.index("jawOpen")].max())
     limit = caps * jaw_peak

@@ -21,6 +21,21 @@ def grid_face(n: int = 25, bump: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
     return v, t.astype(np.int64)
 
 
+def uv_sphere() -> tuple[np.ndarray, np.ndarray]:
+    """A unit UV sphere about the origin (an eyeball): (242, 3) float64 (the +Z pole first,
+    11 rings of 24, the -Z pole last) and (480, 3) int64 triangles, facing out."""
+    u, w = np.meshgrid(np.linspace(0, np.pi, 13)[1:-1], np.linspace(0, 2 * np.pi, 25)[:-1], indexing="ij")
+    pts = np.stack([np.sin(u) * np.cos(w), np.sin(u) * np.sin(w), np.cos(u)], -1).reshape(-1, 3)
+    pts = np.vstack([[0, 0, 1.0], pts, [0, 0, -1.0]])
+    ring = np.arange(24)
+    tris = [np.stack([np.zeros(24, int), 1 + ring, 1 + (ring + 1) % 24], 1)]
+    for r in range(10):
+        a, b = 1 + r * 24 + ring, 1 + r * 24 + (ring + 1) % 24
+        tris += [np.stack([a, a + 24, b], 1), np.stack([b, a + 24, b + 24], 1)]
+    tris.append(np.stack([np.full(24, 241), 1 + 240 + (ring + 1) % 24 - 24, 1 + 240 + ring - 24], 1))
+    return pts, np.concatenate(tris).astype(np.int64)
+
+
 def face_patch(n_vertices: int, seed: int = 0, jitter: float = 0.3, flat: bool = False):
     """Open, face-like patch (ellipsoid cap + nose bump) with an irregular triangulation of about
     ``n_vertices`` vertices: (V, 3) float64 and (T, 3) int64. Also used by benchmarks/geometry.py."""

@@ -6,6 +6,7 @@ import pathlib
 
 import numpy as np
 import pytest
+from mesh_helpers import uv_sphere
 
 from model.eyelids import apply_eyelids, blink_deltas
 from model.face_landmarks import find_eyeballs, largest_component_mask
@@ -121,18 +122,10 @@ def close_sockets(
         parts_t.append(np.stack([loop, np.roll(loop, -1), np.full(k, n)], 1))
         parts_v.append(v[loop].mean(axis=0, keepdims=True) * [1, 1, 0] + [0, 0, -0.8])
         n += 1
-    u, w = np.meshgrid(np.linspace(0, np.pi, 13)[1:-1], np.linspace(0, 2 * np.pi, 25)[:-1], indexing="ij")
-    ball = np.stack([np.sin(u) * np.cos(w), np.sin(u) * np.sin(w), np.cos(u)], -1).reshape(-1, 3)
-    ball = np.vstack([[0, 0, 1.0], ball, [0, 0, -1.0]])
-    ring = np.arange(24)
-    tris = [np.stack([np.zeros(24, int), 1 + ring, 1 + (ring + 1) % 24], 1)]
-    for j in range(10):
-        lo, hi = 1 + j * 24 + ring, 1 + j * 24 + (ring + 1) % 24
-        tris += [np.stack([lo, lo + 24, hi], 1), np.stack([hi, lo + 24, hi + 24], 1)]
-    tris.append(np.stack([np.full(24, 241), 1 + 240 + (ring + 1) % 24 - 24, 1 + 240 + ring - 24], 1))
+    ball, ball_t = uv_sphere()
     for side in (1.0, -1.0):
         parts_v.append(ball + [side * EYE, 0.0, 0.0])
-        parts_t.append(np.concatenate(tris) + n)
+        parts_t.append(ball_t + n)
         n += len(ball)
     return np.vstack(parts_v), np.vstack(parts_t).astype(np.int64)
 

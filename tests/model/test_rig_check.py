@@ -10,6 +10,7 @@ import pathlib
 
 import numpy as np
 import pytest
+from mesh_helpers import uv_sphere
 
 from model.cli import main
 from model.face_landmarks import boundary_loops
@@ -54,18 +55,11 @@ def with_eyeballs(v: np.ndarray, t: np.ndarray, socket: bool = False):
             c = n
             n += 1
             parts_t.append(np.stack([loop, np.roll(loop, -1), np.full(len(loop), c)], 1))
-    u, w = np.meshgrid(np.linspace(0, np.pi, 13)[1:-1], np.linspace(0, 2 * np.pi, 25)[:-1], indexing="ij")
+    ball, ball_t = uv_sphere()
     for side in (+1.0, -1.0):
-        pts = np.stack([np.sin(u) * np.cos(w), np.sin(u) * np.sin(w), np.cos(u)], -1).reshape(-1, 3)
-        pts = np.vstack([[0, 0, 1.0], pts, [0, 0, -1.0]]) * 0.4 + [side * EYE_X, 0.0, -0.35]
-        ring = np.arange(24)
-        tris = [np.stack([np.zeros(24, int), 1 + ring, 1 + (ring + 1) % 24], 1)]
-        for r in range(10):
-            a, b = 1 + r * 24 + ring, 1 + r * 24 + (ring + 1) % 24
-            tris += [np.stack([a, a + 24, b], 1), np.stack([b, a + 24, b + 24], 1)]
-        tris.append(np.stack([np.full(24, 241), 1 + 240 + (ring + 1) % 24 - 24, 1 + 240 + ring - 24], 1))
+        pts = ball * 0.4 + [side * EYE_X, 0.0, -0.35]
         parts_v.append(pts)
-        parts_t.append(np.concatenate(tris) + n)
+        parts_t.append(ball_t + n)
         n += len(pts)
     return np.vstack(parts_v), np.concatenate(parts_t).astype(np.int64)
 
