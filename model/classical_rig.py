@@ -32,6 +32,7 @@ from scipy.spatial import cKDTree
 from .frame import surface_moments
 from .ict import CROPS
 from .ict_template import ICTTemplate, as_template
+from .opening_sides import opening_sides, triangle_sides
 from .openings import find_openings, loop_correspondence
 from .registration import (
     DeformationGraph,
@@ -119,6 +120,15 @@ class _CropTemplate:
         self.center, self.rms = surface_moments(self.vertices, self.triangles)
         self.used = np.unique(self.triangles)
         self._graphs: dict[int, DeformationGraph] = {}
+        self._sides: dict[str, np.ndarray] = {}
+
+    def triangle_sides(self, key: str) -> np.ndarray:
+        """(T,) int8 side of each template triangle about the opening ``key``
+        (:func:`model.opening_sides.triangle_sides`)."""
+        if key not in self._sides:
+            sides = opening_sides(self.vertices, self.triangles, self.openings[key])
+            self._sides[key] = triangle_sides(sides, self.triangles)
+        return self._sides[key]
 
     def graph(self, num_nodes: int) -> DeformationGraph:
         if num_nodes not in self._graphs:
@@ -349,8 +359,9 @@ def register_ict(
         lin = np.concatenate([lin, eye_lin])
         lin_a = np.concatenate([lin_a, eye_lin])
     lap("nonrigid")
-    # skin vertices land on the template skin; other parts on skin or eyeballs
-    hits = closest_points(deformed[:n_tmpl], tris, v)
+    # skin vertices land on the template skin, on their own side of each opening; other parts
+    # on skin or eyeballs
+    hits = _keep_sides(closest_points(deformed[:n_tmpl], tris, v), deformed[:n_tmpl], tmpl, v, t, t_open)
     if others.any():
         oh = closest_points(deformed, all_tris, v[others])
         idx = np.flatnonzero(others)
@@ -375,6 +386,36 @@ def register_ict(
         eye_landmarks=len(lm_ids) > 0 and all(k in t_open for k in ("eye_left", "eye_right")),
         openings=t_open,
     )
+
+
+def _keep_sides(
+    hits: ClosestHits, template_v: np.ndarray, tmpl: _CropTemplate, v: np.ndarray, t: np.ndarray, t_open: dict
+) -> ClosestHits:
+    """``hits`` of the target vertices ``v`` (V, 3) on the registered template (``template_v``
+    (n, 3), ``tmpl.triangles``), each matched again on its own side of the eye and mouth
+    openings both meshes have (:mod:`model.opening_sides`) where its closest point lay across:
+    an upper-lip vertex that took the template's lower lip opened with the jaw and tore the
+    lip (8 vertices on the stylized demo head, 1 on the demo head as it comes)."""
+    fields = None
+    for key in ("mouth", "eye_left", "eye_right"):
+        if key not in t_open or key not in tmpl.openings:
+            continue
+        on_template = tmpl.triangle_sides(key)
+        on_target = opening_sides(v, t, t_open[key])
+        across = on_target.astype(np.int16) * on_template[hits.triangle] < 0
+        for side in (1, -1):
+            q = np.flatnonzero(across & (on_target == side))
+            if len(q) == 0:
+                continue
+            allowed = np.flatnonzero(on_template != -side)
+            again = closest_points(template_v, tmpl.triangles[allowed], v[q])
+            if fields is None:
+                fields = [np.array(f, copy=True) for f in hits]
+            fields[0][q] = allowed[again.triangle]
+            for k in range(1, len(fields)):
+                fields[k][q] = again[k]
+            hits = ClosestHits(*fields)
+    return hits
 
 
 # target vertices farther than this from the registered template (canonical units, 1 = RMS
