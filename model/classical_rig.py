@@ -407,7 +407,8 @@ def _keep_sides(
             q = np.flatnonzero(across & (on_target == side))
             if len(q) == 0:
                 continue
-            allowed = np.flatnonzero(on_template != -side)
+            # the template's own side of the opening: the lip (or lid) the vertex is on
+            allowed = np.flatnonzero(on_template == side)
             again = closest_points(template_v, tmpl.triangles[allowed], v[q])
             if fields is None:
                 fields = [np.array(f, copy=True) for f in hits]

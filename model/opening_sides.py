@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
 
 # how far from the opening the sides are labelled, in the opening's widths: the lips' and lids'
 # own surface (the template's lips reach about 0.4 mouth widths from the slit)
@@ -60,15 +61,24 @@ def opening_sides(
     if len(upper) == 0 or len(lower) == 0 or width <= 0.0 or len(t) == 0:
         return sides
     limit = reach * width
-    edges = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [2, 0]]])
-    length = np.linalg.norm(v[edges[:, 0]] - v[edges[:, 1]], axis=1)
-    graph = coo_matrix((length, (edges[:, 0], edges[:, 1])), shape=(len(v), len(v))).tocsr()
-    graph = graph.maximum(graph.T)
     # searched a corner band past the reach: a vertex just inside it whose other arc lies just
     # past it is near a corner, not on one side (an infinite distance would read "clear")
     far = limit * (1.0 + CORNER_BAND)
-    to_upper = dijkstra(graph, directed=False, indices=upper, min_only=True, limit=far)
-    to_lower = dijkstra(graph, directed=False, indices=lower, min_only=True, limit=far)
+    # a path no longer than `far` from the loop stays within `far` of it in space: the edges
+    # there are the whole search (a small part of a dense head's)
+    near = cKDTree(v[loop]).query(v, distance_upper_bound=far)[0] <= far
+    edges = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [2, 0]]])
+    edges = edges[near[edges].all(axis=1)]
+    ids = np.flatnonzero(near)
+    local = np.full(len(v), -1, np.int64)
+    local[ids] = np.arange(len(ids))
+    a, b = local[edges[:, 0]], local[edges[:, 1]]
+    length = np.linalg.norm(v[edges[:, 0]] - v[edges[:, 1]], axis=1)
+    graph = coo_matrix((length, (a, b)), shape=(len(ids), len(ids))).tocsr()
+    graph = graph.maximum(graph.T)
+    to_upper, to_lower = np.full(len(v), np.inf), np.full(len(v), np.inf)
+    to_upper[ids] = dijkstra(graph, directed=False, indices=local[upper], min_only=True, limit=far)
+    to_lower[ids] = dijkstra(graph, directed=False, indices=local[lower], min_only=True, limit=far)
     reached = np.minimum(to_upper, to_lower) <= limit
     # inf - inf is nan: vertices neither arc reaches are left at 0 by `reached`
     with np.errstate(invalid="ignore"):
