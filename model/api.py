@@ -27,13 +27,16 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import MeshError
 from .facs import ICT_NAMES
 from .frame import is_auto
+
+if TYPE_CHECKING:
+    from .input_warnings import FaceEvidence
 
 # the network's implementations: numpy (model.runtime, what ships) or torch (training.nn, built by
 # training.torch_weights.load_face_model; never imported from here)
@@ -224,19 +227,42 @@ class PreparedMesh:
 
     @property
     def warnings(self) -> list[str]:
-        """Every warning about this input (axes that look wrong, a surface in many pieces, lips
-        sealed into one surface), one line each; empty when the input looks fine."""
+        """Every warning about this input (axes that look wrong, a mesh that does not look like a
+        face, a surface in many pieces, lips sealed into one surface), one line each; empty when
+        the input looks fine. None of them stops the bake."""
         if "warnings" not in self._tensors:
-            from .input_warnings import fragmentation_warning
+            from .input_warnings import fragmentation_warning, not_a_face_warning
             from .inspect import sealed_lips_warning
 
+            axes = self.axes_warning
+            # a face given with the wrong axes shows no face in them either: the axes warning
+            # already says what is wrong and how to fix it
+            no_face = None if axes else not_a_face_warning(self.face_evidence())
             found = [
-                self.axes_warning,
+                axes,
+                no_face,
                 fragmentation_warning(self.canonical, self.triangles_seen),
-                sealed_lips_warning(self.vertices, self.triangles, self.rig_analysis()),
+                # lips are only looked for on something that looks like a face (a hand read as
+                # sealed lips)
+                None if no_face else sealed_lips_warning(self.vertices, self.triangles, self.rig_analysis()),
             ]
             self._tensors["warnings"] = [w for w in found if w]
         return list(self._tensors["warnings"])
+
+    def face_evidence(self) -> FaceEvidence:
+        """:class:`model.input_warnings.FaceEvidence` of the network's mesh: the eyes the face
+        placement found (:attr:`model.face_placement.Placement.anchors`), else its nose."""
+        if "face_evidence" not in self._tensors:
+            from .input_warnings import face_evidence
+
+            placement = self._tensors.get("face_placement")
+            alignment = self._tensors.get("face_alignment")
+            pitch = 0.0 if alignment is None else alignment.face_pitch
+            anchors = None if placement is None else placement.anchors
+            self._tensors["face_evidence"] = face_evidence(
+                self.canonical, self.triangles_seen, self.skin_component(), pitch, anchors
+            )
+        return self._tensors["face_evidence"]
 
     def rig_analysis(self):
         """Head region and parts of this mesh: the one given to :meth:`set_rig_analysis`, else

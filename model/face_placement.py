@@ -22,7 +22,7 @@ a similarity: rotation unchanged, outputs mapped back to the input's units as be
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -40,7 +40,9 @@ EYE_DISTANCE_RANGE = (0.44, 1.02)
 class Placement:
     """What :func:`place_face` did: ``source`` of the eyes (as
     :attr:`model.rig_check.FaceAnchors.source`), the eye midpoint ``mid`` (3,) and ``eye_distance``
-    before and after (canonical units of the old and new frame), ``moved``: the frame changed."""
+    before and after (canonical units of the old and new frame), ``moved``: the frame changed;
+    ``anchors``: the :class:`model.rig_check.FaceAnchors` the eyes came from (in the frame before
+    the move), kept so the input warnings judge the eyes found without finding them again."""
 
     source: str
     mid_before: np.ndarray | None
@@ -48,6 +50,7 @@ class Placement:
     mid_after: np.ndarray | None
     eye_distance_after: float | None
     moved: bool
+    anchors: object = field(default=None, repr=False)
 
 
 def place_face(
@@ -68,7 +71,7 @@ def place_face(
     # Y up, Z forward: canonical axes
     anchors = face_anchors(canonical, triangles, skin_mask=skin_mask, pitch=pitch)
     if anchors.mid is None:
-        return frame, Placement(anchors.source, None, None, None, None, False)
+        return frame, Placement(anchors.source, None, None, None, None, False, anchors)
     # face_anchors fits its own frame on the canonical mesh (centre ~0, scale ~1): back to ours
     mid = anchors.frame.from_canonical(anchors.mid)
     u = float(anchors.eye_distance * anchors.frame.scale)
@@ -79,7 +82,7 @@ def place_face(
         target[axis] = np.clip(target[axis], lo, hi)
     shift = mid / ratio - target  # new canonical units
     if u_new == u and not np.any(shift):
-        return frame, Placement(anchors.source, mid, u, mid, u, False)
+        return frame, Placement(anchors.source, mid, u, mid, u, False, anchors)
     # new canonical = old canonical / ratio - shift:
     #   R (p - c') / s' with s' = s * ratio and c' = c + s * ratio * R^T shift
     moved = replace(
@@ -87,4 +90,4 @@ def place_face(
         scale=frame.scale * ratio,
         center=frame.center + frame.scale * ratio * (frame.rotation.T @ shift),
     )
-    return moved, Placement(anchors.source, mid, u, target, u_new, True)
+    return moved, Placement(anchors.source, mid, u, target, u_new, True, anchors)

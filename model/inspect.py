@@ -22,8 +22,12 @@ Each finding carries a sentence an artist can act on. numpy + scipy only.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .input_warnings import FaceEvidence
 
 LEVELS = ("ok", "note", "warning", "problem")
 
@@ -161,8 +165,13 @@ def inspect_mesh(
     findings: list[Finding] = []
 
     findings.extend(_orientation_findings(frame))
-    from .input_warnings import fragmentation_warning
+    from .input_warnings import fragmentation_warning, not_a_face_warning
 
+    if not any(f.topic == "orientation" and f.level == "problem" for f in findings):
+        # the axes warning already explains a face given with the wrong axes
+        no_face = not_a_face_warning(_face_evidence(c, t, head))
+        if no_face:
+            findings.append(Finding("problem", "face", no_face))
     pieces = fragmentation_warning(v, t)
     if pieces:
         findings.append(Finding("problem", "pieces", pieces))
@@ -381,6 +390,25 @@ def _eye_holes(c, skin_tris, head, face_h) -> bool:
     return False
 
 
+def _face_evidence(c: np.ndarray, t: np.ndarray, head) -> FaceEvidence:
+    """:func:`model.input_warnings.face_evidence` of the head region (head weight above 0, as the
+    bake's network sees a bust or a body cut to its head), its pitch fitted as the rig check
+    fits it (:func:`model.face_alignment.trusted_pitch`)."""
+    from .input_warnings import face_evidence
+    from .rig_check import face_anchors
+
+    keep = head.weights > 0
+    tris = t[keep[t].all(1)]
+    if len(tris) == 0:
+        keep, tris = np.ones(len(c), dtype=bool), t
+    ids = np.flatnonzero(keep)
+    remap = np.full(len(c), -1, dtype=np.int64)
+    remap[ids] = np.arange(ids.size)
+    sub, sub_tris = c[ids], remap[tris]
+    anchors = face_anchors(sub, sub_tris, pitch=None)
+    return face_evidence(anchors.canonical, sub_tris, anchors.skin, anchors.pitch, anchors)
+
+
 def _face_skin(c: np.ndarray, t: np.ndarray, analysis) -> tuple[np.ndarray, np.ndarray, float]:
     """The head's skin (V,) bool, its triangles (n, 3), and the face's middle line x (canonical):
     between the eyeballs when both are found, else the skin's mean."""
@@ -500,6 +528,11 @@ def _lips(c, skin_tris, parts, frame, head, face_h, mid_x, findings) -> str:
     pa = np.array([mid_x, ys[a_row], zf[a_row]])
     pb = np.array([mid_x, ys[b_row], zf[b_row]])
     strip_tris = skin_tris[(np.abs(c[skin_tris, 0] - mid_x) < 0.05 * face_h).all(1)]
+    if len(strip_tris) == 0:
+        # no triangle lies near the middle line (a coarse non-face: Blender's 8-vertex cube
+        # raised an IndexError from every warning read): nothing to judge the lips on
+        findings.append(Finding("note", "lips", "could not find the lips on the face's middle line"))
+        return "unknown"
     ratio = _surface_ratio(c, strip_tris, pa, pb)
     if ratio > 6.0:
         findings.append(

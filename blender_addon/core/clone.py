@@ -82,7 +82,7 @@ def clone_from_mesh(
     finally:
         scene.frame_set(current[0], subframe=current[1])
     progress(0.05)
-    neutral = model_cache.prepare(rest, tris, up, forward)
+    neutral = model_cache.prepare(rest, tris, up, forward, name=source.name)
     progress(0.15)
     frames = np.arange(frame_start, frame_end + 1, dtype=np.float64)
     # Sample and encode in chunks so that long ranges on dense sources stay memory-bounded

@@ -112,6 +112,7 @@ def prepare(
     forward: str,
     materials=None,
     registration: bool | str = False,
+    name: str = "",
 ):
     """``FaceModel.prepare`` with an in-memory cache keyed by content and axes.
 
@@ -120,7 +121,8 @@ def prepare(
     indices (they change the bake, not the preparation: set on the cached mesh on every call).
     ``registration``: the bake method about to run; a mesh not cached starts the classical
     registration as soon as its frame is known when that method needs it (``FaceModel.prepare``'s
-    ``registration``).
+    ``registration``). ``name``: the object's, said in its input warnings ("'Sphere' does not
+    look like a face").
     """
     materials = submodule("clothing").check_materials(materials, int(np.shape(triangles)[0]))
     fm = get()
@@ -130,7 +132,7 @@ def prepare(
     hit = _State.prepared.get(digest)
     if hit is not None:
         _State.prepared.move_to_end(digest)
-        _note_orientation(hit)
+        _note_orientation(hit, name)
         hit.materials = materials
         return hit
     prepared = fm.prepare(
@@ -139,12 +141,13 @@ def prepare(
     _State.prepared[digest] = prepared
     while len(_State.prepared) > _MAX_PREPARED:
         _State.prepared.popitem(last=False)
-    _note_orientation(prepared)
+    _note_orientation(prepared, name)
     return prepared
 
 
-def _note_orientation(prepared) -> None:
-    _State.warning = "; ".join(prepared.warnings)
+def _note_orientation(prepared, name: str = "") -> None:
+    named = submodule("input_warnings").name_subject
+    _State.warning = "; ".join(named(w, name) for w in prepared.warnings)
     est = prepared.orientation
     if est is None:
         _State.orientation = {}
@@ -157,10 +160,12 @@ def _note_orientation(prepared) -> None:
         "confidence": float(est.confidence),
     }
     if prepared.frame.auto and est.confidence < orientation.WARN_CONFIDENCE:
-        _State.warning = (
+        unsure = (
             f"Auto orientation is unsure (confidence {est.confidence:.2f}: {est.reason}); check the "
             "result, or set Up and Forward to the mesh's axes"
         )
+        # first, and the input's own warnings kept after it (a sphere is unsure and no face)
+        _State.warning = "; ".join(w for w in (unsure, _State.warning) if w)
 
 
 def orientation() -> dict:
@@ -170,6 +175,7 @@ def orientation() -> dict:
 
 
 def pop_warning() -> str:
-    """The orientation warning of the last prepare, once (then cleared)."""
+    """The input warnings of the last prepare (axes, not a face, pieces, sealed lips), once
+    (then cleared)."""
     warning, _State.warning = _State.warning, ""
     return warning

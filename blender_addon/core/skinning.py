@@ -105,7 +105,9 @@ def predict_weights(
     # a method that needs the registration starts it while the mesh is prepared (during the
     # eigenbasis, on the other core), or here for a mesh prepared before: it runs while the
     # network predicts (FaceModel.needs_registration: mixed only where eye openings pin it)
-    prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward, geo.materials, method)
+    prepared = model_cache.prepare(
+        geo.vertices, geo.triangles, up, forward, geo.materials, method, name=obj.name
+    )
     if fm.needs_registration(prepared, method):
         fm.start_registration(prepared)  # does nothing when already started or done
     progress(0.5)
@@ -181,7 +183,7 @@ def bake_shape_keys(
     head_mask = "" if mask_group else analysis.head_mask(obj)
     geo = gather(obj, mask_group or head_mask)
     progress(0.1)
-    prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward, geo.materials)
+    prepared = model_cache.prepare(geo.vertices, geo.triangles, up, forward, geo.materials, name=obj.name)
     progress(0.4)
     skin = painted_weights(obj, geo) if use_painted else None
     # the parts (and head) as corrected in the FSP_ groups, else the automatic ones

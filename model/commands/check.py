@@ -16,7 +16,7 @@ import argparse
 import json
 import sys
 
-from ._common import add_axes, add_weights, load_model
+from ._common import add_axes, add_weights, load_model, prepare
 
 HELP = (
     "check a baked rig: lid closure, static leakage, flips, mirror error, ripple, reach (exit 1 on failure)"
@@ -112,8 +112,9 @@ def run(args: argparse.Namespace) -> int:
         from ..facs import ICT_NAMES
 
         fm = load_model(args)
-        materials = mesh.triangle_materials()  # OBJ usemtl: clothing held still by its material
-        prep = fm.prepare(mesh.vertices, tris, up=args.up, forward=args.forward, materials=materials)
+        # as bake: OBJ usemtl holds clothing still; the input warnings (axes, not a face, pieces,
+        # sealed lips) go to stderr, one line each
+        prep = prepare(fm, mesh, args, args.mesh)
         skin = fm.predict_skin_weights(prep)
         deltas = fm.bake(prep, skin)
         names, regions = list(ICT_NAMES), list(fm.region_names)

@@ -8,6 +8,7 @@ import pathlib
 import numpy as np
 
 from model.facs import ICT_NAMES
+from model.weld import weld
 
 
 def grid_face(n: int = 25, bump: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
@@ -98,3 +99,92 @@ def split_in_four(v: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     quads = ((a, ab, ca), (ab, b, bc), (ca, bc, c), (ab, bc, ca))
     tris = np.concatenate([np.stack(q, axis=1) for q in quads])
     return np.concatenate([v, 0.5 * (v[uniq[:, 0]] + v[uniq[:, 1]])]), tris
+
+
+def nosed_head(segments: int = 32, rings: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """The add-on tests' synthetic face (``tests/addon/addon_helpers.make_face``) in OBJ axes (Y up,
+    face toward +Z): a UV sphere of radius 0.1 (poles on the Y axis) squashed front to back, with
+    a nose bump on its front. (V, 3) float64 and (T, 3) int64 triangles, facing out."""
+    theta = np.linspace(0.0, np.pi, rings + 1)[1:-1]
+    phi = np.linspace(0.0, 2.0 * np.pi, segments + 1)[:-1]
+    th, ph = np.meshgrid(theta, phi, indexing="ij")
+    ring = np.stack([np.sin(th) * np.sin(ph), np.cos(th), np.sin(th) * np.cos(ph)], -1).reshape(-1, 3)
+    v = 0.1 * np.vstack([[0.0, 1.0, 0.0], ring, [0.0, -1.0, 0.0]])
+    v[:, 2] *= 0.8
+    front = v[:, 2] > 0
+    v[:, 2] += 0.03 * np.exp(-((v[:, 0] / 0.03) ** 2 + (v[:, 1] / 0.03) ** 2)) * front
+    j = np.arange(segments)
+    k = (j + 1) % segments
+    bottom = len(v) - 1
+    tris = [np.stack([np.zeros(segments, np.int64), 1 + j, 1 + k], 1)]
+    for r in range(rings - 2):
+        a, b = 1 + r * segments + j, 1 + r * segments + k
+        tris += [np.stack([a, a + segments, b], 1), np.stack([b, a + segments, b + segments], 1)]
+    last = 1 + (rings - 2) * segments
+    tris.append(np.stack([np.full(segments, bottom), last + k, last + j], 1))
+    t = np.concatenate(tris).astype(np.int64)
+    # wound to face out (positive signed volume)
+    if np.einsum("ij,ij->i", v[t[:, 0]], np.cross(v[t[:, 1]], v[t[:, 2]])).sum() < 0:
+        t = t[:, ::-1].copy()
+    return v, t
+
+
+# non-faces, as Blender's primitives (Y up, face side +Z): what an artist selects by mistake
+def grid_triangles(nu: int, nv: int, closed_u: bool) -> np.ndarray:
+    """(T, 3) triangles of an nv x nu vertex grid (rows of nu), wrapping around in u if closed."""
+    cols = nu if closed_u else nu - 1
+    i, j = np.meshgrid(np.arange(nv - 1), np.arange(cols), indexing="ij")
+    a = (i * nu + j).ravel()
+    b = (i * nu + (j + 1) % nu).ravel()
+    return np.concatenate([np.stack([a, b, a + nu], 1), np.stack([b, b + nu, a + nu], 1)]).astype(np.int64)
+
+
+def box(n: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """A cube of side 2, each side an n x n grid welded at the edges (n = 1: Blender's default cube,
+    8 vertices); the sides are not wound alike."""
+    vs, ts = [], []
+    s = np.linspace(-1.0, 1.0, n + 1)
+    a, b = np.meshgrid(s, s, indexing="ij")
+    a, b = a.ravel(), b.ravel()
+    for axis in range(3):
+        for sign in (-1.0, 1.0):
+            p = np.zeros((a.size, 3))
+            p[:, axis] = sign
+            p[:, (axis + 1) % 3], p[:, (axis + 2) % 3] = a, b
+            tris = grid_triangles(n + 1, n + 1, False)
+            ts.append(tris + sum(len(x) for x in vs))
+            vs.append(p)
+    w = weld(np.concatenate(vs), np.concatenate(ts))
+    return w.vertices, w.triangles
+
+
+def torus(major: float = 1.0, minor: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
+    """Blender's default torus (48 x 12), lying flat: its axis is up (Y)."""
+    u, w = np.meshgrid(np.linspace(0, 2 * np.pi, 49)[:-1], np.linspace(0, 2 * np.pi, 13)[:-1], indexing="ij")
+    r = major + minor * np.cos(w)
+    v = np.stack([r * np.cos(u), minor * np.sin(w), r * np.sin(u)], -1).reshape(-1, 3)
+    # rows of 12 around the tube, 48 rows around the ring: close both ways
+    t = grid_triangles(12, 49, True)
+    t = np.where(t >= 48 * 12, t - 48 * 12, t)
+    return v, t
+
+
+def cylinder(segments: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """Blender's default cylinder (32 sides, radius 1, depth 2, capped) standing on its axis (Y)."""
+    phi = np.linspace(0, 2 * np.pi, segments + 1)[:-1]
+    ring = np.stack([np.cos(phi), np.zeros(segments), np.sin(phi)], -1)
+    v = np.concatenate([ring + [0, -1, 0], ring + [0, 1, 0], [[0, -1, 0], [0, 1, 0]]])
+    side = grid_triangles(segments, 2, True)
+    j = np.arange(segments)
+    k = (j + 1) % segments
+    caps = [
+        np.stack([np.full(segments, 2 * segments), k, j], 1),
+        np.stack([np.full(segments, 2 * segments + 1), segments + j, segments + k], 1),
+    ]
+    return v, np.concatenate([side, *caps]).astype(np.int64)
+
+
+def plane_grid(n: int = 20) -> tuple[np.ndarray, np.ndarray]:
+    """A flat grid facing forward (+Z)."""
+    x, y = np.meshgrid(np.linspace(-1, 1, n + 1), np.linspace(-1, 1, n + 1))
+    return np.stack([x.ravel(), y.ravel(), np.zeros(x.size)], 1), grid_triangles(n + 1, n + 1, False)
