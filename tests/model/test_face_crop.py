@@ -1,0 +1,112 @@
+"""A face-only crop (a face mask: a scan, a 3DMM fit, a photogrammetry crop) keeps its eyes and
+its nose tip.
+
+The eye openings and separate eyeballs were looked for in front of the skin's median depth. On a
+face mask (no back of the head, no ears) that depth lies in the cheeks and forehead, in front of
+the recessed eyes: the demo head cut in front of its ears lost both openings and both eyeballs,
+and with them the geometric blinks, the eyes' rotation and every zone placed from the eyes
+(:func:`model.face_landmarks._face_depths`; ``benchmarks/realdev_variants.py``, ``face crop``).
+Sealed eyes (a scan) are placed from the nose tip, looked for in the upper 65 % of the skin's
+height: a mask cut under the chin with a tall top (a crown, a hairdo) has that band's lower
+edge through the nose, and its bridge was taken for the tip (:func:`model.rig_check.nose_tip`).
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+import pytest
+
+from model.face_landmarks import components, find_eye_openings, find_eyeballs, largest_component_mask
+from model.frame import fit_frame
+from model.mesh_io import read_mesh
+from model.rig_check import face_anchors, nose_tip
+from tests.model.mesh_helpers import face_crop
+
+DEMO = pathlib.Path(__file__).resolve().parents[2] / "model" / "data" / "demo_head.obj"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    mesh = read_mesh(DEMO)
+    return mesh.vertices, mesh.triangles()
+
+
+@pytest.mark.parametrize("ears_z,neck_y", [(-1.0, -2.4), (-0.6, -2.3)])
+def test_face_mask_keeps_its_eyes(demo, ears_z, neck_y):
+    v, t = face_crop(*demo, ears_z, neck_y)
+    canon = fit_frame(v, t, up="Y", forward="Z").to_canonical(v)
+    skin = largest_component_mask(len(v), t)
+    assert skin.sum() < 0.6 * len(demo[0])  # a mask: most of the head is gone
+    eyes = find_eye_openings(canon, t, skin)
+    balls = find_eyeballs(canon, t, skin)
+    assert sorted(eyes) == ["L", "R"]
+    assert sorted(balls) == ["L", "R"]
+    # the openings are the eyes (level, either side, about ICT's eye distance apart)
+    assert abs(eyes["L"].center[1] - eyes["R"].center[1]) < 0.02
+    assert eyes["L"].center[0] > 0 > eyes["R"].center[0]
+    for side in "LR":
+        assert np.linalg.norm(eyes[side].center[:2] - balls[side].center[:2]) < balls[side].radius
+    assert face_anchors(v, t, align=True).source == "eye openings"
+
+
+def test_whole_head_keeps_the_median_depth(demo):
+    # the head as it comes: the same openings and eyeballs as the median depth finds
+    v, t = demo
+    canon = fit_frame(v, t, up="Y", forward="Z").to_canonical(v)
+    skin = largest_component_mask(len(v), t)
+    median = float(np.median(canon[skin, 2]))
+    eyes = find_eye_openings(canon, t, skin)
+    balls = find_eyeballs(canon, t, skin)
+    assert sorted(eyes) == ["L", "R"] and sorted(balls) == ["L", "R"]
+    assert all(canon[e.loop, 2].mean() >= median for e in eyes.values())
+    assert all(b.center[2] + b.radius >= median for b in balls.values())
+
+
+@pytest.mark.parametrize("crown", [0.0, 1.0, 2.0])
+def test_nose_tip_of_a_mask_with_a_tall_top(demo, crown):
+    # the demo head cut in front of its ears and under its chin, everything above the eyes
+    # stretched upward (a crown, as Nefertiti's): the nose tip stays the whole head's
+    v, t = demo
+    whole = nose_tip(v, largest_component_mask(len(v), t))[0]
+    mv, mt = face_crop(v, t, -1.0, -2.4)
+    eyes_y = float(
+        np.mean(
+            [e.center[1] for e in find_eye_openings(mv, mt, largest_component_mask(len(mv), mt)).values()]
+        )
+    )
+    above = mv[:, 1] > eyes_y
+    mv = mv.copy()
+    mv[above, 1] += crown * (mv[above, 1] - eyes_y)
+    found = nose_tip(mv, largest_component_mask(len(mv), mt))
+    assert found is not None
+    np.testing.assert_allclose(found[0], whole, atol=1e-9)
+
+
+def test_a_face_mask_bakes_turning_eyes_and_closing_lids(demo):
+    """The bake on the demo head cut in front of its ears and under its chin (shipped weights):
+    its eyeballs are found as parts, so ``eyeLookUp_L`` turns the left eyeball rigidly and
+    leaves the right one, and the rig check finds both eye openings and the lids closing them."""
+    from model.api import FaceModel
+    from model.facs import ICT_NAMES
+    from model.rig_check import check_rig
+
+    v, t = face_crop(*demo, -0.6, -2.3)
+    fm = FaceModel.load()
+    prep = fm.prepare(v, t)
+    skin = fm.predict_skin_weights(prep)
+    deltas = fm.bake(prep, skin)
+    # the demo head's eye pieces (eyeball and cornea each side): the pieces off the skin
+    comp = components(len(v), t)
+    pieces = comp != np.argmax(np.bincount(comp))
+    look = deltas[ICT_NAMES.index("eyeLookUp_L")]
+    left, right = pieces & (v[:, 0] > 0), pieces & (v[:, 0] < 0)
+    assert left.any() and right.any()
+    scale = float(np.ptp(v, axis=0).max())
+    assert np.linalg.norm(look[left], axis=1).max() > 0.005 * scale  # the left eyeball turns
+    assert np.linalg.norm(look[right], axis=1).max() < 1e-6 * scale
+    report = check_rig(v, t, deltas, skin_weights=skin, region_names=fm.region_names)
+    assert report.info["eyes_found"] == ["L", "R"]
+    blinks = [s for s in report.shapes if s.name in ("eyeBlink_L", "eyeBlink_R")]
+    assert all(s.lid_closure_pct is not None and s.lid_closure_pct >= 90.0 for s in blinks)
