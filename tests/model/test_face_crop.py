@@ -157,3 +157,18 @@ def test_sealed_eye_busts_cut_to_a_mask_keep_their_anchors(name, up, forward):
     assert np.linalg.norm(mask_mid - mid) < 0.15 * u
     assert abs(mask.eye_distance * mask.frame.scale / u - 1.0) < 0.05
     assert abs(np.degrees(mask.pitch - whole.pitch)) < 3.0
+
+
+@pytest.mark.parametrize("stretch", [1.0, 1.3, 2.0])
+def test_a_tall_face_mask_is_not_a_standing_body(demo, stretch):
+    """A face mask is thin (no back of the head): with a tall top it reads as elongated as a
+    standing body, and the body's cues turned it around (the demo mask 1.3x taller: forward
+    -Z, confidence 0.98; Nefertiti's mask 169 degrees off, a false axes warning). A body is
+    closed and a mask is open: its normals look forward (:func:`model.orientation.estimate_orientation`)."""
+    from model.orientation import estimate_orientation
+
+    v, t = face_crop(*demo, -0.6, -2.3)
+    found = estimate_orientation(v * np.array([1.0, stretch, 1.0]), t)
+    assert found.shape == "head"
+    assert found.up @ np.array([0.0, 1.0, 0.0]) > 0.99
+    assert found.forward @ np.array([0.0, 0.0, 1.0]) > 0.99
