@@ -1,19 +1,20 @@
 """The rig check on the real-dev meshes as other users might bring them: turned, in other units,
-denser, noisier, low-poly, caricatured.
+denser, noisier, low-poly, caricatured, cropped to the face.
 
     PYTHONPATH=. .venv/bin/python benchmarks/realdev_variants.py [--match NAME] [--variants a,b] [--verbose]
         [--method mixed] [--save DIR]
 
 Each real-dev mesh (and the demo head) is transformed (turned 10 degrees about each axis through its
 centre, scaled to centimetres, every triangle split in four, 0.15 % scan-like noise along the
-normals, decimated to a third of its triangles, warped into a caricature; the FBX avatars also
-whole, body and clothes, as a user selects them: ``with body``) and baked by the shipped default,
-mixed (``--method``: another bake method), with the axes the user would give; the rig check runs on
-the mesh as it came, the deltas mapped back (turns, units), or on the variant itself (split, noise,
-decimate, stylize, with body). One row per mesh and variant, the same columns as
-``benchmarks/realdev_check.py``; a variant that adds verdicts the mesh as it comes does not have is
-a robustness problem. ``--save DIR`` writes each variant's mesh and rig for
-``scripts/render_closeups.py MESH.obj --rig RIG.npz``. Skips (exit 0) without ../shared/real-dev.
+normals, decimated to a third of its triangles, warped into a caricature, cropped to the face;
+the FBX avatars also whole, body and clothes, as a user selects them: ``with body``) and baked by
+the shipped default, mixed (``--method``: another bake method), with the axes the user would
+give; the rig check runs on the mesh as it came, the deltas mapped back (turns, units), or on the
+variant itself (split, noise, decimate, stylize, face crop, face mask, with body). One row per
+mesh and variant, the same columns as ``benchmarks/realdev_check.py``; a variant that adds
+verdicts the mesh as it comes does not have is a robustness problem. ``--save DIR`` writes each
+variant's mesh and rig for ``scripts/render_closeups.py MESH.obj --rig RIG.npz``. Skips (exit 0)
+without ../shared/real-dev.
 
 * ``decimate``: a low-poly game head (a game's LOD). Seam duplicates welded (a game mesh's UV
   seams would otherwise be boundaries the collapse must keep on both sides), then quadric edge
@@ -29,6 +30,19 @@ a robustness problem. ``--save DIR`` writes each variant's mesh and rig for
   1.6 u below the eyes (a smooth blend between, fading out again below the chin); the nose
   0.12 u longer (forward) and 0.04 u lower around its tip (Gaussian, 0.3 u). Displacements are
   functions of position, so seam duplicates and a part touching the skin move together.
+* ``face crop``: the front of the face only, as a scan, a 3DMM fit or a photogrammetry crop
+  comes (a face mask with an open boundary all round). In face units upright with the face
+  (:func:`model.rig_check.face_units` of :func:`model.rig_check.face_anchors`, the pitch fitted
+  as the rig check fits it): the triangles whose three vertices lie in front of a plane through
+  the ears (``z > -1.5 u``, the rig check's ``_BACK_Z``: on the demo head its ears stand out
+  from the skull between -1.7 and -1.1 u, so the back of the head goes and the ears are cut
+  through) and above a cut at mid-neck (``y > -2.8 u``: ICT's chin underside lies 2.3 u below
+  the eyes, its neck base 3.3 u). Of what is left, the largest piece and every separate part
+  kept whole (eyeballs, teeth, lashes inside the kept volume); crumbs of a part the cut went
+  through (an ear's rim, half a mouth bag) are dropped, as a crop tool keeps the connected
+  mask. Unreferenced vertices removed.
+* ``face mask``: the same, tighter: in front of the ears (``z > -1.0 u``: no ears at all, the
+  back of the cheeks cut) and just under the chin (``y > -2.4 u``).
 """
 
 from __future__ import annotations
@@ -148,6 +162,51 @@ def stylize(vertices: np.ndarray, triangles: np.ndarray, up: str, forward: str) 
     return frame.from_canonical(anchors.canonical + d * u)
 
 
+# the crops' planes in face units, (z of the ears' plane, y of the neck's cut): see the module
+# docstring, ``face crop`` and ``face mask``
+CROPS = {"face crop": (-1.5, -2.8), "face mask": (-1.0, -2.4)}
+
+
+def face_crop(
+    vertices: np.ndarray,
+    triangles: np.ndarray,
+    materials: np.ndarray | None,
+    up: str,
+    forward: str,
+    ears_z: float = CROPS["face crop"][0],
+    neck_y: float = CROPS["face crop"][1],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+    """The crop of the module docstring (``face crop``, ``face mask``: the planes ``ears_z``,
+    ``neck_y`` in face units): (vertices, triangles, materials or None), or None when no eye
+    midpoint is found."""
+    from model.face_landmarks import components
+    from model.rig_check import face_anchors, face_units
+
+    t = np.asarray(triangles, dtype=np.int64)
+    anchors = face_anchors(vertices, t, up=up, forward=forward, align=True, pitch=None)
+    if anchors.mid is None:
+        return None
+    p = face_units(anchors.canonical, anchors.mid, float(anchors.eye_distance), anchors.pitch)
+    inside = (p[:, 2] > ears_z) & (p[:, 1] > neck_y)
+    kept = inside[t].all(axis=1)
+    comp = components(len(vertices), t)
+    tri_comp = comp[t[:, 0]]
+    n_comp = int(comp.max()) + 1
+    whole = np.bincount(tri_comp[kept], minlength=n_comp) == np.bincount(tri_comp, minlength=n_comp)
+    # pieces of the cut mesh: the largest, and parts that came through whole
+    sub = t[kept]
+    cut_comp = components(len(vertices), sub)
+    sub_comp = cut_comp[sub[:, 0]]
+    largest = np.argmax(np.bincount(sub_comp))
+    keep_tri = (sub_comp == largest) | whole[tri_comp[kept]]
+    sub = sub[keep_tri]
+    used = np.unique(sub)
+    remap = np.full(len(vertices), -1, dtype=np.int64)
+    remap[used] = np.arange(used.size)
+    mats = None if materials is None else np.asarray(materials)[kept][keep_tri]
+    return np.asarray(vertices)[used], remap[sub], mats
+
+
 def variants(vertices, triangles, materials, up: str, forward: str, wanted=frozenset()) -> dict:
     """{name: (vertices, triangles, materials, linear)} of one mesh; ``linear`` (3, 3): the
     variant's vertices are ``linear`` times the mesh's about its centre (None: not a linear map).
@@ -186,6 +245,11 @@ def variants(vertices, triangles, materials, up: str, forward: str, wanted=froze
         out["decimate"] = (*decimate(vertices, triangles, materials), None)
     if not wanted or "stylize" in wanted:
         out["stylize"] = (stylize(vertices, triangles, up, forward), triangles, materials, None)
+    for name, (ears_z, neck_y) in CROPS.items():
+        if not wanted or name in wanted:
+            cropped = face_crop(vertices, triangles, materials, up, forward, ears_z, neck_y)
+            if cropped is not None:
+                out[name] = (*cropped, None)
     return out
 
 

@@ -188,13 +188,13 @@ def find_eyeballs(canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray
     lies in front of the skin's median depth and whose centre lies above its median height; the
     mirrored pair with the largest radius wins (eyelashes and teeth are not spheres, and a strip
     of lashes that fits one is narrower than its radius; irises are smaller than the eyeball).
+    Where no pair is found so, a face mask's depth floor is tried (:func:`_face_depths`).
     """
     comp = components(len(canonical), triangles)
     referenced = np.zeros(len(canonical), dtype=bool)
     referenced[np.asarray(triangles).ravel()] = True
-    median_z = float(np.median(canonical[skin, 2]))
     median_y = float(np.median(canonical[skin, 1]))
-    spheres = []
+    fitted = []
     for c in np.unique(comp[referenced & ~skin]):
         members = np.flatnonzero(comp == c)
         pts = canonical[members]
@@ -208,18 +208,46 @@ def find_eyeballs(canonical: np.ndarray, triangles: np.ndarray, skin: np.ndarray
         extent = pts.max(axis=0) - pts.min(axis=0)
         if min(extent[0], extent[1]) < 0.8 * radius:
             continue
-        if centre[2] + radius < median_z or centre[1] < median_y:
+        if centre[1] < median_y:
             continue
-        spheres.append(Eyeball(members, centre, radius))
+        fitted.append(Eyeball(members, centre, radius))
     best = None
-    for a in spheres:
-        for b in spheres:
-            ca, cb, ra = a.center, b.center, a.radius
-            mirrored = abs(ca[1] - cb[1]) < ra and abs(ca[0] + cb[0]) < ra
-            if ca[0] > 0 > cb[0] and abs(ra - b.radius) < 0.2 * ra and mirrored:
-                if best is None or ra > best[0].radius:
-                    best = (a, b)
+    for floor in _face_depths(canonical, skin):
+        spheres = [b for b in fitted if b.center[2] + b.radius >= floor]
+        for a in spheres:
+            for b in spheres:
+                ca, cb, ra = a.center, b.center, a.radius
+                mirrored = abs(ca[1] - cb[1]) < ra and abs(ca[0] + cb[0]) < ra
+                if ca[0] > 0 > cb[0] and abs(ra - b.radius) < 0.2 * ra and mirrored:
+                    if best is None or ra > best[0].radius:
+                        best = (a, b)
+        if best is not None:
+            break
     return {} if best is None else {"L": best[0], "R": best[1]}
+
+
+# a face mask's depth floor (:func:`_face_depths`): this share of the skin's width behind its
+# frontmost point. On the demo head the eye openings lie 0.18 widths behind the nose tip, the
+# ear canals ~0.6 (1.45 eye distances behind the eyes)
+_MASK_DEPTH = 0.4
+
+
+def _face_depths(canonical: np.ndarray, skin: np.ndarray) -> list[float]:
+    """Canonical depths (z) in front of which the eyes are looked for, in turn: the skin's
+    median depth (behind it: ear canals, a neck cut, the back of the head), then, where that
+    found no pair, :data:`_MASK_DEPTH` of the skin's width behind its frontmost point when that
+    lies deeper.
+
+    Why two: on a face mask (a scan, a 3DMM fit, a photogrammetry crop: no back of the head, no
+    ears) the median depth lies in the cheeks and the forehead, in front of the recessed eyes:
+    the demo head cut in front of its ears lost both eye openings and both eyeballs, and with
+    them its geometric blinks, the eyes' rotation and every zone placed from the eyes
+    (``benchmarks/realdev_variants.py``, ``face crop``). A head as it comes keeps the median,
+    which found its eyes before."""
+    z = canonical[skin, 2]
+    median = float(np.median(z))
+    mask = float(z.max() - _MASK_DEPTH * np.ptp(canonical[skin, 0]))
+    return [median, mask] if mask < median else [median]
 
 
 def frontmost_triangles(
@@ -373,28 +401,38 @@ def find_eye_openings(
     """The eye openings of the skin: ``{"L": EyeOpening, "R": EyeOpening}`` (either may be absent).
 
     canonical: ``(V, 3)`` vertices in the canonical frame; triangles ``(T, 3)``; skin ``(V,) bool``.
+    An opening is a boundary loop of the skin on one side of ``x = 0``, above the skin's median
+    height and in front of its median depth (the largest such loop per side); where that finds
+    fewer than two, a face mask's depth floor is tried (:func:`_face_depths`).
     """
     t = np.asarray(triangles, dtype=np.int64)
     skin_tris = t[skin[t].all(axis=1)]
     if len(skin_tris) == 0:
         return {}
-    median_z = float(np.median(canonical[skin, 2]))
     median_y = float(np.median(canonical[skin, 1]))
-    best: dict[str, tuple[float, np.ndarray]] = {}
+    loops = []
     for loop in boundary_loops(skin_tris):
         if len(loop) < 6:
             continue
         pts = canonical[loop]
         if pts[:, 0].min() < 0.0 < pts[:, 0].max():  # straddles the plane: mouth or outer border
             continue
-        if pts[:, 2].mean() < median_z:  # behind the face: ear canal, neck cut
-            continue
         if pts[:, 1].mean() < median_y:  # below the middle of the skin: collar or neck cuts
             continue
-        side = "L" if pts[:, 0].mean() > 0 else "R"
-        perimeter = loop_perimeter(pts)
-        if side not in best or perimeter > best[side][0]:
-            best[side] = (perimeter, loop)
+        loops.append((loop, float(pts[:, 2].mean()), "L" if pts[:, 0].mean() > 0 else "R"))
+    best: dict[str, tuple[float, np.ndarray]] = {}
+    for floor in _face_depths(canonical, skin):
+        found: dict[str, tuple[float, np.ndarray]] = {}
+        for loop, depth, side in loops:
+            if depth < floor:  # behind the face: ear canal, neck cut
+                continue
+            perimeter = loop_perimeter(canonical[loop])
+            if side not in found or perimeter > found[side][0]:
+                found[side] = (perimeter, loop)
+        if len(found) > len(best):  # the face mask's floor only where it finds more
+            best = found
+        if len(best) == 2:
+            break
     out = {}
     for side, (_, loop) in best.items():
         pts = canonical[loop]

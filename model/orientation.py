@@ -335,7 +335,12 @@ def estimate_orientation(vertices: np.ndarray, triangles: np.ndarray, seed: int 
     major, minor = evecs[:, 2], evecs[:, 1]
     spread = np.linalg.eigvalsh(a.T @ a / len(a))
     elongation = float(np.sqrt(spread[2] / max(spread[0], 1e-12)))
-    body = elongation > _BODY_ELONGATION
+    # an open face mask is thin too (no back of the head): a body is a closed surface, whose
+    # outward normals cancel, while a mask's look to one side (Nefertiti cut in front of her
+    # ears, a crown above her face, read 3.9 as elongated as a body, and its feet's cue turned
+    # her upside down: 169 degrees off, confidence 0.91)
+    open_side = abs(float((face_normals[tri_a] @ minor).mean()))
+    body = elongation > _BODY_ELONGATION and open_side <= _MASK_NORMALS
 
     up, forward, up_vote, forward_vote = _decide_signs(
         a, detail[tri_a], face_normals[tri_a], major, minor, body

@@ -188,3 +188,35 @@ def plane_grid(n: int = 20) -> tuple[np.ndarray, np.ndarray]:
     """A flat grid facing forward (+Z)."""
     x, y = np.meshgrid(np.linspace(-1, 1, n + 1), np.linspace(-1, 1, n + 1))
     return np.stack([x.ravel(), y.ravel(), np.zeros(x.size)], 1), grid_triangles(n + 1, n + 1, False)
+
+
+def face_crop(
+    vertices: np.ndarray,
+    triangles: np.ndarray,
+    ears_z: float,
+    neck_y: float,
+    up: str = "Y",
+    forward: str = "Z",
+) -> tuple[np.ndarray, np.ndarray]:
+    """A face mask of a head (``benchmarks/realdev_variants.py``'s ``face crop``): the triangles
+    in front of ``z = ears_z`` and above ``y = neck_y`` (face units upright with the face,
+    :func:`model.rig_check.face_units`), the largest remaining piece and the parts kept whole;
+    (vertices, triangles) with the unreferenced vertices removed."""
+    from model.face_landmarks import components
+    from model.rig_check import face_anchors, face_units
+
+    t = np.asarray(triangles, dtype=np.int64)
+    a = face_anchors(vertices, t, up=up, forward=forward, align=True, pitch=None)
+    p = face_units(a.canonical, a.mid, float(a.eye_distance), a.pitch)
+    kept = ((p[:, 2] > ears_z) & (p[:, 1] > neck_y))[t].all(axis=1)
+    comp = components(len(vertices), t)
+    tri_comp = comp[t[:, 0]]
+    n = int(comp.max()) + 1
+    whole = np.bincount(tri_comp[kept], minlength=n) == np.bincount(tri_comp, minlength=n)
+    sub = t[kept]
+    sub_comp = components(len(vertices), sub)[sub[:, 0]]
+    sub = sub[(sub_comp == np.argmax(np.bincount(sub_comp))) | whole[tri_comp[kept]]]
+    used = np.unique(sub)
+    remap = np.full(len(vertices), -1, dtype=np.int64)
+    remap[used] = np.arange(used.size)
+    return np.asarray(vertices)[used], remap[sub]
