@@ -68,6 +68,69 @@ _PITCH_MIN_DEGREES = 1.0
 _BACKGROUND = None
 
 
+# the modules prepare and bake import, imported when the model is loaded (FaceModel.load, the
+# add-on's Load): first imported inside them they were ~0.2 s of a cold 20k bake (more where no
+# bytecode is cached). The bake itself is no faster once imported; its first call is
+_RUNTIME_MODULES = (
+    "scipy.linalg", "scipy.sparse.linalg", "scipy.spatial", "robust_laplacian",
+    ".clothing", ".eyelids", ".face_alignment", ".face_placement",
+    ".flip_repair", ".geometry", ".head_region", ".lid_clearance",
+    ".lid_follow", ".lid_line", ".method_blend", ".mirror_pass",
+    ".openings", ".orientation", ".parts", ".rig_check",
+    ".rig_constraints", ".shape_focus", ".shape_locality",
+    ".shape_smoothing", ".short_edges", ".static_area", ".weld",
+    ".welded_tongue",
+)  # fmt: skip
+
+
+def _import_runtime() -> None:
+    """Import :data:`_RUNTIME_MODULES` (each once per process)."""
+    import importlib
+
+    for name in _RUNTIME_MODULES:
+        # this package's own modules relative to it: the add-on vendors it under another name
+        try:
+            importlib.import_module(name, __package__)
+        except ImportError:  # raised again, with its fix, where prepare or bake imports it
+            pass
+
+
+_HELPER = None
+
+
+def _helper():
+    """A second worker thread for the bake's work that needs no shapes (made on first use):
+    :meth:`FaceModel._start_geometry`'s mirror map, static limits and rig check partners, found
+    while the main thread makes the shapes. Used only when no registration is running on
+    :func:`_background` (on a 2-core machine the second core is the registration's then). Every
+    job is waited for before the bake returns: nothing runs when control goes back to Blender,
+    whose API is not thread-safe (:meth:`FaceModel.finish_registration`)."""
+    global _HELPER
+    if _HELPER is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nfs-geometry")
+    return _HELPER
+
+
+def _wait(job) -> None:
+    """Wait for a :func:`_helper` job (None: nothing); its failure is left to the caller's own
+    computation, which finds what is missing and raises it there."""
+    if job is not None:
+        try:
+            job.result()
+        except Exception:  # noqa: BLE001 - raised again by the caller's own computation
+            pass
+
+
+def _registering(prepared) -> bool:
+    """Whether a background registration of ``prepared`` is still running."""
+    return any(
+        isinstance(key, tuple) and key[0] == "pending" and not job.done()
+        for key, job in list(prepared._tensors.items())
+    )
+
+
 def _background():
     """The one worker thread of :meth:`FaceModel.start_registration` (made on first use)."""
     global _BACKGROUND
@@ -533,6 +596,7 @@ class FaceModel:
         from .runtime.weights import load_numpy_model
 
         net, config = load_numpy_model(path)
+        _import_runtime()
         return cls(net, config, device)
 
     # ---- the runtime boundary: numpy in and out, whichever implementation runs ---------------
@@ -786,6 +850,19 @@ class FaceModel:
         prepared._tensors.pop("geometry_jobs", None)
         rig = self._rig(prepared, skin_weights)  # one skin + decoder pass for the whole bake
         skin = self._to_numpy(rig["skin"])
+        try:
+            return self._bake(prepared, skin_weights, constraints, method, ict, rig, skin)
+        finally:
+            # none of _start_geometry's jobs outlives the bake (nor runs when control goes back
+            # to Blender)
+            for name in ("mirror_job", "static_job", "check_job"):
+                job = prepared._tensors.pop(name, None)
+                if job is not None:
+                    job.cancel()  # not needed after all (not started yet: nothing to wait for)
+                _wait(job)
+
+    def _bake(self, prepared, skin_weights, constraints, method, ict, rig, skin) -> np.ndarray:
+        """:meth:`bake` after the network's rig pass (``rig``, its ``skin`` as numpy)."""
 
         @functools.cache
         def anchors():
@@ -793,12 +870,17 @@ class FaceModel:
             # once per mesh and skin weights)
             return prepared.skin_anchors(skin)
 
-        canonical = self._bake_network(prepared, skin_weights, method, ict, anchors, rig)
         constrain = self.rig_constraints if constraints is None else constraints
+        # the mirror map, the static limits and the rig check's partners are found on the
+        # second core while the stages before them run
+        static = anchors if constrain and self.static_area else None
+        self._start_geometry(prepared, skin, skin_weights, static)
+        canonical = self._bake_network(prepared, skin_weights, method, ict, anchors, rig)
         if constrain and self.static_area:
             # every method: the scalp, back of the head, ears and neck base never move
             from .static_area import apply_static
 
+            _wait(prepared._tensors.pop("static_job", None))  # its limits are this one's
             canonical = apply_static(canonical, prepared.canonical, prepared.triangles_seen, skin, anchors())
         if self.shape_smoothing:
             # every method: the shapes as the canonical stages left them, after one heat step of
@@ -1048,6 +1130,16 @@ class FaceModel:
             return None  # (check_partners: None too where the check judges it asymmetric)
         from .mirror_pass import check_partners
 
+        _wait(prepared._tensors.pop("check_job", None))  # its cache is this one's
+        vertices, triangles, frame, weights, cache, pitch = self._check_inputs(prepared, skin, skin_weights)
+        return check_partners(
+            vertices, triangles, frame, deltas, ICT_NAMES, weights, self.region_names, cache, pitch
+        )
+
+    def _check_inputs(self, prepared: PreparedMesh, skin: np.ndarray, skin_weights):
+        """What :meth:`_check_partners` hands :func:`model.mirror_pass.check_partners` but the
+        shapes: (vertices, triangles, frame, skin weights, cache, pitch); the frame is found once
+        and kept in the cache."""
         weights = skin_weights if skin_weights is not None else self._input_skin(prepared, skin)
         vertices, triangles = prepared.vertices, prepared.triangles
         if prepared.welding is not None:  # the welded surface (see bake)
@@ -1074,9 +1166,66 @@ class FaceModel:
         pitch = 0.0 if alignment is None else alignment.fitted_pitch
         if prepared.subset is not None:  # fitted on the whole mesh, as the check fits it
             pitch = prepared._check_orientation()[1]
-        return check_partners(
-            vertices, triangles, frame, deltas, ICT_NAMES, weights, self.region_names, cache, pitch
-        )
+        return vertices, triangles, frame, weights, cache, pitch
+
+    def _prime_check(self, prepared: PreparedMesh, skin: np.ndarray, skin_weights) -> None:
+        """:meth:`_check_partners`' geometric part (its frame, anchors and the partners before the
+        shapes choose at a mouth's slit, :func:`model.mirror_pass.prime_check_partners`), on the
+        helper thread while the bake's earlier stages run; the same cache, so the same result."""
+        from .mirror_pass import prime_check_partners
+
+        vertices, triangles, frame, weights, cache, pitch = self._check_inputs(prepared, skin, skin_weights)
+        prime_check_partners(vertices, triangles, frame, weights, self.region_names, cache, pitch)
+
+    def _start_geometry(self, prepared: PreparedMesh, skin: np.ndarray, skin_weights, anchors=None) -> None:
+        """Start the bake's work that needs no shapes on the helper thread (:func:`_helper`)
+        where no registration holds the second core: with :attr:`shape_symmetry`, the
+        symmetrize's mirror map (:func:`model.shape_locality.prime_mirror_map`, wanted once the
+        network's shapes and their reach mask are made); with ``anchors`` (the bake's
+        :meth:`PreparedMesh.skin_anchors`, when it holds the static area) the static limits
+        (:func:`model.static_area.prime_static`, wanted after the canonical stages); then the
+        rig check's partners (:meth:`_prime_check_if`, wanted after the rig constraints). The
+        main thread waits for each before it reads what it fills; that is what the bake would
+        have computed itself, so the result is the same. They were ~0.25, ~0.15 and ~0.4 s of a
+        cold 20k bake on the main thread."""
+        if _registering(prepared):
+            return
+        if self.shape_symmetry:
+            from .shape_locality import prime_mirror_map
+
+            mirror = prepared._tensors.setdefault("mirror_map", {})
+            if "hits" not in mirror:
+                prepared._tensors["mirror_job"] = _helper().submit(
+                    prime_mirror_map, prepared.canonical, prepared.triangles_seen, mirror
+                )
+        if anchors is not None:
+            from .static_area import prime_static
+
+            # the anchors on this thread (the bake's first stage wants them too; found once)
+            prepared._tensors["static_job"] = _helper().submit(prime_static, anchors())
+        if self.shape_symmetry and "partners" not in prepared._tensors.get("check_mirror", {}):
+            job = _helper().submit(self._prime_check_if, prepared, skin, skin_weights)
+            prepared._tensors["check_job"] = job
+
+    def _prime_check_if(self, prepared: PreparedMesh, skin: np.ndarray, skin_weights) -> None:
+        """:meth:`_prime_check` where the geometry says the bake's last pass will want the rig
+        check's partners (:meth:`bake`: whole shapes on a mirror-built mesh, or pieces that follow
+        the skin) on a mesh the symmetrize likely finds symmetric (the vertices, counted alike,
+        pass its share; the mirror map's plane was found just before on this thread). Where only
+        the rig constraints' changes will ask for them, the bake finds them itself: a job it
+        does not need would still be waited for at its end. The parts (geometry only, wanted
+        later by the bake) are found here too."""
+        from .mirror_pass import mirror_built
+        from .parts import PART_INDEX
+        from .shape_locality import SYMMETRIC_SHARE
+
+        mirror = prepared._tensors.get("mirror_map", {})
+        plane = mirror.get("plane")
+        if plane is None or float(np.mean(plane[3])) < SYMMETRIC_SHARE:
+            return
+        labels = prepared.rig_analysis().parts.labels
+        if mirror_built(mirror) or np.isin(labels, [PART_INDEX[n] for n in ("lashes", "brows")]).any():
+            self._prime_check(prepared, skin, skin_weights)
 
     def clothing(self, prepared: PreparedMesh, anchors=None):
         """The :class:`model.clothing.ClothingHold` of ``prepared`` (nothing held without
@@ -1233,6 +1382,7 @@ class FaceModel:
 
             # the mirror plane and closest points depend on the geometry only (the costliest
             # constraint): kept per prepared mesh, reused by every later bake of it
+            _wait(prepared._tensors.pop("mirror_job", None))  # its cache is this one
             mirror = prepared._tensors.setdefault("mirror_map", {})
             canonical = post_process(
                 canonical, prepared.canonical, prepared.triangles_seen, skin, locality, self.shape_symmetry,

@@ -1409,6 +1409,22 @@ def mirror_correspondence(
     return hits, plane_normal, matched, paired
 
 
+def prime_mirror_correspondence(anchors: FaceAnchors, triangles: np.ndarray, cache: dict) -> None:
+    """Fill :func:`mirror_correspondence`'s ``cache`` with its geometric part (the plane and the
+    partners before the unsided shapes choose the sheet at a closed mouth's slit), which depends
+    on the mesh and ``anchors`` only: what a later call with any shapes finds there is what it
+    would have computed itself, so its result is the same. For a second core, while the bake's
+    earlier stages run (:meth:`model.api.FaceModel.bake`)."""
+    from .face_landmarks import components
+
+    t = np.asarray(triangles, dtype=np.int64)
+    canon = anchors.canonical
+    comp = components(len(canon), t)
+    eyeball = _eyeball_mask(canon, comp, anchors.skin, anchors.eyeballs)
+    unit = anchors.eye_distance if anchors.eye_distance else _EYE_DISTANCE_PER_SCALE
+    _mirror(canon, t, unit, comp, eyeball, None, cache)
+
+
 def _where(point: np.ndarray, mid: np.ndarray | None, u: float | None, pitch: float = 0.0) -> str:
     """A rough anatomical place name for a canonical point (for verdict lines; the zones upright
     with the face, ``pitch``: :func:`face_units`)."""

@@ -172,6 +172,17 @@ def _committed_limits(canonical, mid, eye_distance, pitch, turn) -> tuple[np.nda
     return _limits(canonical, mid, eye_distance, load_table(), pitch, turn)
 
 
+def prime_static(anchors) -> None:
+    """Find the committed static limits :func:`apply_static` will ask for with these face
+    ``anchors`` (:func:`model.shape_locality.skin_anchors`), kept by :func:`_committed_limits`'
+    memo: its later call gets the same values. For a second core, ahead of the bake's static
+    hold (:meth:`model.api.FaceModel._start_geometry`); nothing without eyes."""
+    if anchors.mid is None or not anchors.eye_distance:
+        return
+    pitch, turn = getattr(anchors, "pitch", 0.0), getattr(anchors, "turn", None)
+    _committed_limits(anchors.canonical, anchors.mid, anchors.eye_distance, pitch, turn)
+
+
 def static_weights(
     canonical: np.ndarray,
     mid: np.ndarray,
