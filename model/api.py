@@ -284,9 +284,26 @@ class PreparedMesh:
     @property
     def axes_warning(self) -> str | None:
         """One line when the given axes disagree strongly with a confident estimate, else None."""
-        from .orientation import axes_warning
+        from .orientation import EYES_UPRIGHT_MARGIN, axes_warning, eyes_upright
 
-        return axes_warning(self._tensors.get("input_frame", self.frame))
+        found = axes_warning(self._tensors.get("input_frame", self.frame))
+        if found is not None and self.face_evidence().eyes is not None:
+            # eyes of a face's proportions above and in front of the middle, the crown clearly
+            # farther above them than the nose in front (model.orientation.eyes_upright): the given axes
+            # hold the face upright and looking forward (upside down, backward or turned 90
+            # degrees they fail those tests); it is the geometric estimate that is wrong (a
+            # cropped game head with a ponytail is deeper than tall: Rocketbox 02 with scan
+            # noise, estimate 101 degrees off at confidence 0.81)
+            placement = self._tensors.get("face_placement")
+            anchors = None if placement is None else placement.anchors
+            if anchors is None:
+                from .rig_check import face_anchors
+
+                anchors = face_anchors(self.canonical, self.triangles_seen, skin_mask=self.skin_component())
+            margin = eyes_upright(anchors)
+            if margin is not None and margin >= EYES_UPRIGHT_MARGIN:
+                return None
+        return found
 
     @property
     def warnings(self) -> list[str]:
@@ -504,6 +521,23 @@ def _head_frame(vertices, triangles, up, forward, rotation, frame):
     head_frame = _fit(vertices, triangles, up, forward, False, rotation)
     if frame.orientation is not None and head_frame.orientation is None:
         head_frame.orientation = frame.orientation
+    est = head_frame.orientation
+    if rotation is None and frame.auto and head_frame.auto and est is not None and est.face != "eyes":
+        from dataclasses import replace
+
+        from .orientation import nearest_reading
+
+        whole = frame.orientation
+        if est.face is None and whole is not None and whole.face is not None:
+            # no face in any reading of the head alone, one in the whole mesh's: the whole
+            # mesh's axes (the Nefertiti bust: its head's tall crown tilts the head's axes 22
+            # degrees, the bust's are 7 off)
+            head_frame = replace(head_frame, rotation=frame.rotation.copy(), orientation=whole)
+        else:
+            # no upright eyes on the head alone: its reading nearest the whole mesh's (a bust's
+            # shoulders tell up from down; the head's own plane and pitch are kept)
+            est = nearest_reading(est, frame.rotation)
+            head_frame = replace(head_frame, rotation=est.rotation.copy(), orientation=est)
     return head_frame
 
 
@@ -732,12 +766,30 @@ class FaceModel:
                 notes.append(f"{label} flipped by the face regions")
                 # the network decided the sign: its fit says how sure that is
                 est = replace(est, confidence=float(np.clip(1.0 - 2.0 * fit.residual, 0.0, 1.0)))
+        alignment = prepared._tensors.get("face_alignment")
         if fit is None or fit.residual > _REGION_FIT_MAX_RESIDUAL:
             # the network finds no face in this frame: the geometric cues may be wrong
             notes.append(
                 "no face regions found" if fit is None else f"face regions fit poorly ({fit.residual:.2f})"
             )
-            est = replace(est, confidence=est.confidence * 0.5)
+            if est.face == "eyes" and alignment is not None and abs(np.degrees(alignment.face_pitch)) >= 1.0:
+                # upright eyes chose the axes, and the network's regions fit no face on game heads
+                # (Rocketbox: 0.31-0.35 with their own axes too): the face's pitch fitted to ICT's
+                # face (model.face_pitch) stands it up instead of the principal axes' tilt
+                pitch = alignment.face_pitch
+                prepared = prepare_mesh(
+                    prepared.vertices,
+                    prepared.triangles,
+                    self.k_eig,
+                    rotation=rotation_about_x(pitch) @ prepared.frame.rotation,
+                    check_axes=False,
+                    isolate_head=True,
+                    place_face=self.face_placement,
+                    align_face=self.face_alignment,
+                )
+                notes.append(f"pitch {np.degrees(pitch):+.1f} deg from the face's fit to ICT's")
+            else:
+                est = replace(est, confidence=est.confidence * 0.5)
         elif abs(np.degrees(fit.pitch)) < _PITCH_MIN_DEGREES:
             notes.append(f"face regions agree (fit {fit.residual:.2f})")
         else:

@@ -203,6 +203,11 @@ def fit_frame(
         found = estimate_orientation(vertices, triangles)
     if rotation is None:
         if auto_up and auto_forward:
+            from .orientation import choose_by_face
+
+            # the geometric cues read a head's axes; its face (eyes, nose) picks among the readings
+            center, rms = surface_moments(vertices, triangles)
+            found = choose_by_face(vertices, triangles, found, CanonicalFrame(found.rotation, center, rms))
             rotation = found.rotation.copy()
         elif auto_forward:
             rotation = _complete(_axis(up, "up"), found.forward, given_is_up=True)

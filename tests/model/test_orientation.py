@@ -225,3 +225,67 @@ def test_one_auto_axis_keeps_the_given_one(demo):
     assert np.linalg.det(frame.rotation) == pytest.approx(1.0)
     with pytest.raises(AxisError, match="parallel"):
         fit_frame(v_blender, t, up="-Y", forward="auto")
+
+
+def _with_bun(v: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The demo head with a long hair bun (a separate stretched sphere) behind it: deeper than
+    tall, as a cropped game head with a ponytail or a bun is."""
+    from mesh_helpers import uv_sphere
+
+    lo, hi = v.min(axis=0), v.max(axis=0)
+    height = hi[1] - lo[1]
+    sv, st = uv_sphere()
+    sv = sv / np.abs(sv).max() * 0.3 * height * np.array([1.0, 1.0, 1.5])
+    sv += [0.0, lo[1] + 0.6 * height, lo[2] - 0.3 * height]
+    return np.concatenate([v, sv]), np.concatenate([t, st + len(v)])
+
+
+def _sagittal_extents(v: np.ndarray) -> tuple[float, float]:
+    return float(np.ptp(v[:, 1])), float(np.ptp(v[:, 2]))
+
+
+@pytest.mark.parametrize("rotation", _rotations(4, 300))
+def test_head_deeper_than_tall_is_read_by_its_face(demo, rotation):
+    from model.frame import fit_frame
+
+    v, t = _with_bun(*demo)
+    height, depth = _sagittal_extents(v)
+    assert depth > 1.2 * height  # the major axis in the symmetry plane runs front to back
+    frame = fit_frame(v @ rotation.T, t, up="auto", forward="auto")
+    # before the face's eyes chose among the readings: 92-94 degrees off (up and forward swapped)
+    assert frame.orientation.angle_to(rotation @ UP, rotation @ FORWARD) < 15.0
+    assert "eyes found" in frame.orientation.reason
+
+
+def test_head_cut_at_the_chin_with_a_bun_is_read_by_its_face(demo):
+    from model.frame import fit_frame
+
+    v, t = demo
+    # cut just under the lower lip (demo head: Y up, lips near y = -5): no chin, no neck
+    keep = v[:, 1] > -7.0
+    tris = t[keep[t].all(axis=1)]
+    ids = np.unique(tris)
+    remap = np.full(len(v), -1)
+    remap[ids] = np.arange(len(ids))
+    v, t = _with_bun(v[ids], remap[tris])
+    rotation = Rotation.random(random_state=11).as_matrix()
+    frame = fit_frame(v @ rotation.T, t, up="auto", forward="auto")
+    assert frame.orientation.angle_to(rotation @ UP, rotation @ FORWARD) < 15.0
+
+
+def test_given_axes_showing_an_upright_face_do_not_warn(shipped, demo):
+    from dataclasses import replace
+
+    v, t = _with_bun(*demo)
+    for verts, up, forward, warns in (
+        (v, "Y", "Z", False),  # right: eyes above and in front of the middle, crown above them
+        (v @ axis_rotation("Z", "-Y"), "Y", "Z", True),  # a Blender mesh read with OBJ axes
+    ):
+        prepared = shipped.prepare(verts, t, up=up, forward=forward)
+        frame = prepared._tensors["input_frame"]
+        est = frame.orientation
+        # the geometric estimate swaps up and forward on this head (deeper than tall); made as
+        # sure as the warning needs, it would say the right axes are wrong
+        assert est.angle_to(frame.rotation[1], frame.rotation[2]) > 45.0
+        frame.orientation = replace(est, confidence=0.95)
+        assert (prepared.axes_warning is not None) == warns
