@@ -178,15 +178,10 @@ def check_partners(
     unsided shapes' choice at the slit is made again for each ``deltas``). ``pitch``: the face's
     pitch in ``frame`` (radians; the check's own finds it on the mesh: the face's area it judges
     symmetry on stands with the face, :func:`model.rig_check.face_units`)."""
-    from .rig_check import face_anchors, is_mirror_symmetric, mirror_correspondence
+    from .rig_check import is_mirror_symmetric, mirror_correspondence
 
     cache = {} if cache is None else cache
-    if "anchors" not in cache:
-        cache["anchors"] = face_anchors(
-            vertices, triangles, skin_weights=skin_weights, region_names=region_names, frame=frame,
-            pitch=pitch,
-        )  # fmt: skip
-    anchors = cache["anchors"]
+    anchors = _cached_anchors(cache, vertices, triangles, frame, skin_weights, region_names, pitch)
     d = anchors.frame.vectors_to_canonical(np.asarray(deltas, dtype=np.float64))
     geometry = cache.setdefault("partners", {})
     hits, normal, matched, paired = mirror_correspondence(anchors, triangles, d, names, geometry)
@@ -210,15 +205,23 @@ def prime_check_partners(
     depends on the geometry and skin weights only: the anchors and the geometric part of the
     partners (:func:`model.rig_check.prime_mirror_correspondence`). A later
     :func:`check_partners` then gives the same result, only sooner."""
-    from .rig_check import face_anchors, prime_mirror_correspondence
+    from .rig_check import prime_mirror_correspondence
 
     cache = {} if cache is None else cache
+    anchors = _cached_anchors(cache, vertices, triangles, frame, skin_weights, region_names, pitch)
+    prime_mirror_correspondence(anchors, triangles, cache.setdefault("partners", {}))
+
+
+def _cached_anchors(cache: dict, vertices, triangles, frame, skin_weights, region_names, pitch):
+    """The check's :func:`model.rig_check.face_anchors` of the mesh, found once per ``cache``."""
+    from .rig_check import face_anchors
+
     if "anchors" not in cache:
         cache["anchors"] = face_anchors(
             vertices, triangles, skin_weights=skin_weights, region_names=region_names, frame=frame,
             pitch=pitch,
         )  # fmt: skip
-    prime_mirror_correspondence(cache["anchors"], triangles, cache.setdefault("partners", {}))
+    return cache["anchors"]
 
 
 def symmetrize_pairs(
