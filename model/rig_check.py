@@ -214,11 +214,6 @@ _EYE_DISTANCE_PER_SCALE = 0.5  # eye distance / RMS radius on a head crop, when 
 # the nose tip (:func:`nose_tip`): looked for in this upper share of the skin's height, grown by
 # the step while the most forward point lies within the edge share of the height of its lower edge
 _NOSE_BAND, _NOSE_BAND_STEP, _NOSE_EDGE = 0.65, 0.05, 0.02
-# a face mask's eye distance (:func:`nose_tip`): where the skin at the tip's height reaches less
-# than this many eye distances behind the tip (heads as they come 3.3-5.4, cut through the ears
-# 2.2-2.5, in front of them 1.6-2.3), the skin's width within one eye distance behind the tip
-# over this ratio (the demo head: 2.08), iterated to its fixed point
-_MASK_BAND_DEPTH, _WIDTH_NEAR_TIP, _MASK_ITERATIONS = 2.2, 2.08, 8
 
 
 @dataclass
@@ -343,17 +338,6 @@ def nose_tip(canonical: np.ndarray, skin: np.ndarray, pitch: float = 0.0) -> tup
         share = min(1.0, share + _NOSE_BAND_STEP)
     band = skin & (np.abs(y - tip[1]) < 0.05 * (hi - lo))
     u = float(np.ptp(canonical[band, 0])) / _WIDTH_PER_EYE_DISTANCE
-    if u <= 0:
-        return None
-    ahead = np.sin(pitch) * canonical[:, 1] + np.cos(pitch) * canonical[:, 2]
-    front = float(np.sin(pitch) * tip[1] + np.cos(pitch) * tip[2])
-    if front - float(ahead[band].min()) < _MASK_BAND_DEPTH * u:
-        # a face mask: the skin at the tip's height stops short of the ears, and its width is
-        # the mask's (the demo head cut 1.0 eye distances behind the eyes: 21 % short, Nefertiti
-        # 20 %). The width within one eye distance behind the tip instead, a fixed point
-        for _ in range(_MASK_ITERATIONS):
-            near = band & (ahead >= front - u)
-            u = float(np.ptp(canonical[near, 0])) / _WIDTH_NEAR_TIP
     return (tip, u) if u > 0 else None
 
 

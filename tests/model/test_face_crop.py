@@ -112,53 +112,6 @@ def test_a_face_mask_bakes_turning_eyes_and_closing_lids(demo):
     assert all(s.lid_closure_pct is not None and s.lid_closure_pct >= 90.0 for s in blinks)
 
 
-@pytest.mark.parametrize("ears_z,neck_y", [(-1.0, -2.4), (-0.6, -2.3)])
-def test_nose_tip_eye_distance_of_a_mask(demo, ears_z, neck_y):
-    # sealed eyes are placed by the nose tip's eye distance, the skin's width at the tip's
-    # height / 2.86: a mask's width is the mask's (21-24 % short on the demo head); its width
-    # near the tip gives the eye distance the openings give, within 3 %
-    v, t = face_crop(*demo, ears_z, neck_y)
-    skin = largest_component_mask(len(v), t)
-    eyes = find_eye_openings(v, t, skin)
-    truth = float(np.linalg.norm(eyes["L"].center - eyes["R"].center))
-    found = nose_tip(v, skin)
-    assert found is not None
-    assert abs(found[1] / truth - 1.0) < 0.03
-    # a head as it comes keeps the width at the tip's height (ICT's ratio, 2.86)
-    hv, ht = demo
-    head_skin = largest_component_mask(len(hv), ht)
-    tip, u = nose_tip(hv, head_skin)
-    y = hv[:, 1]
-    band = head_skin & (np.abs(y - tip[1]) < 0.05 * np.ptp(y[head_skin]))
-    assert u == float(np.ptp(hv[band, 0])) / 2.86
-
-
-@pytest.mark.parametrize(
-    "name,up,forward",
-    [("demosthenes_bust_scan.obj", "Y", "Z"), ("nefertiti_bust_scan.obj", "Y", "Z")],
-)
-def test_sealed_eye_busts_cut_to_a_mask_keep_their_anchors(name, up, forward):
-    """The real busts (sealed eyes, placed by the nose tip) cut in front of their ears and under
-    their chins: the eye midpoint within 0.15 eye distances and the eye distance within 5 % of
-    the bust's own, the pitch within 3 degrees. Demosthenes' mask fitted +18.5 degrees for its
-    -18.2 and placed its eyes 2.6 eye distances too high; Nefertiti's took her nose bridge for
-    the tip (0.35 too high) and read her eye distance 20 % short."""
-    from tests.model.realdev_helpers import load_realdev_mesh
-
-    data = load_realdev_mesh(name)
-    v, t = np.asarray(data["vertices"], np.float64), data["triangles"]
-    whole = face_anchors(v, t, up, forward, align=True, pitch=None)
-    mv, mt = face_crop(v, t, -1.0, -2.4, up, forward)
-    mask = face_anchors(mv, mt, up, forward, align=True, pitch=None)
-    assert whole.source == mask.source == "nose tip (estimate)"
-    u = whole.eye_distance * whole.frame.scale
-    mid = whole.frame.from_canonical(whole.mid[None])[0]
-    mask_mid = mask.frame.from_canonical(mask.mid[None])[0]
-    assert np.linalg.norm(mask_mid - mid) < 0.15 * u
-    assert abs(mask.eye_distance * mask.frame.scale / u - 1.0) < 0.05
-    assert abs(np.degrees(mask.pitch - whole.pitch)) < 3.0
-
-
 @pytest.mark.parametrize("stretch", [1.0, 1.3, 2.0])
 def test_a_tall_face_mask_is_not_a_standing_body(demo, stretch):
     """A face mask is thin (no back of the head): with a tall top it reads as elongated as a
