@@ -53,6 +53,10 @@ BANK_TOPOLOGIES = {
 }
 HARD_TARGET = (2500, 3600)  # ~ training.split.HARD_VERTICES: what decimated user meshes look like
 HARD_TARGET_PROBABILITY = 0.4
+# dense re-triangulations (scans, subdivided sculpts: 16k-36k vertices, held-out cases reach 38k);
+# only ops that can add vertices, since the largest crop has 11,248
+DENSE_TOPOLOGIES = {"isotropic": 0.5, "decimate_midpoint": 0.2, "decimate_loop": 0.3}
+DENSE_TARGET = (16000, 36000)
 
 
 def kept_vertices() -> np.ndarray:
@@ -195,6 +199,21 @@ def draw_entries(rng: np.random.Generator, n: int) -> list[tuple[str, bool, str,
             target = int(rng.integers(*HARD_TARGET))
         else:
             target = int(np.exp(rng.uniform(np.log(2000), np.log(10000))))
+        out.append((crop, eyes, op, target))
+    return out
+
+
+def draw_dense_entries(rng: np.random.Generator, n: int) -> list[tuple[str, bool, str, int]]:
+    """``n`` random dense bank recipes: :data:`DENSE_TOPOLOGIES`, targets log-uniform in
+    :data:`DENSE_TARGET`. Drawn after :func:`draw_entries` so a bank without them is unchanged."""
+    ops = list(DENSE_TOPOLOGIES)
+    p = np.array([DENSE_TOPOLOGIES[o] for o in ops])
+    out = []
+    for _ in range(n):
+        crop = str(rng.choice(list(CROPS)))
+        eyes = bool(rng.random() < 0.35)
+        op = ops[int(rng.choice(len(ops), p=p / p.sum()))]
+        target = int(np.exp(rng.uniform(*np.log(DENSE_TARGET))))
         out.append((crop, eyes, op, target))
     return out
 

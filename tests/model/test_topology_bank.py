@@ -67,3 +67,21 @@ def test_bank_sample_refuses_test_seeds(pack):
     packed, labels = pack
     with pytest.raises(ValueError, match="seed"):
         tb.bank_sample(packed, labels, [], split.TEST_SEED_START)
+
+
+def test_dense_entries_are_dense_training_topologies():
+    rng = np.random.default_rng(3)
+    recipes = tb.draw_dense_entries(rng, 200)
+    lo, hi = tb.DENSE_TARGET
+    assert all(lo <= target <= hi for *_, target in recipes)
+    ops = {op for _, _, op, _ in recipes}
+    assert ops == set(tb.DENSE_TOPOLOGIES)  # all three drawn in 200
+    assert not ops & set(split.TEST_TOPOLOGIES)  # held-out topologies stay out of training
+    # every dense op can add vertices beyond the largest crop (decimation alone cannot)
+    assert "decimate" not in ops and lo > max(tb.CROPS.values())
+
+
+def test_dense_entry_reaches_its_target(ict):
+    pytest.importorskip("pymeshlab")
+    entry = tb.make_entry(ict, "face", False, "decimate_loop", 20000)
+    assert 17000 < entry.num_vertices < 23000
