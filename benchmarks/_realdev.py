@@ -162,6 +162,19 @@ def artist_avatar(realdev: pathlib.Path) -> tuple[dict, np.ndarray, dict]:
     return data, neutral, artist
 
 
+MESH_SUFFIXES = (".fbx", ".obj")
+
+
+def mesh_paths(realdev: pathlib.Path, match: str = "") -> list[pathlib.Path]:
+    """The real-dev mesh files (FBX / OBJ, sorted by name) whose name contains ``match``; the
+    folder also holds the README and the capture, which no benchmark bakes."""
+    return [
+        p
+        for p in sorted((realdev / "meshes").iterdir())
+        if match in p.name and p.suffix.lower() in MESH_SUFFIXES
+    ]
+
+
 def head_items(realdev: pathlib.Path, match: str, demo: bool) -> list[tuple]:
     """``(name, head vertices (V, 3), triangles, up, forward, materials or None)`` of the
     real-dev meshes whose file name contains ``match``, after the demo head when ``demo``."""
@@ -171,10 +184,9 @@ def head_items(realdev: pathlib.Path, match: str, demo: bool) -> list[tuple]:
 
         mesh = read_mesh(ROOT / "model" / "data" / "demo_head.obj")
         items.append(("demo_head.obj", mesh.vertices, mesh.triangles(), "Y", "Z", None))
-    for path in sorted((realdev / "meshes").iterdir()):
-        if match in path.name and path.suffix.lower() in (".fbx", ".obj"):
-            data = load_mesh(path)
-            v = data["vertices"][data["head_ids"]]
-            up, forward = data["up"], data["forward"]
-            items.append((path.name, v, data["head_triangles"], up, forward, data.get("head_materials")))
+    for path in mesh_paths(realdev, match):
+        data = load_mesh(path)
+        v = data["vertices"][data["head_ids"]]
+        up, forward = data["up"], data["forward"]
+        items.append((path.name, v, data["head_triangles"], up, forward, data.get("head_materials")))
     return items

@@ -31,7 +31,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _realdev import ROOT, load_mesh, realdev_dir  # noqa: E402
+from _realdev import ROOT, load_mesh, mesh_paths, realdev_dir  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 
@@ -85,9 +85,7 @@ def items(args) -> list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray, np.n
     if realdev is not None:
         from realdev_variants import variants
 
-        for path in sorted((realdev / "meshes").iterdir()):
-            if path.suffix.lower() not in (".fbx", ".obj"):
-                continue
+        for path in mesh_paths(realdev):
             d = load_mesh(path)
             ids = d["head_ids"]
             up, fwd = axis_vector(d["up"]), axis_vector(d["forward"])

@@ -24,7 +24,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _realdev import ROOT, load_mesh, realdev_dir  # noqa: E402
+from _realdev import ROOT, load_mesh, mesh_paths, realdev_dir  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "tests" / "model"))
 from mesh_helpers import box, cylinder, grid_face, nosed_head, plane_grid, torus, uv_sphere  # noqa: E402
@@ -47,9 +47,7 @@ def items(variants: bool, held_out: bool):
     heads = [faces[0]]
     realdev = realdev_dir()
     if realdev is not None:
-        for path in sorted((realdev / "meshes").iterdir()):
-            if path.suffix.lower() not in (".fbx", ".obj"):
-                continue
+        for path in mesh_paths(realdev):
             d = load_mesh(path)
             v, t, ids = d["vertices"], d["triangles"], d["head_ids"]
             head = (path.stem, v[ids], d["head_triangles"], d["up"], d["forward"])

@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         tri = m.triangles()
         tri = tri[(tri < end).all(1)]
         _report("ICT-FaceKit (cm)", m.neutral[:end].astype(np.float64), tri, m.expressions[:, :end])
-    from _realdev import load_mesh, realdev_dir
+    from _realdev import load_mesh, mesh_paths, realdev_dir
 
     from model.api import FaceModel
 
@@ -112,9 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         print("real-dev meshes not found: skipped")
         return 0
     fm = FaceModel.load()
-    for path in sorted((realdev_dir() / "meshes").iterdir()):
-        if args.match not in path.name or path.suffix.lower() not in (".fbx", ".obj"):
-            continue
+    for path in mesh_paths(realdev_dir(), args.match):
         data = load_mesh(path)
         v, t = data["vertices"][data["head_ids"]], data["head_triangles"]
         prep = fm.prepare(v, t, up=data["up"], forward=data["forward"])

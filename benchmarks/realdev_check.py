@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _realdev import ROOT, bake_methods, load_mesh, require_realdev  # noqa: E402
+from _realdev import ROOT, bake_methods, load_mesh, mesh_paths, require_realdev  # noqa: E402
 
 
 def summary(name: str, report) -> str:
@@ -131,9 +131,7 @@ def main() -> int:
             },
         )
     ]
-    for path in sorted((realdev / "meshes").iterdir()):
-        if path.suffix.lower() in (".fbx", ".obj"):
-            items.append((path.name, path))
+    items += [(path.name, path) for path in mesh_paths(realdev)]
     for name, item in items:
         t0 = time.perf_counter()
         if name == "rocketbox_Female_Adult_02_ARKit.fbx":

@@ -55,7 +55,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _realdev import ROOT, bake_methods, load_mesh, require_realdev  # noqa: E402
+from _realdev import ROOT, bake_methods, load_mesh, mesh_paths, require_realdev  # noqa: E402
 from realdev_check import summary  # noqa: E402
 
 AXIS_INDEX = {"X": 0, "Y": 1, "Z": 2}
@@ -284,14 +284,13 @@ def main() -> int:
     fm = FaceModel.load()
     demo = read_mesh(ROOT / "model" / "data" / "demo_head.obj")
     items = [("demo_head.obj", (demo.vertices, demo.triangles(), None, "Y", "Z"), None)]
-    for path in sorted((realdev / "meshes").iterdir()):
-        if path.suffix.lower() in (".fbx", ".obj"):
-            d = load_mesh(path)
-            ids = d["head_ids"]
-            head = (d["vertices"][ids], d["head_triangles"], d["head_materials"], d["up"], d["forward"])
-            # an avatar as a user selects it: the whole mesh, body and clothes (the FBX's)
-            whole = (d["vertices"], d["triangles"], d["materials"]) if len(ids) < len(d["vertices"]) else None
-            items.append((path.name, head, whole))
+    for path in mesh_paths(realdev):
+        d = load_mesh(path)
+        ids = d["head_ids"]
+        head = (d["vertices"][ids], d["head_triangles"], d["head_materials"], d["up"], d["forward"])
+        # an avatar as a user selects it: the whole mesh, body and clothes (the FBX's)
+        whole = (d["vertices"], d["triangles"], d["materials"]) if len(ids) < len(d["vertices"]) else None
+        items.append((path.name, head, whole))
     wanted = {v.strip() for v in args.variants.split(",") if v.strip()}
     rows, details = [], []
     for name, (v, t, mats, up, fwd), whole in items:
