@@ -88,6 +88,10 @@ weight 1.0 (numpy in, :class:`RigReport` out):
   symmetric gaze, and read point by point a noisy or decimated eyeball's shape difference from
   the other read as motion (eyeLook 5-7 % on the variants' noisy and decimated heads, whose
   bake turns the two eyes by the same angle about mirrored axes; 0.0-1.9 % read as rigid motions).
+  The blinks are judged beyond the error their smooth closed lids force on the mesh
+  (``mirror_floor_pct``, :func:`_blink_mirror_floor`): where each eye's lid margin zig-zags its
+  own way at neutral (a noisy or decimated head), no blink pair is both mirror images and closed
+  along smooth lines (the zig-zag check), and the verdict reads ``error - floor``.
 * **ripple**: ``u^2 * sqrt(||Delta d||_M^2 / ||d||_M^2)``, the mass-normalized Laplacian of the
   displacement field against its magnitude (dimensionless), divided by the same number for the
   same shape on ICT-FaceKit's own head (:mod:`model.rig_check_reference`): 1 = as smooth as ICT.
@@ -105,7 +109,8 @@ weight 1.0 (numpy in, :class:`RigReport` out):
   most meshes (the check used to count that rotation as 96-98 % reach outside on the demo head);
   the other shells of an eye (cornea, iris: pieces within 1.1 radii of the eyeball's centre) with
   them. For the shapes that act on an eye's lids (ICT's ``upper_lid``/``lower_lid`` regions
-  expected), everything within 1.4 eyeball radii of that eye's centre counts as inside where the
+  expected), everything within 1.4 eyeball radii of that eye's centre (further where the eye's
+  own lid margins lie further out, a low-poly head's) counts as inside where the
   eye is known (a separate eyeball, or an opening): predicted skin weights label avatar lids as
   nose, brow or eye, and lid shapes that moved nothing but the lids counted 82-98 % outside
   (:func:`_lid_zones`); a sealed eye (a bust scan) is placed by the face anchors. Not measured for
@@ -140,7 +145,7 @@ from .face_landmarks import (
     visible_eyeball,
 )
 from .facs import ICT_NAMES
-from .lid_margin import margin_zigzag, socket_edges, socket_margin
+from .lid_margin import front_edge, margin_zigzag, socket_edges, socket_margin
 
 THRESHOLDS: dict[str, float] = {
     "blink_closure_pct": 90.0,  # min
@@ -233,6 +238,9 @@ class ShapeReport:
     ripple_ratio: float | None = None
     reach_outside_pct: float | None = None
     eyeball_stretch_pct: float | None = None
+    # the blinks' mirror error that smooth closed lids force on this mesh (_blink_mirror_floor);
+    # the mirror verdict judges mirror_error_pct beyond it
+    mirror_floor_pct: float | None = None
 
 
 @dataclass
@@ -865,7 +873,12 @@ def ripple_number(
 
 
 def _lid_zones(
-    canonical: np.ndarray, eyes: dict, eyeballs: dict, mid: np.ndarray | None = None, u: float | None = None
+    canonical: np.ndarray,
+    eyes: dict,
+    eyeballs: dict,
+    mid: np.ndarray | None = None,
+    u: float | None = None,
+    margins: dict | None = None,
 ) -> dict[str, np.ndarray]:
     """``{side: (V,) float}``: 1 within :data:`_LID_ZONE` eyeball radii of an eye's
     centre, for the eyes whose geometry is known (a separate eyeball, else an eye opening with
@@ -874,6 +887,19 @@ def _lid_zones(
     canonical eye midpoint and ``u`` eye distance of :func:`face_anchors`, from the skin weights'
     eye regions or the nose tip: the eye ``u / 2`` to its side (left on +x), an eyeball of
     :data:`_SEALED_EYE_RADIUS` ``u`` centred :data:`_SEALED_EYE_DEPTH` ``u`` behind it).
+    Where the eye's own lid margins (``margins`` of :func:`_lid_margins`: the opening's loop or
+    the closed socket's edges) lie further out, the zone reaches the farthest of them.
+
+    Why the margins: a blink must move the lid margins wherever the mesh puts them, and the lid
+    skin lies between them and the eyeball. On ICT-FaceKit and the full heads they lie within
+    1.0-1.3 radii; on a low-poly head they are the vertices of the few long triangles that
+    cover the eyeball, out at the brow ring and the cheek: Rocketbox Adult_02 decimated to 596
+    vertices (``benchmarks/realdev_variants.py``) has its right lid margins 1.63 / 2.10 radii
+    from the centre and its left lower one at 2.37, and a blink that closed the eye (rendered)
+    counted 34-38 % outside, on those vertices and the brow-ring vertices between them (its full
+    head's blink: 11-12 %, the same skin within 1.3 radii). A consistent quadrature of the
+    same 1.4-radius zone over its triangles read 42-50 %: the coarse lid's surface between the
+    margin and the eyeball lies outside a fixed zone, not just its vertices.
 
     The reach check reads region membership from skin weights; where they are the rig's own
     prediction, on meshes unlike ICT-FaceKit they label lid skin as nose, brow or eye (the
@@ -902,7 +928,13 @@ def _lid_zones(
             )
         else:
             continue
-        zones[side] = (np.linalg.norm(canonical - centre, axis=1) <= _LID_ZONE * radius).astype(np.float64)
+        reach = _LID_ZONE * radius
+        if margins and side in margins and (side in eyeballs or side in eyes):
+            upper, lower, _ = margins[side]
+            rim = np.concatenate([np.asarray(upper, np.int64), np.asarray(lower, np.int64)])
+            if rim.size:
+                reach = max(reach, float(np.linalg.norm(canonical[rim] - centre, axis=1).max()))
+        zones[side] = (np.linalg.norm(canonical - centre, axis=1) <= reach).astype(np.float64)
     return zones
 
 
@@ -1054,7 +1086,7 @@ def check_rig(
     margins = _lid_margins(canon, t, skin, eyes, eyeballs, visible0)
     info["lid_zigzag_neutral"] = {side: round(_zigzag(canon, m), 2) for side, m in margins.items()}
 
-    lid_zones = _lid_zones(canon, eyes, eyeballs, mid, u) if region_idx is not None else {}
+    lid_zones = _lid_zones(canon, eyes, eyeballs, mid, u, margins) if region_idx is not None else {}
     # the skin inside the mouth (a game head's bag and welded tongue) has no reference on
     # ICT-FaceKit's head crop: left out of the reach, like the eyeballs (model.mouth_interior)
     mouth_inside = np.zeros(n_v, dtype=bool)
@@ -1202,14 +1234,24 @@ def check_rig(
     # the error is measured on every mesh (on an asymmetric one the correspondence is only
     # approximate, so it is information there); the verdict applies to symmetric meshes only
     eyes = _eye_pieces(canon, eyeball, eyeballs)
+    image = _mirror_reader(hits, plane_normal, canon, eyes)
     for s, r, err, diff in _pair_mirror_errors(d, names, hits, plane_normal, matched, mass, canon, eyes):
         name = names[s]
+        # the blinks: judged beyond what their smooth closed lids force (_blink_mirror_floor)
+        floor = None
+        if name in BLINKS and names[r] in BLINKS:
+            floor = _blink_mirror_floor(canon, d[s], d[r], image, matched, mass, margins)
         for idx in (s, r):
             reports[idx].mirror_error_pct = round(err, 2)
-        if symmetric and err > THRESHOLDS["mirror_error_pct"]:
+            reports[idx].mirror_floor_pct = None if floor is None else round(floor, 2)
+        excess = err - (floor or 0.0)
+        if symmetric and excess > THRESHOLDS["mirror_error_pct"]:
             dn = np.linalg.norm(diff, axis=1)
+            beyond = ""
+            if floor is not None:
+                beyond = f", {excess:.0f} % beyond the {floor:.0f} % that smooth closed margins force"
             verdicts.append(
-                f"{name}/{names[r]}: _R differs from the mirrored _L by {err:.0f} % "
+                f"{name}/{names[r]}: _R differs from the mirrored _L by {err:.0f} %{beyond} "
                 f"(most at {_where(canon[int(np.argmax(dn))], mid, u, pitch)}; needs <= "
                 f"{THRESHOLDS['mirror_error_pct']:.0f} %)"
             )
@@ -1315,23 +1357,80 @@ def _rigid_mirror(canon, field, hits, reflection, eyes, mirrored):
     return mirrored
 
 
+def _mirror_reader(hits, plane_normal, canon=None, eyes=None):
+    """The check's mirror image of a canonical field: a function (V, 3) -> (V, 3), the field
+    read at each vertex's mirror partner (``hits``) and reflected across the plane
+    (``plane_normal`` (3,)); on the eyes' rigid pieces (``eyes`` of :func:`_eye_pieces`, at
+    ``canon`` (V, 3)) the other eye's motion mirrored as a rigid motion (:func:`_rigid_mirror`)."""
+    reflection = np.eye(3) - 2.0 * np.outer(plane_normal, plane_normal)
+
+    def image(field: np.ndarray) -> np.ndarray:
+        mirrored = np.einsum("nk,nkc->nc", hits.barycentric, field[hits.corners])
+        mirrored -= 2.0 * (mirrored @ plane_normal)[:, None] * plane_normal[None, :]
+        if eyes:
+            mirrored = _rigid_mirror(canon, field, hits, reflection, eyes, mirrored)
+        return mirrored
+
+    return image
+
+
+def _blink_mirror_floor(canon, left, right, image, matched, mass, margins) -> float | None:
+    """The mirror error % (of ``right``'s norm) that the blinks ``left`` / ``right`` (V, 3)
+    canonical must have on this mesh for their closed lids to meet along smooth lines: the
+    error of the pair made exact mirror images on the check's partners (``image`` of
+    :func:`_mirror_reader`, ``matched`` (V,) bool, ``mass`` (V,)), then each closed lid margin
+    (``margins`` of :func:`_lid_margins`, both eyes) moved up or down, seen from the front, onto
+    the nearest line that bends one way (:func:`model.lid_line.one_way_fit`: the zig-zag check
+    scores it 0). None without both eyes' margins.
+
+    Why: a noisy or decimated head's lid margins zig-zag at neutral (Rocketbox Adult_01 with
+    0.15 % noise: 14 / 8 % of the eye's width, the zig-zag check allows 2 % closed), each eye
+    its own way. A blink that is an exact mirror image keeps that zig-zag closed (the bake's
+    blinks symmetrized after their lid line: 3.9-6.9 %, ``benchmarks/realdev_variants.py``),
+    and one whose closed lids are smooth moves each margin by its own jag: the two checks
+    cannot both pass on the displacements alone. This is the least the smooth closed lids
+    force; the error beyond it (``error - floor``, a lower bound on the rest by the triangle
+    inequality) is what the verdict judges."""
+    from .lid_line import one_way_fit
+
+    if set(margins) != {"L", "R"}:
+        return None
+    m = matched[:, None]
+    sym_l = np.where(m, 0.5 * (left + image(right)), left)
+    sym_r = np.where(m, image(sym_l), right)
+    smooth = {}
+    for side, shape in (("L", sym_l), ("R", sym_r)):
+        q = np.array(shape, dtype=np.float64, copy=True)
+        upper, lower, width = margins[side]
+        for margin, is_upper in ((upper, True), (lower, False)):
+            if len(margin) < 4:  # bends one way whatever its heights (margin_zigzag)
+                continue
+            # the margin's front edge as the zig-zag sees it (a column's lowest point of an upper
+            # lid, highest of a lower), each column moved as one onto the line
+            column, x, y = front_edge(canon[margin] + q[margin], width, is_upper)
+            if len(x) >= 4:
+                q[margin, 1] += (one_way_fit(x, y) - y)[column]
+        smooth[side] = q
+    norm_r = np.sqrt((mass * matched * (right**2).sum(axis=1)).sum())
+    if norm_r <= 0:
+        return None
+    diff = np.where(m, image(smooth["L"]) - smooth["R"], 0.0)
+    return 100.0 * float(np.sqrt((mass * (diff**2).sum(axis=1)).sum()) / norm_r)
+
+
 def _pair_mirror_errors(d, names, hits, plane_normal, matched, mass, canon=None, eyes=None):
     """Yield (left index, right index, mirror error %, diff (V, 3)) per ``_L``/``_R`` pair of the
     canonical deltas ``d`` (S, V, 3): ``_R`` against the mirror image of ``_L`` read at each
     vertex's mirror partner, area-weighted (``mass`` (V,)) over the matched vertices; on the
     eyes' rigid pieces (``eyes`` of :func:`_eye_pieces`, at ``canon`` (V, 3)) the other eye's
     motion mirrored as a rigid motion (:func:`_rigid_mirror`)."""
-    reflection = np.eye(3) - 2.0 * np.outer(plane_normal, plane_normal)
+    image = _mirror_reader(hits, plane_normal, canon, eyes)
     for s, name in enumerate(names):
         if not name.endswith("_L") or name[:-2] + "_R" not in names:
             continue
         r = names.index(name[:-2] + "_R")
-        mirrored = np.einsum("nk,nkc->nc", hits.barycentric, d[s][hits.corners])
-        mirrored -= 2.0 * (mirrored @ plane_normal)[:, None] * plane_normal[None, :]
-        if eyes:
-            mirrored = _rigid_mirror(canon, d[s], hits, reflection, eyes, mirrored)
         # on the vertices with a mirror partner: elsewhere the mesh has no mirror image to match
-        diff = np.where(matched[:, None], mirrored - d[r], 0.0)
+        diff = np.where(matched[:, None], image(d[s]) - d[r], 0.0)
         norm_r = np.sqrt((mass * matched * (d[r] ** 2).sum(axis=1)).sum())
         if norm_r <= 0:
             continue

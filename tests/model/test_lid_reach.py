@@ -94,3 +94,47 @@ def test_a_shape_that_barely_moves_gets_no_reach(eyes):
     assert _shape(report, "eyeBlink_L").reach_outside_pct is None
     assert report.info["still_shapes"] == ["eyeBlink_L"]
     assert _shape(report, "eyeBlink_R").reach_outside_pct == pytest.approx(100.0, abs=1e-6)
+
+
+def test_the_lid_zone_reaches_the_lids_own_margins():
+    """A low-poly head's lid margins are the far corners of the few long triangles over the
+    eyeball (Rocketbox Adult_02 decimated to 596 vertices: 1.6-2.4 eyeball radii from the
+    centre): a blink that moves the lids out to their margins and no further is all inside,
+    whatever the weights say; the same blink dragging the skin past the margins is flagged.
+    Here the eyeballs are small behind wide openings: the canthi lie 2 radii from the centre."""
+    from mesh_helpers import uv_sphere
+
+    v, t = eyed_face()
+    sheet_blink = blink(v, +1)
+    radius, depth = 0.25, -0.1
+    ball, ball_t = uv_sphere()
+    parts_v, parts_t, n = [v], [t], len(v)
+    for side in (1.0, -1.0):
+        parts_v.append(ball * radius + [side * EYE_X, 0.0, depth])
+        parts_t.append(ball_t + n)
+        n += len(ball)
+    v, t = np.vstack(parts_v), np.concatenate(parts_t).astype(np.int64)
+    centre = np.array([EYE_X, 0.0, depth])
+    dist = np.linalg.norm(v - centre, axis=1)
+    canthus = float(np.linalg.norm([0.5, 0.0, -depth]))  # the opening's corners
+    assert canthus > 1.9 * radius
+    weights = np.zeros((len(v), len(REGION_NAMES)))
+    weights[:, REGION_NAMES.index("nose")] = 1.0
+    rig = np.zeros((len(ICT_NAMES), len(v), 3))
+    lid = np.zeros_like(v)  # the eyeballs stay
+    lid[: len(sheet_blink)] = sheet_blink
+    lid *= np.clip((canthus - dist) / 0.1, 0.0, 1.0)[:, None]
+    rig[ICT_NAMES.index("eyeBlink_L")] = lid
+    report = check_rig(v, t, rig, skin_weights=weights, region_names=REGION_NAMES)
+    assert report.info["eyeballs_found"] and report.info["eyes_found"] == ["L", "R"]
+    # moving the lid skin between 1.4 radii and the margins counted outside before
+    assert np.abs(lid[(dist > _LID_ZONE * radius) & (dist < canthus)]).max() > 0.1
+    assert _shape(report, "eyeBlink_L").reach_outside_pct == pytest.approx(0.0, abs=1e-6)
+    assert not any(line.startswith("eyeBlink_L") and "outside" in line for line in report.verdicts)
+    # past the margins (the brow above, the cheek below) is still outside
+    spill = rig.copy()
+    far = (dist > canthus + 0.05) & (dist < 1.2) & (v[:, 0] > 0)
+    spill[ICT_NAMES.index("eyeBlink_L"), far, 1] = -0.3
+    report = check_rig(v, t, spill, skin_weights=weights, region_names=REGION_NAMES)
+    assert _shape(report, "eyeBlink_L").reach_outside_pct > 50.0
+    assert any(line.startswith("eyeBlink_L") and "outside" in line for line in report.verdicts)
