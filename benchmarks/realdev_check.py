@@ -41,6 +41,7 @@ def summary(name: str, report) -> str:
     leak_shape = max(report.shapes, key=lambda r: r.static_leakage_pct or 0.0).name
     mirrors = [r.mirror_error_pct for r in report.shapes if r.mirror_error_pct is not None]
     ripple = max((r.ripple_ratio or 0.0) for r in report.shapes)
+    tear = max(report.shapes, key=lambda r: r.tear or 0.0)
     reach = [r.reach_outside_pct for r in report.shapes if r.reach_outside_pct is not None]
     return (
         f"| {name} | {report.info['vertices']} | {eyes} | "
@@ -52,7 +53,7 @@ def summary(name: str, report) -> str:
         f"{flips} in {flip_shapes} | "
         f"{'yes' if report.info['symmetric'] else 'no'} ({100 * report.info['symmetric_share']:.0f} %) | "
         f"{f(float(np.median(mirrors)) if mirrors else None)} / {f(max(mirrors) if mirrors else None)} | "
-        f"{ripple:.2f} | "
+        f"{ripple:.2f} | {tear.tear or 0.0:.3f} ({tear.name}) | "
         f"{f(max(reach) if reach else None)} | {len(report.verdicts)} | "
         f"{f(s['eyeBlink_L'].lid_zigzag_pct, '.2f')} / {f(s['eyeBlink_R'].lid_zigzag_pct, '.2f')} |"
     )
@@ -163,9 +164,9 @@ def main() -> int:
         "| mesh | V (head) | eyes | blink L lid closure mean/min % | blink R lid closure | "
         "blink L eyeball cover mean/min % | blink R eyeball cover | jawOpen static % | "
         "worst static % | flipped tris | symmetric | mirror % median / worst | worst ripple x ICT | "
-        "worst reach % | verdicts | blink L / R lid zig-zag % |"
+        "worst tear | worst reach % | verdicts | blink L / R lid zig-zag % |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     for name, report, secs in details:
         print(f"\n## {name} ({secs:.1f} s): {report.info}")

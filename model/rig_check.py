@@ -97,6 +97,25 @@ weight 1.0 (numpy in, :class:`RigReport` out):
   same shape on ICT-FaceKit's own head (:mod:`model.rig_check_reference`): 1 = as smooth as ICT.
   A vertex's mass there is at least a tenth of its neighbours' mean (:func:`ripple_inverse_mass`:
   a sliver's tip has next to no area and read as a spike).
+* **tear** (a shard or a tear): the area of the skin that the shape stretches to more than
+  :data:`TEAR_STRETCH` (5) times its length (a triangle counts when any of its edges does), after
+  the shape, over the shape's largest displacement times the eye distance ``u``: a tear ``l``
+  eye distances long that opens by the shape's full motion scores ``l`` (as does one twice as
+  long opening half as far). Skin stretched that far is a membrane an artist sees as torn: the
+  registration's ``jawOpen`` that hung a shard of 8 upper-lip vertices from the stylized demo
+  head's upper lip (they took ICT's lower lip, session 14) scores 0.41, the same bake with the
+  lips kept on their sides 0.01, ICT-FaceKit's own shapes at most 0.02 (the lip corners of
+  ``jawOpen`` and ``mouthRollUpper``), the shipped rigs of the demo head and the real-dev meshes
+  at most 0.04 (Rocketbox Adult_01's ``mouthFunnel``), their 57 variants of
+  ``benchmarks/realdev_variants.py`` (turned, split, noisy, decimated, stylized, cropped) at most
+  0.06 and the artist's own ARKit shapes of Rocketbox Adult_02 0.00. A per-edge number (the
+  largest stretch, or the step across an edge against the shape's peak) did not separate them:
+  the lip corners of a sound ``jawOpen`` stretch 6-9x too, and a low-poly head's dimple steps
+  117 % of its peak across one edge; what the shard adds is the membrane's extent. Eyeballs
+  (rigid, their own check) and the skin inside the mouth (a game head's bag, which ``jawOpen``
+  stretches by design, :mod:`model.mouth_interior`) are left out; ``mouthClose`` is judged on
+  top of ``jawOpen``, as for the flips, counting only the skin it tears that ``jawOpen`` alone
+  does not (that is ``jawOpen``'s verdict).
 * **reach outside the region**: the share of the shape's motion energy (area-weighted ``|d|^2``)
   on vertices outside the regions where ICT-FaceKit's same shape acts (the regions whose mean
   displacement on ICT is at least 5 % of the mean in its most moving region). Region membership of
@@ -126,7 +145,8 @@ lid zig-zag <= 2 % (provisional: the demo head's blinks score < 1 %, the Rocketb
 geometric blinks 0.5-1.6 %, and 2.9-3.7 % where they met along a zig-zag before session 5's fix),
 static leakage <= 1 %, zero flipped triangles, mirror error <= 5 % on symmetric meshes (the
 issue's targets), eyeball stretch <= 1 %; ripple <= 3x ICT and reach <= 25 % are provisional,
-set so that ICT's own shapes pass them with room.
+set so that ICT's own shapes pass them with room; tear <= 0.15 (provisional: the geometric mean
+of the shard's 0.41 and the largest sound rig's 0.06, 8x ICT's largest).
 """
 
 from __future__ import annotations
@@ -156,6 +176,7 @@ THRESHOLDS: dict[str, float] = {
     "ripple_ratio": 3.0,  # max, provisional
     "reach_outside_pct": 25.0,  # max, provisional
     "eyeball_stretch_pct": 1.0,  # max: eyeballs are rigid
+    "tear": 0.15,  # max, provisional (see the module docstring)
 }
 BLINKS = {"eyeBlink_L": "L", "eyeBlink_R": "R"}
 EYE_REGIONS = {
@@ -180,6 +201,11 @@ _SYMMETRY_TOL = 0.08
 _SYMMETRY_JUDGE_TOL = 0.12
 # a vertex's mass for the ripple: at least this share of its neighbours' mean (a sliver's tip)
 _RIPPLE_MASS_FLOOR = 0.1
+# the tear: a triangle with an edge stretched to more than this many times its length is torn
+# skin (skin tears long before). Measured (session 15, tear of the module docstring): at 4x the
+# sound rigs reach 0.12 (the artist's own mouthClose on Rocketbox Adult_02, its lids' blinks
+# 0.11) against the shard's 0.49; at 5x 0.04 against 0.41; at 3x 0.30 against 0.56
+TEAR_STRETCH = 5.0
 _SYMMETRY_SHARE = 0.95  # of the face's area (skin outside the static zones) with a mirror partner
 _MIRROR_FACING = 0.5  # cosine: a partner's surface faces the mirrored normal within 60 degrees
 # a region is "expected" for a shape when ICT's mean displacement there is at least this share
@@ -241,6 +267,7 @@ class ShapeReport:
     # the blinks' mirror error that smooth closed lids force on this mesh (_blink_mirror_floor);
     # the mirror verdict judges mirror_error_pct beyond it
     mirror_floor_pct: float | None = None
+    tear: float | None = None  # eye distances of tear opening by the shape's full motion
 
 
 @dataclass
@@ -1089,8 +1116,9 @@ def check_rig(
     lid_zones = _lid_zones(canon, eyes, eyeballs, mid, u, margins) if region_idx is not None else {}
     # the skin inside the mouth (a game head's bag and welded tongue) has no reference on
     # ICT-FaceKit's head crop: left out of the reach, like the eyeballs (model.mouth_interior)
+    # (and of the tear: jawOpen stretches a game head's bag by design)
     mouth_inside = np.zeros(n_v, dtype=bool)
-    if region_idx is not None and mid is not None:
+    if mid is not None:
         from .mouth_interior import mouth_interior
 
         mouth_inside = mouth_interior(canon, t, skin, mid, u)
@@ -1099,6 +1127,20 @@ def check_rig(
     n0 = _face_normals(canon, t)
     area0 = np.linalg.norm(n0, axis=1)
     valid_tri = area0 > 1e-12 * max(float(area0.max()), 1e-300)
+    # the tear: the mesh's edges (each once), their neutral lengths, and each triangle's three
+    tri_edges = np.sort(np.stack([t[:, [1, 2]], t[:, [2, 0]], t[:, [0, 1]]], axis=1), axis=2)
+    edges, edge_of = np.unique(tri_edges.reshape(-1, 2), axis=0, return_inverse=True)
+    edge_of = edge_of.reshape(len(t), 3)
+    len0 = np.linalg.norm(canon[edges[:, 0]] - canon[edges[:, 1]], axis=1)
+    tear_tri = valid_tri & (len0[edge_of].min(axis=1) > 0) & ~(eyeball | mouth_inside)[t].any(axis=1)
+
+    def torn_by(field: np.ndarray) -> np.ndarray:
+        moved = canon + field
+        stretched = np.linalg.norm(moved[edges[:, 0]] - moved[edges[:, 1]], axis=1) > TEAR_STRETCH * len0
+        return tear_tri & stretched[edge_of].any(axis=1)
+
+    # mouthClose is judged on top of jawOpen: what jawOpen tears is jawOpen's verdict, not its
+    jaw_torn = torn_by(d[jaw]) if jaw is not None else np.zeros(len(t), dtype=bool)
 
     reports: list[ShapeReport] = []
     for s, name in enumerate(names):
@@ -1175,6 +1217,22 @@ def check_rig(
             where = _where(canon[t[flipped][0, 0]], mid, u, pitch)
             verdicts.append(f"{name}: {rep.flipped_triangles} triangles flip at weight 1.0 (first {where})")
             problem[t[flipped].ravel()] = 1.0
+        # tears and shards: skin stretched past TEAR_STRETCH, its area after the shape against
+        # the shape's largest displacement times the eye distance (the module docstring)
+        torn = torn_by(flip_field)
+        if flip_field is not ds:
+            torn &= ~jaw_torn
+        field_peak = peak if flip_field is ds else float(np.linalg.norm(flip_field, axis=1).max())
+        torn_area = 0.5 * np.linalg.norm(n1, axis=1) * torn
+        rep.tear = round(float(torn_area.sum()) / max(field_peak * unit, 1e-300), 3)
+        if rep.tear > THRESHOLDS["tear"]:
+            where = _where(canon[t[int(np.argmax(torn_area))]].mean(axis=0), mid, u, pitch)
+            verdicts.append(
+                f"{name}: tear / shard: skin stretched over {TEAR_STRETCH:.0f}x its length, as much "
+                f"as a tear {rep.tear:.2f} eye distances long opening by the shape's full motion "
+                f"(most at {where}; needs <= {THRESHOLDS['tear']:.2f})"
+            )
+            problem[t[torn].ravel()] = 1.0
         # eyeballs stay rigid
         if ball_edges.size:
             p1 = canon + ds

@@ -11,7 +11,7 @@ _MAX_LINES = 12  # verdict lines reported one by one; the rest are counted
 
 
 class FACE_SKINNING_OT_check_rig(ActiveMeshOperator, bpy.types.Operator):
-    """Check the baked shape keys (blinks, static parts, flips, symmetry, ripple, reach); mark problems"""
+    """Check the baked keys (blinks, static parts, flips, symmetry, ripple, tears, reach); mark problems"""
 
     bl_idname = "face_skinning.check_rig"
     bl_label = "Check Rig"

@@ -41,3 +41,23 @@ def test_check_rig_without_keys_names_the_fix(loaded):
     with pytest.raises(RuntimeError, match="no Face Skinning shape keys.*bake them first"):
         bpy.ops.face_skinning.check_rig()
     assert rig_check.PROBLEM_GROUP not in bpy.context.active_object.vertex_groups
+
+
+def test_check_rig_marks_a_shard(loaded):
+    """A vertex and its neighbours dragged two head radii out of the surface in one key: a tear
+    verdict naming that key, its membrane in the problem group (:mod:`model.rig_check`, tear)."""
+    obj = make_face()
+    assert bpy.ops.face_skinning.bake_shape_keys() == {"FINISHED"}
+    me = obj.data
+    k = 100
+    ring = sorted({i for p in me.polygons if k in p.vertices for i in p.vertices})
+    kb = obj.data.shape_keys.key_blocks["browInnerUp_L"]
+    for i in ring:
+        co = np.array(kb.data[i].co)
+        rest = np.array(me.vertices[i].co)
+        kb.data[i].co = co + 2.0 * rest  # rest is ~0.1 from the sphere's centre
+    assert bpy.ops.face_skinning.check_rig() == {"FINISHED"}
+    report = rig_check.check_object(obj)
+    lines = [line for line in report.verdicts if ": tear / shard:" in line]
+    assert [line.split(":")[0] for line in lines] == ["browInnerUp_L"], report.verdicts
+    assert (_problems(obj)[[i for i in ring if i != k]] == 1.0).all()
