@@ -358,6 +358,40 @@ class PreparedMesh:
             self._tensors["rig_analysis_auto"] = analyze_rig(self.vertices, self.triangles, frame, head)
         return self._tensors["rig_analysis_auto"]
 
+    def skin_triangles(self) -> np.ndarray:
+        """(T'', 3) int64: :attr:`triangles_seen` without the triangles of pieces welded onto
+        the skin (:mod:`model.parts` ``lashes``, ``brows``, ``hair``, ``other``: every input
+        vertex of a corner is one of them): the surface the eye and mouth openings, the
+        registration and the eyelid stages read.
+
+        Why: ICT-FaceKit's lash strips share their root row with the lid margin (100 vertices
+        at the same positions), so the weld makes them one surface with the skin; the lid
+        geometry then took the strips' outline for the eye openings and their tips for the lid
+        margins, and the geometric blink closed 23 % of the eyeball (its complete model, a
+        held-out identity; 100 % without the lashes); on its face crop (lid margins open) the
+        strips' roots joined the openings' loops, so the registration pinned ICT's lids to the
+        lashes' tips. The lashes follow the skin afterwards (:mod:`model.rig_constraints`)."""
+        from .parts import PART_INDEX
+
+        labels = self.rig_analysis().parts.labels
+        hit = self._tensors.get("skin_triangles")
+        if hit is not None and hit[0] is labels:
+            return hit[1]
+        on_skin = np.isin(labels, [PART_INDEX[n] for n in ("lashes", "brows", "hair", "other")])
+        if self.welding is not None:
+            # a welded group sits on the skin when every input vertex of it does (a lash root
+            # welded to a lid vertex is that lid vertex)
+            rest = np.zeros(self.num_welded, dtype=bool)
+            rest[self.welding.index[~on_skin]] = True
+            on_skin = ~rest
+        if self.subset is not None:
+            on_skin = on_skin[self.subset]
+        t = self.triangles_seen
+        keep = ~on_skin[t].any(axis=1)
+        out = t if keep.all() else t[keep]
+        self._tensors["skin_triangles"] = (labels, out)
+        return out
+
     def set_rig_analysis(self, analysis) -> None:
         """Use ``analysis`` (e.g. :func:`model.rig_constraints.analysis_from_groups`, from groups
         an artist corrected) instead of the automatic one; None goes back to automatic."""
@@ -1097,10 +1131,10 @@ class FaceModel:
                 # a closed socket's margins on the skin itself, lash strips welded to it left out
                 # (model.lid_line.skin_margins)
                 skin = self._skin_rows(prepared)
-            smooth = smooth_margins(eye, seen, frame, prepared.triangles_seen, skin)
+            smooth = smooth_margins(eye, seen, frame, prepared.skin_triangles(), skin)
             # then the lid's triangles off the eyeball (a coarse lid's chords cut into it; only
             # forward, so the line just smoothed stays as it is seen from the front)
-            closed = clear_eyeball(eye, smooth, frame, prepared.triangles_seen)
+            closed = clear_eyeball(eye, smooth, frame, prepared.skin_triangles())
             if closed is not smooth:
                 lift = closed - smooth if turn is None else (closed - smooth) @ turn
                 lifts[row] = prepared.scatter(self._from_canonical(prepared, lift.astype(np.float32)))
@@ -1539,7 +1573,7 @@ class FaceModel:
             from .eyelids import eye_points, eye_turn, prime_lids
 
             # in the eye's upright frame, as with_eyelids asks for them
-            jobs["lids"] = (prime_lids, (eye_points(prepared, eye_turn(prepared)), triangles))
+            jobs["lids"] = (prime_lids, (eye_points(prepared, eye_turn(prepared)), prepared.skin_triangles()))
         prepared._tensors["geometry_jobs"] = jobs
 
     @staticmethod

@@ -719,6 +719,8 @@ def with_eyelids(prepared, deltas: np.ndarray) -> np.ndarray:
     # one lid frame per eye for the blinks and the lid follow (found once: ~40 ms at 20k), in
     # the eye's upright frame
     frames = prepared._tensors.setdefault("eyelid_frames", {})
+    # the lids' own surface: lash strips welded to a lid margin left out (PreparedMesh.skin_triangles)
+    triangles = prepared.skin_triangles()
     # the solved blinks blend in the incoming ones (their falloff), so they are kept for those
     # incoming blinks only: a bake by another method or with repainted weights solves again
     # (it took the first bake's blink: the network after a mixed bake got mixed's lids)
@@ -728,15 +730,15 @@ def with_eyelids(prepared, deltas: np.ndarray) -> np.ndarray:
     if hit is None or hit[0] != digest:
         for side in BLINK_SIDES.values():
             if side not in frames:
-                frames[side] = lid_frame(canonical, prepared.triangles_seen, side)
-        fixed, notes = apply_eyelids(canonical, prepared.triangles_seen, deltas, frames=frames)
+                frames[side] = lid_frame(canonical, triangles, side)
+        fixed, notes = apply_eyelids(canonical, triangles, deltas, frames=frames)
         rows = [ICT_NAMES.index(n) for n in BLINK_SIDES if not any(note.startswith(n) for note in notes)]
         prepared._tensors[key] = (digest, rows, fixed[rows])
         prepared._tensors["eyelid_notes"] = notes
     _, rows, blinks = prepared._tensors[key]
     out = np.array(deltas, dtype=np.float32, copy=True)
     out[rows] = blinks
-    out = follow_lids(canonical, prepared.triangles_seen, out, ICT_NAMES, frames)
+    out = follow_lids(canonical, triangles, out, ICT_NAMES, frames)
     if turn is None:
         return out
     changed = np.flatnonzero(np.any(out != deltas, axis=(1, 2)))

@@ -52,6 +52,8 @@ _EYE_RADIUS = (0.015, 0.12)
 _SKIN_SHARE = 0.15
 # lashes hug the eyeball: their centre lies within this many eye radii of the eyeball centre
 _LASH_REACH = 2.2
+# ... and have less area than this share of the eyeball's sphere (ICT-FaceKit's: 0.74)
+_LASH_AREA = 1.0
 
 
 @dataclass
@@ -213,7 +215,11 @@ def classify_parts(vertices: np.ndarray, triangles: np.ndarray, frame=None, head
         ctr = infos[k].center
         near_eye = [np.linalg.norm(ctr - e[0]) for e in eyes]
         small = area[k] < 0.02 * area[main]
-        if eyes and small and min(near_eye) < _LASH_REACH * eye_r:
+        # a lash strip beside an eyeball is also small against the eyeball itself: on a face cut
+        # in front of the ears ICT-FaceKit's lashes have 2.2 % of the skin's area (they stayed
+        # still as "other" while the lids closed over them) and 0.74 of the eyeball's sphere
+        lash_size = area[k] < _LASH_AREA * 4.0 * np.pi * (eye_r * frame.scale) ** 2  # input units
+        if eyes and (small or lash_size) and min(near_eye) < _LASH_REACH * eye_r:
             infos[k].part = "lashes"
         elif small and eye_y + 0.8 * eye_r < ctr[1] < eye_y + 4.0 * eye_r and ctr[2] > eye_z - eye_r:
             infos[k].part = "brows"

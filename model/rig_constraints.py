@@ -34,6 +34,8 @@ from .parts import PART_INDEX
 EYE_LOOK_DEGREES: dict[str, float] = {"Up": 25.0, "Down": 30.0, "In": 30.0, "Out": 30.0}
 # the shapes in which ICT-FaceKit moves its lower teeth, gums and tongue
 JAW_SHAPES: tuple[str, ...] = ("jawForward", "jawLeft", "jawOpen", "jawRight")
+# a lash piece's root: its vertices this share of its extent from its closest approach to the skin
+_ROOT_BAND = 0.05
 # lashes and brows average the motion of this many nearest skin vertices
 _FOLLOW_NEIGHBOURS = 4
 
@@ -191,6 +193,10 @@ def apply_rig_constraints(
         w = 1.0 / np.maximum(dist, 1e-12 * frame.scale)
         w /= w.sum(1, keepdims=True)
         out[:, follow] = np.einsum("fk,sfkc->sfc", w, out[:, skin[idx]])
+        lashes = labels[follow] == PART_INDEX["lashes"]
+        pieces = analysis.parts.piece_labels
+        if lashes.any() and pieces is not None:
+            out[:, follow[lashes]] = _with_roots(v, out, follow[lashes], dist[lashes, 0], pieces)
 
     for side, eye in analysis.parts.eyeballs.items():
         ids = eye.vertices
@@ -214,6 +220,32 @@ def apply_rig_constraints(
                     moved[s] = v[jaw] @ r.T + tr - v[jaw]
         out[:, jaw] = moved
     return out.astype(np.float32)
+
+
+def _with_roots(
+    v: np.ndarray, out: np.ndarray, lashes: np.ndarray, to_skin: np.ndarray, pieces: np.ndarray
+) -> np.ndarray:
+    """(S, L, 3): each lash vertex (``lashes`` (L,) indices into ``v`` (V, 3)) moved as the
+    root of its piece nearest to it moves in ``out`` (S, V, 3) (the root: the piece's vertices
+    within :data:`_ROOT_BAND` of its extent of its closest approach to the skin, ``to_skin``
+    (L,) their distances to the nearest skin vertex).
+
+    Why: each vertex following its own nearest skin moved a lash's tip with the lid's crease
+    and its root with the lid's margin; where the lid turns to close, the strip folded over
+    (its triangles flipped) and the flip repair then held the lid margin open where the roots
+    are welded to it (ICT-FaceKit's face with its lashes: the lids stopped 0.47 cm short,
+    rendered). A lash moves with the margin it grows from."""
+    moved = np.empty((out.shape[0], lashes.size, 3), dtype=out.dtype)
+    for piece in np.unique(pieces[lashes]):
+        here = np.flatnonzero(pieces[lashes] == piece)
+        ids = lashes[here]
+        extent = float(np.linalg.norm(np.ptp(v[ids], axis=0)))
+        root = here[to_skin[here] <= to_skin[here].min() + _ROOT_BAND * extent]
+        from scipy.spatial import cKDTree
+
+        _, nearest = cKDTree(v[lashes[root]]).query(v[ids])
+        moved[:, here] = out[:, lashes[root[nearest]]]
+    return moved
 
 
 def _chin_patch(v: np.ndarray, labels: np.ndarray, jaw: np.ndarray, analysis: RigAnalysis) -> np.ndarray:
