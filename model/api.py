@@ -932,23 +932,25 @@ class FaceModel:
         """
         # what defer_geometry lined up and no wait for the registration did: found here only as
         # far as this bake needs it (the prime's closest points of a mesh the bake finds
-        # asymmetric, the tight blinks of a blend that does not trust the network's: not at all)
-        prepared._tensors.pop("geometry_jobs", None)
+        # asymmetric: not at all); the lids on the helper thread (_start_geometry)
+        lined_up = prepared._tensors.pop("geometry_jobs", None) or {}
         rig = self._rig(prepared, skin_weights)  # one skin + decoder pass for the whole bake
         skin = self._to_numpy(rig["skin"])
         try:
-            return self._bake(prepared, skin_weights, constraints, method, ict, rig, skin)
+            lids = lined_up.get("lids")
+            return self._bake(prepared, skin_weights, constraints, method, ict, rig, skin, lids)
         finally:
             # none of _start_geometry's jobs outlives the bake (nor runs when control goes back
             # to Blender)
-            for name in ("mirror_job", "static_job", "check_job"):
+            for name in ("mirror_job", "lids_job", "static_job", "check_job"):
                 job = prepared._tensors.pop(name, None)
                 if job is not None:
                     job.cancel()  # not needed after all (not started yet: nothing to wait for)
                 _wait(job)
 
-    def _bake(self, prepared, skin_weights, constraints, method, ict, rig, skin) -> np.ndarray:
-        """:meth:`bake` after the network's rig pass (``rig``, its ``skin`` as numpy)."""
+    def _bake(self, prepared, skin_weights, constraints, method, ict, rig, skin, lids=None) -> np.ndarray:
+        """:meth:`bake` after the network's rig pass (``rig``, its ``skin`` as numpy); ``lids``:
+        :meth:`defer_geometry`'s lid job when Predict Weights left it undone."""
 
         @functools.cache
         def anchors():
@@ -960,7 +962,7 @@ class FaceModel:
         # the mirror map, the static limits and the rig check's partners are found on the
         # second core while the stages before them run
         static = anchors if constrain and self.static_area else None
-        self._start_geometry(prepared, skin, skin_weights, static)
+        self._start_geometry(prepared, skin, skin_weights, static, lids)
         canonical = self._bake_network(prepared, skin_weights, method, ict, anchors, rig)
         if constrain and self.static_area:
             # every method: the scalp, back of the head, ears and neck base never move
@@ -1263,7 +1265,9 @@ class FaceModel:
         vertices, triangles, frame, weights, cache, pitch = self._check_inputs(prepared, skin, skin_weights)
         prime_check_partners(vertices, triangles, frame, weights, self.region_names, cache, pitch)
 
-    def _start_geometry(self, prepared: PreparedMesh, skin: np.ndarray, skin_weights, anchors=None) -> None:
+    def _start_geometry(
+        self, prepared: PreparedMesh, skin: np.ndarray, skin_weights, anchors=None, lids=None
+    ) -> None:
         """Start the bake's work that needs no shapes on the helper thread (:func:`_helper`)
         where no registration holds the second core: with :attr:`shape_symmetry`, the
         symmetrize's mirror map (:func:`model.shape_locality.prime_mirror_map`, wanted once the
@@ -1273,7 +1277,10 @@ class FaceModel:
         rig check's partners (:meth:`_prime_check_if`, wanted after the rig constraints). The
         main thread waits for each before it reads what it fills; that is what the bake would
         have computed itself, so the result is the same. They were ~0.25, ~0.15 and ~0.4 s of a
-        cold 20k bake on the main thread."""
+        cold 20k bake on the main thread. ``lids``: :meth:`defer_geometry`'s lid job (``(fn,
+        args)``: :func:`model.eyelids.prime_lids`, wanted by the eyelid stage right after the
+        symmetrize) when Predict Weights left it undone: its registration finished before the
+        network did, so nothing was left to wait for (0.36 s of the main thread's bake)."""
         if _registering(prepared):
             return
         if self.shape_symmetry:
@@ -1284,6 +1291,9 @@ class FaceModel:
                 prepared._tensors["mirror_job"] = _helper().submit(
                     prime_mirror_map, prepared.canonical, prepared.triangles_seen, mirror
                 )
+        if lids is not None and self.eyelids:
+            fn, args = lids
+            prepared._tensors["lids_job"] = _helper().submit(fn, *args)
         if anchors is not None:
             from .static_area import prime_static
 
@@ -1481,6 +1491,7 @@ class FaceModel:
         if self.eyelids:
             from .eyelids import with_eyelids
 
+            _wait(prepared._tensors.pop("lids_job", None))  # its lid frames and blinks are these
             canonical = with_eyelids(prepared, canonical)
             if self.shape_symmetry:
                 canonical = self._symmetrize_lids(prepared, canonical)

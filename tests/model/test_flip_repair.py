@@ -169,3 +169,28 @@ def test_topology_walks_match_the_sparse_products():
         np.testing.assert_array_equal(
             topo.triangles_of(mask), np.flatnonzero(incidence.T @ mask.astype(float) > 0)
         )
+
+
+def test_turn_is_the_row_form_bit_for_bit():
+    """The column-wise turn test (:class:`model.flip_repair._Turn`) gives the cosines of the
+    (K, 3) form it replaced, bit for bit: ``np.einsum`` dot products, ``np.linalg.norm`` lengths,
+    on the whole field and on a few triangles' corners, degenerate triangles at 1."""
+    from model.flip_repair import _normals, _Turn
+
+    rng = np.random.default_rng(3)
+    v, t = _grid(30)
+    v = v + rng.normal(scale=0.02, size=v.shape)
+    t = np.concatenate([t, [[5, 5, 40]]])  # a degenerate triangle
+    n0 = _normals(v, t)
+    n0_len = np.linalg.norm(n0, axis=1)
+    valid = n0_len > 1e-12 * n0_len.max()
+    turn = _Turn(v, t, valid, n0, n0_len)
+    for scale in (0.01, 0.1, 1.0):
+        d = rng.normal(scale=scale, size=v.shape) * np.exp(rng.normal(scale=2.0, size=v.shape))
+        few = np.sort(rng.choice(len(t), 20, replace=False))
+        for ids in (np.arange(len(t)), few, np.array([len(t) - 1])):
+            p = v + d
+            n1 = np.cross(p[t[ids, 1]] - p[t[ids, 0]], p[t[ids, 2]] - p[t[ids, 0]])
+            length = np.maximum(n0_len[ids] * np.linalg.norm(n1, axis=1), 1e-300)
+            c = np.einsum("ij,ij->i", n0[ids], n1) / length
+            np.testing.assert_array_equal(turn(d, ids), np.where(valid[ids], c, 1.0))
