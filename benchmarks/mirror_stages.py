@@ -43,11 +43,7 @@ def stages(fm, prep, skin_in):
     out.append(("reach", to_input(c)))
     c = symmetrize(c, prep.canonical, prep.triangles_seen, mirror=mirror)
     out.append(("symm", to_input(c)))
-    if fm.shape_focus:
-        from model.shape_focus import apply_focus
-
-        c = apply_focus(c, prep.triangles_seen)
-        out.append(("focus", to_input(c)))
+    # (the opt-in focus, model.shape_focus, is the bake's last stage: in the shipped column only)
     if fm.eyelids:
         from model.eyelids import with_eyelids
 

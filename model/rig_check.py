@@ -248,6 +248,17 @@ _EYE_DISTANCE_PER_SCALE = 0.5  # eye distance / RMS radius on a head crop, when 
 # the nose tip (:func:`nose_tip`): looked for in this upper share of the skin's height, grown by
 # the step while the most forward point lies within the edge share of the height of its lower edge
 _NOSE_BAND, _NOSE_BAND_STEP, _NOSE_EDGE = 0.65, 0.05, 0.02
+# a face mask's eye distance (:func:`nose_tip`): where the skin at the tip's height reaches less
+# than this many eye distances behind the tip (heads as they come 3.3-5.4, cut through the ears
+# 2.2-2.5, in front of them 1.6-2.3), the skin's width within one eye distance behind the tip
+# over this ratio (the demo head: 2.08), iterated to its fixed point. Only where that skin reaches
+# at least the minimum depth behind the tip: a face curves back from its nose to its ears (the
+# busts' crops and masks 1.5-2.0 at their fitted pitch; counting the pitch fit's shallower turns,
+# down to 0.44, as masks too, Demosthenes cut 0.6 behind the eyes fitted +17.8 degrees for -18.2),
+# a relief or height field does not (the tests' sheets with a nose 0.13-0.92 at every turn;
+# counted as masks, their eye distance grew 37 %: the whole sheet's width / 2.08)
+_MASK_BAND_DEPTH, _WIDTH_NEAR_TIP, _MASK_ITERATIONS = 2.2, 2.08, 8
+_MASK_MIN_DEPTH = 1.0
 
 
 @dataclass
@@ -343,6 +354,32 @@ def _referenced_laplacian(v: np.ndarray, t: np.ndarray):
     return used, L_used, mass
 
 
+def _mask_eye_distance(
+    canonical: np.ndarray, band: np.ndarray, tip: np.ndarray, pitch: float, u: float
+) -> float:
+    """The eye distance of :func:`nose_tip` on a face mask, else ``u`` (the skin's width at the
+    tip's height / 2.86). ``band`` (V,) bool: the skin at the tip's height."""
+    ahead = np.sin(pitch) * canonical[:, 1] + np.cos(pitch) * canonical[:, 2]
+    front = float(np.sin(pitch) * tip[1] + np.cos(pitch) * tip[2])
+    depth = front - float(ahead[band].min())
+    if depth >= _MASK_BAND_DEPTH * u:
+        return u  # the skin at the tip's height reaches back to the ears
+    if depth < _MASK_MIN_DEPTH * u:
+        # no face wraps this little: a relief or a height field (the tests' sheets with a nose,
+        # 0.13-0.92 at every turn of the pitch fit), whose width says nothing of a mask's
+        return u
+    # a face mask: the skin at the tip's height stops short of the ears, and its width is the
+    # mask's (the demo head cut 1.0 eye distances behind the eyes: 21 % short, Nefertiti 20 %).
+    # The width within one eye distance behind the tip instead, a fixed point; never below the
+    # mask's own width / 2.86: a cut in front of the ears narrows a face, and a narrower window is
+    # a nose standing out of a sheet (a relief with a tall nose: 0.23 of it), not a face's cheeks
+    near_u = u
+    for _ in range(_MASK_ITERATIONS):
+        near = band & (ahead >= front - near_u)
+        near_u = float(np.ptp(canonical[near, 0])) / _WIDTH_NEAR_TIP
+    return max(u, near_u)
+
+
 def nose_tip(canonical: np.ndarray, skin: np.ndarray, pitch: float = 0.0) -> tuple[np.ndarray, float] | None:
     """(nose tip (3,), eye distance) of (V, 3) canonical points on the ``skin`` (V,) bool, or None.
 
@@ -353,7 +390,8 @@ def nose_tip(canonical: np.ndarray, skin: np.ndarray, pitch: float = 0.0) -> tup
     about x that stands the face upright; a bust nodding 20 degrees shows its brow about as far
     forward as its nose, and the Demosthenes bust's brow won by 0.02 canonical units); the eye
     distance is the skin's width at the tip's height / 2.86 (measured on ICT-FaceKit's head and
-    on the demo head: 2.86 / 2.86).
+    on the demo head: 2.86 / 2.86); on a face mask, whose width there is the mask's, the width
+    within one eye distance behind the tip / 2.08 (:func:`_mask_eye_distance`).
     """
     y = canonical[:, 1]
     lo, hi = y[skin].min(), y[skin].max()
@@ -376,6 +414,9 @@ def nose_tip(canonical: np.ndarray, skin: np.ndarray, pitch: float = 0.0) -> tup
         share = min(1.0, share + _NOSE_BAND_STEP)
     band = skin & (np.abs(y - tip[1]) < 0.05 * (hi - lo))
     u = float(np.ptp(canonical[band, 0])) / _WIDTH_PER_EYE_DISTANCE
+    if u <= 0:
+        return None
+    u = _mask_eye_distance(canonical, band, tip, pitch, u)
     return (tip, u) if u > 0 else None
 
 

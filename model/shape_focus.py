@@ -17,9 +17,12 @@ change, nothing grows); wherever the smoothed ratio is at least :data:`HIGH` the
 exactly; where it is at most :data:`LOW` the vertex is still; ``low = high = 0`` is the identity.
 The mask is a C1 function of a smooth field, so the falloff has no step or seam.
 
-Opt-in (``FaceModel.shape_focus``, ``python -m model bake --focus``): applied after
-:mod:`model.shape_locality` for every bake method (:meth:`model.api.FaceModel.bake`), before the
-geometric blink (:mod:`model.eyelids`) and the parts constraints. Off by default because ICT's own
+Opt-in (``FaceModel.shape_focus``, ``python -m model bake --focus``): applied last, after every
+other stage of the bake, every method (:meth:`model.api.FaceModel.bake`), on the skin and what
+follows it (the rigid pieces keep their motion): the stages after the network's give a vertex its
+mirror partner's or its neighbours' motion, and focused before them (it was applied after
+:mod:`model.shape_locality`) a vertex could end up moving more than without the focus. Off by
+default because ICT's own
 shapes carry that tail: on the hard held-out ICT cases it costs accuracy (8 cases per set,
 ``benchmarks/shape_focus_variants.py``: hard unseen hybrid 0.061 -> 0.163, network 0.110 -> 0.190),
 while on the real-dev avatar it lowers spill only from 0.52 to 0.47 (network) / 0.44 (hybrid):

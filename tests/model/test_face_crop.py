@@ -22,7 +22,7 @@ from model.face_landmarks import components, find_eye_openings, find_eyeballs, l
 from model.frame import fit_frame
 from model.mesh_io import read_mesh
 from model.rig_check import face_anchors, nose_tip
-from tests.model.mesh_helpers import face_crop
+from tests.model.mesh_helpers import face_crop, grid_face
 
 DEMO = pathlib.Path(__file__).resolve().parents[2] / "model" / "data" / "demo_head.obj"
 
@@ -125,3 +125,89 @@ def test_a_tall_face_mask_is_not_a_standing_body(demo, stretch):
     assert found.shape == "head"
     assert found.up @ np.array([0.0, 1.0, 0.0]) > 0.99
     assert found.forward @ np.array([0.0, 0.0, 1.0]) > 0.99
+
+
+@pytest.mark.parametrize("ears_z,neck_y", [(-1.0, -2.4), (-0.6, -2.3)])
+def test_nose_tip_eye_distance_of_a_mask(demo, ears_z, neck_y):
+    # sealed eyes are placed by the nose tip's eye distance, the skin's width at the tip's
+    # height / 2.86: a mask's width is the mask's (21-24 % short on the demo head); its width
+    # near the tip gives the eye distance the openings give, within 3 %
+    v, t = face_crop(*demo, ears_z, neck_y)
+    skin = largest_component_mask(len(v), t)
+    eyes = find_eye_openings(v, t, skin)
+    truth = float(np.linalg.norm(eyes["L"].center - eyes["R"].center))
+    found = nose_tip(v, skin)
+    assert found is not None
+    assert abs(found[1] / truth - 1.0) < 0.03
+    # a head as it comes keeps the width at the tip's height (ICT's ratio, 2.86)
+    hv, ht = demo
+    head_skin = largest_component_mask(len(hv), ht)
+    tip, u = nose_tip(hv, head_skin)
+    y = hv[:, 1]
+    band = head_skin & (np.abs(y - tip[1]) < 0.05 * np.ptp(y[head_skin]))
+    assert u == float(np.ptp(hv[band, 0])) / 2.86
+
+
+@pytest.mark.parametrize("n,bump", [(21, 0.15), (25, 0.15), (25, 0.6)])
+def test_a_height_field_is_not_a_face_mask(n, bump):
+    """A sheet with a bump for a nose (the tests' synthetic faces) is as shallow as a mask cut in
+    front of its ears, but its skin at the tip's height never curves back a face's depth (at
+    most 0.92 eye distances behind the tip against a mask's 1.0-2.2): it keeps the width at the
+    tip's height / 2.86. Read as a mask, its eye distance grew 37 % (the whole sheet's width /
+    2.08) and moved the anchors the tests' fixtures place their eyes and zones by. A tall nose
+    (bump 0.6) is deep enough, but the width near its tip is the nose's, not cheeks': a mask's
+    eye distance never falls below its own width's."""
+    v, t = grid_face(n, bump)
+    for pitch in (0.0, np.radians(20.0), np.radians(-20.0)):
+        found = nose_tip(v, np.ones(len(v), bool), pitch)
+        assert found is not None
+        tip, u = found
+        band = np.abs(v[:, 1] - tip[1]) < 0.05 * np.ptp(v[:, 1])
+        assert u == float(np.ptp(v[band, 0])) / 2.86
+
+
+@pytest.mark.parametrize(
+    "name,up,forward",
+    [("demosthenes_bust_scan.obj", "Y", "Z"), ("nefertiti_bust_scan.obj", "Y", "Z")],
+)
+def test_sealed_eye_busts_cut_to_a_mask_keep_their_anchors(name, up, forward):
+    """The real busts (sealed eyes, placed by the nose tip) cut in front of their ears and under
+    their chins: the eye midpoint within 0.15 eye distances and the eye distance within 5 % of
+    the bust's own, the pitch within 3 degrees. Demosthenes' mask fitted +18.5 degrees for its
+    -18.2 and placed its eyes 2.6 eye distances too high; Nefertiti's took her nose bridge for
+    the tip (0.35 too high) and read her eye distance 20 % short."""
+    from tests.model.realdev_helpers import load_realdev_mesh
+
+    data = load_realdev_mesh(name)
+    v, t = np.asarray(data["vertices"], np.float64), data["triangles"]
+    whole = face_anchors(v, t, up, forward, align=True, pitch=None)
+    mv, mt = face_crop(v, t, -1.0, -2.4, up, forward)
+    mask = face_anchors(mv, mt, up, forward, align=True, pitch=None)
+    assert whole.source == mask.source == "nose tip (estimate)"
+    u = whole.eye_distance * whole.frame.scale
+    mid = whole.frame.from_canonical(whole.mid[None])[0]
+    mask_mid = mask.frame.from_canonical(mask.mid[None])[0]
+    assert np.linalg.norm(mask_mid - mid) < 0.15 * u
+    assert abs(mask.eye_distance * mask.frame.scale / u - 1.0) < 0.05
+    assert abs(np.degrees(mask.pitch - whole.pitch)) < 3.0
+
+
+@pytest.mark.parametrize("name", ["demosthenes_bust_scan.obj", "nefertiti_bust_scan.obj"])
+def test_sealed_eye_busts_cut_tighter_keep_their_pitch(name):
+    """The busts cut 0.6 eye distances behind their eyes: the pitch within 3 degrees of the
+    bust's own and the eye midpoint within 0.15 eye distances. Demosthenes fitted +17.8 degrees
+    for -18.2 where the pitch fit's shallow turns (the skin at the tip's height less than one eye
+    distance deep) were taken for masks; his eye distance reads 9 % long here (5 % on the mask)."""
+    from tests.model.realdev_helpers import load_realdev_mesh
+
+    data = load_realdev_mesh(name)
+    v, t = np.asarray(data["vertices"], np.float64), data["triangles"]
+    whole = face_anchors(v, t, "Y", "Z", align=True, pitch=None)
+    mv, mt = face_crop(v, t, -0.6, -2.3, "Y", "Z")
+    mask = face_anchors(mv, mt, "Y", "Z", align=True, pitch=None)
+    assert whole.source == mask.source == "nose tip (estimate)"
+    u = whole.eye_distance * whole.frame.scale
+    mid = whole.frame.from_canonical(whole.mid[None])[0]
+    mask_mid = mask.frame.from_canonical(mask.mid[None])[0]
+    assert np.linalg.norm(mask_mid - mid) < 0.15 * u
+    assert abs(np.degrees(mask.pitch - whole.pitch)) < 3.0
