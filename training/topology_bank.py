@@ -184,17 +184,22 @@ def make_entry(ict: ICTModel, crop: str, eyeballs: bool, op: str, target: int) -
     return BankEntry(crop, eyeballs, op, int(target if op != "none" else n_source), out)
 
 
+def _draw_part(rng: np.random.Generator, topologies: dict[str, float]) -> tuple[str, bool, str]:
+    """One recipe's (crop, eyeballs, op), ``op`` drawn with the weights of ``topologies``."""
+    ops = list(topologies)
+    p = np.array([topologies[o] for o in ops])
+    crop = str(rng.choice(list(CROPS)))
+    eyes = bool(rng.random() < 0.35)
+    return crop, eyes, ops[int(rng.choice(len(ops), p=p / p.sum()))]
+
+
 def draw_entries(rng: np.random.Generator, n: int) -> list[tuple[str, bool, str, int]]:
     """``n`` random (crop, eyeballs, op, target) bank recipes: training ops only
     (:data:`BANK_TOPOLOGIES`), targets log-uniform in 2k-10k or, with probability
     :data:`HARD_TARGET_PROBABILITY`, in :data:`HARD_TARGET` (decimated user meshes)."""
-    ops = list(BANK_TOPOLOGIES)
-    p = np.array([BANK_TOPOLOGIES[o] for o in ops])
     out = []
     for _ in range(n):
-        crop = str(rng.choice(list(CROPS)))
-        eyes = bool(rng.random() < 0.35)
-        op = ops[int(rng.choice(len(ops), p=p / p.sum()))]
+        crop, eyes, op = _draw_part(rng, BANK_TOPOLOGIES)
         if rng.random() < HARD_TARGET_PROBABILITY:
             target = int(rng.integers(*HARD_TARGET))
         else:
@@ -206,15 +211,10 @@ def draw_entries(rng: np.random.Generator, n: int) -> list[tuple[str, bool, str,
 def draw_dense_entries(rng: np.random.Generator, n: int) -> list[tuple[str, bool, str, int]]:
     """``n`` random dense bank recipes: :data:`DENSE_TOPOLOGIES`, targets log-uniform in
     :data:`DENSE_TARGET`. Drawn after :func:`draw_entries` so a bank without them is unchanged."""
-    ops = list(DENSE_TOPOLOGIES)
-    p = np.array([DENSE_TOPOLOGIES[o] for o in ops])
     out = []
     for _ in range(n):
-        crop = str(rng.choice(list(CROPS)))
-        eyes = bool(rng.random() < 0.35)
-        op = ops[int(rng.choice(len(ops), p=p / p.sum()))]
-        target = int(np.exp(rng.uniform(*np.log(DENSE_TARGET))))
-        out.append((crop, eyes, op, target))
+        crop, eyes, op = _draw_part(rng, DENSE_TOPOLOGIES)
+        out.append((crop, eyes, op, int(np.exp(rng.uniform(*np.log(DENSE_TARGET))))))
     return out
 
 
