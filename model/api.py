@@ -414,6 +414,7 @@ def prepare_mesh(
     place_face: bool = True,
     align_face: bool = False,
     on_canonical: Callable[[np.ndarray, np.ndarray], None] | None = None,
+    cut_mouth: bool = False,
 ) -> PreparedMesh:
     """Validate, weld, fit the canonical frame, isolate the head, place the face, compute ``k``
     eigenpairs + gradients.
@@ -434,6 +435,9 @@ def prepare_mesh(
     typed mesh errors of :mod:`model.errors`. ``on_canonical``: called with the network's
     canonical vertices (S, 3) float32 and triangles (T', 3) int64 (the prepared mesh's
     ``canonical`` and ``triangles_seen``) as soon as they are known, before the eigenbasis.
+    ``cut_mouth`` (with ``isolate_head``): loose teeth, gums and tongue pieces
+    (:func:`loose_mouth_pieces`) are left out of what the network sees, the frame fitted on the
+    rest; they move afterwards with :mod:`model.rig_constraints`.
     """
     from .geometry import compute_operators
     from .mesh_io import validate
@@ -458,6 +462,17 @@ def prepare_mesh(
         subset, net_vertices, net_triangles = _head_subset(w_vertices, w_triangles, head)
         if subset is not None:
             net_frame = _head_frame(net_vertices, net_triangles, up, forward, rotation, frame)
+    mouth = None
+    if cut_mouth and head is not None:
+        mouth = loose_mouth_pieces(w_vertices, w_triangles, frame, head)
+    if mouth is not None:
+        # classified in the input's frame (the parts need one), cut, the frame fitted again on
+        # the rest: teeth and gums inside the head moved its centre and scale, and the network
+        # read them as skin (ICT-FaceKit's complete model: jawOpen opened 2.3 cm, not 4.2)
+        cut = cut_from_body(w_vertices, w_triangles, subset, mouth)
+        if cut[0] is not None:
+            subset, net_vertices, net_triangles = cut
+            net_frame = _head_frame(net_vertices, net_triangles, up, forward, rotation, frame)
     alignment = None
     if align_face:
         from .face_alignment import align_face as align
@@ -474,6 +489,8 @@ def prepare_mesh(
             head_frame = replace(frame, rotation=alignment.rotation @ frame.rotation)
             turned = find_head_region(w_vertices, w_triangles, head_frame)
             cut = _head_subset(w_vertices, w_triangles, turned)
+            if cut[0] is not None and mouth is not None:
+                cut = cut_from_body(w_vertices, w_triangles, cut[0], mouth)
             if cut[0] is not None:
                 head, (subset, net_vertices, net_triangles) = turned, cut
                 net_frame = _head_frame(net_vertices, net_triangles, up, forward, rotation, frame)
@@ -501,6 +518,8 @@ def prepare_mesh(
             u = placement.eye_distance_after * net_frame.scale / head_frame.scale
             head = with_face_reach(head, head_frame.to_canonical(w_vertices), w_triangles, mid, u)
             keep = head.weights > 0
+            if mouth is not None:
+                keep &= ~mouth
             if subset is not None and keep.sum() > subset.size:
                 subset = np.flatnonzero(keep)
                 remap = np.full(w_vertices.shape[0], -1, dtype=np.int64)
@@ -532,6 +551,43 @@ def prepare_mesh(
             head = replace(head, weights=welding.spread(head.weights))
         prepared._tensors["head_region"] = head
     return prepared
+
+
+def loose_mouth_pieces(vertices: np.ndarray, triangles: np.ndarray, frame, head) -> np.ndarray | None:
+    """(V,) bool: the vertices of the loose pieces inside the mouth (:mod:`model.parts`
+    ``upper_teeth``, ``lower_teeth``, ``tongue``: teeth, gums, a tongue not welded to the skin),
+    or None when there are none. vertices (V, 3), triangles (T, 3) (welded), ``frame``
+    (:class:`model.frame.CanonicalFrame`) and ``head`` (:class:`model.head_region.HeadRegion`)
+    of that mesh. A mesh in one piece is not classified (nothing loose).
+
+    Why: the network never saw teeth (ICT-FaceKit's head crop has none); seen as skin, ICT's
+    complete model's teeth and gums shifted the face's frame and placement and the network's
+    features: jawOpen opened 2.30 cm (4.2 without them), 34 triangles flipped."""
+    from .parts import PART_INDEX, classify_parts
+    from .topology import components
+
+    if components(vertices, triangles)[0] < 2:
+        return None
+    labels = classify_parts(vertices, triangles, frame, head=head).labels
+    mouth = np.isin(labels, [PART_INDEX[n] for n in ("upper_teeth", "lower_teeth", "tongue")])
+    return mouth if mouth.any() else None
+
+
+def cut_from_body(vertices: np.ndarray, triangles: np.ndarray, subset: np.ndarray | None, drop: np.ndarray):
+    """(subset (S,) int64, vertices (S, 3), triangles re-indexed) of the vertices in ``subset``
+    ((S0,) int64 indices into ``vertices`` (V, 3); None: all) that are not in ``drop`` (V,) bool,
+    the triangles (T, 3) whose corners all stay; (None, vertices, triangles) when no triangle
+    would stay."""
+    keep = np.zeros(vertices.shape[0], dtype=bool)
+    keep[slice(None) if subset is None else subset] = True
+    keep &= ~np.asarray(drop, dtype=bool)
+    sub_tris = triangles[keep[triangles].all(1)]
+    if sub_tris.shape[0] == 0:
+        return None, vertices, triangles
+    subset = np.flatnonzero(keep)
+    remap = np.full(vertices.shape[0], -1, dtype=np.int64)
+    remap[subset] = np.arange(subset.size)
+    return subset, vertices[subset], remap[sub_tris]
 
 
 def _head_subset(vertices: np.ndarray, triangles: np.ndarray, head):
@@ -611,6 +667,9 @@ class FaceModel:
     flip_repair: bool = True
     # :mod:`model.welded_tongue`: a tongue welded into the mouth bag moves with the jaw
     welded_tongue: bool = True
+    # loose teeth, gums and tongue (model.parts) are left out of what the network sees
+    # (model.api.loose_mouth_pieces); they move rigidly afterwards (model.rig_constraints)
+    mouth_cut: bool = True
     # :mod:`model.face_placement`: a face outside the training placement (a crown, back hair, a
     # bust's collar moving the centroid) is moved and scaled into it before the network sees it
     face_placement: bool = True
@@ -742,7 +801,7 @@ class FaceModel:
         prepared = prepare_mesh(
             vertices, triangles, self.k_eig, up=up, forward=forward, isolate_head=True,
             place_face=self.face_placement, align_face=self.face_alignment,
-            on_canonical=register if early else None,
+            on_canonical=register if early else None, cut_mouth=self.mouth_cut,
         )  # fmt: skip
         if openings:  # of the canonical mesh the prepared one carries (the frame is final here)
             prepared._tensors["openings"] = openings[0]
@@ -790,6 +849,7 @@ class FaceModel:
                     isolate_head=True,
                     place_face=self.face_placement,
                     align_face=self.face_alignment,
+                    cut_mouth=self.mouth_cut,
                 )
                 alt_fit = self._region_fit(alt)
                 if alt_fit is not None and alt_fit.residual < _REGION_FIT_FLIP_RESIDUAL:
@@ -820,6 +880,7 @@ class FaceModel:
                     isolate_head=True,
                     place_face=self.face_placement,
                     align_face=self.face_alignment,
+                    cut_mouth=self.mouth_cut,
                 )
                 notes.append(f"pitch {np.degrees(pitch):+.1f} deg from the face's fit to ICT's")
             else:
@@ -837,6 +898,7 @@ class FaceModel:
                 isolate_head=True,
                 place_face=self.face_placement,
                 align_face=self.face_alignment,
+                cut_mouth=self.mouth_cut,
             )
             notes.append(
                 f"pitch {np.degrees(fit.pitch):+.1f} deg from the face regions (fit {fit.residual:.2f})"
