@@ -436,7 +436,7 @@ def prepare_mesh(
     canonical vertices (S, 3) float32 and triangles (T', 3) int64 (the prepared mesh's
     ``canonical`` and ``triangles_seen``) as soon as they are known, before the eigenbasis.
     ``cut_mouth`` (with ``isolate_head``): loose teeth, gums and tongue pieces
-    (:func:`loose_mouth_pieces`) are left out of what the network sees, the frame fitted on the
+    (:func:`model.parts.loose_mouth_pieces`) are left out of what the network sees, the frame fitted on the
     rest; they move afterwards with :mod:`model.rig_constraints`.
     """
     from .geometry import compute_operators
@@ -464,6 +464,8 @@ def prepare_mesh(
             net_frame = _head_frame(net_vertices, net_triangles, up, forward, rotation, frame)
     mouth = None
     if cut_mouth and head is not None:
+        from .parts import loose_mouth_pieces
+
         mouth = loose_mouth_pieces(w_vertices, w_triangles, frame, head)
     if mouth is not None:
         # classified in the input's frame (the parts need one), cut, the frame fitted again on
@@ -540,6 +542,7 @@ def prepare_mesh(
         # rolled 10 degrees turned its eyes about the rolled axes (eyeLook L/R 35 % apart)
         prepared._tensors["analysis_frame"] = replace(frame, rotation=alignment.rotation @ frame.rotation)
     prepared._tensors["network_triangles"] = net_triangles
+    prepared._tensors["loose_mouth"] = mouth
     prepared._tensors["face_placement"] = placement
     prepared._tensors["face_alignment"] = alignment
     if skin is not None:
@@ -553,24 +556,22 @@ def prepare_mesh(
     return prepared
 
 
-def loose_mouth_pieces(vertices: np.ndarray, triangles: np.ndarray, frame, head) -> np.ndarray | None:
-    """(V,) bool: the vertices of the loose pieces inside the mouth (:mod:`model.parts`
-    ``upper_teeth``, ``lower_teeth``, ``tongue``: teeth, gums, a tongue not welded to the skin),
-    or None when there are none. vertices (V, 3), triangles (T, 3) (welded), ``frame``
-    (:class:`model.frame.CanonicalFrame`) and ``head`` (:class:`model.head_region.HeadRegion`)
-    of that mesh. A mesh in one piece is not classified (nothing loose).
+def _with_mouth_skin(prepared: PreparedMesh, seen: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """``skin`` (V, K) per input vertex with the loose mouth pieces the network did not see
+    (:func:`prepare_mesh` ``cut_mouth``) given the weights of the nearest vertex it saw
+    (``seen`` (S, K), the network's rows): teeth take the jaw's and lips' regions, not the neck
+    the rest of an unseen body takes. The same array when nothing was cut."""
+    mouth = prepared._tensors.get("loose_mouth")
+    if mouth is None or prepared.subset is None:
+        return skin
+    from scipy.spatial import cKDTree
 
-    Why: the network never saw teeth (ICT-FaceKit's head crop has none); seen as skin, ICT's
-    complete model's teeth and gums shifted the face's frame and placement and the network's
-    features: jawOpen opened 2.30 cm (4.2 without them), 34 triangles flipped."""
-    from .parts import PART_INDEX, classify_parts
-    from .topology import components
-
-    if components(vertices, triangles)[0] < 2:
-        return None
-    labels = classify_parts(vertices, triangles, frame, head=head).labels
-    mouth = np.isin(labels, [PART_INDEX[n] for n in ("upper_teeth", "lower_teeth", "tongue")])
-    return mouth if mouth.any() else None
+    welded = prepared.vertices if prepared.welding is None else prepared.welding.vertices
+    rows = np.flatnonzero(mouth if prepared.welding is None else mouth[prepared.welding.index])
+    _, nearest = cKDTree(welded[prepared.subset]).query(prepared.vertices[rows])
+    out = skin.copy()
+    out[rows] = seen[nearest]
+    return out
 
 
 def cut_from_body(vertices: np.ndarray, triangles: np.ndarray, subset: np.ndarray | None, drop: np.ndarray):
@@ -668,7 +669,7 @@ class FaceModel:
     # :mod:`model.welded_tongue`: a tongue welded into the mouth bag moves with the jaw
     welded_tongue: bool = True
     # loose teeth, gums and tongue (model.parts) are left out of what the network sees
-    # (model.api.loose_mouth_pieces); they move rigidly afterwards (model.rig_constraints)
+    # (model.parts.loose_mouth_pieces); they move rigidly afterwards (model.rig_constraints)
     mouth_cut: bool = True
     # :mod:`model.face_placement`: a face outside the training placement (a crown, back hair, a
     # bust's collar moving the centroid) is moved and scaled into it before the network sees it
@@ -951,7 +952,7 @@ class FaceModel:
         if "neck" in self.region_names:
             rest[:] = 0.0
             rest[self.region_names.index("neck")] = 1.0
-        return prepared.scatter(skin, fill=rest)
+        return _with_mouth_skin(prepared, skin, prepared.scatter(skin, fill=rest))
 
     def bake(
         self,

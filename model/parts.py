@@ -302,6 +302,29 @@ def seam_blend(
     return w[pid]
 
 
+def loose_mouth_pieces(
+    vertices: np.ndarray, triangles: np.ndarray, frame=None, head=None
+) -> np.ndarray | None:
+    """(V,) bool: the vertices of the loose pieces inside the mouth (``upper_teeth``,
+    ``lower_teeth``, ``tongue``: teeth, gums, a tongue not welded to the skin), or None when
+    there are none. vertices (V, 3), triangles (T, 3), ``frame`` and ``head`` as
+    :func:`classify_parts` takes them. A mesh in one piece is not classified (nothing loose).
+
+    Why: the network never saw teeth (ICT-FaceKit's head crop has none); seen as skin, ICT's
+    complete model's teeth and gums shifted the face's frame and placement and the network's
+    features: jawOpen opened 2.30 cm (4.2 without them), 34 triangles flipped
+    (:func:`model.api.prepare_mesh` leaves them out). They move rigidly by design
+    (:mod:`model.rig_constraints`): the rig check does not judge them as skin.
+    """
+    from .topology import components
+
+    if components(vertices, triangles)[0] < 2:
+        return None
+    labels = classify_parts(vertices, triangles, frame, head=head).labels
+    mouth = np.isin(labels, [PART_INDEX[n] for n in ("upper_teeth", "lower_teeth", "tongue")])
+    return mouth if mouth.any() else None
+
+
 def _find_eyeballs(infos, candidates, members, c, height, top):
     """{"L"/"R": (canonical centre, canonical radius, piece ids)} for a mirror pair of spheres."""
     lo, hi = _EYE_RADIUS

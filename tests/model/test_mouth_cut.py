@@ -8,7 +8,7 @@ import pytest
 
 from model.facs import ICT_NAMES
 from model.parts import PART_INDEX, seam_blend
-from model.rig_check import TEAR_STRETCH
+from model.rig_check import TEAR_STRETCH, THRESHOLDS
 from model.rig_constraints import analyze_rig, apply_rig_constraints
 
 SKIN = ["face", "head_and_neck", "mouth_socket", "eye_socket_left", "eye_socket_right"]
@@ -123,3 +123,34 @@ def test_seam_blend_fades_across_the_seam():
     assert np.abs(np.diff(along)).max() < 0.3  # a fade, not a step
     assert along[(x > 4.9) & (x < 5.3)].min() == pytest.approx(0.5)
     np.testing.assert_array_equal(w[:n], w[n:])  # the strip's two rows alike
+
+
+def test_rig_check_leaves_loose_mouth_pieces_out(ict):
+    """ICT's own shapes on its head with teeth and gums: the check does not judge the rigid
+    mouth pieces as skin (its gums tear by design where upper and lower gums meet, 32x), and no
+    lip vertex takes a tooth or the gums as its mirror partner (5 did)."""
+    from model.face_landmarks import components
+    from model.ict import PARTS
+    from model.rig_check import check_rig, face_anchors, mirror_correspondence
+
+    ids, t = ict.submesh(SKIN + EYES + MOUTH)
+    v = ict.neutral[ids].astype(np.float64)
+    d = ict.expressions[:, ids].astype(np.float64)
+    mouth = np.zeros(len(ids), dtype=bool)
+    for name in MOUTH:
+        a, b = PARTS[name]
+        mouth |= (ids >= a) & (ids < b)
+    report = check_rig(v, t, d)
+    assert report.info["loose_mouth_vertices"] == int(mouth.sum())
+    jaw = report.shapes[ICT_NAMES.index("jawOpen")]
+    # as skin, the gums' seam read as a tear 0.35 eye distances long (the verdict needs <= 0.15)
+    assert jaw.tear is not None and jaw.tear <= THRESHOLDS["tear"]
+    assert not [line for line in report.verdicts if "tear" in line]
+    anchors = face_anchors(v, t, "Y", "Z", align=True, pitch=None)
+    hits, _, _, _ = mirror_correspondence(anchors, t, anchors.frame.vectors_to_canonical(d))
+    partner_on_mouth = mouth[hits.corners].any(axis=1)
+    assert not partner_on_mouth[~mouth].any()
+    comp = components(len(v), t)
+    # a mouth piece's partner is a mouth piece (its own, or its mirror tooth)
+    assert mouth[hits.corners[mouth]].all()
+    assert np.all(comp[hits.corners[mouth, 0]] != comp[np.argmax(np.bincount(comp))])
