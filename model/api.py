@@ -149,8 +149,10 @@ class PreparedMesh:
     The network sees S <= V vertices: vertices at the same position are welded into one (W
     vertices, ``welding``, :mod:`model.weld`; seams, split normals), and on a bust or a body only
     the head is kept (``subset``: None, or (S,) int64 indices of the welded vertices,
-    :mod:`model.head_region`; everything else stays still). ``network_rows`` takes per-input-vertex
-    arrays to the S network vertices, ``scatter`` brings per-network-vertex results back to V.
+    :mod:`model.head_region`; everything else stays still), loose teeth, gums and tongue left out
+    too (:func:`prepare_mesh` ``cut_mouth``: they move rigidly, :mod:`model.rig_constraints`).
+    ``network_rows`` takes per-input-vertex arrays to the S network vertices, ``scatter`` brings
+    per-network-vertex results back to V.
     frame: the fitted canonical frame of the network's vertices (``frame.orientation``: the
     geometric orientation estimate when one was made); canonical: (S, 3) float32 those vertices
     in that frame; operators: the geometry operators of ``canonical``
@@ -436,8 +438,8 @@ def prepare_mesh(
     canonical vertices (S, 3) float32 and triangles (T', 3) int64 (the prepared mesh's
     ``canonical`` and ``triangles_seen``) as soon as they are known, before the eigenbasis.
     ``cut_mouth`` (with ``isolate_head``): loose teeth, gums and tongue pieces
-    (:func:`model.parts.loose_mouth_pieces`) are left out of what the network sees, the frame fitted on the
-    rest; they move afterwards with :mod:`model.rig_constraints`.
+    (:func:`model.parts.loose_mouth_pieces`) are left out of what the network sees (``subset``),
+    the frame fitted on the rest; they move afterwards with :mod:`model.rig_constraints`.
     """
     from .geometry import compute_operators
     from .mesh_io import validate
