@@ -208,7 +208,7 @@ def test_constraints_on_ict_shapes(ict):
     parts = analysis.parts
     upper = parts.mask("upper_teeth")
     # the upper teeth and gums stay still, but for the upper gums' side of the fade across the
-    # seam where gums_and_tongue's upper and lower gums meet (model.parts.seam_blend: 244 of
+    # seam where gums_and_tongue's upper and lower gums meet (model.parts.seam_blend: 341 of
     # 3430 vertices take up to half the jaw's motion), which tore there otherwise
     fade = upper & (parts.jaw_blend > 0.0)
     assert np.all(out[:, upper & ~fade] == 0.0)
@@ -224,7 +224,7 @@ def test_constraints_on_ict_shapes(ict):
             assert _pairwise_ok(v[ids], v[ids] + out[s, ids], 1e-5), (side, ICT_NAMES[s])
     # the lower teeth and gums move rigidly, but for the lower gums' side of the seam's fade
     lower = np.flatnonzero(parts.mask("lower_teeth") & (parts.jaw_blend == 1.0))
-    assert lower.size > 0.9 * parts.mask("lower_teeth").sum()
+    assert lower.size > 0.85 * parts.mask("lower_teeth").sum()  # 2991 of 3341
     for s in range(len(ICT_NAMES)):
         assert _pairwise_ok(v[lower], v[lower] + out[s, lower], 1e-5), ICT_NAMES[s]
     # the jaw-rigid lower teeth follow ICT's own teeth motion in jawOpen (within 20 % RMS)
