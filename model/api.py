@@ -149,8 +149,10 @@ class PreparedMesh:
     The network sees S <= V vertices: vertices at the same position are welded into one (W
     vertices, ``welding``, :mod:`model.weld`; seams, split normals), and on a bust or a body only
     the head is kept (``subset``: None, or (S,) int64 indices of the welded vertices,
-    :mod:`model.head_region`; everything else stays still). ``network_rows`` takes per-input-vertex
-    arrays to the S network vertices, ``scatter`` brings per-network-vertex results back to V.
+    :mod:`model.head_region`; everything else stays still), loose teeth, gums and tongue left out
+    too (:func:`prepare_mesh` ``cut_mouth``: they move rigidly, :mod:`model.rig_constraints`).
+    ``network_rows`` takes per-input-vertex arrays to the S network vertices, ``scatter`` brings
+    per-network-vertex results back to V.
     frame: the fitted canonical frame of the network's vertices (``frame.orientation``: the
     geometric orientation estimate when one was made); canonical: (S, 3) float32 those vertices
     in that frame; operators: the geometry operators of ``canonical``
@@ -414,6 +416,7 @@ def prepare_mesh(
     place_face: bool = True,
     align_face: bool = False,
     on_canonical: Callable[[np.ndarray, np.ndarray], None] | None = None,
+    cut_mouth: bool = False,
 ) -> PreparedMesh:
     """Validate, weld, fit the canonical frame, isolate the head, place the face, compute ``k``
     eigenpairs + gradients.
@@ -434,6 +437,9 @@ def prepare_mesh(
     typed mesh errors of :mod:`model.errors`. ``on_canonical``: called with the network's
     canonical vertices (S, 3) float32 and triangles (T', 3) int64 (the prepared mesh's
     ``canonical`` and ``triangles_seen``) as soon as they are known, before the eigenbasis.
+    ``cut_mouth`` (with ``isolate_head``): loose teeth, gums and tongue pieces
+    (:func:`model.parts.loose_mouth_pieces`) are left out of what the network sees (``subset``),
+    the frame fitted on the rest; they move afterwards with :mod:`model.rig_constraints`.
     """
     from .geometry import compute_operators
     from .mesh_io import validate
@@ -458,6 +464,19 @@ def prepare_mesh(
         subset, net_vertices, net_triangles = _head_subset(w_vertices, w_triangles, head)
         if subset is not None:
             net_frame = _head_frame(net_vertices, net_triangles, up, forward, rotation, frame)
+    mouth = None
+    if cut_mouth and head is not None:
+        from .parts import loose_mouth_pieces
+
+        mouth = loose_mouth_pieces(w_vertices, w_triangles, frame, head)
+    if mouth is not None:
+        # classified in the input's frame (the parts need one), cut, the frame fitted again on
+        # the rest: teeth and gums inside the head moved its centre and scale, and the network
+        # read them as skin (ICT-FaceKit's complete model: jawOpen opened 2.3 cm, not 4.2)
+        cut = cut_from_body(w_vertices, w_triangles, subset, mouth)
+        if cut[0] is not None:
+            subset, net_vertices, net_triangles = cut
+            net_frame = _head_frame(net_vertices, net_triangles, up, forward, rotation, frame)
     alignment = None
     if align_face:
         from .face_alignment import align_face as align
@@ -474,6 +493,8 @@ def prepare_mesh(
             head_frame = replace(frame, rotation=alignment.rotation @ frame.rotation)
             turned = find_head_region(w_vertices, w_triangles, head_frame)
             cut = _head_subset(w_vertices, w_triangles, turned)
+            if cut[0] is not None and mouth is not None:
+                cut = cut_from_body(w_vertices, w_triangles, cut[0], mouth)
             if cut[0] is not None:
                 head, (subset, net_vertices, net_triangles) = turned, cut
                 net_frame = _head_frame(net_vertices, net_triangles, up, forward, rotation, frame)
@@ -501,6 +522,8 @@ def prepare_mesh(
             u = placement.eye_distance_after * net_frame.scale / head_frame.scale
             head = with_face_reach(head, head_frame.to_canonical(w_vertices), w_triangles, mid, u)
             keep = head.weights > 0
+            if mouth is not None:
+                keep &= ~mouth
             if subset is not None and keep.sum() > subset.size:
                 subset = np.flatnonzero(keep)
                 remap = np.full(w_vertices.shape[0], -1, dtype=np.int64)
@@ -521,6 +544,7 @@ def prepare_mesh(
         # rolled 10 degrees turned its eyes about the rolled axes (eyeLook L/R 35 % apart)
         prepared._tensors["analysis_frame"] = replace(frame, rotation=alignment.rotation @ frame.rotation)
     prepared._tensors["network_triangles"] = net_triangles
+    prepared._tensors["loose_mouth"] = mouth
     prepared._tensors["face_placement"] = placement
     prepared._tensors["face_alignment"] = alignment
     if skin is not None:
@@ -532,6 +556,41 @@ def prepare_mesh(
             head = replace(head, weights=welding.spread(head.weights))
         prepared._tensors["head_region"] = head
     return prepared
+
+
+def _with_mouth_skin(prepared: PreparedMesh, seen: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """``skin`` (V, K) per input vertex with the loose mouth pieces the network did not see
+    (:func:`prepare_mesh` ``cut_mouth``) given the weights of the nearest vertex it saw
+    (``seen`` (S, K), the network's rows): teeth take the jaw's and lips' regions, not the neck
+    the rest of an unseen body takes. The same array when nothing was cut."""
+    mouth = prepared._tensors.get("loose_mouth")
+    if mouth is None or prepared.subset is None:
+        return skin
+    from scipy.spatial import cKDTree
+
+    welded = prepared.vertices if prepared.welding is None else prepared.welding.vertices
+    rows = np.flatnonzero(mouth if prepared.welding is None else mouth[prepared.welding.index])
+    _, nearest = cKDTree(welded[prepared.subset]).query(prepared.vertices[rows])
+    out = skin.copy()
+    out[rows] = seen[nearest]
+    return out
+
+
+def cut_from_body(vertices: np.ndarray, triangles: np.ndarray, subset: np.ndarray | None, drop: np.ndarray):
+    """(subset (S,) int64, vertices (S, 3), triangles re-indexed) of the vertices in ``subset``
+    ((S0,) int64 indices into ``vertices`` (V, 3); None: all) that are not in ``drop`` (V,) bool,
+    the triangles (T, 3) whose corners all stay; (None, vertices, triangles) when no triangle
+    would stay."""
+    keep = np.zeros(vertices.shape[0], dtype=bool)
+    keep[slice(None) if subset is None else subset] = True
+    keep &= ~np.asarray(drop, dtype=bool)
+    sub_tris = triangles[keep[triangles].all(1)]
+    if sub_tris.shape[0] == 0:
+        return None, vertices, triangles
+    subset = np.flatnonzero(keep)
+    remap = np.full(vertices.shape[0], -1, dtype=np.int64)
+    remap[subset] = np.arange(subset.size)
+    return subset, vertices[subset], remap[sub_tris]
 
 
 def _head_subset(vertices: np.ndarray, triangles: np.ndarray, head):
@@ -611,6 +670,9 @@ class FaceModel:
     flip_repair: bool = True
     # :mod:`model.welded_tongue`: a tongue welded into the mouth bag moves with the jaw
     welded_tongue: bool = True
+    # loose teeth, gums and tongue (model.parts) are left out of what the network sees
+    # (model.parts.loose_mouth_pieces); they move rigidly afterwards (model.rig_constraints)
+    mouth_cut: bool = True
     # :mod:`model.face_placement`: a face outside the training placement (a crown, back hair, a
     # bust's collar moving the centroid) is moved and scaled into it before the network sees it
     face_placement: bool = True
@@ -742,7 +804,7 @@ class FaceModel:
         prepared = prepare_mesh(
             vertices, triangles, self.k_eig, up=up, forward=forward, isolate_head=True,
             place_face=self.face_placement, align_face=self.face_alignment,
-            on_canonical=register if early else None,
+            on_canonical=register if early else None, cut_mouth=self.mouth_cut,
         )  # fmt: skip
         if openings:  # of the canonical mesh the prepared one carries (the frame is final here)
             prepared._tensors["openings"] = openings[0]
@@ -790,6 +852,7 @@ class FaceModel:
                     isolate_head=True,
                     place_face=self.face_placement,
                     align_face=self.face_alignment,
+                    cut_mouth=self.mouth_cut,
                 )
                 alt_fit = self._region_fit(alt)
                 if alt_fit is not None and alt_fit.residual < _REGION_FIT_FLIP_RESIDUAL:
@@ -820,6 +883,7 @@ class FaceModel:
                     isolate_head=True,
                     place_face=self.face_placement,
                     align_face=self.face_alignment,
+                    cut_mouth=self.mouth_cut,
                 )
                 notes.append(f"pitch {np.degrees(pitch):+.1f} deg from the face's fit to ICT's")
             else:
@@ -837,6 +901,7 @@ class FaceModel:
                 isolate_head=True,
                 place_face=self.face_placement,
                 align_face=self.face_alignment,
+                cut_mouth=self.mouth_cut,
             )
             notes.append(
                 f"pitch {np.degrees(fit.pitch):+.1f} deg from the face regions (fit {fit.residual:.2f})"
@@ -889,7 +954,7 @@ class FaceModel:
         if "neck" in self.region_names:
             rest[:] = 0.0
             rest[self.region_names.index("neck")] = 1.0
-        return prepared.scatter(skin, fill=rest)
+        return _with_mouth_skin(prepared, skin, prepared.scatter(skin, fill=rest))
 
     def bake(
         self,

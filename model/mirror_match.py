@@ -388,6 +388,7 @@ def sheet_consistent_hits(
     min_cos: float,
     radius: float,
     rings: int = 3,
+    groups: np.ndarray | None = None,
 ) -> tuple[ClosestHits, np.ndarray]:
     """(hits, ambiguous (V,) bool): where a second sheet of surface passes within an edge
     length of a vertex's mirror point (a vertex there lies more than ``rings`` edge rings from
@@ -401,7 +402,9 @@ def sheet_consistent_hits(
     and no further than the hit plus the mean edge length at the vertex; it wins when more of the vertex's
     neighbours (one ring, those with no second sheet
     by their own mirror point; two rings when none) have their hit within ``rings`` rings of
-    it than of the current hit.
+    it than of the current hit. ``groups`` (T,) int (e.g. connected components): the second
+    sheet and the rival lie in the group of the vertex's hit (None: anywhere), so a lip's
+    partner never moves onto a loose tooth behind it.
     """
     from scipy.spatial import cKDTree
 
@@ -418,12 +421,18 @@ def sheet_consistent_hits(
     owner, _ = _segments(np.fromiter(map(len, near), dtype=np.int64, count=n))
     other = np.fromiter(itertools.chain.from_iterable(near), dtype=np.int64, count=len(owner))
     far = ~_near_any(reach, hits.corners[owner], other)
+    group = None if groups is None else np.asarray(groups, np.int64)
+    if group is not None:
+        # a second sheet of another piece (a loose tooth behind a lip) is no sheet of this one
+        vertex_group = np.full(n, -1, np.int64)
+        vertex_group[t] = group[:, None]
+        far &= vertex_group[other] == group[hits.triangle[owner]]
     ambiguous[owner[far]] = True
     ids = np.flatnonzero(ambiguous)
     if ids.size == 0:
         return hits, ambiguous
     rivals = _Rivals(v, t, reflection, radius, reach)
-    rows, found = rivals.search(ids, q, hits, min_cos)
+    rows, found = rivals.search(ids, q, hits, min_cos, group)
     # the rival must be about as close as the hit, within the mesh's resolution: a hit on
     # a mirror-built mesh's mirrored vertex is exact, however the neighbours vote
     local = _mean_edge(v, t, rivals.own, rows)
@@ -476,18 +485,21 @@ def rival_hits(
     min_cos: float,
     radius: float,
     rings: int,
+    groups: np.ndarray | None = None,
 ) -> tuple[np.ndarray, ClosestHits]:
     """(rows, found): the vertices of ``ids`` (ascending) whose mirror point ``reflected`` (V,
     3) has a rival on another sheet within ``radius``, and those rivals (:class:`ClosestHits`,
     one row each): the closest point of the triangles facing the vertex's mirror image
     (``min_cos``) more than ``rings`` edge rings from the corners of its hit in ``hits``. Used
     by :func:`motion_sheet_hits` and the bake's lip-slit pass
-    (:func:`model.shape_locality.post_process`)."""
+    (:func:`model.shape_locality.post_process`). ``groups`` (T,) int: a rival lies in the group
+    of the vertex's hit (None: anywhere)."""
     v = np.asarray(vertices, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
     q = np.asarray(reflected, dtype=np.float64)
     rivals = _Rivals(v, t, reflection, radius, _ring_reach(len(v), t, rings))
-    rows, found = rivals.search(ids, q, hits, min_cos)
+    group = None if groups is None else np.asarray(groups, np.int64)
+    rows, found = rivals.search(ids, q, hits, min_cos, group)
     close = found.distance <= radius
     return rows[close], ClosestHits(*(x[close] for x in found))
 
@@ -505,6 +517,7 @@ def motion_sheet_hits(
     rings: int = 3,
     switch: float = 0.5,
     least: float = 0.3,
+    groups: np.ndarray | None = None,
 ) -> ClosestHits:
     """``hits`` where, at a vertex with a second sheet by its mirror point (``ambiguous`` (V,)
     bool, :func:`sheet_consistent_hits`), the rival on the other sheet (the closest point facing
@@ -522,13 +535,17 @@ def motion_sheet_hits(
     every neighbour has a second sheet by its mirror point too, so no neighbour vote decides;
     the upper lip moves a tenth of the lower lip in jawOpen (3.5 vs 34.6 mm/100 at the row's
     middle), its own lip the same. Unsided shapes only, so a sided pair's mirror error is still
-    measured on a correspondence it did not choose."""
+    measured on a correspondence it did not choose. ``groups`` (T,) int: the rival lies in the
+    group of the vertex's hit (None: anywhere): the lower teeth move like the lower lip in
+    jawOpen, and a loose tooth behind a lip is never its partner."""
 
     ids = np.flatnonzero(ambiguous)
     f = np.asarray(fields, dtype=np.float64)
     if ids.size == 0 or f.size == 0 or len(triangles) == 0:
         return hits
-    rows, found = rival_hits(vertices, triangles, reflected, hits, ids, reflection, min_cos, radius, rings)
+    rows, found = rival_hits(
+        vertices, triangles, reflected, hits, ids, reflection, min_cos, radius, rings, groups=groups
+    )
     # a floor of 15 % of the largest motion: a vertex that barely moves decides nothing
     floor = (0.15 * float(np.sqrt(np.einsum("fvc,fvc->v", f, f).max()))) ** 2
     now = _mismatch(f, reflection, floor, rows, hits.corners[rows], hits.barycentric[rows])

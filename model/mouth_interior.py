@@ -99,3 +99,19 @@ def mouth_interior(
     out = np.zeros(len(c), dtype=bool)
     out[box[hidden_from_front(c, triangles, box, HIDDEN_DEPTH * eye_distance)]] = True
     return out
+
+
+def loose_mouth(vertices: np.ndarray, triangles: np.ndarray, frame, skin: np.ndarray) -> np.ndarray:
+    """``(V,) bool``: the loose pieces inside the mouth off the ``skin`` (V,) bool (teeth, gums,
+    a loose tongue: :func:`model.parts.loose_mouth_pieces`, classified in ``frame``, the
+    :class:`model.frame.CanonicalFrame` of ``vertices`` (V, 3) input units, triangles (T, 3)).
+
+    Why: the bake moves them rigidly, the lower ones with the jaw (:mod:`model.rig_constraints`);
+    judged as skin, ICT-FaceKit's complete model's teeth read as jawOpen's motion outside its
+    regions, and its gums_and_tongue tear by design where its upper and lower gums meet."""
+    from .parts import loose_mouth_pieces
+
+    found = loose_mouth_pieces(vertices, triangles, frame)
+    if found is None:
+        return np.zeros(len(vertices), dtype=bool)
+    return found & ~np.asarray(skin, dtype=bool)

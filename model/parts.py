@@ -14,7 +14,8 @@ canonical frame (:mod:`model.frame`: Y up, face toward +Z, +X the subject's left
 * **teeth / tongue**: pieces inside the mouth (between the eyes' height and the neck, near the
   middle, at the front): upper and lower rows are split at the height between the two clusters
   of piece centres; a lower blob as wide as a third of the mouth is the tongue. A piece that
-  spans both rows (gums and tongue in one) is split per vertex;
+  spans both rows (gums and tongue in one) is split per vertex, and its jaw motion fades across
+  the seam between its rows (:attr:`Parts.jaw_blend`);
 * **lashes**: small pieces hugging an eyeball's front (eyelashes, and the tear-line and
   occlusion strips of film heads: all of them follow the lids);
 * **brows**: small pieces just above the eyes;
@@ -54,6 +55,12 @@ _SKIN_SHARE = 0.15
 _LASH_REACH = 2.2
 # ... and have less area than this share of the eyeball's sphere (ICT-FaceKit's: 0.74)
 _LASH_AREA = 1.0
+# a piece spanning both rows (gums and tongue in one) fades from still (upper gums) to the jaw's
+# motion (lower gums, tongue) over this share of the mouth pieces' width on each side of the seam
+# between its rows, along its surface (ICT-FaceKit: the mouth pieces 7.0 cm wide, a 1.8 cm fade;
+# at 0.15 its complete model's jawOpen folded 12 gum triangles over in the fade, 0 at 0.2 and 0.25;
+# gums_and_tongue's error against ICT's shapes 0.635 / 0.639 / 0.643)
+_SEAM_BAND = 0.25
 
 
 @dataclass
@@ -87,7 +94,10 @@ class Parts:
     labels: ``(V,)`` int64 index into :data:`PART_NAMES`; eyeballs: ``{"L": Eyeball, "R": ...}``
     (only those found); pieces: per connected piece :class:`PieceInfo`; piece_labels: ``(V,)``
     piece index of each vertex; mouth_split: height (canonical Y) between the upper and lower
-    teeth, or None.
+    teeth, or None; jaw_blend: None, or ``(V,)`` float64 in [0, 1]: how much of the jaw's rigid
+    motion each vertex takes (1 on the lower teeth and tongue, 0 elsewhere, a fade across the
+    seam of a piece that spans both rows; :mod:`model.rig_constraints`), given when such a
+    piece exists (None: the labels say it).
     """
 
     labels: np.ndarray
@@ -95,6 +105,7 @@ class Parts:
     pieces: list[PieceInfo] = field(default_factory=list)
     piece_labels: np.ndarray | None = None
     mouth_split: float | None = None
+    jaw_blend: np.ndarray | None = None
 
     def mask(self, name: str) -> np.ndarray:
         """(V,) bool: the vertices of part ``name``."""
@@ -229,13 +240,91 @@ def classify_parts(vertices: np.ndarray, triangles: np.ndarray, frame=None, head
     for k, ids in enumerate(members):
         if infos[k].part != "mixed":
             labels[ids] = PART_INDEX[infos[k].part]
+    jaw_blend = None
+    mixed = [k for k in range(n_pieces) if infos[k].part == "mixed"]
+    if mixed:
+        jaw_blend = np.isin(labels, [PART_INDEX["lower_teeth"], PART_INDEX["tongue"]]).astype(np.float64)
+        mouth = np.concatenate([members[k] for k in range(n_pieces) if infos[k].part in _MOUTH_PARTS])
+        band = _SEAM_BAND * max(float(np.ptp(c[mouth, 0])), 1e-12)
+        for k in mixed:
+            jaw_blend[members[k]] = seam_blend(c[members[k]], t, members[k], jaw_blend[members[k]], band)
     eye_out = {}
     for side, (center, radius, pieces) in eyeballs.items():
         ids = np.concatenate([members[k] for k in pieces])
         eye_out[side] = Eyeball(
             center=frame.from_canonical(center[None])[0], radius=float(radius * frame.scale), vertices=ids
         )
-    return Parts(labels, eye_out, infos, piece, mouth_split)
+    return Parts(labels, eye_out, infos, piece, mouth_split, jaw_blend)
+
+
+_MOUTH_PARTS = ("upper_teeth", "lower_teeth", "tongue", "mixed")
+
+
+def seam_blend(
+    points: np.ndarray, triangles: np.ndarray, ids: np.ndarray, side: np.ndarray, band: float
+) -> np.ndarray:
+    """(n,) float64 in [0, 1]: ``side`` (n,) 0/1 per vertex of one piece (``ids`` (n,) its
+    vertex indices into ``triangles`` (T, 3), ``points`` (n, 3) their positions) faded across the
+    seam between its two sides: 0.5 on the seam, reaching the side's value ``band`` (units of
+    ``points``) away from it along the surface (shortest paths over edges; vertices at one
+    position count as one), smoothstep in between.
+
+    Why: ICT-FaceKit's gums_and_tongue is one piece whose upper gums stay still while its lower
+    gums and tongue follow the jaw; a vertex taking either all or none of the jaw's motion tore
+    the triangles across the seam (its complete model's jawOpen: 34 triangles flipped)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    from .topology import position_ids
+
+    n = ids.size
+    pid = position_ids(points)
+    m = int(pid.max()) + 1
+    local = np.full(int(max(ids.max(), triangles.max())) + 1, -1, dtype=np.int64)
+    local[ids] = np.arange(n)
+    t = local[triangles]
+    t = pid[t[(t >= 0).all(axis=1)]]
+    on = np.zeros(m)
+    np.maximum.at(on, pid, side)  # a position on the jaw's side when any of its vertices is
+    e = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [2, 0]]])
+    e = e[e[:, 0] != e[:, 1]]
+    pos = np.zeros((m, 3))
+    pos[pid] = points
+    seam = np.zeros(m, dtype=bool)
+    cross = on[e[:, 0]] != on[e[:, 1]]
+    seam[e[cross].ravel()] = True
+    if not seam.any():
+        return np.asarray(side, dtype=np.float64).copy()
+    length = np.linalg.norm(pos[e[:, 0]] - pos[e[:, 1]], axis=1) + 1e-12 * max(band, 1e-300)
+    graph = coo_matrix((length, (e[:, 0], e[:, 1])), shape=(m, m)).tocsr()
+    dist = dijkstra(graph, directed=False, indices=np.flatnonzero(seam), min_only=True, limit=band)
+    x = np.clip(np.where(np.isfinite(dist), dist, band) / max(band, 1e-300), 0.0, 1.0)
+    fade = x * x * (3.0 - 2.0 * x)
+    w = 0.5 + (on - 0.5) * fade
+    return w[pid]
+
+
+def loose_mouth_pieces(
+    vertices: np.ndarray, triangles: np.ndarray, frame=None, head=None
+) -> np.ndarray | None:
+    """(V,) bool: the vertices of the loose pieces inside the mouth (``upper_teeth``,
+    ``lower_teeth``, ``tongue``: teeth, gums, a tongue not welded to the skin), or None when
+    there are none. vertices (V, 3), triangles (T, 3), ``frame`` and ``head`` as
+    :func:`classify_parts` takes them. A mesh in one piece is not classified (nothing loose).
+
+    Why: the network never saw teeth (ICT-FaceKit's head crop has none); seen as skin, ICT's
+    complete model's teeth and gums shifted the face's frame and placement and the network's
+    features: jawOpen opened 2.30 cm (4.2 without them), 34 triangles flipped
+    (:func:`model.api.prepare_mesh` leaves them out). They move rigidly by design
+    (:mod:`model.rig_constraints`): the rig check does not judge them as skin.
+    """
+    from .topology import components
+
+    if components(vertices, triangles)[0] < 2:
+        return None
+    labels = classify_parts(vertices, triangles, frame, head=head).labels
+    mouth = np.isin(labels, [PART_INDEX[n] for n in ("upper_teeth", "lower_teeth", "tongue")])
+    return mouth if mouth.any() else None
 
 
 def _find_eyeballs(infos, candidates, members, c, height, top):

@@ -704,7 +704,7 @@ def _mirror(
         # where no neighbour decides (every row of a low-poly slit is ambiguous), the sheet that
         # moves like the vertex in the shapes that must be their own mirror images (jawOpen)
         hits = motion_sheet_hits(canonical, triangles, reflected, hits, ambiguous, reflection, unsided,
-                                 _MIRROR_FACING, _SYMMETRY_TOL * u)  # fmt: skip
+                                 _MIRROR_FACING, _SYMMETRY_TOL * u, groups=comp[triangles[:, 0]])  # fmt: skip
     faces = facing(canonical, triangles, hits, reflection, _MIRROR_FACING)
     matched = faces & (hits.distance <= _SYMMETRY_TOL * u)
     return hits, normal, offset, matched, faces & (hits.distance <= _SYMMETRY_JUDGE_TOL * u)
@@ -753,7 +753,7 @@ def _mirror_geometry(canonical, triangles, u, comp, eyeball):
     # at a closed mouth's slit the mirror point of a lip's row lands on the other lip, facing
     # the same way: the partner is on the sheet the neighbours' mirror points lie on
     hits, ambiguous = sheet_consistent_hits(canonical, triangles, reflected, hits, reflection, _MIRROR_FACING,
-                                            _SYMMETRY_TOL * u)  # fmt: skip
+                                            _SYMMETRY_TOL * u, groups=comp[triangles[:, 0]])  # fmt: skip
     return hits, reflected, ambiguous, normal, offset, reflection
 
 
@@ -1169,6 +1169,12 @@ def check_rig(
 
         mouth_inside = mouth_interior(canon, t, skin, mid, u)
     info["mouth_interior_vertices"] = int(mouth_inside.sum())
+    # loose teeth, gums and tongue move rigidly with the jaw by design (model.rig_constraints):
+    # not skin, so out of the reach and the tear (ICT-FaceKit's gums tear by design)
+    from .mouth_interior import loose_mouth
+
+    rigid_mouth = loose_mouth(v, t, frame, skin)
+    info["loose_mouth_vertices"] = int(rigid_mouth.sum())
 
     n0 = _face_normals(canon, t)
     area0 = np.linalg.norm(n0, axis=1)
@@ -1178,7 +1184,9 @@ def check_rig(
     edges, edge_of = np.unique(tri_edges.reshape(-1, 2), axis=0, return_inverse=True)
     edge_of = edge_of.reshape(len(t), 3)
     len0 = np.linalg.norm(canon[edges[:, 0]] - canon[edges[:, 1]], axis=1)
-    tear_tri = valid_tri & (len0[edge_of].min(axis=1) > 0) & ~(eyeball | mouth_inside)[t].any(axis=1)
+    tear_tri = (
+        valid_tri & (len0[edge_of].min(axis=1) > 0) & ~(eyeball | mouth_inside | rigid_mouth)[t].any(axis=1)
+    )
 
     def torn_by(field: np.ndarray) -> np.ndarray:
         moved = canon + field
@@ -1320,7 +1328,7 @@ def check_rig(
             for side in {ref["regions"][k][-1] for k in wanted if ref["regions"][k] in _LID_REGIONS}:
                 if side in lid_zones:
                     inside = np.maximum(inside, lid_zones[side])
-            motion = mass * mag[s] ** 2 * ~(eyeball | mouth_inside | lashes)
+            motion = mass * mag[s] ** 2 * ~(eyeball | mouth_inside | lashes | rigid_mouth)
             outside = motion * np.clip(1.0 - inside, 0.0, 1.0)
             rep.reach_outside_pct = round(100.0 * float(outside.sum() / max(motion.sum(), 1e-300)), 2)
             if rep.reach_outside_pct > THRESHOLDS["reach_outside_pct"]:
@@ -1330,7 +1338,7 @@ def check_rig(
                     f"regions (most at {_where(far, mid, u, pitch)}; "
                     f"needs <= {THRESHOLDS['reach_outside_pct']:.0f} %)"
                 )
-                spill = (mag[s] * (1.0 - inside) * ~(eyeball | mouth_inside | lashes)) / peak
+                spill = (mag[s] * (1.0 - inside) * ~(eyeball | mouth_inside | lashes | rigid_mouth)) / peak
                 problem = np.maximum(problem, np.where(spill > 0.1, np.minimum(1.0, spill * 2.0), 0.0))
         reports.append(rep)
 

@@ -11,7 +11,9 @@ The network predicts a displacement for every vertex, loose parts included. Real
   lids, so the network has nothing to learn the angle from);
 * **lower teeth and tongue** move rigidly with the jaw: in :data:`JAW_SHAPES` they take the
   best rigid motion (least squares) of the chin skin; in every other shape they stay still
-  (ICT-FaceKit moves its teeth and gums only in these four shapes);
+  (ICT-FaceKit moves its teeth and gums only in these four shapes); a piece spanning both rows
+  (gums and tongue in one) takes a share of it fading across its seam
+  (:attr:`model.parts.Parts.jaw_blend`), so it does not tear there;
 * **upper teeth, hair and other pieces** stay still;
 * **lashes and brows** follow the skin they sit on (the mean motion of their nearest skin
   vertices, inverse-distance weighted).
@@ -212,14 +214,27 @@ def apply_rig_constraints(
     jaw = np.flatnonzero(np.isin(labels, [PART_INDEX["lower_teeth"], PART_INDEX["tongue"]]))
     if jaw.size:
         chin = _chin_patch(v, labels, jaw, analysis)
+        share = _jaw_share(analysis.parts)
+        if share is not None:  # a piece spanning both rows fades across its seam
+            jaw = np.flatnonzero(share > 0.0)
         moved = np.zeros((out.shape[0], jaw.size, 3))
         if chin.size >= 3:
             for s, name in enumerate(names):
                 if name in JAW_SHAPES:
                     r, tr = rigid_fit(v[chin], v[chin] + out[s, chin])
                     moved[s] = v[jaw] @ r.T + tr - v[jaw]
+        if share is not None:
+            moved *= share[jaw][None, :, None]
         out[:, jaw] = moved
     return out.astype(np.float32)
+
+
+def _jaw_share(parts) -> np.ndarray | None:
+    """(V,) float64 in [0, 1], the share of the jaw's rigid motion each vertex takes
+    (:attr:`model.parts.Parts.jaw_blend`), or None where the labels say it (1 on the lower
+    teeth and tongue, 0 elsewhere)."""
+    share = getattr(parts, "jaw_blend", None)
+    return None if share is None else np.asarray(share, dtype=np.float64)
 
 
 def _with_roots(

@@ -199,13 +199,22 @@ def _pairwise_ok(rest: np.ndarray, posed: np.ndarray, rel: float) -> bool:
 
 
 def test_constraints_on_ict_shapes(ict):
+    from model.ict import PARTS
+
     v, t = ict.neutral.astype(np.float64), ict.triangles()
     analysis = analyze_rig(v, t)
     out = apply_rig_constraints(ict.expressions, v, analysis)
     assert out.shape == ict.expressions.shape and out.dtype == np.float32
     parts = analysis.parts
     upper = parts.mask("upper_teeth")
-    assert np.all(out[:, upper] == 0.0)
+    # the upper teeth and gums stay still, but for the upper gums' side of the fade across the
+    # seam where gums_and_tongue's upper and lower gums meet (model.parts.seam_blend: 341 of
+    # 3430 vertices take up to half the jaw's motion), which tore there otherwise
+    fade = upper & (parts.jaw_blend > 0.0)
+    assert np.all(out[:, upper & ~fade] == 0.0)
+    assert 0 < fade.sum() < 0.1 * upper.sum() and parts.jaw_blend[upper].max() <= 0.5
+    a, b = PARTS["teeth"]
+    assert not fade[a:b].any()  # the rows of teeth are pieces of their own: no fade
     skin = parts.mask("skin")
     np.testing.assert_array_equal(out[:, skin], ict.expressions[:, skin])  # a head: skin unchanged
     jaw = ICT_NAMES.index("jawOpen")
@@ -213,12 +222,12 @@ def test_constraints_on_ict_shapes(ict):
         ids = parts.eyeballs[side].vertices
         for s in range(len(ICT_NAMES)):
             assert _pairwise_ok(v[ids], v[ids] + out[s, ids], 1e-5), (side, ICT_NAMES[s])
-    lower = np.flatnonzero(parts.mask("lower_teeth"))
+    # the lower teeth and gums move rigidly, but for the lower gums' side of the seam's fade
+    lower = np.flatnonzero(parts.mask("lower_teeth") & (parts.jaw_blend == 1.0))
+    assert lower.size > 0.85 * parts.mask("lower_teeth").sum()  # 2991 of 3341
     for s in range(len(ICT_NAMES)):
         assert _pairwise_ok(v[lower], v[lower] + out[s, lower], 1e-5), ICT_NAMES[s]
     # the jaw-rigid lower teeth follow ICT's own teeth motion in jawOpen (within 20 % RMS)
-    from model.ict import PARTS
-
     a, b = PARTS["teeth"]
     teeth_lower = lower[(lower >= a) & (lower < b)]
     truth = ict.expressions[jaw, teeth_lower]
