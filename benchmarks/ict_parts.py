@@ -30,6 +30,8 @@ MOUTH = ["gums_and_tongue", "teeth"]
 SETS = {
     "face+eyes": ["face", *EYES],
     "face+eyes+lashes": ["face", *EYES, *LASHES],
+    "face+eyes+shells": ["face", *EYES, *SHELLS],
+    "face+eyes+lashes+shells": ["face", *EYES, *LASHES, *SHELLS],
     "head+eyes": SKIN + EYES,
     "head+eyes+lashes": SKIN + EYES + LASHES,
     "head+eyes+shells": SKIN + EYES + SHELLS,

@@ -1399,14 +1399,20 @@ def _lash_mask(
 
 def _eyeball_mask(canon: np.ndarray, comp: np.ndarray, skin: np.ndarray, eyeballs: dict) -> np.ndarray:
     """(V,) bool: the eyeballs' vertices and the other shells of each eye (cornea, iris, pupil:
-    separate pieces inside or on the ball), which rotate with it."""
+    separate pieces inside or on the ball), which rotate with it; not a shell lying on the lids
+    (a tear line: :func:`model.parts.lies_on_lids`), which follows the lids as the bake moves
+    it."""
+    from .parts import lies_on_lids
+
     eyeball = np.zeros(len(canon), dtype=bool)
     for ball in eyeballs.values():
         eyeball[ball.vertices] = True
         inside = np.linalg.norm(canon - ball.center, axis=1) <= 1.1 * ball.radius
         for c in np.unique(comp[inside & ~skin]):
             members = comp == c
-            if inside[members].all():
+            if not inside[members].all() or eyeball[members].all():
+                continue
+            if not lies_on_lids(canon[members], canon[skin], ball.center, float(ball.radius)):
                 eyeball |= members
     return eyeball
 
