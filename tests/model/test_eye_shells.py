@@ -155,3 +155,18 @@ def test_ict_face_with_shells_bakes_its_skin_as_without(ict, head):
     plain_face = _rows(ict, plain_ids, ["face"])
     gap = np.abs(baked[:, face] - plain[:, plain_face]).max()
     assert gap < 0.02 * np.abs(plain[:, plain_face]).max()
+
+
+def test_weld_keeps_the_apart_vertices_apart():
+    """Two triangles meeting at one position weld into one surface; with one kept apart they
+    stay two pieces, and vertices apart still weld among themselves."""
+    from model.weld import weld
+
+    v = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 0], [-1, 0, 0], [0, -1, 0], [-1, 0, 0]], float)
+    t = np.array([[0, 1, 2], [3, 4, 5], [6, 5, 3]])
+    assert weld(v, t).index[3] == weld(v, t).index[0]
+    apart = np.array([False, False, False, True, True, True, True])
+    w = weld(v, t, apart=apart)
+    assert w.index[3] != w.index[0]
+    assert w.index[6] == w.index[4]  # the kept-apart piece's own duplicate still welds
+    assert w.merged == 1
