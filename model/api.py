@@ -418,6 +418,7 @@ def prepare_mesh(
     on_canonical: Callable[[np.ndarray, np.ndarray], None] | None = None,
     cut_mouth: bool = False,
     cut_shells: bool = False,
+    _shells_apart: np.ndarray | None = None,
 ) -> PreparedMesh:
     """Validate, weld, fit the canonical frame, isolate the head, place the face, compute ``k``
     eigenpairs + gradients.
@@ -452,7 +453,7 @@ def prepare_mesh(
     vertices = np.asarray(vertices, dtype=np.float64)
     triangles = np.asarray(triangles, dtype=np.int64)
     validate(vertices, triangles)
-    welding = weld_mesh(vertices, triangles) if weld else None
+    welding = weld_mesh(vertices, triangles, apart=_shells_apart) if weld else None
     if welding is not None and welding.merged == 0:
         welding = None
     w_vertices = vertices if welding is None else welding.vertices
@@ -476,7 +477,19 @@ def prepare_mesh(
         mouth = mouth if cut_mouth else None
         shells = shells if cut_shells else None
         if cut_shells and welding is not None:
-            shells = _welded_shells(vertices, triangles, welding, frame, head)
+            on_input = _input_shells(vertices, triangles, welding, frame, head)
+            if on_input is not None and _shells_apart is None and _welds_across(welding, on_input):
+                # welded, a tear line touching the lid margin (ICT-FaceKit's: 122 vertices at the
+                # same positions) was one surface with the lids: the bake's mirror pass on the
+                # welded surface then paired lid vertices with points on the other side's shell
+                # (eyeLookDown_R's lid crumpled, rendered). Welded again with the shells apart.
+                return prepare_mesh(
+                    vertices, triangles, k, up=up, forward=forward, cache=cache,
+                    isolate_head=isolate_head, weld=weld, check_axes=check_axes, rotation=rotation,
+                    place_face=place_face, align_face=align_face, on_canonical=on_canonical,
+                    cut_mouth=cut_mouth, cut_shells=cut_shells, _shells_apart=on_input,
+                )  # fmt: skip
+            shells = _welded(on_input, welding)
         # the eyes' front shells too: seen, ICT-FaceKit's tear line, occlusion shells and corner
         # strips took the face's relative error from 0.042 to 0.090 (benchmarks/ict_parts.py)
         parts = [m for m in (mouth, shells) if m is not None]
@@ -571,24 +584,34 @@ def prepare_mesh(
     return prepared
 
 
-def _welded_shells(vertices: np.ndarray, triangles: np.ndarray, welding, frame, head) -> np.ndarray | None:
-    """(W,) bool per welded vertex: the eyes' front shells (:func:`model.parts.loose_pieces`)
-    found on the input mesh (``vertices`` (V, 3), ``triangles`` (T, 3)), a welded vertex counted
-    in when all its input vertices are; None when there is none. ``head`` is found on the
-    welded mesh.
+def _input_shells(vertices: np.ndarray, triangles: np.ndarray, welding, frame, head) -> np.ndarray | None:
+    """(V,) bool per input vertex: the eyes' front shells (:func:`model.parts.loose_pieces`)
+    found on the input mesh (``vertices`` (V, 3), ``triangles`` (T, 3)), None when there is none;
+    ``head`` found on the welded mesh (``welding``).
 
     Why on the input: a tear line touches the lid margin at vertices (ICT-FaceKit's: 122 at the
-    same positions); welded, it is one surface with the skin and was never told apart. The
-    vertices it shares with the margin stay in the network's view (they are the lid's)."""
+    same positions); welded, it is one surface with the skin and is not told apart."""
     from dataclasses import replace
 
     from .parts import loose_pieces
 
-    _, shells = loose_pieces(vertices, triangles, frame, replace(head, weights=welding.spread(head.weights)))
-    if shells is None:
+    return loose_pieces(vertices, triangles, frame, replace(head, weights=welding.spread(head.weights)))[1]
+
+
+def _welds_across(welding, mask: np.ndarray) -> bool:
+    """Whether a welded vertex joins input vertices in ``mask`` (V,) bool with others."""
+    total = np.bincount(welding.index, minlength=welding.vertices.shape[0])
+    hit = np.bincount(welding.index, weights=mask.astype(np.float64), minlength=welding.vertices.shape[0])
+    return bool(np.any((hit > 0) & (hit < total)))
+
+
+def _welded(mask: np.ndarray | None, welding) -> np.ndarray | None:
+    """(W,) bool per welded vertex: those all of whose input vertices are in ``mask`` (V,) bool;
+    None for None or when there is none."""
+    if mask is None:
         return None
     total = np.bincount(welding.index, minlength=welding.vertices.shape[0])
-    hit = np.bincount(welding.index, weights=shells.astype(np.float64), minlength=welding.vertices.shape[0])
+    hit = np.bincount(welding.index, weights=mask.astype(np.float64), minlength=welding.vertices.shape[0])
     out = (total > 0) & (hit == total)
     return out if out.any() else None
 

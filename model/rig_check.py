@@ -664,6 +664,7 @@ def _mirror(
     eyeball: np.ndarray | None = None,
     unsided: np.ndarray | None = None,
     cache: dict | None = None,
+    apart: np.ndarray | None = None,
 ):
     """Mirror correspondence across the fitted symmetry plane.
 
@@ -681,6 +682,7 @@ def _mirror(
     the vertex's mirror partner; paired (V,) bool: the same within ``_SYMMETRY_JUDGE_TOL * u``,
     what judges whether the mesh is symmetric, :func:`is_mirror_symmetric`). ``cache``: a dict kept
     per mesh (the geometry's part, reused for other shapes of the same mesh and frame).
+    ``apart`` (V,) bool: vertices the weld below keeps apart from the rest (:func:`_lid_shell_mask`).
     """
     from .mirror_match import facing, motion_sheet_hits
     from .weld import weld
@@ -688,7 +690,7 @@ def _mirror(
     cache = {} if cache is None else cache
     welding = cache.get("welding")
     if welding is None:
-        welding = cache["welding"] = weld(canonical, triangles)
+        welding = cache["welding"] = weld(canonical, triangles, apart=apart)
     if welding.merged:
         # on the welded surface (as the bake finds its partners, model.mirror_pass): seam
         # duplicates split a mesh into pieces each matched on its own mirror piece, and a seam
@@ -1138,7 +1140,10 @@ def check_rig(
     inv_mass = ripple_inverse_mass(mass, t)
 
     # mirror correspondence
-    hits, plane_normal, plane, matched, paired = _mirror(canon, t, unit, comp, eyeball, d[_unsided(names)])
+    apart = _lid_shell_mask(canon, comp, skin, eyeballs)
+    hits, plane_normal, plane, matched, paired = _mirror(
+        canon, t, unit, comp, eyeball, d[_unsided(names)], apart=apart
+    )
     sym_share = _symmetric_share(canon, mid, unit, skin, mass, paired, pitch)
     symmetric = sym_share >= _SYMMETRY_SHARE
     info["symmetric"] = bool(symmetric)
@@ -1397,6 +1402,32 @@ def _lash_mask(
     return lash
 
 
+def _lid_shell_mask(
+    canon: np.ndarray, comp: np.ndarray, skin: np.ndarray, eyeballs: dict
+) -> np.ndarray | None:
+    """(V,) bool: the pieces off the skin near an eyeball that lie on its lids (a tear line, an
+    occlusion shell: :func:`model.parts.lies_on_lids`), or None where there is none.
+
+    Why: such a shell touches the lid margin at vertices (ICT-FaceKit's: 122 at the same
+    positions); welded to it for the mirror partners (:func:`_mirror`), it made one piece with
+    the skin and a lid vertex's mirror point landed on the other side's shell, lying a fraction
+    of a millimetre above that lid: the bake's last mirror pass gave the lids the shells' motion
+    (ICT's face with its eyeballs and shells: eyeLookDown_R's lid tore, eyeWide and eyeSquint
+    rippled 7-10x ICT's). Kept apart, each is matched on its own mirror piece."""
+    from .parts import lies_on_lids
+
+    out = np.zeros(len(canon), dtype=bool)
+    for ball in eyeballs.values():
+        near = np.linalg.norm(canon - ball.center, axis=1) <= 2.0 * ball.radius
+        for c in np.unique(comp[near & ~skin]):
+            members = comp == c
+            if np.isin(np.flatnonzero(members), ball.vertices).any():
+                continue
+            if lies_on_lids(canon[members], canon[skin], ball.center, float(ball.radius)):
+                out |= members
+    return out if out.any() else None
+
+
 def _eyeball_mask(canon: np.ndarray, comp: np.ndarray, skin: np.ndarray, eyeballs: dict) -> np.ndarray:
     """(V,) bool: the eyeballs' vertices and the other shells of each eye (cornea, iris, pupil:
     separate pieces inside or on the ball), which rotate with it; not a shell lying on the lids
@@ -1628,7 +1659,8 @@ def mirror_correspondence(
     unit = anchors.eye_distance if anchors.eye_distance else _EYE_DISTANCE_PER_SCALE
     d = np.asarray(deltas, dtype=np.float64)
     unsided = d[_unsided(list(names))]
-    hits, plane_normal, _, matched, paired = _mirror(canon, t, unit, comp, eyeball, unsided, cache)
+    apart = _lid_shell_mask(canon, comp, anchors.skin, anchors.eyeballs)
+    hits, plane_normal, _, matched, paired = _mirror(canon, t, unit, comp, eyeball, unsided, cache, apart)
     return hits, plane_normal, matched, paired
 
 
@@ -1645,7 +1677,8 @@ def prime_mirror_correspondence(anchors: FaceAnchors, triangles: np.ndarray, cac
     comp = components(len(canon), t)
     eyeball = _eyeball_mask(canon, comp, anchors.skin, anchors.eyeballs)
     unit = anchors.eye_distance if anchors.eye_distance else _EYE_DISTANCE_PER_SCALE
-    _mirror(canon, t, unit, comp, eyeball, None, cache)
+    apart = _lid_shell_mask(canon, comp, anchors.skin, anchors.eyeballs)
+    _mirror(canon, t, unit, comp, eyeball, None, cache, apart)
 
 
 def _where(point: np.ndarray, mid: np.ndarray | None, u: float | None, pitch: float = 0.0) -> str:

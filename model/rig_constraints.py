@@ -199,6 +199,10 @@ def apply_rig_constraints(
         pieces = analysis.parts.piece_labels
         if lashes.any() and pieces is not None:
             out[:, follow[lashes]] = _with_roots(v, out, follow[lashes], dist[lashes, 0], pieces)
+        shells = list(getattr(analysis.parts, "lid_shells", []) or [])
+        if shells and pieces is not None and analysis.parts.eyeballs:
+            ids = np.flatnonzero(np.isin(pieces, shells))
+            out[:, ids] = _slide_on_eyeballs(v[ids], out[:, ids], analysis.parts.eyeballs)
 
     for side, eye in analysis.parts.eyeballs.items():
         ids = eye.vertices
@@ -235,6 +239,26 @@ def _jaw_share(parts) -> np.ndarray | None:
     teeth and tongue, 0 elsewhere)."""
     share = getattr(parts, "jaw_blend", None)
     return None if share is None else np.asarray(share, dtype=np.float64)
+
+
+def _slide_on_eyeballs(points: np.ndarray, moved: np.ndarray, eyeballs: dict) -> np.ndarray:
+    """(S, n, 3): the motion ``moved`` (S, n, 3) of shells lying on the lids (``points`` (n, 3),
+    input units and axes; :attr:`model.parts.Parts.lid_shells`) with each vertex kept at its
+    distance from the centre of its nearer eyeball (``eyeballs`` of :class:`model.parts.Parts`):
+    the shell slides over the eyeball as the lids draw it.
+
+    Why: following the nearest lid skin alone, the parts of ICT-FaceKit's occlusion shell that
+    lie on the eyeball under a lid sank into the eyeball or lifted off it where the upper and
+    lower lids moved apart (``eyeLookDown``, ``eyeSquint``: the shell crumpled in the open eye,
+    rendered)."""
+    centres = np.stack([e.center for e in eyeballs.values()])
+    nearer = np.argmin(np.linalg.norm(points[:, None, :] - centres[None], axis=2), axis=1)
+    c = centres[nearer]
+    radius = np.linalg.norm(points - c, axis=1)
+    rel = points[None] + moved - c[None]
+    length = np.linalg.norm(rel, axis=2, keepdims=True)
+    slid = rel * (radius[None, :, None] / np.maximum(length, 1e-300))
+    return c[None] + slid - points[None]
 
 
 def _with_roots(

@@ -48,13 +48,20 @@ class Welding:
         return np.take(values, self.representative, axis=axis)
 
 
-def weld(vertices: np.ndarray, triangles: np.ndarray, tolerance: float = WELD_TOLERANCE) -> Welding:
+def weld(
+    vertices: np.ndarray,
+    triangles: np.ndarray,
+    tolerance: float = WELD_TOLERANCE,
+    apart: np.ndarray | None = None,
+) -> Welding:
     """Merge vertices closer than ``tolerance`` times the bounding-box diagonal.
 
     Args:
         vertices: ``(V, 3)`` float, any units.
         triangles: ``(T, 3)`` int.
         tolerance: relative to the bounding-box diagonal of the vertices.
+        apart: ``(V,)`` bool or None: vertices that merge only with each other (a tear line
+            touching the lid margin stays a piece of its own: :func:`model.api.prepare_mesh`).
 
     Returns:
         :class:`Welding`. Welded vertices keep the order of their first input vertex, so a mesh
@@ -70,6 +77,9 @@ def weld(vertices: np.ndarray, triangles: np.ndarray, tolerance: float = WELD_TO
     diagonal = float(np.linalg.norm(v.max(axis=0) - v.min(axis=0))) if n else 0.0
     radius = tolerance * diagonal
     pairs = cKDTree(v).query_pairs(radius, output_type="ndarray") if radius > 0 else np.empty((0, 2), int)
+    if apart is not None and len(pairs):
+        side = np.asarray(apart, dtype=bool)
+        pairs = pairs[side[pairs[:, 0]] == side[pairs[:, 1]]]
     if len(pairs) == 0:
         return Welding(v, t, np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64))
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
