@@ -7,6 +7,15 @@ import pathlib
 
 import pytest
 
+# bpy before anything else when it is installed: pymeshlab (the test extra) ships an older
+# libembree4, and once it is loaded bpy's import fails ("undefined symbol rtcGetSceneTraversable"),
+# so every real-dev FBX test after tests/model/test_augment.py failed when the model tier ran on
+# its own (25 false failures; the whole suite runs tests/addon, which imports bpy, first)
+try:
+    import bpy  # noqa: F401
+except ImportError:
+    pass
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
