@@ -698,7 +698,7 @@ def _mirror(
         # split in four: 15 % of the vertices, eyeBlink 7 % asymmetric on a bake symmetrized
         # whole on the welded surface); each input vertex takes its welded vertex's partner, on
         # an input triangle at the welded triangle's corners
-        return _welded_mirror(canonical, triangles, u, welding, eyeball, unsided, cache)
+        return _welded_mirror(canonical, triangles, u, welding, eyeball, unsided, cache, apart)
     if "geometry" not in cache:
         cache["geometry"] = _mirror_geometry(canonical, triangles, u, comp, eyeball)
     hits, reflected, ambiguous, normal, offset, reflection = cache["geometry"]
@@ -712,7 +712,7 @@ def _mirror(
     return hits, normal, offset, matched, faces & (hits.distance <= _SYMMETRY_JUDGE_TOL * u)
 
 
-def _welded_mirror(canonical, triangles, u, welding, eyeball, unsided, cache):
+def _welded_mirror(canonical, triangles, u, welding, eyeball, unsided, cache, apart=None):
     """:func:`_mirror` on the welded copy ``welding`` (:func:`model.weld.weld`) of the mesh,
     spread back to the input vertices and triangles."""
     from .face_landmarks import components
@@ -730,6 +730,9 @@ def _welded_mirror(canonical, triangles, u, welding, eyeball, unsided, cache):
         None if eyeball is None else np.asarray(eyeball)[rep],
         None if unsided is None else np.asarray(unsided)[:, rep],
         inner,
+        # the welded copy still holds the vertices kept apart at the others' positions: its own
+        # weld must keep them apart too
+        None if apart is None else np.asarray(apart)[rep],
     )
     tw = welding.index[t]
     kept = np.flatnonzero((tw[:, 0] != tw[:, 1]) & (tw[:, 1] != tw[:, 2]) & (tw[:, 0] != tw[:, 2]))
@@ -1140,7 +1143,7 @@ def check_rig(
     inv_mass = ripple_inverse_mass(mass, t)
 
     # mirror correspondence
-    apart = _lid_shell_mask(canon, comp, skin, eyeballs)
+    apart = _lid_shell_mask(canon, t, skin, eyeballs)
     hits, plane_normal, plane, matched, paired = _mirror(
         canon, t, unit, comp, eyeball, d[_unsided(names)], apart=apart
     )
@@ -1403,10 +1406,12 @@ def _lash_mask(
 
 
 def _lid_shell_mask(
-    canon: np.ndarray, comp: np.ndarray, skin: np.ndarray, eyeballs: dict
+    canon: np.ndarray, triangles: np.ndarray, skin: np.ndarray, eyeballs: dict
 ) -> np.ndarray | None:
     """(V,) bool: the pieces off the skin near an eyeball that lie on its lids (a tear line, an
-    occlusion shell: :func:`model.parts.lies_on_lids`), or None where there is none.
+    occlusion shell: :func:`model.parts.lies_on_lids`), or None where there is none. ``canon``
+    (V, 3) canonical vertices, ``triangles`` (T, 3), ``skin`` (V,) bool, ``eyeballs`` of
+    :class:`FaceAnchors`.
 
     Why: such a shell touches the lid margin at vertices (ICT-FaceKit's: 122 at the same
     positions); welded to it for the mirror partners (:func:`_mirror`), it made one piece with
@@ -1415,12 +1420,19 @@ def _lid_shell_mask(
     (ICT's face with its eyeballs and shells: eyeLookDown_R's lid tore, eyeWide and eyeSquint
     rippled 7-10x ICT's). Kept apart, each is matched on its own mirror piece."""
     from .parts import lies_on_lids
+    from .topology import components
 
+    if not eyeballs:
+        return None
+    # the pieces as model.parts takes them (a seam between two pieces joins them: ICT-FaceKit's
+    # occlusion shell alone lies 0.065 eyeball radii off the skin, with the tear line it meets
+    # along a seam 0.01), so the check keeps apart what the bake labels a lid shell
+    pieces = components(canon, triangles)[1]
     out = np.zeros(len(canon), dtype=bool)
     for ball in eyeballs.values():
         near = np.linalg.norm(canon - ball.center, axis=1) <= 2.0 * ball.radius
-        for c in np.unique(comp[near & ~skin]):
-            members = comp == c
+        for c in np.unique(pieces[near & ~skin]):
+            members = pieces == c
             if np.isin(np.flatnonzero(members), ball.vertices).any():
                 continue
             if lies_on_lids(canon[members], canon[skin], ball.center, float(ball.radius)):
@@ -1659,7 +1671,7 @@ def mirror_correspondence(
     unit = anchors.eye_distance if anchors.eye_distance else _EYE_DISTANCE_PER_SCALE
     d = np.asarray(deltas, dtype=np.float64)
     unsided = d[_unsided(list(names))]
-    apart = _lid_shell_mask(canon, comp, anchors.skin, anchors.eyeballs)
+    apart = _lid_shell_mask(canon, t, anchors.skin, anchors.eyeballs)
     hits, plane_normal, _, matched, paired = _mirror(canon, t, unit, comp, eyeball, unsided, cache, apart)
     return hits, plane_normal, matched, paired
 
@@ -1677,7 +1689,7 @@ def prime_mirror_correspondence(anchors: FaceAnchors, triangles: np.ndarray, cac
     comp = components(len(canon), t)
     eyeball = _eyeball_mask(canon, comp, anchors.skin, anchors.eyeballs)
     unit = anchors.eye_distance if anchors.eye_distance else _EYE_DISTANCE_PER_SCALE
-    apart = _lid_shell_mask(canon, comp, anchors.skin, anchors.eyeballs)
+    apart = _lid_shell_mask(canon, t, anchors.skin, anchors.eyeballs)
     _mirror(canon, t, unit, comp, eyeball, None, cache, apart)
 
 

@@ -170,3 +170,19 @@ def test_weld_keeps_the_apart_vertices_apart():
     assert w.index[3] != w.index[0]
     assert w.index[6] == w.index[4]  # the kept-apart piece's own duplicate still welds
     assert w.merged == 1
+
+
+def test_rig_check_partners_keep_lids_and_shells_apart(ict, head):
+    """The rig check's mirror partners (which the bake's last pass uses): every face vertex's
+    partner lies on the face, every tear-line or occlusion vertex's on the other side's shells
+    (before: 123 face vertices were partnered on a shell, 107 tear-line vertices on the face)."""
+    from model.rig_check import face_anchors, mirror_correspondence
+
+    ids, t = ict.submesh(["face", *EYES, *ON_LIDS, *BLEND])
+    anchors = face_anchors(head[ids], t, up="Y", forward="Z")
+    hits, _, _, _ = mirror_correspondence(anchors, t, np.zeros((53, len(ids), 3)))
+    face = _rows(ict, ids, ["face"])
+    shells = _rows(ict, ids, ON_LIDS)
+    partner_corners = hits.corners
+    assert face[partner_corners[face]].all()
+    assert shells[partner_corners[shells]].all()
