@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from ict_helpers import held_out_head
 
 from model.api import FaceModel
 from model.facs import ICT_NAMES
@@ -32,11 +33,7 @@ def ict(ict_dir):
 
 @pytest.fixture(scope="module")
 def head(ict):
-    from model.ict import sample_identity
-    from training import split
-
-    identity = sample_identity(np.random.default_rng(5), list(split.TEST_IDENTITY_BASIS))
-    return ict.compose(identity).astype(np.float64)
+    return held_out_head(ict)
 
 
 @pytest.fixture(scope="module")
