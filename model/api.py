@@ -598,10 +598,17 @@ def _input_shells(vertices: np.ndarray, triangles: np.ndarray, welding, frame, h
     return loose_pieces(vertices, triangles, frame, replace(head, weights=welding.spread(head.weights)))[1]
 
 
-def _welds_across(welding, mask: np.ndarray) -> bool:
-    """Whether a welded vertex joins input vertices in ``mask`` (V,) bool with others."""
+def _welded_share(welding, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(hit, total), (W,) each: per welded vertex, how many of its input vertices are in
+    ``mask`` (V,) bool, and how many it has."""
     total = np.bincount(welding.index, minlength=welding.vertices.shape[0])
     hit = np.bincount(welding.index, weights=mask.astype(np.float64), minlength=welding.vertices.shape[0])
+    return hit, total
+
+
+def _welds_across(welding, mask: np.ndarray) -> bool:
+    """Whether a welded vertex joins input vertices in ``mask`` (V,) bool with others."""
+    hit, total = _welded_share(welding, mask)
     return bool(np.any((hit > 0) & (hit < total)))
 
 
@@ -610,8 +617,7 @@ def _welded(mask: np.ndarray | None, welding) -> np.ndarray | None:
     None for None or when there is none."""
     if mask is None:
         return None
-    total = np.bincount(welding.index, minlength=welding.vertices.shape[0])
-    hit = np.bincount(welding.index, weights=mask.astype(np.float64), minlength=welding.vertices.shape[0])
+    hit, total = _welded_share(welding, mask)
     out = (total > 0) & (hit == total)
     return out if out.any() else None
 

@@ -1440,6 +1440,17 @@ def _lid_shell_mask(
     return out if out.any() else None
 
 
+def _apart_unless_welded(
+    cache: dict | None, canon: np.ndarray, triangles: np.ndarray, anchors
+) -> np.ndarray | None:
+    """:func:`_lid_shell_mask` for :func:`_mirror`'s weld, or None where ``cache`` already holds
+    that weld (the bake primes the partners, then asks for them with the same cache: the mask
+    was found once)."""
+    if cache is not None and "welding" in cache:
+        return None
+    return _lid_shell_mask(canon, triangles, anchors.skin, anchors.eyeballs)
+
+
 def _eyeball_mask(canon: np.ndarray, comp: np.ndarray, skin: np.ndarray, eyeballs: dict) -> np.ndarray:
     """(V,) bool: the eyeballs' vertices and the other shells of each eye (cornea, iris, pupil:
     separate pieces inside or on the ball), which rotate with it; not a shell lying on the lids
@@ -1671,7 +1682,7 @@ def mirror_correspondence(
     unit = anchors.eye_distance if anchors.eye_distance else _EYE_DISTANCE_PER_SCALE
     d = np.asarray(deltas, dtype=np.float64)
     unsided = d[_unsided(list(names))]
-    apart = _lid_shell_mask(canon, t, anchors.skin, anchors.eyeballs)
+    apart = _apart_unless_welded(cache, canon, t, anchors)
     hits, plane_normal, _, matched, paired = _mirror(canon, t, unit, comp, eyeball, unsided, cache, apart)
     return hits, plane_normal, matched, paired
 
@@ -1689,8 +1700,7 @@ def prime_mirror_correspondence(anchors: FaceAnchors, triangles: np.ndarray, cac
     comp = components(len(canon), t)
     eyeball = _eyeball_mask(canon, comp, anchors.skin, anchors.eyeballs)
     unit = anchors.eye_distance if anchors.eye_distance else _EYE_DISTANCE_PER_SCALE
-    apart = _lid_shell_mask(canon, t, anchors.skin, anchors.eyeballs)
-    _mirror(canon, t, unit, comp, eyeball, None, cache, apart)
+    _mirror(canon, t, unit, comp, eyeball, None, cache, _apart_unless_welded(cache, canon, t, anchors))
 
 
 def _where(point: np.ndarray, mid: np.ndarray | None, u: float | None, pitch: float = 0.0) -> str:
