@@ -173,14 +173,21 @@ def socket_eyes(vertices: np.ndarray, triangles: np.ndarray):
     when each loop holds an eyeball: a separate piece behind it, inside it as seen from the
     front (a sealed scan's nostrils are hidden from the front too, and pair up like eyes)."""
     from .front_view import visible_skin
+    from .topology import components
 
     v = np.asarray(vertices, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
+    _, label = components(v, t)
+    pieces = np.unique(label[t[:, 0]])
+    if len(pieces) < 3:
+        return None  # the skin and at most one other piece: no pair of eyeballs to hold
     seen = visible_skin(v, t)
     if len(seen) == 0:
         return None
+    skin = label[seen[0, 0]]
+    centres = np.array([v[label == p].mean(axis=0) for p in pieces if p != skin])
     loops = [lp for lp in boundary_loops(seen) if len(lp) >= _MIN_LOOP_VERTICES]
-    held = [lp for lp in loops if _holds_piece(v, t, seen, lp)]
+    held = [lp for lp in loops if _holds_piece(v[lp], centres)]
     if len(held) < 2:
         return None
     used = np.unique(seen)
@@ -188,23 +195,11 @@ def socket_eyes(vertices: np.ndarray, triangles: np.ndarray):
     return _eye_pair(v, held, 0.5 * (z.min() + z.max()), float(np.ptp(v[used, 0])))
 
 
-def _holds_piece(v: np.ndarray, t: np.ndarray, seen: np.ndarray, loop: np.ndarray) -> bool:
-    """Whether a piece of the mesh other than the seen skin (an eyeball) lies behind ``loop``
-    with its centre inside the loop as seen from the front (XY)."""
-    from .topology import components
-
-    _, label = components(v, t)
-    skin = label[seen[0, 0]]
-    pieces = np.unique(label[t[:, 0]])
-    xy = v[loop, :2]
-    behind = v[loop, 2].mean()
-    for piece in pieces:
-        if piece == skin:
-            continue
-        centre = v[label == piece].mean(axis=0)
-        if centre[2] < behind and _inside(xy, centre[:2]):
-            return True
-    return False
+def _holds_piece(loop: np.ndarray, centres: np.ndarray) -> bool:
+    """Whether one of the other pieces' ``centres`` (P, 3) lies behind the ``loop`` (L, 3)
+    positions and inside it as seen from the front (XY)."""
+    behind = centres[centres[:, 2] < loop[:, 2].mean()]
+    return any(_inside(loop[:, :2], c[:2]) for c in behind)
 
 
 def _inside(polygon: np.ndarray, point: np.ndarray) -> bool:
