@@ -89,17 +89,34 @@ def find_openings(vertices: np.ndarray, triangles: np.ndarray) -> dict[str, np.n
     ``"eye_left"`` (x > 0, the subject's left), ``"eye_right"``, ``"mouth"``, each an ordered
     (L,) int64 vertex loop; empty when the mesh has no such holes (closed scans, sealed eyes and
     lips). The mouth is only reported together with the eyes (it is located relative to them).
+
+    Eyes whose lids fold into sockets behind them (no boundary loop there) are found as the
+    mesh looks from the front (:func:`socket_eyes`); the mouth is always a boundary loop.
     """
     v = np.asarray(vertices, dtype=np.float64)
     loops = [lp for lp in boundary_loops(triangles) if len(lp) >= _MIN_LOOP_VERTICES]
-    if len(loops) < 2:
-        return {}
-    cent = np.array([v[lp].mean(axis=0) for lp in loops])
-    perim = np.array([loop_perimeter(v[lp]) for lp in loops])
     used = np.unique(np.asarray(triangles, dtype=np.int64))
+    if len(used) == 0:
+        return {}
     z = v[used, 2]
     front = 0.5 * (z.min() + z.max())  # openings lie on the front half of the surface
     width = float(np.ptp(v[used, 0]))
+    eyes = _eye_pair(v, loops, front, width) if len(loops) >= 2 else None
+    if eyes is None:
+        eyes = socket_eyes(v, triangles)
+        if eyes is None:
+            return {}
+    out = {"eye_left": eyes[0], "eye_right": eyes[1]}
+    mouth = _mouth(v, [lp for lp in loops if not any(lp is e for e in eyes)], eyes, front)
+    if mouth is not None:
+        out["mouth"] = mouth
+    return out
+
+
+def _eye_pair(v: np.ndarray, loops: list[np.ndarray], front: float, width: float):
+    """(left loop, right loop) of ``loops`` that look most like a pair of eyes, or None."""
+    cent = np.array([v[lp].mean(axis=0) for lp in loops])
+    perim = np.array([loop_perimeter(v[lp]) for lp in loops])
     best = None
     for a in range(len(loops)):
         for b in range(len(loops)):
@@ -117,31 +134,81 @@ def find_openings(vertices: np.ndarray, triangles: np.ndarray) -> dict[str, np.n
             if best is None or score < best[0]:
                 best = (score, a, b)
     if best is None:
-        return {}
-    _, a, b = best
-    out = {"eye_left": loops[a], "eye_right": loops[b]}
-    sep = cent[a, 0] - cent[b, 0]
-    eye_y = 0.5 * (cent[a, 1] + cent[b, 1])
-    eye_perimeter = 0.5 * (perim[a] + perim[b])
+        return None
+    return loops[best[1]], loops[best[2]]
+
+
+def _mouth(v: np.ndarray, loops: list[np.ndarray], eyes: tuple, front: float) -> np.ndarray | None:
+    """The loop of ``loops`` on the mid-plane below the ``eyes`` (left, right loops) that looks
+    most like a mouth, or None."""
+    ca, cb = v[eyes[0]].mean(axis=0), v[eyes[1]].mean(axis=0)
+    sep = ca[0] - cb[0]
+    eye_y = 0.5 * (ca[1] + cb[1])
+    eye_perimeter = 0.5 * (loop_perimeter(v[eyes[0]]) + loop_perimeter(v[eyes[1]]))
     mouth = None
-    for m in range(len(loops)):
-        if m in (a, b):
-            continue
-        c = cent[m]
+    for loop in loops:
+        c = v[loop].mean(axis=0)
         drop = (eye_y - c[1]) / sep
         if (
             abs(c[0]) < _MOUTH_MID_PLANE * sep
             and _MOUTH_DROP[0] < drop < _MOUTH_DROP[1]
             and c[2] > front
-            and perim[m] < _MOUTH_PERIMETER * eye_perimeter
-            and np.ptp(v[loops[m], 2]) < _MOUTH_MAX_DEPTH * np.ptp(v[loops[m], 0])
+            and loop_perimeter(v[loop]) < _MOUTH_PERIMETER * eye_perimeter
+            and np.ptp(v[loop, 2]) < _MOUTH_MAX_DEPTH * np.ptp(v[loop, 0])
         ):
             score = abs(c[0]) / sep + abs(drop - 1.1)
             if mouth is None or score < mouth[0]:
-                mouth = (score, m)
-    if mouth is not None:
-        out["mouth"] = loops[mouth[1]]
-    return out
+                mouth = (score, loop)
+    return None if mouth is None else mouth[1]
+
+
+def socket_eyes(vertices: np.ndarray, triangles: np.ndarray):
+    """(left loop, right loop) of eyes whose lids fold into sockets, or None.
+
+    Film heads (ICT-FaceKit's complete model) continue the lids into eye sockets that hold the
+    eyeballs, so the skin has no boundary loop at the eyes. Seen from the front the opening is
+    where the lids disappear behind the eyeball: the boundary loops of the surface a viewer in
+    front sees (:func:`model.front_view.visible_skin`) run along the lid margins there (ICT's
+    held-out head: 1.9 mm on average from the margin its face crop ends at). A pair counts only
+    when each loop holds an eyeball: a separate piece behind it, inside it as seen from the
+    front (a sealed scan's nostrils are hidden from the front too, and pair up like eyes)."""
+    from .front_view import visible_skin
+    from .topology import components
+
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    _, label = components(v, t)
+    pieces = np.unique(label[t[:, 0]])
+    if len(pieces) < 3:
+        return None  # the skin and at most one other piece: no pair of eyeballs to hold
+    seen = visible_skin(v, t)
+    if len(seen) == 0:
+        return None
+    skin = label[seen[0, 0]]
+    centres = np.array([v[label == p].mean(axis=0) for p in pieces if p != skin])
+    loops = [lp for lp in boundary_loops(seen) if len(lp) >= _MIN_LOOP_VERTICES]
+    held = [lp for lp in loops if _holds_piece(v[lp], centres)]
+    if len(held) < 2:
+        return None
+    used = np.unique(seen)
+    z = v[used, 2]
+    return _eye_pair(v, held, 0.5 * (z.min() + z.max()), float(np.ptp(v[used, 0])))
+
+
+def _holds_piece(loop: np.ndarray, centres: np.ndarray) -> bool:
+    """Whether one of the other pieces' ``centres`` (P, 3) lies behind the ``loop`` (L, 3)
+    positions and inside it as seen from the front (XY)."""
+    behind = centres[centres[:, 2] < loop[:, 2].mean()]
+    return any(_inside(loop[:, :2], c[:2]) for c in behind)
+
+
+def _inside(polygon: np.ndarray, point: np.ndarray) -> bool:
+    """Whether ``point`` (2,) lies inside the closed ``polygon`` (L, 2) (even-odd rule)."""
+    x, y = polygon[:, 0], polygon[:, 1]
+    xn, yn = np.roll(x, -1), np.roll(y, -1)
+    crosses = (y > point[1]) != (yn > point[1])
+    at = x + (point[1] - y) * (xn - x) / np.where(yn != y, yn - y, 1.0)
+    return bool(np.count_nonzero(crosses & (point[0] < at)) % 2)
 
 
 def loop_correspondence(

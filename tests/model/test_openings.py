@@ -67,7 +67,9 @@ def test_closed_mesh_and_single_rim_have_no_openings():
 
 
 def test_demo_head_with_sealed_openings_has_none():
-    """Cap the three openings with fans: the same head, now closed there, yields no landmarks."""
+    """Cap the three openings with fans: the same head, now closed there, yields no landmarks
+    (the caps wound as the skin round them, facing out as a sealed scan's lids do: the eyeballs
+    behind them then hold no socket, model.openings.socket_eyes)."""
     mesh = read_mesh(DEMO)
     t = mesh.triangles()
     c = fit_frame(mesh.vertices, t).to_canonical(mesh.vertices)
@@ -77,7 +79,7 @@ def test_demo_head_with_sealed_openings_has_none():
     for loop in found.values():
         centre = len(v)
         v = np.vstack([v, c[loop].mean(axis=0)])
-        caps.append(np.stack([loop, np.roll(loop, -1), np.full(len(loop), centre)], 1))
+        caps.append(np.stack([np.roll(loop, -1), loop, np.full(len(loop), centre)], 1))
     assert find_openings(v, np.vstack([t] + caps)) == {}
 
 
