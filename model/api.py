@@ -1814,11 +1814,16 @@ class FaceModel:
         canonical = np.asarray(canonical).astype(np.float64)
         reg = register_ict(model, canonical, triangles)
         # the mouth loop pins the template's lips with both eyes pinned, unless it is a hairline
-        # slit (model.method_blend.mouth_open)
+        # slit (model.method_blend.mouth_open) cut into sealed lips; lips welded to a mouth bag
+        # meet at a slit too, but the bag behind it parts them (model.openings.seen_mouth)
         from .method_blend import mouth_open
 
         loops = reg.openings
-        mouth = reg.eye_landmarks and "mouth" in loops and mouth_open(canonical, loops["mouth"])
+        mouth = (
+            reg.eye_landmarks
+            and "mouth" in loops
+            and (reg.mouth_seen or mouth_open(canonical, loops["mouth"]))
+        )
         return transfer_expressions(model, reg), reg.residual, reg.eye_landmarks, mouth
 
     def decode(

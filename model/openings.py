@@ -195,6 +195,80 @@ def socket_eyes(vertices: np.ndarray, triangles: np.ndarray):
     return _eye_pair(v, held, 0.5 * (z.min() + z.max()), float(np.ptp(v[used, 0])))
 
 
+def seen_mouth(vertices: np.ndarray, triangles: np.ndarray, openings: dict) -> np.ndarray | None:
+    """The mouth of a mesh whose lips run on into a mouth bag, as the face looks from the front,
+    or None: ``(L,) int64`` loop, the slit between the lips' fronts.
+
+    Game and film heads (both Rocketbox avatars, ICT-FaceKit's complete model) weld the inside of
+    the mouth to the lips, so the skin has no boundary loop there and :func:`find_openings` finds
+    no mouth. Seen from the front (:func:`model.front_view.visible_skin`) the lips end at a slit;
+    it is a mouth only where a bag lies behind it (:func:`_bag_behind`): lips sealed by a scan
+    or a sculpt, folded into a crease, have a slit of their own but nothing behind it.
+    ``openings``: :func:`find_openings` of the same mesh, with both eyes (the mouth is placed
+    relative to them) and no mouth; anything else gives None. Same frame as
+    :func:`find_openings`."""
+    if "mouth" in openings or not all(k in openings for k in ("eye_left", "eye_right")):
+        return None
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    mouth = front_mouth(v, t, openings)
+    if mouth is None or not _bag_behind(v, t, mouth):
+        return None
+    return mouth
+
+
+def front_mouth(vertices: np.ndarray, triangles: np.ndarray, openings: dict) -> np.ndarray | None:
+    """``(L,) int64``: the loop round the mouth as the face looks from the front (the boundary
+    loop of :func:`model.front_view.visible_skin` that :func:`find_openings` would take for a
+    mouth below ``openings``' eyes), or None. On a head whose mouth is a hole (ICT's template)
+    the slit between the lips' fronts: the registration pins the template's slit on a bag
+    head's (:func:`seen_mouth`), the same line on both."""
+    from .front_view import visible_skin
+
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    seen = visible_skin(v, t)
+    if len(seen) == 0:
+        return None
+    loops = [lp for lp in boundary_loops(seen) if len(lp) >= _MIN_LOOP_VERTICES]
+    z = v[np.unique(t), 2]
+    return _mouth(v, loops, (openings["eye_left"], openings["eye_right"]), 0.5 * (z.min() + z.max()))
+
+
+# a mouth bag reaches at least this many mouth widths behind the slit (ICT-FaceKit's mouth
+# socket: 0.81, the Rocketbox avatars' bags: 0.76 and 0.90); lips sealed deep inside (the demo
+# head's mouth hole capped by a fan: 0.19) or in a crease hide less
+BAG_DEPTH = 0.4
+
+
+def _bag_behind(v: np.ndarray, t: np.ndarray, loop: np.ndarray) -> bool:
+    """Whether the skin out of the front view that the slit ``loop`` leads into (the triangles
+    not in :func:`model.front_view.visible_skin` joined to the loop by edges, within one mouth
+    width of its centre) reaches :data:`BAG_DEPTH` mouth widths behind the slit."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    from .front_view import visible_skin
+
+    seen = visible_skin(v, t)  # memoized: front_mouth's
+    width = float(np.ptp(v[loop, 0]))
+    centre = v[loop].mean(axis=0)
+    in_view = np.zeros(len(v), dtype=bool)
+    in_view[seen.ravel()] = True
+    near = np.linalg.norm(v - centre, axis=1) < width
+    hidden = t[near[t].all(axis=1) & ~in_view[t].all(axis=1)]
+    if len(hidden) == 0:
+        return False
+    rows = np.concatenate([hidden[:, 0], hidden[:, 1], hidden[:, 2]])
+    cols = np.concatenate([hidden[:, 1], hidden[:, 2], hidden[:, 0]])
+    graph = sp.coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(v),) * 2)
+    _, label = connected_components(graph, directed=False)
+    pieces = np.unique(label[loop])
+    behind = np.isin(label, pieces) & np.isin(np.arange(len(v)), hidden)
+    depth = centre[2] - v[behind, 2].min() if behind.any() else 0.0
+    return bool(depth >= BAG_DEPTH * width)
+
+
 def _holds_piece(loop: np.ndarray, centres: np.ndarray) -> bool:
     """Whether one of the other pieces' ``centres`` (P, 3) lies behind the ``loop`` (L, 3)
     positions and inside it as seen from the front (XY)."""
