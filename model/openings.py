@@ -242,31 +242,16 @@ BAG_DEPTH = 0.4
 
 
 def _bag_behind(v: np.ndarray, t: np.ndarray, loop: np.ndarray) -> bool:
-    """Whether the skin out of the front view that the slit ``loop`` leads into (the triangles
-    not in :func:`model.front_view.visible_skin` joined to the loop by edges, within one mouth
-    width of its centre) reaches :data:`BAG_DEPTH` mouth widths behind the slit."""
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import connected_components
-
+    """Whether the skin behind the slit ``loop`` (:func:`model.mouth_bag.bag_mask`) reaches
+    :data:`BAG_DEPTH` mouth widths behind it."""
     from .front_view import visible_skin
+    from .mouth_bag import bag_mask
 
-    seen = visible_skin(v, t)  # memoized: front_mouth's
-    width = float(np.ptp(v[loop, 0]))
-    centre = v[loop].mean(axis=0)
-    in_view = np.zeros(len(v), dtype=bool)
-    in_view[seen.ravel()] = True
-    near = np.linalg.norm(v - centre, axis=1) < width
-    hidden = t[near[t].all(axis=1) & ~in_view[t].all(axis=1)]
-    if len(hidden) == 0:
+    bag = bag_mask(v, t, visible_skin(v, t), loop)  # visible_skin: memoized, front_mouth's
+    if not bag.any():
         return False
-    rows = np.concatenate([hidden[:, 0], hidden[:, 1], hidden[:, 2]])
-    cols = np.concatenate([hidden[:, 1], hidden[:, 2], hidden[:, 0]])
-    graph = sp.coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(v),) * 2)
-    _, label = connected_components(graph, directed=False)
-    pieces = np.unique(label[loop])
-    behind = np.isin(label, pieces) & np.isin(np.arange(len(v)), hidden)
-    depth = centre[2] - v[behind, 2].min() if behind.any() else 0.0
-    return bool(depth >= BAG_DEPTH * width)
+    depth = v[loop, 2].mean() - v[bag, 2].min()
+    return bool(depth >= BAG_DEPTH * np.ptp(v[loop, 0]))
 
 
 def _holds_piece(loop: np.ndarray, centres: np.ndarray) -> bool:
