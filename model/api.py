@@ -1608,9 +1608,10 @@ class FaceModel:
                 cache = prepared._tensors.setdefault("mirror_map", {})
                 prime_mirror_map(prepared.canonical, prepared.triangles_seen, cache)
             if self.needs_registration(prepared, method):
-                reg_deltas, residual, eye_landmarks, mouth_landmark = self._registration_deltas(prepared, ict)
+                registered = self._registration_deltas(prepared, ict)
+                reg_deltas, residual, eye_landmarks, mouth_landmark, bag = registered
             else:  # mixed without eye openings: nothing can pin the template
-                reg_deltas = residual = None
+                reg_deltas = residual = bag = None
                 eye_landmarks = mouth_landmark = False
             if method == "registration":
                 canonical = reg_deltas
@@ -1625,6 +1626,19 @@ class FaceModel:
                         w = fit_weight(residual)[None, :, None]
                         canonical[rows] = w * reg_deltas[rows] + (1.0 - w) * net[rows]
                     locality = False  # applied above, to the network's half only
+            if bag is not None:
+                # a mouth bag welded to the lips the registration pinned (model.mouth_bag): ICT's
+                # template has no bag, and its shapes there tore the bag (jawOpen of the
+                # Rocketbox avatars: shards and curtains; the bag's vertices next to the slit
+                # took the template's lower lip, the upper lip's inner face among them). The
+                # bag keeps the network's motion (one surface, as the network moves it) plus the
+                # change the registration made to the lips around it, spread smoothly
+                from .mouth_bag import fill_bag
+
+                filled = rows if method == "mixed" else slice(None)
+                base = 0.0 if net is None else net[filled]
+                change = fill_bag(canonical[filled] - base, prepared.triangles_seen, bag)
+                canonical[filled] = base + change
         if self.short_edges:
             from .short_edges import move_together
 
@@ -1781,10 +1795,11 @@ class FaceModel:
         pending = prepared._tensors.get(("pending", self._registration_key(ict)))
         return pending is not None and not pending.done()
 
-    def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple[np.ndarray, np.ndarray, bool, bool]:
+    def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple:
         """Canonical (53, S, 3) float32 deltas of the classical rig, (S,) residuals, whether
-        both eye openings pinned the template's eyes (:attr:`model.classical_rig.Registration.eye_landmarks`)
-        and whether an open mouth pinned its lips too, cached on the PreparedMesh
+        both eye openings pinned the template's eyes (:attr:`model.classical_rig.Registration.eye_landmarks`),
+        whether an open mouth pinned its lips too, and None or the (S,) bool mouth bag behind
+        lips welded to it (:func:`model.mouth_bag.bag_mask`), cached on the PreparedMesh
         (registration does not depend on the network)."""
         key = self._registration_key(ict)
         pending = prepared._tensors.get(("pending", key))
@@ -1814,12 +1829,24 @@ class FaceModel:
         canonical = np.asarray(canonical).astype(np.float64)
         reg = register_ict(model, canonical, triangles)
         # the mouth loop pins the template's lips with both eyes pinned, unless it is a hairline
-        # slit (model.method_blend.mouth_open)
+        # slit (model.method_blend.mouth_open) cut into sealed lips; lips welded to a mouth bag
+        # meet at a slit too, but the bag behind it parts them (model.openings.seen_mouth)
         from .method_blend import mouth_open
 
         loops = reg.openings
-        mouth = reg.eye_landmarks and "mouth" in loops and mouth_open(canonical, loops["mouth"])
-        return transfer_expressions(model, reg), reg.residual, reg.eye_landmarks, mouth
+        mouth = (
+            reg.eye_landmarks
+            and "mouth" in loops
+            and (reg.mouth_seen or mouth_open(canonical, loops["mouth"]))
+        )
+        bag = None
+        if reg.mouth_seen:
+            # the bag behind the slit: its motion is filled in from the lips' (model.mouth_bag)
+            from .front_view import visible_skin
+            from .mouth_bag import bag_mask
+
+            bag = bag_mask(canonical, triangles, visible_skin(canonical, triangles), loops["mouth"])
+        return transfer_expressions(model, reg), reg.residual, reg.eye_landmarks, mouth, bag
 
     def decode(
         self,

@@ -33,7 +33,7 @@ from .frame import surface_moments
 from .ict import CROPS
 from .ict_template import ICTTemplate, as_template
 from .opening_sides import opening_sides, triangle_sides
-from .openings import find_openings, loop_correspondence
+from .openings import find_openings, front_mouth, loop_correspondence, seen_mouth
 from .registration import (
     DeformationGraph,
     ICPState,
@@ -68,7 +68,9 @@ class Registration:
     canonical; seconds: wall time per stage (``similarity``: openings and ICP, ``nonrigid``,
     ``correspondence``); eye_landmarks: both eye openings were found and pinned the template's
     eyes (False on sealed eyes: the template's eyes then sit where the surface fit put them);
-    openings: the target's eye and mouth openings (:func:`model.openings.find_openings`).
+    openings: the target's eye and mouth openings (:func:`model.openings.find_openings`; the
+    mouth of lips welded to a mouth bag as :func:`model.openings.seen_mouth` finds it, then
+    ``mouth_seen``).
     """
 
     crop: str
@@ -84,6 +86,7 @@ class Registration:
     seconds: dict
     eye_landmarks: bool = False
     openings: dict = field(default_factory=dict)
+    mouth_seen: bool = False
 
 
 def skin_mask(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
@@ -116,6 +119,7 @@ class _CropTemplate:
         self.n, self.triangles = template.crop(name)
         self.vertices = template.neutral[: self.n].astype(np.float64)
         self.openings = find_openings(self.vertices, self.triangles)
+        self._front_openings: dict | None = None
         self.surface = _Target(self.vertices, self.triangles)
         self.center, self.rms = surface_moments(self.vertices, self.triangles)
         self.used = np.unique(self.triangles)
@@ -129,6 +133,20 @@ class _CropTemplate:
             sides = opening_sides(self.vertices, self.triangles, self.openings[key])
             self._sides[key] = triangle_sides(sides, self.triangles)
         return self._sides[key]
+
+    def front_openings(self) -> dict:
+        """:attr:`openings` with the mouth as the crop looks from the front
+        (:func:`model.openings.front_mouth`): the landmarks of a target whose mouth was found
+        so (:func:`model.openings.seen_mouth`)."""
+        if self._front_openings is None:
+            out = dict(self.openings)
+            mouth = front_mouth(self.vertices, self.triangles, self.openings) if "eye_left" in out else None
+            if mouth is None:
+                out.pop("mouth", None)
+            else:
+                out["mouth"] = mouth
+            self._front_openings = out
+        return self._front_openings
 
     def graph(self, num_nodes: int) -> DeformationGraph:
         if num_nodes not in self._graphs:
@@ -189,7 +207,9 @@ class SimilarityFit:
     score: two-way trimmed mean distance between the mesh's skin sample and the placed crop
     (canonical units; the crop with the lowest wins); landmark_ids / landmark_positions: the
     opening-loop pairs used (template vertex ids (L,), mesh positions (L, 3)); skin (V,) bool,
-    target (the mesh's skin surface for closest points), openings: what the later stages reuse.
+    target (the mesh's skin surface for closest points), openings: what the later stages reuse;
+    mouth_seen: the mouth in ``openings`` is the slit of lips welded to a mouth bag
+    (:func:`model.openings.seen_mouth`), pinned to the template's own slit.
     """
 
     similarity: Similarity
@@ -200,6 +220,7 @@ class SimilarityFit:
     skin: np.ndarray
     target: _Target
     openings: dict
+    mouth_seen: bool = False
 
 
 # every crop's ICP runs this many iterations first; only the crops whose score is then within
@@ -259,6 +280,10 @@ def fit_similarity(
     skin_tris = t[skin[t].all(axis=1)]
     target = _Target(v, skin_tris)
     t_open = find_openings(v, t)
+    # lips welded to a mouth bag: the mouth as the face looks from the front, on the template too
+    mouth = seen_mouth(v, t, t_open)
+    if mouth is not None:
+        t_open["mouth"] = mouth
     rng = np.random.default_rng(0)
     skin_ids = np.flatnonzero(skin)
     # sample in position order, not index order: the result must not depend on vertex order
@@ -269,7 +294,8 @@ def fit_similarity(
     for name in [crop] if crop else list(CROPS):
         tmpl = _crop_template(template, name)
         tv = tmpl.vertices
-        lm_ids, lm_pos = _landmark_pairs(tmpl.openings, t_open, tv, v)
+        loops = tmpl.front_openings() if mouth is not None else tmpl.openings
+        lm_ids, lm_pos = _landmark_pairs(loops, t_open, tv, v)
         if len(lm_ids) >= 2 * _LOOP_SAMPLES:  # both eyes: landmark initialisation
             init = umeyama(tv[lm_ids], lm_pos)
         else:
@@ -288,7 +314,8 @@ def fit_similarity(
         if best is None or score < best.score:
             sim = run.state.similarity.inverse()
             best = SimilarityFit(
-                sim, run.template, score, run.landmark_ids, run.landmark_positions, skin, target, t_open
+                sim, run.template, score, run.landmark_ids, run.landmark_positions, skin, target, t_open,
+                mouth_seen=mouth is not None,
             )  # fmt: skip
     return best
 
@@ -385,6 +412,7 @@ def register_ict(
         seconds=seconds,
         eye_landmarks=len(lm_ids) > 0 and all(k in t_open for k in ("eye_left", "eye_right")),
         openings=t_open,
+        mouth_seen=fit.mouth_seen,
     )
 
 

@@ -26,7 +26,10 @@ better source where the template does not reach:
   modelled touching with a hole between them) does not count (:func:`mouth_open`): the
   template's two lips then land on the same side of the slit, and the registration's
   ``jawOpen`` barely parted them (0.12 cm on the demo head sealed and cut, against 0.3 by the
-  network).
+  network). Lips welded to a mouth bag are another matter since session 18: their mouth is
+  found as the face looks from the front (:func:`model.openings.seen_mouth`), pinned to the
+  template's own front-view slit, and trusted (the bag parts the lips); the bag's motion is
+  filled in from the lips (:mod:`model.mouth_bag`), which ends the Rocketbox slab above.
 
 Canonical frame (:mod:`model.frame`); residuals in canonical units (1 = the mesh's RMS radius).
 """

@@ -195,6 +195,65 @@ def socket_eyes(vertices: np.ndarray, triangles: np.ndarray):
     return _eye_pair(v, held, 0.5 * (z.min() + z.max()), float(np.ptp(v[used, 0])))
 
 
+def seen_mouth(vertices: np.ndarray, triangles: np.ndarray, openings: dict) -> np.ndarray | None:
+    """The mouth of a mesh whose lips run on into a mouth bag, as the face looks from the front,
+    or None: ``(L,) int64`` loop, the slit between the lips' fronts.
+
+    Game and film heads (both Rocketbox avatars, ICT-FaceKit's complete model) weld the inside of
+    the mouth to the lips, so the skin has no boundary loop there and :func:`find_openings` finds
+    no mouth. Seen from the front (:func:`model.front_view.visible_skin`) the lips end at a slit;
+    it is a mouth only where a bag lies behind it (:func:`_bag_behind`): lips sealed by a scan
+    or a sculpt, folded into a crease, have a slit of their own but nothing behind it.
+    ``openings``: :func:`find_openings` of the same mesh, with both eyes (the mouth is placed
+    relative to them) and no mouth; anything else gives None. Same frame as
+    :func:`find_openings`."""
+    if "mouth" in openings or not all(k in openings for k in ("eye_left", "eye_right")):
+        return None
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    mouth = front_mouth(v, t, openings)
+    if mouth is None or not _bag_behind(v, t, mouth):
+        return None
+    return mouth
+
+
+def front_mouth(vertices: np.ndarray, triangles: np.ndarray, openings: dict) -> np.ndarray | None:
+    """``(L,) int64``: the loop round the mouth as the face looks from the front (the boundary
+    loop of :func:`model.front_view.visible_skin` that :func:`find_openings` would take for a
+    mouth below ``openings``' eyes), or None. On a head whose mouth is a hole (ICT's template)
+    the slit between the lips' fronts: the registration pins the template's slit on a bag
+    head's (:func:`seen_mouth`), the same line on both."""
+    from .front_view import visible_skin
+
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    seen = visible_skin(v, t)
+    if len(seen) == 0:
+        return None
+    loops = [lp for lp in boundary_loops(seen) if len(lp) >= _MIN_LOOP_VERTICES]
+    z = v[np.unique(t), 2]
+    return _mouth(v, loops, (openings["eye_left"], openings["eye_right"]), 0.5 * (z.min() + z.max()))
+
+
+# a mouth bag reaches at least this many mouth widths behind the slit (ICT-FaceKit's mouth
+# socket: 0.81, the Rocketbox avatars' bags: 0.76 and 0.90); lips sealed deep inside (the demo
+# head's mouth hole capped by a fan: 0.19) or in a crease hide less
+BAG_DEPTH = 0.4
+
+
+def _bag_behind(v: np.ndarray, t: np.ndarray, loop: np.ndarray) -> bool:
+    """Whether the skin behind the slit ``loop`` (:func:`model.mouth_bag.bag_mask`) reaches
+    :data:`BAG_DEPTH` mouth widths behind it."""
+    from .front_view import visible_skin
+    from .mouth_bag import bag_mask
+
+    bag = bag_mask(v, t, visible_skin(v, t), loop)  # visible_skin: memoized, front_mouth's
+    if not bag.any():
+        return False
+    depth = v[loop, 2].mean() - v[bag, 2].min()
+    return bool(depth >= BAG_DEPTH * np.ptp(v[loop, 0]))
+
+
 def _holds_piece(loop: np.ndarray, centres: np.ndarray) -> bool:
     """Whether one of the other pieces' ``centres`` (P, 3) lies behind the ``loop`` (L, 3)
     positions and inside it as seen from the front (XY)."""

@@ -220,3 +220,55 @@ def face_crop(
     remap = np.full(len(vertices), -1, dtype=np.int64)
     remap[used] = np.arange(used.size)
     return np.asarray(vertices)[used], remap[sub]
+
+
+def socket_face(
+    eyeballs: bool = True, mouth_pocket: float | None = None
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """A flat face (z = 0 over [-1, 1]^2, facing +Z) with two eye holes whose rims continue into
+    sockets behind the face (rings widening backward, closed by a fan), an eyeball in each when
+    ``eyeballs``, and a mouth: a plain hole, or with ``mouth_pocket`` its rim continued into a
+    pocket of that depth the same way (a mouth bag). Returns vertices (V, 3), triangles (T, 3)
+    int64 and each opening's rim vertices ({"eye_left", "eye_right", "mouth"}: sets of ids)."""
+    from model.openings import boundary_loops
+
+    n = 41
+    x, y = np.meshgrid(np.linspace(-1, 1, n), np.linspace(-1, 1, n))
+    v = np.stack([x.ravel(), y.ravel(), np.zeros(n * n)], axis=1)
+    corners = [i * n + j for i in range(n - 1) for j in range(n - 1)]
+    t = np.array([[a, a + 1, a + n + 1] for a in corners] + [[a, a + n + 1, a + n] for a in corners])
+    centroid = v[t].mean(axis=1)[:, :2]
+    keep = np.ones(len(t), dtype=bool)
+    for cx, cy in ((0.4, 0.3), (-0.4, 0.3), (0.0, -0.5)):
+        keep &= np.hypot(centroid[:, 0] - cx, centroid[:, 1] - cy) > 0.15
+    t = t[keep]
+    rims, pieces, verts, count = {}, [t], [v], len(v)
+    for loop in boundary_loops(t):
+        c = v[loop].mean(axis=0)
+        if np.ptp(v[loop, 0]) > 1.0:
+            continue  # the outer rim
+        key = "mouth" if abs(c[0]) < 0.1 else ("eye_left" if c[0] > 0 else "eye_right")
+        rims[key] = set(loop.tolist())
+        depth = 0.4 if key != "mouth" else mouth_pocket
+        if depth is None:
+            continue
+        # the pocket: three rings behind the rim, each wider, then a fan to its bottom
+        previous, nxt = loop, np.roll(np.arange(len(loop)), -1)
+        for share, widen in ((0.25, 1.3), (0.5, 1.5), (0.75, 1.4)):
+            ring = c + (v[loop] - c) * widen
+            ring[:, 2] = -share * depth
+            ids = count + np.arange(len(loop))
+            verts.append(ring)
+            count += len(loop)
+            pieces.append(np.stack([previous, previous[nxt], ids[nxt]], axis=1))
+            pieces.append(np.stack([previous, ids[nxt], ids], axis=1))
+            previous = ids
+        verts.append(np.array([[c[0], c[1], -depth]]))
+        pieces.append(np.stack([previous, np.full(len(loop), count), previous[nxt]], axis=1))
+        count += 1
+        if eyeballs and key != "mouth":
+            ball, ball_t = uv_sphere()
+            verts.append(ball * 0.14 + np.array([c[0], c[1], -0.16]))
+            pieces.append(ball_t + count)
+            count += len(ball)
+    return np.concatenate(verts), np.concatenate(pieces).astype(np.int64), rims

@@ -49,7 +49,7 @@ def test_pinned_face_takes_the_hybrid_s_blend_everywhere(fm, demo_baked):
     """The demo head's eye and mouth openings pin the template: every shape is the hybrid's
     per-vertex blend (the reach mask, which mixed applies to the network's half, is off here)."""
     prep, baked = demo_baked
-    _, _, eyes, mouth = fm._registration_deltas(prep, None)
+    _, _, eyes, mouth, _ = fm._registration_deltas(prep, None)
     assert eyes and mouth
     mixed, net, hybrid = baked["mixed"], baked["network"], baked["hybrid"]
     assert mixed.dtype == np.float32 and mixed.shape == net.shape
@@ -68,7 +68,7 @@ def test_reach_applies_to_the_network_s_half_only(fm, demo_baked):
     finally:
         fm.shape_locality = False
     reg = fm.bake(prep, method="registration", constraints=False)
-    _, residual, _, _ = fm._registration_deltas(prep, None)
+    _, residual, _, _, _ = fm._registration_deltas(prep, None)
     w = fit_weight(residual)[None, :, None]
     np.testing.assert_allclose(mixed, w * reg + (1 - w) * reached, atol=1e-5 * np.abs(reg).max())
     assert not np.allclose(reached, baked["network"])  # the reach did change the network's shapes
@@ -102,7 +102,7 @@ def test_sealed_eyes_keep_the_network_s_shapes(fm):
     mesh = read_mesh(DEMO)
     v, t = _sealed(mesh.vertices, mesh.triangles(), ("eye_left", "eye_right"))
     prep, baked = _bake_all(fm, v, t)
-    _, _, eyes, mouth = fm._registration_deltas(prep, None)
+    _, _, eyes, mouth, _ = fm._registration_deltas(prep, None)
     assert not eyes and not mouth
     np.testing.assert_array_equal(baked["mixed"], baked["network"])
     assert not np.allclose(baked["network"][UPPER], baked["hybrid"][UPPER])
@@ -117,7 +117,7 @@ def test_sealed_lips_keep_the_network_s_lip_parting_shapes(fm):
     mesh = read_mesh(DEMO)
     v, t = _sealed(mesh.vertices, mesh.triangles(), ("mouth",))
     prep, baked = _bake_all(fm, v, t)
-    _, _, eyes, mouth = fm._registration_deltas(prep, None)
+    _, _, eyes, mouth, _ = fm._registration_deltas(prep, None)
     assert eyes and not mouth
     together = [ICT_NAMES.index(n) for n in SEALED_MOUTH_SHAPES]
     parting = [i for i in LOWER if i not in together]
@@ -130,7 +130,7 @@ def test_sealed_lips_keep_the_network_s_lip_parting_shapes(fm):
 
 def test_open_eyes_pin_the_registration(fm, demo_baked):
     prep, _ = demo_baked
-    _, _, eyes, mouth = fm._registration_deltas(prep, None)
+    _, _, eyes, mouth, _ = fm._registration_deltas(prep, None)
     assert eyes and mouth
 
 

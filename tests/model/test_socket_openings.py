@@ -12,68 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from ict_helpers import held_out_head, held_out_identity
-from mesh_helpers import uv_sphere
+from mesh_helpers import socket_face
 
 from model.front_view import front_hidden, visible_skin
 from model.openings import boundary_loops, find_openings
-
-EYE_CENTRES = ((0.4, 0.3), (-0.4, 0.3))
-MOUTH_CENTRE = (0.0, -0.5)
-
-
-def _socket_face(eyeballs: bool = True) -> tuple[np.ndarray, np.ndarray, dict]:
-    """A flat face (z = 0 over [-1, 1]^2, facing +Z) with two eye holes whose rims continue into
-    sockets behind the face (rings widening backward, closed by a fan), an eyeball in each when
-    ``eyeballs``, and a mouth that is a plain hole. Returns vertices, triangles and each
-    opening's rim vertices ({"eye_left", "eye_right", "mouth"}: sets of vertex ids)."""
-    n = 41
-    x, y = np.meshgrid(np.linspace(-1, 1, n), np.linspace(-1, 1, n))
-    v = np.stack([x.ravel(), y.ravel(), np.zeros(n * n)], axis=1)
-    tris = []
-    for i in range(n - 1):
-        for j in range(n - 1):
-            a = i * n + j
-            tris += [[a, a + 1, a + n + 1], [a, a + n + 1, a + n]]
-    t = np.asarray(tris, dtype=np.int64)
-    centroid = v[t].mean(axis=1)[:, :2]
-    keep = np.ones(len(t), dtype=bool)
-    for cx, cy in (*EYE_CENTRES, MOUTH_CENTRE):
-        keep &= np.hypot(centroid[:, 0] - cx, centroid[:, 1] - cy) > 0.15
-    t = t[keep]
-    rims = {}
-    pieces = [t]
-    verts = [v]
-    count = len(v)
-    for loop in boundary_loops(t):
-        c = v[loop].mean(axis=0)
-        if abs(c[0]) > 0.9 or abs(c[1]) > 0.9:
-            continue  # the outer rim
-        if abs(c[0]) < 0.1:
-            rims["mouth"] = set(loop.tolist())
-            continue
-        rims["eye_left" if c[0] > 0 else "eye_right"] = set(loop.tolist())
-        # the socket: three rings behind the rim, each wider, then a fan to its bottom
-        previous = loop
-        for depth, widen in ((0.1, 1.3), (0.2, 1.5), (0.3, 1.4)):
-            ring = c + (v[loop] - c) * widen
-            ring[:, 2] = -depth
-            ids = count + np.arange(len(loop))
-            verts.append(ring)
-            count += len(loop)
-            nxt = np.roll(np.arange(len(loop)), -1)
-            pieces.append(np.stack([previous, previous[nxt], ids[nxt]], axis=1))
-            pieces.append(np.stack([previous, ids[nxt], ids], axis=1))
-            previous = ids
-        verts.append(np.array([[c[0], c[1], -0.4]]))
-        nxt = np.roll(np.arange(len(loop)), -1)
-        pieces.append(np.stack([previous, np.full(len(loop), count), previous[nxt]], axis=1))
-        count += 1
-        if eyeballs:
-            ball, ball_t = uv_sphere()
-            verts.append(ball * 0.14 + np.array([c[0], c[1], -0.16]))
-            pieces.append(ball_t + count)
-            count += len(ball)
-    return np.concatenate(verts), np.concatenate(pieces), rims
 
 
 def test_front_hidden_marks_what_lies_behind_a_surface():
@@ -95,7 +37,7 @@ def test_front_hidden_marks_what_lies_behind_a_surface():
 
 
 def test_socket_eyes_are_found_at_their_rims():
-    v, t, rims = _socket_face()
+    v, t, rims = socket_face()
     assert not any(len(lp) for lp in boundary_loops(t) if set(lp.tolist()) == rims["eye_left"])
     found = find_openings(v, t)
     assert set(found) == {"eye_left", "eye_right", "mouth"}
@@ -109,7 +51,7 @@ def test_socket_eyes_are_found_at_their_rims():
 def test_sockets_without_eyeballs_are_not_eyes():
     """Nothing held in them (a sealed scan's nostrils are hidden from the front just as well):
     no eyes, so no mouth either (it is placed relative to the eyes)."""
-    v, t, _ = _socket_face(eyeballs=False)
+    v, t, _ = socket_face(eyeballs=False)
     assert find_openings(v, t) == {}
 
 

@@ -1,0 +1,85 @@
+"""A mouth bag welded to the lips: which skin it is, and its motion filled in from the lips.
+
+Game and film heads weld the inside of the mouth to the lips (both Rocketbox avatars of the
+real-dev set, ICT-FaceKit's complete model). Where the bake finds such a mouth
+(:func:`model.openings.seen_mouth`), the registration pins ICT's lips there and the mixed bake
+takes the lips' shapes from it; the bag behind them has no counterpart on ICT's template, and
+each bag vertex took the registration's motion or the network's by its distance to the
+template: on the Rocketbox avatars ``jawOpen`` tore the bag into shards and stretched it into
+curtains between the lips (rendered). :func:`fill_bag` gives the bag the smoothest motion that
+meets the skin's at its rim (a harmonic extension; the bake fills the change the registration
+made to the network's motion), so it opens as one surface with the lips.
+
+numpy + scipy only; any frame (the bake's canonical one).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import splu
+
+
+def bag_mask(vertices: np.ndarray, triangles: np.ndarray, seen: np.ndarray, loop: np.ndarray) -> np.ndarray:
+    """``(V,) bool``: the skin behind the mouth's slit ``loop`` (L,) int: the vertices of the
+    triangles out of the front view (not in ``seen`` (T', 3), :func:`model.front_view.visible_skin`)
+    that lie within one mouth width of the slit's centre and are joined to the loop by edges
+    among them. vertices ``(V, 3)`` (Y up, +Z forward); triangles ``(T, 3)`` int."""
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    loop = np.asarray(loop, dtype=np.int64)
+    width = float(np.ptp(v[loop, 0]))
+    centre = v[loop].mean(axis=0)
+    in_view = np.zeros(len(v), dtype=bool)
+    in_view[np.asarray(seen, dtype=np.int64).ravel()] = True
+    near = np.linalg.norm(v - centre, axis=1) < width
+    out = t[near[t].all(axis=1) & ~in_view[t].all(axis=1)]
+    mask = np.zeros(len(v), dtype=bool)
+    if len(out) == 0:
+        return mask
+    rows = np.concatenate([out[:, 0], out[:, 1], out[:, 2]])
+    cols = np.concatenate([out[:, 1], out[:, 2], out[:, 0]])
+    graph = sp.coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(v),) * 2)
+    _, label = connected_components(graph, directed=False)
+    mask[np.unique(out)] = True
+    mask &= np.isin(label, np.unique(label[loop]))
+    # the slit itself is the lips' edge, seen: it keeps its motion and holds the bag's
+    mask[loop] = False
+    return mask
+
+
+def fill_bag(deltas: np.ndarray, triangles: np.ndarray, bag: np.ndarray) -> np.ndarray:
+    """``deltas`` (..., V, 3) with the ``bag`` (V,) bool vertices' rows replaced by the harmonic
+    extension of the others' (uniform graph Laplacian; the bag's neighbours outside it hold
+    their motion). Bag vertices with no path to a held vertex keep theirs. Returns a new array
+    of ``deltas``' dtype."""
+    d = np.asarray(deltas)
+    bag = np.asarray(bag, dtype=bool)
+    out = np.array(d, copy=True)
+    if not bag.any():
+        return out
+    t = np.asarray(triangles, dtype=np.int64)
+    n = len(bag)
+    rows = np.concatenate([t[:, 0], t[:, 1], t[:, 2], t[:, 1], t[:, 2], t[:, 0]])
+    cols = np.concatenate([t[:, 1], t[:, 2], t[:, 0], t[:, 0], t[:, 1], t[:, 2]])
+    adjacency = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
+    adjacency.data[:] = 1.0
+    inner = np.flatnonzero(bag)
+    held = adjacency[inner][:, ~bag]
+    # only the bag's pieces that touch a held vertex can be filled
+    sub = adjacency[inner][:, inner]
+    _, piece = connected_components(sub, directed=False)
+    reached = np.bincount(piece, weights=np.asarray(held.sum(axis=1)).ravel()) > 0
+    keep = reached[piece]
+    inner, sub, held = inner[keep], sub[keep][:, keep], held[keep]
+    if len(inner) == 0:
+        return out
+    degree = np.asarray(sub.sum(axis=1)).ravel() + np.asarray(held.sum(axis=1)).ravel()
+    system = (sp.diags(degree) - sub).tocsc()
+    flat = np.moveaxis(d, -2, 0).reshape(n, -1).astype(np.float64)  # (V, everything else)
+    rhs = held @ flat[~bag]
+    filled = splu(system).solve(np.ascontiguousarray(rhs))
+    moved = np.moveaxis(out, -2, 0)
+    moved[inner] = filled.reshape((len(inner),) + moved.shape[1:]).astype(out.dtype)
+    return out

@@ -1,0 +1,118 @@
+"""Lips welded to a mouth bag (model.openings.seen_mouth, model.mouth_bag): the mouth is found
+as the face looks from the front where a bag lies behind the slit, the registration pins ICT's
+lips there, and the bag moves as one surface with the lips.
+
+Before (session 17): such a mesh had no mouth opening, so the lips' shapes stayed the network's,
+which reads the bag as skin: ICT-FaceKit's head with its mouth socket baked at 0.251 face error
+against ICT's shapes (0.042 without the socket). With the mouth pinned but each bag vertex
+taking the template's or the network's motion by its distance to the template, the Rocketbox
+avatars' jawOpen tore the bag into shards and curtains (rendered).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ict_helpers import held_out_head, held_out_identity
+from mesh_helpers import grid_face, socket_face
+from realdev_helpers import prepared_realdev_head
+
+from model.facs import ICT_NAMES
+from model.front_view import visible_skin
+from model.mouth_bag import bag_mask, fill_bag
+from model.openings import find_openings, seen_mouth
+
+AVATARS = ("rocketbox_Female_Adult_01.fbx", "rocketbox_Female_Adult_02_ARKit.fbx")
+
+
+def test_fill_bag_is_the_smooth_motion_between_what_holds_it():
+    """Left column still, right column moved by 1: the bag between them moves from 0 to 1
+    across, monotonically along every row (the maximum principle: nothing overshoots), and what
+    holds it is untouched; a bag with nothing holding it keeps its motion."""
+    v, t = grid_face(9, bump=0.0)
+    x = np.round(v[:, 0], 6)
+    d = np.zeros((2, len(v), 3))
+    d[:, x == 1.0, 1] = 1.0
+    d[:, (x > -1.0) & (x < 1.0), 1] = 7.0  # what the fill must replace
+    bag = (x > -1.0) & (x < 1.0)
+    out = fill_bag(d, t, bag)
+    np.testing.assert_array_equal(out[:, ~bag], d[:, ~bag])
+    y = out[0, :, 1]
+    assert y.min() == 0.0 and y.max() == 1.0
+    for row in np.unique(np.round(v[:, 1], 6)):
+        along = y[np.round(v[:, 1], 6) == row][np.argsort(x[np.round(v[:, 1], 6) == row])]
+        assert np.all(np.diff(along) > 0)
+    alone = fill_bag(d, t, np.ones(len(v), dtype=bool))  # nothing holds it
+    np.testing.assert_array_equal(alone, d)
+
+
+def test_a_mouth_with_a_bag_behind_is_seen_and_a_shallow_pocket_is_not():
+    v, t, rims = socket_face(mouth_pocket=0.3)
+    openings = find_openings(v, t)
+    assert set(openings) == {"eye_left", "eye_right"}  # the mouth is no boundary loop
+    mouth = seen_mouth(v, t, openings)
+    assert mouth is not None and set(mouth.tolist()) == rims["mouth"]
+    bag = bag_mask(v, t, visible_skin(v, t), mouth)
+    # the pocket within a mouth width of the slit's centre (its first rings), none of the face
+    assert bag[: 41 * 41].sum() == 0 and bag.sum() >= 1.5 * len(mouth)
+    # a pocket 0.1 deep behind a mouth 0.3 wide (a sealed mouth's crease): not a bag
+    v, t, _ = socket_face(mouth_pocket=0.1)
+    assert seen_mouth(v, t, find_openings(v, t)) is None
+    # a mouth that is a hole is find_openings' own
+    v, t, _ = socket_face()
+    assert seen_mouth(v, t, find_openings(v, t)) is None
+
+
+@pytest.fixture(scope="module", params=AVATARS)
+def avatar(request):
+    fm, prepared, *_ = prepared_realdev_head(request.param)
+    return fm, prepared
+
+
+def test_the_avatars_mouth_is_pinned_and_the_bag_opens_with_the_lips(avatar):
+    """Both Rocketbox avatars weld their mouth bag to the lips: the registration pins the lips
+    at the slit seen from the front, the bake trusts it for the mouth, and in jawOpen the bag
+    moves as the harmonic fill of the lips' change (no bag vertex moves farther than the lips
+    and the jaw around it: the shards reached past them)."""
+    fm, prepared = avatar
+    _, _, eyes, mouth, bag = fm._registration_deltas(prepared, None)
+    assert eyes and mouth and bag is not None and bag.sum() >= 100  # 146 / 151 vertices
+    jaw = ICT_NAMES.index("jawOpen")
+    deltas = prepared.network_rows(fm.bake(prepared)[jaw])
+    moved = np.linalg.norm(deltas, axis=1)
+    t = prepared.triangles_seen
+    rim = np.zeros(len(bag), dtype=bool)
+    rim[t[bag[t].any(axis=1)].ravel()] = True
+    rim &= ~bag
+    assert moved[bag].max() <= 1.05 * moved[rim].max()
+
+
+@pytest.fixture(scope="module")
+def ict(ict_dir):
+    from model.ict import load_ict
+
+    return load_ict(ict_dir)
+
+
+@pytest.mark.slow
+def test_ict_head_with_its_mouth_socket_bakes_near_the_head_without(ict):
+    """The mixed bake of ICT's held-out head with its mouth socket: face error 0.076 measured
+    (0.251 before; 0.042 without the socket), no triangle flips in the mouth's shapes."""
+    from model.api import FaceModel
+    from model.ict import PARTS
+    from model.rig_check import check_rig
+
+    head = held_out_head(ict)
+    ids, t = ict.submesh(["face", "head_and_neck", "mouth_socket", "eyeball_left", "eyeball_right"])
+    fm = FaceModel.load()
+    prepared = fm.prepare(head[ids], t, up="Y", forward="Z")
+    deltas = fm.bake(prepared, method="mixed")
+    a, b = PARTS["face"]
+    rows = np.flatnonzero((ids >= a) & (ids < b))
+    identity = held_out_identity()
+    truth = np.stack([ict.compose(identity, np.eye(53)[k])[ids[rows]] - head[ids[rows]] for k in range(53)])
+    err = np.linalg.norm(deltas[:, rows] - truth, axis=2).sum() / np.linalg.norm(truth, axis=2).sum()
+    assert err < 0.10, err
+    report = check_rig(head[ids], t, deltas, up="Y", forward="Z")
+    mouth = [i for i, n in enumerate(ICT_NAMES) if n.startswith(("jaw", "mouth"))]
+    assert all(report.shapes[i].flipped_triangles == 0 for i in mouth)
