@@ -130,3 +130,22 @@ def _in_triangle(p: np.ndarray, tri: np.ndarray) -> bool:
     s = ((p[0] - a[0]) * (c[1] - a[1]) - (p[1] - a[1]) * (c[0] - a[0])) / d
     r = ((b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0])) / d
     return bool(s >= 0 and r >= 0 and s + r <= 1)
+
+
+def test_rig_check_judges_the_blink_of_socketed_eyes(ict):
+    """The rig check finds the socketed eyes too (its static zones still placed by the eyeballs)
+    and judges ICT's own blinks closed (98.8 / 98.6 % measured; before: no closure line)."""
+    from model.facs import ICT_NAMES
+    from model.rig_check import check_rig
+
+    eyes = ["eyeball_left", "eyeball_right"]
+    ids, t = ict.submesh(["face", "head_and_neck", "eye_socket_left", "eye_socket_right", *eyes])
+    names = ["eyeBlink_L", "eyeBlink_R"]
+    blinks = ict.expressions[[ICT_NAMES.index(n) for n in names]][:, ids]
+    report = check_rig(ict.neutral[ids], t, blinks, names=names)
+    assert report.info["eyes_found"] == ["L", "R"]
+    assert all(s.lid_closure_min_pct >= 95.0 for s in report.shapes)
+    # half a blink is no blink
+    report = check_rig(ict.neutral[ids], t, 0.5 * blinks, names=names)
+    assert all(s.lid_closure_min_pct < 90.0 for s in report.shapes)
+    assert any("eyeBlink_L" in line for line in report.verdicts)
