@@ -433,19 +433,34 @@ def find_eye_openings(
             best = found
         if len(best) == 2:
             break
-    out = {}
-    for side, (_, loop) in best.items():
-        pts = canonical[loop]
-        upper, lower = _split_margins(loop, pts)
-        _, wu, wl = margin_gaps(canonical, upper, lower)
-        gap = np.linalg.norm(wu @ canonical[upper] - wl @ canonical[lower], axis=1)
-        out[side] = EyeOpening(
-            side=side,
-            loop=loop,
-            upper=upper,
-            lower=lower,
-            center=pts.mean(axis=0),
-            width=float(np.linalg.norm(canonical[upper[-1]] - canonical[upper[0]])),
-            max_gap=float(gap.max()),
-        )
-    return out
+    return {side: _eye_opening(canonical, side, loop) for side, (_, loop) in best.items()}
+
+
+def _eye_opening(canonical: np.ndarray, side: str, loop: np.ndarray) -> EyeOpening:
+    """The :class:`EyeOpening` of the eye ``side`` ("L" / "R") round the vertex ``loop``."""
+    pts = canonical[loop]
+    upper, lower = _split_margins(loop, pts)
+    _, wu, wl = margin_gaps(canonical, upper, lower)
+    gap = np.linalg.norm(wu @ canonical[upper] - wl @ canonical[lower], axis=1)
+    return EyeOpening(
+        side=side,
+        loop=loop,
+        upper=upper,
+        lower=lower,
+        center=pts.mean(axis=0),
+        width=float(np.linalg.norm(canonical[upper[-1]] - canonical[upper[0]])),
+        max_gap=float(gap.max()),
+    )
+
+
+def socket_eye_openings(canonical: np.ndarray, triangles: np.ndarray) -> dict[str, EyeOpening]:
+    """The eye openings of lids that fold into sockets round the eyeballs, as the face looks
+    from the front (:func:`model.openings.socket_eyes`): ``{"L": ..., "R": ...}`` or ``{}``.
+    canonical ``(V, 3)`` canonical frame; triangles ``(T, 3)``. For the rig check: the bake's
+    lid stages keep to :func:`find_eye_openings`."""
+    from .openings import socket_eyes
+
+    pair = socket_eyes(np.asarray(canonical, dtype=np.float64), np.asarray(triangles, dtype=np.int64))
+    if pair is None:
+        return {}
+    return {side: _eye_opening(canonical, side, loop) for side, loop in zip("LR", pair, strict=True)}

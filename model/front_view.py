@@ -30,6 +30,8 @@ HIDDEN_SHARE = 0.02
 # the grid the triangles are bucketed on for the ray test, in median edge lengths per cell
 _CELL_EDGES = 2.0
 _CHUNK = 200_000  # (vertex, triangle) pairs per vectorized batch
+# (cell, triangle) pairs at most per triangle on average (ICT's head: about 2)
+_CELLS_PER_TRIANGLE = 16
 
 
 def front_hidden(vertices: np.ndarray, triangles: np.ndarray, depth: float) -> np.ndarray:
@@ -51,12 +53,19 @@ def front_hidden(vertices: np.ndarray, triangles: np.ndarray, depth: float) -> n
     cell = _CELL_EDGES * max(float(np.median(edge)), 1e-12)
     keep = np.flatnonzero(np.abs(det) > 1e-12 * cell * cell)
     origin = v[:, :2].min(axis=0)
-    lo = np.floor((tri[keep, :, :2].min(axis=1) - origin) / cell).astype(np.int64)
-    hi = np.floor((tri[keep, :, :2].max(axis=1) - origin) / cell).astype(np.int64)
+    box_lo, box_hi = tri[keep, :, :2].min(axis=1) - origin, tri[keep, :, :2].max(axis=1) - origin
+    while True:
+        lo = np.floor(box_lo / cell).astype(np.int64)
+        hi = np.floor(box_hi / cell).astype(np.int64)
+        span = hi - lo + 1
+        count = span[:, 0] * span[:, 1]
+        # a few huge triangles over a fine mesh (a low-poly skull cap behind a dense face)
+        # would ask for millions of cells: coarser cells then
+        if count.sum() <= _CELLS_PER_TRIANGLE * len(keep) + 1024:
+            break
+        cell *= 2.0
     nx = int(np.floor((v[:, 0].max() - origin[0]) / cell)) + 1
     # every (cell, triangle) pair of each triangle's XY box
-    span = hi - lo + 1
-    count = span[:, 0] * span[:, 1]
     owner = np.repeat(np.arange(len(keep)), count)
     step = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
     cx = lo[owner, 0] + step % span[owner, 0]

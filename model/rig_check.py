@@ -530,6 +530,7 @@ def face_anchors(
     frame=None,
     align: bool = False,
     pitch: float | None = 0.0,
+    sockets: bool = False,
 ) -> FaceAnchors:
     """Find the skin, the eye openings or eyeballs and the eye midpoint of a mesh (see
     :func:`check_rig` for the arguments); ``frame``: the mesh's canonical frame when already
@@ -538,7 +539,10 @@ def face_anchors(
     ``pitch``: the face's pitch in that frame when known (radians, the bake's: the nose tip of
     sealed eyes is the most forward point of the face upright, :func:`_nose_tip_anchor`, and
     the static zones stand upright with the face, :func:`face_units`); None: fitted here to
-    ICT's face (:func:`model.face_alignment.trusted_pitch`, the rig check's)."""
+    ICT's face (:func:`model.face_alignment.trusted_pitch`, the rig check's); ``sockets``: where
+    the skin has no eye opening, look for lids that fold into sockets round the eyeballs
+    (:func:`model.face_landmarks.socket_eye_openings`: the check judges their blinks; the bake's
+    own anchors keep to the skin's openings)."""
     from .frame import fit_frame
 
     v = np.asarray(vertices, dtype=np.float64)
@@ -565,6 +569,12 @@ def face_anchors(
     eyeballs = find_eyeballs(canon, t, skin)
     sw = None if skin_weights is None else np.asarray(skin_weights, dtype=np.float64)
     mid, u, source = _anchors(canon, eyes, eyeballs, sw, region_names, skin, pitch)
+    if sockets and not eyes:
+        from .face_landmarks import socket_eye_openings
+
+        # placed as before (the eyeballs anchor the face as the bake's anchors do: the static
+        # zones stay where the bake held still); the lids' checks get the openings
+        eyes = socket_eye_openings(canon, t)
     return FaceAnchors(frame, canon, skin, eyes, eyeballs, mid, u, source, float(pitch))
 
 
@@ -1087,7 +1097,9 @@ def check_rig(
             f"{len(v)} vertices; bake the rig on this mesh (same vertex count and order)"
         )
     # the zones stand with the face's own pitch, found on this mesh (face_units)
-    anchors = face_anchors(v, t, up, forward, skin_mask, skin_weights, region_names, align=True, pitch=None)
+    anchors = face_anchors(
+        v, t, up, forward, skin_mask, skin_weights, region_names, align=True, pitch=None, sockets=True
+    )
     frame, canon, skin, eyes = anchors.frame, anchors.canonical, anchors.skin, anchors.eyes
     pitch = anchors.pitch
     eyeballs, mid, u, anchor_source = anchors.eyeballs, anchors.mid, anchors.eye_distance, anchors.source

@@ -103,3 +103,49 @@ def test_ict_head_with_eye_sockets_bakes_as_without(ict):
     )
     err = np.linalg.norm(deltas[:, rows] - truth, axis=2).sum() / np.linalg.norm(truth, axis=2).sum()
     assert err < 0.06, err
+
+
+def test_front_hidden_with_huge_triangles_over_a_fine_mesh():
+    """One huge triangle in front of a fine grid (its median edge sets the cells): the same
+    answer as brute force, without a cell per grid spacing over the huge one's box."""
+    n = 60
+    x, y = np.meshgrid(np.linspace(-1, 1, n), np.linspace(-1, 1, n))
+    grid = np.stack([x.ravel(), y.ravel(), np.zeros(n * n)], axis=1)
+    corners = [i * n + j for i in range(n - 1) for j in range(n - 1)]
+    t = np.array([[a, a + 1, a + n + 1] for a in corners] + [[a, a + n + 1, a + n] for a in corners])
+    big = np.array([[-50.0, -50.0, 1.0], [50.0, -50.0, 1.0], [0.0, 0.5, 1.0]])
+    v = np.concatenate([grid, big])
+    t = np.concatenate([t, [[n * n, n * n + 1, n * n + 2]]])
+    hidden = front_hidden(v, t, 0.5)
+    # brute force: the grid vertices under the big triangle are hidden, no others
+    inside = np.array([_in_triangle(p[:2], big[:, :2]) for p in grid])
+    assert inside.any() and not inside.all()
+    np.testing.assert_array_equal(hidden[: n * n], inside)
+    assert not hidden[n * n :].any()
+
+
+def _in_triangle(p: np.ndarray, tri: np.ndarray) -> bool:
+    a, b, c = tri
+    d = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+    s = ((p[0] - a[0]) * (c[1] - a[1]) - (p[1] - a[1]) * (c[0] - a[0])) / d
+    r = ((b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0])) / d
+    return bool(s >= 0 and r >= 0 and s + r <= 1)
+
+
+def test_rig_check_judges_the_blink_of_socketed_eyes(ict):
+    """The rig check finds the socketed eyes too (its static zones still placed by the eyeballs)
+    and judges ICT's own blinks closed (98.8 / 98.6 % measured; before: no closure line)."""
+    from model.facs import ICT_NAMES
+    from model.rig_check import check_rig
+
+    eyes = ["eyeball_left", "eyeball_right"]
+    ids, t = ict.submesh(["face", "head_and_neck", "eye_socket_left", "eye_socket_right", *eyes])
+    names = ["eyeBlink_L", "eyeBlink_R"]
+    blinks = ict.expressions[[ICT_NAMES.index(n) for n in names]][:, ids]
+    report = check_rig(ict.neutral[ids], t, blinks, names=names)
+    assert report.info["eyes_found"] == ["L", "R"]
+    assert all(s.lid_closure_min_pct >= 95.0 for s in report.shapes)
+    # half a blink is no blink
+    report = check_rig(ict.neutral[ids], t, 0.5 * blinks, names=names)
+    assert all(s.lid_closure_min_pct < 90.0 for s in report.shapes)
+    assert any("eyeBlink_L" in line for line in report.verdicts)
