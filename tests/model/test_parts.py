@@ -208,11 +208,13 @@ def test_constraints_on_ict_shapes(ict):
     parts = analysis.parts
     upper = parts.mask("upper_teeth")
     # the upper teeth and gums stay still, but for the upper gums' side of the fade across the
-    # seam where gums_and_tongue's upper and lower gums meet (model.parts.seam_blend: 341 of
-    # 3430 vertices take up to half the jaw's motion), which tore there otherwise
+    # seam where gums_and_tongue's upper and lower gums meet (model.parts.seam_blend: 457 of
+    # 3430 vertices take up to half the jaw's motion at session 18's band, 341 at session 15's
+    # narrower one, which folded gum triangles once the lower teeth opened as far as ICT's),
+    # which tore there otherwise
     fade = upper & (parts.jaw_blend > 0.0)
     assert np.all(out[:, upper & ~fade] == 0.0)
-    assert 0 < fade.sum() < 0.1 * upper.sum() and parts.jaw_blend[upper].max() <= 0.5
+    assert 0 < fade.sum() < 0.15 * upper.sum() and parts.jaw_blend[upper].max() <= 0.5
     a, b = PARTS["teeth"]
     assert not fade[a:b].any()  # the rows of teeth are pieces of their own: no fade
     skin = parts.mask("skin")
