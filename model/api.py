@@ -1632,13 +1632,16 @@ class FaceModel:
                 # Rocketbox avatars: shards and curtains; the bag's vertices next to the slit
                 # took the template's lower lip, the upper lip's inner face among them). The
                 # bag keeps the network's motion (one surface, as the network moves it) plus the
-                # change the registration made to the lips around it, spread smoothly
-                from .mouth_bag import fill_bag
+                # change the registration made to the lips around it, spread smoothly; in the
+                # jaw shapes its floor turns with the jaw and its roof stays
+                from .mouth_bag import bag_motion
 
-                filled = rows if method == "mixed" else slice(None)
-                base = 0.0 if net is None else net[filled]
-                change = fill_bag(canonical[filled] - base, prepared.triangles_seen, bag)
-                canonical[filled] = base + change
+                filled = rows if method == "mixed" else list(range(len(ICT_NAMES)))
+                base = None if net is None else net[filled]
+                canonical[filled] = bag_motion(
+                    canonical[filled], base, prepared.canonical, prepared.triangles_seen, bag,
+                    [ICT_NAMES[k] for k in filled],
+                )  # fmt: skip
         if self.short_edges:
             from .short_edges import move_together
 
@@ -1798,8 +1801,8 @@ class FaceModel:
     def _registration_deltas(self, prepared: PreparedMesh, ict) -> tuple:
         """Canonical (53, S, 3) float32 deltas of the classical rig, (S,) residuals, whether
         both eye openings pinned the template's eyes (:attr:`model.classical_rig.Registration.eye_landmarks`),
-        whether an open mouth pinned its lips too, and None or the (S,) bool mouth bag behind
-        lips welded to it (:func:`model.mouth_bag.bag_mask`), cached on the PreparedMesh
+        whether an open mouth pinned its lips too, and None or the mouth bag behind lips welded
+        to it (:class:`model.mouth_bag.MouthBag`), cached on the PreparedMesh
         (registration does not depend on the network)."""
         key = self._registration_key(ict)
         pending = prepared._tensors.get(("pending", key))
@@ -1843,9 +1846,10 @@ class FaceModel:
         if reg.mouth_seen:
             # the bag behind the slit: its motion is filled in from the lips' (model.mouth_bag)
             from .front_view import visible_skin
-            from .mouth_bag import bag_mask
+            from .mouth_bag import MouthBag, bag_mask
 
-            bag = bag_mask(canonical, triangles, visible_skin(canonical, triangles), loops["mouth"])
+            slit = loops["mouth"]
+            bag = MouthBag(bag_mask(canonical, triangles, visible_skin(canonical, triangles), slit), slit)
         return transfer_expressions(model, reg), reg.residual, reg.eye_landmarks, mouth, bag
 
     def decode(

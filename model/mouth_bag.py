@@ -15,6 +15,8 @@ numpy + scipy only; any frame (the bake's canonical one).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
@@ -83,3 +85,63 @@ def fill_bag(deltas: np.ndarray, triangles: np.ndarray, bag: np.ndarray) -> np.n
     moved = np.moveaxis(out, -2, 0)
     moved[inner] = filled.reshape((len(inner),) + moved.shape[1:]).astype(out.dtype)
     return out
+
+
+@dataclass(frozen=True)
+class MouthBag:
+    """A mouth bag welded to the lips: ``mask`` (V,) bool its vertices (:func:`bag_mask`),
+    ``slit`` (L,) int64 the lips' slit as seen from the front (:func:`model.openings.seen_mouth`)."""
+
+    mask: np.ndarray
+    slit: np.ndarray
+
+
+# the jaw in a mouth bag: the floor behind the lower lip turns with the jaw, the roof behind the
+# upper lip stays with the skull, the walls between stretch. Floor and roof: bag vertices more
+# than _JAW_ROWS mouth widths below / above the slit and _JAW_DEPTH behind it. The jaw's rigid
+# motion is read off the chin and the lower lip's front (below the slit, in front of the bag).
+# Without them ICT's complete model's jawOpen crumpled the lower lip's inner face at the mouth
+# corners (the network's motion of the bag under the filled change; rendered against ICT's)
+_JAW_ROWS = 0.1
+_JAW_DEPTH = 0.15
+_CHIN_BOX = ((-0.5, 0.5), (-0.9, -0.2), (-0.1, np.inf))  # x, y, z in mouth widths from the slit
+
+
+def bag_motion(
+    deltas: np.ndarray,
+    base: np.ndarray | None,
+    canonical: np.ndarray,
+    triangles: np.ndarray,
+    bag: MouthBag,
+    names: list[str],
+) -> np.ndarray:
+    """``deltas`` (K, V, 3) of the shapes ``names`` (ICT names) with the bag's motion replaced:
+    ``base`` (K, V, 3) (the network's, None: zero) plus the change ``deltas - base`` made around
+    the bag, filled in over it (:func:`fill_bag`); in the jaw shapes
+    (:data:`model.rig_constraints.JAW_SHAPES`) the floor first takes the jaw's rigid motion and the
+    roof none. canonical ``(V, 3)`` (Y up, +Z forward), triangles ``(T, 3)``."""
+    from .rig_constraints import JAW_SHAPES, rigid_fit
+
+    d = np.asarray(deltas)
+    held = np.zeros_like(d) if base is None else np.asarray(base, dtype=d.dtype)
+    change = d - held
+    c = np.asarray(canonical, dtype=np.float64)
+    width = float(np.ptp(c[bag.slit, 0]))
+    centre = c[bag.slit].mean(axis=0)
+    rel = (c - centre) / max(width, 1e-12)
+    deep = bag.mask & (rel[:, 2] < -_JAW_DEPTH)
+    floor = deep & (rel[:, 1] < -_JAW_ROWS)
+    roof = deep & (rel[:, 1] > _JAW_ROWS)
+    lo, hi = np.array([b[0] for b in _CHIN_BOX]), np.array([b[1] for b in _CHIN_BOX])
+    chin = np.flatnonzero(~bag.mask & (rel > lo).all(axis=1) & (rel < hi).all(axis=1))
+    jaw = [k for k, n in enumerate(names) if n in JAW_SHAPES] if len(chin) >= 3 else []
+    for k in jaw:
+        r, t = rigid_fit(c[chin], c[chin] + d[k, chin])
+        change[k, floor] = (c[floor] @ r.T + t - c[floor]) - held[k, floor]
+        change[k, roof] = -held[k, roof]
+    rest = [k for k in range(len(names)) if k not in jaw]
+    if jaw:
+        change[jaw] = fill_bag(change[jaw], triangles, bag.mask & ~floor & ~roof)
+    if rest:
+        change[rest] = fill_bag(change[rest], triangles, bag.mask)
+    return held + change

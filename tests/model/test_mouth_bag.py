@@ -19,7 +19,7 @@ from realdev_helpers import prepared_realdev_head
 
 from model.facs import ICT_NAMES
 from model.front_view import visible_skin
-from model.mouth_bag import bag_mask, fill_bag
+from model.mouth_bag import MouthBag, bag_mask, bag_motion, fill_bag
 from model.openings import find_openings, seen_mouth
 
 AVATARS = ("rocketbox_Female_Adult_01.fbx", "rocketbox_Female_Adult_02_ARKit.fbx")
@@ -63,6 +63,30 @@ def test_a_mouth_with_a_bag_behind_is_seen_and_a_shallow_pocket_is_not():
     assert seen_mouth(v, t, find_openings(v, t)) is None
 
 
+def test_the_bag_floor_turns_with_the_jaw_and_its_roof_stays():
+    """In a jaw shape the bag's floor takes the chin's rigid motion and its roof none (the walls
+    between filled in); in any other shape the whole bag is filled in from its rim."""
+    v, t, _ = socket_face(mouth_pocket=0.3)
+    mouth = seen_mouth(v, t, find_openings(v, t))
+    bag = MouthBag(bag_mask(v, t, visible_skin(v, t), mouth), mouth)
+    centre = v[mouth].mean(axis=0)
+    width = np.ptp(v[mouth, 0])
+    d = np.zeros((2, len(v), 3))
+    d[:, v[:, 1] < centre[1] - 0.1, 1] = -0.1  # the chin and everything below the mouth drop
+    out = bag_motion(d, None, v, t, bag, ["jawOpen", "mouthSmile_L"])
+    rel = (v - centre) / width
+    deep = bag.mask & (rel[:, 2] < -0.15)
+    floor, roof = deep & (rel[:, 1] < -0.1), deep & (rel[:, 1] > 0.1)
+    assert floor.sum() >= 5 and roof.sum() >= 5
+    np.testing.assert_allclose(out[0, floor], [[0.0, -0.1, 0.0]] * floor.sum(), atol=1e-9)
+    np.testing.assert_array_equal(out[0, roof], 0.0)
+    walls = bag.mask & ~floor & ~roof
+    assert np.all(out[0, walls, 1] <= 0.0) and np.all(out[0, walls, 1] >= -0.1)
+    # not a jaw shape: no rows held, the bag follows its rim (no vertex of it drops as far)
+    np.testing.assert_array_equal(out[1, ~bag.mask], d[1, ~bag.mask])
+    assert out[1, floor, 1].max() > -0.1 + 1e-6
+
+
 @pytest.fixture(scope="module", params=AVATARS)
 def avatar(request):
     fm, prepared, *_ = prepared_realdev_head(request.param)
@@ -75,8 +99,9 @@ def test_the_avatars_mouth_is_pinned_and_the_bag_opens_with_the_lips(avatar):
     moves as the harmonic fill of the lips' change (no bag vertex moves farther than the lips
     and the jaw around it: the shards reached past them)."""
     fm, prepared = avatar
-    _, _, eyes, mouth, bag = fm._registration_deltas(prepared, None)
-    assert eyes and mouth and bag is not None and bag.sum() >= 100  # 146 / 151 vertices
+    _, _, eyes, mouth, found = fm._registration_deltas(prepared, None)
+    assert eyes and mouth and found is not None and found.mask.sum() >= 100  # 146 / 151 vertices
+    bag = found.mask
     jaw = ICT_NAMES.index("jawOpen")
     deltas = prepared.network_rows(fm.bake(prepared)[jaw])
     moved = np.linalg.norm(deltas, axis=1)
