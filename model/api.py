@@ -1548,7 +1548,12 @@ class FaceModel:
         from .parts import PART_INDEX
 
         rigid = ("eyeball_L", "eyeball_R", "upper_teeth", "lower_teeth", "tongue")
-        fixed = np.isin(prepared.rig_analysis().parts.labels, [PART_INDEX[n] for n in rigid])
+        parts = prepared.rig_analysis().parts
+        fixed = np.isin(parts.labels, [PART_INDEX[n] for n in rigid])
+        if parts.jaw_blend is not None:
+            # a piece spanning both rows (gums and tongue in one) fades between them: not rigid
+            # there, and its fade folded a triangle deep in ICT's throat (model.parts._SEAM_BAND)
+            fixed &= ~((parts.jaw_blend > 0.0) & (parts.jaw_blend < 1.0))
         welding = prepared.welding
         if welding is None:
             repaired, _ = repair_flips(deltas, prepared.vertices, prepared.triangles, ICT_NAMES, fixed)

@@ -113,7 +113,9 @@ def find_openings(vertices: np.ndarray, triangles: np.ndarray) -> dict[str, np.n
     return out
 
 
-def _eye_pair(v: np.ndarray, loops: list[np.ndarray], front: float, width: float):
+def _eye_pair(
+    v: np.ndarray, loops: list[np.ndarray], front: float, width: float
+) -> tuple[np.ndarray, np.ndarray] | None:
     """(left loop, right loop) of ``loops`` that look most like a pair of eyes, or None."""
     cent = np.array([v[lp].mean(axis=0) for lp in loops])
     perim = np.array([loop_perimeter(v[lp]) for lp in loops])
@@ -162,7 +164,7 @@ def _mouth(v: np.ndarray, loops: list[np.ndarray], eyes: tuple, front: float) ->
     return None if mouth is None else mouth[1]
 
 
-def socket_eyes(vertices: np.ndarray, triangles: np.ndarray):
+def socket_eyes(vertices: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(left loop, right loop) of eyes whose lids fold into sockets, or None.
 
     Film heads (ICT-FaceKit's complete model) continue the lids into eye sockets that hold the

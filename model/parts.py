@@ -74,7 +74,9 @@ _SHELL_ANGLE = 100.0
 # jawForward, mouthClose), 0 at 0.7; gums_and_tongue's error against ICT's shapes 0.279 / 0.297 /
 # 0.357 / 0.383 at 0.25 / 0.35 / 0.6 / 0.7 (0.652 at the session's start; ICT's own jawOpen tears
 # 22 gum triangles). 0.7 fades over most of the piece (2509 of 3341 lower teeth and gum vertices
-# left rigid with the jaw, 432 upper gum vertices still): the rows no longer move as rows
+# left rigid with the jaw, 432 upper gum vertices still): the rows no longer move as rows. The
+# one left folded is opened by the flip repair (model.api.FaceModel._repair_flips: the fade is
+# not rigid)
 _SEAM_BAND = 0.35
 
 
