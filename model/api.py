@@ -1636,15 +1636,13 @@ class FaceModel:
                 # template has no bag, and its shapes there tore the bag (jawOpen of the
                 # Rocketbox avatars: shards and curtains; the bag's vertices next to the slit
                 # took the template's lower lip, the upper lip's inner face among them). The
-                # bag keeps the network's motion (one surface, as the network moves it) plus the
-                # change the registration made to the lips around it, spread smoothly; in the
-                # jaw shapes its floor turns with the jaw and its roof stays
+                # bag moves as one surface with the lips round it instead, its floor turning with
+                # the jaw in the jaw shapes
                 from .mouth_bag import bag_motion
 
                 filled = rows if method == "mixed" else list(range(len(ICT_NAMES)))
-                base = None if net is None else net[filled]
                 canonical[filled] = bag_motion(
-                    canonical[filled], base, prepared.canonical, prepared.triangles_seen, bag,
+                    canonical[filled], prepared.canonical, prepared.triangles_seen, bag,
                     [ICT_NAMES[k] for k in filled],
                 )  # fmt: skip
         if self.short_edges:

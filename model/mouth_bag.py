@@ -6,9 +6,9 @@ real-dev set, ICT-FaceKit's complete model). Where the bake finds such a mouth
 takes the lips' shapes from it; the bag behind them has no counterpart on ICT's template, and
 each bag vertex took the registration's motion or the network's by its distance to the
 template: on the Rocketbox avatars ``jawOpen`` tore the bag into shards and stretched it into
-curtains between the lips (rendered). :func:`fill_bag` gives the bag the smoothest motion that
-meets the skin's at its rim (a harmonic extension; the bake fills the change the registration
-made to the network's motion), so it opens as one surface with the lips.
+curtains between the lips (rendered). :func:`bag_motion` gives the bag the smoothest motion that
+meets the skin's at its rim (a harmonic extension, :func:`fill_bag`), its floor turning with the
+jaw in the jaw shapes, so it opens as one surface with the lips.
 
 numpy + scipy only; any frame (the bake's canonical one).
 """
@@ -109,22 +109,26 @@ _CHIN_BOX = ((-0.5, 0.5), (-0.9, -0.2), (-0.1, np.inf))  # x, y, z in mouth widt
 
 def bag_motion(
     deltas: np.ndarray,
-    base: np.ndarray | None,
     canonical: np.ndarray,
     triangles: np.ndarray,
     bag: MouthBag,
     names: list[str],
 ) -> np.ndarray:
-    """``deltas`` (K, V, 3) of the shapes ``names`` (ICT names) with the bag's motion replaced:
-    ``base`` (K, V, 3) (the network's, None: zero) plus the change ``deltas - base`` made around
-    the bag, filled in over it (:func:`fill_bag`); in the jaw shapes
+    """``deltas`` (K, V, 3) of the shapes ``names`` (ICT names) with the bag's motion replaced by
+    the smoothest motion that meets the skin's round it (:func:`fill_bag`); in the jaw shapes
     (:data:`model.rig_constraints.JAW_SHAPES`) the floor first takes the jaw's rigid motion and the
-    roof none. canonical ``(V, 3)`` (Y up, +Z forward), triangles ``(T, 3)``."""
+    roof none. canonical ``(V, 3)`` (Y up, +Z forward), triangles ``(T, 3)``.
+
+    Measured on the Rocketbox avatars and ICT's heads (rendered): the bag's own motion from the
+    blend (template or network by distance) tore it into shards; the network's motion plus the
+    registration's change filled in was clean but moved the bag as the network does, off the
+    artist's (Rocketbox 02's ARKit shapes: cosine / spill 0.630 / 0.478 against 0.660 / 0.461
+    filled whole); filled whole without the jaw's rows it left the floor behind the jaw (a light
+    band inside the lower lip, the welded tongue's tip floating)."""
     from .rig_constraints import JAW_SHAPES, rigid_fit
 
     d = np.asarray(deltas)
-    held = np.zeros_like(d) if base is None else np.asarray(base, dtype=d.dtype)
-    change = d - held
+    out = np.array(d, copy=True)
     c = np.asarray(canonical, dtype=np.float64)
     width = float(np.ptp(c[bag.slit, 0]))
     centre = c[bag.slit].mean(axis=0)
@@ -137,11 +141,11 @@ def bag_motion(
     jaw = [k for k, n in enumerate(names) if n in JAW_SHAPES] if len(chin) >= 3 else []
     for k in jaw:
         r, t = rigid_fit(c[chin], c[chin] + d[k, chin])
-        change[k, floor] = (c[floor] @ r.T + t - c[floor]) - held[k, floor]
-        change[k, roof] = -held[k, roof]
+        out[k, floor] = c[floor] @ r.T + t - c[floor]
+        out[k, roof] = 0.0
     rest = [k for k in range(len(names)) if k not in jaw]
     if jaw:
-        change[jaw] = fill_bag(change[jaw], triangles, bag.mask & ~floor & ~roof)
+        out[jaw] = fill_bag(out[jaw], triangles, bag.mask & ~floor & ~roof)
     if rest:
-        change[rest] = fill_bag(change[rest], triangles, bag.mask)
-    return held + change
+        out[rest] = fill_bag(out[rest], triangles, bag.mask)
+    return out

@@ -73,7 +73,7 @@ def test_the_bag_floor_turns_with_the_jaw_and_its_roof_stays():
     width = np.ptp(v[mouth, 0])
     d = np.zeros((2, len(v), 3))
     d[:, v[:, 1] < centre[1] - 0.1, 1] = -0.1  # the chin and everything below the mouth drop
-    out = bag_motion(d, None, v, t, bag, ["jawOpen", "mouthSmile_L"])
+    out = bag_motion(d, v, t, bag, ["jawOpen", "mouthSmile_L"])
     rel = (v - centre) / width
     deep = bag.mask & (rel[:, 2] < -0.15)
     floor, roof = deep & (rel[:, 1] < -0.1), deep & (rel[:, 1] > 0.1)
