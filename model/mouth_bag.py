@@ -100,8 +100,9 @@ class MouthBag:
 # upper lip stays with the skull, the walls between stretch. Floor and roof: bag vertices more
 # than _JAW_ROWS mouth widths below / above the slit and _JAW_DEPTH behind it. The jaw's rigid
 # motion is read off the chin and the lower lip's front (below the slit, in front of the bag).
-# Without them ICT's complete model's jawOpen crumpled the lower lip's inner face at the mouth
-# corners (the network's motion of the bag under the filled change; rendered against ICT's)
+# Without them the filled floor lagged behind the jaw: on the avatars a stretched band inside the
+# lower lip and the welded tongue's tip left floating, on ICT's complete model (with the
+# network's bag motion under the fill) a crumpled inner lower lip at the mouth corners (rendered)
 _JAW_ROWS = 0.1
 _JAW_DEPTH = 0.15
 _CHIN_BOX = ((-0.5, 0.5), (-0.9, -0.2), (-0.1, np.inf))  # x, y, z in mouth widths from the slit
