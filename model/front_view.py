@@ -17,9 +17,8 @@ ICT centimetres); every length is relative to the mesh's own size. numpy + scipy
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
+from .face_landmarks import components
 from .memo import memoize
 
 # a vertex is hidden when a surface lies at least this share of the mesh's bounding-box diagonal
@@ -133,10 +132,5 @@ def visible_skin(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
 
 def _largest_piece(triangles: np.ndarray, num_vertices: int) -> np.ndarray:
     """``(T,) bool``: the triangles of the largest edge-connected piece (most triangles)."""
-    t = triangles
-    rows = np.concatenate([t[:, 0], t[:, 1], t[:, 2]])
-    cols = np.concatenate([t[:, 1], t[:, 2], t[:, 0]])
-    graph = sp.coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(num_vertices,) * 2)
-    _, label = connected_components(graph, directed=False)
-    piece = label[t[:, 0]]
+    piece = components(num_vertices, triangles)[triangles[:, 0]]
     return piece == np.bincount(piece).argmax()

@@ -22,7 +22,11 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import splu
 
+from .face_landmarks import components
+from .memo import memoize
 
+
+@memoize
 def bag_mask(vertices: np.ndarray, triangles: np.ndarray, seen: np.ndarray, loop: np.ndarray) -> np.ndarray:
     """``(V,) bool``: the skin behind the mouth's slit ``loop`` (L,) int: the vertices of the
     triangles out of the front view (not in ``seen`` (T', 3), :func:`model.front_view.visible_skin`)
@@ -40,10 +44,7 @@ def bag_mask(vertices: np.ndarray, triangles: np.ndarray, seen: np.ndarray, loop
     mask = np.zeros(len(v), dtype=bool)
     if len(out) == 0:
         return mask
-    rows = np.concatenate([out[:, 0], out[:, 1], out[:, 2]])
-    cols = np.concatenate([out[:, 1], out[:, 2], out[:, 0]])
-    graph = sp.coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(v),) * 2)
-    _, label = connected_components(graph, directed=False)
+    label = components(len(v), out)
     mask[np.unique(out)] = True
     mask &= np.isin(label, np.unique(label[loop]))
     # the slit itself is the lips' edge, seen: it keeps its motion and holds the bag's

@@ -187,7 +187,11 @@ def socket_eyes(vertices: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray
     if len(seen) == 0:
         return None
     skin = label[seen[0, 0]]
-    centres = np.array([v[label == p].mean(axis=0) for p in pieces if p != skin])
+    # every piece's centre in one pass (a scan may bring hundreds of loose islands)
+    count = np.bincount(label)
+    sums = np.stack([np.bincount(label, weights=v[:, k]) for k in range(3)], axis=1)
+    others = pieces[pieces != skin]
+    centres = sums[others] / count[others, None]
     loops = [lp for lp in boundary_loops(seen) if len(lp) >= _MIN_LOOP_VERTICES]
     held = [lp for lp in loops if _holds_piece(v[lp], centres)]
     if len(held) < 2:
