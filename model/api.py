@@ -1876,7 +1876,8 @@ class FaceModel:
             from .mouth_bag import MouthBag, bag_mask
 
             slit = loops["mouth"]
-            bag = MouthBag(bag_mask(canonical, triangles, visible_skin(canonical, triangles), slit), slit, turn)
+            mask = bag_mask(canonical, triangles, visible_skin(canonical, triangles), slit)
+            bag = MouthBag(mask, slit, turn)
         deltas = transfer_expressions(model, reg)
         if turn is not None:
             deltas = (deltas @ turn).astype(deltas.dtype)  # upright -> canonical axes
