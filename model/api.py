@@ -186,6 +186,14 @@ class PreparedMesh:
             self._tensors["input_canonical"] = self.frame.to_canonical(self.vertices)
         return self._tensors["input_canonical"]
 
+    @property
+    def face_pitch(self) -> float:
+        """Radians: the face's pitch in :attr:`canonical` (the turn about x that stands it as
+        ICT-FaceKit's face stands, :attr:`model.face_alignment.Alignment.face_pitch`), 0 when the
+        face was not aligned or its pitch is not trusted."""
+        alignment = self._tensors.get("face_alignment")
+        return 0.0 if alignment is None else float(alignment.face_pitch)
+
     def skin_component(self) -> np.ndarray:
         """(S,) bool: the largest connected component of the network's mesh (the skin the face
         anchors look for eyes on; topology only, so the one :func:`model.face_placement.place_face`
@@ -415,7 +423,7 @@ def prepare_mesh(
     rotation: np.ndarray | None = None,
     place_face: bool = True,
     align_face: bool = False,
-    on_canonical: Callable[[np.ndarray, np.ndarray], None] | None = None,
+    on_canonical: Callable[[np.ndarray, np.ndarray, float], None] | None = None,
     cut_mouth: bool = False,
     cut_shells: bool = False,
     _shells_apart: np.ndarray | None = None,
@@ -437,8 +445,9 @@ def prepare_mesh(
     its pitch beyond 20 degrees from ICT's face (:mod:`model.face_alignment`; turns under half a
     degree are left alone), the head region then cut again in the turned frame. Raises the
     typed mesh errors of :mod:`model.errors`. ``on_canonical``: called with the network's
-    canonical vertices (S, 3) float32 and triangles (T', 3) int64 (the prepared mesh's
-    ``canonical`` and ``triangles_seen``) as soon as they are known, before the eigenbasis.
+    canonical vertices (S, 3) float32, triangles (T', 3) int64 (the prepared mesh's
+    ``canonical`` and ``triangles_seen``) and the face's pitch in radians
+    (:attr:`PreparedMesh.face_pitch`) as soon as they are known, before the eigenbasis.
     ``cut_mouth`` (with ``isolate_head``): loose teeth, gums and tongue pieces
     (:func:`model.parts.loose_mouth_pieces`) are left out of what the network sees (``subset``),
     the frame fitted on the rest; they move afterwards with :mod:`model.rig_constraints`.
@@ -558,7 +567,7 @@ def prepare_mesh(
                 skin = largest_component_mask(len(net_vertices), net_triangles)
     canonical = np.asarray(net_frame.to_canonical(net_vertices), dtype=np.float32)
     if on_canonical is not None:
-        on_canonical(canonical, net_triangles)
+        on_canonical(canonical, net_triangles, 0.0 if alignment is None else alignment.face_pitch)
     ops = compute_operators(canonical, net_triangles, k=k, cache=cache)
     prepared = PreparedMesh(vertices, triangles, net_frame, canonical, ops, subset=subset, welding=welding)
     prepared._tensors["input_frame"] = frame
@@ -858,7 +867,7 @@ class FaceModel:
 
         openings = []
 
-        def register(canonical: np.ndarray, triangles_seen: np.ndarray) -> None:
+        def register(canonical: np.ndarray, triangles_seen: np.ndarray, pitch: float) -> None:
             if wants == "mixed":  # as needs_registration: nothing to pin without eye openings
                 from .method_blend import eyes_pinnable
                 from .openings import find_openings
@@ -866,7 +875,7 @@ class FaceModel:
                 openings.append(find_openings(canonical, triangles_seen))
                 if not eyes_pinnable(openings[0]):
                     return
-            started.append(_background().submit(self._register, canonical, triangles_seen, None))
+            started.append(_background().submit(self._register, canonical, triangles_seen, None, pitch))
 
         early = wants != "network" and not (is_auto(up) and is_auto(forward))
         prepared = prepare_mesh(
@@ -1734,7 +1743,7 @@ class FaceModel:
         if key in prepared._tensors or ("pending", key) in prepared._tensors:
             return
         prepared._tensors[("pending", key)] = _background().submit(
-            self._register, prepared.canonical, prepared.triangles_seen, ict
+            self._register, prepared.canonical, prepared.triangles_seen, ict, prepared.face_pitch
         )
 
     def defer_geometry(self, prepared: PreparedMesh) -> None:
@@ -1816,23 +1825,38 @@ class FaceModel:
             finally:
                 prepared._tensors.pop(("pending", key), None)
         if key not in prepared._tensors:
-            prepared._tensors[key] = self._register(prepared.canonical, prepared.triangles_seen, ict)
+            prepared._tensors[key] = self._register(
+                prepared.canonical, prepared.triangles_seen, ict, prepared.face_pitch
+            )
         return prepared._tensors[key]
 
     @staticmethod
     def _register(
-        canonical: np.ndarray, triangles: np.ndarray, ict
-    ) -> tuple[np.ndarray, np.ndarray, bool, bool]:
+        canonical: np.ndarray, triangles: np.ndarray, ict, pitch: float = 0.0
+    ) -> tuple[np.ndarray, np.ndarray, bool, bool, object]:
         """:meth:`_registration_deltas`'s tuple for the canonical vertices (S, 3) and triangles
-        (T', 3) of a prepared mesh (reads nothing else: runs on the background thread too)."""
+        (T', 3) of a prepared mesh whose face is pitched by ``pitch`` radians
+        (:attr:`PreparedMesh.face_pitch`; reads nothing else: runs on the background thread too).
+
+        The registration sees the face upright, as ICT's template stands: the lips' slit of a
+        mouth welded to its bag is found as the face looks from its own front
+        (:func:`model.openings.seen_mouth`), and seen from 15 degrees above (the Rocketbox 02
+        avatar pitched 10 degrees, :mod:`benchmarks.realdev_variants`) the upper lip hid the
+        slit's ends: the template's lips were pinned across the mesh's lower lip and its
+        ``jawOpen`` left the lower lip's inside as a sheet over the open mouth (rendered).
+        Deltas and residuals come back in ``canonical``'s axes."""
         from .classical_rig import register_ict, transfer_expressions
         from .ict import ICTModel, load_ict
         from .ict_template import ICTTemplate, as_template
+        from .orientation import rotation_about_x
 
         # None: the shipped template; a folder: ICT-FaceKit itself (development override)
         model = ict if ict is None or isinstance(ict, (ICTModel, ICTTemplate)) else load_ict(ict)
         model = as_template(model)
+        turn = rotation_about_x(float(pitch)) if pitch else None  # canonical -> upright
         canonical = np.asarray(canonical).astype(np.float64)
+        if turn is not None:
+            canonical = canonical @ turn.T
         reg = register_ict(model, canonical, triangles)
         # the mouth loop pins the template's lips with both eyes pinned, unless it is a hairline
         # slit (model.method_blend.mouth_open) cut into sealed lips; lips welded to a mouth bag
@@ -1852,8 +1876,12 @@ class FaceModel:
             from .mouth_bag import MouthBag, bag_mask
 
             slit = loops["mouth"]
-            bag = MouthBag(bag_mask(canonical, triangles, visible_skin(canonical, triangles), slit), slit)
-        return transfer_expressions(model, reg), reg.residual, reg.eye_landmarks, mouth, bag
+            mask = bag_mask(canonical, triangles, visible_skin(canonical, triangles), slit)
+            bag = MouthBag(mask, slit, turn)
+        deltas = transfer_expressions(model, reg)
+        if turn is not None:
+            deltas = (deltas @ turn).astype(deltas.dtype)  # upright -> canonical axes
+        return deltas, reg.residual, reg.eye_landmarks, mouth, bag
 
     def decode(
         self,

@@ -91,10 +91,13 @@ def fill_bag(deltas: np.ndarray, triangles: np.ndarray, bag: np.ndarray) -> np.n
 @dataclass(frozen=True)
 class MouthBag:
     """A mouth bag welded to the lips: ``mask`` (V,) bool its vertices (:func:`bag_mask`),
-    ``slit`` (L,) int64 the lips' slit as seen from the front (:func:`model.openings.seen_mouth`)."""
+    ``slit`` (L,) int64 the lips' slit as seen from the front (:func:`model.openings.seen_mouth`),
+    ``turn`` (3, 3) the rotation that stands the face upright (canonical -> the frame the bag
+    was found in, :meth:`model.api.FaceModel._register`), None: the canonical axes."""
 
     mask: np.ndarray
     slit: np.ndarray
+    turn: np.ndarray | None = None
 
 
 # the jaw in a mouth bag: the floor behind the lower lip turns with the jaw, the roof behind the
@@ -132,9 +135,11 @@ def bag_motion(
     d = np.asarray(deltas)
     out = np.array(d, copy=True)
     c = np.asarray(canonical, dtype=np.float64)
-    width = float(np.ptp(c[bag.slit, 0]))
-    centre = c[bag.slit].mean(axis=0)
-    rel = (c - centre) / max(width, 1e-12)
+    # below, above and behind the slit as the face stands upright (the rigid fit needs no turn)
+    up = c if bag.turn is None else c @ np.asarray(bag.turn, dtype=np.float64).T
+    width = float(np.ptp(up[bag.slit, 0]))
+    centre = up[bag.slit].mean(axis=0)
+    rel = (up - centre) / max(width, 1e-12)
     deep = bag.mask & (rel[:, 2] < -_JAW_DEPTH)
     floor = deep & (rel[:, 1] < -_JAW_ROWS)
     roof = deep & (rel[:, 1] > _JAW_ROWS)

@@ -87,6 +87,47 @@ def test_the_bag_floor_turns_with_the_jaw_and_its_roof_stays():
     assert out[1, floor, 1].max() > -0.1 + 1e-6
 
 
+def test_a_pitched_heads_bag_is_judged_as_the_face_stands():
+    """Floor, roof and walls are told apart as the face stands upright (``MouthBag.turn``): the
+    same pocket pitched 15 degrees, with the turn that stands it up, moves exactly as the upright
+    one turned with it (without the turn the pitched floor's front rows counted as walls)."""
+    from model.orientation import rotation_about_x
+
+    v, t, _ = socket_face(mouth_pocket=0.3)
+    mouth = seen_mouth(v, t, find_openings(v, t))
+    mask = bag_mask(v, t, visible_skin(v, t), mouth)
+    centre = v[mouth].mean(axis=0)
+    d = np.zeros((1, len(v), 3))
+    d[:, v[:, 1] < centre[1] - 0.1, 1] = -0.1
+    upright = bag_motion(d, v, t, MouthBag(mask, mouth), ["jawOpen"])
+    nod = rotation_about_x(np.radians(-15.0))  # upright -> pitched
+    pitched = bag_motion(d @ nod.T, v @ nod.T, t, MouthBag(mask, mouth, nod.T), ["jawOpen"])
+    np.testing.assert_allclose(pitched, upright @ nod.T, atol=1e-9)
+    unturned = bag_motion(d @ nod.T, v @ nod.T, t, MouthBag(mask, mouth), ["jawOpen"])
+    assert np.abs(unturned - upright @ nod.T).max() > 1e-3
+
+
+def test_a_pitched_avatars_mouth_opens():
+    """Rocketbox 02 turned 10 degrees about its side axis (modelled nodding 15 degrees): the
+    registration sees the face upright, so the lips' slit is the one seen from the face's own
+    front and jawOpen parts the lips. Registered as the mesh came, the slit seen from above
+    pinned the template's lips across the lower lip: jawOpen left the lower lip's inside as a
+    sheet over the open mouth (rig check: a 0.79 eye-distance tear, rendered)."""
+    from model.orientation import rotation_about_x
+    from model.rig_check import check_rig
+
+    fm, _, v, t, data = prepared_realdev_head(AVATARS[1])
+    centre = 0.5 * (v.min(axis=0) + v.max(axis=0))
+    # the avatar is Z up, facing -Y: its side axis is x
+    turned = (v - centre) @ rotation_about_x(np.radians(10.0)).T + centre
+    prepared = fm.prepare(turned, t, up=data["up"], forward=data["forward"])
+    _, _, eyes, mouth, bag = fm._registration_deltas(prepared, None)
+    assert eyes and mouth and bag is not None and bag.mask.sum() >= 100
+    deltas = fm.bake(prepared)
+    report = check_rig(turned, t, deltas, up=data["up"], forward=data["forward"])
+    assert not [line for line in report.verdicts if "jawOpen" in line], report.verdicts
+
+
 @pytest.fixture(scope="module", params=AVATARS)
 def avatar(request):
     fm, prepared, *_ = prepared_realdev_head(request.param)

@@ -28,7 +28,7 @@ def _prepared(v, t, cut_mouth):
 
     seen = {}
 
-    def keep(canonical, triangles):
+    def keep(canonical, triangles, pitch):
         seen["canonical"], seen["triangles"] = canonical, triangles
 
     prepared = prepare_mesh(

@@ -41,9 +41,9 @@ def test_prepare_starts_the_registration_early(fm, demo, monkeypatch):
     seen = []
     original = model.api.FaceModel._register
 
-    def spy(canonical, triangles, ict):
+    def spy(canonical, triangles, ict, pitch=0.0):
         seen.append((canonical, triangles))
-        return original(canonical, triangles, ict)
+        return original(canonical, triangles, ict, pitch)
 
     monkeypatch.setattr(model.api.FaceModel, "_register", staticmethod(spy))
     early = fm.prepare(*demo, registration=True)
@@ -76,7 +76,7 @@ def test_auto_axes_register_the_refined_frame(fm, demo):
     v = demo[0] @ np.array([[1.0, 0, 0], [0, 0, 1.0], [0, -1.0, 0]]).T  # Z up, face to -Y
     early = fm.prepare(v, demo[1], up="auto", forward="auto", registration=True)
     got = fm._registration_deltas(early, None)
-    want = FaceModel._register(early.canonical, early.triangles_seen, None)
+    want = FaceModel._register(early.canonical, early.triangles_seen, None, early.face_pitch)
     for a, b in zip(got, want, strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -185,9 +185,9 @@ def _slow_registration(monkeypatch, seconds: float = 1.0) -> None:
 
     original = model.api.FaceModel._register
 
-    def slow(canonical, triangles, ict):
+    def slow(canonical, triangles, ict, pitch=0.0):
         time.sleep(seconds)
-        return original(canonical, triangles, ict)
+        return original(canonical, triangles, ict, pitch)
 
     monkeypatch.setattr(model.api.FaceModel, "_register", staticmethod(slow))
 
