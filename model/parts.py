@@ -425,8 +425,12 @@ def loose_pieces(
         return None, None
     parts = classify_parts(vertices, triangles, frame, head=head)
     mouth = np.isin(parts.labels, [PART_INDEX[n] for n in ("upper_teeth", "lower_teeth", "tongue")])
-    shells = np.isin(parts.piece_labels, parts.front_shells) if parts.front_shells else None
-    return (mouth if mouth.any() else None), shells
+    # the lashes too (and the tear lines and occlusion shells they touch, one piece with them):
+    # they follow the lids afterwards (model.rig_constraints), and seen, their roots welded onto
+    # the lids of a head whose lids fold into sockets hid the lids' margins from the front
+    # (ICT-FaceKit's head with its sockets, eyes and lashes: no eyes found, face error 0.42)
+    shells = np.isin(parts.piece_labels, parts.front_shells) | (parts.labels == PART_INDEX["lashes"])
+    return (mouth if mouth.any() else None), (shells if shells.any() else None)
 
 
 def _find_eyeballs(infos, candidates, members, c, height, top):

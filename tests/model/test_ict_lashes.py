@@ -81,3 +81,33 @@ def test_head_with_sockets_and_lashes_covers_the_eyeballs(fm, ict, head):
     for name in ("eyeBlink_L", "eyeBlink_R"):
         shape = report.shapes[ICT_NAMES.index(name)]
         assert shape.eyeball_cover_min_pct >= 90.0
+
+
+def _face_error(ict, head, ids, deltas) -> float:
+    """Relative error (sum |pred - gt| / sum |gt|, 53 shapes) of ``deltas`` on the face part."""
+    from ict_helpers import held_out_identity
+
+    from model.ict import PARTS
+
+    a, b = PARTS["face"]
+    rows = np.flatnonzero((ids >= a) & (ids < b))
+    identity = held_out_identity()
+    truth = np.stack([ict.compose(identity, np.eye(53)[k])[ids[rows]] - head[ids[rows]] for k in range(53)])
+    return float(np.linalg.norm(deltas[:, rows] - truth, axis=2).sum() / np.linalg.norm(truth, axis=2).sum())
+
+
+@pytest.mark.slow
+def test_lashes_on_socketed_lids_leave_the_eyes_found(fm, ict, head):
+    """The head with its eye and mouth sockets, eyeballs and lashes: the lashes are left out of
+    what the network sees (they follow the lids afterwards), so the lids that fold into the
+    sockets are found as eyes (model.openings.socket_eyes) and pin the registration. Seen, the
+    strips' roots welded onto the lids hid the margins from the front: no eyes, no registration,
+    face error 0.421 against ICT's shapes (0.074 now; 0.073 without the lashes)."""
+    parts = [*SKIN, *EYES, *LASHES]
+    ids, _ = ict.submesh(parts)
+    v, t, deltas, _, prepared = _bake(fm, ict, head, parts)
+    unseen = prepared._tensors["unseen_pieces"]
+    assert unseen is not None
+    _, _, eyes, mouth, bag = fm._registration_deltas(prepared, None)
+    assert eyes and mouth and bag is not None
+    assert _face_error(ict, head, ids, deltas) < 0.09
