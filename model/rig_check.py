@@ -1420,17 +1420,22 @@ def _lash_mask(
 def _lid_shell_mask(
     canon: np.ndarray, triangles: np.ndarray, skin: np.ndarray, eyeballs: dict
 ) -> np.ndarray | None:
-    """(V,) bool: the pieces off the skin near an eyeball that lie on its lids (a tear line, an
-    occlusion shell: :func:`model.parts.lies_on_lids`), or None where there is none. ``canon``
-    (V, 3) canonical vertices, ``triangles`` (T, 3), ``skin`` (V,) bool, ``eyeballs`` of
-    :class:`FaceAnchors`.
+    """(V,) bool: the pieces off the skin by an eyeball that are not the eyeball's own (a tear
+    line, an occlusion shell lying on the lids, :func:`model.parts.lies_on_lids`; lash strips
+    rooted on the lid margin), or None where there is none. ``canon`` (V, 3) canonical
+    vertices, ``triangles`` (T, 3), ``skin`` (V,) bool, ``eyeballs`` of :class:`FaceAnchors`.
 
     Why: such a shell touches the lid margin at vertices (ICT-FaceKit's: 122 at the same
     positions); welded to it for the mirror partners (:func:`_mirror`), it made one piece with
     the skin and a lid vertex's mirror point landed on the other side's shell, lying a fraction
     of a millimetre above that lid: the bake's last mirror pass gave the lids the shells' motion
     (ICT's face with its eyeballs and shells: eyeLookDown_R's lid tore, eyeWide and eyeSquint
-    rippled 7-10x ICT's). Kept apart, each is matched on its own mirror piece."""
+    rippled 7-10x ICT's). Kept apart, each is matched on its own mirror piece. Lash strips whose
+    root row lies on the lid margin (ICT-FaceKit's lashes: within the weld's tolerance) did the
+    same on a head whose lids fold into sockets: 22 lid vertices were matched on the other
+    side's lashes, and the bake's mirror pass tore eyeLookDown_R's lid (rig check: tear 0.15,
+    eyeWide_R ripple 3.1x); a piece by an eyeball that is no lid shell is a lash or a brow
+    strip (:mod:`model.parts`: they follow the skin) and is kept apart too."""
     from .parts import lies_on_lids
     from .topology import components
 
@@ -1447,9 +1452,28 @@ def _lid_shell_mask(
             members = pieces == c
             if np.isin(np.flatnonzero(members), ball.vertices).any():
                 continue
-            if lies_on_lids(canon[members], canon[skin], ball.center, float(ball.radius)):
+            if lies_on_lids(canon[members], canon[skin], ball.center, float(ball.radius)) or _touches_lids(
+                canon[members], canon[skin], float(ball.radius)
+            ):
                 out |= members
     return out if out.any() else None
+
+
+# a piece by an eyeball whose closest vertex lies this close to the skin (share of the eyeball's
+# radius) is rooted on the lids (ICT-FaceKit's lashes: 0.0, their roots on the lid margin); the
+# weld would join it to the lids, so it is kept apart
+_LID_ROOT = 0.01
+
+
+def _touches_lids(points: np.ndarray, skin_points: np.ndarray, radius: float) -> bool:
+    """Whether a piece (``points`` (n, 3)) has a vertex on the skin (``skin_points`` (m, 3))
+    within :data:`_LID_ROOT` of the eyeball's ``radius``: a lash strip rooted on the lid margin."""
+    if len(points) == 0 or len(skin_points) == 0 or radius <= 0:
+        return False
+    from scipy.spatial import cKDTree
+
+    gap, _ = cKDTree(np.asarray(skin_points, dtype=np.float64)).query(np.asarray(points, dtype=np.float64))
+    return bool(gap.min() < _LID_ROOT * radius)
 
 
 def _apart_unless_welded(

@@ -111,3 +111,21 @@ def test_lashes_on_socketed_lids_leave_the_eyes_found(fm, ict, head):
     _, _, eyes, mouth, bag = fm._registration_deltas(prepared, None)
     assert eyes and mouth and bag is not None
     assert _face_error(ict, head, ids, deltas) < 0.09
+
+
+@pytest.mark.slow
+def test_lashes_on_socketed_lids_keep_the_lids_own_mirror_partners(fm, ict, head):
+    """The head with its sockets, eyeballs and lashes passes the whole rig check. The lash strips'
+    root row lies on the lid margin, so the check's weld (and the bake's last mirror pass, which
+    takes the check's partners) joined them to the lids, and 22 lid vertices were matched on the
+    other side's lashes: eyeLookDown_R's lid tore (0.15 eye distances) and eyeWide_R rippled
+    3.1x ICT's. Kept apart, each lid is matched on its mirror lid."""
+    from model.rig_check import _lid_shell_mask, face_anchors
+
+    v, t, deltas, skin, _ = _bake(fm, ict, head, [*SKIN, *EYES, *LASHES])
+    report = check_rig(v, t, deltas, up="Y", forward="Z", skin_weights=skin)
+    assert report.verdicts == []
+    anchors = face_anchors(v, t, "Y", "Z")
+    apart = _lid_shell_mask(anchors.canonical, t, anchors.skin, anchors.eyeballs)
+    n_lashes = len(ict.submesh(LASHES)[0])
+    assert apart is not None and apart.sum() == n_lashes and apart[-n_lashes:].all()
