@@ -2,7 +2,7 @@
 denser, noisier, low-poly, caricatured, cropped to the face.
 
     PYTHONPATH=. .venv/bin/python benchmarks/realdev_variants.py [--match NAME] [--variants a,b] [--verbose]
-        [--method mixed] [--save DIR]
+        [--method mixed] [--save DIR] [--ict-parts complete,head+eyes+lashes]
 
 Each real-dev mesh (and the demo head) is transformed (turned 10 degrees about each axis through its
 centre, scaled to centimetres, every triangle split in four, 0.15 % scan-like noise along the
@@ -10,7 +10,10 @@ normals, decimated to a third of its triangles, warped into a caricature, croppe
 the FBX avatars also whole, body and clothes, as a user selects them: ``with body``) and baked by
 the shipped default, mixed (``--method``: another bake method), with the axes the user would
 give; the rig check runs on the mesh as it came, the deltas mapped back (turns, units), or on the
-variant itself (split, noise, decimate, stylize, face crop, face mask, with body). One row per
+variant itself (split, noise, decimate, stylize, face crop, face mask, with body);
+``--ict-parts`` adds ICT-FaceKit's held-out head with part sets of ``benchmarks/ict_parts.py``
+(a film head: eye sockets, mouth bag, lashes, shells, teeth; session 19 found the lashes and a
+pitched head's mouth bag breaking what the real-dev meshes never showed). One row per
 mesh and variant, the same columns as ``benchmarks/realdev_check.py``; a variant that adds
 verdicts the mesh as it comes does not have is a robustness problem. ``--save DIR`` writes each
 variant's mesh and rig for ``scripts/render_closeups.py MESH.obj --rig RIG.npz``. Skips (exit 0)
@@ -253,6 +256,25 @@ def variants(vertices, triangles, materials, up: str, forward: str, wanted=froze
     return out
 
 
+def _ict_item(part_set: str) -> tuple:
+    """An item of :func:`main`'s list: ICT-FaceKit's held-out head (``benchmarks/ict_parts.py``'s
+    identity) with the parts of ``part_set`` (:data:`ict_parts.SETS`), Y up, facing +Z."""
+    import os
+
+    from ict_parts import SETS
+
+    from model.ict import load_ict, sample_identity
+    from training import split
+
+    if not os.environ.get("ICT_FACEKIT"):
+        raise SystemExit("--ict-parts needs ICT_FACEKIT=$(../shared/ICT-FaceKit/unpack)")
+    ict = load_ict(os.environ["ICT_FACEKIT"])
+    identity = sample_identity(np.random.default_rng(5), list(split.TEST_IDENTITY_BASIS))
+    ids, tris = ict.submesh(SETS[part_set])
+    v = ict.compose(identity).astype(np.float64)[ids]
+    return (f"ict_{part_set}", (v, tris, None, "Y", "Z"), None)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--match", default="", help="only meshes whose file name contains this")
@@ -268,6 +290,14 @@ def main() -> int:
         default="mixed",
         choices=("mixed", "network", "registration", "hybrid"),
         help="the bake method (model.api.BAKE_METHODS)",
+    )
+    parser.add_argument(
+        "--ict-parts",
+        default="",
+        metavar="SETS",
+        help="also ICT-FaceKit's held-out head with these part sets of benchmarks/ict_parts.py "
+        "(comma-separated, e.g. complete,head+eyes+lashes; needs ICT_FACEKIT): film heads with eye "
+        "sockets, a mouth bag, lashes, shells, teeth",
     )
     parser.add_argument(
         "--save",
@@ -291,6 +321,8 @@ def main() -> int:
         # an avatar as a user selects it: the whole mesh, body and clothes (the FBX's)
         whole = (d["vertices"], d["triangles"], d["materials"]) if len(ids) < len(d["vertices"]) else None
         items.append((path.name, head, whole))
+    for part_set in [p.strip() for p in args.ict_parts.split(",") if p.strip()]:
+        items.append(_ict_item(part_set))
     wanted = {v.strip() for v in args.variants.split(",") if v.strip()}
     rows, details = [], []
     for name, (v, t, mats, up, fwd), whole in items:
