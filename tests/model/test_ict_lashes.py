@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from ict_helpers import held_out_head
+from ict_helpers import held_out_head, part_error
 
 from model.api import FaceModel
 from model.facs import ICT_NAMES
@@ -83,19 +83,6 @@ def test_head_with_sockets_and_lashes_covers_the_eyeballs(fm, ict, head):
         assert shape.eyeball_cover_min_pct >= 90.0
 
 
-def _face_error(ict, head, ids, deltas) -> float:
-    """Relative error (sum |pred - gt| / sum |gt|, 53 shapes) of ``deltas`` on the face part."""
-    from ict_helpers import held_out_identity
-
-    from model.ict import PARTS
-
-    a, b = PARTS["face"]
-    rows = np.flatnonzero((ids >= a) & (ids < b))
-    identity = held_out_identity()
-    truth = np.stack([ict.compose(identity, np.eye(53)[k])[ids[rows]] - head[ids[rows]] for k in range(53)])
-    return float(np.linalg.norm(deltas[:, rows] - truth, axis=2).sum() / np.linalg.norm(truth, axis=2).sum())
-
-
 @pytest.mark.slow
 def test_lashes_on_socketed_lids_leave_the_eyes_found(fm, ict, head):
     """The head with its eye and mouth sockets, eyeballs and lashes: the lashes are left out of
@@ -110,7 +97,7 @@ def test_lashes_on_socketed_lids_leave_the_eyes_found(fm, ict, head):
     assert unseen is not None
     _, _, eyes, mouth, bag = fm._registration_deltas(prepared, None)
     assert eyes and mouth and bag is not None
-    assert _face_error(ict, head, ids, deltas) < 0.09
+    assert part_error(ict, head, ids, deltas) < 0.09
 
 
 @pytest.mark.slow
@@ -139,19 +126,11 @@ def test_lashes_and_shells_blink_as_mirror_images(fm, ict, head):
     mirror pass (they must cover their own eyeball), and their followers were left with them:
     the tear lines then closed 6-7 % apart from mirror images (rig check: the blink pair), and
     0.234 off ICT's own tear line motion (0.100 now)."""
-    from model.ict import PARTS
-
     parts = ["face", *EYES, *LASHES, "lacrimal_fluid_left", "lacrimal_fluid_right",
              "eye_occlusion_left", "eye_occlusion_right", "eye_blend_left", "eye_blend_right"]  # fmt: skip
     ids, _ = ict.submesh(parts)
     v, t, deltas, skin, _ = _bake(fm, ict, head, parts)
     report = check_rig(v, t, deltas, up="Y", forward="Z", skin_weights=skin)
     assert report.verdicts == []
-    from ict_helpers import held_out_identity
-
-    a, b = PARTS["lacrimal_fluid_left"]
-    rows = np.flatnonzero((ids >= a) & (ids < b))
-    identity = held_out_identity()
-    truth = np.stack([ict.compose(identity, np.eye(53)[k])[ids[rows]] - head[ids[rows]] for k in range(53)])
-    err = np.linalg.norm(deltas[:, rows] - truth, axis=2).sum() / np.linalg.norm(truth, axis=2).sum()
+    err = part_error(ict, head, ids, deltas, "lacrimal_fluid_left")
     assert err < 0.15, err
