@@ -261,17 +261,15 @@ def _ict_item(part_set: str) -> tuple:
     identity) with the parts of ``part_set`` (:data:`ict_parts.SETS`), Y up, facing +Z."""
     import os
 
-    from ict_parts import SETS
+    from ict_parts import SETS, held_out_identity
 
-    from model.ict import load_ict, sample_identity
-    from training import split
+    from model.ict import load_ict
 
     if not os.environ.get("ICT_FACEKIT"):
         raise SystemExit("--ict-parts needs ICT_FACEKIT=$(../shared/ICT-FaceKit/unpack)")
     ict = load_ict(os.environ["ICT_FACEKIT"])
-    identity = sample_identity(np.random.default_rng(5), list(split.TEST_IDENTITY_BASIS))
     ids, tris = ict.submesh(SETS[part_set])
-    v = ict.compose(identity).astype(np.float64)[ids]
+    v = ict.compose(held_out_identity()).astype(np.float64)[ids]
     return (f"ict_{part_set}", (v, tris, None, "Y", "Z"), None)
 
 

@@ -219,9 +219,9 @@ class PreparedMesh:
         if hit is not None and hit[0] == key:
             return hit[1]
         skin = self.skin_component()
-        alignment = self._tensors.get("face_alignment")
-        pitch = 0.0 if alignment is None else alignment.face_pitch
-        anchors = skin_anchors(self.canonical, self.triangles_seen, skin_weights, skin_mask=skin, pitch=pitch)
+        anchors = skin_anchors(
+            self.canonical, self.triangles_seen, skin_weights, skin_mask=skin, pitch=self.face_pitch
+        )
         if self.subset is not None:
             from dataclasses import replace
 
@@ -346,11 +346,9 @@ class PreparedMesh:
             from .input_warnings import face_evidence
 
             placement = self._tensors.get("face_placement")
-            alignment = self._tensors.get("face_alignment")
-            pitch = 0.0 if alignment is None else alignment.face_pitch
             anchors = None if placement is None else placement.anchors
             self._tensors["face_evidence"] = face_evidence(
-                self.canonical, self.triangles_seen, self.skin_component(), pitch, anchors
+                self.canonical, self.triangles_seen, self.skin_component(), self.face_pitch, anchors
             )
         return self._tensors["face_evidence"]
 
@@ -452,8 +450,8 @@ def prepare_mesh(
     (:func:`model.parts.loose_mouth_pieces`) are left out of what the network sees (``subset``),
     the frame fitted on the rest; they move afterwards with :mod:`model.rig_constraints`.
     ``cut_shells`` (with ``isolate_head``): the same for the shells over the eyeballs' fronts
-    (corneas, tear lines, occlusion shells, corner strips: :attr:`model.parts.Parts.front_shells`),
-    which turn with the eyeball or follow the lids afterwards.
+    (corneas, tear lines, occlusion shells, corner strips: :attr:`model.parts.Parts.front_shells`)
+    and the lashes, which turn with the eyeball or follow the lids afterwards.
     """
     from .geometry import compute_operators
     from .mesh_io import validate
@@ -536,6 +534,7 @@ def prepare_mesh(
             else:
                 head_frame = frame
     placement, skin = None, None
+    pitch = 0.0 if alignment is None else alignment.face_pitch  # PreparedMesh.face_pitch
     if place_face:
         from .face_landmarks import largest_component_mask
         from .face_placement import place_face as place
@@ -543,7 +542,6 @@ def prepare_mesh(
         # the face where the network learned to find it (a crown or back hair moves the centroid);
         # the skin component depends on the triangles alone: the bake's face anchors reuse it
         skin = largest_component_mask(len(net_vertices), net_triangles)
-        pitch = 0.0 if alignment is None else alignment.face_pitch
         net_frame, placement = place(net_frame, net_vertices, net_triangles, skin, pitch)
         if head is not None and head.has_body and placement is not None and placement.mid_after is not None:
             # a chin hanging below the neck's narrowest section (a bust's bent head) keeps the
@@ -567,7 +565,7 @@ def prepare_mesh(
                 skin = largest_component_mask(len(net_vertices), net_triangles)
     canonical = np.asarray(net_frame.to_canonical(net_vertices), dtype=np.float32)
     if on_canonical is not None:
-        on_canonical(canonical, net_triangles, 0.0 if alignment is None else alignment.face_pitch)
+        on_canonical(canonical, net_triangles, pitch)
     ops = compute_operators(canonical, net_triangles, k=k, cache=cache)
     prepared = PreparedMesh(vertices, triangles, net_frame, canonical, ops, subset=subset, welding=welding)
     prepared._tensors["input_frame"] = frame

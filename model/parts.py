@@ -296,10 +296,17 @@ def is_front_shell(points: np.ndarray, center: np.ndarray) -> bool:
     return bool(np.degrees(np.arccos(np.clip(cosine.min(), -1.0, 1.0))) < _SHELL_ANGLE)
 
 
-def lies_on_lids(points: np.ndarray, skin_points: np.ndarray, center: np.ndarray, radius: float) -> bool:
+def lies_on_lids(
+    points: np.ndarray,
+    skin_points: np.ndarray,
+    center: np.ndarray,
+    radius: float,
+    gap: np.ndarray | None = None,
+) -> bool:
     """Whether a shell of an eye lies on its lids: ``points`` (n, 3) the shell's vertices,
     ``skin_points`` (m, 3) the skin's, ``center`` (3,) and ``radius`` its eyeball's, all
-    canonical (:mod:`model.frame`, the face toward +Z).
+    canonical (:mod:`model.frame`, the face toward +Z); ``gap`` (n,) each point's distance to
+    the nearest skin point when the caller already has it (one tree over the skin for many pieces).
 
     Why: film heads carry thin shells over the eyeball's front that hug the lids (ICT-FaceKit's
     tear line and occlusion shells). Fitting a sphere about the eyeball's centre, they were taken
@@ -310,9 +317,10 @@ def lies_on_lids(points: np.ndarray, skin_points: np.ndarray, center: np.ndarray
     p = np.asarray(points, dtype=np.float64)
     if p.shape[0] == 0 or len(skin_points) == 0 or radius <= 0 or not is_front_shell(p, center):
         return False
-    from scipy.spatial import cKDTree
+    if gap is None:
+        from scipy.spatial import cKDTree
 
-    gap, _ = cKDTree(np.asarray(skin_points, dtype=np.float64)).query(p)
+        gap, _ = cKDTree(np.asarray(skin_points, dtype=np.float64)).query(p)
     return bool(np.median(gap) < _ON_LIDS * radius)
 
 
@@ -412,8 +420,8 @@ def loose_pieces(
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """``(mouth, shells)``, each (V,) bool or None where there is none: the loose pieces
     inside the mouth (:func:`loose_mouth_pieces`) and the eyes' front shells
-    (:attr:`Parts.front_shells`: corneas, tear lines, occlusion shells, corner strips), from one
-    classification (arguments as :func:`loose_mouth_pieces` takes them).
+    (:attr:`Parts.front_shells`: corneas, tear lines, occlusion shells, corner strips) with the
+    lashes, from one classification (arguments as :func:`loose_mouth_pieces` takes them).
 
     Why both: the network never saw either (ICT-FaceKit's head crop has neither), and both move
     by rule afterwards (:mod:`model.rig_constraints`): :func:`model.api.prepare_mesh` leaves them

@@ -1446,15 +1446,24 @@ def _lid_shell_mask(
     # along a seam 0.01), so the check keeps apart what the bake labels a lid shell
     pieces = components(canon, triangles)[1]
     out = np.zeros(len(canon), dtype=bool)
+    tree = None  # one tree over the skin for every piece by either eye
     for ball in eyeballs.values():
         near = np.linalg.norm(canon - ball.center, axis=1) <= 2.0 * ball.radius
         for c in np.unique(pieces[near & ~skin]):
             members = pieces == c
-            if np.isin(np.flatnonzero(members), ball.vertices).any():
+            # the eyeball's own pieces turn with it; a piece at the skin's very positions is one
+            # with the skin here (it would read as rooted, and the whole skin kept apart)
+            if (members & skin).any() or np.isin(np.flatnonzero(members), ball.vertices).any():
                 continue
-            if lies_on_lids(canon[members], canon[skin], ball.center, float(ball.radius)) or _touches_lids(
-                canon[members], canon[skin], float(ball.radius)
-            ):
+            if tree is None:
+                from scipy.spatial import cKDTree
+
+                tree = cKDTree(canon[skin])
+            gap, _ = tree.query(canon[members])
+            radius = float(ball.radius)
+            # a strip rooted on the lids (what the weld would join to them), or a lid shell
+            rooted = gap.min() < _LID_ROOT * radius
+            if rooted or lies_on_lids(canon[members], canon[skin], ball.center, radius, gap):
                 out |= members
     return out if out.any() else None
 
@@ -1463,17 +1472,6 @@ def _lid_shell_mask(
 # radius) is rooted on the lids (ICT-FaceKit's lashes: 0.0, their roots on the lid margin); the
 # weld would join it to the lids, so it is kept apart
 _LID_ROOT = 0.01
-
-
-def _touches_lids(points: np.ndarray, skin_points: np.ndarray, radius: float) -> bool:
-    """Whether a piece (``points`` (n, 3)) has a vertex on the skin (``skin_points`` (m, 3))
-    within :data:`_LID_ROOT` of the eyeball's ``radius``: a lash strip rooted on the lid margin."""
-    if len(points) == 0 or len(skin_points) == 0 or radius <= 0:
-        return False
-    from scipy.spatial import cKDTree
-
-    gap, _ = cKDTree(np.asarray(skin_points, dtype=np.float64)).query(np.asarray(points, dtype=np.float64))
-    return bool(gap.min() < _LID_ROOT * radius)
 
 
 def _apart_unless_welded(
