@@ -210,10 +210,13 @@ def face_crop(
     return np.asarray(vertices)[used], remap[sub], mats
 
 
-def variants(vertices, triangles, materials, up: str, forward: str, wanted=frozenset()) -> dict:
+def variants(
+    vertices, triangles, materials, up: str, forward: str, wanted=frozenset(), turns=(10.0,)
+) -> dict:
     """{name: (vertices, triangles, materials, linear)} of one mesh; ``linear`` (3, 3): the
     variant's vertices are ``linear`` times the mesh's about its centre (None: not a linear map).
-    ``wanted``: only these names (empty: all)."""
+    ``wanted``: only these names (empty: all); ``turns``: the angles (degrees, signed) of the
+    yaw / pitch / roll variants."""
     from model.geometry import vertex_normals
 
     centre = 0.5 * (vertices.min(0) + vertices.max(0))
@@ -221,9 +224,10 @@ def variants(vertices, triangles, materials, up: str, forward: str, wanted=froze
     up_v, fwd_v = _axis(up), _axis(forward)
     side_v = np.cross(up_v, fwd_v)
     out = {"as is": (vertices, triangles, materials, None)}
-    for name, axis in (("yaw 10", up_v), ("pitch 10", side_v), ("roll 10", fwd_v)):
-        r = _turn(axis, 10.0)
-        out[name] = ((vertices - centre) @ r.T + centre, triangles, materials, r)
+    for degrees in turns:
+        for name, axis in (("yaw", up_v), ("pitch", side_v), ("roll", fwd_v)):
+            r = _turn(axis, degrees)
+            out[f"{name} {degrees:g}"] = ((vertices - centre) @ r.T + centre, triangles, materials, r)
     out["x100 units"] = (vertices * 100.0, triangles, materials, 100.0 * np.eye(3))
     sv, st = subdivide(vertices, triangles)
     out["split in 4"] = (
@@ -277,6 +281,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--match", default="", help="only meshes whose file name contains this")
     parser.add_argument("--variants", default="", help="comma-separated variant names (default all)")
+    parser.add_argument(
+        "--turns",
+        default="10",
+        help="comma-separated angles in degrees (signed) of the yaw / pitch / roll variants "
+        "(a scan's head is often tilted 15-25 degrees)",
+    )
     parser.add_argument("--verbose", action="store_true", help="print every verdict line")
     parser.add_argument(
         "--judge-variant",
@@ -326,7 +336,8 @@ def main() -> int:
     for name, (v, t, mats, up, fwd), whole in items:
         if args.match and args.match not in name:
             continue
-        made = variants(np.asarray(v, np.float64), t, mats, up, fwd, wanted)
+        turns = tuple(float(a) for a in args.turns.split(",") if a.strip())
+        made = variants(np.asarray(v, np.float64), t, mats, up, fwd, wanted, turns)
         if whole is not None and (not wanted or "with body" in wanted):
             made["with body"] = (np.asarray(whole[0], np.float64), whole[1], whole[2], None)
         for vname, (vv, tt, mm, lin) in made.items():

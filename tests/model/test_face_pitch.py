@@ -1,8 +1,10 @@
 """The face's pitch (:mod:`model.face_pitch`) and what the bake does with it.
 
 The symmetry plane fixes yaw and roll only; a head nodding keeps its plane. The pitch is fitted
-to ICT's face; the bake turns out the part beyond :data:`model.face_alignment.PITCH_FREE_DEGREES`
-(upright meshes are modelled nodding by up to 19 degrees and bake best as they are), cuts the
+to ICT's face; the bake turns out the part beyond the free band
+(:data:`model.face_alignment.PITCH_FREE_DOWN_DEGREES` nodding down,
+:data:`model.face_alignment.PITCH_FREE_UP_DEGREES` looking up; avatars are modelled nodding down
+a few degrees and bake best as they are), cuts the
 neck again in the turned frame, and finds a sealed-eye face's nose tip along the face's pitch.
 """
 
@@ -14,7 +16,7 @@ import numpy as np
 import pytest
 from realdev_helpers import load_realdev_mesh
 
-from model.face_alignment import PITCH_FREE_DEGREES, align_face
+from model.face_alignment import PITCH_FREE_DOWN_DEGREES, PITCH_FREE_UP_DEGREES, align_face
 from model.face_pitch import fit_pitch
 from model.frame import fit_frame
 from model.mesh_io import read_mesh
@@ -59,17 +61,19 @@ def test_the_fit_follows_a_nodding_demo_head(demo, degrees):
 
 def test_a_head_within_the_free_pitch_keeps_its_frame(demo):
     v, t = demo
-    for degrees in (0.0, 10.0):
+    # nodding down 5 (fitted -6: within the band's 8) and looking up 3 (fitted +2, within 4)
+    for degrees in (0.0, 5.0, -3.0):
         turned = _pitched(v, degrees)
         frame = fit_frame(turned, t, up="Y", forward="Z", estimate=False)
         moved, alignment = align_face(frame, turned, t, pitch=True)
         assert moved is frame and not alignment.applied and alignment.pitch_turned == 0.0
 
 
-@pytest.mark.parametrize("degrees", [30.0, -32.0])
+@pytest.mark.parametrize("degrees", [30.0, -32.0, 10.0, -7.0])
 def test_a_head_nodding_past_the_free_pitch_is_turned_back_to_it(demo, degrees):
-    """Nodding 30 degrees, the frame is turned about x alone so the face is left nodding by the
-    free band (within 1.5 degrees); the head's symmetry plane stays put."""
+    """Nodding 10-30 degrees down or looking up 7-32, the frame is turned about x alone so the
+    face is left nodding by the free band's edge on its side (within 1.5 degrees); the head's
+    symmetry plane stays put."""
     v, t = demo
     turned = _pitched(v, degrees)
     frame = fit_frame(turned, t, up="Y", forward="Z", estimate=False)
@@ -78,7 +82,9 @@ def test_a_head_nodding_past_the_free_pitch_is_turned_back_to_it(demo, degrees):
     turn = moved.rotation @ frame.rotation.T
     assert np.allclose(turn[0], [1.0, 0.0, 0.0], atol=1e-9)  # about x only
     left = float(np.degrees(fit_pitch(moved.to_canonical(turned), t).pitch))
-    assert abs(left + np.sign(degrees) * PITCH_FREE_DEGREES) < 1.5, left
+    # nodding down (degrees > 0) fits a negative pitch: left at the band's lower edge
+    edge = -PITCH_FREE_DOWN_DEGREES if degrees > 0 else PITCH_FREE_UP_DEGREES
+    assert abs(left - edge) < 1.5, left
     assert abs(np.degrees(alignment.face_pitch) - left) < 1.5
 
 
