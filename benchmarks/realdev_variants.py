@@ -226,8 +226,10 @@ def variants(
     out = {"as is": (vertices, triangles, materials, None)}
     for degrees in turns:
         for name, axis in (("yaw", up_v), ("pitch", side_v), ("roll", fwd_v)):
-            r = _turn(axis, degrees)
-            out[f"{name} {degrees:g}"] = ((vertices - centre) @ r.T + centre, triangles, materials, r)
+            label = f"{name} {degrees:g}"
+            if not wanted or label in wanted:
+                r = _turn(axis, degrees)
+                out[label] = ((vertices - centre) @ r.T + centre, triangles, materials, r)
     out["x100 units"] = (vertices * 100.0, triangles, materials, 100.0 * np.eye(3))
     sv, st = subdivide(vertices, triangles)
     out["split in 4"] = (

@@ -440,8 +440,8 @@ def prepare_mesh(
     vertices with a head weight above 0). ``place_face``: move and scale the frame so the eyes lie
     where the network saw them in training (:mod:`model.face_placement`; a no-op for ICT-like
     heads). ``align_face``: first turn the frame's yaw and roll to the face's symmetry plane and
-    its pitch beyond 8 degrees down or 4 up from ICT's face (:mod:`model.face_alignment`; turns under half a
-    degree are left alone), the head region then cut again in the turned frame. Raises the
+    its pitch past the free band from ICT's face (:mod:`model.face_alignment`; turns under half
+    a degree are left alone), the head region then cut again in the turned frame. Raises the
     typed mesh errors of :mod:`model.errors`. ``on_canonical``: called with the network's
     canonical vertices (S, 3) float32, triangles (T', 3) int64 (the prepared mesh's
     ``canonical`` and ``triangles_seen``) and the face's pitch in radians

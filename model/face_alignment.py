@@ -65,6 +65,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .symmetry_plane import SPAN_DEGREES
+
 MIN_DEGREES = 0.5  # a smaller turn changes nothing the network can read; the frame is kept
 # above this the fit is not trusted over the given axes (the held-out cases are turned up to 6
 # degrees; a scan or an avatar exported a little off-axis is within a few degrees too)
@@ -85,7 +87,8 @@ MIRROR_REACH = 0.05
 # where the turn comes from: "plane" (the face's symmetry plane, shipped) or "template" (the
 # similarity ICP of ICT's template, session 7; kept for the comparison above)
 ALIGN_BY = "plane"
-PLANE_MAX_DEGREES = 45.0  # model.symmetry_plane.SPAN_DEGREES
+# a plane found is applied within the search's span (one number: the span is its only bound)
+PLANE_MAX_DEGREES = SPAN_DEGREES
 # the face's pitch (model.face_pitch, against ICT's face): within a free band it is left as
 # modelled, beyond it the excess is turned out. Turning the whole pitch out made upright meshes
 # worse in session 9 (rig check verdicts as they come, realdev_check: Demosthenes, whose head is

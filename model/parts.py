@@ -445,7 +445,10 @@ def loose_pieces(
 
 
 def _find_eyeballs(infos, candidates, members, c, height, top):
-    """{"L"/"R": (canonical centre, canonical radius, piece ids)} for a mirror pair of spheres."""
+    """{"L"/"R": (canonical centre, canonical radius, piece ids)} for a mirror pair of spheres:
+    of the pairs of sphere groups that mirror each other (mirror cost below 3 radii, radii
+    within 30 %), the roundest (worse sphere residual), the mirror cost breaking near ties
+    (:data:`_PAIR_COST_WEIGHT`)."""
     lo, hi = _EYE_RADIUS
     spheres = [
         k

@@ -21,10 +21,10 @@ DEMO = pathlib.Path(__file__).resolve().parents[2] / "model" / "data" / "demo_he
 
 def _turn(axis, degrees: float) -> np.ndarray:
     """(3, 3) rotation by ``degrees`` about the unit vector ``axis`` (right-handed)."""
-    a = np.asarray(axis, np.float64)
-    k = np.array([[0, -a[2], a[1]], [a[2], 0, -a[0]], [-a[1], a[0], 0]])
+    from model.orientation import axis_rotation
+
     t = np.radians(degrees)
-    return np.eye(3) + np.sin(t) * k + (1 - np.cos(t)) * k @ k
+    return axis_rotation(np.asarray(axis, np.float64), np.sin(t), np.cos(t))
 
 
 def _axis(name: str) -> np.ndarray:
