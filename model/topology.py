@@ -185,3 +185,63 @@ def boundary_loops(
             loops.append(rep[np.array(chain, dtype=np.int64)])
     loops.sort(key=lambda x: -x.shape[0])
     return loops
+
+
+def hanging_sheets(vertices: np.ndarray, triangles: np.ndarray, piece: np.ndarray) -> list[np.ndarray]:
+    """The sheets hanging on a piece by non-manifold edges or single vertices: lash strips that
+    a *Merge by Distance* (or a decimation) welded onto the lid margin they grow from.
+
+    Args:
+        vertices: ``(V, 3)`` float, any units.
+        triangles: ``(T, 3)`` int.
+        piece: ``(V,)`` bool, the vertices of one connected piece (:func:`components`).
+
+    Returns:
+        One ``(n,)`` int64 array of vertex indices per sheet other than the piece's largest
+        (by area), largest first; a vertex that several sheets share (a lash root on the lid
+        margin) belongs to the largest of them, so it is never in one of these, and sheets that
+        keep no vertex of their own are left out.
+
+    Sheets are the piece's triangles joined across edges that exactly two of them share (edges
+    by position, so seams join): a strip welded onto a lid meets it at edges that three
+    triangles share (the lid's two and its own) or at vertices alone.
+    """
+    v = np.asarray(vertices, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    inside = np.asarray(piece, dtype=bool)
+    t = t[inside[t].all(axis=1)]
+    if t.shape[0] < 2:
+        return []
+    pid = position_ids(v)
+    tp = pid[t]
+    num = t.shape[0]
+    e = np.sort(np.concatenate([tp[:, [0, 1]], tp[:, [1, 2]], tp[:, [2, 0]]]), axis=1)
+    face = np.tile(np.arange(num), 3)
+    real = e[:, 0] != e[:, 1]
+    e, face = e[real], face[real]
+    _, inverse, count = unique_rows(e, return_inverse=True, return_counts=True)
+    inverse = inverse.reshape(-1)
+    two = count[inverse] == 2
+    order = np.argsort(inverse[two], kind="stable")
+    pairs = face[two][order].reshape(-1, 2)  # the two triangles of each manifold edge
+    graph = sp.coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(num, num))
+    n_sheets, sheet = connected_components(graph, directed=False)
+    if n_sheets < 2:
+        return []
+    area = np.bincount(sheet, weights=triangle_areas(v, t), minlength=n_sheets)
+    # each vertex to the largest sheet among those of its triangles
+    corner_ids = t.reshape(-1)
+    corner_sheet = np.repeat(sheet, 3)
+    order = np.lexsort((area[corner_sheet], corner_ids))  # by vertex, then by sheet area
+    last = np.r_[corner_ids[order][1:] != corner_ids[order][:-1], True]
+    owner = np.full(v.shape[0], -1, dtype=np.int64)
+    owner[corner_ids[order][last]] = corner_sheet[order][last]
+    largest = int(np.argmax(area))
+    out = []
+    for k in np.argsort(-area, kind="stable"):
+        if k == largest:
+            continue
+        ids = np.flatnonzero(owner == k)
+        if ids.size:
+            out.append(ids)
+    return out
