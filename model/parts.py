@@ -120,7 +120,9 @@ class Parts:
     piece exists (None: the labels say it); lid_shells: the pieces of an eye that lie on its
     lids (:func:`lies_on_lids`), labelled ``lashes``; front_shells: the pieces of the eyes that
     are shells over the eyeball's front (:func:`is_front_shell`: corneas, tear lines, occlusion
-    shells, corner strips), the lid shells among them, each eyeball's largest piece never.
+    shells, corner strips), the lid shells among them, each eyeball's largest piece never;
+    merged_lashes: the lash pieces that hung on the skin, merged onto the lids
+    (:func:`model.topology.hanging_sheets`), kept apart as pieces of their own.
     """
 
     labels: np.ndarray
@@ -131,6 +133,7 @@ class Parts:
     jaw_blend: np.ndarray | None = None
     lid_shells: list[int] = field(default_factory=list)
     front_shells: list[int] = field(default_factory=list)
+    merged_lashes: list[int] = field(default_factory=list)
 
     def mask(self, name: str) -> np.ndarray:
         """(V,) bool: the vertices of part ``name``."""
@@ -318,7 +321,8 @@ def _classify(v, t, frame, head, c, piece, varea, hanging) -> Parts:
         eye_out[side] = Eyeball(
             center=frame.from_canonical(center[None])[0], radius=float(radius * frame.scale), vertices=ids
         )
-    return Parts(labels, eye_out, infos, piece, mouth_split, jaw_blend, lid_shells, front_shells)
+    merged = list(range(hanging, n_pieces))
+    return Parts(labels, eye_out, infos, piece, mouth_split, jaw_blend, lid_shells, front_shells, merged)
 
 
 def is_front_shell(points: np.ndarray, center: np.ndarray) -> bool:
