@@ -187,6 +187,12 @@ def boundary_loops(
     return loops
 
 
+# a sheet hanging on a piece keeps at least this many vertices of its own to count: a lash strip
+# keeps a row or more (ICT-FaceKit's merged strips: 41-281 vertices, decimated to a third as
+# well), a decimation's fins and bowties 1-3 (Rocketbox Adult_01 at a third: 41 of them by the lids)
+_MIN_SHEET_VERTICES = 4
+
+
 def hanging_sheets(vertices: np.ndarray, triangles: np.ndarray, piece: np.ndarray) -> list[np.ndarray]:
     """The sheets hanging on a piece by non-manifold edges or single vertices: lash strips that
     a *Merge by Distance* (or a decimation) welded onto the lid margin they grow from.
@@ -200,7 +206,7 @@ def hanging_sheets(vertices: np.ndarray, triangles: np.ndarray, piece: np.ndarra
         One ``(n,)`` int64 array of vertex indices per sheet other than the piece's largest
         (by area), largest first; a vertex that several sheets share (a lash root on the lid
         margin) belongs to the largest of them, so it is never in one of these, and sheets that
-        keep no vertex of their own are left out.
+        keep fewer than :data:`_MIN_SHEET_VERTICES` vertices of their own are left out.
 
     Sheets are the piece's triangles joined across edges that exactly two of them share (edges
     by position, so seams join): a strip welded onto a lid meets it at edges that three
@@ -242,6 +248,6 @@ def hanging_sheets(vertices: np.ndarray, triangles: np.ndarray, piece: np.ndarra
         if k == largest:
             continue
         ids = np.flatnonzero(owner == k)
-        if ids.size:
+        if ids.size >= _MIN_SHEET_VERTICES:
             out.append(ids)
     return out

@@ -77,11 +77,23 @@ def test_strip_merged_onto_an_interior_row_is_found_without_its_root():
 
 def test_strip_touching_at_one_vertex_is_found():
     v, t = grid(6, 6)
+    root = 2 * 6 + 2  # vertex (2, 2)
+    fan = np.array([[2.0, 2.0 + k, 1.0] for k in range(4)])  # four vertices of its own
+    v2 = np.concatenate([v, fan])
+    n = len(v)
+    t2 = np.concatenate([t, [[root, n, n + 1], [root, n + 1, n + 2], [root, n + 2, n + 3]]])
+    sheets = hanging_sheets(v2, t2, np.ones(len(v2), bool))
+    assert len(sheets) == 1 and set(sheets[0]) == {n, n + 1, n + 2, n + 3}
+
+
+def test_a_decimations_fin_is_not_a_sheet():
+    """A fin of one or two triangles (a collapse's leftover, 1-3 vertices of its own) stays part
+    of the surface: a lash strip keeps a row of vertices or more."""
+    v, t = grid(6, 6)
     tip = np.array([[2.0, 2.0, 1.0], [3.0, 2.0, 1.0]])
     v2 = np.concatenate([v, tip])
-    t2 = np.concatenate([t, [[2 * 6 + 2, len(v), len(v) + 1]]])  # a fin on vertex (2, 2) alone
-    sheets = hanging_sheets(v2, t2, np.ones(len(v2), bool))
-    assert len(sheets) == 1 and set(sheets[0]) == {len(v), len(v) + 1}
+    t2 = np.concatenate([t, [[2 * 6 + 2, len(v), len(v) + 1]]])
+    assert hanging_sheets(v2, t2, np.ones(len(v2), bool)) == []
 
 
 def test_strip_continuing_the_surface_at_its_border_is_not_hanging():
