@@ -17,7 +17,10 @@ canonical frame (:mod:`model.frame`: Y up, face toward +Z, +X the subject's left
   spans both rows (gums and tongue in one) is split per vertex, and its jaw motion fades across
   the seam between its rows (:attr:`Parts.jaw_blend`);
 * **lashes**: small pieces hugging an eyeball's front (eyelashes, and the tear-line and
-  occlusion strips of film heads: all of them follow the lids);
+  occlusion strips of film heads: all of them follow the lids); strips merged onto the lids (a
+  *Merge by Distance* makes the strips' root rows lid vertices) hang on the skin by edges three
+  triangles share or by single vertices (:func:`model.topology.hanging_sheets`): they are tried
+  as pieces of their own, and those that classify as lashes are (:attr:`Parts.merged_lashes`);
 * **brows**: small pieces just above the eyes;
 * **hair**: the remaining pieces above the eyes' height, or covering the top or back of the head;
 * **other**: everything else (clothes, props, pieces below the neck).
