@@ -19,6 +19,8 @@ verdicts the mesh as it comes does not have is a robustness problem. ``--save DI
 variant's mesh and rig for ``scripts/render_closeups.py MESH.obj --rig RIG.npz``. Skips (exit 0)
 without ../shared/real-dev.
 
+* ``centre seam``: the UVs of the two halves mirrored (a game head's usual layout): a seam
+  down the middle of the face, each vertex on it duplicated, one copy per half (session 21).
 * ``merged``: *Merge by Distance* as an artist tidies a mesh (vertices within 1e-5 of the
   bounding-box diagonal become one: a game mesh's UV seams close, and a film head's lash strips,
   tear lines and occlusion shells, whose edges lie on the lid margin, become one surface with
@@ -133,6 +135,24 @@ def decimate(
         _, near = cKDTree(old).query(v[t].mean(axis=1))
         mats = np.asarray(materials)[near]
     return v, t, mats
+
+
+def centre_seam(
+    vertices: np.ndarray, triangles: np.ndarray, materials: np.ndarray | None, up: str, forward: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The mesh with a seam down the middle (module docstring, ``centre seam``): the triangles
+    on the subject's right of the middle take copies of the vertices they share with the rest;
+    returns (vertices, triangles, materials or None)."""
+    side = np.cross(_axis(up), _axis(forward))  # the subject's left
+    x = np.asarray(vertices, dtype=np.float64) @ side
+    t = np.asarray(triangles, dtype=np.int64)
+    right = x[t].mean(axis=1) < 0.5 * (x.min() + x.max())
+    shared = np.intersect1d(np.unique(t[right]), np.unique(t[~right]))
+    copy = np.full(len(vertices), -1)
+    copy[shared] = len(vertices) + np.arange(shared.size)
+    out = t.copy()
+    out[right] = np.where(copy[out[right]] >= 0, copy[out[right]], out[right])
+    return np.concatenate([vertices, vertices[shared]]), out, materials
 
 
 def merge_by_distance(
@@ -270,6 +290,8 @@ def variants(
     normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-300)
     amount = rng.normal(0.0, 0.0015 * size, len(normal))
     out["noise 0.15 %"] = (vertices + (normal * amount[:, None])[ids], triangles, materials, None)
+    if not wanted or "centre seam" in wanted:
+        out["centre seam"] = (*centre_seam(vertices, triangles, materials, up, forward), None)
     if not wanted or "merged" in wanted:
         out["merged"] = (*merge_by_distance(vertices, triangles, materials), None)
     if not wanted or "decimate" in wanted:
