@@ -64,6 +64,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "model"))  # mesh_helpers
 from _realdev import ROOT, bake_methods, load_mesh, mesh_paths, require_realdev  # noqa: E402
 from realdev_check import summary  # noqa: E402
 
@@ -135,24 +136,6 @@ def decimate(
         _, near = cKDTree(old).query(v[t].mean(axis=1))
         mats = np.asarray(materials)[near]
     return v, t, mats
-
-
-def centre_seam(
-    vertices: np.ndarray, triangles: np.ndarray, materials: np.ndarray | None, up: str, forward: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """The mesh with a seam down the middle (module docstring, ``centre seam``): the triangles
-    on the subject's right of the middle take copies of the vertices they share with the rest;
-    returns (vertices, triangles, materials or None)."""
-    side = np.cross(_axis(up), _axis(forward))  # the subject's left
-    x = np.asarray(vertices, dtype=np.float64) @ side
-    t = np.asarray(triangles, dtype=np.int64)
-    right = x[t].mean(axis=1) < 0.5 * (x.min() + x.max())
-    shared = np.intersect1d(np.unique(t[right]), np.unique(t[~right]))
-    copy = np.full(len(vertices), -1)
-    copy[shared] = len(vertices) + np.arange(shared.size)
-    out = t.copy()
-    out[right] = np.where(copy[out[right]] >= 0, copy[out[right]], out[right])
-    return np.concatenate([vertices, vertices[shared]]), out, materials
 
 
 def merge_by_distance(
@@ -291,7 +274,10 @@ def variants(
     amount = rng.normal(0.0, 0.0015 * size, len(normal))
     out["noise 0.15 %"] = (vertices + (normal * amount[:, None])[ids], triangles, materials, None)
     if not wanted or "centre seam" in wanted:
-        out["centre seam"] = (*centre_seam(vertices, triangles, materials, up, forward), None)
+        from mesh_helpers import centre_seam
+
+        seamed, seamed_tris, _ = centre_seam(vertices, triangles, np.cross(_axis(up), _axis(forward)))
+        out["centre seam"] = (seamed, seamed_tris, materials, None)
     if not wanted or "merged" in wanted:
         out["merged"] = (*merge_by_distance(vertices, triangles, materials), None)
     if not wanted or "decimate" in wanted:

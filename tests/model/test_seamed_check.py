@@ -10,6 +10,7 @@ import pathlib
 
 import numpy as np
 import pytest
+from mesh_helpers import centre_seam
 
 from model.api import FaceModel
 from model.face_pitch import fit_pitch
@@ -17,18 +18,6 @@ from model.mesh_io import read_mesh
 from model.rig_check import check_rig
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-def seam_down_the_middle(vertices: np.ndarray, triangles: np.ndarray):
-    """(vertices, triangles, copied): the triangles right of the median x take copies of the
-    vertices they share with those left of it; ``copied`` the input index of each copy."""
-    right = vertices[triangles].mean(axis=1)[:, 0] > np.median(vertices[:, 0])
-    shared = np.intersect1d(np.unique(triangles[right]), np.unique(triangles[~right]))
-    copy = np.full(len(vertices), -1)
-    copy[shared] = len(vertices) + np.arange(shared.size)
-    t = triangles.copy()
-    t[right] = np.where(copy[t[right]] >= 0, copy[t[right]], t[right])
-    return np.concatenate([vertices, vertices[shared]]), t, shared
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +32,7 @@ def demo_rig():
 
 def test_seam_down_the_middle_is_judged_as_without_it(demo_rig):
     v, t, deltas, skin = demo_rig
-    sv, st, copied = seam_down_the_middle(v, t)
+    sv, st, copied = centre_seam(v, t)
     assert copied.size > 100  # a real seam, from the forehead to the chin
     plain = check_rig(v, t, deltas, up="Y", forward="Z", skin_weights=skin)
     seamed = check_rig(
@@ -60,6 +49,6 @@ def test_seam_down_the_middle_is_judged_as_without_it(demo_rig):
 
 def test_face_pitch_is_fitted_on_the_whole_face_across_a_seam(demo_rig):
     v, t, _, _ = demo_rig
-    sv, st, _ = seam_down_the_middle(v, t)
+    sv, st, _ = centre_seam(v, t)
     a, b = fit_pitch(v, t), fit_pitch(sv, st)
     assert abs(np.degrees(a.pitch - b.pitch)) < 0.1
