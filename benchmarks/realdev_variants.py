@@ -19,6 +19,12 @@ verdicts the mesh as it comes does not have is a robustness problem. ``--save DI
 variant's mesh and rig for ``scripts/render_closeups.py MESH.obj --rig RIG.npz``. Skips (exit 0)
 without ../shared/real-dev.
 
+* ``centre seam``: the UVs of the two halves mirrored (a game head's usual layout): a seam
+  down the middle of the face, each vertex on it duplicated, one copy per half (session 21).
+* ``merged``: *Merge by Distance* as an artist tidies a mesh (vertices within 1e-5 of the
+  bounding-box diagonal become one: a game mesh's UV seams close, and a film head's lash strips,
+  tear lines and occlusion shells, whose edges lie on the lid margin, become one surface with
+  the lids: session 21).
 * ``decimate``: a low-poly game head (a game's LOD). Seam duplicates welded (a game mesh's UV
   seams would otherwise be boundaries the collapse must keep on both sides), then quadric edge
   collapse (pymeshlab, a training extra imported only for this variant) to a third of the
@@ -58,6 +64,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "model"))  # mesh_helpers
 from _realdev import ROOT, bake_methods, load_mesh, mesh_paths, require_realdev  # noqa: E402
 from realdev_check import summary  # noqa: E402
 
@@ -129,6 +136,22 @@ def decimate(
         _, near = cKDTree(old).query(v[t].mean(axis=1))
         mats = np.asarray(materials)[near]
     return v, t, mats
+
+
+def merge_by_distance(
+    vertices: np.ndarray, triangles: np.ndarray, materials: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The mesh after Blender's *Merge by Distance* (module docstring, ``merged``): vertices
+    within 1e-5 of the bounding-box diagonal become one, collapsed triangles dropped; returns
+    (vertices, triangles, materials or None)."""
+    from model.weld import weld
+
+    w = weld(vertices, triangles, tolerance=1e-5)
+    if materials is None:
+        return w.vertices, w.triangles, None
+    tw = w.index[np.asarray(triangles, dtype=np.int64)]
+    kept = (tw[:, 0] != tw[:, 1]) & (tw[:, 1] != tw[:, 2]) & (tw[:, 0] != tw[:, 2])
+    return w.vertices, w.triangles, np.asarray(materials)[kept]
 
 
 def _smoothstep(x: np.ndarray) -> np.ndarray:
@@ -250,6 +273,13 @@ def variants(
     normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-300)
     amount = rng.normal(0.0, 0.0015 * size, len(normal))
     out["noise 0.15 %"] = (vertices + (normal * amount[:, None])[ids], triangles, materials, None)
+    if not wanted or "centre seam" in wanted:
+        from mesh_helpers import centre_seam
+
+        seamed, seamed_tris, _ = centre_seam(vertices, triangles, np.cross(_axis(up), _axis(forward)))
+        out["centre seam"] = (seamed, seamed_tris, materials, None)
+    if not wanted or "merged" in wanted:
+        out["merged"] = (*merge_by_distance(vertices, triangles, materials), None)
     if not wanted or "decimate" in wanted:
         out["decimate"] = (*decimate(vertices, triangles, materials), None)
     if not wanted or "stylize" in wanted:

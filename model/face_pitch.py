@@ -156,15 +156,16 @@ def fit_pitch(
     """The pitch of a face whose yaw and roll are already those of the canonical frame.
 
     canonical: (V, 3) float positions (x left-right, y up, z forward); triangles: (T, 3) int;
-    skin: (V,) bool the face's surface (None: the largest connected component). None when no
+    skin: (V,) bool the face's surface (None: the largest piece, seams joined,
+    :func:`model.topology.largest_piece_mask`). None when no
     face is found to fit (no skin, no nose tip).
     """
-    from .face_landmarks import largest_component_mask
     from .rig_check import nose_tip
+    from .topology import largest_piece_mask
 
     v = np.asarray(canonical, np.float64)
     t = np.asarray(triangles, np.int64)
-    skin = largest_component_mask(len(v), t) if skin is None else np.asarray(skin, bool)
+    skin = largest_piece_mask(v, t) if skin is None else np.asarray(skin, bool)
     if not skin.any():
         return None
     target, t_tip, t_u, tree = _template_face()

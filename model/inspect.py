@@ -240,7 +240,18 @@ def inspect_mesh(
             ),
         )
     )
-    if stats.non_manifold_edges:
+    if stats.non_manifold_edges and parts.merged_lashes:
+        # the strips' roots on the lid margin (edges the lid's two triangles and the strip's
+        # share): Merge by Distance made them, so it is no fix
+        findings.append(
+            Finding(
+                "note",
+                "non-manifold",
+                f"{stats.non_manifold_edges} edges are shared by more than two faces, where merged lash "
+                "strips meet the lids (see merged lashes): the rig keeps them apart",
+            )
+        )
+    elif stats.non_manifold_edges:
         findings.append(
             Finding(
                 "warning",
@@ -256,6 +267,15 @@ def inspect_mesh(
                 "degenerate faces",
                 f"{stats.degenerate_faces} faces have no area: harmless to the rig; "
                 "Mesh > Clean Up > Degenerate Dissolve removes them",
+            )
+        )
+    if parts.merged_lashes:
+        findings.append(
+            Finding(
+                "note",
+                "merged lashes",
+                f"{len(parts.merged_lashes)} lash strips are merged onto the lids (one surface with them, "
+                "as Merge by Distance leaves a film head's lashes): they are kept apart and follow the lids",
             )
         )
     head_pieces, islands = 0, 0

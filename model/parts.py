@@ -17,7 +17,10 @@ canonical frame (:mod:`model.frame`: Y up, face toward +Z, +X the subject's left
   spans both rows (gums and tongue in one) is split per vertex, and its jaw motion fades across
   the seam between its rows (:attr:`Parts.jaw_blend`);
 * **lashes**: small pieces hugging an eyeball's front (eyelashes, and the tear-line and
-  occlusion strips of film heads: all of them follow the lids);
+  occlusion strips of film heads: all of them follow the lids); strips merged onto the lids (a
+  *Merge by Distance* makes the strips' root rows lid vertices) hang on the skin by edges three
+  triangles share or by single vertices (:func:`model.topology.hanging_sheets`): they are tried
+  as pieces of their own, and those that classify as lashes are (:attr:`Parts.merged_lashes`);
 * **brows**: small pieces just above the eyes;
 * **hair**: the remaining pieces above the eyes' height, or covering the top or back of the head;
 * **other**: everything else (clothes, props, pieces below the neck).
@@ -120,7 +123,9 @@ class Parts:
     piece exists (None: the labels say it); lid_shells: the pieces of an eye that lie on its
     lids (:func:`lies_on_lids`), labelled ``lashes``; front_shells: the pieces of the eyes that
     are shells over the eyeball's front (:func:`is_front_shell`: corneas, tear lines, occlusion
-    shells, corner strips), the lid shells among them, each eyeball's largest piece never.
+    shells, corner strips), the lid shells among them, each eyeball's largest piece never;
+    merged_lashes: the lash pieces that hung on the skin, merged onto the lids
+    (:func:`model.topology.hanging_sheets`), kept apart as pieces of their own.
     """
 
     labels: np.ndarray
@@ -131,6 +136,7 @@ class Parts:
     jaw_blend: np.ndarray | None = None
     lid_shells: list[int] = field(default_factory=list)
     front_shells: list[int] = field(default_factory=list)
+    merged_lashes: list[int] = field(default_factory=list)
 
     def mask(self, name: str) -> np.ndarray:
         """(V,) bool: the vertices of part ``name``."""
@@ -181,7 +187,7 @@ def classify_parts(vertices: np.ndarray, triangles: np.ndarray, frame=None, head
     """
     from .frame import fit_frame
     from .head_region import find_head_region
-    from .topology import components, vertex_areas
+    from .topology import components, hanging_sheets, vertex_areas
 
     v = np.asarray(vertices, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
@@ -192,6 +198,37 @@ def classify_parts(vertices: np.ndarray, triangles: np.ndarray, frame=None, head
     c = frame.to_canonical(v)
     n_pieces, piece = components(v, t)
     varea = vertex_areas(v, t)
+    head_w = head.weights.astype(np.float64)
+    main = int(np.argmax(np.bincount(piece, weights=varea * head_w, minlength=n_pieces)))
+    sheets = hanging_sheets(v, t, piece == main) if n_pieces > 1 else []
+    if sheets:
+        # lash strips welded onto the lids (Merge by Distance, a decimation): tried as pieces
+        # of their own; those that classify as lashes stay apart, the rest stay skin. Welded,
+        # the strips' outline was read as the eye openings and their tips as the lid margins:
+        # no eyes found, no blink (ICT-FaceKit's head with its eyes and lashes merged)
+        trial = _classify(v, t, frame, head, c, _apart(piece, n_pieces, sheets), varea, n_pieces)
+        lashes = [s for i, s in enumerate(sheets) if trial.pieces[n_pieces + i].part == "lashes"]
+        if len(lashes) == len(sheets):
+            return trial
+        if lashes:
+            return _classify(v, t, frame, head, c, _apart(piece, n_pieces, lashes), varea, n_pieces)
+    return _classify(v, t, frame, head, c, piece, varea, n_pieces)
+
+
+def _apart(piece: np.ndarray, n_pieces: int, sheets: list[np.ndarray]) -> np.ndarray:
+    """(V,) int64: ``piece`` (labels ``0..n_pieces-1``) with each of ``sheets`` (vertex index
+    arrays) a piece of its own, numbered from ``n_pieces`` on in their order."""
+    out = piece.copy()
+    for i, ids in enumerate(sheets):
+        out[ids] = n_pieces + i
+    return out
+
+
+def _classify(v, t, frame, head, c, piece, varea, hanging) -> Parts:
+    """:func:`classify_parts` on given pieces (``piece`` (V,) labels ``0..n-1``, those from
+    ``hanging`` on sheets that hang on the skin, :func:`_apart`); ``c`` the canonical vertices,
+    ``varea`` (V,) the vertex areas."""
+    n_pieces = int(piece.max()) + 1
     labels = np.full(v.shape[0], PART_INDEX["other"], dtype=np.int64)
 
     head_w = head.weights.astype(np.float64)
@@ -222,10 +259,13 @@ def classify_parts(vertices: np.ndarray, triangles: np.ndarray, frame=None, head
     height = max(head.head_height, 1e-12)
     on_head = [k for k in range(n_pieces) if k not in skin and head_area[k] > 0.5 * area[k]]
 
-    eyeballs = _find_eyeballs(infos, on_head, members, c, height, head.top)
+    # a sheet hanging on the skin is never an eyeball or in one (the upper lash strips merged
+    # onto ICT-FaceKit's lids are arcs concentric with its eyeball)
+    loose = [k for k in on_head if k < hanging]
+    eyeballs = _find_eyeballs(infos, loose, members, c, height, head.top)
     for center, radius, pieces in eyeballs.values():
         # an iris disc or a pupil inside the eyeball is part of it
-        for k in on_head:
+        for k in loose:
             if k not in pieces and np.linalg.norm(c[members[k]] - center, axis=1).max() < 1.1 * radius:
                 pieces.append(k)
     skin_points = c[np.concatenate([members[k] for k in sorted(skin)])]
@@ -284,7 +324,8 @@ def classify_parts(vertices: np.ndarray, triangles: np.ndarray, frame=None, head
         eye_out[side] = Eyeball(
             center=frame.from_canonical(center[None])[0], radius=float(radius * frame.scale), vertices=ids
         )
-    return Parts(labels, eye_out, infos, piece, mouth_split, jaw_blend, lid_shells, front_shells)
+    merged = list(range(hanging, n_pieces))
+    return Parts(labels, eye_out, infos, piece, mouth_split, jaw_blend, lid_shells, front_shells, merged)
 
 
 def is_front_shell(points: np.ndarray, center: np.ndarray) -> bool:

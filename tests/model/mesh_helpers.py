@@ -222,6 +222,24 @@ def face_crop(
     return np.asarray(vertices)[used], remap[sub]
 
 
+def centre_seam(
+    vertices: np.ndarray, triangles: np.ndarray, side: np.ndarray = (1.0, 0.0, 0.0)
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A seam down the middle of a mesh, as mirrored UVs leave a head: the triangles on the
+    negative ``side`` (3,) of the middle of the vertices' extent along it take copies of the
+    vertices they share with the rest (appended); returns (vertices (V + n, 3), triangles
+    (T, 3), copied (n,) the input index of each copy)."""
+    x = np.asarray(vertices, dtype=np.float64) @ np.asarray(side, dtype=np.float64)
+    t = np.asarray(triangles, dtype=np.int64)
+    right = x[t].mean(axis=1) < 0.5 * (x.min() + x.max())
+    shared = np.intersect1d(np.unique(t[right]), np.unique(t[~right]))
+    copy = np.full(len(vertices), -1)
+    copy[shared] = len(vertices) + np.arange(shared.size)
+    out = t.copy()
+    out[right] = np.where(copy[out[right]] >= 0, copy[out[right]], out[right])
+    return np.concatenate([vertices, np.asarray(vertices)[shared]]), out, shared
+
+
 def socket_face(
     eyeballs: bool = True, mouth_pocket: float | None = None
 ) -> tuple[np.ndarray, np.ndarray, dict]:

@@ -134,3 +134,43 @@ def test_lashes_and_shells_blink_as_mirror_images(fm, ict, head):
     assert report.verdicts == []
     err = part_error(ict, head, ids, deltas, "lacrimal_fluid_left")
     assert err < 0.15, err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("parts", [[*SKIN, *EYES, *LASHES], "complete"], ids=["head+eyes+lashes", "complete"])
+def test_lashes_merged_onto_the_lids_blink_as_loose_ones(fm, ict, head, parts):
+    """The head with its lash strips merged onto the lid margin (Blender's *Merge by Distance*,
+    as an artist tidying a film head does: the strips' root rows become lid vertices) bakes and
+    checks as the head with loose strips does. Merged, the strips hang on the lids by edges
+    three triangles share; they were skin to the parts, the eyelid stages and the check: no eye
+    opening found, no blink baked or judged (the check: closure not measured, 8 verdicts; the
+    complete model 1). Now the sheets hanging by the eyes are lashes, the lids close >= 98 %
+    and travel as far as the loose strips' lids, and the check passes."""
+    from model.ict import PARTS
+    from model.inspect import inspect_mesh
+    from model.weld import weld
+
+    names = list(PARTS) if parts == "complete" else parts
+    v0, t0, loose, _, _ = _bake(fm, ict, head, names)
+    merged = weld(v0, t0, tolerance=1e-5)
+    assert merged.merged > 0  # the strips' roots became lid vertices
+    v, t = merged.vertices, merged.triangles
+    prepared = fm.prepare(v, t, up="Y", forward="Z")
+    skin = fm.predict_skin_weights(prepared)
+    deltas = fm.bake(prepared)
+    labels = prepared.rig_analysis().parts.labels
+    ids = ict.submesh(names)[0]
+    lash_ids = np.flatnonzero((ids >= PARTS["eyelashes_left"][0]) & (ids < PARTS["eyelashes_right"][1]))
+    # every lash vertex not merged onto a lid is labelled lashes
+    own = merged.index[lash_ids][np.bincount(merged.index, minlength=len(v))[merged.index[lash_ids]] == 1]
+    assert np.all(labels[own] == PART_INDEX["lashes"])
+    # the pre-flight report says so, and no longer suggests Merge by Distance for the edges
+    findings = {f.topic: f for f in inspect_mesh(v, t, up="Y", forward="Z").findings}
+    assert "merged lashes" in findings and findings["non-manifold"].level == "note"
+    report = check_rig(v, t, deltas, up="Y", forward="Z", skin_weights=skin)
+    assert report.verdicts == []
+    for name in ("eyeBlink_L", "eyeBlink_R"):
+        k = ICT_NAMES.index(name)
+        assert report.shapes[k].lid_closure_min_pct >= 90.0
+        travel = np.linalg.norm(deltas[k], axis=1).max()
+        assert travel > 0.9 * np.linalg.norm(loose[k], axis=1).max()
