@@ -331,34 +331,6 @@ def _laplacian_on_referenced(v: np.ndarray, t: np.ndarray):
     return L, mass
 
 
-def _ripple_operators(canon, t, sheets, L, mass, inv_mass):
-    """``(origin, L, mass, inv_mass)`` the ripple is measured with: those given (``origin``
-    None) where no lash strip is merged onto the skin; else the same on the mesh with each of
-    ``sheets`` (vertex index arrays, :attr:`FaceAnchors.lash_sheets`) split off the skin it hangs
-    on: the skin vertices its triangles share get a copy of their own, ``origin`` (V',) int64
-    the input vertex of each row (the first V the input's own).
-
-    Why: a loose lash strip or occlusion shell is a piece of its own in the Laplacian; merged
-    onto the lid margin, the step between the lid and the strip that follows it read as the
-    lid's ripple (ICT-FaceKit's complete model merged: eyeSquint 1.6x -> 3.1x ICT's, the bake
-    alike)."""
-    if not sheets:
-        return None, L, mass, inv_mass
-    n = len(canon)
-    on_sheet = np.zeros(n, dtype=bool)
-    on_sheet[np.concatenate(sheets)] = True
-    strip = on_sheet[t].any(axis=1)
-    shared = np.unique(t[strip][~on_sheet[t[strip]]])
-    copy = np.full(n, -1, dtype=np.int64)
-    copy[shared] = n + np.arange(shared.size)
-    t2 = t.copy()
-    corners = t2[strip]
-    t2[strip] = np.where(on_sheet[corners], corners, copy[corners])
-    origin = np.concatenate([np.arange(n), shared])
-    L2, mass2 = _laplacian_on_referenced(canon[origin], t2)
-    return origin, L2, mass2, ripple_inverse_mass(mass2, t2)
-
-
 def _mass_on_referenced(v: np.ndarray, t: np.ndarray) -> np.ndarray:
     """(V,) the lumped mass of :func:`_laplacian_on_referenced`, without lifting its Laplacian to
     all V (two sparse products the mirror checks, which read the mass only, paid for nothing)."""
@@ -1246,9 +1218,6 @@ def check_rig(
     # geometry operators for ripple and area weights
     L, mass = _laplacian_on_referenced(canon, t)
     inv_mass = ripple_inverse_mass(mass, t)
-    # the ripple with lash strips merged onto the lids split off them, as loose strips are
-    ripple_ops = _ripple_operators(canon, t, anchors.lash_sheets, L, mass, inv_mass)
-    rip_origin, rip_L, rip_mass, rip_inv_mass = ripple_ops
 
     # mirror correspondence
     apart = _lid_shell_mask(canon, t, skin, eyeballs)
@@ -1416,9 +1385,8 @@ def check_rig(
                 )
                 problem[ball_edges[stretch > 0.01].ravel()] = 1.0
         # ripple
-        rip_ds = ds if rip_origin is None else ds[rip_origin]
-        lap = rip_L @ rip_ds
-        ripple = ripple_number(lap, rip_ds, rip_mass, rip_inv_mass, unit)
+        lap = L @ ds
+        ripple = ripple_number(lap, ds, mass, inv_mass, unit)
         if ref is not None and name in ref["names"]:
             rep.ripple_ratio = round(ripple / ref["ripple"][ref["names"].index(name)], 3)
             if rep.ripple_ratio > THRESHOLDS["ripple_ratio"]:
@@ -1426,11 +1394,7 @@ def check_rig(
                     f"{name}: ripple {rep.ripple_ratio:.1f}x ICT's same shape "
                     f"(needs <= {THRESHOLDS['ripple_ratio']:.0f}x)"
                 )
-                rough = np.sqrt(rip_inv_mass) * np.linalg.norm(lap, axis=1)
-                if rip_origin is not None:  # a split vertex takes its rougher copy
-                    copies = rough[n_v:]
-                    rough = rough[:n_v].copy()
-                    np.maximum.at(rough, rip_origin[n_v:], copies)
+                rough = np.sqrt(inv_mass) * np.linalg.norm(lap, axis=1)
                 problem = np.maximum(
                     problem,
                     np.clip(rough / max(rough.max(), 1e-300), 0, 1) * (rough > np.percentile(rough, 95)),

@@ -258,12 +258,14 @@ def hanging_sheets(vertices: np.ndarray, triangles: np.ndarray, piece: np.ndarra
     last = np.r_[corner_ids[order][1:] != corner_ids[order][:-1], True]
     owner = np.full(v.shape[0], -1, dtype=np.int64)
     owner[corner_ids[order][last]] = corner_sheet[order][last]
+    # the vertices of each sheet in one sort (a scan's non-manifold crumbs make thousands of sheets)
+    owned = np.flatnonzero(owner >= 0)
+    by_sheet = owned[np.argsort(owner[owned], kind="stable")]
+    count = np.bincount(owner[owned], minlength=n_sheets)
+    start = np.concatenate([[0], np.cumsum(count)])
     largest = int(np.argmax(area))
-    out = []
-    for k in np.argsort(-area, kind="stable"):
-        if k == largest:
-            continue
-        ids = np.flatnonzero(owner == k)
-        if ids.size >= _MIN_SHEET_VERTICES:
-            out.append(ids)
-    return out
+    return [
+        by_sheet[start[k] : start[k + 1]]
+        for k in np.argsort(-area, kind="stable")
+        if k != largest and count[k] >= _MIN_SHEET_VERTICES
+    ]
