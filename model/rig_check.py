@@ -1221,9 +1221,7 @@ def _check_welded(v, t, d_in, names, up, forward, static_mask, skin_mask, skin_w
 
     # static vertices
     if static_mask is not None:
-        static = np.asarray(static_mask, dtype=bool)
-        if static.shape != (n_v,):
-            raise MeshError(f"static mask has shape {static.shape}, expected ({n_v},): one flag per vertex")
+        static = np.asarray(static_mask, dtype=bool)  # its shape checked by check_rig
         info["static_source"] = "given"
     elif mid is not None:
         static = heuristic_static_mask(canon, mid, u, comp, skin, pitch)
