@@ -1145,7 +1145,9 @@ def check_rig(
             no eye opening is found, to place the eyes. region_names: their K names.
 
     Returns:
-        :class:`RigReport`.
+        :class:`RigReport`. A mesh split along seams (vertices at one position within one piece,
+        :func:`model.topology.components`) is judged welded, each seam vertex with the deltas,
+        mask and weights of its first copy; ``problem`` is spread back to every copy.
 
     Raises:
         MeshError: shapes that do not match the mesh; the typed mesh errors of
