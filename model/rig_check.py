@@ -1145,7 +1145,9 @@ def check_rig(
             no eye opening is found, to place the eyes. region_names: their K names.
 
     Returns:
-        :class:`RigReport`.
+        :class:`RigReport`. A mesh split along seams (vertices at one position within one piece,
+        :func:`model.topology.components`) is judged welded, each seam vertex with the deltas,
+        mask and weights of its first copy; ``problem`` is spread back to every copy.
 
     Raises:
         MeshError: shapes that do not match the mesh; the typed mesh errors of
@@ -1161,6 +1163,40 @@ def check_rig(
             f"the rig has deltas of shape {d_in.shape} and {len(names)} names for a mesh of "
             f"{len(v)} vertices; bake the rig on this mesh (same vertex count and order)"
         )
+    if static_mask is not None and np.shape(static_mask) != (len(v),):
+        raise MeshError(
+            f"static mask has shape {np.shape(static_mask)}, expected ({len(v)},): one flag per vertex"
+        )
+    from .topology import components
+    from .weld import weld
+
+    # each piece's seams, not the pieces that touch at vertices (lash roots and tear lines on the
+    # lid margin move apart from it by design: welded, their triangles read as flipped)
+    welding = weld(v, t, groups=components(v, t)[1])
+    if welding.merged == 0:
+        return _check_welded(
+            v, t, d_in, names, up, forward, static_mask, skin_mask, skin_weights, region_names
+        )
+    # judged on the welded mesh, as the bake bakes it: seam copies (a head's UV seams, a seam down
+    # the middle of mirrored UVs) counted twice turned the check's frame and eye anchors (Nefertiti
+    # with a centre seam: its eye pairs 5-9 % apart on a rig that passes without the seam), and
+    # its skin, openings and pieces were split along them
+    rep = welding.representative
+
+    def gathered(x):
+        return None if x is None else np.asarray(x)[rep]
+
+    report = _check_welded(
+        welding.vertices, welding.triangles, d_in[:, rep], names, up, forward, gathered(static_mask),
+        gathered(skin_mask), gathered(skin_weights), region_names,
+    )  # fmt: skip
+    report.problem = welding.spread(report.problem)
+    report.info.update(vertices=len(v), triangles=len(t), welded_vertices=len(rep))
+    return report
+
+
+def _check_welded(v, t, d_in, names, up, forward, static_mask, skin_mask, skin_weights, region_names):
+    """:func:`check_rig` on a mesh without vertices at one position (welded), arguments checked."""
     # the zones stand with the face's own pitch, found on this mesh (face_units)
     anchors = face_anchors(
         v, t, up, forward, skin_mask, skin_weights, region_names, align=True, pitch=None, sockets=True
@@ -1187,9 +1223,7 @@ def check_rig(
 
     # static vertices
     if static_mask is not None:
-        static = np.asarray(static_mask, dtype=bool)
-        if static.shape != (n_v,):
-            raise MeshError(f"static mask has shape {static.shape}, expected ({n_v},): one flag per vertex")
+        static = np.asarray(static_mask, dtype=bool)  # its shape checked by check_rig
         info["static_source"] = "given"
     elif mid is not None:
         static = heuristic_static_mask(canon, mid, u, comp, skin, pitch)
@@ -1744,11 +1778,20 @@ def mirror_errors(
     without the side (``"mouthSmile"``), on the same correspondence; without the other checks
     (for benchmarks that measure it often). Arguments as :func:`check_rig`."""
 
+    from .topology import components
+    from .weld import weld
+
     v = np.asarray(vertices, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
+    deltas = np.asarray(deltas, dtype=np.float64)
+    welding = weld(v, t, groups=components(v, t)[1])
+    if welding.merged:  # on the welded mesh, as check_rig judges it
+        rep = welding.representative
+        v, t, deltas = welding.vertices, welding.triangles, deltas[:, rep]
+        skin_weights = None if skin_weights is None else np.asarray(skin_weights)[rep]
     names = list(names)
     anchors = face_anchors(v, t, up, forward, None, skin_weights, region_names, align=True)
-    d = anchors.frame.vectors_to_canonical(np.asarray(deltas, dtype=np.float64))
+    d = anchors.frame.vectors_to_canonical(deltas)
     hits, plane_normal, matched, _ = mirror_correspondence(anchors, t, d, names)
     mass = _mass_on_referenced(anchors.canonical, t)
     eyeball = _eyeball_mask(anchors.canonical, anchors.pieces(t), anchors.skin, anchors.eyeballs)

@@ -53,6 +53,7 @@ def weld(
     triangles: np.ndarray,
     tolerance: float = WELD_TOLERANCE,
     apart: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
 ) -> Welding:
     """Merge vertices closer than ``tolerance`` times the bounding-box diagonal.
 
@@ -62,6 +63,9 @@ def weld(
         tolerance: relative to the bounding-box diagonal of the vertices.
         apart: ``(V,)`` bool or None: vertices that merge only with each other (a tear line
             touching the lid margin stays a piece of its own: :func:`model.api.prepare_mesh`).
+        groups: ``(V,)`` int or None: vertices merge only within their group (the rig check
+            welds each piece's seams, :func:`model.topology.components`, and not the pieces
+            that touch at vertices: :func:`model.rig_check.check_rig`).
 
     Returns:
         :class:`Welding`. Welded vertices keep the order of their first input vertex, so a mesh
@@ -80,6 +84,9 @@ def weld(
     if apart is not None and len(pairs):
         side = np.asarray(apart, dtype=bool)
         pairs = pairs[side[pairs[:, 0]] == side[pairs[:, 1]]]
+    if groups is not None and len(pairs):
+        group = np.asarray(groups)
+        pairs = pairs[group[pairs[:, 0]] == group[pairs[:, 1]]]
     if len(pairs) == 0:
         return Welding(v, t, np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64))
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))

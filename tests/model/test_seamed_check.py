@@ -2,11 +2,13 @@
 vertex on it duplicated, one copy per half, as an importer splits a mesh at its UV seams) is
 judged as the same head without the seam. By its triangles' vertices alone the skin was half
 the face: the demo head's other eye was not found, its face pitch fitted 3.6 degrees instead of
--1.0, and a sound blink was judged to cover 6 % of its eyeball."""
+-1.0, and a sound blink was judged to cover 6 % of its eyeball. The check now welds each piece's
+seams first, as the bake does."""
 
 from __future__ import annotations
 
 import pathlib
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -42,9 +44,12 @@ def test_seam_down_the_middle_is_judged_as_without_it(demo_rig):
     assert seamed.info["eyes_found"] == plain.info["eyes_found"] == ["L", "R"]
     assert abs(seamed.info["face_pitch_degrees"] - plain.info["face_pitch_degrees"]) < 0.1
     assert seamed.verdicts == plain.verdicts
-    for a, b in zip(plain.shapes, seamed.shapes, strict=True):
-        if a.name.startswith("eyeBlink"):
-            assert b.eyeball_cover_min_pct == pytest.approx(a.eyeball_cover_min_pct, abs=1.0)
+    # judged on the welded mesh (each piece's seams welded): every number as without the seam
+    # (with the seam's copies counted twice, the frame and eye anchors turned: Nefertiti's eye
+    # pairs came out 5-9 % apart)
+    assert [asdict(s) for s in seamed.shapes] == [asdict(s) for s in plain.shapes]
+    assert np.array_equal(seamed.problem[: len(v)], plain.problem)
+    assert np.array_equal(seamed.problem[len(v) :], plain.problem[copied])
 
 
 def test_face_pitch_is_fitted_on_the_whole_face_across_a_seam(demo_rig):
