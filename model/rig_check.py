@@ -528,14 +528,10 @@ class FaceAnchors:
         """(V,) int64: the mesh's connected pieces (:func:`model.face_landmarks.components` of
         ``triangles`` (T, 3)), each of :attr:`lash_sheets` a piece of its own."""
         from .face_landmarks import components
+        from .topology import pieces_apart
 
         comp = components(len(self.canonical), triangles)
-        if self.lash_sheets:
-            comp = comp.copy()
-            top = int(comp.max()) + 1
-            for i, ids in enumerate(self.lash_sheets):
-                comp[ids] = top + i
-        return comp
+        return pieces_apart(comp, self.lash_sheets) if self.lash_sheets else comp
 
 
 def face_anchors(
@@ -591,11 +587,12 @@ def face_anchors(
     skin = largest_piece_mask(canon, t) if skin_mask is None else np.asarray(skin_mask, bool)
     eyeballs = find_eyeballs(canon, t, skin)
     sheets = _lash_sheets(canon, t, skin, eyeballs) if skin_mask is None else []
+    on_sheet = np.zeros(len(v), dtype=bool)
     if sheets:
         # lash strips merged onto the lids are not skin (as model.parts keeps them apart for the
         # bake): their outline read as the eye openings, the eyes as closed, no blink judged
-        skin = skin.copy()
-        skin[np.concatenate(sheets)] = False
+        on_sheet[np.concatenate(sheets)] = True
+        skin = skin & ~on_sheet
     eyes = find_eye_openings(canon, t, skin)
     sw = None if skin_weights is None else np.asarray(skin_weights, dtype=np.float64)
     mid, u, source = _anchors(canon, eyes, eyeballs, sw, region_names, skin, pitch)
@@ -604,12 +601,8 @@ def face_anchors(
 
         # placed as before (the eyeballs anchor the face as the bake's anchors do: the static
         # zones stay where the bake held still); the lids' checks get the openings
-        if sheets:  # the lids without the lash strips merged onto them, as the skin above
-            on_sheet = np.zeros(len(v), dtype=bool)
-            on_sheet[np.concatenate(sheets)] = True
-            eyes = socket_eye_openings(canon, t[~on_sheet[t].any(axis=1)])
-        else:
-            eyes = socket_eye_openings(canon, t)
+        # the lids without the lash strips merged onto them, as the skin above
+        eyes = socket_eye_openings(canon, t[~on_sheet[t].any(axis=1)] if sheets else t)
     return FaceAnchors(frame, canon, skin, eyes, eyeballs, mid, u, source, float(pitch), lash_sheets=sheets)
 
 
@@ -800,9 +793,9 @@ def _welded_mirror(canonical, triangles, u, welding, eyeball, unsided, cache, ap
     inner = cache.setdefault("welded", {})
     comp = components(len(rep), wt)
     if sheets:  # merged lash strips stay pieces of their own (FaceAnchors.pieces)
-        top = int(comp.max()) + 1
-        for i, ids in enumerate(sheets):
-            comp[welding.index[ids]] = top + i
+        from .topology import pieces_apart
+
+        comp = pieces_apart(comp, [welding.index[ids] for ids in sheets])
     hits, normal, offset, matched, paired = _mirror(
         welding.vertices,
         wt,
@@ -1173,12 +1166,7 @@ def check_rig(
         raise MeshError(
             f"static mask has shape {np.shape(static_mask)}, expected ({len(v)},): one flag per vertex"
         )
-    from .topology import components
-    from .weld import weld
-
-    # each piece's seams, not the pieces that touch at vertices (lash roots and tear lines on the
-    # lid margin move apart from it by design: welded, their triangles read as flipped)
-    welding = weld(v, t, groups=components(v, t)[1])
+    welding = _seams_welded(v, t)
     if welding.merged == 0:
         return _check_welded(
             v, t, d_in, names, up, forward, static_mask, skin_mask, skin_weights, region_names
@@ -1200,6 +1188,17 @@ def check_rig(
     report.info.update(vertices=len(v), triangles=len(t), welded_vertices=len(rep))
     _seam_gaps(report, d_in, welding, names)
     return report
+
+
+def _seams_welded(vertices: np.ndarray, triangles: np.ndarray):
+    """:func:`model.weld.weld` of each piece's seams (:func:`model.topology.components`), not of
+    the pieces that touch at vertices: lash roots and tear lines on the lid margin move apart
+    from it by design, and welded to it their triangles read as flipped (ICT-FaceKit's complete
+    model: 14-15 per blink)."""
+    from .topology import components
+    from .weld import weld
+
+    return weld(vertices, triangles, groups=components(vertices, triangles)[1])
 
 
 def _seam_gaps(report: RigReport, deltas: np.ndarray, welding, names: list[str]) -> None:
@@ -1815,13 +1814,10 @@ def mirror_errors(
     without the side (``"mouthSmile"``), on the same correspondence; without the other checks
     (for benchmarks that measure it often). Arguments as :func:`check_rig`."""
 
-    from .topology import components
-    from .weld import weld
-
     v = np.asarray(vertices, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
     deltas = np.asarray(deltas, dtype=np.float64)
-    welding = weld(v, t, groups=components(v, t)[1])
+    welding = _seams_welded(v, t)
     if welding.merged:  # on the welded mesh, as check_rig judges it
         rep = welding.representative
         v, t, deltas = welding.vertices, welding.triangles, deltas[:, rep]
