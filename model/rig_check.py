@@ -97,10 +97,6 @@ weight 1.0 (numpy in, :class:`RigReport` out):
   same shape on ICT-FaceKit's own head (:mod:`model.rig_check_reference`): 1 = as smooth as ICT.
   A vertex's mass there is at least a tenth of its neighbours' mean (:func:`ripple_inverse_mass`:
   a sliver's tip has next to no area and read as a spike).
-* **seam gap**: a mesh split along seams (UV seams: vertices at one position within one piece)
-  is judged welded; the largest distance between a seam copy's motion and its first copy's, over
-  ``jawOpen``'s largest displacement (a crack along the seam; at most 1 %). The bake moves a
-  seam's copies together, and so do the artist's own ARKit shapes of Rocketbox Adult_02 (0 %).
 * **tear** (a shard or a tear): the area of the skin that the shape stretches to more than
   :data:`TEAR_STRETCH` (5) times its length (a triangle counts when any of its edges does), after
   the shape, over the shape's largest displacement times the eye distance ``u``: a tear ``l``
@@ -180,7 +176,6 @@ THRESHOLDS: dict[str, float] = {
     "reach_outside_pct": 25.0,  # max, provisional
     "eyeball_stretch_pct": 1.0,  # max: eyeballs are rigid
     "tear": 0.15,  # max, provisional (see the module docstring)
-    "seam_gap_pct": 1.0,  # max: a seam's copies move together
 }
 BLINKS = {"eyeBlink_L": "L", "eyeBlink_R": "R"}
 EYE_REGIONS = {
@@ -286,7 +281,6 @@ class ShapeReport:
     # the mirror verdict judges mirror_error_pct beyond it
     mirror_floor_pct: float | None = None
     tear: float | None = None  # eye distances of tear opening by the shape's full motion
-    seam_gap_pct: float | None = None  # seam copies apart, % of jawOpen's largest motion
 
 
 @dataclass
@@ -1186,7 +1180,6 @@ def check_rig(
     )  # fmt: skip
     report.problem = welding.spread(report.problem)
     report.info.update(vertices=len(v), triangles=len(t), welded_vertices=len(rep))
-    _seam_gaps(report, d_in, welding, names)
     return report
 
 
@@ -1199,36 +1192,6 @@ def _seams_welded(vertices: np.ndarray, triangles: np.ndarray):
     from .weld import weld
 
     return weld(vertices, triangles, groups=components(vertices, triangles)[1])
-
-
-def _seam_gaps(report: RigReport, deltas: np.ndarray, welding, names: list[str]) -> None:
-    """Add each shape's seam gap to ``report`` (judged welded, :func:`check_rig`): the largest
-    distance between a seam copy's delta and its first copy's (``deltas`` (S, V, 3) input units,
-    ``welding`` of :func:`model.weld.weld`), in % of ``jawOpen``'s largest displacement (of the
-    largest shape's without one), with a verdict and ``problem`` on the copies past
-    ``THRESHOLDS["seam_gap_pct"]``.
-
-    Why: judged welded, a rig whose seam copies move apart (a crack along a UV seam: an artist's
-    sculpt in a tool that splits the mesh there) read as its first copies alone, and no edge of
-    the mesh crosses a seam for the tear to see. The bake moves a seam's copies together."""
-    first = welding.representative[welding.index]
-    copies = np.flatnonzero(first != np.arange(len(first)))
-    peaks = [s.max_displacement for s in report.shapes]
-    ref = peaks[names.index("jawOpen")] if "jawOpen" in names else max(peaks, default=0.0)
-    if copies.size == 0 or ref <= 0:
-        return
-    for s, shape in enumerate(report.shapes):
-        gap = np.linalg.norm(deltas[s, copies] - deltas[s, first[copies]], axis=1) / ref
-        shape.seam_gap_pct = round(100.0 * float(gap.max()), 3)
-        if shape.seam_gap_pct > THRESHOLDS["seam_gap_pct"]:
-            report.verdicts.append(
-                f"{shape.name}: a seam opens by {shape.seam_gap_pct:.1f} % of jawOpen's largest "
-                f"displacement ({int((gap > THRESHOLDS['seam_gap_pct'] / 100.0).sum())} vertices whose "
-                f"copies move apart; needs <= {THRESHOLDS['seam_gap_pct']:.0f} %)"
-            )
-            open_ = copies[gap > THRESHOLDS["seam_gap_pct"] / 100.0]
-            report.problem[open_] = 1.0
-            report.problem[first[open_]] = 1.0
 
 
 def _check_welded(v, t, d_in, names, up, forward, static_mask, skin_mask, skin_weights, region_names):
