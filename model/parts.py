@@ -187,7 +187,7 @@ def classify_parts(vertices: np.ndarray, triangles: np.ndarray, frame=None, head
     """
     from .frame import fit_frame
     from .head_region import find_head_region
-    from .topology import components, hanging_sheets, vertex_areas
+    from .topology import components, hanging_sheets, pieces_apart, vertex_areas
 
     v = np.asarray(vertices, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
@@ -206,28 +206,19 @@ def classify_parts(vertices: np.ndarray, triangles: np.ndarray, frame=None, head
         # of their own; those that classify as lashes stay apart, the rest stay skin. Welded,
         # the strips' outline was read as the eye openings and their tips as the lid margins:
         # no eyes found, no blink (ICT-FaceKit's head with its eyes and lashes merged)
-        trial = _classify(v, t, frame, head, c, _apart(piece, n_pieces, sheets), varea, n_pieces)
+        trial = _classify(v, t, frame, head, c, pieces_apart(piece, sheets), varea, n_pieces)
         lashes = [s for i, s in enumerate(sheets) if trial.pieces[n_pieces + i].part == "lashes"]
         if len(lashes) == len(sheets):
             return trial
         if lashes:
-            return _classify(v, t, frame, head, c, _apart(piece, n_pieces, lashes), varea, n_pieces)
+            return _classify(v, t, frame, head, c, pieces_apart(piece, lashes), varea, n_pieces)
     return _classify(v, t, frame, head, c, piece, varea, n_pieces)
-
-
-def _apart(piece: np.ndarray, n_pieces: int, sheets: list[np.ndarray]) -> np.ndarray:
-    """(V,) int64: ``piece`` (labels ``0..n_pieces-1``) with each of ``sheets`` (vertex index
-    arrays) a piece of its own, numbered from ``n_pieces`` on in their order."""
-    out = piece.copy()
-    for i, ids in enumerate(sheets):
-        out[ids] = n_pieces + i
-    return out
 
 
 def _classify(v, t, frame, head, c, piece, varea, hanging) -> Parts:
     """:func:`classify_parts` on given pieces (``piece`` (V,) labels ``0..n-1``, those from
-    ``hanging`` on sheets that hang on the skin, :func:`_apart`); ``c`` the canonical vertices,
-    ``varea`` (V,) the vertex areas."""
+    ``hanging`` on sheets that hang on the skin, :func:`model.topology.pieces_apart`); ``c`` the
+    canonical vertices, ``varea`` (V,) the vertex areas."""
     n_pieces = int(piece.max()) + 1
     labels = np.full(v.shape[0], PART_INDEX["other"], dtype=np.int64)
 

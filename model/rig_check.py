@@ -97,10 +97,6 @@ weight 1.0 (numpy in, :class:`RigReport` out):
   same shape on ICT-FaceKit's own head (:mod:`model.rig_check_reference`): 1 = as smooth as ICT.
   A vertex's mass there is at least a tenth of its neighbours' mean (:func:`ripple_inverse_mass`:
   a sliver's tip has next to no area and read as a spike).
-* **seam gap**: a mesh split along seams (UV seams: vertices at one position within one piece)
-  is judged welded; the largest distance between a seam copy's motion and its first copy's, over
-  ``jawOpen``'s largest displacement (a crack along the seam; at most 1 %). The bake moves a
-  seam's copies together, and so do the artist's own ARKit shapes of Rocketbox Adult_02 (0 %).
 * **tear** (a shard or a tear): the area of the skin that the shape stretches to more than
   :data:`TEAR_STRETCH` (5) times its length (a triangle counts when any of its edges does), after
   the shape, over the shape's largest displacement times the eye distance ``u``: a tear ``l``
@@ -180,7 +176,6 @@ THRESHOLDS: dict[str, float] = {
     "reach_outside_pct": 25.0,  # max, provisional
     "eyeball_stretch_pct": 1.0,  # max: eyeballs are rigid
     "tear": 0.15,  # max, provisional (see the module docstring)
-    "seam_gap_pct": 1.0,  # max: a seam's copies move together
 }
 BLINKS = {"eyeBlink_L": "L", "eyeBlink_R": "R"}
 EYE_REGIONS = {
@@ -286,7 +281,6 @@ class ShapeReport:
     # the mirror verdict judges mirror_error_pct beyond it
     mirror_floor_pct: float | None = None
     tear: float | None = None  # eye distances of tear opening by the shape's full motion
-    seam_gap_pct: float | None = None  # seam copies apart, % of jawOpen's largest motion
 
 
 @dataclass
@@ -528,14 +522,10 @@ class FaceAnchors:
         """(V,) int64: the mesh's connected pieces (:func:`model.face_landmarks.components` of
         ``triangles`` (T, 3)), each of :attr:`lash_sheets` a piece of its own."""
         from .face_landmarks import components
+        from .topology import pieces_apart
 
         comp = components(len(self.canonical), triangles)
-        if self.lash_sheets:
-            comp = comp.copy()
-            top = int(comp.max()) + 1
-            for i, ids in enumerate(self.lash_sheets):
-                comp[ids] = top + i
-        return comp
+        return pieces_apart(comp, self.lash_sheets) if self.lash_sheets else comp
 
 
 def face_anchors(
@@ -591,11 +581,12 @@ def face_anchors(
     skin = largest_piece_mask(canon, t) if skin_mask is None else np.asarray(skin_mask, bool)
     eyeballs = find_eyeballs(canon, t, skin)
     sheets = _lash_sheets(canon, t, skin, eyeballs) if skin_mask is None else []
+    on_sheet = np.zeros(len(v), dtype=bool)
     if sheets:
         # lash strips merged onto the lids are not skin (as model.parts keeps them apart for the
         # bake): their outline read as the eye openings, the eyes as closed, no blink judged
-        skin = skin.copy()
-        skin[np.concatenate(sheets)] = False
+        on_sheet[np.concatenate(sheets)] = True
+        skin = skin & ~on_sheet
     eyes = find_eye_openings(canon, t, skin)
     sw = None if skin_weights is None else np.asarray(skin_weights, dtype=np.float64)
     mid, u, source = _anchors(canon, eyes, eyeballs, sw, region_names, skin, pitch)
@@ -604,12 +595,8 @@ def face_anchors(
 
         # placed as before (the eyeballs anchor the face as the bake's anchors do: the static
         # zones stay where the bake held still); the lids' checks get the openings
-        if sheets:  # the lids without the lash strips merged onto them, as the skin above
-            on_sheet = np.zeros(len(v), dtype=bool)
-            on_sheet[np.concatenate(sheets)] = True
-            eyes = socket_eye_openings(canon, t[~on_sheet[t].any(axis=1)])
-        else:
-            eyes = socket_eye_openings(canon, t)
+        # the lids without the lash strips merged onto them, as the skin above
+        eyes = socket_eye_openings(canon, t[~on_sheet[t].any(axis=1)] if sheets else t)
     return FaceAnchors(frame, canon, skin, eyes, eyeballs, mid, u, source, float(pitch), lash_sheets=sheets)
 
 
@@ -800,9 +787,9 @@ def _welded_mirror(canonical, triangles, u, welding, eyeball, unsided, cache, ap
     inner = cache.setdefault("welded", {})
     comp = components(len(rep), wt)
     if sheets:  # merged lash strips stay pieces of their own (FaceAnchors.pieces)
-        top = int(comp.max()) + 1
-        for i, ids in enumerate(sheets):
-            comp[welding.index[ids]] = top + i
+        from .topology import pieces_apart
+
+        comp = pieces_apart(comp, [welding.index[ids] for ids in sheets])
     hits, normal, offset, matched, paired = _mirror(
         welding.vertices,
         wt,
@@ -1173,12 +1160,7 @@ def check_rig(
         raise MeshError(
             f"static mask has shape {np.shape(static_mask)}, expected ({len(v)},): one flag per vertex"
         )
-    from .topology import components
-    from .weld import weld
-
-    # each piece's seams, not the pieces that touch at vertices (lash roots and tear lines on the
-    # lid margin move apart from it by design: welded, their triangles read as flipped)
-    welding = weld(v, t, groups=components(v, t)[1])
+    welding = _seams_welded(v, t)
     if welding.merged == 0:
         return _check_welded(
             v, t, d_in, names, up, forward, static_mask, skin_mask, skin_weights, region_names
@@ -1198,38 +1180,18 @@ def check_rig(
     )  # fmt: skip
     report.problem = welding.spread(report.problem)
     report.info.update(vertices=len(v), triangles=len(t), welded_vertices=len(rep))
-    _seam_gaps(report, d_in, welding, names)
     return report
 
 
-def _seam_gaps(report: RigReport, deltas: np.ndarray, welding, names: list[str]) -> None:
-    """Add each shape's seam gap to ``report`` (judged welded, :func:`check_rig`): the largest
-    distance between a seam copy's delta and its first copy's (``deltas`` (S, V, 3) input units,
-    ``welding`` of :func:`model.weld.weld`), in % of ``jawOpen``'s largest displacement (of the
-    largest shape's without one), with a verdict and ``problem`` on the copies past
-    ``THRESHOLDS["seam_gap_pct"]``.
+def _seams_welded(vertices: np.ndarray, triangles: np.ndarray):
+    """:func:`model.weld.weld` of each piece's seams (:func:`model.topology.components`), not of
+    the pieces that touch at vertices: lash roots and tear lines on the lid margin move apart
+    from it by design, and welded to it their triangles read as flipped (ICT-FaceKit's complete
+    model: 14-15 per blink)."""
+    from .topology import components
+    from .weld import weld
 
-    Why: judged welded, a rig whose seam copies move apart (a crack along a UV seam: an artist's
-    sculpt in a tool that splits the mesh there) read as its first copies alone, and no edge of
-    the mesh crosses a seam for the tear to see. The bake moves a seam's copies together."""
-    first = welding.representative[welding.index]
-    copies = np.flatnonzero(first != np.arange(len(first)))
-    peaks = [s.max_displacement for s in report.shapes]
-    ref = peaks[names.index("jawOpen")] if "jawOpen" in names else max(peaks, default=0.0)
-    if copies.size == 0 or ref <= 0:
-        return
-    for s, shape in enumerate(report.shapes):
-        gap = np.linalg.norm(deltas[s, copies] - deltas[s, first[copies]], axis=1) / ref
-        shape.seam_gap_pct = round(100.0 * float(gap.max()), 3)
-        if shape.seam_gap_pct > THRESHOLDS["seam_gap_pct"]:
-            report.verdicts.append(
-                f"{shape.name}: a seam opens by {shape.seam_gap_pct:.1f} % of jawOpen's largest "
-                f"displacement ({int((gap > THRESHOLDS['seam_gap_pct'] / 100.0).sum())} vertices whose "
-                f"copies move apart; needs <= {THRESHOLDS['seam_gap_pct']:.0f} %)"
-            )
-            open_ = copies[gap > THRESHOLDS["seam_gap_pct"] / 100.0]
-            report.problem[open_] = 1.0
-            report.problem[first[open_]] = 1.0
+    return weld(vertices, triangles, groups=components(vertices, triangles)[1])
 
 
 def _check_welded(v, t, d_in, names, up, forward, static_mask, skin_mask, skin_weights, region_names):
@@ -1815,13 +1777,10 @@ def mirror_errors(
     without the side (``"mouthSmile"``), on the same correspondence; without the other checks
     (for benchmarks that measure it often). Arguments as :func:`check_rig`."""
 
-    from .topology import components
-    from .weld import weld
-
     v = np.asarray(vertices, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
     deltas = np.asarray(deltas, dtype=np.float64)
-    welding = weld(v, t, groups=components(v, t)[1])
+    welding = _seams_welded(v, t)
     if welding.merged:  # on the welded mesh, as check_rig judges it
         rep = welding.representative
         v, t, deltas = welding.vertices, welding.triangles, deltas[:, rep]

@@ -91,10 +91,26 @@ def largest_piece_mask(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarra
     pitch fitted 9.6 degrees instead of 1.2: ICT-FaceKit's complete model)."""
     v = np.asarray(vertices, dtype=np.float64)
     t = np.asarray(triangles, dtype=np.int64)
+    if len(v) and int(position_ids(v).max()) + 1 == len(v):
+        from .face_landmarks import largest_component_mask
+
+        # no two vertices at one position (a welded mesh: the bake's own), so no seam to join:
+        # the memoized mask the bake's other stages read
+        return largest_component_mask(len(v), t)
     _, piece = components(v, t)
     referenced = np.zeros(len(v), dtype=bool)
     referenced[t.ravel()] = True
     return piece == int(np.argmax(np.bincount(piece[referenced], minlength=int(piece.max()) + 1)))
+
+
+def pieces_apart(piece: np.ndarray, sheets: list[np.ndarray]) -> np.ndarray:
+    """(V,) int64: piece labels ``piece`` (V,) (``0..n-1``) with each of ``sheets`` (vertex index
+    arrays, :func:`hanging_sheets`) a piece of its own, numbered from ``n`` on in their order."""
+    out = np.array(piece, dtype=np.int64, copy=True)
+    top = int(out.max()) + 1 if out.size else 0
+    for i, ids in enumerate(sheets):
+        out[ids] = top + i
+    return out
 
 
 def triangle_areas(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:

@@ -81,14 +81,14 @@ def format_report(report) -> str:
 
     lines = [
         f"{'shape':18s} {'max d':>9s} {'lid %':>6s} {'lid min':>7s} {'static %':>8s} "
-        f"{'flips':>5s} {'mirror %':>8s} {'ripple':>6s} {'tear':>5s} {'reach %':>7s} {'seam %':>6s}"
+        f"{'flips':>5s} {'mirror %':>8s} {'ripple':>6s} {'tear':>5s} {'reach %':>7s}"
     ]
     for s in report.shapes:
         lines.append(
             f"{s.name:18s} {s.max_displacement:9.4f} {f(s.lid_closure_pct, '6.1f')} "
             f"{f(s.lid_closure_min_pct, '7.1f')} {f(s.static_leakage_pct, '8.2f')} "
             f"{s.flipped_triangles:5d} {f(s.mirror_error_pct, '8.1f')} {f(s.ripple_ratio, '6.2f')} "
-            f"{f(s.tear, '5.2f')} {f(s.reach_outside_pct, '7.1f')} {f(s.seam_gap_pct, '6.2f')}"
+            f"{f(s.tear, '5.2f')} {f(s.reach_outside_pct, '7.1f')}"
         )
     info = report.info
     lines.append(
